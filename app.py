@@ -1,0 +1,34 @@
+"""CX Dashboard — the router and the shared frame (page config, data banner, sidebar filters).
+
+Run with ``make run`` (or ``cx app``). Pages live in pages/; each reads like a description of its UI
+and calls the pure core in cx/ through the cached loaders in cx/ui.py.
+"""
+
+from pathlib import Path
+
+import streamlit as st
+
+from cx import ui
+
+st.set_page_config(page_title="CX Dashboard", page_icon="📈", layout="wide")
+
+HERE = Path(__file__).parent
+# (file, title, icon, url path) in menu order; a page appears once its file exists.
+PAGES = [
+    ("pages/overview.py", "Overview", ":material/dashboard:", "overview"),
+    ("pages/trends.py", "Trends", ":material/show_chart:", "trends"),
+    ("pages/journeys.py", "Journeys", ":material/route:", "journeys"),
+    ("pages/incidents.py", "Incidents", ":material/report:", "incidents"),
+    ("pages/churn.py", "Churn drivers", ":material/trending_down:", "churn"),
+    ("pages/data.py", "Data", ":material/database:", "data"),
+]
+
+pages = [
+    st.Page(str(HERE / path), title=title, icon=icon, url_path=url)
+    for path, title, icon, url in PAGES
+    if (HERE / path).exists()
+]
+page = st.navigation(pages)
+if page.url_path != "data":
+    ui.sidebar_filters()
+page.run()

@@ -1,0 +1,365 @@
+"""Deterministic demo warehouse: a DuckDB file with `interactions` and `customers`.
+
+The data are synthetic but shaped like a real mid-size retailer's CX data, and carry planted
+effects that the analytics must find (tests check each one):
+
+1. **Chat outage** — ISO week 2026-W11 (Mon 9 – Sun 15 March 2026): chat experience collapses
+   (CSAT top-two-box falls from ~70% to ~20%, critical incidents multiply, first response times
+   jump tenfold).
+2. **Slow resolution on email** — email tickets take ~4× longer to resolve than any other channel
+   (median ~40 h vs ~8–12 h).
+3. **Seasonality** — contact volume peaks in late November/December (holiday rush, ~1.5× the
+   summer lull) and satisfaction dips a little in those weeks.
+4. **Peak-end churn** — a customer's churn probability is driven by the *worst* and the *last*
+   experience index of their journey, hardly at all by the average.
+5. **Service recovery** — a critical incident followed by a good ending (index ≥ 60) lowers churn
+   compared with the same incident left unrecovered.
+
+Everything is drawn from a seeded ``numpy`` generator, in fixed-size customer blocks, so the same
+arguments always give the same file, and 10 million interactions need only one block in memory.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+
+DEFAULT_PATH = Path(os.environ.get("CX_DEMO_PATH", Path(__file__).resolve().parent.parent / "data" / "demo.duckdb"))
+
+START = dt.date(2025, 7, 1)
+END = dt.date(2026, 11, 22)  # a Sunday: the last complete ISO week is 2026-W47
+OUTAGE_WEEK = (dt.date(2026, 3, 9), dt.date(2026, 3, 15))
+OUTAGE_CHANNEL = "chat"
+SLOW_CHANNEL = "email"
+
+CHANNELS = ("email", "chat", "phone", "social", "web", "app", "store")
+SERVICE_CHANNELS = ("email", "chat", "phone", "social")
+STAGES = ("awareness", "consideration", "purchase", "retention", "advocacy")
+TOUCHPOINTS = {
+    "awareness": ("ad", "website visit", "social post"),
+    "consideration": ("product page", "pricing", "demo request"),
+    "purchase": ("checkout", "payment", "delivery"),
+    "retention": ("onboarding", "support ticket", "billing", "returns"),
+    "advocacy": ("review", "referral"),
+}
+# channel mix per stage (rows follow STAGES, columns follow CHANNELS)
+_CHANNEL_MIX = np.array(
+    [
+        [0.10, 0.05, 0.02, 0.35, 0.30, 0.15, 0.03],
+        [0.15, 0.15, 0.05, 0.10, 0.30, 0.15, 0.10],
+        [0.10, 0.15, 0.10, 0.02, 0.30, 0.18, 0.15],
+        [0.22, 0.25, 0.18, 0.08, 0.10, 0.12, 0.05],
+        [0.20, 0.10, 0.05, 0.30, 0.15, 0.15, 0.05],
+    ]
+)
+_CHANNEL_QUALITY = np.array([-0.02, 0.01, 0.03, -0.04, 0.02, 0.03, 0.05])
+_FRT_MEDIAN_MIN = np.array([240.0, 2.0, 1.5, 45.0, 120.0, 90.0, 5.0])
+_TTR_MEDIAN_H = np.array([40.0, 8.0, 9.0, 12.0, 10.0, 11.0, 6.0])
+SEGMENTS = ("consumer", "small business", "enterprise")
+REGIONS = ("north", "south", "east", "west", "international")
+
+COMMENTS = {
+    "bad": (
+        "Waited forever and nobody could help me.",
+        "Third time I'm explaining the same problem.",
+        "The chat kept disconnecting, I gave up.",
+        "Order arrived broken and the refund is still pending.",
+        "Very disappointed, thinking of switching.",
+        "Charged twice, support was useless.",
+    ),
+    "mid": (
+        "It was okay, took a bit long.",
+        "Fine in the end but I had to chase it.",
+        "Average experience, nothing special.",
+        "Solved, although the first answer was wrong.",
+    ),
+    "good": (
+        "Quick and friendly, thank you!",
+        "Agent solved it in one call, great service.",
+        "Smooth checkout and fast delivery.",
+        "Really impressed with how they fixed my issue.",
+        "Love the app, easy to use.",
+    ),
+}
+
+BLOCK_CUSTOMERS = 50_000
+CHURN_INTERCEPT = -1.3
+
+
+@dataclass(frozen=True)
+class DemoStats:
+    """What :func:`generate` wrote."""
+
+    path: Path
+    customers: int
+    interactions: int
+    churned: int
+    seconds: float
+
+
+def _seasonal_weight(days: np.ndarray) -> np.ndarray:
+    """Relative contact volume of each day since START (holiday peak, summer lull)."""
+    dates = np.datetime64(START) + days.astype("timedelta64[D]")
+    doy = (dates - dates.astype("datetime64[Y]")).astype(int)
+    holiday = np.exp(-0.5 * ((doy - 345) / 18.0) ** 2) * 0.55 + np.exp(-0.5 * ((doy + 20) / 10.0) ** 2) * 0.3
+    summer = -0.18 * np.exp(-0.5 * ((doy - 210) / 25.0) ** 2)
+    return 1.0 + holiday + summer
+
+
+def _quantize(values: np.ndarray, low: float, high: float) -> np.ndarray:
+    return np.clip(np.rint(values), low, high)
+
+
+def _block(rng: np.random.Generator, first_id: int, n_customers: int, n_interactions: int):
+    """One block of customers and their interactions, as two Arrow tables."""
+    span = (END - START).days + 1
+    days_all = np.arange(span)
+
+    # --- customers ---
+    signup_day = rng.integers(-240, span - 30, n_customers)
+    propensity = np.clip(rng.beta(7, 3, n_customers), 0.05, 0.98)  # how well things go for them
+    segment = rng.choice(len(SEGMENTS), n_customers, p=[0.62, 0.28, 0.10])
+    region = rng.choice(len(REGIONS), n_customers, p=[0.25, 0.22, 0.2, 0.2, 0.13])
+    max_stage = rng.choice(5, n_customers, p=[0.12, 0.13, 0.2, 0.35, 0.2])
+    activity = rng.gamma(2.0, 1.0, n_customers) * (1 + 0.6 * (segment == 2))
+
+    # --- who has which interaction ---
+    counts = rng.multinomial(n_interactions, activity / activity.sum())
+    cust = np.repeat(np.arange(n_customers), counts)
+    n = cust.size
+    window_start = np.maximum(signup_day, 0)[cust]
+    # draw days with the seasonal profile by rejection sampling inside each customer's window
+    day = np.empty(n, dtype=np.int64)
+    todo = np.arange(n)
+    wmax = _seasonal_weight(days_all).max()
+    while todo.size:
+        cand = rng.integers(window_start[todo], span)
+        keep = rng.random(todo.size) < _seasonal_weight(cand) / wmax
+        day[todo[keep]] = cand[keep]
+        todo = todo[~keep]
+    seconds = rng.integers(7 * 3600, 22 * 3600, n)
+    order = np.lexsort((seconds, day, cust))
+    cust, day, seconds = cust[order], day[order], seconds[order]
+    starts = np.r_[0, np.cumsum(counts)[:-1]]
+    rank = np.arange(n) - np.repeat(starts, counts)
+    frac = (rank + 0.5) / np.repeat(np.maximum(counts, 1), counts)
+
+    stage = np.minimum(np.floor(frac * (max_stage[cust] + 1)).astype(int), max_stage[cust])
+    cum_mix = _CHANNEL_MIX.cumsum(axis=1)[stage]
+    channel = (rng.random(n)[:, None] > cum_mix).sum(axis=1).clip(0, len(CHANNELS) - 1)
+    tp_pick = rng.random(n)
+    touchpoint = np.empty(n, dtype=object)
+    for s, name in enumerate(STAGES):
+        sel = stage == s
+        options = np.array(TOUCHPOINTS[name], dtype=object)
+        touchpoint[sel] = options[(tp_pick[sel] * len(options)).astype(int)]
+
+    # --- experience quality ---
+    dates = np.datetime64(START) + day.astype("timedelta64[D]")
+    in_outage = (dates >= np.datetime64(OUTAGE_WEEK[0])) & (dates <= np.datetime64(OUTAGE_WEEK[1]))
+    outage = in_outage & (channel == CHANNELS.index(OUTAGE_CHANNEL))
+    season_dip = (_seasonal_weight(day) - 1.0) * -0.08
+    q = propensity[cust] + _CHANNEL_QUALITY[channel] + season_dip + rng.normal(0, 0.13, n)
+    incident = rng.random(n) < 0.025
+    q = np.where(incident, rng.uniform(0.0, 0.12, n), q)
+    q = np.where(outage, q - 0.45, q)
+    # service recovery: after an incident, half of the customers get an excellent follow-up
+    recovered_customer = rng.random(n_customers) < 0.5
+    last_of_customer = rank == np.repeat(counts, counts) - 1
+    had_incident_before = np.zeros(n, dtype=bool)
+    inc_rank = np.where(incident | outage, rank, np.iinfo(np.int64).max)
+    first_inc = np.full(n_customers, np.iinfo(np.int64).max)
+    np.minimum.at(first_inc, cust, inc_rank)
+    had_incident_before = rank > first_inc[cust]
+    boost = last_of_customer & had_incident_before & recovered_customer[cust]
+    q = np.where(boost, rng.uniform(0.85, 1.0, n), q)
+    q = np.clip(q, 0.0, 1.0)
+
+    service = np.isin(channel, [CHANNELS.index(c) for c in SERVICE_CHANNELS])
+    has_nps = rng.random(n) < 0.38
+    has_csat = rng.random(n) < 0.7
+    has_ces = service & (rng.random(n) < 0.55)
+    has_ticket = service & (rng.random(n) < 0.85)
+    # the last interaction always carries a score so that every journey has a known end
+    has_csat |= last_of_customer
+
+    nps = _quantize(q * 10.6 - 0.3 + rng.normal(0, 0.9, n), 0, 10)
+    csat = _quantize(1 + 4.4 * q - 0.2 + rng.normal(0, 0.5, n), 1, 5)
+    ces = _quantize(1 + 6.4 * q - 0.2 + rng.normal(0, 0.7, n), 1, 7)
+    slow = np.exp((0.6 - q) * 1.2)
+    frt = _FRT_MEDIAN_MIN[channel] * rng.lognormal(0, 0.6, n) * slow * np.where(outage, 10.0, 1.0)
+    ttr = _TTR_MEDIAN_H[channel] * rng.lognormal(0, 0.7, n) * slow
+    fcr = rng.random(n) < np.clip(0.35 + 0.55 * q - 0.25 * outage, 0.02, 0.98)
+    revenue = np.where(stage == 2, np.round(rng.lognormal(4.0, 0.8, n), 2), np.nan)
+
+    band = np.where(q < 0.35, 0, np.where(q < 0.65, 1, 2))
+    has_comment = rng.random(n) < np.where(band == 0, 0.6, 0.18)
+    comment = np.full(n, None, dtype=object)
+    for b, key in enumerate(("bad", "mid", "good")):
+        options = np.array(COMMENTS[key], dtype=object)
+        sel = has_comment & (band == b)
+        comment[sel] = options[rng.integers(0, len(options), sel.sum())]
+
+    # --- churn from the journey: worst and end, hardly the mean ---
+    idx_sum = np.where(has_nps, nps * 10.0, 0) + np.where(has_csat, (csat - 1) * 25.0, 0)
+    idx_sum += np.where(has_ces, (ces - 1) * 100.0 / 6.0, 0)
+    idx_n = has_nps.astype(int) + has_csat + has_ces
+    index = np.where(idx_n > 0, idx_sum / np.maximum(idx_n, 1), np.nan)
+    worst = np.full(n_customers, np.nan)
+    valid = ~np.isnan(index)
+    worst_tmp = np.full(n_customers, np.inf)
+    np.minimum.at(worst_tmp, cust[valid], index[valid])
+    worst = np.where(np.isinf(worst_tmp), np.nan, worst_tmp)
+    end = np.full(n_customers, np.nan)
+    end[cust[last_of_customer]] = index[last_of_customer]
+    mean = np.bincount(cust[valid], index[valid], n_customers) / np.maximum(np.bincount(cust[valid], None, n_customers), 1)
+    mean = np.where(np.bincount(cust[valid], None, n_customers) > 0, mean, np.nan)
+    worst_f, end_f, mean_f = (np.nan_to_num(a, nan=60.0) for a in (worst, end, mean))
+    logit = CHURN_INTERCEPT + 0.05 * (60 - worst_f) + 0.06 * (60 - end_f) + 0.002 * (60 - mean_f)
+    logit -= 0.35 * (segment == 2)
+    churned = rng.random(n_customers) < 1 / (1 + np.exp(-logit))
+    last_day = np.full(n_customers, -1)
+    np.maximum.at(last_day, cust, day)
+    churn_day = np.maximum(last_day, np.maximum(signup_day, 0)) + 1 + rng.exponential(25, n_customers).astype(int)
+    churned &= churn_day < span
+    base_ltv = np.array([180.0, 900.0, 6000.0])[segment] * rng.lognormal(0, 0.5, n_customers)
+    spent = np.bincount(cust, np.nan_to_num(revenue), n_customers)
+    ltv = np.round(base_ltv + spent, 2)
+
+    def ts(day_arr, sec_arr=None):
+        base = np.datetime64(START, "s") + day_arr.astype("timedelta64[D]")
+        return base + (sec_arr.astype("timedelta64[s]") if sec_arr is not None else np.timedelta64(9 * 3600, "s"))
+
+    ids = np.array([f"C{first_id + i:07d}" for i in range(n_customers)], dtype=object)
+    interactions = pa.table(
+        {
+            "customer_id": pa.array(ids[cust], pa.string()),
+            "occurred_at": pa.array(ts(day, seconds), pa.timestamp("us")),
+            "seq": pa.array(rank + 1, pa.int32()),
+            "channel": pa.array(np.array(CHANNELS, dtype=object)[channel], pa.string()),
+            "journey_stage": pa.array(np.array(STAGES, dtype=object)[stage], pa.string()),
+            "touchpoint": pa.array(touchpoint, pa.string()),
+            "nps": pa.array(np.where(has_nps, nps, np.nan), pa.float64(), from_pandas=True).cast(pa.int16()),
+            "csat": pa.array(np.where(has_csat, csat, np.nan), pa.float64(), from_pandas=True),
+            "ces": pa.array(np.where(has_ces, ces, np.nan), pa.float64(), from_pandas=True),
+            "first_response_minutes": pa.array(np.where(has_ticket, np.round(frt, 1), np.nan), pa.float64(), from_pandas=True),
+            "resolution_hours": pa.array(np.where(has_ticket, np.round(ttr, 2), np.nan), pa.float64(), from_pandas=True),
+            "resolved_first_contact": pa.array(np.where(has_ticket, fcr, None), pa.bool_()),
+            "comment": pa.array(comment, pa.string()),
+            "revenue": pa.array(revenue, pa.float64(), from_pandas=True),
+        }
+    )
+    customers = pa.table(
+        {
+            "customer_id": pa.array(ids, pa.string()),
+            "segment": pa.array(np.array(SEGMENTS, dtype=object)[segment], pa.string()),
+            "region": pa.array(np.array(REGIONS, dtype=object)[region], pa.string()),
+            "signup_at": pa.array(ts(signup_day), pa.timestamp("us")),
+            "churned": pa.array(churned, pa.bool_()),
+            "churned_at": pa.array(np.where(churned, ts(churn_day), np.datetime64("NaT")), pa.timestamp("us")),
+            "lifetime_value": pa.array(ltv, pa.float64()),
+        }
+    )
+    return interactions, customers
+
+
+_DDL = """
+CREATE TABLE interactions (
+    customer_id VARCHAR NOT NULL, occurred_at TIMESTAMP, seq INTEGER, channel VARCHAR,
+    journey_stage VARCHAR, touchpoint VARCHAR, nps SMALLINT, csat DOUBLE, ces DOUBLE,
+    first_response_minutes DOUBLE, resolution_hours DOUBLE, resolved_first_contact BOOLEAN,
+    comment VARCHAR, revenue DOUBLE
+);
+CREATE TABLE customers (
+    customer_id VARCHAR PRIMARY KEY, segment VARCHAR, region VARCHAR, signup_at TIMESTAMP,
+    churned BOOLEAN, churned_at TIMESTAMP, lifetime_value DOUBLE
+);
+"""
+
+
+def generate(
+    path: str | Path = DEFAULT_PATH,
+    customers: int = 20_000,
+    interactions: int = 320_000,
+    seed: int = 7,
+    progress: Callable[[float], None] | None = None,
+) -> DemoStats:
+    """Write the demo warehouse to ``path`` (replacing it atomically).
+
+    Parameters
+    ----------
+    path : str or Path
+        Target DuckDB file.
+    customers, interactions : int
+        Sizes; interactions are spread over customers in proportion to a gamma activity level.
+    seed : int
+        The same seed and sizes always give the same data.
+    progress : callable, optional
+        Called with the fraction done (0–1) after each block.
+
+    Examples
+    --------
+    >>> stats = generate("/tmp/demo.duckdb", customers=1000, interactions=10000)  # doctest: +SKIP
+    >>> stats.interactions
+    10000
+    """
+    import time
+
+    import duckdb
+
+    if customers < 1 or interactions < 0:
+        raise ValueError("the demo needs at least one customer and a non-negative number of interactions")
+    started = time.perf_counter()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + f".tmp{os.getpid()}")
+    tmp.unlink(missing_ok=True)
+    n_blocks = -(-customers // BLOCK_CUSTOMERS)
+    cust_sizes = np.full(n_blocks, customers // n_blocks)
+    cust_sizes[: customers % n_blocks] += 1
+    inter_sizes = np.full(n_blocks, interactions // n_blocks)
+    inter_sizes[: interactions % n_blocks] += 1
+    seeds = np.random.SeedSequence(seed).spawn(n_blocks)
+    churned = 0
+    con = duckdb.connect(str(tmp))
+    try:
+        con.execute(_DDL)
+        first_id = 1
+        for b in range(n_blocks):
+            rng = np.random.default_rng(seeds[b])
+            inter_tbl, cust_tbl = _block(rng, first_id, int(cust_sizes[b]), int(inter_sizes[b]))
+            con.register("block_i", inter_tbl)
+            con.register("block_c", cust_tbl)
+            con.execute("INSERT INTO interactions SELECT * FROM block_i")
+            con.execute("INSERT INTO customers SELECT * FROM block_c")
+            con.unregister("block_i")
+            con.unregister("block_c")
+            churned += int(np.asarray(cust_tbl["churned"]).sum())
+            first_id += int(cust_sizes[b])
+            if progress:
+                progress((b + 1) / n_blocks)
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    os.replace(tmp, path)
+    return DemoStats(path, customers, interactions, churned, time.perf_counter() - started)
+
+
+def ensure_demo(path: str | Path = DEFAULT_PATH) -> Path:
+    """Create the demo warehouse with default sizes if it is missing (safe across processes)."""
+    path = Path(path)
+    if path.exists():
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_name(path.name + ".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not path.exists():
+            generate(path)
+    return path

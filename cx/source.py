@@ -1,0 +1,464 @@
+"""Sources: where the canonical `interactions` and `customers` come from.
+
+A :class:`Source` is a SQLAlchemy engine plus two selectables whose columns carry the canonical
+names (see :mod:`cx.schema`). The demo warehouse, an uploaded file and a customer's own warehouse
+all end up as one, so every later query takes the same SQL path:
+
+- the demo is a DuckDB file opened read-only;
+- uploads are loaded into a private in-memory DuckDB (one per browser session, never shared);
+- a warehouse table or view is reflected and wrapped in a ``SELECT src_col AS canonical_col``
+  subquery, so nothing is copied and identifiers are quoted by SQLAlchemy.
+
+Warehouse connections are read-only wherever the backend allows it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import URL, make_url
+
+from cx import demo
+from cx.schema import CUSTOMER_COLUMNS, INTERACTION_COLUMNS, IncidentRules, Scales
+
+_SA_TYPES = {
+    "text": sa.String(),
+    "timestamp": sa.DateTime(),
+    "int": sa.Integer(),
+    "number": sa.Float(),
+    "bool": sa.Boolean(),
+}
+_memory_ids = itertools.count(1)
+
+
+class SourceError(Exception):
+    """A source could not be opened or read; the message is safe to show (no secrets)."""
+
+
+@dataclass(frozen=True, eq=False)
+class Source:
+    """A place canonical data can be queried from.
+
+    Attributes
+    ----------
+    engine : sqlalchemy.Engine
+        Read-only where the backend allows it.
+    interactions : sqlalchemy.FromClause
+        Selectable with every column of :data:`cx.schema.INTERACTION_COLUMNS` (unmapped ones are
+        typed NULLs; see :attr:`available`).
+    customers : sqlalchemy.FromClause or None
+        Selectable with the customer columns plus any extra attribute columns.
+    scales : Scales
+        Declared scales of CSAT and CES.
+    label : str
+        What to show the user: never contains a password.
+    key : str
+        Stable identity for caches (changes when the data change).
+    """
+
+    engine: sa.Engine
+    interactions: sa.FromClause
+    customers: sa.FromClause | None
+    scales: Scales = Scales()
+    label: str = ""
+    kind: str = "warehouse"
+    key: str = ""
+    available: frozenset[str] = frozenset()
+    customer_attributes: tuple[str, ...] = ()
+    rules: IncidentRules = field(default_factory=IncidentRules)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def has(self, column: str) -> bool:
+        """Whether a canonical column holds data (mapped), as opposed to a NULL placeholder."""
+        return column in self.available
+
+    def read(self, query) -> pd.DataFrame:
+        """Run one (aggregate or LIMITed) query and return its rows as a DataFrame."""
+        with self.engine.connect() as con:
+            result = con.execute(query)
+            return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+
+
+def safe_url(url: str | URL) -> str:
+    """The URL as text with its password masked."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return re.sub(r"//([^:/@]+):[^@]*@", r"//\1:***@", str(url))
+
+
+def scrub(message: str, url: str | URL | None) -> str:
+    """Remove a URL's password (and the raw URL) from an error message."""
+    text = str(message)
+    if url is None:
+        return text
+    try:
+        parsed = make_url(url)
+    except Exception:
+        return re.sub(r"//([^:/@]+):[^@]*@", r"//\1:***@", text)
+    if parsed.password:
+        text = text.replace(str(parsed.password), "***")
+    return text.replace(str(url), safe_url(url))
+
+
+# --- engines ---------------------------------------------------------------------------------
+
+
+def _read_only_listener(engine: sa.Engine) -> None:
+    """Make every new connection read-only on backends that support it."""
+    name = engine.dialect.name
+    statements = {
+        "postgresql": "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY",
+        "mysql": "SET SESSION TRANSACTION READ ONLY",
+        "mariadb": "SET SESSION TRANSACTION READ ONLY",
+    }
+    if name == "sqlite":
+        statement = "PRAGMA query_only = ON"
+    else:
+        statement = statements.get(name)
+    if statement is None:
+        return
+
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):  # pragma: no cover - exercised per backend
+        cursor = dbapi_connection.cursor()
+        cursor.execute(statement)
+        cursor.close()
+        if name == "postgresql":
+            dbapi_connection.commit()
+
+
+def connect(url: str | URL, read_only: bool = True) -> sa.Engine:
+    """Create an engine for a SQLAlchemy URL or a path to a .duckdb / .sqlite file.
+
+    Raises
+    ------
+    SourceError
+        With the password masked, when the URL is malformed or the server cannot be reached.
+    """
+    text = str(url)
+    path = Path(text)
+    if "://" not in text:
+        if not path.exists():
+            raise SourceError(f"{text}: no such database file")
+        if path.suffix.lower() in (".duckdb", ".ddb", ".db") and _is_duckdb(path):
+            text = f"duckdb:///{path.resolve()}"
+        elif path.suffix.lower() in (".sqlite", ".sqlite3", ".db"):
+            text = f"sqlite:///{path.resolve()}"
+        else:
+            raise SourceError(f"{text}: not a database file (.duckdb or .sqlite) nor a SQLAlchemy URL")
+    try:
+        parsed = make_url(text)
+    except Exception:
+        raise SourceError(f"{safe_url(text)}: not a valid SQLAlchemy URL") from None
+    kwargs: dict = {}
+    backend = parsed.get_backend_name()
+    if backend == "duckdb" and read_only and parsed.database not in (None, "", ":memory:"):
+        kwargs["connect_args"] = {"read_only": True}
+    if backend == "sqlite" and read_only and parsed.database not in (None, "", ":memory:"):
+        parsed = parsed.set(database=f"file:{parsed.database}?mode=ro", query={"uri": "true"})
+    if backend == "postgresql":
+        kwargs["connect_args"] = {"connect_timeout": 10}
+    if backend in ("mysql", "mariadb"):
+        kwargs["connect_args"] = {"connect_timeout": 10}
+    try:
+        engine = sa.create_engine(parsed, pool_pre_ping=backend not in ("duckdb", "sqlite"), **kwargs)
+    except Exception as exc:
+        raise SourceError(f"{safe_url(text)}: {scrub(exc, text)}") from None
+    if read_only:
+        _read_only_listener(engine)
+    return engine
+
+
+def _is_duckdb(path: Path) -> bool:
+    with open(path, "rb") as handle:
+        head = handle.read(16)
+    return head[8:12] == b"DUCK"
+
+
+def _probe(engine: sa.Engine, url: str) -> None:
+    try:
+        with engine.connect() as con:
+            con.execute(sa.text("SELECT 1"))
+    except Exception as exc:
+        reason = scrub(getattr(exc, "orig", exc), url).strip().splitlines()[0] if str(exc) else type(exc).__name__
+        raise SourceError(f"could not connect to {safe_url(url)}: {reason}") from None
+
+
+# --- canonical selectables -------------------------------------------------------------------
+
+
+def _lightweight_table(engine: sa.Engine, name: str, schema: str | None) -> sa.TableClause:
+    """A table's columns from ``SELECT * ... LIMIT 0`` (works on every backend and on views).
+
+    Full reflection is avoided: it is slow on big catalogs and SQLAlchemy 2.1's PostgreSQL
+    reflection queries catalog tables that DuckDB does not have.
+    """
+    probe = sa.table(name, schema=schema)
+    try:
+        with engine.connect() as con:
+            keys = list(con.execute(sa.select(sa.text("*")).select_from(probe).limit(0)).keys())
+    except sa.exc.SQLAlchemyError as exc:
+        reason = scrub(getattr(exc, "orig", exc), engine.url).strip().splitlines()[0]
+        raise SourceError(f"cannot read table or view {name!r}: {reason}") from None
+    return sa.table(name, *[sa.column(k) for k in keys], schema=schema)
+
+
+def _canonical_select(table: sa.TableClause, columns: dict[str, str], kinds: dict[str, str], name: str,
+                      booleans: dict[str, str] | None = None, extras: tuple[str, ...] = ()):
+    """``SELECT t.src AS canonical, ..., NULL AS unmapped`` over a reflected table.
+
+    ``booleans`` maps a canonical boolean column to the (lower-case) text value meaning true,
+    for warehouses that store flags as text.
+    """
+    booleans = booleans or {}
+    items = []
+    for canonical, kind in kinds.items():
+        src = columns.get(canonical)
+        if src is None:
+            items.append(sa.cast(sa.null(), _SA_TYPES[kind]).label(canonical))
+            continue
+        if src not in table.c:
+            raise SourceError(f"{table.name}: no column {src!r} (mapped to {canonical})")
+        expr = table.c[src]
+        if canonical in booleans:
+            expr = sa.case((expr.is_(None), sa.null()), (sa.func.lower(sa.cast(expr, sa.String)) == booleans[canonical], True), else_=False)
+        items.append(expr.label(canonical))
+    for extra in extras:
+        if extra not in table.c:
+            raise SourceError(f"{table.name}: no column {extra!r}")
+        items.append(table.c[extra].label(extra))
+    return sa.select(*items).subquery(name)
+
+
+def table_source(
+    engine: sa.Engine,
+    interactions_table: str,
+    interactions_columns: dict[str, str] | None = None,
+    customers_table: str | None = None,
+    customers_columns: dict[str, str] | None = None,
+    *,
+    schema: str | None = None,
+    scales: Scales = Scales(),
+    booleans: dict[str, str] | None = None,
+    customer_attributes: tuple[str, ...] = (),
+    label: str = "",
+    kind: str = "warehouse",
+    key: str = "",
+) -> Source:
+    """A source over tables or views of a database, mapped by column name.
+
+    ``interactions_columns`` / ``customers_columns`` map *canonical* names to the table's column
+    names; when omitted, columns that already carry canonical names are used.
+    """
+    itab = _lightweight_table(engine, interactions_table, schema)
+    ctab = _lightweight_table(engine, customers_table, schema) if customers_table else None
+    icols = interactions_columns or {c: c for c in INTERACTION_COLUMNS if c in itab.c}
+    interactions = _canonical_select(itab, icols, INTERACTION_COLUMNS, "interactions", booleans)
+    customers = None
+    available = {c for c in icols}
+    if ctab is not None:
+        ccols = customers_columns or {c: c for c in CUSTOMER_COLUMNS if c in ctab.c}
+        extras = customer_attributes or tuple(
+            c for c in ctab.c.keys() if c not in CUSTOMER_COLUMNS and c not in ccols.values()
+        )
+        customers = _canonical_select(ctab, ccols, CUSTOMER_COLUMNS, "customers", booleans, extras)
+        available |= {f"customers.{c}" for c in ccols} | {f"customers.{c}" for c in extras}
+        customer_attributes = extras
+    return Source(
+        engine=engine,
+        interactions=interactions,
+        customers=customers,
+        scales=scales,
+        label=label or safe_url(engine.url),
+        kind=kind,
+        key=key or hashlib.sha256(f"{safe_url(engine.url)}|{interactions_table}|{customers_table}|{icols}".encode()).hexdigest()[:16],
+        available=frozenset(available),
+        customer_attributes=tuple(customer_attributes),
+    )
+
+
+def demo_source(path: str | Path | None = None) -> Source:
+    """The embedded demo warehouse (created on first use), opened read-only."""
+    path = demo.ensure_demo(path or demo.DEFAULT_PATH)
+    engine = connect(path)
+    stamp = path.stat().st_mtime_ns
+    return table_source(engine, "interactions", None, "customers", None, label="Demo warehouse (synthetic)",
+                        kind="demo", key=f"demo:{path}:{stamp}")
+
+
+def _typed_frame(frame: pd.DataFrame | None, kinds: dict[str, str], extras: bool) -> pd.DataFrame:
+    """Every canonical column present with a backend-friendly dtype (missing ones all-null)."""
+    frame = pd.DataFrame() if frame is None else frame
+    out = {}
+    n = len(frame)
+    for column, kind in kinds.items():
+        values = frame[column] if column in frame else pd.Series([None] * n, dtype=object)
+        if kind == "text":
+            out[column] = values.astype(object).where(values.notna(), None)
+        elif kind == "timestamp":
+            values = pd.to_datetime(values, errors="coerce")
+            if getattr(values.dt, "tz", None) is not None:
+                values = values.dt.tz_convert("UTC").dt.tz_localize(None)
+            out[column] = values.astype("datetime64[us]")
+        elif kind == "int":
+            out[column] = pd.to_numeric(values, errors="coerce").astype("Int64")
+        elif kind == "number":
+            out[column] = pd.to_numeric(values, errors="coerce").astype("Float64")
+        else:
+            out[column] = values.astype("boolean")
+    if extras:
+        for column in frame.columns:
+            if column not in kinds:
+                out[column] = frame[column]
+    return pd.DataFrame(out, index=range(n)) if n else pd.DataFrame({k: pd.Series([], dtype=v.dtype) for k, v in out.items()})
+
+
+def memory_source(
+    interactions: pd.DataFrame,
+    customers: pd.DataFrame | None = None,
+    *,
+    scales: Scales = Scales(),
+    label: str = "Uploaded data",
+    rules: IncidentRules | None = None,
+) -> Source:
+    """Load canonical frames into a private in-memory DuckDB and return a source over it.
+
+    Each call makes its own database: two browser sessions never share one. The database is
+    freed when the returned source (and its engine) is garbage-collected.
+    """
+    import duckdb
+    from duckdb_engine import ConnectionWrapper
+
+    con = duckdb.connect(":memory:")
+    itab = _typed_frame(interactions, INTERACTION_COLUMNS, extras=False)
+    con.register("_in_i", itab)
+    con.execute("CREATE TABLE interactions AS SELECT * FROM _in_i")
+    con.unregister("_in_i")
+    available = {c for c in INTERACTION_COLUMNS if c in interactions and interactions[c].notna().any()}
+    attributes: tuple[str, ...] = ()
+    has_customers = customers is not None and len(customers.columns) > 0
+    if has_customers:
+        ctab = _typed_frame(customers, CUSTOMER_COLUMNS, extras=True)
+        con.register("_in_c", ctab)
+        con.execute("CREATE TABLE customers AS SELECT * FROM _in_c")
+        con.unregister("_in_c")
+        attributes = tuple(c for c in ctab.columns if c not in CUSTOMER_COLUMNS)
+        available |= {f"customers.{c}" for c in customers.columns if customers[c].notna().any()}
+    engine = sa.create_engine("duckdb:///:memory:", creator=lambda: ConnectionWrapper(con.cursor()))
+    engine._cx_duckdb = con  # keep the database alive as long as the engine
+    digest = hashlib.sha256(pd.util.hash_pandas_object(itab, index=False).values.tobytes()).hexdigest()[:16]
+    source = table_source(engine, "interactions", {c: c for c in INTERACTION_COLUMNS},
+                          "customers" if has_customers else None, None, scales=scales, label=label,
+                          kind="upload", key=f"upload:{next(_memory_ids)}:{digest}",
+                          customer_attributes=attributes)
+    return Source(**{**source.__dict__, "available": frozenset(available), "rules": rules or IncidentRules()})
+
+
+# --- what is there ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SourceSummary:
+    """What a source holds: counts, span, and which metrics can be computed."""
+
+    rows: int
+    customers: int
+    first: pd.Timestamp | None
+    last: pd.Timestamp | None
+    undated_rows: int
+    channels: dict[str, int]
+    stages: dict[str, int]
+    column_counts: dict[str, int]
+    customer_rows: int | None
+
+    @property
+    def metrics(self) -> list[str]:
+        """Metrics the data support (a column with at least one value)."""
+        need = {
+            "nps": "nps", "csat": "csat", "ces": "ces", "frt": "first_response_minutes",
+            "ttr": "resolution_hours", "fcr": "resolved_first_contact", "volume": "customer_id",
+        }
+        out = [m for m, col in need.items() if self.column_counts.get(col, 0) > 0]
+        if self.column_counts.get("customers.churned", 0) > 0:
+            out += ["churn", "retention"]
+        if self.column_counts.get("customers.lifetime_value", 0) > 0:
+            out.append("ltv")
+        return out
+
+
+def summarize(source: Source) -> SourceSummary:
+    """Counts, date span, channels, stages and per-column fill — three aggregate queries."""
+    i = source.interactions
+    counted = [c for c in INTERACTION_COLUMNS if c != "customer_id"]
+    q = sa.select(
+        sa.func.count().label("rows"),
+        sa.func.count(sa.distinct(i.c.customer_id)).label("customers"),
+        sa.func.min(i.c.occurred_at).label("first"),
+        sa.func.max(i.c.occurred_at).label("last"),
+        *[sa.func.count(i.c[c]).label(c) for c in counted],
+    )
+    try:
+        row = source.read(q).iloc[0]
+        by_channel = source.read(
+            sa.select(i.c.channel, sa.func.count().label("n")).group_by(i.c.channel).order_by(sa.desc("n"))
+        )
+        by_stage = source.read(sa.select(i.c.journey_stage, sa.func.count().label("n")).group_by(i.c.journey_stage))
+        counts = {c: int(row[c]) for c in counted}
+        counts["customer_id"] = int(row["rows"])
+        customer_rows = None
+        if source.customers is not None:
+            cu = source.customers
+            crow = source.read(sa.select(sa.func.count().label("n"), *[sa.func.count(cu.c[c]).label(c) for c in cu.c.keys()])).iloc[0]
+            customer_rows = int(crow["n"])
+            counts |= {f"customers.{c}": int(crow[c]) for c in cu.c.keys()}
+    except sa.exc.SQLAlchemyError as exc:
+        raise SourceError(f"reading {source.label} failed: {scrub(getattr(exc, 'orig', exc), source.engine.url).splitlines()[0]}") from None
+
+    def ts(value):
+        return None if value is None or pd.isna(value) else pd.Timestamp(value)
+
+    return SourceSummary(
+        rows=int(row["rows"]),
+        customers=int(row["customers"]),
+        first=ts(row["first"]),
+        last=ts(row["last"]),
+        undated_rows=int(row["rows"]) - counts["occurred_at"],
+        channels={str(k): int(v) for k, v in zip(by_channel.iloc[:, 0], by_channel["n"]) if k is not None},
+        stages={str(k): int(v) for k, v in zip(by_stage.iloc[:, 0], by_stage["n"]) if k is not None},
+        column_counts=counts,
+        customer_rows=customer_rows,
+    )
+
+
+def list_tables(engine: sa.Engine, schema: str | None = None) -> list[str]:
+    """Tables and views, from reflection."""
+    try:
+        inspector = sa.inspect(engine)
+        return sorted(inspector.get_table_names(schema=schema) + inspector.get_view_names(schema=schema))
+    except sa.exc.SQLAlchemyError as exc:
+        raise SourceError(scrub(getattr(exc, "orig", exc), engine.url).splitlines()[0]) from None
+
+
+def table_columns(engine: sa.Engine, table: str, schema: str | None = None) -> list[str]:
+    """Column names of a table or view, from reflection."""
+    try:
+        return [c["name"] for c in sa.inspect(engine).get_columns(table, schema=schema)]
+    except sa.exc.SQLAlchemyError as exc:
+        raise SourceError(scrub(getattr(exc, "orig", exc), engine.url).splitlines()[0]) from None
+
+
+def open_warehouse(url: str) -> sa.Engine:
+    """A read-only engine for a URL, probed once so that a bad URL fails here with a clear message."""
+    engine = connect(url)
+    _probe(engine, url)
+    return engine

@@ -1,0 +1,194 @@
+"""The one module beside the pages that imports streamlit: session state, cached loaders, filters.
+
+Pages call these and stay thin. User data (uploads) live only in ``st.session_state`` of the
+session that loaded them; caches are keyed by the source's ``key`` and bounded.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from cx import source as sources
+from cx.schema import STAGES, Filters, Grain
+from cx.source import Source, SourceError, SourceSummary
+
+SOURCE_KEY = "cx.source"
+FILTER_KEYS = ("f.dates", "f.channels", "f.stages", "f.segments", "f.min_n", "f.grain")
+
+
+# --- the session's source --------------------------------------------------------------------
+
+
+@st.cache_resource(show_spinner="Preparing the demo warehouse (first start only, a few seconds)…")
+def _demo() -> Source:
+    return sources.demo_source()
+
+
+def current_source() -> Source:
+    """The source this session works on: what the user loaded, else the demo warehouse."""
+    chosen = st.session_state.get(SOURCE_KEY)
+    return chosen if chosen is not None else _demo()
+
+
+def set_source(source: Source | None) -> None:
+    """Make ``source`` this session's data (``None`` returns to the demo) and reset filters."""
+    previous = st.session_state.get(SOURCE_KEY)
+    if previous is not None and previous is not source and previous.kind == "upload":
+        previous.engine.dispose()
+    st.session_state[SOURCE_KEY] = source
+    for key in FILTER_KEYS:
+        st.session_state.pop(key, None)
+    st.query_params.clear()
+
+
+@st.cache_data(ttl=3600, max_entries=64, show_spinner=False)
+def _summary(key: str, _source: Source) -> SourceSummary:
+    return sources.summarize(_source)
+
+
+def source_summary(source: Source | None = None) -> SourceSummary:
+    """Cached :func:`cx.source.summarize` of the current (or given) source."""
+    source = source or current_source()
+    return _summary(source.key, source)
+
+
+def source_banner(source: Source | None = None) -> None:
+    """One line saying which data the page shows, with a hint to load one's own."""
+    source = source or current_source()
+    if source.kind == "demo":
+        st.caption("Showing the **demo warehouse** (synthetic data). Load your own on the **Data** page.")
+    else:
+        st.caption(f"Data: **{source.label}**")
+
+
+def show_error(message: str) -> None:
+    """A clear message instead of a traceback."""
+    st.error(message, icon="⚠️")
+
+
+# --- shared filters --------------------------------------------------------------------------
+
+
+def _stage_order(stages) -> list[str]:
+    known = [s for s in STAGES if s in stages]
+    return known + sorted(s for s in stages if s not in STAGES)
+
+
+def _segments(source: Source, summary: SourceSummary) -> list[str]:
+    if not summary.column_counts.get("customers.segment"):
+        return []
+    return _segment_values(source.key, source)
+
+
+@st.cache_data(ttl=3600, max_entries=64, show_spinner=False)
+def _segment_values(key: str, _source: Source) -> list[str]:
+    import sqlalchemy as sa
+
+    c = _source.customers
+    frame = _source.read(sa.select(c.c.segment).where(c.c.segment.is_not(None)).distinct().order_by(c.c.segment).limit(200))
+    return [str(v) for v in frame["segment"]]
+
+
+def sidebar_filters() -> Filters:
+    """Render the shared sidebar filters (once per run, from app.py) and mirror them in the URL.
+
+    On a session's first run the widgets start from the URL query string, so a copied link
+    reopens the same view; afterwards the widgets are the truth and the URL follows them.
+    """
+    source = current_source()
+    try:
+        summary = source_summary(source)
+    except SourceError as exc:
+        show_error(str(exc))
+        return Filters()
+    if "f.grain" not in st.session_state:
+        _seed_from_url(summary)
+    sb = st.sidebar
+    sb.markdown("### Filters")
+    first = summary.first.date() if summary.first is not None else None
+    last = summary.last.date() if summary.last is not None else None
+    if first and last:
+        sb.date_input("Date range", min_value=first, max_value=last, key="f.dates", format="YYYY-MM-DD")
+    channels = list(summary.channels)
+    stages = _stage_order(summary.stages)
+    segments = _segments(source, summary)
+    if channels:
+        sb.multiselect("Channels", channels, key="f.channels", placeholder="All channels")
+    if stages:
+        sb.multiselect("Journey stages", stages, key="f.stages", placeholder="All stages")
+    if segments:
+        sb.multiselect("Segments", segments, key="f.segments", placeholder="All segments")
+    sb.selectbox("Time grain", [g.value for g in Grain], key="f.grain", format_func=str.capitalize)
+    sb.number_input("Minimum n per point", min_value=1, max_value=100_000, step=10, key="f.min_n",
+                    help="Points with fewer responses are flagged (drawn hollow), never silently hidden.")
+    dates = st.session_state.get("f.dates") or ()
+    date_from, date_to = (tuple(dates) + (None, None))[:2] if isinstance(dates, (tuple, list)) else (dates, None)
+    if first and date_from == first:
+        date_from = None
+    if last and date_to == last:
+        date_to = None
+    filters = Filters(
+        date_from=date_from,
+        date_to=date_to,
+        channels=[c for c in st.session_state.get("f.channels", []) if c in channels],
+        stages=[s for s in st.session_state.get("f.stages", []) if s in stages],
+        segments=[s for s in st.session_state.get("f.segments", []) if s in segments],
+        min_n=int(st.session_state.get("f.min_n", 30)),
+        grain=st.session_state.get("f.grain", "week"),
+    )
+    _mirror_to_url(filters)
+    st.session_state["cx.filters"] = filters
+    return filters
+
+
+def current_filters() -> Filters:
+    """The filters the sidebar set in this run (defaults when called outside the app)."""
+    return st.session_state.get("cx.filters", Filters())
+
+
+def _seed_from_url(summary: SourceSummary) -> None:
+    query = {k: st.query_params.get(k) for k in st.query_params.keys()}
+    filters = Filters.from_query(query)
+    first = summary.first.date() if summary.first is not None else None
+    last = summary.last.date() if summary.last is not None else None
+    if first and last:
+        lo = min(max(filters.date_from or first, first), last)
+        hi = max(min(filters.date_to or last, last), lo)
+        st.session_state["f.dates"] = (lo, hi)
+    st.session_state["f.channels"] = [c for c in filters.channels if c in summary.channels]
+    st.session_state["f.stages"] = [s for s in filters.stages if s in summary.stages]
+    st.session_state["f.segments"] = list(filters.segments)
+    st.session_state["f.min_n"] = filters.min_n
+    st.session_state["f.grain"] = filters.grain.value
+
+
+def _mirror_to_url(filters: Filters) -> None:
+    wanted = filters.to_query()
+    page_keys = {k: st.query_params.get(k) for k in st.query_params.keys() if k not in _FILTER_PARAMS}
+    current = {k: st.query_params.get(k) for k in st.query_params.keys() if k in _FILTER_PARAMS}
+    if current != wanted:
+        st.query_params.from_dict({**page_keys, **wanted})
+
+
+_FILTER_PARAMS = ("from", "to", "channel", "stage", "segment", "min_n", "grain")
+
+
+def url_state(key: str, default: str | None = None) -> str | None:
+    """A page-level value kept in the URL (e.g. the chosen metric), so links reopen the view."""
+    return st.query_params.get(key, default)
+
+
+def set_url_state(key: str, value: str | None) -> None:
+    if value is None:
+        st.query_params.pop(key, None)
+    elif st.query_params.get(key) != str(value):
+        st.query_params[key] = str(value)
+
+
+def download_csv(label: str, frame: pd.DataFrame, file_name: str, key: str | None = None) -> None:
+    """A CSV download with formula injection neutralised."""
+    from cx.safe import to_safe_csv
+
+    st.download_button(label, data=to_safe_csv(frame), file_name=file_name, mime="text/csv", key=key,
+                       on_click="ignore")
