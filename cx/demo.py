@@ -123,7 +123,7 @@ def _block(rng: np.random.Generator, first_id: int, n_customers: int, n_interact
     days_all = np.arange(span)
 
     # --- customers ---
-    signup_day = rng.integers(-240, span - 30, n_customers)
+    signup_day = rng.integers(-540, span - 30, n_customers)
     propensity = np.clip(rng.beta(7, 3, n_customers), 0.05, 0.98)  # how well things go for them
     segment = rng.choice(len(SEGMENTS), n_customers, p=[0.62, 0.28, 0.10])
     region = rng.choice(len(REGIONS), n_customers, p=[0.25, 0.22, 0.2, 0.2, 0.13])
@@ -131,7 +131,9 @@ def _block(rng: np.random.Generator, first_id: int, n_customers: int, n_interact
     activity = rng.gamma(2.0, 1.0, n_customers) * (1 + 0.6 * (segment == 2))
 
     # --- who has which interaction ---
-    counts = rng.multinomial(n_interactions, activity / activity.sum())
+    # a steady contact rate over each customer's tenure inside the window
+    weight = activity * (span - np.maximum(signup_day, 0))
+    counts = rng.multinomial(n_interactions, weight / weight.sum())
     cust = np.repeat(np.arange(n_customers), counts)
     n = cust.size
     window_start = np.maximum(signup_day, 0)[cust]

@@ -433,8 +433,8 @@ def summarize(source: Source) -> SourceSummary:
         first=ts(row["first"]),
         last=ts(row["last"]),
         undated_rows=int(row["rows"]) - counts["occurred_at"],
-        channels={str(k): int(v) for k, v in zip(by_channel.iloc[:, 0], by_channel["n"]) if k is not None},
-        stages={str(k): int(v) for k, v in zip(by_stage.iloc[:, 0], by_stage["n"]) if k is not None},
+        channels={str(k): int(v) for k, v in zip(by_channel.iloc[:, 0], by_channel["n"]) if pd.notna(k)},
+        stages={str(k): int(v) for k, v in zip(by_stage.iloc[:, 0], by_stage["n"]) if pd.notna(k)},
         column_counts=counts,
         customer_rows=customer_rows,
     )
@@ -462,3 +462,58 @@ def open_warehouse(url: str) -> sa.Engine:
     engine = connect(url)
     _probe(engine, url)
     return engine
+
+
+DATA_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls", ".parquet", ".pq", ".json", ".jsonl", ".ndjson")
+
+
+def open_source(specs: list[str] | None = None, mapping_path: str | Path | None = None) -> Source:
+    """Resolve the CLI's ``--source`` values to a :class:`Source`.
+
+    Parameters
+    ----------
+    specs : list of str, optional
+        Nothing → the demo warehouse. One SQLAlchemy URL or .duckdb/.sqlite path → its
+        ``interactions`` (and, when present, ``customers``) tables, read-only. One or more data
+        files (CSV, TSV, XLSX, Parquet, JSON) → mapped, validated and loaded into a private
+        in-memory DuckDB (e.g. an interactions export plus a customers export).
+    mapping_path : path, optional
+        A mapping JSON saved from the Data page or ``cx map``; else the mapping is suggested.
+
+    Raises
+    ------
+    SourceError
+        When the spec can't be opened; the message names the file or masked URL.
+    """
+    if not specs:
+        return demo_source()
+    files = [s for s in specs if "://" not in s and Path(s).suffix.lower() in DATA_SUFFIXES]
+    databases = [s for s in specs if s not in files]
+    if databases and files:
+        raise SourceError("combine either data files or one database, not both")
+    if len(databases) > 1:
+        raise SourceError("only one database URL can be given as --source")
+    if databases:
+        spec = databases[0]
+        engine = open_warehouse(spec)
+        tables = set(list_tables(engine))
+        if "interactions" not in tables:
+            shown = ", ".join(sorted(tables)[:10]) or "none"
+            raise SourceError(f"{safe_url(spec)} has no table named 'interactions' (tables: {shown}); "
+                              "load files into it with `cx load FILE --into URL`")
+        return table_source(engine, "interactions", None, "customers" if "customers" in tables else None, None,
+                            label=safe_url(spec))
+    from cx.ingest import Mapping, combine, load_files
+
+    for name in files:
+        if not Path(name).exists():
+            raise SourceError(f"{name}: no such file")
+    mapping = None
+    if mapping_path is not None:
+        try:
+            mapping = Mapping.from_json(Path(mapping_path).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise SourceError(f"{mapping_path}: no such mapping file") from None
+    results = load_files([Path(f) for f in files], mapping)
+    interactions, customers, scales = combine(results)
+    return memory_source(interactions, customers, scales=scales, label=", ".join(Path(f).name for f in files))

@@ -55,7 +55,7 @@ def _columns(kinds: dict[str, str], frame: pd.DataFrame) -> list[sa.Column]:
 
 def _records(frame: pd.DataFrame, kinds: dict[str, str]) -> list[dict]:
     out = frame.copy()
-    for name, kind in kinds.items():
+    for name in kinds:
         if name not in out:
             out[name] = None
     out = out.astype(object).where(out.notna(), None)

@@ -1,0 +1,36 @@
+# The README's two commands: `make run` and `make test`. CI calls `make test` too.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-stamp
+PORT   ?= 8501
+
+.PHONY: install run test lint demo bench clean
+
+# (Re)create the virtual environment when it is missing or pyproject.toml changed.
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(PY) -c "from cx.demo import ensure_demo; print('demo warehouse:', ensure_demo())"
+	$(VENV)/bin/streamlit run app.py --server.port $(PORT)
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+test: install lint
+	$(VENV)/bin/pytest
+
+demo: install
+	$(VENV)/bin/cx demo
+
+bench: install
+	$(PY) bench/run_all.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache test-results data/*.duckdb

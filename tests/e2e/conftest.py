@@ -1,0 +1,125 @@
+"""Playwright against the real app: `streamlit run app.py` on a free port, driven in the system Chromium.
+
+Never a downloaded browser. Without Chromium these tests skip with one line, unless
+CX_REQUIRE_BROWSER=1 (CI), where a missing browser is a failure. Each test leaves a screenshot
+under test-results/.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from cx import demo
+
+ROOT = Path(__file__).resolve().parents[2]
+RESULTS = ROOT / "test-results"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run",
+]
+
+
+def chromium_path() -> str | None:
+    for candidate in (os.environ.get("BROWSER_PATH"), "/usr/bin/chromium", shutil.which("chromium")):
+        if candidate and Path(candidate).exists():
+            return candidate
+    return None
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    path = chromium_path()
+    if path is None:
+        if os.environ.get("CX_REQUIRE_BROWSER"):
+            pytest.fail("CX_REQUIRE_BROWSER is set but no Chromium was found at /usr/bin/chromium")
+        pytest.skip("no system Chromium (apt-get install chromium): browser tests skipped")
+    return path
+
+
+@pytest.fixture(scope="session")
+def e2e_demo(tmp_path_factory) -> Path:
+    """A small demo warehouse for the served app (same generator, fewer rows)."""
+    path = tmp_path_factory.mktemp("e2e") / "demo.duckdb"
+    demo.generate(path, customers=3000, interactions=45_000)
+    return path
+
+
+@pytest.fixture(scope="session")
+def app_url(chromium, e2e_demo):
+    """Start the real app on a free port; yield its base URL; always stop it."""
+    port = _free_port()
+    env = {**os.environ, "CX_DEMO_PATH": str(e2e_demo), "PYTHONUNBUFFERED": "1"}
+    log = open(tmp_log := (e2e_demo.parent / "streamlit.log"), "w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
+         "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
+         "--server.fileWatcherType", "none"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    try:
+        while True:
+            try:
+                with urllib.request.urlopen(base + "/_stcore/health", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.time() > deadline:
+                pytest.fail(f"the app did not start: {tmp_log.read_text()[-2000:]}")
+            time.sleep(0.3)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def browser(chromium):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, request):
+    """A fresh browser context and page; a screenshot of the final state is saved per test."""
+    context = browser.new_context(viewport={"width": 1440, "height": 1000}, accept_downloads=True)
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    yield page
+    RESULTS.mkdir(exist_ok=True)
+    try:
+        page.screenshot(path=str(RESULTS / f"{request.node.name}.png"), full_page=True)
+    finally:
+        context.close()
+
+
+def wait_for_app(page, timeout: float = 60_000) -> None:
+    """Wait until the Streamlit script has finished its run."""
+    page.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]", timeout=timeout)
+    page.wait_for_timeout(300)
+    page.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]", timeout=timeout)
