@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.dialects import mysql as _mysql
 
 from cx import demo
 from cx.schema import CUSTOMER_COLUMNS, INTERACTION_COLUMNS, Scales
@@ -20,8 +21,6 @@ from cx.source import Source, connect, table_source
 
 BACKENDS = ("sqlite", "duckdb", "postgresql", "mysql")
 _ENV = {"postgresql": "CX_TEST_PG_URL", "mysql": "CX_TEST_MYSQL_URL"}
-from sqlalchemy.dialects import mysql as _mysql
-
 _TYPES = {"text": sa.String(255), "timestamp": sa.DateTime().with_variant(_mysql.DATETIME(fsp=6), "mysql", "mariadb"), "int": sa.Integer(), "number": sa.Float(53),
           "bool": sa.Boolean()}
 
