@@ -11,6 +11,7 @@ import streamlit as st
 from cx import ui
 
 st.set_page_config(page_title="CX Dashboard", page_icon="📈", layout="wide")
+ui.require_sign_in()
 
 HERE = Path(__file__).parent
 # (file, title, icon, url path) in menu order; a page appears once its file exists.
