@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -113,26 +114,37 @@ def scrub(message: str, url: str | URL | None) -> str:
 # --- engines ---------------------------------------------------------------------------------
 
 
-def _read_only_listener(engine: sa.Engine) -> None:
-    """Make every new connection read-only on backends that support it."""
+STATEMENT_TIMEOUT_S = int(os.environ.get("CX_STATEMENT_TIMEOUT", "120"))
+
+
+def _session_guards(engine: sa.Engine, read_only: bool, timeout_s: int = STATEMENT_TIMEOUT_S) -> None:
+    """On every new connection: read-only transactions and a statement timeout, where supported."""
     name = engine.dialect.name
-    statements = {
-        "postgresql": "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY",
-        "mysql": "SET SESSION TRANSACTION READ ONLY",
-        "mariadb": "SET SESSION TRANSACTION READ ONLY",
-    }
-    if name == "sqlite":
-        statement = "PRAGMA query_only = ON"
-    else:
-        statement = statements.get(name)
-    if statement is None:
+    if name not in ("postgresql", "mysql", "mariadb", "sqlite"):
         return
 
     @sa.event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record):  # pragma: no cover - exercised per backend
+    def _on_connect(dbapi_connection, _record):
         cursor = dbapi_connection.cursor()
-        cursor.execute(statement)
-        cursor.close()
+        try:
+            if name == "sqlite":
+                if read_only:
+                    cursor.execute("PRAGMA query_only = ON")
+            elif name == "postgresql":
+                if read_only:
+                    cursor.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+                cursor.execute(f"SET statement_timeout = {int(timeout_s) * 1000}")
+            else:
+                if read_only:
+                    cursor.execute("SET SESSION TRANSACTION READ ONLY")
+                cursor.execute("SELECT VERSION()")
+                version = str(cursor.fetchone()[0]).lower()
+                if "mariadb" in version:
+                    cursor.execute(f"SET SESSION max_statement_time = {int(timeout_s)}")
+                else:
+                    cursor.execute(f"SET SESSION max_execution_time = {int(timeout_s) * 1000}")
+        finally:
+            cursor.close()
         if name == "postgresql":
             dbapi_connection.commit()
 
@@ -174,8 +186,7 @@ def connect(url: str | URL, read_only: bool = True) -> sa.Engine:
         engine = sa.create_engine(parsed, pool_pre_ping=backend not in ("duckdb", "sqlite"), **kwargs)
     except Exception as exc:
         raise SourceError(f"{safe_url(text)}: {scrub(exc, text)}") from None
-    if read_only:
-        _read_only_listener(engine)
+    _session_guards(engine, read_only)
     return engine
 
 
@@ -225,7 +236,9 @@ def _canonical_select(table: sa.TableClause, columns: dict[str, str], kinds: dic
     for canonical, kind in kinds.items():
         src = columns.get(canonical)
         if src is None:
-            items.append(sa.cast(sa.null(), _SA_TYPES[kind]).label(canonical))
+            # MySQL cannot CAST to BOOLEAN: there the NULL is only typed on the Python side
+            null = sa.type_coerce(sa.null(), sa.Boolean()) if kind == "bool" else sa.cast(sa.null(), _SA_TYPES[kind])
+            items.append(null.label(canonical))
             continue
         if src not in table.c:
             raise SourceError(f"{table.name}: no column {src!r} (mapped to {canonical})")
@@ -262,6 +275,13 @@ def table_source(
     """
     itab = _lightweight_table(engine, interactions_table, schema)
     ctab = _lightweight_table(engine, customers_table, schema) if customers_table else None
+    return _mapped_source(engine, itab, interactions_columns, ctab, customers_columns, scales=scales,
+                          booleans=booleans, customer_attributes=customer_attributes, label=label, kind=kind,
+                          key=key or f"{interactions_table}|{customers_table}")
+
+
+def _mapped_source(engine, itab, interactions_columns, ctab, customers_columns, *, scales, booleans,
+                   customer_attributes, label, kind, key) -> Source:
     icols = interactions_columns or {c: c for c in INTERACTION_COLUMNS if c in itab.c}
     interactions = _canonical_select(itab, icols, INTERACTION_COLUMNS, "interactions", booleans)
     customers = None
@@ -281,10 +301,84 @@ def table_source(
         scales=scales,
         label=label or safe_url(engine.url),
         kind=kind,
-        key=key or hashlib.sha256(f"{safe_url(engine.url)}|{interactions_table}|{customers_table}|{icols}".encode()).hexdigest()[:16],
+        key=hashlib.sha256(f"{safe_url(engine.url)}|{key}|{icols}|{booleans}".encode()).hexdigest()[:16],
         available=frozenset(available),
         customer_attributes=tuple(customer_attributes),
     )
+
+
+_FORBIDDEN = re.compile(
+    # statements that write or change session state; function names such as REPLACE() stay allowed
+    r"\b(insert|update|delete|merge|upsert|drop|alter|create|truncate|grant|revoke|copy|attach|detach|"
+    r"pragma|set|call|exec|execute|into|lock|vacuum|install|checkpoint|begin|commit|rollback|savepoint)\b",
+    re.IGNORECASE,
+)
+
+
+_TOKENS = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|`[^`]*`|--[^\n]*|/\*.*?\*/", re.DOTALL)
+
+
+def validate_select(sql: str) -> str:
+    """Check that ``sql`` is one read-only SELECT (or WITH … SELECT); return it without a final ``;``.
+
+    String literals, quoted identifiers and comments are blanked before the checks, so a comment
+    or a value can neither hide a second statement nor trip the check. This is a first line of
+    defence only: the query also runs on a read-only connection with a statement timeout.
+
+    Raises
+    ------
+    SourceError
+        Naming what is wrong (a second statement, a write keyword, not a SELECT).
+    """
+    text = sql.strip()
+    # one left-to-right scan, so a '--' inside a string is not a comment and a quote inside a comment no string
+    blanked = _TOKENS.sub(lambda m: " " if m.group(0)[0] in "-/" else "''", text)
+    if "/*" in blanked or blanked.count("'") % 2:
+        raise SourceError("the custom query has an unterminated comment or string")
+    stripped = blanked.strip().rstrip(";").strip()
+    if ";" in stripped:
+        raise SourceError("the custom query must be a single statement (found a ';' inside it)")
+    if not re.match(r"(?is)^\(?\s*(select|with)\b", stripped):
+        raise SourceError("the custom query must start with SELECT or WITH")
+    bad = _FORBIDDEN.search(stripped)
+    if bad:
+        raise SourceError(f"the custom query may only read: {bad.group(0).upper()!r} is not allowed")
+    return text.rstrip().rstrip(";").rstrip()
+
+
+def query_source(
+    engine: sa.Engine,
+    sql: str,
+    interactions_columns: dict[str, str] | None = None,
+    customers_table: str | None = None,
+    customers_columns: dict[str, str] | None = None,
+    *,
+    row_limit: int = 5_000_000,
+    scales: Scales = Scales(),
+    booleans: dict[str, str] | None = None,
+    label: str = "",
+) -> Source:
+    """A source whose interactions come from a custom read-only SELECT (a subquery, at most ``row_limit`` rows).
+
+    The query is validated by :func:`validate_select`, runs on the engine's read-only connection
+    with its statement timeout, and is wrapped as ``SELECT … FROM (query) LIMIT row_limit`` so a
+    runaway query can't flood the app.
+    """
+    sql = validate_select(sql)
+    body = sa.text(sql)
+    try:
+        with engine.connect() as con:
+            probe = body.columns().subquery("custom_query")
+            keys = list(con.execute(sa.select(sa.text("*")).select_from(probe).limit(0)).keys())
+    except sa.exc.SQLAlchemyError as exc:
+        reason = scrub(getattr(exc, "orig", exc), engine.url).strip().splitlines()[0]
+        raise SourceError(f"the custom query failed: {reason}") from None
+    inner = body.columns(*[sa.column(k) for k in keys]).subquery("custom_query_rows")
+    limited = sa.select(*inner.c).limit(int(row_limit)).subquery("custom_query")
+    ctab = _lightweight_table(engine, customers_table, None) if customers_table else None
+    return _mapped_source(engine, limited, interactions_columns, ctab, customers_columns, scales=scales,
+                          booleans=booleans, customer_attributes=(), label=label or f"{safe_url(engine.url)} (custom query)",
+                          kind="warehouse", key=f"query:{hashlib.sha256(sql.encode()).hexdigest()}|{customers_table}")
 
 
 def demo_source(path: str | Path | None = None) -> Source:

@@ -1,0 +1,437 @@
+"""What do your customers remember? Peak-end versus the average, tested on the user's own data.
+
+Pure functions of the per-journey features from :func:`cx.journeys.journey_features` (one row per
+journey plus an outcome column), so they run the same in a notebook, the CLI and the app.
+
+- :func:`compare_predictors` — how strongly ``mean``, ``worst``, ``end`` and ``peak_end`` each
+  relate to the outcome: AUC for a binary outcome, Pearson r for a numeric one, each with a
+  bootstrap 95% CI, a *paired* bootstrap of each difference from the mean (the same resampled
+  customers for all four measures, so their correlation is respected), and a plain-language
+  verdict that says just as clearly when the average wins or when nothing is clear.
+- :func:`outcome_by_class` — the outcome for clean / recovered / unrecovered journeys, with
+  Wilson CIs for a rate and t intervals for a mean.
+- :func:`summarize_journeys` — the headline numbers of a set of journeys.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import sparse, stats
+
+PREDICTORS = ("mean", "worst", "end", "peak_end")
+PREDICTOR_LABELS = {"mean": "Average", "worst": "Worst moment", "end": "Last moment", "peak_end": "Peak-end"}
+CLASSES = ("clean", "recovered", "unrecovered")
+MIN_ROWS = 30
+MIN_PER_CLASS = 10
+_MAX_CELLS = 40_000_000  # resamples × rows per bootstrap (keeps a big source to a few seconds)
+
+
+@dataclass(frozen=True, eq=False)
+class PredictorComparison:
+    """The result of :func:`compare_predictors`.
+
+    Attributes
+    ----------
+    outcome : str
+        The outcome column.
+    kind : {"binary", "numeric"}
+    measure : {"auc", "pearson_r"}
+    n : int
+        Journeys with every predictor and the outcome known.
+    positives : int or None
+        Journeys with a positive (true / 1) outcome, for a binary one.
+    direction : str
+        How the measures are oriented, in words (e.g. "a lower index goes with churned = true").
+    table : DataFrame
+        One row per predictor: ``predictor, label, value, ci_low, ci_high, diff_vs_mean,
+        diff_ci_low, diff_ci_high, p_value`` (the differences are the paired bootstrap of the
+        oriented measure minus the mean's; NaN on the mean's own row).
+    best : str or None
+        The predictor with the strongest relation (None when there are too few journeys).
+    clear : bool
+        Whether the best predictor's lead over the runner-up (or over the mean) is statistically
+        clear at the 95% level.
+    verdict : str
+        One or two plain sentences.
+    resamples : int
+        Bootstrap resamples used.
+    """
+
+    outcome: str
+    kind: str
+    measure: str
+    n: int
+    positives: int | None
+    direction: str
+    table: pd.DataFrame = field(repr=False)
+    best: str | None
+    clear: bool
+    verdict: str
+    resamples: int
+
+    def to_dict(self) -> dict:
+        """The ``outcome`` block of ``cx journeys --format json`` (see DESIGN.md)."""
+        rows = {r.predictor: r for r in self.table.itertuples()}
+        return {
+            "column": self.outcome,
+            "kind": self.kind,
+            "measure": self.measure,
+            "n": self.n,
+            "predictors": {
+                name: {"value": _num(rows[name].value), "ci_low": _num(rows[name].ci_low),
+                       "ci_high": _num(rows[name].ci_high)}
+                for name in PREDICTORS if name in rows
+            },
+            "best": self.best,
+            "clear": self.clear,
+            "verdict": self.verdict,
+        }
+
+
+def _num(value) -> float | None:
+    return None if value is None or not np.isfinite(value) else round(float(value), 4)
+
+
+def outcome_kind(values: pd.Series) -> str:
+    """``"binary"`` for a bool or two-valued 0/1 column, ``"numeric"`` for other numbers.
+
+    Raises
+    ------
+    ValueError
+        For a text column that is not two-valued, or a column without any value.
+    """
+    present = values.dropna()
+    if present.empty:
+        raise ValueError(f"the outcome column {values.name!r} has no values")
+    if pd.api.types.is_bool_dtype(present) or set(pd.unique(present)) <= {0, 1, True, False}:
+        return "binary"
+    if pd.api.types.is_numeric_dtype(present):
+        return "numeric"
+    raise ValueError(f"the outcome column {values.name!r} is neither a yes/no flag nor a number")
+
+
+def _as_float(values: pd.Series) -> np.ndarray:
+    return pd.to_numeric(values.astype(object).where(values.notna(), None), errors="coerce").astype(float).to_numpy()
+
+
+# --- the measures on resampled data (counts = how often each row was drawn) ---------------------
+
+
+def _auc_counts(codes: np.ndarray, n_codes: int, y: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """AUC = P(score of a positive > score of a negative) + ½ P(tie), for each row of ``counts``.
+
+    ``codes`` are the dense ranks of the scores, so ties are exact; one sparse product per batch.
+    """
+    onehot = sparse.csr_matrix((np.ones(len(codes)), (np.arange(len(codes)), codes)), shape=(len(codes), n_codes))
+    pos = np.asarray((counts * y) @ onehot)
+    neg = np.asarray((counts * (1 - y)) @ onehot)
+    below = np.cumsum(neg, axis=1) - neg
+    wins = (pos * (below + 0.5 * neg)).sum(axis=1)
+    total = pos.sum(axis=1) * neg.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(total > 0, wins / total, np.nan)
+
+
+def _pearson_counts(x: np.ndarray, y: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Pearson r with each row of ``counts`` as frequency weights."""
+    moments = counts @ np.column_stack([np.ones_like(x), x, y, x * x, y * y, x * y])
+    w, sx, sy, sxx, syy, sxy = moments.T
+    cov = sxy - sx * sy / w
+    vx, vy = sxx - sx * sx / w, syy - sy * sy / w
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where((vx > 0) & (vy > 0), cov / np.sqrt(vx * vy), np.nan)
+
+
+def _measures(X: np.ndarray, y: np.ndarray, counts: np.ndarray, kind: str, codes) -> np.ndarray:
+    """Shape (batch, predictors): the raw (un-oriented) measure of each predictor."""
+    out = np.empty((counts.shape[0], X.shape[1]))
+    for k in range(X.shape[1]):
+        if kind == "binary":
+            out[:, k] = _auc_counts(codes[k][0], codes[k][1], y, counts)
+        else:
+            out[:, k] = _pearson_counts(X[:, k], y, counts)
+    return out
+
+
+def _bootstrap(X, y, kind, resamples: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    n = len(y)
+    codes = []
+    for k in range(X.shape[1]):
+        uniques, inverse = np.unique(X[:, k], return_inverse=True)
+        codes.append((inverse, len(uniques)))
+    point = _measures(X, y, np.ones((1, n)), kind, codes)[0]
+    rng = np.random.default_rng(seed)
+    batch = max(1, min(resamples, 4_000_000 // max(n, 1)))
+    draws = []
+    done = 0
+    while done < resamples:
+        size = min(batch, resamples - done)
+        idx = rng.integers(0, n, size=(size, n))
+        flat = (np.arange(size)[:, None] * n + idx).ravel()
+        counts = np.bincount(flat, minlength=size * n).reshape(size, n).astype(float)
+        draws.append(_measures(X, y, counts, kind, codes))
+        done += size
+    return point, np.vstack(draws)
+
+
+# --- the comparison ------------------------------------------------------------------------------
+
+
+def compare_predictors(features: pd.DataFrame, outcome_column: str, *, resamples: int = 1000, seed: int = 0,
+                       predictors: tuple[str, ...] = PREDICTORS) -> PredictorComparison:
+    """How strongly each of mean / worst / end / peak-end relates to an outcome, with a verdict.
+
+    Parameters
+    ----------
+    features : DataFrame
+        Per-journey features (:func:`cx.journeys.journey_features` with ``customer_columns``
+        holding the outcome), or any frame with the predictor columns and the outcome.
+    outcome_column : str
+        A yes/no column (AUC) or a numeric one (Pearson r).
+    resamples : int
+        Bootstrap resamples (fewer are used on very large inputs, to stay within a few seconds;
+        the number used is reported).
+    seed : int
+        Seed of the resampling: the same input gives the same CIs.
+    predictors : tuple of str
+        The columns to compare; ``"mean"`` must be among them (it is the baseline).
+
+    Returns
+    -------
+    PredictorComparison
+
+    Notes
+    -----
+    The measures are *oriented* together: if, across the four, a higher index goes with fewer
+    positive outcomes (as with churn), AUC is reported for "a lower index predicts a positive" and
+    r keeps its sign but strength is compared on the oriented scale. One orientation for all four
+    keeps the comparison fair. CIs are percentile intervals; a difference is called clear when its
+    95% paired-bootstrap interval excludes zero.
+    """
+    if outcome_column not in features:
+        raise ValueError(f"no outcome column {outcome_column!r} in the journey features")
+    if "mean" not in predictors:
+        raise ValueError("the mean must be among the predictors: it is the baseline")
+    kind = outcome_kind(features[outcome_column])
+    measure = "auc" if kind == "binary" else "pearson_r"
+    data = pd.DataFrame({name: _as_float(features[name]) for name in predictors})
+    data["y"] = _as_float(features[outcome_column])
+    data = data.dropna()
+    n = len(data)
+    X = data[list(predictors)].to_numpy()
+    y = data["y"].to_numpy()
+    positives = int(y.sum()) if kind == "binary" else None
+    too_few = n < MIN_ROWS or (kind == "binary" and min(positives, n - positives) < MIN_PER_CLASS)
+    if too_few or (kind == "numeric" and np.nanstd(y) == 0):
+        need = (f"at least {MIN_ROWS} journeys with {MIN_PER_CLASS} of each outcome" if kind == "binary"
+                else f"at least {MIN_ROWS} journeys with a varying outcome")
+        table = pd.DataFrame({"predictor": list(predictors), "label": [PREDICTOR_LABELS.get(p, p) for p in predictors]}
+                             | {c: np.nan for c in ("value", "ci_low", "ci_high", "diff_vs_mean", "diff_ci_low",
+                                                    "diff_ci_high", "p_value")})
+        return PredictorComparison(outcome_column, kind, measure, n, positives, "", table, None, False,
+                                   f"Not enough data to compare: {n:,} journeys with an experience score and "
+                                   f"a known {outcome_column}; the comparison needs {need}.", 0)
+    resamples = int(max(100, min(resamples, _MAX_CELLS // n))) if resamples > 0 else 0
+    point, draws = _bootstrap(X, y, kind, resamples, seed)
+
+    # orient all four together (see Notes)
+    neutral = 0.5 if kind == "binary" else 0.0
+    sign = 1.0 if np.nanmean(point - neutral) >= 0 else -1.0
+
+    def orient(values):
+        return neutral + sign * (values - neutral)
+
+    value, boot = orient(point), orient(draws)
+    low, high = np.nanpercentile(boot, [2.5, 97.5], axis=0)
+    mean_k = predictors.index("mean")
+    diff = boot - boot[:, [mean_k]]
+    d_low, d_high = np.nanpercentile(diff, [2.5, 97.5], axis=0)
+    p_value = np.minimum(1.0, 2 * np.minimum((diff <= 0).mean(axis=0), (diff >= 0).mean(axis=0)))
+    table = pd.DataFrame({
+        "predictor": list(predictors),
+        "label": [PREDICTOR_LABELS.get(p, p) for p in predictors],
+        "value": value, "ci_low": low, "ci_high": high,
+        "diff_vs_mean": value - value[mean_k], "diff_ci_low": d_low, "diff_ci_high": d_high, "p_value": p_value,
+    })
+    table.loc[mean_k, ["diff_vs_mean", "diff_ci_low", "diff_ci_high", "p_value"]] = np.nan
+
+    higher = "higher" if sign > 0 else "lower"
+    if kind == "binary":
+        direction = f"a {higher} experience index goes with {outcome_column} = yes"
+    else:
+        direction = f"a {higher} experience index goes with a higher {outcome_column}"
+    best, clear, verdict = _verdict(table, boot, predictors, kind, outcome_column, higher)
+    return PredictorComparison(outcome_column, kind, measure, n, positives, direction, table, best, clear, verdict,
+                               resamples)
+
+
+def _fmt(kind: str, value: float) -> str:
+    return f"AUC {value:.2f}" if kind == "binary" else f"r = {value:+.2f}"
+
+
+def _verdict(table: pd.DataFrame, boot: np.ndarray, predictors, kind: str, outcome: str, higher: str):
+    """Which measure wins, and whether its lead is statistically clear (paired bootstrap)."""
+    values = table["value"].to_numpy()
+    order = np.argsort(-values, kind="stable")
+    best_k, runner_k = int(order[0]), int(order[1])
+    best = predictors[best_k]
+    mean_k = predictors.index("mean")
+    neutral = 0.5 if kind == "binary" else 0.0
+    row = table.iloc[best_k]
+    label = PREDICTOR_LABELS.get
+    if row.ci_low <= neutral:
+        return best, False, (
+            f"None of the measures relates clearly to {outcome}: even the strongest, "
+            f"{label(best, best).lower()} ({_fmt(kind, row.value)}), has a 95% interval reaching "
+            f"{'0.5 (chance)' if kind == 'binary' else 'zero'}."
+        )
+
+    def lead(a: int, b: int) -> tuple[float, float, float]:
+        d = boot[:, a] - boot[:, b]
+        lo, hi = np.nanpercentile(d, [2.5, 97.5])
+        return values[a] - values[b], lo, hi
+
+    if best == "mean":
+        d, lo, hi = lead(mean_k, runner_k)
+        other = label(predictors[runner_k], predictors[runner_k]).lower()
+        if lo > 0:
+            return best, True, (
+                f"The average experience tracks {outcome} best ({_fmt(kind, values[mean_k])} vs "
+                f"{_fmt(kind, values[runner_k])} for the {other}; difference {d:.3f}, 95% CI {lo:.3f} to {hi:.3f}). "
+                f"On your data customers seem to weigh every moment, not just the worst and the last: "
+                f"the peak-end view does not beat the plain average here."
+            )
+        return best, False, (
+            f"The average and the {other} track {outcome} about equally well ({_fmt(kind, values[mean_k])} vs "
+            f"{_fmt(kind, values[runner_k])}); the difference ({d:.3f}, 95% CI {lo:.3f} to {hi:.3f}) is not "
+            f"statistically clear, so the data don't say that peak-end beats the average."
+        )
+    d, lo, hi = lead(best_k, mean_k)
+    name = label(best, best)
+    if lo > 0:
+        memory = {"peak_end": "the worst moment and the end", "worst": "the worst moment", "end": "how it ended"}
+        return best, True, (
+            f"{name} tracks {outcome} better than the average ({_fmt(kind, values[best_k])} vs "
+            f"{_fmt(kind, values[mean_k])}; difference {d:.3f}, 95% CI {lo:.3f} to {hi:.3f}): "
+            f"customers remember {memory.get(best, best)} more than the average moment."
+        )
+    return best, False, (
+        f"{name} tracks {outcome} slightly better than the average ({_fmt(kind, values[best_k])} vs "
+        f"{_fmt(kind, values[mean_k])}), but the difference ({d:.3f}, 95% CI {lo:.3f} to {hi:.3f}) is not "
+        f"statistically clear."
+    )
+
+
+# --- outcome by journey class --------------------------------------------------------------------
+
+
+def wilson_interval(successes: float, n: float, confidence: float = 0.95) -> tuple[float, float]:
+    """Wilson score interval of a proportion (0–1); ``(nan, nan)`` when n is 0."""
+    if n <= 0:
+        return math.nan, math.nan
+    z = stats.norm.ppf(0.5 + confidence / 2)
+    p = successes / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def outcome_by_class(features: pd.DataFrame, outcome_column: str, *, confidence: float = 0.95) -> pd.DataFrame:
+    """The outcome of clean, recovered and unrecovered journeys, with confidence intervals.
+
+    Parameters
+    ----------
+    features : DataFrame
+        Per-journey features with ``journey_class`` and the outcome column.
+    outcome_column : str
+        Yes/no (reported as a rate in percent, Wilson interval) or numeric (mean, t interval).
+    confidence : float
+        Level of the intervals.
+
+    Returns
+    -------
+    DataFrame
+        One row per class in the order clean, recovered, unrecovered: ``journey_class, n,
+        positives`` (NaN for a numeric outcome), ``value, ci_low, ci_high, kind, unit``.
+    """
+    if outcome_column not in features:
+        raise ValueError(f"no outcome column {outcome_column!r} in the journey features")
+    kind = outcome_kind(features[outcome_column])
+    y = pd.Series(_as_float(features[outcome_column]), index=features.index)
+    rows = []
+    for name in CLASSES:
+        values = y[(features["journey_class"] == name).to_numpy()].dropna()
+        n = len(values)
+        if kind == "binary":
+            hits = float(values.sum())
+            low, high = wilson_interval(hits, n, confidence)
+            value = 100.0 * hits / n if n else math.nan
+            rows.append((name, n, hits, value, 100.0 * low, 100.0 * high))
+        else:
+            value = float(values.mean()) if n else math.nan
+            if n >= 2:
+                half = stats.t.ppf(0.5 + confidence / 2, n - 1) * values.std(ddof=1) / math.sqrt(n)
+            else:
+                half = math.nan
+            rows.append((name, n, math.nan, value, value - half, value + half))
+    out = pd.DataFrame(rows, columns=["journey_class", "n", "positives", "value", "ci_low", "ci_high"])
+    out["kind"] = kind
+    out["unit"] = "%" if kind == "binary" else ""
+    return out
+
+
+# --- headline numbers ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class JourneySummary:
+    """Headline numbers of a set of journeys (the ``summary`` block of ``cx journeys``)."""
+
+    customers: int
+    journeys: int
+    interactions: int
+    scored_journeys: int
+    mean: float | None
+    worst: float | None
+    end: float | None
+    peak_end: float | None
+    incidents: int
+    journeys_with_incident: int
+    clean: int
+    recovered: int
+    unrecovered: int
+
+    def to_dict(self) -> dict:
+        return {k: (round(v, 2) if isinstance(v, float) else v) for k, v in self.__dict__.items()}
+
+
+def summarize_journeys(features: pd.DataFrame) -> JourneySummary:
+    """Counts and average index features of per-journey features.
+
+    Returns
+    -------
+    JourneySummary
+        Averages are over journeys with at least one score (None when there is none).
+    """
+
+    def avg(name):
+        values = pd.to_numeric(features[name], errors="coerce").dropna()
+        return float(values.mean()) if len(values) else None
+
+    classes = features["journey_class"].value_counts()
+    return JourneySummary(
+        customers=int(features["customer_id"].nunique()),
+        journeys=len(features),
+        interactions=int(features["interactions"].sum()),
+        scored_journeys=int((features["scored"] > 0).sum()),
+        mean=avg("mean"), worst=avg("worst"), end=avg("end"), peak_end=avg("peak_end"),
+        incidents=int(features["incidents"].sum()),
+        journeys_with_incident=int((features["incidents"] > 0).sum()),
+        clean=int(classes.get("clean", 0)),
+        recovered=int(classes.get("recovered", 0)),
+        unrecovered=int(classes.get("unrecovered", 0)),
+    )
