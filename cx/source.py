@@ -458,6 +458,19 @@ def memory_source(
     return Source(**{**source.__dict__, "available": frozenset(available), "rules": rules or IncidentRules()})
 
 
+def release(source: Source) -> None:
+    """Free what a source holds: an upload's in-memory database, a warehouse's pooled connections.
+
+    The demo's shared engine is left open (other sessions use it).
+    """
+    if source.kind == "demo":
+        return
+    source.engine.dispose()
+    database = getattr(source.engine, "_cx_duckdb", None)
+    if database is not None:
+        database.close()
+
+
 # --- what is there ---------------------------------------------------------------------------
 
 

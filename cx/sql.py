@@ -78,6 +78,10 @@ class time_bucket(ColumnElement):  # noqa: N801 - reads like a SQL function
         self.grain = grain.value
         self.expr = _expr(expr)
 
+    @property
+    def _from_objects(self):
+        return self.expr._from_objects
+
 
 @compiles(time_bucket)
 def _bucket_default(element, compiler, **kw):
@@ -175,6 +179,10 @@ class in_day_range(ColumnElement):  # noqa: N801
         self.start = sa.literal(dt.datetime.combine(first, dt.time()), sa.DateTime()) if first else sa.null()
         self.stop = sa.literal(dt.datetime.combine(last + day, dt.time()), sa.DateTime()) if last else sa.null()
 
+    @property
+    def _from_objects(self):
+        return self.expr._from_objects
+
 
 def _range(element, compiler, wrap, **kw) -> str:
     x = wrap(compiler.process(element.expr, **kw))
@@ -200,7 +208,7 @@ def _range_sqlite(element, compiler, **kw):
 
 
 class as_float(ColumnElement):  # noqa: N801
-    """``expr`` as a double-precision float (MySQL/MariaDB cannot ``CAST(x AS FLOAT)``)."""
+    """``expr`` as a double-precision float (MySQL/MariaDB cannot ``CAST(x AS FLOAT)``; DuckDB's FLOAT is 32-bit)."""
 
     __visit_name__ = "cx_as_float"
     inherit_cache = True
@@ -210,6 +218,10 @@ class as_float(ColumnElement):  # noqa: N801
     def __init__(self, expr) -> None:
         self.expr = _expr(expr)
 
+    @property
+    def _from_objects(self):
+        return self.expr._from_objects
+
 
 @compiles(as_float)
 def _float_default(element, compiler, **kw):
@@ -218,7 +230,8 @@ def _float_default(element, compiler, **kw):
 
 @compiles(as_float, "mysql")
 @compiles(as_float, "mariadb")
-def _float_mysql(element, compiler, **kw):
+@compiles(as_float, "duckdb")  # DuckDB's FLOAT is single precision
+def _float_double(element, compiler, **kw):
     return f"CAST({compiler.process(element.expr, **kw)} AS DOUBLE)"
 
 
@@ -289,6 +302,10 @@ class percentile_cont(ColumnElement):  # noqa: N801
             raise ValueError(f"a percentile fraction lies between 0 and 1, got {fraction}")
         self.fraction = fraction
         self.value, self.rank, self.count = _expr(value), _expr(rank), _expr(count)
+
+    @property
+    def _from_objects(self):
+        return [*self.value._from_objects, *self.rank._from_objects, *self.count._from_objects]
 
     def fallback(self) -> ColumnElement:
         """The portable form: ``MAX(CASE ...)`` over the ranked rows of the group."""

@@ -6,6 +6,8 @@ session that loaded them; caches are keyed by the source's ``key`` and bounded.
 
 from __future__ import annotations
 
+import functools
+
 import pandas as pd
 import streamlit as st
 
@@ -70,23 +72,53 @@ def current_source() -> Source:
 def set_source(source: Source | None) -> None:
     """Make ``source`` this session's data (``None`` returns to the demo) and reset filters."""
     previous = st.session_state.get(SOURCE_KEY)
-    if previous is not None and previous is not source and previous.kind == "upload":
-        previous.engine.dispose()
+    if previous is not None and previous is not source:
+        sources.release(previous)
     st.session_state[SOURCE_KEY] = source
     for key in FILTER_KEYS:
         st.session_state.pop(key, None)
     st.query_params.clear()
 
 
-@st.cache_data(ttl=3600, max_entries=64, show_spinner=False)
-def _summary(key: str, _source: Source) -> SourceSummary:
-    return sources.summarize(_source)
+def cached_by_source(func=None, *, ttl: int = 3600, max_entries: int = 64):
+    """Cache ``func(source, *args, **kwargs)`` under the source's key, bounded by ttl and max_entries.
+
+    The demo's results are shared by every session; results computed from a user's own data
+    (uploads, warehouses) are cached per session and released with it, so nothing of one user's
+    data can be served to another.
+    """
+
+    def wrap(f):
+        def shared_call(key, _source, *args, **kwargs):
+            return f(_source, *args, **kwargs)
+
+        def session_call(key, _source, *args, **kwargs):
+            return f(_source, *args, **kwargs)
+
+        for inner, suffix in ((shared_call, "shared"), (session_call, "session")):
+            inner.__module__ = f.__module__
+            inner.__qualname__ = f"{f.__qualname__}.{suffix}"
+        shared = st.cache_data(ttl=ttl, max_entries=max_entries, show_spinner=False)(shared_call)
+        private = st.cache_data(ttl=ttl, max_entries=max_entries, show_spinner=False, scope="session")(session_call)
+
+        @functools.wraps(f)
+        def wrapper(source: Source, *args, **kwargs):
+            cached = shared if source.kind == "demo" else private
+            return cached(source.key, source, *args, **kwargs)
+
+        return wrapper
+
+    return wrap(func) if func is not None else wrap
+
+
+@cached_by_source
+def _summary(source: Source) -> SourceSummary:
+    return sources.summarize(source)
 
 
 def source_summary(source: Source | None = None) -> SourceSummary:
     """Cached :func:`cx.source.summarize` of the current (or given) source."""
-    source = source or current_source()
-    return _summary(source.key, source)
+    return _summary(source or current_source())
 
 
 def source_banner(source: Source | None = None) -> None:
@@ -114,15 +146,15 @@ def _stage_order(stages) -> list[str]:
 def _segments(source: Source, summary: SourceSummary) -> list[str]:
     if not summary.column_counts.get("customers.segment"):
         return []
-    return _segment_values(source.key, source)
+    return _segment_values(source)
 
 
-@st.cache_data(ttl=3600, max_entries=64, show_spinner=False)
-def _segment_values(key: str, _source: Source) -> list[str]:
+@cached_by_source
+def _segment_values(source: Source) -> list[str]:
     import sqlalchemy as sa
 
-    c = _source.customers
-    frame = _source.read(sa.select(c.c.segment).where(c.c.segment.is_not(None)).distinct().order_by(c.c.segment).limit(200))
+    c = source.customers
+    frame = source.read(sa.select(c.c.segment).where(c.c.segment.is_not(None)).distinct().order_by(c.c.segment).limit(200))
     return [str(v) for v in frame["segment"]]
 
 
