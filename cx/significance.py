@@ -1,0 +1,119 @@
+"""Is a change real? Two-sample tests from sufficient statistics, and the Benjamini–Hochberg correction.
+
+Every test takes the per-cell statistics a metric query already returns (counts, sums, sums of
+squares, interval bounds), so no row leaves the database to decide significance. All functions are
+vectorised over numpy arrays and return two-sided p-values; the tests check them against
+scipy / statsmodels on fixed inputs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import stats
+
+
+def _arr(*values) -> list[np.ndarray]:
+    return [np.asarray(v, dtype="float64") for v in values]
+
+
+def _two_sided(z: np.ndarray) -> np.ndarray:
+    return 2.0 * stats.norm.sf(np.abs(z))
+
+
+def two_proportion_test(s1, n1, s0, n0) -> tuple[np.ndarray, np.ndarray]:
+    """Pooled two-proportion z-test (as ``statsmodels.stats.proportion.proportions_ztest``).
+
+    Returns ``(z, p)``; NaN where a group is empty or both proportions are 0 or 1.
+    """
+    s1, n1, s0, n0 = _arr(s1, n1, s0, n0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pooled = (s1 + s0) / (n1 + n0)
+        se = np.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n0))
+        z = (s1 / n1 - s0 / n0) / se
+    z = np.where((n1 > 0) & (n0 > 0) & (se > 0), z, np.nan)
+    return z, _two_sided(z)
+
+
+def nps_difference_test(promoters1, detractors1, n1, promoters0, detractors0, n0) -> tuple[np.ndarray, np.ndarray]:
+    """z-test of the difference of two NPS values with the trinomial variance of each.
+
+    Var(NPS) = (p + d − (p − d)²) / n with p, d the promoter and detractor shares.
+    """
+    a1, b1, n1, a0, b0, n0 = _arr(promoters1, detractors1, n1, promoters0, detractors0, n0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p1, d1, p0, d0 = a1 / n1, b1 / n1, a0 / n0, b0 / n0
+        var = (p1 + d1 - (p1 - d1) ** 2) / n1 + (p0 + d0 - (p0 - d0) ** 2) / n0
+        z = ((p1 - d1) - (p0 - d0)) / np.sqrt(var)
+    z = np.where((n1 > 0) & (n0 > 0) & (var > 0), z, np.nan)
+    return z, _two_sided(z)
+
+
+def welch_test(n1, total1, squares1, n0, total0, squares0) -> tuple[np.ndarray, np.ndarray]:
+    """Welch's unequal-variance t-test from counts, sums and sums of squares.
+
+    Matches ``scipy.stats.ttest_ind_from_stats(..., equal_var=False)``.
+    """
+    n1, t1, q1, n0, t0, q0 = _arr(n1, total1, squares1, n0, total0, squares0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        m1, m0 = t1 / n1, t0 / n0
+        v1 = np.maximum(q1 - n1 * m1**2, 0) / (n1 - 1)
+        v0 = np.maximum(q0 - n0 * m0**2, 0) / (n0 - 1)
+        se2 = v1 / n1 + v0 / n0
+        t = (m1 - m0) / np.sqrt(se2)
+        df = se2**2 / ((v1 / n1) ** 2 / (n1 - 1) + (v0 / n0) ** 2 / (n0 - 1))
+    ok = (n1 > 1) & (n0 > 1) & (se2 > 0)
+    t = np.where(ok, t, np.nan)
+    p = np.where(ok, 2.0 * stats.t.sf(np.abs(t), np.where(ok, df, 1.0)), np.nan)
+    return t, p
+
+
+def count_rate_test(c1, c0, exposure1=1.0, exposure0=1.0) -> np.ndarray:
+    """Exact conditional test that two Poisson counts share a rate (a binomial test on c1 | c1 + c0).
+
+    Matches ``scipy.stats.binomtest(c1, c1 + c0, exposure1 / (exposure1 + exposure0))``.
+    """
+    c1, c0, e1, e0 = _arr(c1, c0, exposure1, exposure0)
+    c1, c0, e1, e0 = np.broadcast_arrays(c1, c0, e1, e0)
+    out = np.full(c1.shape, np.nan)
+    for index in np.ndindex(c1.shape):
+        total = int(c1[index] + c0[index])
+        if total > 0:
+            out[index] = stats.binomtest(int(c1[index]), total, e1[index] / (e1[index] + e0[index])).pvalue
+    return out
+
+
+def interval_difference_test(value1, low1, high1, value0, low0, high0, confidence: float = 0.95):
+    """Approximate z-test for statistics known only by an estimate and a (possibly asymmetric) interval.
+
+    Used for medians (response and resolution times), whose distribution-free intervals come from
+    order statistics: the standard error of each is taken as the interval width / (2 z). Returns
+    ``(z, p)``; NaN where an interval is missing or has zero width on both sides.
+    """
+    v1, l1, h1, v0, l0, h0 = _arr(value1, low1, high1, value0, low0, high0)
+    zq = stats.norm.ppf(0.5 + confidence / 2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        se = np.sqrt(((h1 - l1) / (2 * zq)) ** 2 + ((h0 - l0) / (2 * zq)) ** 2)
+        z = (v1 - v0) / se
+    z = np.where(np.isfinite(se) & (se > 0), z, np.nan)
+    return z, _two_sided(z)
+
+
+def benjamini_hochberg(p_values) -> np.ndarray:
+    """Benjamini–Hochberg adjusted p-values (q-values); NaN p-values stay NaN and are not counted.
+
+    Matches ``statsmodels.stats.multitest.multipletests(p, method="fdr_bh")[1]``.
+    """
+    p = np.asarray(p_values, dtype="float64")
+    out = np.full(p.shape, np.nan)
+    valid = ~np.isnan(p)
+    m = int(valid.sum())
+    if m == 0:
+        return out
+    ps = p[valid]
+    order = np.argsort(ps)
+    ranked = ps[order] * m / np.arange(1, m + 1)
+    adjusted = np.minimum.accumulate(ranked[::-1])[::-1]
+    result = np.empty(m)
+    result[order] = np.minimum(adjusted, 1.0)
+    out[valid] = result
+    return out
