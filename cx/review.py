@@ -257,18 +257,26 @@ def _movers(source: Source, filters: Filters, monday: dt.date, available: set[st
     return movers[columns].reset_index(drop=True), len(tested)
 
 
-def _fmt(value: float, unit: str) -> str:
-    if value is None or np.isnan(value):
+def format_value(value, unit: str, signed: bool = False) -> str:
+    """A metric value with its unit and a sensible precision (``–`` when missing); used by page and report.
+
+    Examples
+    --------
+    >>> format_value(57.58, "%"), format_value(-14.2, "%", signed=True), format_value(45.05, "minutes")
+    ('57.6%', '-14.2 pts', '45.0 min')
+    """
+    if value is None or value != value:
         return "–"
+    sign = "+" if signed and value > 0 else ""
     if unit == "%":
-        return f"{value:.0f}%"
+        return f"{sign}{value:.1f}" + (" pts" if signed else "%")
     if unit == "points":
-        return f"{value:+.0f}" if value < 0 else f"{value:.0f}"
+        return f"{sign}{value:.1f}"
     if unit in ("minutes", "hours"):
-        return f"{value:,.1f} {unit[:-1] if value == 1 else unit}"
+        return f"{sign}{value:,.1f} {'min' if unit == 'minutes' else 'h'}"
     if unit == "interactions":
-        return f"{value:,.0f}"
-    return f"{value:,.2f}"
+        return f"{sign}{value:,.0f}"
+    return f"{sign}{value:,.2f}"
 
 
 def _change_words(delta: float, unit: str) -> str:
@@ -296,7 +304,7 @@ def narrate(review_kpis: pd.DataFrame, movers: pd.DataFrame, monday: dt.date, fi
         judgement = "an improvement" if row.better else "a deterioration"
         out.append(Sentence(
             f"{row.label} for {row.channel} · {row.journey_stage} {verb} {_change_words(row.delta, unit)} "
-            f"({_fmt(row.previous, unit)} → {_fmt(row.value, unit)}, n = {row.n:,}): {judgement} that is "
+            f"({format_value(row.previous, unit)} → {format_value(row.value, unit)}, n = {row.n:,}): {judgement} that is "
             f"statistically clear (q = {row.q_value:.2g}, Benjamini–Hochberg over every segment tested); "
             f"{len(movers[movers.channel == row.channel])} of this week's {len(movers)} real movers are in {row.channel}.",
             "trends", {**trend_query, "metric": row.metric, "by": "channel", "channel": str(row.channel)}))
@@ -305,9 +313,9 @@ def narrate(review_kpis: pd.DataFrame, movers: pd.DataFrame, monday: dt.date, fi
         verb = "rose" if row.delta > 0 else "fell"
         judgement = "" if row.better is None else ("better than last week, " if row.better else "worse than last week, ")
         out.append(Sentence(
-            f"Overall {row.label} {verb} from {_fmt(row.previous, row.unit)} to {_fmt(row.value, row.unit)} "
+            f"Overall {row.label} {verb} from {format_value(row.previous, row.unit)} to {format_value(row.value, row.unit)} "
             f"({judgement}p = {row.p_value:.2g}; "
-            f"4-week average {_fmt(row.trailing, row.unit)}).",
+            f"4-week average {format_value(row.trailing, row.unit)}).",
             "trends", {**trend_query, "metric": row.metric}))
     if not out:
         out.append(Sentence(
@@ -374,3 +382,30 @@ def weekly_review(source: Source, week: str | dt.date | None = None, filters: Fi
 def _week_extras(source: Source, filters: Filters, monday: dt.date) -> tuple[pd.DataFrame, int, pd.DataFrame]:
     """The week's critical incidents, unrecovered journeys, and at-risk customers active this week."""
     return pd.DataFrame(), 0, pd.DataFrame()
+
+
+TREND_METRICS = ("csat", "nps", "frt", "ttr")
+
+
+def trend_tables(source: Source, review: Review, weeks: int = 12,
+                 wanted: tuple[str, ...] = TREND_METRICS) -> dict[str, pd.DataFrame]:
+    """Weekly metric tables for the ``weeks`` weeks up to the reviewed one (one query each)."""
+    window = _window(review.filters, review.start - dt.timedelta(days=7 * (weeks - 1)), review.end)
+    present = set(review.kpis.metric) if len(review.kpis) else set()
+    return {m: metrics.metric_table(source, m, Grain.WEEK, (), window) for m in wanted if m in present}
+
+
+def review_figures(source: Source, review: Review) -> dict:
+    """The review's figures by name: ``movers`` and ``trend:<metric>`` (shared by the page and the report)."""
+    from cx import review_charts
+
+    definitions = metrics.definitions(source.scales)
+    figures = {}
+    if len(review.movers):
+        figures["movers"] = review_charts.movers_figure(review.movers)
+    for metric, table in trend_tables(source, review).items():
+        if len(table):
+            d = definitions[metric]
+            figures[f"trend:{metric}"] = review_charts.week_trend_figure(table, d.label, d.unit, review.start,
+                                                                         review.filters.min_n)
+    return figures

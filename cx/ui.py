@@ -260,3 +260,42 @@ def download_csv(label: str, frame: pd.DataFrame, file_name: str, key: str | Non
 
     st.download_button(label, data=to_safe_csv(frame), file_name=file_name, mime="text/csv", key=key,
                        on_click="ignore")
+
+
+# --- weekly review ---------------------------------------------------------------------------
+
+
+@cached_by_source(ttl=1800, max_entries=32)
+def load_review(source: Source, week: str | None, filters: Filters):
+    """Cached :func:`cx.review.weekly_review` (with incidents and at-risk customers)."""
+    from cx.review import weekly_review
+
+    return weekly_review(source, week, filters)
+
+
+@cached_by_source(ttl=1800, max_entries=32)
+def load_review_figures(source: Source, week: str | None, filters: Filters) -> dict:
+    """Cached figures of a review (movers, 12-week trends)."""
+    from cx.review import review_figures
+
+    return review_figures(source, load_review(source, week, filters))
+
+
+def md_escape(text: str) -> str:
+    """Escape Markdown so that data values (channel names, comments) render as the characters they are."""
+    import re
+
+    return re.sub(r"([\\`*_{}\[\]()<>#+\-.!|~$])", r"\\\1", str(text))
+
+
+def share_link(page: str) -> str:
+    """The absolute URL of this view (page + every filter and page setting in the query string)."""
+    from urllib.parse import urlencode, urlsplit
+
+    try:
+        parts = urlsplit(st.context.url or "")
+        base = f"{parts.scheme}://{parts.netloc}" if parts.netloc else ""
+    except Exception:
+        base = ""
+    query = {k: st.query_params.get(k) for k in st.query_params.keys()}
+    return f"{base}/{page}" + (f"?{urlencode(query)}" if query else "")
