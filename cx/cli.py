@@ -77,6 +77,57 @@ def _cmd_demo(args) -> int:
     return 0
 
 
+# --- cx review -------------------------------------------------------------------------------
+
+
+def _add_review(sub) -> None:
+    p = sub.add_parser("review", help="the weekly review: print it, or write the HTML / PDF report")
+    p.add_argument("--source", action="append", default=None, help="URL, database file or data file (repeatable)")
+    p.add_argument("--mapping", default=None, help="mapping JSON for data files")
+    p.add_argument("--week", default=None, help="ISO week such as 2026-W47 (default: last complete week)")
+    p.add_argument("--channel", default="", help="comma-separated channels to keep")
+    p.add_argument("--stage", default="", help="comma-separated journey stages to keep")
+    p.add_argument("--segment", default="", help="comma-separated segments to keep")
+    p.add_argument("--min-n", type=int, default=30)
+    p.add_argument("--out", type=Path, default=None, help="report.html or report.pdf")
+    p.add_argument("--base-url", default="", help="the dashboard's address, for links in the report")
+    p.add_argument("--format", choices=("table", "json"), default="table")
+
+
+def _cmd_review(args) -> int:
+    from cx import review as reviews
+    from cx.schema import Filters
+    from cx.source import open_source
+
+    source = open_source(args.source, args.mapping)
+    filters = Filters(channels=args.channel, stages=args.stage, segments=args.segment, min_n=args.min_n)
+    review = reviews.weekly_review(source, args.week, filters)
+    if args.out is not None:
+        from cx.report import export
+
+        path = export(review, reviews.review_figures(source, review), args.out, source.scales, args.base_url)
+        print(f"wrote {path} ({review.week}: {len(review.movers)} significant movers, "
+              f"{len(review.incidents)} incidents)")
+        return 0
+    if args.format == "json":
+        print(dumps({
+            "week": review.week, "start": review.start, "end": review.end, "source": review.source_label,
+            "kpis": review.kpis.astype(object).where(review.kpis.notna(), None).to_dict("records"),
+            "movers": review.movers.astype(object).where(review.movers.notna(), None).to_dict("records"),
+            "tested": review.tested, "sentences": [s.text for s in review.sentences],
+            "incidents": len(review.incidents), "unrecovered": review.unrecovered, "at_risk": len(review.at_risk),
+        }))
+        return 0
+    print(f"Weekly review {review.week} ({review.start} – {review.end}) · {review.source_label}\n")
+    print_frame(review.kpis[["label", "value", "previous", "delta", "trailing", "n", "p_value", "significant"]], "table")
+    print(f"\nSignificant movers ({len(review.movers)} of {review.tested} tested, Benjamini–Hochberg q < 0.05):")
+    print_frame(review.movers[["label", "channel", "journey_stage", "previous", "value", "delta", "n", "q_value"]].head(15), "table")
+    print()
+    for sentence in review.sentences:
+        print(f"- {sentence.text}")
+    return 0
+
+
 # --- cx app ----------------------------------------------------------------------------------
 
 
@@ -91,6 +142,236 @@ def _cmd_app(args) -> int:
         raise CliError(f"{app}: the app entry file is missing (run cx app from a source checkout)")
     os.execvp(sys.executable, [sys.executable, "-m", "streamlit", "run", str(app), *args.streamlit_args])
     return 0  # pragma: no cover
+
+
+# --- cx map ----------------------------------------------------------------------------------
+
+
+def _add_map(sub) -> None:
+    p = sub.add_parser("map", help="print the suggested column mapping of a data file as JSON")
+    p.add_argument("file", type=Path, help="CSV, TSV, XLSX, Parquet or JSON export")
+    p.add_argument("--sheet", default=None, help="workbook sheet to read (default: the first with data)")
+
+
+def _cmd_map(args) -> int:
+    from cx.ingest import read_table, suggest_mapping
+
+    if not args.file.is_file():
+        raise CliError(f"{args.file}: no such file")
+    print(suggest_mapping(read_table(args.file, args.file.name, sheet=args.sheet)).to_json())
+    return 0
+
+
+# --- cx load ---------------------------------------------------------------------------------
+
+
+def _add_load(sub) -> None:
+    p = sub.add_parser("load", help="map and validate data files; report loaded and quarantined rows")
+    p.add_argument("files", type=Path, nargs="+", metavar="FILE")
+    p.add_argument("--mapping", type=Path, default=None,
+                   help="mapping JSON from `cx map` (one mapping, or an object of file name -> mapping)")
+    p.add_argument("--into", default=None, help="write canonical interactions/customers into this URL or .duckdb file")
+    p.add_argument("--quarantine", type=Path, default=None, help="write every quarantined row to this CSV")
+    p.add_argument("--format", choices=["table", "json"], default="table")
+    order = p.add_mutually_exclusive_group()
+    order.add_argument("--dayfirst", action="store_true", help="numeric dates are day/month/year")
+    order.add_argument("--monthfirst", action="store_true", help="numeric dates are month/day/year")
+
+
+def _load_mappings(path: Path | None):
+    from cx.ingest.editor import read_mappings
+
+    if path is None:
+        return None
+    if not path.is_file():
+        raise CliError(f"{path}: no such mapping file")
+    return read_mappings(path.read_bytes().decode("utf-8-sig", errors="replace"), path.name)
+
+
+def _cmd_load(args) -> int:
+    from cx.ingest import combine, load_files, suggest_mapping, write_tables
+    from cx.ingest import read_table as read
+    from cx.safe import to_safe_csv
+
+    missing = [str(f) for f in args.files if not f.is_file()]
+    if missing:
+        raise CliError(f"{missing[0]}: no such file")
+    given = _load_mappings(args.mapping)
+    dayfirst = True if args.dayfirst else False if args.monthfirst else None
+    mappings = {}
+    for path in args.files:
+        chosen = given.get(path.name) if isinstance(given, dict) else given
+        if chosen is None:
+            chosen = suggest_mapping(read(path, path.name))
+        if dayfirst is not None:
+            chosen.dayfirst = dayfirst
+        mappings[path.name] = chosen
+    results = load_files(args.files, mappings, progress=_progress("loading"))
+    into = None
+    if args.into:
+        interactions, customers, _ = combine(results)
+        into = write_tables(args.into, interactions, customers)
+    if args.quarantine:
+        parts = [r.quarantine.assign(_file=r.name) for r in results if len(r.quarantine)]
+        frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["_file", "_row", "_column", "_reason"])
+        meta = ["_row", "_column", "_reason"]
+        frame = frame[["_file"] + [c for c in frame.columns if c not in meta and c != "_file"] + meta]
+        args.quarantine.parent.mkdir(parents=True, exist_ok=True)
+        args.quarantine.write_bytes(to_safe_csv(frame))
+    if args.format == "json":
+        print(dumps({"files": [r.summary() for r in results], "into": into}))
+        return 0
+    rows = [{"file": r.name, "shape": r.shape, "read": r.rows_read, "loaded": r.rows_loaded,
+             "quarantined": r.rows_quarantined,
+             "top reasons": "; ".join(f"{k} ({v})" for k, v in list(r.reasons.items())[:3]) or "-"} for r in results]
+    print_frame(pd.DataFrame(rows), "table")
+    if into:
+        print(f"wrote canonical interactions/customers into {into}")
+    if args.quarantine:
+        print(f"wrote {sum(r.rows_quarantined for r in results):,} quarantined rows to {args.quarantine}")
+    return 0
+
+
+# --- cx journeys / cx incidents --------------------------------------------------------------
+
+
+def _journey_source(args):
+    from cx.source import SourceError, open_source
+
+    try:
+        return open_source(args.source, getattr(args, "mapping", None))
+    except SourceError as exc:
+        raise CliError(str(exc)) from None
+
+
+def _add_journeys(sub) -> None:
+    p = sub.add_parser("journeys", help="per-customer journeys: worst / best / end / mean / peak-end, and "
+                                        "which of them tracks an outcome best")
+    p.add_argument("--source", action="append", default=None, help="URL, .duckdb/.sqlite file or data file(s)")
+    p.add_argument("--mapping", type=Path, default=None, help="mapping JSON for data files")
+    p.add_argument("--outcome", default=None, help="customer column to compare with (default: churned, if present)")
+    p.add_argument("--gap-days", type=float, default=None, help="split journeys after this many days without contact")
+    p.add_argument("--format", choices=["table", "csv", "json"], default="table",
+                   help="csv prints one row per journey; table and json the summary and the comparison")
+
+
+def _cmd_journeys(args) -> int:
+    from cx import journeys
+
+    source = _journey_source(args)
+    outcome = args.outcome
+    if outcome is None and "churned" in journeys.outcome_columns(source):
+        outcome = "churned"
+    try:
+        if outcome:
+            features = journeys.journey_outcomes(source, outcome, gap_days=args.gap_days)
+        else:
+            features = journeys.journey_features(source, gap_days=args.gap_days)
+        comparison = journeys.compare_predictors(features, outcome) if outcome else None
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    if args.format == "csv":
+        print_frame(features, "csv")
+        return 0
+    summary = journeys.summarize_journeys(features)
+    if args.format == "json":
+        print(dumps({"customers": summary.customers, "summary": summary.to_dict(),
+                     "outcome": comparison.to_dict() if comparison else None}))
+        return 0
+    print(f"{summary.customers:,} customers, {summary.journeys:,} journeys, {summary.interactions:,} interactions; "
+          f"{summary.incidents:,} critical incidents in {summary.journeys_with_incident:,} journeys "
+          f"(clean {summary.clean:,} · recovered {summary.recovered:,} · unrecovered {summary.unrecovered:,})")
+    averages = pd.DataFrame([{"feature": k, "average index": getattr(summary, k)}
+                             for k in ("mean", "worst", "end", "peak_end")])
+    print_frame(averages.round(1), "table")
+    if comparison is not None:
+        print(f"\nWhat do your customers remember? ({comparison.measure}, {comparison.n:,} journeys, "
+              f"{comparison.direction or 'too few to orient'})")
+        print_frame(comparison.table[["label", "value", "ci_low", "ci_high", "diff_vs_mean", "p_value"]].round(3), "table")
+        print(comparison.verdict)
+        by_class = journeys.outcome_by_class(features, outcome)
+        print(f"\n{outcome} by journey class (95% CI)")
+        print_frame(by_class[["journey_class", "n", "value", "ci_low", "ci_high"]].round(1), "table")
+    return 0
+
+
+def _add_incidents(sub) -> None:
+    p = sub.add_parser("incidents", help="flagged critical incidents, worst or most recent first")
+    p.add_argument("--source", action="append", default=None, help="URL, .duckdb/.sqlite file or data file(s)")
+    p.add_argument("--mapping", type=Path, default=None, help="mapping JSON for data files")
+    p.add_argument("--sort", choices=["severity", "recency"], default="severity")
+    p.add_argument("--limit", type=int, default=100)
+    p.add_argument("--class", dest="classes", action="append", choices=["recovered", "unrecovered"], default=None,
+                   help="only incidents of journeys in this class (repeatable)")
+    p.add_argument("--format", choices=["table", "csv", "json"], default="table")
+
+
+def _cmd_incidents(args) -> int:
+    from cx import journeys
+
+    if args.limit < 1:
+        raise CliError("--limit must be at least 1")
+    found = journeys.incidents(_journey_source(args), sort=args.sort, limit=args.limit, classes=args.classes or ())
+    if args.format == "table":
+        shown = found[["customer_id", "occurred_at", "channel", "journey_stage", "index", "severity", "reasons",
+                       "journey_class", "comment"]].copy()
+        shown["comment"] = shown["comment"].map(lambda c: c if c is None or len(c) <= 50 else c[:49] + "…")
+        print_frame(shown.round({"index": 0}), "table")
+    else:
+        print_frame(found, args.format)
+    return 0
+
+
+# --- cx churn --------------------------------------------------------------------------------
+
+
+def _add_churn(sub) -> None:
+    p = sub.add_parser("churn", help="churn drivers: cross-validated model, odds ratios, feature sets, at-risk list")
+    p.add_argument("--source", action="append", default=None, help="URL, .duckdb/.sqlite file or data file(s)")
+    p.add_argument("--mapping", type=Path, default=None, help="mapping JSON for data files")
+    p.add_argument("--outcome", default="churned", help="yes/no customer column to model (default: churned)")
+    p.add_argument("--rule", choices=["before_outcome", "window", "none"], default="before_outcome",
+                   help="leakage rule: cut each churner's history at churned_at (default), or an observation window")
+    p.add_argument("--cutoff", default=None, help="window rule: last day of the observation window + 1 (YYYY-MM-DD)")
+    p.add_argument("--horizon-days", type=int, default=90, help="window rule: outcome horizon in days")
+    p.add_argument("--attribute", action="append", default=[], help="customer attribute to add (repeatable)")
+    p.add_argument("--min-positives", type=int, default=50)
+    p.add_argument("--top", type=int, default=20, help="at-risk customers to print")
+    p.add_argument("--format", choices=["table", "json"], default="table")
+
+
+def _cmd_churn(args) -> int:
+    from cx.churn import ChurnModelError, fit_churn
+    from cx.churn_features import CutoffRule, FeatureError
+
+    source = _journey_source(args)
+    reporter = _progress("fitting")
+    try:
+        rule = CutoffRule(args.rule, cutoff=args.cutoff, horizon_days=args.horizon_days)
+        report = fit_churn(source, args.outcome, rule, attributes=args.attribute, min_positives=args.min_positives,
+                           at_risk=max(args.top, 1), progress=(lambda f, _m: reporter(f)) if reporter else None)
+    except (ChurnModelError, FeatureError, ValueError) as exc:
+        raise CliError(str(exc)) from None
+    if args.format == "json":
+        print(dumps(report.to_dict(top=args.top)))
+        return 0
+    card = report.card
+    print(f"{card.outcome}: {card.n:,} customers, {card.positives:,} positive ({card.positive_share:.1%})")
+    print(card.rule_text)
+    for metric, label in (("roc_auc", "ROC AUC"), ("pr_auc", "PR AUC"), ("brier", "Brier")):
+        iv = report.cv[metric]
+        print(f"  {label:8} {iv.value:.3f}  (95% CI {iv.ci_low:.3f}–{iv.ci_high:.3f})")
+    for line in (*report.warnings, *card.notes):
+        print(f"note: {line}")
+    print("\nWhich measures matter (cross-validated ROC AUC)")
+    print_frame(report.feature_sets.round(3), "table")
+    print("\nOdds ratios (per SD; 95% bootstrap CI)")
+    print_frame(report.odds_ratios[["feature", "value", "ci_low", "ci_high"]].head(15).round(3), "table")
+    print("\nAt risk (probability × lifetime value)")
+    cols = [c for c in ("rank", "customer_id", "segment", "probability", "lifetime_value", "value_at_risk",
+                        "worst_moment_index", "last_at") if c in report.at_risk]
+    print_frame(report.at_risk[cols].head(args.top).round({"probability": 3, "value_at_risk": 2}), "table")
+    return 0
 
 
 # --- main ------------------------------------------------------------------------------------

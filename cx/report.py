@@ -15,6 +15,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -174,7 +175,9 @@ def static_svgs(figures: dict[str, go.Figure]) -> dict[str, str]:
         for name, fig in figures.items():
             width = 1000 if name == "movers" else 520
             height = fig.layout.height or 300
-            svg = fig.to_image(format="svg", width=width, height=height)
+            with warnings.catch_warnings():  # plotly warns that kaleido's options are ignored with a server
+                warnings.simplefilter("ignore", UserWarning)
+                svg = fig.to_image(format="svg", width=width, height=height)
             out[name] = svg.decode("utf-8")
     finally:
         kaleido.stop_sync_server(silence_warnings=True)

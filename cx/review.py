@@ -379,9 +379,31 @@ def weekly_review(source: Source, week: str | dt.date | None = None, filters: Fi
     )
 
 
+INCIDENT_COLUMNS = ("occurred_at", "customer_id", "channel", "journey_stage", "touchpoint", "severity", "reasons",
+                    "journey_class", "comment")
+
+
+def week_incidents(source: Source, filters: Filters, monday: dt.date, limit: int = 5000) -> tuple[pd.DataFrame, int]:
+    """Critical incidents that happened in the week, classed on each journey as it stood at the week's end.
+
+    Returns the incidents (worst first) and the number of journeys among them left unrecovered.
+    """
+    from cx.journeys import incidents
+
+    sunday = monday + dt.timedelta(days=6)
+    upto = replace(filters, date_from=None, date_to=sunday)
+    frame = incidents(source, upto, sort="recency", limit=limit)
+    when = pd.to_datetime(frame["occurred_at"])
+    frame = frame[(when >= pd.Timestamp(monday)) & (when < pd.Timestamp(sunday + dt.timedelta(days=1)))]
+    frame = frame.sort_values(["severity", "occurred_at"], ascending=[False, False], kind="stable")
+    unrecovered = frame[frame["journey_class"] == "unrecovered"][["customer_id", "journey"]].drop_duplicates()
+    return frame[[c for c in INCIDENT_COLUMNS if c in frame]].reset_index(drop=True), len(unrecovered)
+
+
 def _week_extras(source: Source, filters: Filters, monday: dt.date) -> tuple[pd.DataFrame, int, pd.DataFrame]:
     """The week's critical incidents, unrecovered journeys, and at-risk customers active this week."""
-    return pd.DataFrame(), 0, pd.DataFrame()
+    incidents, unrecovered = week_incidents(source, filters, monday)
+    return incidents, unrecovered, pd.DataFrame()
 
 
 TREND_METRICS = ("csat", "nps", "frt", "ttr")

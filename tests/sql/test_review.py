@@ -1,0 +1,67 @@
+"""The weekly review on the demo: the planted outage is the top real mover, and numbers agree with metric tables."""
+
+import json
+
+import numpy as np
+import pytest
+
+from cx import cli, metrics
+from cx.review import weekly_review
+from cx.schema import Filters
+
+
+@pytest.fixture(scope="module")
+def outage(demo_source):
+    return weekly_review(demo_source, "2026-W11")
+
+
+def test_outage_week_is_the_top_significant_mover(outage):
+    assert len(outage.movers) >= 3
+    top = outage.movers.iloc[0]
+    assert top.channel == "chat" and not top.better and top.q_value < 0.001
+    assert (outage.movers.head(5).channel == "chat").all()
+    assert "chat" in outage.sentences[0].text
+
+
+def test_movers_are_bh_significant_and_sorted(outage):
+    assert (outage.movers.q_value < 0.05).all()
+    assert (outage.movers.q_value >= outage.movers.p_value - 1e-15).all()
+    assert np.all(np.diff(outage.movers.impact.to_numpy()) <= 0)
+    assert outage.tested >= len(outage.movers)
+
+
+def test_kpis_equal_metric_tables(outage, demo_source):
+    week = Filters(date_from=outage.start, date_to=outage.end)
+    for row in outage.kpis.itertuples():
+        table = metrics.metric_table(demo_source, row.metric, "all", (), week)
+        assert row.value == pytest.approx(float(table.value.iloc[0]), rel=1e-12)
+        assert row.n == int(table.n.iloc[0])
+
+
+def test_outage_kpis_significantly_worse(outage):
+    kpis = outage.kpis.set_index("metric")
+    for metric in ("csat", "fcr", "frt"):
+        assert kpis.loc[metric, "significant"] and kpis.loc[metric, "better"] is False
+
+
+def test_quiet_week_has_no_chat_story(demo_source):
+    review = weekly_review(demo_source, "2026-W05")
+    assert not (review.movers.channel == "chat").any() or len(review.movers) < 3
+
+
+def test_cli_prints_the_same_numbers(outage, demo_path, monkeypatch, capsys):
+    monkeypatch.setattr("cx.demo.DEFAULT_PATH", demo_path)
+    assert cli.main(["review", "--week", "2026-W11", "--format", "json"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["week"] == "2026-W11"
+    by_metric = {k["metric"]: k for k in printed["kpis"]}
+    for row in outage.kpis.itertuples():
+        assert by_metric[row.metric]["value"] == pytest.approx(row.value, rel=1e-12)
+    assert printed["movers"][0]["channel"] == "chat"
+
+
+def test_cli_rejects_a_week_outside_the_data(demo_path, monkeypatch, capsys):
+    monkeypatch.setattr("cx.demo.DEFAULT_PATH", demo_path)
+    assert cli.main(["review", "--week", "2019-W10"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("cx review:") and "before the first dated interaction" in err and "Traceback" not in err
