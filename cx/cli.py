@@ -189,7 +189,9 @@ def _load_mappings(path: Path | None):
 
 
 def _cmd_load(args) -> int:
-    from cx.ingest import combine, load_files, suggest_mapping, write_tables
+    import copy
+
+    from cx.ingest import apply_mapping, combine, suggest_mapping, write_tables
     from cx.ingest import read_table as read
     from cx.safe import to_safe_csv
 
@@ -198,15 +200,20 @@ def _cmd_load(args) -> int:
         raise CliError(f"{missing[0]}: no such file")
     given = _load_mappings(args.mapping)
     dayfirst = True if args.dayfirst else False if args.monthfirst else None
-    mappings = {}
-    for path in args.files:
+    progress = _progress("loading")
+    results = []
+    for number, path in enumerate(args.files):
         chosen = given.get(path.name) if isinstance(given, dict) else given
-        if chosen is None:
-            chosen = suggest_mapping(read(path, path.name))
+        raw = read(path, path.name, sheet=chosen.sheet if chosen is not None else None)
+        chosen = copy.deepcopy(chosen) if chosen is not None else suggest_mapping(raw)
         if dayfirst is not None:
             chosen.dayfirst = dayfirst
-        mappings[path.name] = chosen
-    results = load_files(args.files, mappings, progress=_progress("loading"))
+
+        def step(fraction: float, number=number) -> None:
+            if progress:
+                progress((number + fraction) / len(args.files))
+
+        results.append(apply_mapping(raw, chosen, progress=step))
     into = None
     if args.into:
         interactions, customers, _ = combine(results)

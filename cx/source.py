@@ -390,7 +390,7 @@ def demo_source(path: str | Path | None = None) -> Source:
                         kind="demo", key=f"demo:{path}:{stamp}")
 
 
-def _typed_frame(frame: pd.DataFrame | None, kinds: dict[str, str], extras: bool) -> pd.DataFrame:
+def typed_frame(frame: pd.DataFrame | None, kinds: dict[str, str], extras: bool) -> pd.DataFrame:
     """Every canonical column present with a backend-friendly dtype (missing ones all-null)."""
     frame = pd.DataFrame() if frame is None else frame
     out = {}
@@ -434,7 +434,7 @@ def memory_source(
     from duckdb_engine import ConnectionWrapper
 
     con = duckdb.connect(":memory:")
-    itab = _typed_frame(interactions, INTERACTION_COLUMNS, extras=False)
+    itab = typed_frame(interactions, INTERACTION_COLUMNS, extras=False)
     con.register("_in_i", itab)
     con.execute("CREATE TABLE interactions AS SELECT * FROM _in_i")
     con.unregister("_in_i")
@@ -442,7 +442,7 @@ def memory_source(
     attributes: tuple[str, ...] = ()
     has_customers = customers is not None and len(customers.columns) > 0
     if has_customers:
-        ctab = _typed_frame(customers, CUSTOMER_COLUMNS, extras=True)
+        ctab = typed_frame(customers, CUSTOMER_COLUMNS, extras=True)
         con.register("_in_c", ctab)
         con.execute("CREATE TABLE customers AS SELECT * FROM _in_c")
         con.unregister("_in_c")
@@ -610,17 +610,22 @@ def open_source(specs: list[str] | None = None, mapping_path: str | Path | None 
                               "load files into it with `cx load FILE --into URL`")
         return table_source(engine, "interactions", None, "customers" if "customers" in tables else None, None,
                             label=safe_url(spec))
-    from cx.ingest import Mapping, combine, load_files
+    from cx.ingest import IngestError, combine, load_files
+    from cx.ingest.editor import read_mappings
 
     for name in files:
         if not Path(name).exists():
             raise SourceError(f"{name}: no such file")
-    mapping = None
-    if mapping_path is not None:
-        try:
-            mapping = Mapping.from_json(Path(mapping_path).read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise SourceError(f"{mapping_path}: no such mapping file") from None
-    results = load_files([Path(f) for f in files], mapping)
-    interactions, customers, scales = combine(results)
+    try:
+        mapping = None
+        if mapping_path is not None:
+            try:
+                text = Path(mapping_path).read_text(encoding="utf-8")
+            except FileNotFoundError:
+                raise SourceError(f"{mapping_path}: no such mapping file") from None
+            mapping = read_mappings(text, str(mapping_path))
+        results = load_files([Path(f) for f in files], mapping)
+        interactions, customers, scales = combine(results)
+    except IngestError as exc:
+        raise SourceError(str(exc)) from None
     return memory_source(interactions, customers, scales=scales, label=", ".join(Path(f).name for f in files))

@@ -1,0 +1,256 @@
+"""Looking at raw bytes: what kind of file, which text encoding, which delimiter, where the header is.
+
+Content wins over the file name: an export saved as ``report.xlsx`` that really holds
+semicolon-separated text is read as such (with a note), and a zip archive named ``.xlsx`` that is
+not a workbook is refused with a message that says so.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+import zipfile
+from collections import Counter
+
+EXCEL_MEMBER = "xl/workbook.xml"
+DELIMITERS = (",", ";", "\t", "|")
+DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+_NUMBERISH = re.compile(r"^[-+]?[\d.,]+\s*%?$|^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}")
+
+
+class IngestError(ValueError):
+    """A file cannot be read or mapped. The message names the file (and row/column where known)."""
+
+
+def kind_of(data: bytes, name: str) -> str:
+    """One of ``excel``, ``parquet``, ``json``, ``text``, ``gzip``, ``zip`` from the first bytes.
+
+    Raises
+    ------
+    IngestError
+        For formats that are recognisably not a table we can read (old .xls, PDF, databases…).
+    """
+    head = data[:8]
+    if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
+        return "zip"
+    if head.startswith(b"PAR1"):
+        return "parquet"
+    if head.startswith(b"\x1f\x8b"):
+        return "gzip"
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise IngestError(f"{name}: is an old Excel 97–2003 (.xls) workbook or a password-protected Office "
+                          "file; open it in Excel and save it as .xlsx or CSV")
+    if head.startswith(b"%PDF"):
+        raise IngestError(f"{name}: is a PDF document, not a table; export the data as CSV or Excel")
+    if head.startswith(b"SQLite format 3"):
+        raise IngestError(f"{name}: is a SQLite database; connect to it as a warehouse instead of uploading it")
+    if data[8:12] == b"DUCK":
+        raise IngestError(f"{name}: is a DuckDB database; connect to it as a warehouse instead of uploading it")
+    for magic, label in ((b"\x89PNG", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"), (b"GIF8", "a GIF image"),
+                         (b"7z\xbc\xaf", "a 7-Zip archive"), (b"Rar!", "a RAR archive")):
+        if head.startswith(magic):
+            raise IngestError(f"{name}: is {label}, not a table")
+    start = data.lstrip()[:4]
+    for bom in (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        if data.startswith(bom):
+            start = data[len(bom):].decode("utf-8" if bom == codecs.BOM_UTF8 else "utf-16", errors="ignore").lstrip()[:1].encode()
+    if start[:1] in (b"[", b"{"):
+        return "json"
+    return "text"
+
+
+def zip_members(data: bytes, name: str) -> list[str]:
+    """The file names inside a zip archive (raises a clear error when it is damaged)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return [i.filename for i in archive.infolist() if not i.is_dir()]
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise IngestError(f"{name}: is a damaged zip archive or Excel workbook (it cannot be opened)") from None
+
+
+def decode(data: bytes, name: str) -> tuple[str, str, list[str]]:
+    """Decode text: BOMs first, UTF-16 without BOM from its zero bytes, then UTF-8, then cp1252.
+
+    Returns the text, the encoding's name and notes for the user.
+    """
+    notes: list[str] = []
+    if data.startswith(codecs.BOM_UTF8):
+        encoding, body = "utf-8-sig", data
+    elif data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        encoding, body = "utf-32", data
+    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encoding, body = "utf-16", data
+    else:
+        sample = data[:4096]
+        even, odd = sample[0::2].count(0), sample[1::2].count(0)
+        half = max(1, len(sample) // 2)
+        if odd > 0.3 * half and even < 0.05 * half:
+            encoding, body = "utf-16-le", data
+        elif even > 0.3 * half and odd < 0.05 * half:
+            encoding, body = "utf-16-be", data
+        else:
+            encoding, body = "utf-8", data
+    if encoding.startswith(("utf-16", "utf-32")):
+        try:
+            return body.decode(encoding), encoding.replace("-sig", ""), notes
+        except UnicodeDecodeError as exc:
+            raise IngestError(f"{name}: looks like {encoding.upper()} text but is damaged near byte {exc.start}") from None
+    try:
+        text = body.decode(encoding)
+        return text, "utf-8" if encoding == "utf-8" else "utf-8 (with BOM)", notes
+    except UnicodeDecodeError:
+        pass
+    replaced = body.decode("utf-8", errors="replace")
+    bad = replaced.count("\ufffd")
+    wide = sum(1 for ch in replaced[:200_000] if ord(ch) > 127 and ch != "\ufffd")
+    if wide >= 5 * bad:  # mostly valid UTF-8 with a few stray bytes: keep UTF-8, say so
+        notes.append(f"{bad} byte(s) were not valid UTF-8 and show as '\ufffd'")
+        return replaced.lstrip("\ufeff"), "utf-8", notes
+    try:
+        return body.decode("cp1252"), "cp1252", notes
+    except UnicodeDecodeError:
+        return body.decode("latin-1"), "latin-1", notes
+
+
+def check_text(text: str, name: str) -> None:
+    """Refuse binary junk: NUL bytes or many control characters in what should be a table."""
+    sample = text[:65_536]
+    if not sample:
+        return
+    position = sample.find("\x00")
+    nuls = sample.count("\x00")
+    controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\r\n\f\v")
+    if nuls > max(2, len(sample) // 200) or controls > max(8, len(sample) // 20):
+        where = f" (near character {position})" if position >= 0 else ""
+        raise IngestError(f"{name}: does not look like a text table: it holds binary data{where}; "
+                          "expected CSV, TSV, Excel (.xlsx), Parquet or JSON")
+
+
+def sniff_delimiter(text: str, name: str = "") -> str:
+    """The delimiter that splits the first lines into the most consistent number (≥ 2) of fields."""
+    sample = text[:65_536]
+    if len(text) > len(sample) and "\n" in sample:
+        sample = sample[: sample.rindex("\n")]
+    best, best_score = ",", (0.0, 0, 0)
+    preferred = "\t" if name.lower().endswith((".tsv", ".tab")) else ","
+    for delimiter in DELIMITERS:
+        try:
+            rows = [r for _, r in zip(range(60), csv.reader(io.StringIO(sample, newline=None), delimiter=delimiter))
+                    if any(c.strip() for c in r)]
+        except csv.Error:
+            continue
+        if not rows:
+            continue
+        counts = Counter(len(r) for r in rows)
+        modal, seen = counts.most_common(1)[0]
+        if modal < 2:
+            continue
+        score = (round(seen / len(rows), 2), int(delimiter == preferred), modal)
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+def records(text: str, delimiter: str, limit: int = 40) -> tuple[list[list[str]], list[int]]:
+    """The first records (split like the full read will split them) and the physical line after each."""
+    reader = csv.reader(io.StringIO(text[:1_000_000], newline=None), delimiter=delimiter)
+    rows, lines = [], []
+    try:
+        for row in reader:
+            rows.append(row)
+            lines.append(reader.line_num)
+            if len(rows) >= limit:
+                break
+    except csv.Error:
+        pass
+    return rows, lines
+
+
+def _filled(row) -> int:
+    return sum(1 for c in row if c is not None and str(c).strip())
+
+
+def _label_like(cell) -> bool:
+    return cell is not None and bool(str(cell).strip()) and not _NUMBERISH.match(str(cell).strip())
+
+
+def header_layout(rows: list[list]) -> tuple[int, int]:
+    """Where the header starts (skipping title lines) and whether it spans two rows.
+
+    Two rows are taken when the first has gaps or repeats (group labels over merged cells), the
+    second is a full row of labels, and the row after it holds numbers.
+    """
+    if not rows:
+        return 0, 1
+    full = max(_filled(r) for r in rows[:30])
+    start = 0
+    for i, row in enumerate(rows[:15]):
+        if _filled(row) >= max(1, min(2, full), 0.5 * full):
+            start = i
+            break
+    if start > 0 and _two_row_header(rows, start - 1, group_above=True):
+        return start - 1, 2
+    if _two_row_header(rows, start):
+        return start, 2
+    return start, 1
+
+
+def _two_row_header(rows: list[list], top_index: int, group_above: bool = False) -> bool:
+    if len(rows) <= top_index + 2:
+        return False
+    top, second, third = rows[top_index], rows[top_index + 1], rows[top_index + 2]
+    width = len(second)
+    top_cells = [str(c).strip() if c is not None else "" for c in list(top)[:width]]
+    filled = [c for c in top_cells if c]
+    if not filled or len(top) < 0.8 * width or any(_NUMBERISH.match(c) for c in filled):
+        return False
+    if group_above and len(filled) == 1 and top_cells[0]:
+        return False  # a title in the first cell, not a group label over columns
+    gaps = len(filled) < len(top_cells) or len(set(filled)) < len(filled)
+    labels = [_label_like(c) for c in second]
+    covered = all(label or (i < len(top_cells) and top_cells[i]) for i, label in enumerate(labels))
+    second_labels = sum(labels) >= max(2, 0.6 * width) and covered
+    second_numbers = any(c is not None and _NUMBERISH.match(str(c).strip() or "x") for c in second)
+    third_numbers = any(c is not None and _NUMBERISH.match(str(c).strip() or "x") for c in third)
+    return gaps and second_labels and third_numbers and not second_numbers
+
+
+def header_names(rows: list[list], width: int) -> list[str]:
+    """Column names from one or two header rows: cleaned, blank -> "column N", duplicates numbered."""
+    names: list[str] = []
+    if len(rows) == 2:
+        top, bottom = list(rows[0]) + [None] * width, list(rows[1]) + [None] * width
+        group = ""
+        for i in range(width):
+            upper = _clean(top[i])
+            group = upper or group
+            lower = _clean(bottom[i])
+            if not lower:
+                names.append(upper)
+            else:
+                names.append(f"{group} {lower}" if group and group.lower() != lower.lower() else lower)
+    else:
+        cells = list(rows[0]) + [None] * width if rows else [None] * width
+        names = [_clean(c) for c in cells[:width]]
+    return dedupe(names)
+
+
+def _clean(cell) -> str:
+    text = "" if cell is None else str(cell)
+    text = text.replace("\ufeff", "").replace("\u200b", "").replace("\xa0", " ")
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def dedupe(names: list[str]) -> list[str]:
+    """Blank names become "column N" (1-based position); repeats become "name (2)", "name (3)"."""
+    out, seen = [], set()
+    for position, name in enumerate(names, start=1):
+        base = name or f"column {position}"
+        candidate, k = base, 2
+        while candidate.lower() in seen:
+            candidate, k = f"{base} ({k})", k + 1
+        seen.add(candidate.lower())
+        out.append(candidate)
+    return out

@@ -1,0 +1,300 @@
+"""Suggest a mapping from a file's header names *and* values.
+
+Each column gets a header score per target (synonyms in several languages, see
+:mod:`cx.ingest.vocabulary`), candidates whose values do not fit the target are dropped (an "NPS"
+column of free text is not NPS), and targets are handed out greedily, best match first. Then the
+shape is recognised, scales, flags, units and the date order are inferred from the values, and
+every inference is written down in ``mapping.notes`` for the user to check.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from cx.ingest import infer
+from cx.ingest.mapping import Mapping
+from cx.ingest.profile import Profile, sample
+from cx.ingest.profile import profiles as profile_columns
+from cx.ingest.readers import RawTable
+from cx.ingest.vocabulary import (
+    HIGHER_IS_WORSE_WORDS,
+    IGNORE,
+    OVERALL_WORDS,
+    ROLE_OFFSET,
+    ROLE_RATING,
+    SYNONYMS,
+    phrase_score,
+    slug,
+)
+
+WEAK = frozenset({
+    "id", "email", "e mail", "email address", "customer email", "user", "account", "value", "type", "state",
+    "time", "when", "source", "score", "rating", "note", "status", "text", "message", "description", "notes",
+    "order", "position", "step", "reason", "category", "t", "second", "seconds", "minute", "minutes", "moment",
+    "session", "subject", "trial", "general", "global", "price", "sales", "department", "queue", "journey",
+    "member", "client", "kunde", "cliente", "klant", "date", "datum", "fecha", "created", "closed", "completed",
+    "resolved", "recommend", "area", "zone", "land", "phase", "left", "lost", "active", "aktiv", "actif", "plan",
+    "tijd", "momento", "instant", "patient", "participant", "sat", "easy", "ease",
+})
+SCORE_TARGETS = ("nps", "csat", "ces")
+_KINDS = infer.KINDS
+
+
+def suggest_mapping(raw: RawTable) -> Mapping:
+    """Suggest how a file's columns map onto the canonical schema.
+
+    Parameters
+    ----------
+    raw : RawTable
+        A file as returned by :func:`cx.ingest.read_table`.
+
+    Returns
+    -------
+    Mapping
+        Shape, column targets, scales, flag values, date order, units and notes, ready to be shown
+        to the user, corrected, and passed to :func:`cx.ingest.apply_mapping`.
+
+    Examples
+    --------
+    >>> from cx.ingest import read_table
+    >>> raw = read_table(b"Customer ID,Likelihood to recommend,Churned?\\nC1,9,No\\nC2,3,Yes\\n", "x.csv")
+    >>> m = suggest_mapping(raw)
+    >>> m.shape, m.columns["Likelihood to recommend"], m.booleans
+    ('customers', 'nps', {'Churned?': 'yes'})
+    """
+    frame = raw.frame
+    part = sample(frame)
+    decimal = infer.decimal(part, raw.delimiter)
+    profiles = profile_columns(part, decimal)
+    scores = {c: _header_scores(p) for c, p in profiles.items()}
+    notes: list[str] = []
+    mapping = Mapping(decimal=decimal, sheet=raw.sheet, notes=notes)
+    if decimal == ",":
+        notes.append("Numbers use a decimal comma (4,5 = four and a half).")
+
+    columns = _assign(profiles, scores, {}, notes)
+    shape = _shape(frame, profiles, scores, columns)
+    if shape == "wide":
+        columns = _wide_columns(profiles, scores, columns, mapping)
+    elif shape == "stream":
+        columns = _stream_columns(profiles, scores, columns, mapping)
+    elif shape == "customers":
+        columns = _customer_columns(profiles, columns)
+    mapping.shape = shape
+    mapping.columns = {c: columns.get(c, IGNORE) for c in frame.columns}
+    _fill_by_values(mapping, profiles)
+    infer.scales(mapping, profiles)
+    infer.booleans(mapping, profiles)
+    infer.units(mapping, profiles)
+    infer.date_order(mapping, frame)
+    _describe(mapping, profiles)
+    return mapping
+
+
+# --- header scores and assignment -----------------------------------------------------------
+
+
+_SYNONYM_WORDS = [(target, synonym, tuple(synonym.split()), 0.75 if synonym in WEAK else 1.0)
+                  for target, (_, synonyms) in SYNONYMS.items() for synonym in synonyms]
+
+
+def _header_scores(p: Profile) -> dict[str, float]:
+    out: dict[str, float] = {}
+    present = set(p.words)
+    for target, synonym, words, weight in _SYNONYM_WORDS:
+        if words and words[0] in present:
+            score = phrase_score(p.words, synonym) * weight
+            if score > out.get(target, 0.0):
+                out[target] = score
+    return out
+
+
+def _fits(target: str, p: Profile) -> bool:
+    """Whether a column's values can be ``target`` (an empty column fits anything its name says)."""
+    if p.n == 0:
+        return True
+    kind = _KINDS.get(target, "category")
+    if kind == "id":
+        return p.id_like
+    if kind == "timestamp":
+        return p.dates >= 0.6 or p.serial_dates >= 0.9
+    if kind == "int":
+        return p.numeric >= 0.8 and p.integers >= 0.95
+    if kind == "number":
+        return p.numeric >= 0.8 or (target == ROLE_OFFSET and p.clock >= 0.8)
+    if kind == "duration":
+        return p.numeric >= 0.8 or p.clock >= 0.8
+    if kind == "nps":
+        return p.numeric >= 0.8 and p.within10 >= 0.8
+    if kind == "score":
+        return (p.numeric >= 0.8 or p.likert >= 0.8) and p.within100 >= 0.9
+    if kind == "bool":
+        return p.flag
+    if kind == "text":
+        return p.dates < 0.8 and p.numeric < 0.9
+    return p.dates < 0.8 and (p.numeric < 0.5 or p.distinct <= 50)
+
+
+def _assign(profiles: dict[str, Profile], scores: dict[str, dict[str, float]], fixed: dict[str, str],
+            notes: list[str]) -> dict[str, str]:
+    """Greedy: the best (score, column, target) first; each target once (attributes excepted)."""
+    columns = dict(fixed)
+    taken = set(fixed.values())
+    ranked = []
+    for order, (column, options) in enumerate(scores.items()):
+        for target, score in options.items():
+            ranked.append((-score, order, column, target))
+    for neg, _, column, target in sorted(ranked):
+        if column in columns or target in taken or target in (ROLE_RATING,):
+            continue
+        p = profiles[column]
+        if not _fits(target, p):
+            if -neg >= 90 and not any(n.startswith(f"'{column}'") for n in notes):
+                notes.append(f"'{column}' is named like {target} but its values (e.g. {_examples(p)}) do not fit; "
+                             "left for you to map.")
+            continue
+        if target in ("csat", "nps") and -neg < 80 and p.rating and p.low == 0 and p.high >= 9 and "nps" not in taken:
+            target = "nps"  # a generic "Score" holding 0–10 is a likelihood-to-recommend
+        columns[column] = target
+        taken.add(target)
+    return columns
+
+
+def _examples(p: Profile) -> str:
+    return ", ".join(f"'{e[:20]}'" for e in p.examples[:3]) or "none"
+
+
+def _is_overall(p: Profile) -> bool:
+    return any(phrase_score(p.words, w) >= 60 for w in OVERALL_WORDS)
+
+
+# --- shape -----------------------------------------------------------------------------------
+
+
+def _shape(frame: pd.DataFrame, profiles, scores, columns: dict[str, str]) -> str:
+    id_column = next((c for c, t in columns.items() if t == "customer_id"), None)
+    ratings = [c for c, p in profiles.items() if p.rating and c != id_column and not _is_overall(p)]
+    specific = {}
+    for c in ratings:
+        target = columns.get(c)
+        if target in SCORE_TARGETS and scores[c].get(target, 0) >= 80:
+            specific.setdefault(target, []).append(c)
+    singles = {cs[0] for cs in specific.values() if len(cs) == 1}
+    generic = [c for c in ratings if c not in singles and columns.get(c) in (None, *SCORE_TARGETS)]
+    per_id = 1.0
+    if id_column is not None:
+        ids = frame[id_column].dropna()
+        per_id = len(ids) / max(1, ids.nunique())
+    offsets = [c for c, p in profiles.items() if scores[c].get(ROLE_OFFSET, 0) >= 45 and _fits(ROLE_OFFSET, p)
+               and columns.get(c) in (None, ROLE_OFFSET, "seq")]
+    if offsets and per_id >= 2 and (ratings or any(t in SCORE_TARGETS for t in columns.values())):
+        return "stream"
+    if len(generic) >= 3 and per_id <= 1.05:
+        return "wide"
+    has_time = any(t == "occurred_at" for t in columns.values())
+    targets = set(columns.values())
+    about_customers = bool(targets & {"customers.churned", "customers.lifetime_value", "customers.signup_at"})
+    customer_level = any(t.startswith("customers.") or t in SCORE_TARGETS for t in targets)
+    if id_column is not None and not has_time and (about_customers or (per_id <= 1.05 and customer_level)):
+        return "customers"
+    return "interactions"
+
+
+def _wide_columns(profiles, scores, columns, mapping: Mapping) -> dict[str, str]:
+    id_column = next((c for c, t in columns.items() if t == "customer_id"), None)
+    out = {c: t for c, t in columns.items() if t not in SCORE_TARGETS}
+    ratings = []
+    for c, p in profiles.items():
+        if c == id_column:
+            continue
+        if _is_overall(p) and (p.numeric >= 0.8 or p.distinct <= 20):
+            out[c] = f"customers.{slug(c)}"
+        elif p.rating:
+            if columns.get(c) in SCORE_TARGETS and scores[c].get(columns[c], 0) >= 90 and columns[c] == "nps":
+                out[c] = "nps"  # an explicit likelihood-to-recommend question stays NPS
+            else:
+                out[c] = ROLE_RATING
+                ratings.append(c)
+        elif c not in out and p.n and p.distinct <= 20 and not p.free_text:
+            out[c] = f"customers.{slug(c)}"
+    words = set(w for c in ratings for w in profiles[c].words)
+    mapping.rating_target = "ces" if words & {"effort", "easy", "ease"} else "nps" if "recommend" in words else "csat"
+    mapping.notes.append(f"Wide survey: {len(ratings)} rating columns become one interaction each "
+                         f"(touchpoint = column name, seq = column order), scored as {mapping.rating_target}.")
+    return out
+
+
+def _stream_columns(profiles, scores, columns, mapping: Mapping) -> dict[str, str]:
+    out = {c: t for c, t in columns.items() if t not in (ROLE_OFFSET, "seq")}
+    offset = max((c for c in profiles if scores[c].get(ROLE_OFFSET, 0) >= 45 and _fits(ROLE_OFFSET, profiles[c])
+                  and columns.get(c) in (None, ROLE_OFFSET, "seq")), key=lambda c: scores[c][ROLE_OFFSET])
+    out[offset] = ROLE_OFFSET
+    rating = None
+    for c, p in profiles.items():
+        if c == offset or out.get(c) == "customer_id":
+            continue
+        if _is_overall(p) and p.n:
+            out[c] = f"customers.{slug(c)}"
+        elif rating is None and (p.rating or columns.get(c) in SCORE_TARGETS):
+            rating = c
+    if rating is not None:
+        words = set(profiles[rating].words)
+        worse = any(phrase_score(profiles[rating].words, w) for w in HIGHER_IS_WORSE_WORDS)
+        target = "ces" if worse or words & {"effort"} else columns.get(rating) if columns.get(rating) in SCORE_TARGETS else "csat"
+        for c, t in list(out.items()):
+            if t == target and c != rating:
+                out[c] = IGNORE
+        out[rating] = target
+        mapping.rating_target = target
+    mapping.notes.append(f"Rating stream: one row per moment; '{offset}' orders the moments of each episode (seq), "
+                         "the overall rating goes to the customer.")
+    return out
+
+
+def _customer_columns(profiles, columns) -> dict[str, str]:
+    out = dict(columns)
+    for c, p in profiles.items():
+        if c in out:
+            if out[c] == "occurred_at":
+                out[c] = "customers.signup_at"
+            continue
+        if p.n and not p.free_text and p.dates < 0.6 and (p.numeric >= 0.8 or p.distinct <= 50 or p.flag):
+            out[c] = f"customers.{slug(c)}"
+    return out
+
+
+def _fill_by_values(mapping: Mapping, profiles: dict[str, Profile]) -> None:
+    """Targets no header claimed, filled from values alone (each one noted)."""
+    free = [c for c, t in mapping.columns.items() if t == IGNORE]
+    taken = set(mapping.columns.values())
+    if "customer_id" not in taken and mapping.shape != "wide":
+        for c in free:
+            p = profiles[c]
+            if p.id_like and set(p.words) & {"id", "nr", "no", "number", "code", "key", "ref", "nummer", "numero"}:
+                mapping.columns[c] = "customer_id"
+                mapping.notes.append(f"'{c}' taken as the customer id (its values look like identifiers).")
+                free.remove(c)
+                break
+    if "occurred_at" not in taken and mapping.shape in ("interactions", "wide"):
+        for c in free:
+            if profiles[c].dates >= 0.8:
+                mapping.columns[c] = "occurred_at"
+                mapping.notes.append(f"'{c}' holds dates: taken as when the interaction happened.")
+                free.remove(c)
+                break
+    if "comment" not in taken and mapping.shape != "customers":
+        for c in free:
+            if profiles[c].free_text:
+                mapping.columns[c] = "comment"
+                mapping.notes.append(f"'{c}' holds free text: taken as the comment.")
+                break
+
+
+def _describe(mapping: Mapping, profiles: dict[str, Profile]) -> None:
+    ignored = [c for c, t in mapping.columns.items() if t == IGNORE and profiles[c].n]
+    if ignored:
+        listing = ", ".join(f"'{c}'" for c in ignored[:8]) + (" …" if len(ignored) > 8 else "")
+        mapping.notes.append(f"Not mapped (kept out of the load): {listing}.")
+    from cx.ingest.mapping import SHAPE_LABELS
+
+    mapping.notes.insert(0, f"Recognised as: {SHAPE_LABELS[mapping.shape]}.")

@@ -1,0 +1,115 @@
+"""The table a reader produces: :class:`RawTable`, plus the shared width and row-numbering steps."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from cx.ingest import sniff
+from cx.ingest.sniff import IngestError
+
+MAX_BYTES = 2_000_000_000
+META = ("_row", "_column", "_reason")
+
+
+@dataclass(frozen=True, eq=False)
+class RawTable:
+    """A file as read, before any mapping.
+
+    Attributes
+    ----------
+    name : str
+        The file name, used in every message.
+    frame : pandas.DataFrame
+        All cells as text (missing = NaN), de-duplicated header names; the index is the row number
+        in the file as a spreadsheet shows it (header = row 1).
+    encoding, delimiter : str or None
+        What was detected for text files.
+    sheets : tuple of str
+        Sheet names of a workbook (empty for other formats); ``sheet`` is the one read.
+    format : str
+        ``csv``, ``excel``, ``parquet`` or ``json``.
+    rejected : pandas.DataFrame
+        Rows the reader could not split into the header's columns (e.g. too many fields), with
+        ``_row``, ``_column`` and ``_reason``; they count as read and quarantined.
+    notes : tuple of str
+        What the reader noticed (a title line skipped, a two-row header joined, blank rows…).
+    """
+
+    name: str
+    frame: pd.DataFrame
+    encoding: str | None = None
+    delimiter: str | None = None
+    sheets: tuple[str, ...] = ()
+    sheet: str | None = None
+    format: str = "csv"
+    rejected: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(META)))
+    notes: tuple[str, ...] = ()
+
+    @property
+    def rows_read(self) -> int:
+        """Data rows in the file: the frame's rows plus the rejected ones."""
+        return len(self.frame) + len(self.rejected)
+
+    def describe(self) -> str:
+        """One line: "1,234 rows × 7 columns · CSV, UTF-8, semicolon-separated"."""
+        parts = [f"{self.rows_read:,} rows × {len(self.frame.columns)} columns", self.format.upper()]
+        if self.encoding:
+            parts.append(self.encoding.upper().replace("-SIG", ""))
+        if self.delimiter:
+            parts.append(f"{sniff.DELIMITER_NAMES.get(self.delimiter, repr(self.delimiter))}-separated")
+        if self.sheet:
+            parts.append(f"sheet '{self.sheet}'")
+        return " · ".join(parts)
+
+
+def fit_width(frame: pd.DataFrame, names: list[str], delimiter: str | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Give the frame the header's width; rows with surplus fields are rejected (unless most rows have them)."""
+    frame.columns = range(frame.shape[1])
+    width = len(names)
+    rejected = pd.DataFrame()
+    if frame.shape[1] > width:
+        extra = frame.iloc[:, width:]
+        surplus = extra.notna().any(axis=1)
+        if surplus.mean() > 0.5:  # the header is short, not the rows: name the extra columns
+            names = sniff.dedupe(names + [""] * (frame.shape[1] - width))
+            width = len(names)
+        else:
+            joiner = delimiter or ","
+            rejected = frame.loc[surplus, : width - 1].copy()
+            rejected.columns = names
+            rejected["_extra"] = extra[surplus].apply(lambda r: joiner.join(r.dropna().astype(str)), axis=1)
+            counts = frame.loc[surplus].notna().sum(axis=1)
+            rejected["_column"] = ""
+            rejected["_reason"] = "too many fields"
+            rejected["_fields"] = counts.astype(int).values
+            frame = frame.loc[~surplus]
+    frame = frame.iloc[:, :width]
+    for position in range(frame.shape[1], width):
+        frame[position] = pd.Series(np.nan, index=frame.index, dtype="str")
+    frame.columns = names
+    return frame, rejected
+
+
+def finish(frame: pd.DataFrame, rejected: pd.DataFrame, name: str, notes: list[str], first_row: int):
+    """Number rows as the file does, drop blank rows, refuse a table without data."""
+    frame.index = frame.index + first_row
+    if len(rejected):
+        rejected.index = rejected.index + first_row
+        rejected["_row"] = rejected.index
+        rejected = rejected.drop(columns=["_fields"], errors="ignore")
+    frame = frame.astype("str") if len(frame.columns) else frame
+    blank = frame.isna().all(axis=1) if len(frame.columns) else pd.Series(True, index=frame.index)
+    whitespace = pd.concat([frame[c].str.strip().eq("") | frame[c].isna() for c in frame.columns], axis=1).all(axis=1) \
+        if len(frame.columns) and len(frame) else blank
+    blank = blank | whitespace
+    if blank.any():
+        notes.append(f"{int(blank.sum())} blank row(s) skipped")
+        frame = frame[~blank]
+    if frame.empty and not len(rejected):
+        raise IngestError(f"{name}: has a header row but no data rows")
+    if len(frame.columns) == 0:
+        raise IngestError(f"{name}: has no columns")
+    return frame, rejected if len(rejected) else pd.DataFrame(columns=list(META)), notes

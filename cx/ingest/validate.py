@@ -1,0 +1,279 @@
+"""Apply a mapping: parse every mapped column, quarantine the rows that fail, build canonical frames.
+
+Every input row ends up either loaded or in the quarantine with the *first* problem found
+(reason and column), so ``rows_loaded + rows_quarantined == rows_read`` always, and the reasons'
+counts add up to the quarantined rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from cx.ingest import parse, shapes
+from cx.ingest.infer import TIMESTAMP_TARGETS, positive_value
+from cx.ingest.mapping import DERIVED, Mapping
+from cx.ingest.profile import profile
+from cx.ingest.readers import META, RawTable
+from cx.ingest.sniff import IngestError
+from cx.ingest.vocabulary import IGNORE, ROLE_OFFSET, ROLE_RATING
+from cx.schema import Scale, Scales
+
+Progress = Callable[[float], None] | None
+
+MISSING_ID = "missing customer id"
+BAD_DATE = "unparseable date"
+ODD_DATE = "implausible date (before 1900 or after 2100)"
+OUT_OF_RANGE = "score out of declared range"
+NOT_A_NUMBER = "not a number"
+NOT_WHOLE = "not a whole number"
+NOT_A_FLAG = "not a yes/no value"
+NEGATIVE = "negative duration"
+DUPLICATE = "exact duplicate"
+DUPLICATE_ID = "duplicate customer id"
+
+
+@dataclass
+class LoadResult:
+    """The outcome of loading one file.
+
+    Attributes
+    ----------
+    name, shape : str
+    rows_read, rows_loaded, rows_quarantined : int
+        ``rows_loaded + rows_quarantined == rows_read``, always.
+    reasons : dict
+        Quarantine reason -> number of rows, most frequent first (they add up to ``rows_quarantined``).
+    interactions : pandas.DataFrame
+        Canonical interaction columns that the mapping fills.
+    customers : pandas.DataFrame or None
+        ``customer_id``, canonical customer columns and extra attributes, one row per customer.
+    quarantine : pandas.DataFrame
+        The quarantined rows as written in the file, plus ``_row`` (row number in the file, header =
+        row 1), ``_column`` (the offending source column) and ``_reason``.
+    scales : cx.schema.Scales
+    mapping : Mapping
+        The mapping that was applied (with the date order actually used).
+    notes : list of str
+    """
+
+    name: str
+    shape: str
+    rows_read: int
+    rows_loaded: int
+    rows_quarantined: int
+    reasons: dict[str, int]
+    interactions: pd.DataFrame
+    customers: pd.DataFrame | None
+    quarantine: pd.DataFrame
+    scales: Scales = field(default_factory=Scales)
+    mapping: Mapping | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def summary(self) -> dict:
+        """The stable JSON record of ``cx load --format json``."""
+        return {"file": self.name, "shape": self.shape, "rows_read": self.rows_read, "rows_loaded": self.rows_loaded,
+                "rows_quarantined": self.rows_quarantined, "reasons": dict(self.reasons)}
+
+
+class Problems:
+    """The first problem of each row: reason and source column."""
+
+    def __init__(self, index: pd.Index):
+        self.reason = pd.Series(None, index=index, dtype=object)
+        self.column = pd.Series(None, index=index, dtype=object)
+
+    def add(self, mask: pd.Series, column: str, reason: str) -> None:
+        new = mask.reindex(self.reason.index, fill_value=False).astype(bool) & self.reason.isna()
+        if new.any():
+            self.reason[new] = reason
+            self.column[new] = column
+
+    @property
+    def bad(self) -> pd.Series:
+        return self.reason.notna()
+
+
+def apply_mapping(raw: RawTable, mapping: Mapping, progress: Progress = None) -> LoadResult:
+    """Parse, validate and reshape a file according to ``mapping``.
+
+    Parameters
+    ----------
+    raw : RawTable
+    mapping : Mapping
+    progress : callable, optional
+        Called with a fraction in [0, 1] as columns are processed.
+
+    Returns
+    -------
+    LoadResult
+
+    Raises
+    ------
+    IngestError
+        When the mapping does not fit the file (absent columns, no customer id) or when numeric
+        dates are ambiguous and ``mapping.dayfirst`` is None.
+    """
+    mapping.check(list(raw.frame.columns), raw.name)
+    mapping = Mapping(**{**mapping.__dict__, "booleans": dict(mapping.booleans)})  # never change the caller's
+    frame = raw.frame
+    dayfirst = _dayfirst(raw, mapping)
+    problems = Problems(frame.index)
+    typed: dict[str, pd.Series] = {}
+    ratings: dict[str, pd.Series] = {}
+    mapped = [(c, t) for c, t in mapping.columns.items() if t != IGNORE]
+    for step, (column, target) in enumerate(mapped, start=1):
+        target_key = target
+        score = mapping.rating_target if target == ROLE_RATING else target
+        values = _parse(frame[column], column, score, mapping, dayfirst, problems)
+        if target == ROLE_RATING:
+            ratings[column] = values
+        else:
+            typed[target_key] = values
+        if progress:
+            progress(0.9 * step / max(1, len(mapped)))
+    notes = list(raw.notes)
+    id_column = mapping.source_of("customer_id")
+    if id_column is None:  # only wide surveys get here (checked): respondents numbered by row
+        typed["customer_id"] = pd.Series([f"{raw.name}#{r}" for r in frame.index], index=frame.index, dtype=object)
+        notes.append("No respondent id column: respondents are identified by file and row number.")
+    else:
+        problems.add(typed["customer_id"].isna(), id_column, MISSING_ID)
+    for target, (_start, end) in mapping.durations.items():
+        role, minutes_per_unit = DERIVED[target]
+        delta = (typed[role] - typed["occurred_at"]).dt.total_seconds() / 60 / minutes_per_unit
+        problems.add(delta < 0, end, NEGATIVE)
+        typed[target] = delta
+    problems.add(pd.Series(frame.duplicated(keep="first").to_numpy(), index=frame.index), "", DUPLICATE)
+    if mapping.shape == "customers":
+        ids = typed["customer_id"].where(~problems.bad)
+        problems.add(ids.notna() & ids.duplicated(keep="first"), id_column, DUPLICATE_ID)
+    accepted = ~problems.bad
+    interactions, customers, shape_notes = shapes.build(mapping, typed, ratings, accepted, frame)
+    notes += shape_notes
+    quarantine = _quarantine(frame, problems, raw.rejected)
+    reasons = quarantine["_reason"].value_counts()
+    if progress:
+        progress(1.0)
+    scales = _used_scales(mapping)
+    return LoadResult(
+        name=raw.name, shape=mapping.shape, rows_read=raw.rows_read, rows_loaded=int(accepted.sum()),
+        rows_quarantined=len(quarantine), reasons={str(k): int(v) for k, v in reasons.items()},
+        interactions=interactions, customers=customers, quarantine=quarantine, scales=scales,
+        mapping=Mapping(**{**mapping.__dict__, "dayfirst": dayfirst}), notes=notes,
+    )
+
+
+def _dayfirst(raw: RawTable, mapping: Mapping) -> bool | None:
+    """The date order to use: the mapping's, else what the data prove; ambiguous data raise."""
+    if mapping.dayfirst is not None:
+        return mapping.dayfirst
+    evidence = [(c, parse.date_order(raw.frame[c])) for c, t in mapping.columns.items() if t in TIMESTAMP_TARGETS]
+    first = sum(o.first_over_12 for _, o in evidence)
+    second = sum(o.second_over_12 for _, o in evidence)
+    if first and not second:
+        return True
+    if second and not first:
+        return False
+    ambiguous = [(c, o) for c, o in evidence if o.numeric]
+    if ambiguous:
+        column, order = ambiguous[0]
+        example = order.examples[0] if order.examples else "03/04/2026"
+        raise IngestError(f"{raw.name}: dates in column '{column}' (e.g. {example}) could be day-first or "
+                          "month-first; set \"dayfirst\" to true or false in the mapping")
+    return None
+
+
+def _parse(values: pd.Series, column: str, target: str, mapping: Mapping, dayfirst, problems: Problems) -> pd.Series:
+    """One mapped column to its canonical type; unreadable cells become row problems."""
+    if target == "customer_id":
+        return parse.text(values).astype(object)
+    if target in TIMESTAMP_TARGETS:
+        stamps, bad, odd = parse.dates(values, dayfirst, mapping.timezone)
+        problems.add(bad, column, BAD_DATE)
+        problems.add(odd, column, ODD_DATE)
+        return stamps
+    if target == "nps":
+        return _score(values, column, Scale(0, 10), mapping.decimal, problems, whole=True)
+    if target in ("csat", "ces"):
+        return _score(values, column, mapping.scales.for_column(target), mapping.decimal, problems)
+    if target in ("first_response_minutes", "resolution_hours"):
+        unit = mapping.units.get(column, "minutes" if target == "first_response_minutes" else "hours")
+        minutes, bad = parse.durations(values, unit, 1.0 if target == "first_response_minutes" else 60.0, mapping.decimal)
+        problems.add(bad, column, NOT_A_NUMBER)
+        problems.add(minutes < 0, column, NEGATIVE)
+        return minutes
+    if target == ROLE_OFFSET:
+        seconds, bad = parse.durations(values, "minutes", 1.0, mapping.decimal)  # numbers stay as written
+        problems.add(bad, column, NOT_A_NUMBER)
+        return seconds
+    if target in ("revenue", "customers.lifetime_value", "seq"):
+        parsed = parse.numbers(values, mapping.decimal)
+        problems.add(parsed.bad, column, NOT_A_NUMBER)
+        if target == "seq":
+            problems.add(parsed.values.notna() & (parsed.values % 1 != 0), column, NOT_WHOLE)
+        return parsed.values
+    if target in ("resolved_first_contact", "customers.churned") or column in mapping.booleans:
+        true_value = mapping.booleans.get(column)
+        if true_value is None:
+            true_value, _ = positive_value(profile(values.head(20_000), column), target)
+            mapping.booleans[column] = true_value or "yes"
+        flags, bad = parse.booleans(values, mapping.booleans[column])
+        problems.add(bad, column, NOT_A_FLAG)
+        return flags
+    if target == "channel":
+        return parse.channels(values)
+    if target == "journey_stage":
+        return parse.stages(values)
+    if target in ("touchpoint", "customers.segment", "customers.region"):
+        return parse.text(values).str.replace(r"\s+", " ", regex=True).astype(object)
+    if target == "comment":
+        return parse.text(values).astype(object)
+    if target.startswith("customers."):  # an extra attribute: numbers when every value is one
+        parsed = parse.numbers(values, mapping.decimal)
+        if not parsed.bad.any() and parsed.values.notna().any():
+            return parsed.values
+        return parse.text(values).astype(object)
+    return parse.text(values).astype(object)
+
+
+def _score(values, column, scale: Scale, decimal: str, problems: Problems, whole: bool = False) -> pd.Series:
+    parsed = parse.numbers(values, decimal, likert=(scale.low, scale.high) == (1, 5))
+    problems.add(parsed.bad, column, NOT_A_NUMBER)
+    score = parsed.values
+    if scale.zero_means_na:
+        score = score.where(score != 0)
+    other_scale = parsed.denominator.notna() & (parsed.denominator != scale.high)
+    outside = (score < scale.low) | (score > scale.high) | other_scale
+    if whole:
+        outside |= score.notna() & (score % 1 != 0)
+    problems.add(outside.fillna(False), column, OUT_OF_RANGE)
+    return score
+
+
+def _used_scales(mapping: Mapping) -> Scales:
+    return mapping.scales
+
+
+def _quarantine(frame: pd.DataFrame, problems: Problems, rejected: pd.DataFrame) -> pd.DataFrame:
+    bad = problems.bad
+    out = frame[bad].copy()
+    out.insert(len(out.columns), "_row", out.index.to_numpy())
+    out["_column"] = problems.column[bad].fillna("").to_numpy()
+    out["_reason"] = problems.reason[bad].to_numpy()
+    parts = [out]
+    if len(rejected):
+        extra = rejected.copy()
+        for column in frame.columns:
+            if column not in extra:
+                extra[column] = np.nan
+        parts.append(extra)
+    if len(parts) > 1:
+        out = pd.concat(parts, ignore_index=True)
+    columns = [c for c in out.columns if c not in META] + list(META)
+    out = out[columns].sort_values("_row", kind="stable").reset_index(drop=True)
+    out["_row"] = out["_row"].astype("int64")
+    return out

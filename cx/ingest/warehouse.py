@@ -1,0 +1,97 @@
+"""Mapping warehouse tables: suggest from a LIMITed sample, then hand column names to :func:`cx.source.table_source`.
+
+Nothing is copied: the mapping becomes a ``SELECT src AS canonical`` view. What a view cannot do
+(derive durations from two timestamps, convert units, melt a wide table) is reported in the notes
+instead of being silently skipped.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import sqlalchemy as sa
+
+from cx.ingest.mapping import Mapping
+from cx.ingest.readers import RawTable, from_frame
+from cx.ingest.vocabulary import IGNORE
+from cx.schema import CUSTOMER_COLUMNS, INTERACTION_COLUMNS
+from cx.source import Source, SourceError, scrub
+
+SAMPLE_LIMIT = 500
+
+
+def sample_table(engine: sa.Engine, table: str, limit: int = SAMPLE_LIMIT, schema: str | None = None) -> RawTable:
+    """The first ``limit`` rows of a table or view as a :class:`RawTable` (identifiers quoted by SQLAlchemy).
+
+    Raises
+    ------
+    cx.source.SourceError
+        When the table cannot be read (message without secrets).
+    """
+    probe = sa.table(table, schema=schema)
+    try:
+        with engine.connect() as con:
+            result = con.execute(sa.select(sa.text("*")).select_from(probe).limit(limit))
+            frame = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+    except sa.exc.SQLAlchemyError as exc:
+        reason = scrub(str(getattr(exc, "orig", exc)), engine.url).strip().splitlines()
+        raise SourceError(f"cannot read table or view {table!r}: {reason[0] if reason else type(exc).__name__}") from None
+    return from_frame(frame, table)
+
+
+def warehouse_columns(mapping: Mapping, customers: Mapping | None = None) -> dict:
+    """Keyword arguments for :func:`cx.source.table_source` from the mappings of two tables.
+
+    Returns
+    -------
+    dict
+        ``interactions_columns`` and ``customers_columns`` (canonical -> table column),
+        ``booleans`` (canonical -> lower-case value meaning true), ``scales``,
+        ``customer_attributes`` (extra customer columns) and ``notes`` (what a view cannot do).
+    """
+    notes: list[str] = []
+    interactions = {t: s for s, t in mapping.columns.items() if t in INTERACTION_COLUMNS}
+    booleans = {mapping.columns[s]: v.lower() for s, v in mapping.booleans.items() if mapping.columns.get(s) in INTERACTION_COLUMNS}
+    if mapping.shape in ("wide", "stream"):
+        notes.append(f"a {mapping.shape} table cannot be mapped as a view; only its plain columns are used")
+    for target in mapping.durations:
+        notes.append(f"{target} cannot be derived from two timestamps in a view; map a duration column or "
+                     "create a view that computes it")
+    for column, unit in mapping.units.items():
+        target = mapping.columns.get(column)
+        expected = "minutes" if target == "first_response_minutes" else "hours"
+        if target in ("first_response_minutes", "resolution_hours") and unit != expected:
+            notes.append(f"'{column}' is in {unit}; the view uses it as {expected} unchanged")
+    stray = [s for s, t in mapping.columns.items() if t.startswith("customers.")]
+    if stray:
+        notes.append(f"customer columns on the interactions table are not used ({', '.join(stray)}); "
+                     "choose a customers table for them")
+    customer_columns: dict[str, str] = {}
+    attributes: list[str] = []
+    if customers is not None:
+        for source, target in customers.columns.items():
+            if target == IGNORE:
+                continue
+            name = target.split(".", 1)[1] if target.startswith("customers.") else target
+            if name in CUSTOMER_COLUMNS:
+                customer_columns[name] = source
+                if source in customers.booleans:
+                    booleans[name] = customers.booleans[source].lower()
+            elif target.startswith("customers."):
+                attributes.append(source)
+    return {
+        "interactions_columns": interactions,
+        "customers_columns": customer_columns or None,
+        "booleans": booleans,
+        "scales": mapping.scales,
+        "customer_attributes": tuple(attributes),
+        "notes": notes,
+    }
+
+
+def preview_rows(source: Source, limit: int = 50) -> pd.DataFrame:
+    """The first ``limit`` canonical interaction rows of a source (for the Data page's preview)."""
+    try:
+        return source.read(sa.select(source.interactions).limit(limit))
+    except sa.exc.SQLAlchemyError as exc:
+        reason = scrub(str(getattr(exc, "orig", exc)), source.engine.url).strip().splitlines()
+        raise SourceError(f"reading a preview of {source.label} failed: {reason[0] if reason else ''}") from None

@@ -1,0 +1,327 @@
+"""Data: choose what the dashboard shows — the demo warehouse, uploaded exports, or a warehouse table.
+
+Uploads are read, mapped (suggested, then corrected here), validated with every row accounted for,
+and loaded into this session's private in-memory DuckDB. User text (file names, headers, values,
+comments) is never rendered as markdown or HTML: tables are plain text and labels are escaped.
+"""
+
+import copy
+import hashlib
+import re
+
+import pandas as pd
+import streamlit as st
+
+from cx import ui
+from cx.ingest import SHAPE_LABELS, SHAPES, IngestError, apply_mapping, combine, read_table, suggest_mapping
+from cx.ingest.editor import (
+    COLUMN,
+    EXAMPLES,
+    TARGET,
+    edit_mapping,
+    editor_rows,
+    flag_values,
+    mappings_json,
+    pick_mapping,
+    read_mappings,
+    target_options,
+)
+from cx.ingest.warehouse import preview_rows, sample_table, warehouse_columns
+from cx.schema import Scale
+from cx.source import SourceError, list_tables, memory_source, open_warehouse, safe_url, table_source
+
+KINDS = ["Demo warehouse", "Upload files", "Warehouse"]
+FLAG_TARGETS = ("resolved_first_contact", "customers.churned")
+
+
+def plain(text) -> str:
+    """User text made inert for Streamlit labels (markdown punctuation escaped)."""
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~:$&=@])", r"\\\1", str(text))
+
+
+def report_error(exc: Exception) -> None:
+    message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    ui.show_error(plain(message))
+
+
+# --- uploads ---------------------------------------------------------------------------------
+
+
+def read_upload(upload, sheet: str | None):
+    """Read an uploaded file and suggest its mapping once per session (keyed by file id and sheet)."""
+    cache = st.session_state.setdefault("data.raw", {})
+    key = (upload.file_id, sheet)
+    if key not in cache:
+        with st.spinner(f"Reading {upload.name}…"):
+            raw = read_table(upload.getvalue(), upload.name, sheet=sheet)
+            cache[key] = (raw, suggest_mapping(raw))
+    raw, suggested = cache[key]
+    return raw, copy.deepcopy(suggested)
+
+
+def scale_inputs(label: str, scale: Scale, key: str, direction: bool) -> Scale:
+    left, right, third, fourth = st.columns(4)
+    low = left.number_input(f"{label} lowest", value=float(scale.low), step=1.0, key=f"{key}.low")
+    high = right.number_input(f"{label} highest", value=float(scale.high), step=1.0, key=f"{key}.high")
+    better = True
+    if direction:
+        better = third.radio(f"{label} direction", ["higher = better", "higher = worse"],
+                             index=0 if scale.higher_is_better else 1, key=f"{key}.dir") == "higher = better"
+    zero = fourth.checkbox(f"{label}: 0 means not applicable", value=scale.zero_means_na, key=f"{key}.zero")
+    if high <= low:
+        st.warning(f"{label}: the highest value must be above the lowest; keeping {scale.label()}.")
+        return scale
+    return Scale(low, high, higher_is_better=better, zero_means_na=zero)
+
+
+def mapping_editor(raw, mapping, key: str):
+    """Widgets for one file's mapping; returns the edited mapping."""
+    shape = st.selectbox("Shape of this file", SHAPES, index=SHAPES.index(mapping.shape),
+                         format_func=SHAPE_LABELS.get, key=f"{key}.shape")
+    rows = editor_rows(raw, mapping)
+    edited = st.data_editor(
+        rows, key=f"{key}.columns", hide_index=True, width="stretch", disabled=[COLUMN, EXAMPLES],
+        column_config={TARGET: st.column_config.SelectboxColumn(
+            TARGET, options=target_options(raw, mapping), required=True,
+            help="Canonical column, customer attribute, a role (first_response_at / resolved_at derive durations; "
+                 "rating = a wide survey's touchpoint; offset = a stream's time), or ignore")},
+    )
+    draft = edit_mapping(mapping, edited, shape=shape)
+    scores = set(draft.columns.values()) | ({draft.rating_target} if shape in ("wide", "stream") else set())
+    rating_target = None
+    if shape in ("wide", "stream"):
+        rating_target = st.selectbox("Ratings are", ["csat", "ces", "nps"], index=["csat", "ces", "nps"].index(draft.rating_target),
+                                     key=f"{key}.rating_target")
+        scores.add(rating_target)
+    csat = scale_inputs("CSAT", draft.scales.csat, f"{key}.csat", direction=False) if "csat" in scores else None
+    ces = scale_inputs("CES", draft.scales.ces, f"{key}.ces", direction=True) if "ces" in scores else None
+    flags = {}
+    for column, target in draft.columns.items():
+        if target in FLAG_TARGETS or column in draft.booleans:
+            values = flag_values(raw, column) or ["yes"]
+            current = draft.booleans.get(column)
+            options = values if current in values or current is None else [current, *values]
+            flags[column] = st.selectbox(f"In {plain(column)}, the value meaning yes / true", options,
+                                         index=options.index(current) if current in options else 0, key=f"{key}.flag.{column}")
+    dayfirst = "keep"
+    if draft.needs_date_order or f"{key}.dayfirst" in st.session_state:
+        examples = ", ".join(draft.ambiguous_dates) or "03/04/2026"
+        answer = st.radio(f"Dates such as {plain(examples)} are written", ["day first (3 April)", "month first (March 4)"],
+                          index=None if draft.dayfirst is None else (0 if draft.dayfirst else 1), key=f"{key}.dayfirst")
+        dayfirst = None if answer is None else answer.startswith("day")
+    return edit_mapping(draft, shape=shape, csat=csat, ces=ces, booleans=flags, dayfirst=dayfirst, rating_target=rating_target)
+
+
+def mapping_key(upload, sheet, mapping) -> str:
+    digest = hashlib.sha1(mapping.to_json().encode()).hexdigest()[:8]
+    return f"data.map.{upload.file_id}.{sheet}.{digest}"
+
+
+def upload_section() -> None:
+    uploads = st.file_uploader("Exports: CSV, TSV, Excel (.xlsx), Parquet or JSON — one or several files",
+                               accept_multiple_files=True, key="data.files",
+                               help="For example an interactions export and a customers table. Encoding, delimiter "
+                                    "and header are detected.")
+    saved_file = st.file_uploader("Saved mapping (optional, JSON from “Save mapping”)", type=["json"], key="data.saved")
+    saved = None
+    if saved_file is not None:
+        try:
+            saved = read_mappings(saved_file.getvalue(), saved_file.name)
+        except IngestError as exc:
+            report_error(exc)
+    if not uploads:
+        st.info("Upload one or more exports to map them onto the dashboard's columns.")
+        return
+    live = {u.file_id for u in uploads}
+    cache = st.session_state.setdefault("data.raw", {})
+    for stale in [k for k in cache if k[0] not in live]:
+        del cache[stale]
+    prepared, blocked = [], False
+    for upload in uploads:
+        with st.expander(f"{plain(upload.name)}", expanded=True):
+            try:
+                raw, suggested = read_upload(upload, st.session_state.get(f"data.sheet.{upload.file_id}"))
+                if len(raw.sheets) > 1:
+                    st.selectbox("Sheet", raw.sheets, index=raw.sheets.index(raw.sheet), key=f"data.sheet.{upload.file_id}")
+                st.caption(plain(raw.describe()))
+                base = pick_mapping(saved, upload.name, list(raw.frame.columns))
+                if base is not None:
+                    st.caption("Using the saved mapping.")
+                base = base or suggested
+                mapping = mapping_editor(raw, base, mapping_key(upload, raw.sheet, base))
+                for note in list(raw.notes) + mapping.notes:
+                    st.text(f"• {note}")
+                if mapping.needs_date_order:
+                    st.warning("Choose how dates are written before loading.")
+                    blocked = True
+                mapping.check(list(raw.frame.columns), raw.name)
+                prepared.append((raw, mapping))
+            except IngestError as exc:
+                report_error(exc)
+                blocked = True
+    if prepared:
+        st.download_button("Save mapping (JSON)", data=mappings_json({raw.name: m for raw, m in prepared}),
+                           file_name="mapping.json", mime="application/json", key="data.save_mapping", on_click="ignore")
+    if st.button("Load", type="primary", disabled=blocked or not prepared, key="data.load"):
+        load(prepared)
+
+
+def load(prepared) -> None:
+    bar = st.progress(0.0, text="Loading…")
+    results = []
+    try:
+        for number, (raw, mapping) in enumerate(prepared):
+            def step(fraction, number=number, name=raw.name):
+                bar.progress(min(1.0, (number + fraction) / len(prepared)), text=f"Loading {name}… {fraction:.0%}")
+
+            results.append(apply_mapping(raw, mapping, progress=step))
+        interactions, customers, scales = combine(results)
+        label = ", ".join(r.name for r in results)
+        source = memory_source(interactions, customers, scales=scales, label=f"Uploaded: {label}",
+                               rules=prepared[0][1].rules)
+    except (IngestError, SourceError) as exc:
+        bar.empty()
+        report_error(exc)
+        return
+    bar.empty()
+    ui.set_source(source)
+    st.session_state["data.report"] = results
+    st.success(f"Loaded {sum(r.rows_loaded for r in results):,} rows from {len(results)} file(s).")
+
+
+def validation_report() -> None:
+    results = st.session_state.get("data.report")
+    if not results or ui.current_source().kind != "upload":
+        return
+    st.subheader("Validation report")
+    table = pd.DataFrame([{
+        "file": r.name, "shape": r.shape, "rows read": r.rows_read, "loaded": r.rows_loaded,
+        "quarantined": r.rows_quarantined,
+        "top reasons": "; ".join(f"{k} ({v:,})" for k, v in list(r.reasons.items())[:3]) or "—",
+    } for r in results])
+    st.dataframe(table, hide_index=True, width="stretch")
+    st.caption("Every row read is either loaded or quarantined: read = loaded + quarantined.")
+    for number, result in enumerate(results):
+        if result.rows_quarantined:
+            ui.download_csv(f"Download the {result.rows_quarantined:,} quarantined rows of {plain(result.name)}",
+                            result.quarantine, file_name=f"{result.name.rsplit('.', 1)[0]}.quarantine.csv",
+                            key=f"data.quarantine.{number}")
+
+
+# --- warehouse -------------------------------------------------------------------------------
+
+
+def configured_url() -> str | None:
+    try:
+        return st.secrets["connections"]["warehouse"]["url"]
+    except Exception:  # no secrets file, or no [connections.warehouse] block
+        return None
+
+
+def warehouse_section() -> None:
+    configured = configured_url()
+    if configured:
+        st.caption(f"Configured warehouse: {plain(safe_url(configured))}")
+    typed = st.text_input("SQLAlchemy URL" + (" (leave empty to use the configured one)" if configured else ""),
+                          type="password", key="data.wh.url", placeholder="postgresql://user:password@host:5432/db",
+                          help="Opened read-only. The password is never shown.")
+    if st.button("Connect", key="data.wh.connect"):
+        url = typed or configured
+        if not url:
+            ui.show_error("Type a SQLAlchemy URL or configure [connections.warehouse] in .streamlit/secrets.toml.")
+        else:
+            try:
+                st.session_state["data.wh.engine"] = open_warehouse(url)
+                st.session_state["data.wh.label"] = safe_url(url)
+            except SourceError as exc:
+                report_error(exc)
+    engine = st.session_state.get("data.wh.engine")
+    if engine is None:
+        return
+    st.caption(f"Connected (read-only): {plain(st.session_state.get('data.wh.label', ''))}")
+    try:
+        tables = list_tables(engine)
+    except SourceError as exc:
+        report_error(exc)
+        return
+    if not tables:
+        st.info("This database has no tables or views.")
+        return
+    table = st.selectbox("Interactions table or view", tables, key="data.wh.table")
+    customers_table = st.selectbox("Customers table (optional)", ["(none)"] + tables, key="data.wh.customers")
+    try:
+        raw = sample_table(engine, table)
+        mapping = edit_mapping(suggest_mapping(raw), shape="interactions")
+        st.caption("Interactions columns (suggested from a sample of rows)")
+        mapping = mapping_editor(raw, mapping, f"data.wh.map.{table}")
+        mapping.check(list(raw.frame.columns), table)
+        customers_mapping = None
+        if customers_table != "(none)":
+            craw = sample_table(engine, customers_table)
+            customers_mapping = edit_mapping(suggest_mapping(craw), shape="customers")
+            st.caption("Customers columns")
+            customers_mapping = mapping_editor(craw, customers_mapping, f"data.wh.cmap.{customers_table}")
+        settings = warehouse_columns(mapping, customers_mapping)
+        for note in settings.pop("notes"):
+            st.text(f"• {note}")
+    except (IngestError, SourceError) as exc:
+        report_error(exc)
+        return
+    if st.button("Use this table", type="primary", key="data.wh.use"):
+        try:
+            source = table_source(engine, table, settings["interactions_columns"],
+                                  None if customers_table == "(none)" else customers_table, settings["customers_columns"],
+                                  scales=settings["scales"], booleans=settings["booleans"],
+                                  customer_attributes=settings["customer_attributes"],
+                                  label=f"{st.session_state.get('data.wh.label', '')} · {table}")
+        except SourceError as exc:
+            report_error(exc)
+            return
+        ui.set_source(source)
+        st.success("Warehouse table in use.")
+
+
+# --- what is loaded --------------------------------------------------------------------------
+
+
+def loaded_summary() -> None:
+    source = ui.current_source()
+    st.subheader("What is loaded")
+    st.caption(plain(source.label))
+    try:
+        summary = ui.source_summary(source)
+        preview = preview_rows(source, 50)
+    except SourceError as exc:
+        report_error(exc)
+        return
+    span = "—" if summary.first is None else f"{summary.first:%Y-%m-%d} → {summary.last:%Y-%m-%d}"
+    a, b, c, d = st.columns(4)
+    a.metric("Rows", f"{summary.rows:,}")
+    b.metric("Customers", f"{summary.customers:,}")
+    c.metric("Date span", span)
+    d.metric("Undated rows", f"{summary.undated_rows:,}")
+    left, right = st.columns(2)
+    left.dataframe(pd.DataFrame({"channel": list(summary.channels), "rows": list(summary.channels.values())}),
+                   hide_index=True, width="stretch")
+    right.dataframe(pd.DataFrame({"journey stage": list(summary.stages), "rows": list(summary.stages.values())}),
+                    hide_index=True, width="stretch")
+    st.text("Metrics available: " + (", ".join(summary.metrics) or "none"))
+    st.caption("Preview: the first 50 rows (plain text)")
+    st.dataframe(preview, hide_index=True, width="stretch")
+
+
+st.title("Data")
+current = ui.current_source()
+kind = st.radio("Source", KINDS, horizontal=True, key="data.kind",
+                index={"demo": 0, "upload": 1}.get(current.kind, 2))
+if kind == KINDS[0]:
+    st.write("Synthetic data of a mid-size retailer, with planted effects the analytics pages find.")
+    if st.button("Use the demo warehouse", key="data.demo"):
+        ui.set_source(None)
+        st.session_state.pop("data.report", None)
+elif kind == KINDS[1]:
+    upload_section()
+else:
+    warehouse_section()
+validation_report()
+loaded_summary()

@@ -1,0 +1,201 @@
+"""The Data page under AppTest: demo, uploads through file_uploader (mapping, validation report,
+quarantine download), bad files, ambiguous dates, saved mappings, and a warehouse URL."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from cx.ingest import combine, load_files, write_tables
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+PAGE = "pages/data.py"
+
+
+def _file(name: str) -> tuple[str, bytes, str]:
+    return name, (DATA / name).read_bytes(), "text/csv"
+
+
+@pytest.fixture
+def page(app):
+    at = app(PAGE)
+    at.run()
+    assert not at.exception
+    return at
+
+
+def _upload(at, *files):
+    at.radio(key="data.kind").set_value("Upload files").run()
+    at.file_uploader(key="data.files").set_value(list(files)).run()
+    assert not at.exception
+    return at
+
+
+def shown(markdown: str) -> str:
+    """What a user reads: the page escapes markdown punctuation in user text."""
+    return re.sub(r"\\(.)", r"\1", markdown)
+
+
+def _texts(at) -> str:
+    return "\n".join([shown(m.value) for m in at.markdown] + [shown(c.value) for c in at.caption] + [t.value for t in at.text])
+
+
+def test_starts_on_the_demo_with_a_summary(page):
+    assert page.title[0].value == "Data"
+    assert page.radio(key="data.kind").value == "Demo warehouse"
+    assert page.button(key="data.demo").label == "Use the demo warehouse"
+    metrics = {m.label: m.value for m in page.metric}
+    assert int(metrics["Rows"].replace(",", "")) == 45_000
+    assert "nps" in next(t.value for t in page.text if t.value.startswith("Metrics available"))
+    assert len(page.dataframe[-1].value) == 50  # the preview
+
+
+def test_upload_map_load_report_and_preview(page):
+    at = _upload(page, _file("tickets.csv"), _file("customers.csv"))
+    assert len(at.data_editor) == 2
+    mapping = at.data_editor[0].value.set_index("column")["maps to"]
+    assert mapping["Likelihood to recommend"] == "nps" and mapping["First reply"] == "first_response_at"
+    assert at.selectbox[0].value == "interactions" and at.selectbox[2].value == "customers"
+    assert "Recognised as: Interactions" in _texts(at)
+    at.button(key="data.load").click().run()
+    assert not at.exception and not at.error
+    assert at.success[0].value == "Loaded 9 rows from 2 file(s)."
+    report = next(d.value for d in at.dataframe if "rows read" in d.value.columns)
+    assert report.to_dict("list") | {"top reasons": None} == {
+        "file": ["tickets.csv", "customers.csv"], "shape": ["interactions", "customers"], "rows read": [8, 6],
+        "loaded": [4, 5], "quarantined": [4, 1], "top reasons": None}
+    assert (report["loaded"] + report["quarantined"] == report["rows read"]).all()
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert any("quarantined rows of tickets" in label for label in labels)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Rows"] == "8" and metrics["Customers"] == "4"
+    preview = at.dataframe[-1].value
+    assert "<script>alert(1)</script> **bold**" in preview["comment"].tolist()  # plain text, as written
+    assert "<script>" not in _texts(at)  # never rendered as markdown or HTML
+
+
+def test_bad_files_show_one_clear_message_and_no_traceback(page):
+    at = _upload(page, ("empty.csv", b"", "text/csv"), ("junk.csv", bytes(range(256)) * 8, "text/csv"),
+                 ("fake.xlsx", b"PK\x03\x04 not really", "application/octet-stream"))
+    errors = [shown(e.value) for e in at.error]
+    assert any("empty.csv: the file is empty" in e for e in errors)
+    assert any("junk.csv: does not look like a text table" in e for e in errors)
+    assert any("fake.xlsx: is a damaged zip archive" in e for e in errors)
+    assert not at.exception
+    assert at.button(key="data.load").disabled
+
+
+def test_ambiguous_dates_are_asked_before_loading(page):
+    data = b"Customer ID,Date,NPS\nC1,03/04/2026,9\nC2,05/06/2026,3\n"
+    at = _upload(page, ("dates.csv", data, "text/csv"))
+    assert at.button(key="data.load").disabled
+    assert any("Choose how dates are written" in w.value for w in at.warning)
+    question = next(r for r in at.radio if r.key and r.key.endswith(".dayfirst"))
+    question.set_value("day first (3 April)").run()
+    assert not at.button(key="data.load").disabled
+    at.button(key="data.load").click().run()
+    assert not at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Date span"] == "2026-04-03 → 2026-06-05"
+
+
+def test_workbook_sheet_choice(page):
+    book = openpyxl.Workbook()
+    book.active.title = "Tickets"
+    book.active.append(["Customer ID", "Date", "NPS"])
+    book.active.append(["C1", "2026-01-05", 9])
+    customers = book.create_sheet("Customers")
+    customers.append(["Customer ID", "Churned?", "Lifetime value"])
+    customers.append(["C1", "no", 120])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    at = _upload(page, ("book.xlsx", buffer.getvalue(), "application/vnd.ms-excel"))
+    sheet = next(s for s in at.selectbox if s.label == "Sheet")
+    assert sheet.options == ["Tickets", "Customers"] and sheet.value == "Tickets"
+    sheet.set_value("Customers").run()
+    assert not at.exception
+    assert next(s for s in at.selectbox if s.label == "Shape of this file").value == "customers"
+
+
+def test_saved_mapping_is_applied_and_an_edit_changes_the_load(page):
+    at = _upload(page, _file("tickets.csv"))
+    saved = json.loads(_suggested_json())
+    saved["columns"]["Likelihood to recommend"] = "ignore"
+    at.file_uploader(key="data.saved").set_value(("mapping.json", json.dumps(saved).encode(), "application/json")).run()
+    assert not at.exception
+    assert "Using the saved mapping." in _texts(at)
+    assert at.data_editor[0].value.set_index("column")["maps to"]["Likelihood to recommend"] == "ignore"
+    at.button(key="data.load").click().run()
+    report = next(d.value for d in at.dataframe if "rows read" in d.value.columns)
+    assert report["quarantined"].tolist() == [3]  # the NPS of 11 is no longer a problem
+
+
+def test_editing_the_mapping_table_changes_the_load(page):
+    at = _upload(page, _file("tickets.csv"))
+    editor = at.data_editor[0]
+    row = editor.value["column"].tolist().index("Likelihood to recommend")
+    at.session_state[editor.key] = {"edited_rows": {row: {"maps to": "ignore"}}, "added_rows": [], "deleted_rows": []}
+    at.run()
+    assert not at.exception
+    at.button(key="data.load").click().run()
+    report = next(d.value for d in at.dataframe if "rows read" in d.value.columns)
+    assert report["quarantined"].tolist() == [3]
+
+
+def _suggested_json() -> str:
+    from cx.ingest import read_table, suggest_mapping
+
+    return suggest_mapping(read_table(DATA / "tickets.csv")).to_json()
+
+
+def test_wide_survey_upload(page):
+    at = _upload(page, _file("wide_survey.csv"))
+    assert next(s for s in at.selectbox if s.label == "Shape of this file").value == "wide"
+    at.button(key="data.load").click().run()
+    assert not at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Rows"] == "11" and metrics["Customers"] == "4"
+
+
+def test_warehouse_url_is_opened_read_only_and_mapped(page, tmp_path):
+    interactions, customers, _ = combine(load_files([DATA / "tickets.csv", DATA / "customers.csv"]))
+    target = tmp_path / "wh.duckdb"
+    write_tables(str(target), interactions, customers)
+    at = page
+    at.radio(key="data.kind").set_value("Warehouse").run()
+    at.text_input(key="data.wh.url").input(f"duckdb:///{target}").run()
+    at.button(key="data.wh.connect").click().run()
+    assert not at.exception and not at.error
+    assert at.selectbox(key="data.wh.table").options == ["customers", "interactions"]
+    at.selectbox(key="data.wh.table").set_value("interactions").run()
+    at.selectbox(key="data.wh.customers").set_value("customers").run()
+    assert not at.exception
+    at.button(key="data.wh.use").click().run()
+    assert not at.exception and not at.error
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Rows"] == "8"
+
+
+def test_warehouse_password_never_shown(page):
+    at = page
+    at.radio(key="data.kind").set_value("Warehouse").run()
+    at.text_input(key="data.wh.url").input("postgresql://ann:s3cr3t-pw@127.0.0.1:1/nowhere").run()
+    at.button(key="data.wh.connect").click().run()
+    assert not at.exception
+    assert at.error, "a failed connection shows an error"
+    visible = "\n".join(shown(e.value) for e in at.error) + _texts(at)
+    assert "s3cr3t-pw" not in visible and "could not connect to postgresql://ann:***@127.0.0.1:1/nowhere" in visible
+
+
+def test_back_to_the_demo(page):
+    at = _upload(page, _file("stream.csv"))
+    at.button(key="data.load").click().run()
+    at.radio(key="data.kind").set_value("Demo warehouse").run()
+    at.button(key="data.demo").click().run()
+    assert not at.exception
+    assert int({m.label: m.value for m in at.metric}["Rows"].replace(",", "")) == 45_000
