@@ -61,13 +61,20 @@ def week_label(monday: dt.date) -> str:
     return f"{year}-W{week:02d}"
 
 
-def default_week(last: pd.Timestamp | dt.date | None) -> dt.date:
-    """The Monday of the last complete ISO week up to ``last`` (the newest interaction)."""
+def default_week(last: pd.Timestamp | dt.date | None, first: pd.Timestamp | dt.date | None = None) -> dt.date:
+    """The Monday of the last complete ISO week up to ``last`` (the newest interaction).
+
+    When the data hold no complete week (they start after that week's Monday), the week of
+    ``last`` is taken, incomplete as it is.
+    """
     if last is None or pd.isna(last):
         raise ReviewError("the data have no dated interactions, so there is no week to review")
     last = pd.Timestamp(last).date()
     monday = last - dt.timedelta(days=last.weekday())
-    return monday if last.weekday() == 6 else monday - dt.timedelta(days=7)
+    complete = monday if last.weekday() == 6 else monday - dt.timedelta(days=7)
+    if first is not None and not pd.isna(first) and complete + dt.timedelta(days=6) < pd.Timestamp(first).date():
+        return monday
+    return complete
 
 
 # --- results ---------------------------------------------------------------------------------
@@ -359,7 +366,7 @@ def weekly_review(source: Source, week: str | dt.date | None = None, filters: Fi
     """
     filters = filters or Filters()
     summary = summarize(source)
-    monday = parse_week(week) if week is not None else default_week(summary.last)
+    monday = parse_week(week) if week is not None else default_week(summary.last, summary.first)
     if summary.first is not None and monday + dt.timedelta(days=6) < summary.first.date():
         raise ReviewError(f"{week_label(monday)} is before the first dated interaction ({summary.first.date()})")
     if summary.last is not None and monday > summary.last.date():

@@ -19,7 +19,7 @@ if summary.last is None:
             "an `occurred_at` column; the Journeys and Churn pages still work.")
     st.stop()
 
-default = reviews.default_week(summary.last)
+default = reviews.default_week(summary.last, summary.first)
 first = reviews.parse_week(summary.first.date())
 weeks = [reviews.week_label(default - dt.timedelta(days=7 * i)) for i in range(0, (default - first).days // 7 + 1)]
 asked = ui.url_state("week", weeks[0])

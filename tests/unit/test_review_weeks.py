@@ -25,6 +25,8 @@ def test_parse_week_rejects(bad):
 def test_default_week_is_last_complete():
     assert default_week(pd.Timestamp("2026-11-22 21:00")) == dt.date(2026, 11, 16)  # a Sunday: its own week
     assert default_week(pd.Timestamp("2026-11-25 08:00")) == dt.date(2026, 11, 16)  # a Wednesday: the week before
+    # less than a complete week of data: its own (incomplete) week
+    assert default_week(pd.Timestamp("2026-01-08"), pd.Timestamp("2026-01-05")) == dt.date(2026, 1, 5)
     with pytest.raises(ReviewError, match="no dated"):
         default_week(None)
 
