@@ -360,6 +360,8 @@ def _cmd_churn(args) -> int:
     except (ChurnModelError, FeatureError, ValueError) as exc:
         raise CliError(str(exc)) from None
     if args.format == "json":
+        for line in report.warnings:
+            print(f"cx churn: warning: {line}", file=sys.stderr)
         print(dumps(report.to_dict(top=args.top)))
         return 0
     card = report.card

@@ -330,14 +330,14 @@ def narrate(review_kpis: pd.DataFrame, movers: pd.DataFrame, monday: dt.date, fi
             "differences on the tiles are within sampling noise.", "trends", trend_query))
     if incidents:
         out.append(Sentence(
-            f"{incidents:,} critical incident{'s' if incidents != 1 else ''} this week; "
-            f"{unrecovered:,} journey{'s' if unrecovered != 1 else ''} ended on one, unrecovered.",
+            f"{incidents:,} critical incident{'s' if incidents != 1 else ''} this week; {unrecovered:,} of the "
+            f"journeys they hit had no good ending by Sunday (unrecovered).",
             "incidents", week_query))
     if at_risk is not None and len(at_risk):
-        value = at_risk["lifetime_value"].sum() if "lifetime_value" in at_risk else np.nan
-        worth = f", holding {value:,.0f} of lifetime value" if not np.isnan(value) else ""
-        out.append(Sentence(f"{len(at_risk):,} customers active this week are now at high churn risk{worth}.",
-                            "churn", {}))
+        worth = at_risk["value_at_risk"].sum() if "value_at_risk" in at_risk else np.nan
+        value = "" if np.isnan(worth) else f", {worth:,.0f} of lifetime value at risk (probability × value)"
+        out.append(Sentence(f"Among customers active this week, the {len(at_risk):,} with the most value at risk "
+                            f"need a call{value}.", "churn", {}))
     if len(out) < 3 and len(review_kpis):
         steady = review_kpis[~review_kpis.significant]
         if len(steady):
@@ -376,7 +376,7 @@ def weekly_review(source: Source, week: str | dt.date | None = None, filters: Fi
     movers, tested = _movers(source, filters, monday, available)
     incidents, unrecovered, at_risk = pd.DataFrame(), 0, pd.DataFrame()
     if extras:
-        incidents, unrecovered, at_risk = _week_extras(source, filters, monday)
+        incidents, unrecovered, at_risk = _week_extras(source, filters, monday, available)
     sentences = narrate(kpis, movers, monday, filters, len(incidents), unrecovered, at_risk)
     return Review(
         week=week_label(monday), start=monday, end=monday + dt.timedelta(days=6), kpis=kpis, movers=movers,
@@ -407,10 +407,35 @@ def week_incidents(source: Source, filters: Filters, monday: dt.date, limit: int
     return frame[[c for c in INCIDENT_COLUMNS if c in frame]].reset_index(drop=True), len(unrecovered)
 
 
-def _week_extras(source: Source, filters: Filters, monday: dt.date) -> tuple[pd.DataFrame, int, pd.DataFrame]:
+AT_RISK_COLUMNS = ("customer_id", "segment", "probability", "lifetime_value", "value_at_risk", "recovery",
+                   "incidents", "last_at", "last_channel", "last_touchpoint")
+
+
+def week_at_risk(source: Source, filters: Filters, monday: dt.date, top: int = 25) -> pd.DataFrame:
+    """Customers active in the week whom the churn model, fitted on data up to the week's end, ranks at risk.
+
+    Empty when there is no churn outcome or too few churners to fit a model honestly.
+    """
+    from cx.churn import ChurnModelError, fit_churn
+    from cx.churn_features import FeatureError
+
+    sunday = monday + dt.timedelta(days=6)
+    try:
+        report = fit_churn(source, filters=replace(filters, date_from=None, date_to=sunday), resamples=50, at_risk=1000)
+    except (ChurnModelError, FeatureError, ValueError):
+        return pd.DataFrame(columns=list(AT_RISK_COLUMNS))
+    frame = report.at_risk
+    last = pd.to_datetime(frame["last_at"])
+    frame = frame[(last >= pd.Timestamp(monday)) & (last < pd.Timestamp(sunday + dt.timedelta(days=1)))]
+    frame = frame.sort_values("value_at_risk", ascending=False, kind="stable").head(top)
+    return frame[[c for c in AT_RISK_COLUMNS if c in frame]].reset_index(drop=True)
+
+
+def _week_extras(source: Source, filters: Filters, monday: dt.date, available: set[str]):
     """The week's critical incidents, unrecovered journeys, and at-risk customers active this week."""
     incidents, unrecovered = week_incidents(source, filters, monday)
-    return incidents, unrecovered, pd.DataFrame()
+    at_risk = week_at_risk(source, filters, monday) if "churn" in available else pd.DataFrame(columns=list(AT_RISK_COLUMNS))
+    return incidents, unrecovered, at_risk
 
 
 TREND_METRICS = ("csat", "nps", "frt", "ttr")

@@ -120,14 +120,18 @@ STATEMENT_TIMEOUT_S = int(os.environ.get("CX_STATEMENT_TIMEOUT", "120"))
 def _session_guards(engine: sa.Engine, read_only: bool, timeout_s: int = STATEMENT_TIMEOUT_S) -> None:
     """On every new connection: read-only transactions and a statement timeout, where supported."""
     name = engine.dialect.name
-    if name not in ("postgresql", "mysql", "mariadb", "sqlite"):
+    if name not in ("postgresql", "mysql", "mariadb", "sqlite", "duckdb"):
         return
 
     @sa.event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
         cursor = dbapi_connection.cursor()
         try:
-            if name == "sqlite":
+            if name == "duckdb":
+                # no progress bar: DuckDB would draw it on the CLI's terminal or in the app's log
+                # (read-only is set when the file is opened; DuckDB has no statement timeout)
+                cursor.execute("SET enable_progress_bar = false")
+            elif name == "sqlite":
                 if read_only:
                     cursor.execute("PRAGMA query_only = ON")
             elif name == "postgresql":
@@ -449,6 +453,7 @@ def memory_source(
         attributes = tuple(c for c in ctab.columns if c not in CUSTOMER_COLUMNS)
         available |= {f"customers.{c}" for c in customers.columns if customers[c].notna().any()}
     engine = sa.create_engine("duckdb:///:memory:", creator=lambda: ConnectionWrapper(con.cursor()))
+    _session_guards(engine, read_only=False)
     engine._cx_duckdb = con  # keep the database alive as long as the engine
     digest = hashlib.sha256(pd.util.hash_pandas_object(itab, index=False).values.tobytes()).hexdigest()[:16]
     source = table_source(engine, "interactions", {c: c for c in INTERACTION_COLUMNS},

@@ -1,0 +1,207 @@
+"""Churn drivers: which experiences relate to customers leaving, how sure we are, and who is at risk now."""
+
+import datetime as dt
+
+import streamlit as st
+
+from cx import churn_charts
+from cx.churn import CAVEAT, METRIC_LABELS, ChurnModelError, fit_churn, what_if
+from cx.churn_features import CutoffRule, FeatureError, outcome_candidates
+from cx.source import SourceError
+from cx.ui import (
+    current_filters,
+    current_source,
+    download_csv,
+    set_url_state,
+    show_error,
+    source_banner,
+    source_summary,
+    url_state,
+)
+
+
+@st.cache_data(ttl=3600, max_entries=32, show_spinner=False)
+def load_outcomes(key: str, _source) -> list[str]:
+    return outcome_candidates(_source)
+
+
+@st.cache_data(ttl=3600, max_entries=8, show_spinner=False)
+def load_report(key: str, _source, outcome: str, rule: CutoffRule, filters, attributes: tuple, min_positives: int):
+    return fit_churn(_source, outcome, rule, filters, attributes=list(attributes), min_positives=min_positives,
+                     at_risk=500)
+
+
+@st.cache_data(ttl=3600, max_entries=64, show_spinner=False)
+def load_what_if(key: str, _report, outcome: str, rule: CutoffRule, filters, attributes: tuple, driver: str,
+                 change: float, mode: str, segment: str | None, channel: str | None):
+    return what_if(_report, driver, change, mode=mode, segment=segment, channel=channel)
+
+
+st.title("Churn drivers")
+st.caption("Which experiences relate to customers leaving, how sure we are, and who is at risk now — "
+           "a cross-validated logistic regression with an interval on every number.")
+source = current_source()
+source_banner(source)
+filters = current_filters()
+
+try:
+    outcomes = load_outcomes(source.key, source)
+    summary = source_summary(source)
+except SourceError as exc:
+    show_error(str(exc))
+    st.stop()
+if not outcomes:
+    st.info("This data has no yes/no customer column to model (such as *churned*). Map a customer file with a "
+            "churn flag on the **Data** page.")
+    st.stop()
+
+# --- what to model -------------------------------------------------------------------------------
+left, middle, right = st.columns([1, 1.4, 1.6])
+wanted = url_state("outcome", outcomes[0])
+outcome = left.selectbox("Outcome", outcomes, index=outcomes.index(wanted) if wanted in outcomes else 0,
+                         key="churn.outcome", help="Any yes/no customer column can replace churn.")
+set_url_state("outcome", outcome if outcome != outcomes[0] else None)
+rules = {"before_outcome": "Before each churn date", "window": "Observation window + horizon"}
+rule_kind = middle.radio("Cut-off rule (no peeking at the future)", list(rules), format_func=rules.get,
+                         key="churn.rule", horizontal=True, disabled=outcome != "churned")
+attributes = right.multiselect("Add customer attributes (optional)", [a for a in ("segment", "region") if source.has(f"customers.{a}")]
+                               + [a for a in source.customer_attributes if a != outcome],
+                               key="churn.attributes", placeholder="Experience measures only",
+                               help="The default model uses experience measures only; attributes join when picked.")
+rule = CutoffRule("before_outcome")
+if rule_kind == "window" and outcome == "churned":
+    last = summary.last.date() if summary.last is not None else dt.date.today()
+    w1, w2 = st.columns(2)
+    horizon = w2.number_input("Outcome horizon (days)", min_value=7, max_value=730, value=90, step=1, key="churn.horizon")
+    default_cut = max(last - dt.timedelta(days=int(horizon)), summary.first.date() if summary.first is not None else last)
+    cutoff = w1.date_input("Observation window ends", value=default_cut, max_value=last, key="churn.cutoff")
+    rule = CutoffRule("window", cutoff=cutoff, horizon_days=int(horizon))
+with st.expander("Guard rails"):
+    min_positives = st.number_input("Minimum customers in each class", min_value=5, max_value=10_000, value=50,
+                                    step=5, key="churn.min_positives",
+                                    help="Below this, no model is fitted: the intervals would span almost everything.")
+
+# --- fit -----------------------------------------------------------------------------------------
+try:
+    with st.spinner("Fitting: building features in the database, 5-fold cross-validation, bootstrap intervals…"):
+        report = load_report(source.key, source, outcome, rule, filters, tuple(attributes), int(min_positives))
+except ChurnModelError as exc:
+    st.warning(f"**No model:** {exc}", icon="🛑")
+    st.stop()
+except (FeatureError, SourceError) as exc:
+    show_error(str(exc))
+    st.stop()
+
+card = report.card
+st.info(f"**Cut-off rule in force.** {card.rule_text}", icon="✂️")
+for message in report.warnings:
+    st.warning(message, icon="⚠️")
+if card.excluded:
+    st.warning("**Left out as restating the outcome:** "
+               + "; ".join(f"*{name}* — {why}" for name, why in card.excluded.items()), icon="🚫")
+
+# --- model card and scores -------------------------------------------------------------------------
+st.subheader("Model card")
+with st.container(border=True):
+    c1, c2, c3, c4 = st.columns(4)
+    c1.metric("Customers", f"{card.n:,}")
+    c2.metric(f"{card.outcome} = yes", f"{card.positives:,}")
+    c3.metric("Class balance", f"{card.positive_share:.1%} yes")
+    c4.metric("Features", f"{len(card.features)}")
+    st.markdown(f"**Model.** {card.model_text}  \n**Validation.** {card.cv_scheme}  \n"
+                f"**Data as of.** {card.as_of or 'undated interactions'}")
+    with st.expander(f"{len(card.features)} features used"):
+        st.write(", ".join(card.features))
+    for note in card.notes:
+        st.caption(note)
+
+st.subheader("How well it separates (out-of-fold, 95% CI)")
+columns = st.columns(3)
+for column, (metric, label) in zip(columns, METRIC_LABELS.items()):
+    iv = report.cv[metric]
+    column.metric(label, f"{iv.value:.3f}", help="Brier: lower is better." if metric == "brier" else None)
+    column.caption(f"95% CI {iv.ci_low:.3f} – {iv.ci_high:.3f}")
+st.caption(f"Chance: ROC AUC 0.5, PR AUC {card.positive_share:.3f} (the class share). "
+           f"Calibration intercept {report.calibration_fit[0]:+.2f}, slope {report.calibration_fit[1]:.2f} (ideal 0 and 1).")
+st.plotly_chart(churn_charts.calibration_plot(report.calibration), key="churn.calibration")
+
+# --- drivers -------------------------------------------------------------------------------------
+st.subheader("Which measures matter")
+st.plotly_chart(churn_charts.feature_set_comparison(report.feature_sets), key="churn.sets")
+st.caption("Each set is fitted and cross-validated the same way; overlapping intervals mean the data cannot "
+           "tell those sets apart.")
+st.dataframe(report.drivers_table(), hide_index=True, key="churn.drivers",
+             column_config={"importance": st.column_config.NumberColumn("AUC lost when shuffled", format="%.4f"),
+                            "importance_sd": st.column_config.NumberColumn("± SD", format="%.4f"),
+                            "odds_ratio": st.column_config.NumberColumn("Odds ratio per SD", format="%.2f"),
+                            "sd": st.column_config.NumberColumn("1 SD =", format="%.3g"),
+                            "ci_low": st.column_config.NumberColumn("CI low", format="%.2f"),
+                            "ci_high": st.column_config.NumberColumn("CI high", format="%.2f")})
+left, right = st.columns([1.15, 1])
+left.plotly_chart(churn_charts.odds_ratio_forest(report.odds_ratios, top=15,
+                                                 title="Odds ratios, strongest evidence first (95% bootstrap CI)"),
+                  key="churn.odds")
+right.plotly_chart(churn_charts.permutation_importance_chart(report.importance), key="churn.importance")
+st.caption("Odds ratios per standard deviation of each measure (the table gives 1 SD in the measure's own units); "
+           "red: more likely, green: less likely, grey: the 95% interval includes 1. Permutation importance: held-out "
+           "ROC AUC lost when the measure is shuffled.")
+
+# --- what-if -------------------------------------------------------------------------------------
+st.subheader("What if…")
+drivers = report.drivers()
+w1, w2, w3, w4 = st.columns([1.6, 1.2, 1, 1])
+driver = w1.selectbox("Move this driver", drivers, format_func=lambda d: report.labels.get(d, d), key="churn.driver",
+                      index=drivers.index("median_resolution_hours") if "median_resolution_hours" in drivers else 0)
+if driver == "recovery":
+    change = w2.slider("Share of unrecovered incidents recovered", 0, 100, 50, step=5, format="%d%%",
+                       key="churn.share") / 100
+    mode = "share"
+elif driver.endswith("_index") or driver.startswith("tp: "):
+    change = float(w2.slider("Change (index points)", -30, 30, 10, step=1, key="churn.points"))
+    mode = "absolute"
+else:
+    change = w2.slider("Change (%)", -50, 50, -20, step=5, format="%d%%", key="churn.pct") / 100
+    mode = "relative"
+segment = w3.selectbox("Segment", [None, *report.segments()], format_func=lambda s: "All segments" if s is None else s,
+                       key="churn.segment")
+channel = w4.selectbox("Channel", [None, *report.channels()], format_func=lambda c: "All channels" if c is None else c,
+                       key="churn.channel")
+result = load_what_if(source.key, report, outcome, rule, filters, tuple(attributes), driver, change, mode, segment, channel)
+if result.customers == 0:
+    st.info("No customer at risk matches this segment and channel.")
+else:
+    m1, m2, m3 = st.columns(3)
+    m1.metric("Customers affected", f"{result.customers:,}")
+    m2.metric(f"Expected {outcome}", f"{result.churn_after:.1%}", f"{(result.churn_after - result.churn_before) * 100:+.2f} pts",
+              delta_color="inverse")
+    cc = result.churners_change
+    m2.caption(f"{cc.value:+,.1f} customers (95% CI {cc.ci_low:+,.1f} to {cc.ci_high:+,.1f})")
+    lc = result.ltv_at_risk_change
+    m3.metric("Lifetime value at risk", f"{result.ltv_at_risk_before + lc.value:,.0f}", f"{lc.value:+,.0f}",
+              delta_color="inverse")
+    m3.caption(f"95% CI {lc.ci_low:+,.0f} to {lc.ci_high:+,.0f}")
+    st.caption(result.description + ".")
+    if cc.includes(0):
+        st.caption("The interval includes no change: in this data, moving this driver is not clearly related to "
+                   f"{outcome}.")
+st.info(CAVEAT, icon="ℹ️")
+
+# --- at risk -------------------------------------------------------------------------------------
+st.subheader("At risk now")
+st.caption(f"Customers without {outcome} = yes, ranked by calibrated probability × lifetime value, with their worst "
+           "moment and last interaction. Probabilities are out-of-fold (each from a model that never saw the customer), "
+           "recalibrated by the calibration line.")
+st.dataframe(report.at_risk, hide_index=True, key="churn.at_risk",
+             column_config={"probability": st.column_config.ProgressColumn("Probability", format="%.2f", min_value=0.0,
+                                                                           max_value=1.0),
+                            "lifetime_value": st.column_config.NumberColumn("Lifetime value", format="%.0f"),
+                            "value_at_risk": st.column_config.NumberColumn("Value at risk", format="%.0f"),
+                            "worst_moment_index": st.column_config.NumberColumn("Worst moment (index)", format="%.0f"),
+                            "worst_at": st.column_config.DatetimeColumn("Worst moment", format="YYYY-MM-DD"),
+                            "worst_channel": "Worst: channel", "worst_touchpoint": "Worst: touchpoint",
+                            "last_at": st.column_config.DatetimeColumn("Last interaction", format="YYYY-MM-DD"),
+                            "last_channel": "Last: channel", "last_touchpoint": "Last: touchpoint",
+                            "incidents": st.column_config.NumberColumn("Incidents", format="%d"),
+                            "recovery": "Recovery"})
+download_csv("Download the at-risk list (CSV)", report.at_risk, f"at-risk-{outcome}.csv", key="churn.download")
+st.caption(f"Fitted in {report.seconds:.1f} s.")

@@ -1,0 +1,39 @@
+"""`cx churn`: the JSON contract of DESIGN.md, and one-line errors."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from cx import demo
+from cx.cli import main
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory):
+    path = tmp_path_factory.mktemp("churn_cli") / "demo.duckdb"
+    demo.generate(path, customers=3000, interactions=45_000)
+    return str(path)
+
+
+def test_churn_json_has_the_documented_shape(small, capsys):
+    assert main(["churn", "--source", small, "--format", "json", "--top", "5"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert set(doc) == {"n", "positives", "cv", "odds_ratios", "feature_sets", "at_risk"}
+    assert doc["n"] == 3000 and 0 < doc["positives"] < 3000
+    for metric in ("roc_auc", "pr_auc", "brier"):
+        assert set(doc["cv"][metric]) == {"value", "ci_low", "ci_high"}
+        assert doc["cv"][metric]["ci_low"] <= doc["cv"][metric]["value"] <= doc["cv"][metric]["ci_high"]
+    assert all(set(r) == {"feature", "value", "ci_low", "ci_high"} for r in doc["odds_ratios"])
+    names = {r["name"] for r in doc["feature_sets"]}
+    assert {"All", "Peak-end", "Mean scores only", "Journey-level"} <= names
+    assert len(doc["at_risk"]) == 5 and {"customer_id", "probability", "value_at_risk"} <= set(doc["at_risk"][0])
+
+
+def test_churn_errors_are_one_line(small, capsys):
+    assert main(["churn", "--source", small, "--outcome", "no_such_column"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("cx churn:") and "no_such_column" in err and "\n" not in err
+    assert main(["churn", "--source", small, "--min-positives", "100000"]) == 2
+    assert "at least 100,000" in capsys.readouterr().err
