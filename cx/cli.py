@@ -383,6 +383,52 @@ def _cmd_churn(args) -> int:
     return 0
 
 
+# --- cx metrics ------------------------------------------------------------------------------
+
+
+def _add_metrics(sub) -> None:
+    p = sub.add_parser("metrics", help="a metric per time bucket and breakdown, with n and a 95%% interval")
+    p.add_argument("--source", action="append", default=None, help="URL, .duckdb/.sqlite file or data file(s)")
+    p.add_argument("--mapping", type=Path, default=None, help="mapping JSON for data files")
+    p.add_argument("--metric", required=True, help="nps, csat, ces, frt, ttr, fcr, churn, retention, ltv or volume")
+    p.add_argument("--grain", choices=["day", "week", "month", "quarter", "all"], default="week",
+                   help="time bucket (weeks are ISO weeks, starting on Monday)")
+    p.add_argument("--by", default="", help="comma-separated breakdown: channel,journey_stage,touchpoint,segment,region")
+    p.add_argument("--from", dest="date_from", default=None, metavar="DATE", help="first day, YYYY-MM-DD (inclusive)")
+    p.add_argument("--to", dest="date_to", default=None, metavar="DATE", help="last day, YYYY-MM-DD (inclusive)")
+    p.add_argument("--min-n", type=int, default=30, help="points with fewer responses are flagged low_n")
+    p.add_argument("--format", choices=["table", "csv", "json"], default="table")
+
+
+def _cmd_metrics(args) -> int:
+    import datetime as dt
+
+    from cx import metrics
+    from cx.schema import Filters
+    from cx.source import SourceError, open_source
+
+    dates = {}
+    for flag, value in (("--from", args.date_from), ("--to", args.date_to)):
+        try:
+            dates[flag] = dt.date.fromisoformat(value) if value else None
+        except ValueError:
+            raise CliError(f"{flag} {value!r}: expected a date as YYYY-MM-DD") from None
+    try:
+        filters = Filters(date_from=dates["--from"], date_to=dates["--to"], min_n=args.min_n, grain=args.grain)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    try:
+        source = open_source(args.source, args.mapping)
+        table = metrics.metric_table(source, args.metric, args.grain, args.by, filters)
+    except (SourceError, metrics.MetricError) as exc:
+        raise CliError(str(exc)) from None
+    table["period"] = [p if isinstance(p, str) else p.date().isoformat() for p in table["period"]]
+    if args.format == "table":
+        table = table.round({"value": 2, "ci_low": 2, "ci_high": 2, "p90": 2})
+    print_frame(table, args.format)
+    return 0
+
+
 # --- main ------------------------------------------------------------------------------------
 
 

@@ -96,22 +96,46 @@ def _num(value) -> float | None:
     return None if value is None or not np.isfinite(value) else round(float(value), 4)
 
 
-def outcome_kind(values: pd.Series) -> str:
-    """``"binary"`` for a bool or two-valued 0/1 column, ``"numeric"`` for other numbers.
+_YES = {"true", "t", "yes", "y", "1", "1.0"}
+_NO = {"false", "f", "no", "n", "0", "0.0"}
 
-    Raises
-    ------
-    ValueError
-        For a text column that is not two-valued, or a column without any value.
+
+def _outcome_values(values: pd.Series) -> tuple[str, np.ndarray]:
+    """The outcome's kind and its values as floats (NaN = unknown).
+
+    Booleans, 0/1 numbers and yes/no text (true/false, y/n, 1/0) are binary; other numbers — also
+    numbers stored as text, as warehouses sometimes do — are numeric.
     """
     present = values.dropna()
     if present.empty:
         raise ValueError(f"the outcome column {values.name!r} has no values")
-    if pd.api.types.is_bool_dtype(present) or set(pd.unique(present)) <= {0, 1, True, False}:
-        return "binary"
-    if pd.api.types.is_numeric_dtype(present):
-        return "numeric"
+    if pd.api.types.is_bool_dtype(present):
+        return "binary", _as_float(values)
+    numbers = pd.to_numeric(present.astype(object), errors="coerce")
+    if numbers.notna().all():
+        kind = "binary" if set(pd.unique(numbers)) <= {0, 1} else "numeric"
+        return kind, _as_float(values)
+    words = present.astype(str).str.strip().str.lower()
+    if words.isin(_YES | _NO).all():
+        def flag(value) -> float:
+            if value is None or pd.isna(value):
+                return np.nan
+            word = str(value).strip().lower()
+            return 1.0 if word in _YES else 0.0 if word in _NO else np.nan
+
+        return "binary", np.array([flag(v) for v in values.astype(object)], dtype=float)
     raise ValueError(f"the outcome column {values.name!r} is neither a yes/no flag nor a number")
+
+
+def outcome_kind(values: pd.Series) -> str:
+    """``"binary"`` for a yes/no column (bool, 0/1, yes/no text), ``"numeric"`` for other numbers.
+
+    Raises
+    ------
+    ValueError
+        For text that is neither yes/no nor numbers, or a column without any value.
+    """
+    return _outcome_values(values)[0]
 
 
 def _as_float(values: pd.Series) -> np.ndarray:
@@ -216,10 +240,10 @@ def compare_predictors(features: pd.DataFrame, outcome_column: str, *, resamples
         raise ValueError(f"no outcome column {outcome_column!r} in the journey features")
     if "mean" not in predictors:
         raise ValueError("the mean must be among the predictors: it is the baseline")
-    kind = outcome_kind(features[outcome_column])
+    kind, outcome = _outcome_values(features[outcome_column])
     measure = "auc" if kind == "binary" else "pearson_r"
     data = pd.DataFrame({name: _as_float(features[name]) for name in predictors})
-    data["y"] = _as_float(features[outcome_column])
+    data["y"] = outcome
     data = data.dropna()
     n = len(data)
     X = data[list(predictors)].to_numpy()
@@ -360,8 +384,8 @@ def outcome_by_class(features: pd.DataFrame, outcome_column: str, *, confidence:
     """
     if outcome_column not in features:
         raise ValueError(f"no outcome column {outcome_column!r} in the journey features")
-    kind = outcome_kind(features[outcome_column])
-    y = pd.Series(_as_float(features[outcome_column]), index=features.index)
+    kind, values = _outcome_values(features[outcome_column])
+    y = pd.Series(values, index=features.index)
     rows = []
     for name in CLASSES:
         values = y[(features["journey_class"] == name).to_numpy()].dropna()

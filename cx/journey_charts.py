@@ -1,0 +1,267 @@
+"""DataFrame in, plotly Figure out: the journey and incident charts (pure, no database, no streamlit).
+
+Each builder takes a frame as returned by :mod:`cx.journeys`, :mod:`cx.journeys_stages` or
+:mod:`cx.peak_end`. User text (comments, stage and channel names) is escaped before it reaches a
+hover label, so it shows as plain text.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from cx.safe import plain_text
+
+#: Okabe–Ito, colour-blind safe (the palette of cx/charts.py)
+BLUE, ORANGE, GREEN, PINK, SKY, VERMILION, YELLOW, BLACK = (
+    "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
+CLASS_COLORS = {"clean": GREEN, "recovered": SKY, "unrecovered": VERMILION}
+CLASS_LABELS = {"clean": "Clean", "recovered": "Recovered", "unrecovered": "Unrecovered"}
+CLASS_HELP = {"clean": "no critical incident", "recovered": "an incident, then a good end",
+              "unrecovered": "an incident without a good end after it"}
+PREDICTOR_LABELS = {"mean": "Average", "worst": "Worst moment", "end": "Last moment", "peak_end": "Peak-end"}
+_FONT = {"size": 14}
+
+
+def _layout(fig: go.Figure, height: int, **extra) -> go.Figure:
+    fig.update_layout(height=height, margin={"l": 10, "r": 10, "t": 40, "b": 10}, font=_FONT,
+                      plot_bgcolor="white", hoverlabel={"align": "left"}, **extra)
+    return fig
+
+
+def _empty(message: str, height: int = 240) -> go.Figure:
+    fig = go.Figure()
+    fig.add_annotation(text=message, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper", font={"size": 15})
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return _layout(fig, height)
+
+
+def funnel_chart(funnel: pd.DataFrame) -> go.Figure:
+    """Customers reaching each stage (:func:`cx.journeys_stages.stage_funnel`)."""
+    if funnel.empty:
+        return _empty("No journey stages recorded.")
+    labels = [plain_text(s) for s in funnel["journey_stage"]]
+    text = [f"{r:,} ({s:.0f}%)" for r, s in zip(funnel["reached"], funnel["share_of_first"])]
+    fig = go.Figure(go.Funnel(
+        y=labels, x=funnel["reached"], text=text, textinfo="text", textposition="inside",
+        insidetextfont={"color": "white"}, marker={"color": BLUE}, connector={"fillcolor": "#DCE9F5"},
+        customdata=np.column_stack([funnel["customers"], funnel["conversion"]]),
+        hovertemplate="<b>%{y}</b><br>%{x:,} customers reached this stage or a later one"
+                      "<br>%{customdata[1]:.0f}% of the previous stage"
+                      "<br>%{customdata[0]:,} had an interaction at this stage<extra></extra>",
+    ))
+    fig.update_yaxes(tickfont={"size": 14})
+    return _layout(fig, 90 + 70 * len(funnel), title="Customers reaching each stage")
+
+
+def stage_metrics_chart(table: pd.DataFrame, labels: dict[str, tuple[str, str]]) -> go.Figure:
+    """One small panel per metric: its value by journey stage with the 95% interval.
+
+    Parameters
+    ----------
+    table : DataFrame
+        :func:`cx.journeys_stages.stage_metrics`.
+    labels : dict
+        metric key → (label, unit), e.g. ``{"nps": ("NPS", "points")}``.
+    """
+    if table.empty:
+        return _empty("No scores by stage.")
+    keys = list(dict.fromkeys(table["metric"]))
+    ncols = 2 if len(keys) > 1 else 1
+    nrows = -(-len(keys) // ncols)
+    fig = make_subplots(rows=nrows, cols=ncols, subplot_titles=[
+        f"{labels.get(k, (k, ''))[0]} ({labels.get(k, (k, ''))[1]})" for k in keys],
+        horizontal_spacing=0.1, vertical_spacing=0.24)
+    for k, key in enumerate(keys):
+        row, col = divmod(k, ncols)
+        row, col = row + 1, col + 1
+        rows = table[table["metric"] == key]
+        value = rows["value"].to_numpy(float)
+        fig.add_trace(go.Bar(
+            x=[plain_text(s) for s in rows["journey_stage"]], y=value, marker={"color": BLUE},
+            marker_pattern_shape=np.where(rows["low_n"], "/", ""),
+            error_y={"type": "data", "symmetric": False, "array": rows["ci_high"].to_numpy(float) - value,
+                     "arrayminus": value - rows["ci_low"].to_numpy(float), "color": BLACK},
+            customdata=np.column_stack([rows["n"], rows["ci_low"], rows["ci_high"]]),
+            hovertemplate="%{x}: <b>%{y:.1f}</b><br>95% CI %{customdata[1]:.1f} – %{customdata[2]:.1f}"
+                          "<br>n = %{customdata[0]:,}<extra></extra>",
+            showlegend=False), row=row, col=col)
+    fig.update_yaxes(gridcolor="#E5E8EC", zerolinecolor="#9AA0A6")
+    return _layout(fig, 40 + 280 * nrows)
+
+
+def stage_channel_heatmap(matrix: pd.DataFrame, value: str = "mean_index") -> go.Figure:
+    """Stage × channel grid of the mean experience index or the incident rate.
+
+    Parameters
+    ----------
+    matrix : DataFrame
+        :func:`cx.journeys_stages.stage_channel_matrix` (already in display order).
+    value : {"mean_index", "incident_rate", "interactions"}
+    """
+    if matrix.empty:
+        return _empty("No interactions with a stage and a channel.")
+    stages = list(dict.fromkeys(matrix["journey_stage"]))
+    channels = list(dict.fromkeys(matrix.groupby("channel")["interactions"].sum().sort_values(ascending=False).index))
+    grid = matrix.pivot(index="journey_stage", columns="channel", values=value).reindex(index=stages, columns=channels)
+    counts = matrix.pivot(index="journey_stage", columns="channel", values="interactions").reindex(
+        index=stages, columns=channels)
+    title, fmt, scale, reverse = {
+        "mean_index": ("Mean experience index (0–100)", ".0f", "RdBu", False),
+        "incident_rate": ("Critical incidents (% of interactions)", ".1f", "Reds", False),
+        "interactions": ("Interactions", ",.0f", "Blues", False),
+    }[value]
+    z = grid.to_numpy(float)
+    text = [[("" if np.isnan(v) else f"{v:{fmt}}") for v in row] for row in z]
+    fig = go.Figure(go.Heatmap(
+        z=z, x=[plain_text(c) for c in channels], y=[plain_text(s) for s in stages], text=text,
+        texttemplate="%{text}", colorscale=scale, reversescale=reverse,
+        customdata=counts.fillna(0).to_numpy(int), colorbar={"title": {"text": ""}, "thickness": 14},
+        hovertemplate="%{y} · %{x}<br>" + title + ": <b>%{text}</b><br>%{customdata:,} interactions<extra></extra>",
+        xgap=2, ygap=2,
+    ))
+    fig.update_yaxes(autorange="reversed")
+    return _layout(fig, 120 + 52 * len(stages), title=title)
+
+
+def flow_sankey(flows: pd.DataFrame) -> go.Figure:
+    """Sankey of consecutive journey steps (:func:`cx.journeys_stages.journey_flows`).
+
+    Each node is a (step, value) pair, laid out left to right by step, so loops (retention →
+    purchase → retention) stay readable.
+    """
+    if flows.empty:
+        return _empty("No customer has more than one step.")
+    last = int(flows["step"].max()) + 1
+    nodes: dict[tuple[int, str], int] = {}
+    for _, r in flows.iterrows():
+        nodes.setdefault((int(r["step"]), r["source"]), len(nodes))
+        nodes.setdefault((int(r["step"]) + 1, r["target"]), len(nodes))
+    values = sorted({v for _, v in nodes})
+    colors = {v: c for v, c in zip(values, [BLUE, ORANGE, GREEN, PINK, SKY, VERMILION, YELLOW, BLACK] * 10)}
+    keys = list(nodes)
+    fig = go.Figure(go.Sankey(
+        arrangement="snap",
+        node={"label": [plain_text(v) for _, v in keys], "color": [colors[v] for _, v in keys],
+              "x": [0.01 + 0.98 * (s - 1) / max(last - 1, 1) for s, _ in keys], "pad": 14, "thickness": 16,
+              "customdata": [f"step {s}" for s, _ in keys],
+              "hovertemplate": "%{label} (%{customdata})<br>%{value:,} customers<extra></extra>"},
+        link={"source": [nodes[(int(s), a)] for s, a in zip(flows["step"], flows["source"])],
+              "target": [nodes[(int(s) + 1, b)] for s, b in zip(flows["step"], flows["target"])],
+              "value": flows["customers"].tolist(), "color": "rgba(0,114,178,0.18)",
+              "hovertemplate": "%{source.label} → %{target.label}<br>%{value:,} customers<extra></extra>"},
+    ))
+    return _layout(fig, 460, title=f"The first {last} steps of each journey")
+
+
+def timeline_chart(timeline: pd.DataFrame, good_end_index: float | None = None) -> go.Figure:
+    """One customer's journey: the experience index of each moment, incidents, worst and end marked.
+
+    Dated journeys use time on the x axis; undated ones (stream or wide survey rows) their position.
+    Unscored interactions (tickets without a survey) sit on the axis as grey ticks.
+    """
+    if timeline.empty:
+        return _empty("This customer has no interactions in scope.")
+    dated = timeline["occurred_at"].notna().all()
+    x = timeline["occurred_at"] if dated else timeline["position"]
+    scored = timeline["index"].notna()
+
+    def hover(r) -> str:
+        scores = [f"{name.upper()} {r[name]:g}" for name in ("nps", "csat", "ces") if pd.notna(r[name])]
+        parts = [f"<b>#{int(r['position'])}</b> {plain_text(r['channel'])} · {plain_text(r['journey_stage'])}"
+                 + (f" · {plain_text(r['touchpoint'])}" if r.get("touchpoint") else "")]
+        if pd.notna(r["occurred_at"]):
+            parts.append(pd.Timestamp(r["occurred_at"]).strftime("%Y-%m-%d %H:%M"))
+        parts.append(f"index {r['index']:.0f}" if pd.notna(r["index"]) else "no score")
+        if scores:
+            parts.append(", ".join(scores))
+        if pd.notna(r.get("resolution_hours")):
+            parts.append(f"resolved in {r['resolution_hours']:.1f} h")
+        if r["reasons"]:
+            parts.append("⚠ " + plain_text(r["reasons"]))
+        if r.get("comment"):
+            text = plain_text(r["comment"])
+            parts.append("“" + (text[:160] + "…" if len(text) > 160 else text) + "”")
+        return "<br>".join(parts)
+
+    texts = [hover(r) for _, r in timeline.iterrows()]
+    fig = go.Figure()
+    if good_end_index is not None:
+        fig.add_hrect(y0=good_end_index, y1=100, fillcolor=GREEN, opacity=0.06, line_width=0)
+    fig.add_trace(go.Scatter(
+        x=x[scored], y=timeline.loc[scored, "index"], mode="lines+markers", name="Experience index",
+        line={"color": BLUE, "width": 2}, marker={"size": 9, "color": BLUE},
+        hovertext=[t for t, s in zip(texts, scored) if s], hoverinfo="text"))
+    unscored = ~scored
+    if unscored.any():
+        fig.add_trace(go.Scatter(
+            x=x[unscored], y=[0] * int(unscored.sum()), mode="markers", name="No score",
+            marker={"symbol": "line-ns-open", "size": 12, "color": "#9AA0A6"},
+            hovertext=[t for t, s in zip(texts, unscored) if s], hoverinfo="text"))
+    incident = timeline["incident"].astype(bool)
+    if incident.any():
+        y = timeline.loc[incident, "index"].fillna(0)
+        fig.add_trace(go.Scatter(
+            x=x[incident], y=y, mode="markers", name="Critical incident",
+            marker={"symbol": "x", "size": 15, "color": VERMILION, "line": {"width": 1}},
+            hovertext=[t for t, s in zip(texts, incident) if s], hoverinfo="text"))
+    for flag, label, color, shift in (("is_worst", "worst", VERMILION, -34), ("is_end", "end", GREEN, 34)):
+        rows = timeline[timeline[flag].astype(bool)]
+        if flag == "is_worst" and len(rows) > 1:
+            rows = rows.tail(1)  # the latest worst moment, as in the features
+        for _, r in rows.iterrows():
+            fig.add_annotation(x=r["occurred_at"] if dated else r["position"], y=r["index"], text=f"<b>{label}</b>",
+                               showarrow=True, arrowhead=2, ax=0, ay=shift, font={"color": color, "size": 13},
+                               arrowcolor=color)
+    fig.update_yaxes(range=[-8, 112], title="Experience index (0–100)", gridcolor="#E5E8EC", zeroline=False)
+    fig.update_xaxes(title=None if dated else "Position in the journey", gridcolor="#F0F2F5")
+    return _layout(fig, 380, legend={"orientation": "h", "y": 1.12, "x": 0}, hovermode="closest")
+
+
+def outcome_by_class_chart(table: pd.DataFrame, outcome: str) -> go.Figure:
+    """The outcome for clean / recovered / unrecovered journeys with 95% intervals (:func:`cx.peak_end.outcome_by_class`)."""
+    if table.empty or table["n"].sum() == 0:
+        return _empty("No journeys with a known outcome.")
+    binary = (table["kind"] == "binary").all()
+    value = table["value"].to_numpy(float)
+    fig = go.Figure(go.Bar(
+        x=[CLASS_LABELS.get(c, c) for c in table["journey_class"]], y=value,
+        marker={"color": [CLASS_COLORS.get(c, BLUE) for c in table["journey_class"]]},
+        error_y={"type": "data", "symmetric": False, "array": table["ci_high"].to_numpy(float) - value,
+                 "arrayminus": value - table["ci_low"].to_numpy(float), "color": BLACK, "thickness": 1.5},
+        text=[("" if np.isnan(v) else f"{v:.1f}{'%' if binary else ''}") for v in value], textposition="inside",
+        insidetextanchor="start", insidetextfont={"color": "white"},
+        customdata=[[int(n), float(lo), float(hi), CLASS_HELP.get(c, "")] for n, lo, hi, c in
+                    zip(table["n"], table["ci_low"], table["ci_high"], table["journey_class"])],
+        hovertemplate="%{x} (%{customdata[3]})<br><b>%{y:.1f}</b> (95% CI %{customdata[1]:.1f} – "
+                      "%{customdata[2]:.1f})<br>%{customdata[0]:,} journeys<extra></extra>",
+    ))
+    axis = f"{plain_text(outcome)} rate (%)" if binary else f"mean {plain_text(outcome)}"
+    fig.update_yaxes(title=axis, gridcolor="#E5E8EC", rangemode="tozero")
+    return _layout(fig, 360, title=f"{plain_text(outcome)} by journey class")
+
+
+def predictor_forest(table: pd.DataFrame, measure: str) -> go.Figure:
+    """Forest plot: each predictor's AUC (or r) with its bootstrap 95% interval (:class:`cx.peak_end.PredictorComparison`)."""
+    if table["value"].isna().all():
+        return _empty("Not enough journeys to compare.")
+    rows = table.iloc[::-1]
+    neutral = 0.5 if measure == "auc" else 0.0
+    best = table.loc[table["value"].idxmax(), "predictor"]
+    colors = [VERMILION if p == best else BLUE for p in rows["predictor"]]
+    value = rows["value"].to_numpy(float)
+    fig = go.Figure(go.Scatter(
+        x=value, y=[PREDICTOR_LABELS.get(p, p) for p in rows["predictor"]], mode="markers",
+        marker={"size": 13, "color": colors},
+        error_x={"type": "data", "symmetric": False, "array": rows["ci_high"].to_numpy(float) - value,
+                 "arrayminus": value - rows["ci_low"].to_numpy(float), "color": BLACK, "thickness": 1.5},
+        customdata=np.column_stack([rows["ci_low"], rows["ci_high"]]),
+        hovertemplate="%{y}: <b>%{x:.3f}</b><br>95% CI %{customdata[0]:.3f} – %{customdata[1]:.3f}<extra></extra>",
+    ))
+    fig.add_vline(x=neutral, line_dash="dot", line_color="#9AA0A6",
+                  annotation_text="chance" if measure == "auc" else "no relation", annotation_position="top")
+    fig.update_xaxes(title="AUC (0.5 = chance)" if measure == "auc" else "Pearson r", gridcolor="#E5E8EC")
+    return _layout(fig, 300, showlegend=False)

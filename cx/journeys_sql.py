@@ -1,0 +1,317 @@
+"""The SQL under :mod:`cx.journeys`: the experience index, the incident rules and the window-function
+layers that turn interactions into ordered, flagged journey rows (see that module for definitions).
+
+Everything returns SQLAlchemy Core expressions or subqueries; nothing here runs a query.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import FunctionElement
+
+from cx.schema import Filters, IncidentRules, Scale, Scales
+from cx.source import Source
+from cx.sql import NATIVE_PERCENTILE, as_float, in_day_range, percentile_cont, ranked
+
+# --- dialect-portable pieces ---------------------------------------------------------------------
+# These two belong with the other dialect differences in cx/sql.py; they live here until it has them.
+
+
+class EpochSeconds(FunctionElement):
+    """Seconds since 1970-01-01 of a (naive, UTC) timestamp, as a double — for gaps between moments."""
+
+    type = sa.Float()
+    name = "cx_epoch_seconds"
+    inherit_cache = True
+
+
+@compiles(EpochSeconds)
+def _epoch_default(element, compiler, **kw):
+    return f"CAST(EXTRACT(EPOCH FROM {compiler.process(element.clauses, **kw)}) AS DOUBLE PRECISION)"
+
+
+@compiles(EpochSeconds, "duckdb")
+def _epoch_duckdb(element, compiler, **kw):
+    return f"(CAST(epoch_us({compiler.process(element.clauses, **kw)}) AS DOUBLE) / 1000000.0)"
+
+
+@compiles(EpochSeconds, "sqlite")
+def _epoch_sqlite(element, compiler, **kw):
+    # julianday keeps the fraction of a second; the unix epoch is Julian day 2440587.5
+    return f"((julianday({compiler.process(element.clauses, **kw)}) - 2440587.5) * 86400.0)"
+
+
+@compiles(EpochSeconds, "mysql")
+@compiles(EpochSeconds, "mariadb")
+def _epoch_mysql(element, compiler, **kw):
+    # TIMESTAMPDIFF ignores the session time zone (UNIX_TIMESTAMP does not)
+    return f"(TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', {compiler.process(element.clauses, **kw)}) / 1e6)"
+
+
+@compiles(EpochSeconds, "snowflake")
+def _epoch_snowflake(element, compiler, **kw):
+    return f"(DATE_PART(EPOCH_MICROSECOND, {compiler.process(element.clauses, **kw)}) / 1e6)"
+
+
+@compiles(EpochSeconds, "bigquery")
+def _epoch_bigquery(element, compiler, **kw):
+    return f"(UNIX_MICROS(TIMESTAMP({compiler.process(element.clauses, **kw)})) / 1e6)"
+
+
+class NullsLast(FunctionElement):
+    """An ascending ORDER BY item with NULLs last on every backend (MySQL/MariaDB lack NULLS LAST)."""
+
+    name = "cx_nulls_last"
+    inherit_cache = True
+
+
+@compiles(NullsLast)
+def _nulls_last_default(element, compiler, **kw):
+    return f"{compiler.process(element.clauses, **kw)} ASC NULLS LAST"
+
+
+@compiles(NullsLast, "mysql")
+@compiles(NullsLast, "mariadb")
+def _nulls_last_mysql(element, compiler, **kw):
+    x = compiler.process(element.clauses, **kw)
+    return f"{x} IS NULL, {x}"
+
+
+def nulls_last_key(expr) -> sa.ColumnElement:
+    """1 when NULL, else 0: puts NULLs last in a small ORDER BY on every backend."""
+    return sa.case((expr.is_(None), 1), else_=0)
+
+
+def _flag(condition) -> sa.ColumnElement:
+    return sa.case((condition, 1), else_=0)
+
+
+# --- the experience index ------------------------------------------------------------------------
+
+
+def _na_zero(scale: Scale) -> bool:
+    return scale.zero_means_na and not scale.low <= 0 <= scale.high
+
+
+def _scale_index(column, scale: Scale) -> sa.ColumnElement:
+    """SQL for :meth:`Scale.index` of a score column (NULL when missing or a "not applicable" 0).
+
+    Arithmetic on NULL is NULL, so only the "not applicable" 0 needs a CASE.
+    """
+    share = (as_float(column) - float(scale.low)) / float(scale.high - scale.low)
+    value = 100.0 * share if scale.higher_is_better else 100.0 - 100.0 * share
+    return sa.case((column == 0, sa.null()), else_=value) if _na_zero(scale) else value
+
+
+def _has_score(column, scale: Scale) -> sa.ColumnElement:
+    present = column.is_not(None)
+    return _flag(sa.and_(present, column != 0) if _na_zero(scale) else present)
+
+
+def experience_index(columns, scales: Scales = Scales()) -> sa.ColumnElement:
+    """SQL expression of the 0–100 experience index of one interaction (see the module docstring).
+
+    Parameters
+    ----------
+    columns : ColumnCollection
+        Columns with canonical names (``nps``, ``csat``, ``ces``), e.g. ``source.interactions.c``.
+    scales : Scales
+        Declared scales of the score columns.
+
+    Returns
+    -------
+    sqlalchemy.ColumnElement
+        A double, NULL when the interaction has no score.
+    """
+    names = ("nps", "csat", "ces")
+    parts = [sa.func.coalesce(_scale_index(columns[n], scales.for_column(n)), 0.0) for n in names]
+    flags = [_has_score(columns[n], scales.for_column(n)) for n in names]
+    total = parts[0] + parts[1] + parts[2]
+    count = flags[0] + flags[1] + flags[2]
+    return total / as_float(sa.func.nullif(count, 0))
+
+
+# --- filters and the channel p95 -----------------------------------------------------------------
+
+
+def filtered(source: Source, filters: Filters | None, before: str | None, customer_id: str | None,
+              columns: Sequence[sa.ColumnElement], p95=None, customers_in=None):
+    """``SELECT columns FROM interactions [JOIN customers] [LEFT JOIN channel p95] WHERE <filters>``."""
+    i = source.interactions
+    filters = filters or Filters()
+    conditions = []
+    frm = i
+    c = source.customers
+    if (filters.segments or before) and c is not None:
+        frm = i.join(c, c.c.customer_id == i.c.customer_id, isouter=not filters.segments)
+    if filters.date_from or filters.date_to:
+        conditions.append(in_day_range(i.c.occurred_at, filters.date_from, filters.date_to))
+    if filters.channels:
+        conditions.append(i.c.channel.in_(filters.channels))
+    if filters.stages:
+        conditions.append(i.c.journey_stage.in_(filters.stages))
+    if filters.segments and c is not None:
+        conditions.append(c.c.segment.in_(filters.segments))
+    if before:
+        if c is None or before not in c.c:
+            raise ValueError(f"cannot cut journeys before customers.{before}: no such customer column")
+        cut = c.c[before]
+        # undated interactions are kept: nothing says they came after the cut-off
+        conditions.append(sa.or_(cut.is_(None), i.c.occurred_at.is_(None), i.c.occurred_at < cut))
+    if customer_id is not None:
+        conditions.append(i.c.customer_id == str(customer_id))
+    if customers_in is not None:
+        conditions.append(i.c.customer_id.in_(customers_in))
+    if p95 is not None:
+        frm = frm.join(p95, p95.c.channel == i.c.channel, isouter=True)
+    return sa.select(*columns).select_from(frm).where(*conditions)
+
+
+def channel_p95_query(source: Source):
+    """The 95th percentile of resolution time per channel, over the whole source.
+
+    Exact, interpolated between the two nearest ranks (:class:`cx.sql.percentile_cont`, as
+    ``pandas.Series.quantile(0.95)``): a native aggregate where the backend has one, else ranks
+    from a ``ROW_NUMBER`` window, so every backend gives the same number.
+    """
+    i = source.interactions
+    if source.dialect in NATIVE_PERCENTILE:  # an aggregate: no ranking window to pay for
+        value = as_float(i.c.resolution_hours)
+        columns = [value.label("value"), sa.literal(0).label("rank"), sa.literal(0).label("count"),
+                   i.c.channel.label("channel")]
+        not_null = value.is_not(None)
+    else:
+        columns, not_null = ranked(i.c.resolution_hours, [i.c.channel], extra=[i.c.channel.label("channel")])
+    sub = sa.select(*columns).where(not_null, i.c.channel.is_not(None)).subquery("ranked_resolution")
+    return (
+        sa.select(sub.c.channel, percentile_cont(0.95, sub.c.value, sub.c.rank, sub.c.count).label("p95_resolution_hours"))
+        .group_by(sub.c.channel)
+    )
+
+
+# --- the row-level query (every interaction with its index, incident flags and position) ---------
+
+
+def _row_flags(source: Source, rules: IncidentRules, p95) -> dict[str, sa.ColumnElement]:
+    """The incident rules that can be decided from the interaction alone (plus its channel's p95)."""
+    i, scales = source.interactions, source.scales
+    flags: dict[str, sa.ColumnElement] = {}
+    if rules.nps_at_most is not None:
+        flags["low_nps"] = _flag(i.c.nps <= rules.nps_at_most)
+    for name, rule, column in (("bottom_csat", rules.csat_bottom, "csat"), ("worst_effort", rules.ces_worst, "ces")):
+        if not rule:
+            continue
+        scale = scales.for_column(column)
+        cmp = i.c[column] <= scale.worst if scale.higher_is_better else i.c[column] >= scale.worst
+        if scale.zero_means_na and not scale.low <= 0 <= scale.high:
+            cmp = sa.and_(cmp, i.c[column] != 0)
+        flags[name] = _flag(cmp)
+    if p95 is not None:
+        flags["slow_resolution"] = _flag(i.c.resolution_hours > p95.c.p95_resolution_hours)
+    return flags
+
+
+def journey_rows(source: Source, filters: Filters | None, rules: IncidentRules, *, gap_days: float | None,
+          before: str | None = None, customer_id: str | None = None, detail: Sequence[str] | None = None,
+          customers_in=None):
+    """Every interaction in scope with its index, incident flags, journey and positions.
+
+    Columns: customer_id, journey, pos (1-based order in the customer's interactions), at, idx,
+    srank (rank among the journey's scored moments, NULL when unscored), n_scored, worst (the
+    journey's lowest index), incident (0/1), severity. With ``detail`` (canonical column names)
+    also seq, each rule's 0/1 flag and those columns. Returns ``(subquery, rule flag names)``.
+
+    Costs (DuckDB): one sort per customer for all the ordered windows; with ``gap_days`` a second
+    pass per episode.
+    """
+    i = source.interactions
+    p95 = channel_p95_query(source).subquery("channel_p95") if rules.resolution_above_channel_p95 else None
+    flags = _row_flags(source, rules, p95)
+    row_severity = sum(list(flags.values())[1:], list(flags.values())[0]) if flags else sa.literal(0)
+    repeat_rule = rules.repeat_contact_days is not None
+    columns = [
+        i.c.customer_id.label("customer_id"),
+        i.c.occurred_at.label("at"),
+        i.c.seq.label("seq"),
+        experience_index(i.c, source.scales).label("idx"),
+        row_severity.label("sev0"),
+    ]
+    if repeat_rule:
+        columns.append(_flag(i.c.resolved_first_contact == sa.false()).label("unresolved"))
+    if detail is not None:
+        columns += [expr.label(name) for name, expr in flags.items()]
+        columns += [i.c[name].label(name) for name in detail if name not in ("customer_id", "seq")]
+    base = filtered(source, filters, before, customer_id, columns, p95, customers_in).subquery("base")
+    b = base.c
+
+    # 1. one sort per customer: position, running count of scored moments, next / previous contact,
+    #    and (for whole-customer journeys) the count of scored moments and the worst one.
+    by_customer = {"partition_by": b.customer_id, "order_by": [NullsLast(b.at), NullsLast(b.seq)]}
+    windows = [sa.func.count(b.idx).over(**by_customer, rows=(None, 0)).label("scum")]
+    if detail is not None or gap_days is not None:
+        windows.append(sa.func.row_number().over(**by_customer).label("pos"))
+    if repeat_rule:
+        windows.append(sa.func.lead(b.at).over(**by_customer).label("next_at"))
+    if gap_days is not None:
+        windows.append(sa.func.lag(b.at).over(**by_customer).label("prev_at"))
+    else:
+        windows += [sa.func.count(b.idx).over(**by_customer, rows=(None, None)).label("n_scored"),
+                    sa.func.min(b.idx).over(**by_customer, rows=(None, None)).label("worst")]
+    keep = [col for col in b if col.key not in ("seq", "unresolved") or detail is not None]
+    o = sa.select(*keep, *([b.unresolved] if repeat_rule else []), *windows).subquery("ordered").c
+
+    # 2. the rules that look at the next contact, and the start of each episode
+    flag_names = list(flags)
+    severity = o.sev0
+    layer = [col for col in o if col.key not in ("sev0", "unresolved", "next_at", "prev_at")]
+    if repeat_rule:
+        gap = EpochSeconds(o.next_at) - EpochSeconds(o.at)
+        repeat = _flag(sa.and_(o.unresolved == 1, o.next_at.is_not(None), o.at.is_not(None),
+                               gap <= float(rules.repeat_contact_days) * 86400.0))
+        severity = severity + repeat
+        flag_names.append("repeat_contact")
+        if detail is not None:
+            layer.append(repeat.label("repeat_contact"))
+    layer += [severity.label("severity"), _flag(severity > 0).label("incident")]
+    if gap_days is None:
+        layer.append(sa.literal(1).label("journey"))
+        f = sa.select(*layer).subquery("flagged").c
+        srank = f.scum
+    else:
+        new = _flag(sa.and_(o.prev_at.is_not(None), o.at.is_not(None),
+                            EpochSeconds(o.at) - EpochSeconds(o.prev_at) > float(gap_days) * 86400.0))
+        flagged = sa.select(*layer, new.label("new_journey")).subquery("flagged").c
+        # 3. episodes: a running count of the gaps longer than gap_days, then per-episode windows
+        journey = sa.func.sum(flagged.new_journey).over(partition_by=flagged.customer_id, order_by=flagged.pos,
+                                                         rows=(None, 0)) + 1
+        e = sa.select(*[col for col in flagged if col.key != "new_journey"], journey.label("journey")).subquery("episodes").c
+        per_episode = {"partition_by": [e.customer_id, e.journey]}
+        scored_before = sa.func.min(e.scum - _flag(e.idx.is_not(None))).over(**per_episode)
+        f = sa.select(*e, (e.scum - scored_before).label("episode_scum"),
+                      sa.func.count(e.idx).over(**per_episode).label("n_scored"),
+                      sa.func.min(e.idx).over(**per_episode).label("worst")).subquery("episode_windows").c
+        srank = f.episode_scum
+    out = sa.select(
+        *[col for col in f if col.key not in ("scum", "episode_scum")],
+        srank.label("scored_upto"),
+        sa.case((f.idx.is_(None), sa.null()), else_=srank).label("srank"),
+    ).subquery("scored")
+    return out, flag_names
+
+
+def end_moments(s, end_last: int) -> sa.ColumnElement:
+    """The moments the ``end`` feature averages: the last ``end_last`` scored ones."""
+    return sa.and_(s.idx.is_not(None), s.srank > s.n_scored - end_last)
+
+
+def journey_class_expr(n_incidents, end_value, n_scored, scored_upto_last_incident, rules: IncidentRules):
+    """clean / recovered / unrecovered. A scored moment comes after the last incident exactly when
+    fewer than all the journey's scored moments happened up to (and including) that incident."""
+    return sa.case(
+        (n_incidents == 0, "clean"),
+        (sa.and_(end_value >= float(rules.good_end_index), scored_upto_last_incident < n_scored), "recovered"),
+        else_="unrecovered",
+    )

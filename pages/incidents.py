@@ -1,0 +1,216 @@
+"""Critical incidents: the moments that will dominate memory, how journeys end after them, and whether
+the peak-end view tracks the outcome better than the average on these data."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from cx import journey_charts, journeys, ui
+from cx.schema import IncidentRules
+from cx.source import SourceError, scrub
+
+SORTS = {"severity": "Most severe", "recency": "Most recent"}
+LIST_LIMIT = 500
+SHOWN = ["occurred_at", "customer_id", "channel", "journey_stage", "touchpoint", "index", "severity", "reasons",
+         "journey_class", "is_worst", "is_end", "comment"]
+
+
+@ui.cached_by_source
+def load_incidents(source, filters, rules, sort: str, classes: tuple, kinds: tuple, limit: int):
+    return journeys.incidents(source, filters, rules, sort=sort, classes=classes, kinds=kinds, limit=limit)
+
+
+@ui.cached_by_source
+def load_features(source, filters, rules, outcome: str | None):
+    if outcome:
+        return journeys.journey_outcomes(source, outcome, filters, rules)
+    return journeys.journey_features(source, filters, rules)
+
+
+@ui.cached_by_source
+def load_comparison(source, filters, rules, outcome: str):
+    return journeys.compare_predictors(load_features(source, filters, rules, outcome), outcome)
+
+
+@ui.cached_by_source
+def load_timeline(source, customer_id: str, filters, rules):
+    return journeys.customer_timeline(source, customer_id, filters, rules)
+
+
+def database_error(exc: Exception, what: str) -> None:
+    ui.show_error(f"The database could not compute {what}: "
+                  f"{scrub(str(getattr(exc, 'orig', exc)), source.engine.url).splitlines()[0]}")
+    st.stop()
+
+
+def rules_editor(base: IncidentRules) -> IncidentRules:
+    """The incident rules for this session, starting from the source's (saved with its mapping)."""
+    with st.expander("Incident rules", icon=":material/tune:"):
+        left, middle, right = st.columns(3)
+        nps = left.number_input("NPS at or below", 0, 10, base.nps_at_most if base.nps_at_most is not None else 2,
+                                key="incidents.rule.nps")
+        use_nps = left.checkbox("Use the NPS rule", base.nps_at_most is not None, key="incidents.rule.use_nps")
+        csat = middle.checkbox("CSAT at the bottom of its scale", base.csat_bottom, key="incidents.rule.csat")
+        ces = middle.checkbox("Effort at the worst end of its scale", base.ces_worst, key="incidents.rule.ces")
+        slow = middle.checkbox("Resolution slower than the channel's 95th percentile",
+                               base.resolution_above_channel_p95, key="incidents.rule.slow")
+        days = right.number_input("Repeat contact within (days) after an unresolved first contact", 1, 90,
+                                  base.repeat_contact_days or 7, key="incidents.rule.days")
+        use_days = right.checkbox("Use the repeat-contact rule", base.repeat_contact_days is not None,
+                                  key="incidents.rule.use_days")
+        good = right.number_input("A good end has an index of at least", 0.0, 100.0, float(base.good_end_index),
+                                  step=5.0, key="incidents.rule.good")
+        st.caption("An interaction is a critical incident when any rule holds. The experience index is NPS × 10, "
+                   "CSAT and effort rescaled to 0–100 on their declared scales (effort reversed when higher = "
+                   "harder), averaged over the scores an interaction has.")
+    return IncidentRules(nps_at_most=int(nps) if use_nps else None, csat_bottom=csat, ces_worst=ces,
+                         resolution_above_channel_p95=slow, repeat_contact_days=int(days) if use_days else None,
+                         good_end_index=float(good))
+
+
+source = ui.current_source()
+filters = ui.current_filters()
+ui.source_banner(source)
+st.title("Critical incidents")
+st.caption("People remember an experience by its worst moment and its end (the peak-end rule). "
+           "These are the moments that will dominate your customers' memory of you.")
+try:
+    summary = ui.source_summary(source)
+except SourceError as exc:
+    ui.show_error(str(exc))
+    st.stop()
+rules = rules_editor(source.rules)
+
+outcomes = journeys.outcome_columns(source)
+if "incidents.outcome" not in st.session_state and outcomes:
+    chosen = ui.url_state("outcome", outcomes[0])
+    st.session_state["incidents.outcome"] = chosen if chosen in outcomes else outcomes[0]
+outcome = st.session_state.get("incidents.outcome") if outcomes else None
+
+try:
+    features = load_features(source, filters, rules, outcome)
+except ValueError as exc:
+    ui.show_error(str(exc))
+    st.stop()
+except Exception as exc:  # one clear sentence instead of a traceback
+    database_error(exc, "the journeys")
+if features.empty:
+    st.info("No interactions match these filters.")
+    st.stop()
+totals = journeys.summarize_journeys(features)
+cols = st.columns(4)
+cols[0].metric("Critical incidents", f"{totals.incidents:,}")
+cols[1].metric("Journeys with an incident", f"{totals.journeys_with_incident:,}",
+               help=f"of {totals.journeys:,} journeys")
+cols[2].metric("Recovered", f"{totals.recovered:,}", help="an incident, then a good end")
+cols[3].metric("Unrecovered", f"{totals.unrecovered:,}")
+
+# --- the list ----------------------------------------------------------------------------------
+st.subheader("Incident list")
+if "incidents.sort" not in st.session_state:
+    chosen = ui.url_state("sort", "severity")
+    st.session_state["incidents.sort"] = chosen if chosen in SORTS else "severity"
+sort_col, class_col, kind_col = st.columns([2, 3, 4])
+sort = sort_col.segmented_control("Order", list(SORTS), format_func=SORTS.get, key="incidents.sort",
+                                  required=True) or "severity"
+ui.set_url_state("sort", None if sort == "severity" else sort)
+classes = class_col.multiselect("Journeys", ["recovered", "unrecovered"], key="incidents.classes",
+                                placeholder="Recovered and unrecovered")
+labels = journeys.rule_labels(rules, source.scales)
+kinds = kind_col.multiselect("Rules", list(labels), format_func=labels.get, key="incidents.kinds",
+                             placeholder="Any rule")
+try:
+    found = load_incidents(source, filters, rules, sort, tuple(classes), tuple(kinds), LIST_LIMIT)
+except Exception as exc:  # one clear sentence instead of a traceback
+    database_error(exc, "the incident list")
+
+selected = None
+if found.empty:
+    st.info("No critical incidents match these filters and rules.")
+else:
+    event = st.dataframe(
+        found[SHOWN], hide_index=True, key="incidents.table", on_select="rerun", selection_mode="single-row",
+        height=360,
+        column_config={
+            "occurred_at": st.column_config.DatetimeColumn("When", format="YYYY-MM-DD HH:mm"),
+            "customer_id": "Customer", "channel": "Channel", "journey_stage": "Stage", "touchpoint": "Touchpoint",
+            "index": st.column_config.NumberColumn("Index", format="%.0f", help="experience index, 0–100"),
+            "severity": st.column_config.NumberColumn("Severity", help="number of incident rules broken"),
+            "reasons": st.column_config.TextColumn("Why", width="medium"),
+            "journey_class": "Journey",
+            "is_worst": st.column_config.CheckboxColumn("Worst", help="the journey's worst moment"),
+            "is_end": st.column_config.CheckboxColumn("End", help="the journey's last scored moment"),
+            "comment": st.column_config.TextColumn("Comment", width="large"),
+        },
+    )
+    rows = event.selection.rows if event and event.selection else []
+    if rows:
+        selected = str(found.iloc[rows[0]]["customer_id"])
+    st.caption(f"{len(found):,} incidents shown (at most {LIST_LIMIT}) · select a row to open that customer's "
+               "journey · comments are shown as plain text.")
+    ui.download_csv("Download incidents (CSV)", found, file_name=f"incidents_{sort}.csv", key="incidents.csv")
+
+# --- the customer's journey ----------------------------------------------------------------------
+if selected is not None:
+    ui.set_url_state("customer", selected)
+customer = selected or ui.url_state("customer")
+if customer:
+    try:
+        timeline = load_timeline(source, customer, filters, rules)
+    except Exception as exc:  # one clear sentence instead of a traceback
+        database_error(exc, "the customer's journey")
+    st.subheader(f"Customer {customer}")
+    mine = features[features["customer_id"] == customer]
+    if timeline.empty or mine.empty:
+        st.info("This customer has no interactions under the current filters.")
+    else:
+        row = mine.iloc[0]
+        stats = st.columns(5)
+        for col, (label, value) in zip(stats, [("Average", row["mean"]), ("Worst", row["worst"]),
+                                               ("End", row["end"]), ("Peak-end", row["peak_end"])]):
+            col.metric(label, "–" if value != value else f"{value:.0f}")
+        stats[4].metric("Journey", str(row["journey_class"]).capitalize())
+        st.plotly_chart(journey_charts.timeline_chart(timeline, rules.good_end_index), key="incidents.timeline")
+        said = timeline[timeline["comment"].notna()][["occurred_at", "channel", "index", "comment"]]
+        if len(said):
+            st.dataframe(said, hide_index=True, key="incidents.comments",
+                         column_config={"occurred_at": st.column_config.DatetimeColumn("When", format="YYYY-MM-DD"),
+                                        "index": st.column_config.NumberColumn("Index", format="%.0f"),
+                                        "comment": st.column_config.TextColumn("What they said", width="large")})
+else:
+    st.caption("Select an incident above to see that customer's journey.")
+
+# --- outcomes ----------------------------------------------------------------------------------
+st.subheader("How journeys end, and what follows")
+if not outcomes:
+    st.info("Load a customers table with an outcome (e.g. churned) to compare clean, recovered and unrecovered "
+            "journeys.")
+    st.stop()
+st.selectbox("Outcome", outcomes, key="incidents.outcome",
+             help="Any yes/no or numeric customer column. For churn, journeys are cut at the churn date.")
+ui.set_url_state("outcome", None if outcome == outcomes[0] else outcome)
+try:
+    by_class = journeys.outcome_by_class(features, outcome)
+except ValueError as exc:
+    ui.show_error(str(exc))
+    st.stop()
+left, right = st.columns(2)
+with left:
+    st.plotly_chart(journey_charts.outcome_by_class_chart(by_class, outcome), key="incidents.by_class")
+    st.caption("Recovered: an incident followed by a good end (index ≥ "
+               f"{rules.good_end_index:g}). Whiskers are 95% confidence intervals "
+               + ("(Wilson)." if (by_class["kind"] == "binary").all() else "(t)."))
+
+with right:
+    st.markdown("#### What do your customers remember?")
+    comparison = load_comparison(source, filters, rules, outcome)
+    if comparison.best is None:
+        st.info(comparison.verdict)
+    else:
+        (st.success if comparison.clear and comparison.best != "mean" else st.info)(comparison.verdict)
+        st.plotly_chart(journey_charts.predictor_forest(comparison.table, comparison.measure), key="incidents.forest")
+        measure = "AUC" if comparison.measure == "auc" else "Pearson r"
+        st.caption(f"{measure} of each journey summary against {outcome} over {comparison.n:,} journeys "
+                   f"({comparison.direction}); 95% intervals from {comparison.resamples:,} bootstrap resamples, "
+                   "differences from a paired bootstrap.")
+ui.download_csv("Download journey features (CSV)", features, file_name="journeys.csv", key="incidents.features_csv")

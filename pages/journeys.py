@@ -1,0 +1,113 @@
+"""Journeys: how customers move through the stages, how each stage and channel feels, where they flow next."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from cx import journey_charts, journeys_stages, metrics, ui
+from cx.source import SourceError, scrub
+
+FLOW_BY = {"journey_stage": "Journey stage", "channel": "Channel", "touchpoint": "Touchpoint"}
+HEAT_VALUES = {"mean_index": "Experience index", "incident_rate": "Incident rate", "interactions": "Volume"}
+
+
+@ui.cached_by_source
+def load_funnel(source, filters):
+    return journeys_stages.stage_funnel(source, filters)
+
+
+@ui.cached_by_source
+def load_stage_metrics(source, filters):
+    return journeys_stages.stage_metrics(source, filters)
+
+
+@ui.cached_by_source
+def load_matrix(source, filters, rules):
+    return journeys_stages.stage_channel_matrix(source, filters, rules)
+
+
+@ui.cached_by_source
+def load_flows(source, filters, by: str, steps: int):
+    return journeys_stages.journey_flows(source, filters, by=by, steps=steps)
+
+
+def database_error(exc: Exception, what: str) -> None:
+    ui.show_error(f"The database could not compute {what}: "
+                  f"{scrub(str(getattr(exc, 'orig', exc)), source.engine.url).splitlines()[0]}")
+    st.stop()
+
+
+source = ui.current_source()
+filters = ui.current_filters()
+ui.source_banner(source)
+st.title("Journeys")
+st.caption("How far customers get, how each stage and channel feels, and where customers go next. "
+           "The experience index puts NPS, CSAT and effort on one 0–100 scale (100 = best).")
+
+try:
+    summary = ui.source_summary(source)
+except SourceError as exc:
+    ui.show_error(str(exc))
+    st.stop()
+if not summary.stages:
+    st.info("These data have no journey stages. Map a stage column on the **Data** page to see the funnel.")
+
+# --- funnel and metrics by stage ---------------------------------------------------------------
+funnel_col, metrics_col = st.columns([2, 3])
+with funnel_col:
+    st.subheader("Funnel")
+    try:
+        funnel = load_funnel(source, filters)
+    except Exception as exc:  # one clear sentence instead of a traceback
+        database_error(exc, "the funnel")
+    st.plotly_chart(journey_charts.funnel_chart(funnel), key="journeys.funnel")
+    if filters.stages:
+        st.caption("The funnel shows every stage: the stage filter does not apply to it.")
+with metrics_col:
+    st.subheader("Metrics by stage")
+    try:
+        by_stage = load_stage_metrics(source, filters)
+    except Exception as exc:
+        database_error(exc, "the metrics by stage")
+    definitions = metrics.definitions(source.scales)
+    labels = {k: (d.label, d.unit) for k, d in definitions.items()}
+    st.plotly_chart(journey_charts.stage_metrics_chart(by_stage, labels), key="journeys.stage_metrics")
+    st.caption("All dates in the filter pooled · whiskers are 95% confidence intervals · hatched bars have "
+               f"fewer than {filters.min_n} responses.")
+
+# --- stage × channel ---------------------------------------------------------------------------
+st.subheader("Stage × channel")
+if "journeys.heat" not in st.session_state:
+    chosen = ui.url_state("heat", "mean_index")
+    st.session_state["journeys.heat"] = chosen if chosen in HEAT_VALUES else "mean_index"
+heat = st.segmented_control("Show", list(HEAT_VALUES), format_func=HEAT_VALUES.get, key="journeys.heat",
+                            required=True) or "mean_index"
+ui.set_url_state("heat", None if heat == "mean_index" else heat)
+try:
+    matrix = load_matrix(source, filters, source.rules)
+except Exception as exc:
+    database_error(exc, "the stage × channel grid")
+st.plotly_chart(journey_charts.stage_channel_heatmap(matrix, heat), key="journeys.heatmap")
+ui.download_csv("Download grid (CSV)", matrix, file_name="stage_by_channel.csv", key="journeys.matrix_csv")
+
+# --- flows -------------------------------------------------------------------------------------
+st.subheader("Where customers go next")
+flow_options = [k for k in FLOW_BY if summary.column_counts.get(k, 0) > 0]
+if not flow_options:
+    st.info("No stage, channel or touchpoint column to follow.")
+    st.stop()
+if "journeys.flow_by" not in st.session_state:
+    chosen = ui.url_state("flow", flow_options[0])
+    st.session_state["journeys.flow_by"] = chosen if chosen in flow_options else flow_options[0]
+by_col, steps_col = st.columns([3, 2])
+flow_by = by_col.segmented_control("Follow", flow_options, format_func=FLOW_BY.get, key="journeys.flow_by",
+                                   required=True) or flow_options[0]
+steps = steps_col.slider("Steps", min_value=2, max_value=6, value=4, key="journeys.steps")
+ui.set_url_state("flow", None if flow_by == flow_options[0] else flow_by)
+try:
+    flows = load_flows(source, filters, flow_by, steps)
+except Exception as exc:
+    database_error(exc, "the flows")
+st.plotly_chart(journey_charts.flow_sankey(flows), key="journeys.sankey")
+st.caption("Consecutive interactions with the same value are one step; each link counts customers.")
+ui.download_csv("Download flows (CSV)", flows, file_name=f"flows_{flow_by}.csv", key="journeys.flows_csv")

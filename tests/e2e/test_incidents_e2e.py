@@ -1,0 +1,44 @@
+"""Open a customer's journey from the incident list, in the real app, and come back to it by URL."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+from .conftest import wait_for_app
+
+pytestmark = pytest.mark.e2e
+
+HEADER_PX = 35  # st.dataframe: header row height
+ROW_PX = 35  # and data row height (the selection checkbox sits in the left-most column)
+
+
+def test_selecting_an_incident_opens_the_customer_timeline(app_url, page):
+    page.goto(app_url)
+    wait_for_app(page)
+    page.get_by_role("link", name="Incidents", exact=True).click()
+    wait_for_app(page)
+    page.get_by_role("heading", name="Incident list").wait_for()
+    assert page.get_by_text("Select an incident above to see that customer's journey.").is_visible()
+
+    grid = page.locator("[data-testid=stDataFrame]").first
+    grid.scroll_into_view_if_needed()
+    box = grid.bounding_box()
+    page.mouse.click(box["x"] + 18, box["y"] + HEADER_PX + ROW_PX / 2)  # the first incident's checkbox
+    wait_for_app(page)
+
+    heading = page.get_by_role("heading", name=re.compile(r"^Customer \S+"))
+    heading.wait_for()
+    customer = heading.inner_text().split()[-1]
+    timeline = page.locator(".stPlotlyChart, [data-testid=stPlotlyChart]").filter(
+        has=page.locator("text=Experience index (0–100)"))
+    timeline.first.wait_for()
+    assert page.locator("text=worst").first.is_visible() or page.locator("text=end").first.is_visible()
+    assert parse_qs(urlparse(page.url).query).get("customer") == [customer]
+
+    # the chosen customer lives in the URL: a copied link reopens the same journey
+    page.goto(f"{app_url}/incidents?customer={customer}")
+    wait_for_app(page)
+    page.get_by_role("heading", name=f"Customer {customer}").wait_for()
