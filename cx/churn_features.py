@@ -416,18 +416,12 @@ def churn_features(source: Source, outcome: str = "churned", rule: CutoffRule | 
         start = sa.literal(dt.datetime.combine(rule.cutoff, dt.time()), sa.DateTime())
         where += [sa.or_(c.c.signup_at.is_(None), c.c.signup_at < start),
                   sa.or_(c.c.churned_at.is_(None), c.c.churned_at >= start)]
-    frame = _read(source, query.select_from(frm_all).where(*where))
+    frame = source.read(query.select_from(frm_all).where(*where))
     frame = frame.rename(columns={f"c_{k}": n for k, n in enumerate(wanted)})
     frame = frame.rename(columns={f"tp{k}": f"{TOUCHPOINT_PREFIX}{tp}" for k, tp in enumerate(top_tp)})
     frame = frame.rename(columns={f"ch{k}": f"{CHANNEL_PREFIX}{ch}" for k, ch in enumerate(top_ch)})
     frame = frame.loc[:, ~frame.columns.duplicated()].copy()
     return _finish(frame, source, outcome, rule, rule_text, end, attributes, top_tp, notes, as_of_now)
-
-
-def _read(source: Source, query) -> pd.DataFrame:
-    """Columnar fetch on DuckDB where cx.journeys offers it (100,000 rows in a blink), else rows."""
-    reader = getattr(journeys, "_read", None)
-    return reader(source, query) if reader is not None else source.read(query)
 
 
 def _to_float(series: pd.Series) -> pd.Series:

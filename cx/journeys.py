@@ -91,7 +91,7 @@ def channel_p95(source: Source) -> pd.DataFrame:
     DataFrame
         ``channel``, ``p95_resolution_hours`` (95th percentile over the whole source, in hours).
     """
-    frame = _read(source, channel_p95_query(source).order_by("channel"))
+    frame = source.read(channel_p95_query(source).order_by("channel"))
     frame["p95_resolution_hours"] = pd.to_numeric(frame["p95_resolution_hours"]).astype(float)
     return frame
 
@@ -195,7 +195,7 @@ def journey_features(source: Source, filters: Filters | None = None, rules: Inci
     """
     query = journey_features_query(source, filters, rules, gap_days=gap_days, end_last=end_last,
                                    before=before, customer_columns=customer_columns)
-    frame = _read(source, query)
+    frame = source.read(query)
     for name in ("mean", "worst", "best", "first", "end", "peak_end", "slope", "worst_to_end_days"):
         frame[name] = pd.to_numeric(frame[name], errors="coerce").astype(float)
     for name in ("journey", "interactions", "scored", "incidents"):
@@ -362,7 +362,7 @@ def incidents(source: Source, filters: Filters | None = None, rules: IncidentRul
     #    windows partition by customer, so their rows come out exactly as in step 1.
     narrow, flag_names = journey_rows(source, filters, rules, gap_days=gap_days, detail=())
     j, conditions, order = ranked(narrow)
-    top = _read(source, sa.select(j.customer_id).where(*conditions).order_by(*order).limit(int(limit)))
+    top = source.read(sa.select(j.customer_id).where(*conditions).order_by(*order).limit(int(limit)))
     # two queries rather than one nested in the other: SQLite's parser stack overflows on the nesting
     customers = sorted({str(c) for c in top["customer_id"]})
     wide, _ = journey_rows(source, filters, rules, gap_days=gap_days, detail=_DETAIL, customers_in=customers)
@@ -372,7 +372,7 @@ def incidents(source: Source, filters: Filters | None = None, rules: IncidentRul
         *[j[name] for name in _DETAIL if name != "occurred_at"], j.idx.label("index"), j.severity,
         j.is_worst, j.is_end, j.journey_end, j.journey_class, *[j[name] for name in flag_names],
     ).where(*conditions).order_by(*order).limit(int(limit))
-    frame = _tidy_rows(_read(source, query), flag_names, rules, source.scales)
+    frame = _tidy_rows(source.read(query), flag_names, rules, source.scales)
     front = ["customer_id", "journey", "occurred_at", "seq", "channel", "journey_stage", "touchpoint", "nps",
              "csat", "ces", "resolution_hours", "resolved_first_contact", "index", "severity", "reasons",
              "is_worst", "is_end", "journey_end", "journey_class", "comment"]
@@ -412,7 +412,7 @@ def customer_timeline(source: Source, customer_id: str, filters: Filters | None 
         j.seq, *[j[name] for name in _DETAIL if name != "occurred_at"], j.idx.label("index"), j.incident,
         j.severity, j.is_worst, j.is_end, j.journey_end, j.journey_class, *[j[name] for name in flag_names],
     ).order_by(j.pos).limit(int(limit))
-    frame = _tidy_rows(_read(source, query), flag_names, rules, source.scales)
+    frame = _tidy_rows(source.read(query), flag_names, rules, source.scales)
     frame["incident"] = frame["incident"].astype(int).astype(bool)
     frame["position"] = frame["position"].astype(int)
     front = ["customer_id", "journey", "position", "occurred_at", "seq", "channel", "journey_stage", "touchpoint",
@@ -422,23 +422,6 @@ def customer_timeline(source: Source, customer_id: str, filters: Filters | None 
 
 
 # --- reading -------------------------------------------------------------------------------------
-
-
-def _read(source: Source, query) -> pd.DataFrame:
-    """Run a query; on DuckDB fetch the result columnar (a million journeys in a fraction of a second)."""
-    if source.dialect == "duckdb":
-        compiled = query.compile(dialect=source.engine.dialect, compile_kwargs={"render_postcompile": True})
-        with source.engine.connect() as con:
-            cursor = con.connection.dbapi_connection.cursor()
-            try:
-                params = compiled.construct_params()
-                positional = [params[name] for name in compiled.positiontup] if compiled.positiontup else params
-                cursor.execute(str(compiled), positional)
-                frame = cursor.fetch_df() if hasattr(cursor, "fetch_df") else cursor.df()
-            finally:
-                cursor.close()
-        return frame
-    return source.read(query)
 
 
 # the stats half of the peak-end analysis lives in cx/peak_end.py; re-exported for one import

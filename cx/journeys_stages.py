@@ -13,7 +13,6 @@ import pandas as pd
 import sqlalchemy as sa
 
 from cx import metrics
-from cx.journeys import _read
 from cx.journeys_sql import NullsLast, filtered, journey_rows
 from cx.schema import STAGES, Filters, IncidentRules
 from cx.source import Source
@@ -55,7 +54,7 @@ def stage_funnel(source: Source, filters: Filters | None = None) -> pd.DataFrame
     scope = filtered(source, filters, None, None, [i.c.journey_stage.label("journey_stage"),
                                                    i.c.customer_id.label("customer_id")])
     scope = scope.where(i.c.journey_stage.is_not(None)).subquery("scope")
-    touched = _read(source, sa.select(scope.c.journey_stage, sa.func.count(sa.distinct(scope.c.customer_id))
+    touched = source.read(sa.select(scope.c.journey_stage, sa.func.count(sa.distinct(scope.c.customer_id))
                                       .label("customers")).group_by(scope.c.journey_stage))
     columns = ["journey_stage", "customers", "reached", "share_of_first", "conversion"]
     if touched.empty:
@@ -66,7 +65,7 @@ def stage_funnel(source: Source, filters: Filters | None = None) -> pd.DataFrame
         i.c.journey_stage.is_not(None)).subquery("ranked")
     furthest = sa.select(scope.c.customer_id, sa.func.max(scope.c.stage_rank).label("furthest")).group_by(
         scope.c.customer_id).subquery("furthest")
-    counts = _read(source, sa.select(furthest.c.furthest, sa.func.count().label("n")).group_by(furthest.c.furthest))
+    counts = source.read(sa.select(furthest.c.furthest, sa.func.count().label("n")).group_by(furthest.c.furthest))
     by_rank = pd.to_numeric(counts.set_index("furthest")["n"]).reindex(range(len(order)), fill_value=0)
     reached = by_rank[::-1].cumsum()[::-1].to_numpy()
     out = pd.DataFrame({"journey_stage": order})
@@ -128,7 +127,7 @@ def stage_channel_matrix(source: Source, filters: Filters | None = None,
         sa.func.avg(r.idx).label("mean_index"),
         sa.func.sum(r.incident).label("incidents"),
     ).group_by(r.journey_stage, r.channel)
-    frame = _read(source, query)
+    frame = source.read(query)
     for name in ("interactions", "customers", "scored", "incidents"):
         frame[name] = pd.to_numeric(frame[name]).fillna(0).astype(int)
     frame["mean_index"] = pd.to_numeric(frame["mean_index"], errors="coerce").astype(float)
@@ -186,7 +185,7 @@ def journey_flows(source: Source, filters: Filters | None = None, *, by: str = "
     query = (sa.select(lk.step, lk.source, lk.target, sa.func.count().label("customers"))
              .where(lk.target.is_not(None)).group_by(lk.step, lk.source, lk.target)
              .order_by(lk.step, sa.desc("customers"), lk.source, lk.target))
-    frame = _read(source, query)
+    frame = source.read(query)
     frame["step"] = pd.to_numeric(frame["step"]).astype(int)
     frame["customers"] = pd.to_numeric(frame["customers"]).astype(int)
     return frame

@@ -83,9 +83,18 @@ class Source:
         return column in self.available
 
     def read(self, query) -> pd.DataFrame:
-        """Run one (aggregate or LIMITed) query and return its rows as a DataFrame."""
+        """Run one (aggregate or LIMITed) query and return its rows as a DataFrame.
+
+        On DuckDB the result is fetched columnar (a million journeys in a fraction of a second);
+        elsewhere through the driver's rows.
+        """
         with self.engine.connect() as con:
-            result = con.execute(query)
+            result = con.execute(query)  # through SQLAlchemy: events, logging and errors as usual
+            cursor = result.cursor
+            if self.dialect == "duckdb" and cursor is not None and hasattr(cursor, "fetch_df"):
+                frame = cursor.fetch_df()
+                result.close()
+                return frame
             return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
 
 
@@ -401,8 +410,8 @@ def typed_frame(frame: pd.DataFrame | None, kinds: dict[str, str], extras: bool)
     n = len(frame)
     for column, kind in kinds.items():
         values = frame[column] if column in frame else pd.Series([None] * n, dtype=object)
-        if kind == "text":
-            out[column] = values.astype(object).where(values.notna(), None)
+        if kind == "text":  # a string dtype, so an all-empty column is still VARCHAR in DuckDB
+            out[column] = values.astype(object).where(values.notna(), None).astype("string")
         elif kind == "timestamp":
             values = pd.to_datetime(values, errors="coerce")
             if getattr(values.dt, "tz", None) is not None:

@@ -7,9 +7,10 @@ from cx import demo
 
 
 @pytest.fixture(scope="module")
-def con(demo_path):
-    connection = duckdb.connect(str(demo_path), read_only=True)
-    yield connection
+def con(demo_source):
+    # the session's read-only engine: DuckDB refuses a second handle on the file with another configuration
+    connection = demo_source.engine.raw_connection()
+    yield connection.driver_connection
     connection.close()
 
 

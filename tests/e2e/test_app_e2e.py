@@ -1,0 +1,50 @@
+"""The real app in the system Chromium: it opens on the demo, deep links work, an upload goes through the real file input."""
+
+from pathlib import Path
+
+import pytest
+
+from .conftest import RESULTS, wait_for_app
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+
+
+@pytest.mark.e2e
+def test_opens_on_the_demo_with_the_weekly_review(app_url, page):
+    page.goto(app_url)
+    wait_for_app(page)
+    assert page.get_by_role("heading", name="Weekly review").first.is_visible() or page.get_by_text("Weekly review").count()
+    assert page.locator("[data-testid=stMetric]").count() >= 6
+    assert page.locator("[data-testid=stException]").count() == 0
+    RESULTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(RESULTS / "overview.png"), full_page=True)
+
+
+@pytest.mark.e2e
+def test_deep_link_runs_the_app_frame(app_url, page):
+    """A shared link straight to a page still gets the router's frame (sidebar filters, sign-in gate)."""
+    page.goto(f"{app_url}/data")
+    wait_for_app(page)
+    assert page.get_by_role("heading", name="Data").count() >= 1
+    nav = page.locator("[data-testid=stSidebarNav]").inner_text()
+    assert "Overview" in nav and "Churn drivers" in nav and "app" not in nav.split()
+
+
+@pytest.mark.e2e
+def test_upload_a_csv_through_the_file_input(app_url, page):
+    page.goto(app_url)
+    wait_for_app(page)
+    page.locator("[data-testid=stSidebarNav] a", has_text="Data").click()
+    wait_for_app(page)
+    page.get_by_text("Upload files").click()
+    wait_for_app(page)
+    page.locator("input[type=file]").first.set_input_files(str(DATA / "tickets.csv"))
+    wait_for_app(page)
+    page.get_by_role("button", name="Load").click()
+    wait_for_app(page)
+    page.get_by_text("Validation report").wait_for()
+    body = page.locator("[data-testid=stMain]").inner_text()
+    assert "tickets.csv" in body and "Loaded" in body
+    assert page.locator("[data-testid=stException]").count() == 0
+    RESULTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(RESULTS / "data_upload.png"), full_page=True)
