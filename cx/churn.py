@@ -48,7 +48,7 @@ from cx.churn_features import (
     moments,
     restating_columns,
 )
-from cx.peak_end import wilson_interval
+from cx.metrics import wilson_interval
 from cx.schema import Filters, IncidentRules
 from cx.source import Source
 
@@ -367,9 +367,9 @@ def calibration_table(y, p, bins: int = 10) -> pd.DataFrame:
     for k in np.unique(which):
         sel = which == k
         n, events = int(sel.sum()), int(y[sel].sum())
-        low, high = wilson_interval(events, n)
+        _, low, high = wilson_interval([n], [events])  # percent
         rows.append({"bin": int(k) + 1, "n": n, "predicted": float(p[sel].mean()), "observed": events / n,
-                     "ci_low": low, "ci_high": high})
+                     "ci_low": float(low[0]) / 100, "ci_high": float(high[0]) / 100})
     return pd.DataFrame(rows)
 
 

@@ -22,6 +22,8 @@ import numpy as np
 import pandas as pd
 from scipy import sparse, stats
 
+from cx.metrics import wilson_interval
+
 PREDICTORS = ("mean", "worst", "end", "peak_end")
 PREDICTOR_LABELS = {"mean": "Average", "worst": "Worst moment", "end": "Last moment", "peak_end": "Peak-end"}
 CLASSES = ("clean", "recovered", "unrecovered")
@@ -353,17 +355,6 @@ def _verdict(table: pd.DataFrame, boot: np.ndarray, predictors, kind: str, outco
 # --- outcome by journey class --------------------------------------------------------------------
 
 
-def wilson_interval(successes: float, n: float, confidence: float = 0.95) -> tuple[float, float]:
-    """Wilson score interval of a proportion (0–1); ``(nan, nan)`` when n is 0."""
-    if n <= 0:
-        return math.nan, math.nan
-    z = stats.norm.ppf(0.5 + confidence / 2)
-    p = successes / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return max(0.0, centre - half), min(1.0, centre + half)
-
-
 def outcome_by_class(features: pd.DataFrame, outcome_column: str, *, confidence: float = 0.95) -> pd.DataFrame:
     """The outcome of clean, recovered and unrecovered journeys, with confidence intervals.
 
@@ -392,9 +383,8 @@ def outcome_by_class(features: pd.DataFrame, outcome_column: str, *, confidence:
         n = len(values)
         if kind == "binary":
             hits = float(values.sum())
-            low, high = wilson_interval(hits, n, confidence)
-            value = 100.0 * hits / n if n else math.nan
-            rows.append((name, n, hits, value, 100.0 * low, 100.0 * high))
+            value, low, high = (float(a[0]) for a in wilson_interval([n], [hits], confidence))
+            rows.append((name, n, hits, value, low, high))
         else:
             value = float(values.mean()) if n else math.nan
             if n >= 2:
