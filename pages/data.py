@@ -1,8 +1,9 @@
 """Data: choose what the dashboard shows — the demo warehouse, uploaded exports, or a warehouse table.
 
 Uploads are read, mapped (suggested, then corrected here), validated with every row accounted for,
-and loaded into this session's private in-memory DuckDB. User text (file names, headers, values,
-comments) is never rendered as markdown or HTML: tables are plain text and labels are escaped.
+and loaded into this session's private in-memory DuckDB, released when the user removes the file or
+loads other data. User text (file names, headers, values, comments) is never rendered as markdown or
+HTML: tables are plain text and labels are escaped.
 """
 
 import copy
@@ -117,11 +118,30 @@ def mapping_key(upload, sheet, mapping) -> str:
     return f"data.map.{upload.file_id}.{sheet}.{digest}"
 
 
+def uploads_changed() -> None:
+    """The user removed a file whose rows the dashboard shows: release them and return to the demo.
+
+    Compared with the files of the previous run, so coming back to this page (where the uploader
+    starts empty again) releases nothing.
+    """
+    live = {u.file_id for u in st.session_state.get("data.files") or []}
+    removed = st.session_state.get("data.uploaded_ids", set()) - live
+    key, loaded = st.session_state.get("data.loaded", (None, set()))
+    if removed & loaded and ui.current_source().key == key:
+        ui.set_source(None)
+        st.session_state.pop("data.report", None)
+        st.session_state.pop("data.loaded", None)
+        st.session_state["data.released"] = True
+
+
 def upload_section() -> None:
     uploads = st.file_uploader("Exports: CSV, TSV, Excel (.xlsx), Parquet or JSON — one or several files",
-                               accept_multiple_files=True, key="data.files",
+                               accept_multiple_files=True, key="data.files", on_change=uploads_changed,
                                help="For example an interactions export and a customers table. Encoding, delimiter "
                                     "and header are detected.")
+    st.session_state["data.uploaded_ids"] = {u.file_id for u in uploads or []}
+    if st.session_state.pop("data.released", False):
+        st.info("The removed file's rows were released; the dashboard shows the demo warehouse until you load again.")
     saved_file = st.file_uploader("Saved mapping (optional, JSON from “Save mapping”)", type=["json"], key="data.saved")
     saved = None
     if saved_file is not None:
@@ -163,10 +183,10 @@ def upload_section() -> None:
         st.download_button("Save mapping (JSON)", data=mappings_json({raw.name: m for raw, m in prepared}),
                            file_name="mapping.json", mime="application/json", key="data.save_mapping", on_click="ignore")
     if st.button("Load", type="primary", disabled=blocked or not prepared, key="data.load"):
-        load(prepared)
+        load(prepared, {u.file_id for u in uploads})
 
 
-def load(prepared) -> None:
+def load(prepared, file_ids: set[str]) -> None:
     bar = st.progress(0.0, text="Loading…")
     results = []
     try:
@@ -186,6 +206,7 @@ def load(prepared) -> None:
     bar.empty()
     ui.set_source(source)
     st.session_state["data.report"] = results
+    st.session_state["data.loaded"] = (source.key, file_ids)
     st.success(f"Loaded {sum(r.rows_loaded for r in results):,} rows from {len(results)} file(s).")
 
 

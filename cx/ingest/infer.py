@@ -148,6 +148,8 @@ def date_order(mapping: Mapping, frame: pd.DataFrame) -> None:
         mapping.notes.append("Dates are month-first (values like 03/25 exist).")
     else:
         mapping.ambiguous_dates = [e for o in order for e in o.examples][:3]
+        if not mapping.ambiguous_dates:
+            return  # every numeric date reads the same either way (05/05/2026) or in neither (32/13/2026)
         if first and second:
             mapping.notes.append("Dates mix day-first and month-first values: choose the order; rows written the "
                                  "other way will be quarantined.")

@@ -187,6 +187,16 @@ class Mapping:
 
     @classmethod
     def from_dict(cls, data: dict, name: str = "mapping") -> Mapping:
+        """A mapping from its :meth:`to_dict` form; anything malformed raises :class:`IngestError`."""
+        try:
+            return cls._from_dict(data, name)
+        except IngestError:
+            raise
+        except (TypeError, ValueError, AttributeError, KeyError) as exc:  # a hand-edited or foreign file
+            raise IngestError(f"{name}: not a valid mapping ({type(exc).__name__}: {str(exc)[:120]})") from None
+
+    @classmethod
+    def _from_dict(cls, data: dict, name: str) -> Mapping:
         if not isinstance(data, dict) or not isinstance(data.get("columns"), dict):
             raise IngestError(f"{name}: not a mapping (expected a JSON object with \"columns\")")
         if int(data.get("version", VERSION)) > VERSION:

@@ -255,6 +255,8 @@ def _written_date(value: str, dayfirst: bool | None, timezone: str | None):
     """One free-form date ("5 Jan 2026 10:00", "Mon, 05 Jan 2026 10:00:00 +0100") or None."""
     if not re.search(r"[A-Za-z]", value) or len(value) > 64:
         return None
+    if value in ("now", "today"):  # pandas reads these as the current time: never a recorded date
+        return None
     try:
         stamp = pd.to_datetime(value, dayfirst=bool(dayfirst), utc=False)
     except (ValueError, TypeError, OverflowError):

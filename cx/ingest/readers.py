@@ -13,6 +13,7 @@ import io
 import re
 import zipfile
 from pathlib import Path
+from typing import NoReturn
 
 import numpy as np
 import pandas as pd
@@ -159,8 +160,10 @@ def _split_body(body: str, delimiter: str, name: str, first_row: int) -> pd.Data
                            na_values=[""], skip_blank_lines=False, engine="c", quotechar='"')
     except pd.errors.EmptyDataError:
         return pd.DataFrame()
-    except (pd.errors.ParserError, ValueError):
-        pass
+    except (pd.errors.ParserError, ValueError) as exc:
+        unclosed = re.search(r"EOF inside string starting at row (\d+)", str(exc))
+        if unclosed:
+            _unclosed_quote(name, first_row + int(unclosed.group(1)))
     reader = csv.reader(io.StringIO(body, newline=None), delimiter=delimiter)
     rows = []
     try:
@@ -168,7 +171,25 @@ def _split_body(body: str, delimiter: str, name: str, first_row: int) -> pd.Data
             rows.append(row)
     except csv.Error as exc:
         raise IngestError(f"{name}: cannot be split into fields near row {first_row + len(rows)} ({exc})") from None
+    if rows and _ends_inside_quotes(body, delimiter):
+        _unclosed_quote(name, first_row + len(rows) - 1)
     width = max((len(r) for r in rows), default=0)
     padded = [r + [""] * (width - len(r)) if len(r) < width else r for r in rows]
     frame = pd.DataFrame(padded, dtype="str") if rows else pd.DataFrame()
     return frame.replace("", np.nan) if len(frame) else frame
+
+
+def _unclosed_quote(name: str, row: int) -> NoReturn:
+    """A quote that is never closed would swallow every later row into one cell: refuse, naming the row."""
+    raise IngestError(f'{name}: row {row}: a quoted field is never closed (a " without its closing "), so '
+                      "every line after it would be read as one cell; fix that quote and load the file again")
+
+
+def _ends_inside_quotes(body: str, delimiter: str) -> bool:
+    """Whether the text ends inside a quoted field (the lenient reader hides it; the strict one says so)."""
+    try:
+        for _ in csv.reader(io.StringIO(body, newline=None), delimiter=delimiter, strict=True):
+            pass
+    except csv.Error as exc:
+        return "unexpected end of data" in str(exc)
+    return False

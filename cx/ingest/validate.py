@@ -178,10 +178,11 @@ def _dayfirst(raw: RawTable, mapping: Mapping) -> bool | None:
         return True
     if second and not first:
         return False
-    ambiguous = [(c, o) for c, o in evidence if o.numeric]
+    # only values that read differently either way (03/04) need an answer; 05/05 or 32/13 do not
+    ambiguous = [(c, o) for c, o in evidence if o.examples]
     if ambiguous:
         column, order = ambiguous[0]
-        example = order.examples[0] if order.examples else "03/04/2026"
+        example = order.examples[0]
         raise IngestError(f"{raw.name}: dates in column '{column}' (e.g. {example}) could be day-first or "
                           "month-first; set \"dayfirst\" to true or false in the mapping")
     return None
