@@ -449,15 +449,18 @@ def trend_tables(source: Source, review: Review, weeks: int = 12,
     return {m: metrics.metric_table(source, m, Grain.WEEK, (), window) for m in wanted if m in present}
 
 
-def review_figures(source: Source, review: Review) -> dict:
-    """The review's figures by name: ``movers`` and ``trend:<metric>`` (shared by the page and the report)."""
+def review_figures(source: Source, review: Review, tables: dict[str, pd.DataFrame] | None = None) -> dict:
+    """The review's figures by name: ``movers`` and ``trend:<metric>`` (shared by the page and the report).
+
+    ``tables`` are :func:`trend_tables` when the caller already has them.
+    """
     from cx import review_charts
 
     definitions = metrics.definitions(source.scales)
     figures = {}
     if len(review.movers):
         figures["movers"] = review_charts.movers_figure(review.movers)
-    for metric, table in trend_tables(source, review).items():
+    for metric, table in (tables if tables is not None else trend_tables(source, review)).items():
         if len(table):
             d = definitions[metric]
             figures[f"trend:{metric}"] = review_charts.week_trend_figure(table, d.label, d.unit, review.start,

@@ -274,11 +274,11 @@ def load_review(source: Source, week: str | None, filters: Filters):
 
 
 @cached_by_source(ttl=1800, max_entries=32)
-def load_review_figures(source: Source, week: str | None, filters: Filters) -> dict:
-    """Cached figures of a review (movers, 12-week trends)."""
-    from cx.review import review_figures
+def load_review_trends(source: Source, week: str | None, filters: Filters) -> dict:
+    """Cached 12-week metric tables behind the review's trend charts and tile sparklines."""
+    from cx.review import trend_tables
 
-    return review_figures(source, load_review(source, week, filters))
+    return trend_tables(source, load_review(source, week, filters))
 
 
 def md_escape(text: str) -> str:

@@ -31,7 +31,8 @@ ui.set_url_state("week", week)
 try:
     with st.spinner(f"Comparing {week} with the weeks before…"):
         review = ui.load_review(source, week, filters)
-        figures = ui.load_review_figures(source, week, filters)
+        tables = ui.load_review_trends(source, week, filters)
+        figures = reviews.review_figures(source, review, tables)
 except (reviews.ReviewError, ValueError) as exc:
     ui.show_error(str(exc))
     st.stop()
@@ -44,9 +45,7 @@ trends = {name.split(":", 1)[1]: fig for name, fig in figures.items() if name.st
 columns = st.columns(4)
 for i, row in enumerate(review.kpis.itertuples()):
     color = "gray" if row.better is None or not row.significant else ("blue" if row.better else "orange")
-    spark = None
-    if row.metric in trends:
-        spark = [v for v in trends[row.metric].data[1].y if v is not None]  # the series line (after its band)
+    spark = tables[row.metric]["value"].dropna().tolist() if row.metric in tables else None
     with columns[i % 4]:
         st.metric(
             f"{row.label}{' ●' if row.significant else ''}",

@@ -48,3 +48,29 @@ def test_upload_a_csv_through_the_file_input(app_url, page):
     assert page.locator("[data-testid=stException]").count() == 0
     RESULTS.mkdir(exist_ok=True)
     page.screenshot(path=str(RESULTS / "data_upload.png"), full_page=True)
+
+
+@pytest.mark.e2e
+@pytest.mark.slow
+def test_upload_a_million_rows_through_the_browser(app_url, page, tmp_path_factory):
+    """The 1,000,000-row corpus file through the real file input: loaded + quarantined = read, no crash."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("make_corpus", DATA / "bad" / "make_corpus.py")
+    corpus = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(corpus)
+    generated = corpus.make_corpus(tmp_path_factory.mktemp("corpus"), ["million_rows.csv"])
+    page.goto(app_url)
+    wait_for_app(page)
+    page.locator("[data-testid=stSidebarNav] a", has_text="Data").click()
+    wait_for_app(page)
+    page.get_by_text("Upload files").click()
+    wait_for_app(page)
+    page.locator("input[type=file]").first.set_input_files(str(generated / "million_rows.csv"))
+    wait_for_app(page, timeout=240_000)
+    page.get_by_role("button", name="Load").click()
+    wait_for_app(page, timeout=240_000)
+    page.get_by_text("Validation report").wait_for(timeout=240_000)
+    report = page.locator("[data-testid=stMain]").inner_text()
+    assert "1,000,000" in report and "999,993" in report
+    assert page.locator("[data-testid=stException]").count() == 0

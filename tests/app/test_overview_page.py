@@ -1,0 +1,51 @@
+"""The Overview page (the landing page): KPI tiles, narrative, movers, week in the URL."""
+
+import pytest
+
+from cx import demo
+
+
+def test_overview_shows_tiles_story_and_downloads(app):
+    at = app().run()
+    assert not at.exception
+    assert at.title[0].value.startswith("Weekly review — 2026-W47")
+    assert len(at.metric) == 8
+    assert {m.label.rstrip(" ●") for m in at.metric} >= {"NPS", "CSAT", "CES", "FCR", "Contact volume"}
+    assert 1 <= len([m for m in at.markdown if "week" in m.value or "significant" in m.value or "n =" in m.value])
+    assert at.query_params["week"] == ["2026-W47"] or at.query_params["week"] == "2026-W47"
+
+
+def test_outage_week_from_the_url(app):
+    at = app()
+    at.query_params["week"] = "2026-W11"
+    at.run()
+    assert not at.exception
+    assert at.title[0].value.startswith("Weekly review — 2026-W11")
+    assert at.selectbox(key="overview.week").value == "2026-W11"
+    story = " ".join(m.value for m in at.markdown)
+    assert "chat" in story
+
+
+def test_tiny_data_do_not_break_the_page(tmp_path, monkeypatch):
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from .conftest import APP
+
+    path = tmp_path / "tiny.duckdb"
+    demo.generate(path, customers=300, interactions=3000)
+    monkeypatch.setattr(demo, "DEFAULT_PATH", path)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception
+    assert len(at.metric) >= 6
+
+
+@pytest.mark.parametrize("week", ["2031-W02", "nonsense"])
+def test_a_week_outside_the_data_falls_back_to_the_default(app, week):
+    at = app()
+    at.query_params["week"] = week
+    at.run()
+    assert not at.exception
+    assert at.title[0].value.startswith("Weekly review — 2026-W47")
