@@ -1,0 +1,343 @@
+"""DataFrame in, plotly Figure out: pure chart builders (no database, no streamlit).
+
+Trend charts take a metric table as returned by :func:`cx.metrics.metric_table` (columns
+``period``, the breakdown columns, ``n``, ``value``, ``ci_low``, ``ci_high``, ``low_n``). Each
+series is drawn as one line trace (``meta["role"] == "series"``) over one shaded band trace for its
+95% interval (``meta["role"] == "band"``); points under the minimum n are hollow and labelled
+with their n, never dropped. Every point's ``customdata`` carries what a click needs to find the
+underlying interactions: ``[period (ISO date or "all"), series label, n, interval text]``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+#: Colour-blind-safe qualitative palette (Okabe–Ito, then Tableau for more series).
+PALETTE = (
+    "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000", "#F0E442",
+    "#4E79A7", "#F28E2B", "#59A14F", "#B07AA1", "#76B7B2", "#EDC948", "#FF9DA7", "#9C755F",
+)
+#: The same channel or stage keeps its colour whatever the metric and whichever series are shown.
+KNOWN_COLORS = {
+    "email": "#0072B2", "chat": "#D55E00", "phone": "#009E73", "social": "#CC79A7", "web": "#56B4E9",
+    "app": "#000000", "store": "#E69F00",
+    "awareness": "#56B4E9", "consideration": "#0072B2", "purchase": "#009E73", "retention": "#E69F00",
+    "advocacy": "#CC79A7",
+}
+MISSING_LABEL = "(not recorded)"
+SERIES_SEPARATOR = " · "
+#: Above this many series a trend is drawn as small multiples (one panel per series).
+SMALL_MULTIPLES_ABOVE = 8
+
+
+def _format(unit: str) -> str:
+    return {"interactions": ",.0f", "currency": ",.0f"}.get(unit, ",.1f")
+
+
+def _suffix(unit: str) -> str:
+    return {"%": "%", "points": " pts", "minutes": " min", "hours": " h"}.get(unit, "")
+
+
+def series_labels(table: pd.DataFrame, by: Sequence[str]) -> pd.Series:
+    """One label per row naming its series: the breakdown values joined by " · " (or "All")."""
+    by = list(by)
+    if not by:
+        return pd.Series(["All"] * len(table), index=table.index, dtype=object)
+    parts = [table[b].map(lambda v: MISSING_LABEL if v is None or (isinstance(v, float) and np.isnan(v)) else str(v))
+             for b in by]
+    out = parts[0].astype(object)
+    for part in parts[1:]:
+        out = out + SERIES_SEPARATOR + part
+    return out
+
+
+def series_colors(names: Sequence[str]) -> dict[str, str]:
+    """A colour per series: fixed for known channels and stages, then the unused palette in order."""
+    colors = {name: KNOWN_COLORS[name] for name in names if name in KNOWN_COLORS}
+    free = [c for c in PALETTE if c not in colors.values()] or list(PALETTE)
+    for k, name in enumerate(n for n in names if n not in colors):
+        colors[name] = free[k % len(free)]
+    return colors
+
+
+def _rgba(color: str, alpha: float) -> str:
+    color = color.lstrip("#")
+    r, g, b = (int(color[i : i + 2], 16) for i in (0, 2, 4))
+    return f"rgba({r},{g},{b},{alpha})"
+
+
+def _interval_text(low, high, fmt: str, suffix: str, unit: str, p90=None) -> list[str]:
+    """Hover text for each point's interval (and 90th percentile, for durations)."""
+    out = []
+    p90 = [None] * len(low) if p90 is None else list(p90)
+    for lo, hi, tail in zip(low, high, p90):
+        if unit == "interactions":
+            text = "a count: no interval"
+        elif pd.isna(lo) or pd.isna(hi):
+            text = "no interval (too few responses)"
+        else:
+            text = f"95% CI {lo:{fmt}} – {hi:{fmt}}{suffix}"
+        if tail is not None and not pd.isna(tail):
+            text += f"<br>90th percentile {tail:{fmt}}{suffix}"
+        out.append(text)
+    return out
+
+
+def _band(x, low, high, color: str, name: str) -> go.Scatter:
+    """One closed polygon per run of points that have an interval (gaps stay gaps)."""
+    xs: list = []
+    ys: list = []
+    run_x: list = []
+    run_lo: list = []
+    run_hi: list = []
+
+    def flush():
+        if run_x:
+            xs.extend(run_x + run_x[::-1] + [None])
+            ys.extend(run_hi + run_lo[::-1] + [None])
+        run_x.clear(), run_lo.clear(), run_hi.clear()
+
+    for xi, lo, hi in zip(x, low, high):
+        if pd.isna(lo) or pd.isna(hi):
+            flush()
+        else:
+            run_x.append(xi), run_lo.append(float(lo)), run_hi.append(float(hi))
+    flush()
+    return go.Scatter(x=xs, y=ys, mode="lines", fill="toself", fillcolor=_rgba(color, 0.16),
+                      line=dict(width=0, color=_rgba(color, 0.0)), hoverinfo="skip", showlegend=False,
+                      legendgroup=name, name=f"{name} (95% CI)", meta={"role": "band", "series": name})
+
+
+def _series_traces(rows: pd.DataFrame, name: str, color: str, label: str, unit: str,
+                   periods: pd.Index | None, showlegend: bool) -> tuple[go.Scatter, go.Scatter]:
+    fmt, suffix = _format(unit), _suffix(unit)
+    if periods is not None:  # a missing period is a gap in the line, not a straight join
+        rows = rows.set_index("period").reindex(periods).rename_axis("period").reset_index()
+    x = list(rows["period"])
+    low_n = rows["low_n"].fillna(False).astype(bool).to_numpy()
+    n = rows["n"].fillna(0).astype("int64").to_numpy()
+    has_value = rows["value"].notna().to_numpy()
+    interval = _interval_text(rows["ci_low"], rows["ci_high"], fmt, suffix, unit, rows.get("p90"))
+    period_text = [p if isinstance(p, str) else pd.Timestamp(p).date().isoformat() for p in rows["period"]]
+    customdata = np.array([period_text, [name] * len(rows), n, interval], dtype=object).T
+    line = go.Scatter(
+        x=x, y=rows["value"], name=name, legendgroup=name, showlegend=showlegend,
+        mode="lines+markers+text",
+        line=dict(color=color, width=2),
+        marker=dict(size=np.where(low_n, 9, 6), color=color,
+                    symbol=np.where(low_n, "circle-open", "circle").tolist(), line=dict(width=2, color=color)),
+        text=[f"n={k}" if flag and ok else "" for flag, k, ok in zip(low_n, n, has_value)],
+        textposition="top center", textfont=dict(size=10, color=color),
+        customdata=customdata,
+        hovertemplate=(f"<b>%{{customdata[1]}}</b><br>%{{customdata[0]}}<br>{label}: %{{y:{fmt}}}{suffix}"
+                       "<br>%{customdata[3]}<br>n = %{customdata[2]:,}<extra></extra>"),
+        meta={"role": "series", "series": name},
+        connectgaps=False,
+    )
+    return _band(x, rows["ci_low"], rows["ci_high"], color, name), line
+
+
+def trend_chart(
+    table: pd.DataFrame,
+    *,
+    by: Sequence[str] = (),
+    label: str = "value",
+    unit: str = "",
+    min_n: int | None = None,
+    small_multiples_above: int = SMALL_MULTIPLES_ABOVE,
+    height: int | None = None,
+) -> go.Figure:
+    """Lines with shaded 95% interval bands, one per series; small multiples when there are many.
+
+    Parameters
+    ----------
+    table : DataFrame
+        A metric table (see module docstring). With ``period == "all"`` the chart becomes a dot
+        plot with interval whiskers, one trace per series.
+    by : sequence of str
+        The breakdown columns that name the series.
+    label, unit : str
+        Metric label and unit for the axis and hover (``"NPS"``, ``"points"``).
+    min_n : int, optional
+        Named in the caption of low-n points; hollow points come from ``table.low_n``.
+    small_multiples_above : int
+        More series than this are drawn as a grid of panels sharing both axes.
+    height : int, optional
+        Figure height in pixels (grows with the number of panels by default).
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Exactly one ``series`` trace and one ``band`` trace per series.
+    """
+    by = list(by)
+    table = table.copy()
+    table["series"] = series_labels(table, by)
+    names = list(dict.fromkeys(table["series"]))
+    colors = series_colors(names)
+    axis_title = f"{label} ({unit})" if unit and unit not in ("score",) else label
+    if len(table) and (table["period"] == "all").all():
+        return _dot_plot(table, names, colors, label, unit, axis_title, height)
+    periods = pd.Index(sorted(table["period"].unique())) if len(table) else None
+
+    many = len(names) > small_multiples_above
+    if many:
+        cols = 3 if len(names) <= 12 else 4
+        rows_n = -(-len(names) // cols)
+        fig = make_subplots(rows=rows_n, cols=cols, shared_xaxes=True, shared_yaxes=True,
+                            subplot_titles=names, vertical_spacing=min(0.08, 0.5 / rows_n), horizontal_spacing=0.03)
+    else:
+        fig = go.Figure()
+    for k, name in enumerate(names):
+        rows = table[table["series"] == name]
+        band, line = _series_traces(rows, name, colors[name], label, unit, periods, showlegend=not many)
+        if many:
+            r, c = divmod(k, cols)
+            fig.add_trace(band, row=r + 1, col=c + 1)
+            fig.add_trace(line, row=r + 1, col=c + 1)
+        else:
+            fig.add_trace(band)
+            fig.add_trace(line)
+    fig.update_layout(
+        height=height or (max(420, 190 * rows_n + 80) if many else 460),
+        margin=dict(l=10, r=10, t=40 if many else 20, b=10),
+        hovermode="closest",
+        legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0, title_text=""),
+        clickmode="event+select",
+    )
+    if many:
+        fig.update_annotations(font_size=12)
+        fig.update_yaxes(title_text="", tickformat=_format(unit).replace(",.1f", ",~f"))
+        fig.update_yaxes(title_text=axis_title, row=1, col=1)
+    else:
+        fig.update_yaxes(title_text=axis_title)
+    fig.update_xaxes(title_text="")
+    if min_n is not None:
+        fig.update_layout(meta={"min_n": int(min_n)})
+    return fig
+
+
+def _dot_plot(table, names, colors, label, unit, axis_title, height) -> go.Figure:
+    fmt, suffix = _format(unit), _suffix(unit)
+    fig = go.Figure()
+    for name in names:
+        rows = table[table["series"] == name]
+        low_n = rows["low_n"].astype(bool).to_numpy()
+        value, low, high = rows["value"].to_numpy(float), rows["ci_low"].to_numpy(float), rows["ci_high"].to_numpy(float)
+        customdata = np.array([["all"] * len(rows), [name] * len(rows), rows["n"].astype("int64").to_numpy(),
+                               _interval_text(low, high, fmt, suffix, unit, rows.get("p90"))], dtype=object).T
+        fig.add_trace(go.Scatter(
+            x=[name] * len(rows), y=value, name=name, mode="markers+text",
+            marker=dict(size=11, color=colors[name], symbol=np.where(low_n, "circle-open", "circle").tolist(),
+                        line=dict(width=2, color=colors[name])),
+            error_y=dict(type="data", symmetric=False, array=np.nan_to_num(high - value),
+                         arrayminus=np.nan_to_num(value - low), color=colors[name], thickness=1.5, width=6),
+            text=[f"n={k}" if flag else "" for flag, k in zip(low_n, rows["n"])], textposition="top center",
+            customdata=customdata, meta={"role": "series", "series": name},
+            hovertemplate=(f"<b>%{{customdata[1]}}</b><br>{label}: %{{y:{fmt}}}{suffix}<br>%{{customdata[3]}}"
+                           "<br>n = %{customdata[2]:,}<extra></extra>"),
+            showlegend=False,
+        ))
+    fig.update_layout(height=height or 420, margin=dict(l=10, r=10, t=20, b=10), clickmode="event+select")
+    fig.update_yaxes(title_text=axis_title)
+    return fig
+
+
+def breakdown_heatmap(
+    table: pd.DataFrame,
+    *,
+    rows: str = "journey_stage",
+    columns: str = "channel",
+    row_order: Sequence[str] | None = None,
+    column_order: Sequence[str] | None = None,
+    label: str = "value",
+    unit: str = "",
+    higher_is_better: bool = True,
+    height: int | None = None,
+) -> go.Figure:
+    """A rows × columns heatmap of a metric (e.g. journey stage × channel for one period).
+
+    Cells are coloured by value (green = good whatever the metric's direction), show the value and
+    n, and say "low n" under the minimum; empty combinations stay blank. ``customdata`` per cell
+    (on the ``cells`` trace): ``[row value, column value, n, interval text]``.
+
+    Parameters
+    ----------
+    table : DataFrame
+        A metric table broken down by ``rows`` and ``columns`` (one period).
+    rows, columns : str
+        The two breakdown columns.
+    row_order, column_order : sequence of str, optional
+        Display order (others follow, sorted).
+    label, unit, higher_is_better :
+        The metric's label, unit and direction.
+    height : int, optional
+        Figure height in pixels.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        One heatmap trace (``meta["role"] == "heatmap"``) under one transparent marker per filled cell
+        (``meta["role"] == "cells"``) that carries the hover and makes cells clickable.
+    """
+    fmt, suffix = _format(unit), _suffix(unit)
+    frame = table.copy()
+    for col in (rows, columns):
+        frame[col] = frame[col].map(lambda v: MISSING_LABEL if v is None or (isinstance(v, float) and np.isnan(v)) else str(v))
+
+    def order(values, preferred):
+        values = list(dict.fromkeys(values))
+        first = [v for v in (preferred or []) if v in values]
+        return first + sorted(v for v in values if v not in first)
+
+    ys = order(frame[rows], row_order)
+    xs = order(frame[columns], column_order)
+    z = np.full((len(ys), len(xs)), np.nan)
+    text = np.full((len(ys), len(xs)), "", dtype=object)
+    custom = np.empty((len(ys), len(xs), 4), dtype=object)
+    custom[:, :, :] = ""
+    for yi, y in enumerate(ys):
+        for xi, x in enumerate(xs):
+            custom[yi, xi, :2] = (y, x)
+            custom[yi, xi, 2] = 0
+            custom[yi, xi, 3] = "no responses"
+    for row in frame.itertuples(index=False):
+        yi, xi = ys.index(getattr(row, rows)), xs.index(getattr(row, columns))
+        z[yi, xi] = row.value
+        mark = " · low n" if row.low_n else ""
+        text[yi, xi] = f"<b>{row.value:{fmt}}</b><br>n={row.n:,}{mark}"
+        custom[yi, xi, 2] = int(row.n)
+        custom[yi, xi, 3] = _interval_text([row.ci_low], [row.ci_high], fmt, suffix, unit, [getattr(row, "p90", None)])[0]
+    scale = "RdYlGn" if higher_is_better else "RdYlGn_r"
+    fig = go.Figure(go.Heatmap(
+        z=z, x=xs, y=ys, text=text, texttemplate="%{text}", colorscale=scale, hoverinfo="skip",
+        colorbar=dict(title=dict(text=unit or label), thickness=12), xgap=2, ygap=2,
+        meta={"role": "heatmap"},
+    ))
+    # Plotly cannot select heatmap cells; a transparent marker on each filled cell carries the hover and
+    # the click (a selected cell gets a light shade).
+    filled = [(yi, xi) for yi in range(len(ys)) for xi in range(len(xs)) if not np.isnan(z[yi, xi])]
+    fig.add_trace(go.Scatter(
+        x=[xs[xi] for _, xi in filled], y=[ys[yi] for yi, _ in filled], mode="markers",
+        marker=dict(symbol="square", size=44, color="rgba(0,0,0,0)"),
+        selected=dict(marker=dict(color="rgba(0,0,0,0.18)")), unselected=dict(marker=dict(opacity=1)),
+        customdata=[list(custom[yi, xi]) for yi, xi in filled],
+        text=[f"{z[yi, xi]:{fmt}}" for yi, xi in filled],
+        hovertemplate=(f"<b>%{{customdata[0]}} · %{{customdata[1]}}</b><br>{label}: %{{text}}{suffix}"
+                       "<br>%{customdata[3]}<br>n = %{customdata[2]:,}<extra></extra>"),
+        showlegend=False, meta={"role": "cells"},
+    ))
+    fig.update_layout(height=height or max(260, 60 * len(ys) + 90), margin=dict(l=10, r=10, t=10, b=10),
+                      clickmode="event+select")
+    fig.update_yaxes(autorange="reversed", title_text="")
+    fig.update_xaxes(side="top", title_text="")
+    return fig
+
+
+__all__ = ["KNOWN_COLORS", "MISSING_LABEL", "PALETTE", "SMALL_MULTIPLES_ABOVE", "breakdown_heatmap", "series_colors",
+           "series_labels", "trend_chart"]

@@ -1,0 +1,177 @@
+"""Trends: how a metric moves over time, by channel, journey stage, touchpoint or customer group."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import streamlit as st
+
+from cx import charts, metrics, ui
+from cx.schema import DIMENSIONS, STAGES, Grain
+from cx.source import SourceError, scrub
+
+DRILL_LIMIT = 200
+BREAKDOWN_LABELS = {"none": "No breakdown", "channel": "Channel", "journey_stage": "Journey stage",
+                    "touchpoint": "Touchpoint", "segment": "Customer segment", "region": "Region"}
+
+
+@ui.cached_by_source
+def load_metric_table(source, metric: str, grain: str, by: tuple[str, ...], filters):
+    return metrics.metric_table(source, metric, grain, list(by), filters)
+
+
+@ui.cached_by_source
+def load_interactions(source, metric: str, filters, grain: str, period: str | None, cell: tuple, limit: int):
+    return metrics.interactions_for_cell(source, metric, filters, grain=grain, period=period, cell=dict(cell),
+                                         limit=limit)
+
+
+def seed_from_url(url_key: str, state_key: str, options: list[str], default: str) -> None:
+    """On first render, start a picker from the URL so that a copied link reopens the same view."""
+    if state_key not in st.session_state:
+        value = ui.url_state(url_key, default)
+        st.session_state[state_key] = value if value in options else default
+
+
+def focus(on: str) -> None:
+    """Remember which chart was clicked last; a click on the trend also moves the heatmap to that period."""
+    st.session_state["trends.focus"] = on
+    if on == "chart":
+        points = st.session_state["trends.chart"].selection.points
+        if points and points[0].get("customdata"):
+            st.session_state["trends.heatmap_period"] = points[0]["customdata"][0]
+
+
+def picked(key: str) -> dict | None:
+    state = st.session_state.get(key)
+    points = state.selection.points if state else []
+    return points[0] if points and points[0].get("customdata") else None
+
+
+def cell_of_series(table, by: list[str], name: str) -> dict:
+    labels = charts.series_labels(table, by)
+    rows = table[labels == name]
+    return {b: rows.iloc[0][b] for b in by} if len(rows) else {}
+
+
+source = ui.current_source()
+filters = ui.current_filters()
+ui.source_banner(source)
+st.title("Trends")
+
+try:
+    summary = ui.source_summary(source)
+except SourceError as exc:
+    ui.show_error(str(exc))
+    st.stop()
+available = [m for m in metrics.METRICS if m in summary.metrics]
+if not available:
+    st.info("These data have no scores, durations or flags to trend yet. Map some columns on the **Data** page.")
+    st.stop()
+definitions = metrics.definitions(source.scales)
+breakdowns = ["none"] + [d for d in DIMENSIONS if summary.column_counts.get(d if DIMENSIONS[d] == "interactions"
+                                                                            else f"customers.{d}", 0) > 0]
+
+seed_from_url("metric", "trends.metric", available, available[0])
+seed_from_url("by", "trends.by", breakdowns, "channel" if "channel" in breakdowns else "none")
+metric = st.segmented_control("Metric", available, format_func=lambda m: definitions[m].label,
+                              key="trends.metric", required=True, wrap=True) or available[0]
+by_col, _, about = st.columns([2, 3, 1], vertical_alignment="bottom")
+by_name = by_col.selectbox("Break down by", breakdowns, format_func=BREAKDOWN_LABELS.get, key="trends.by")
+ui.set_url_state("metric", metric)
+ui.set_url_state("by", None if by_name == "none" else by_name)
+definition = definitions[metric]
+with about.popover("Definitions", icon=":material/info:", width="stretch"):
+    for d in [definition] + [d for k, d in definitions.items() if k != metric and k in available]:
+        st.markdown(f"**{d.label}** ({d.unit}) — {d.definition}  \n`{d.formula}`  \n*Interval:* {d.interval}")
+
+by = [] if by_name == "none" else [by_name]
+grain = filters.grain.value
+try:
+    table = load_metric_table(source, metric, grain, tuple(by), filters)
+except (metrics.MetricError, SourceError) as exc:
+    ui.show_error(str(exc))
+    st.stop()
+except Exception as exc:  # a warehouse error: one clear sentence, no traceback, no secrets
+    ui.show_error(f"The database could not compute {definition.label}: "
+                  f"{scrub(str(getattr(exc, 'orig', exc)), source.engine.url).splitlines()[0]}")
+    st.stop()
+if table.empty:
+    st.info("No responses match these filters.")
+    st.stop()
+
+st.caption(f"**{definition.label}** — {definition.definition}")
+st.plotly_chart(charts.trend_chart(table, by=by, label=definition.label, unit=definition.unit, min_n=filters.min_n),
+                key="trends.chart", on_select=lambda: focus("chart"), selection_mode=("points",))
+unit_word = "interactions" if metric == "volume" else ("customers" if definition.per_customer else "responses")
+low = int(table.low_n.sum())
+st.caption(
+    f"{int(table.n.sum()):,} {unit_word} · {grain} buckets (ISO weeks start on Monday) · "
+    + ("a count: no interval" if metric == "volume" else "shaded bands are 95% confidence intervals")
+    + (f" · {low} hollow point{'s' if low != 1 else ''} with n under {filters.min_n}" if low else "")
+    + " · click a point to see its interactions"
+)
+ui.download_csv("Download table (CSV)", table, file_name=f"trend_{metric}_{grain}_{by_name}.csv", key="trends.csv")
+
+# --- journey stage × channel for one period ------------------------------------------------
+period, scoped = "all", filters
+if {"journey_stage", "channel"} <= set(breakdowns):
+    st.subheader("Journey stage × channel")
+    periods = ["all"] + ([] if grain == Grain.ALL.value else
+                         sorted({p.date().isoformat() for p in table.period}, reverse=True))
+    if st.session_state.get("trends.heatmap_period") not in periods:
+        st.session_state["trends.heatmap_period"] = "all"
+    period = st.selectbox(
+        "Period", periods, key="trends.heatmap_period",
+        format_func=lambda p: "Whole date range" if p == "all" else f"{grain.capitalize()} starting {p}",
+        help="Clicking a point of the trend above moves the heatmap to that period.")
+    if period != "all":
+        start = dt.date.fromisoformat(period)
+        end = metrics.period_end(start, grain)
+        scoped = dataclasses.replace(filters, date_from=max(filters.date_from or start, start),
+                                     date_to=min(filters.date_to or end, end))
+    cells = load_metric_table(source, metric, Grain.ALL.value, ("journey_stage", "channel"), scoped)
+    if cells.empty:
+        st.info("No responses in this period.")
+    else:
+        st.plotly_chart(
+            charts.breakdown_heatmap(cells, rows="journey_stage", columns="channel", row_order=STAGES,
+                                     column_order=list(summary.channels), label=definition.label,
+                                     unit=definition.unit, higher_is_better=definition.higher_is_better),
+            key="trends.heatmap", on_select=lambda: focus("heatmap"), selection_mode=("points",))
+
+# --- drill-down -------------------------------------------------------------------------------
+chart_point, heat_point = picked("trends.chart"), picked("trends.heatmap")
+target = None
+if heat_point and (st.session_state.get("trends.focus") == "heatmap" or not chart_point):
+    stage, channel = heat_point["customdata"][0], heat_point["customdata"][1]
+    cell = {"journey_stage": None if stage == charts.MISSING_LABEL else stage,
+            "channel": None if channel == charts.MISSING_LABEL else channel}
+    target = (f"{stage} · {channel}, " + ("whole date range" if period == "all" else f"{grain} of {period}"),
+              scoped, Grain.ALL.value, None, cell, int(heat_point["customdata"][2]))
+elif chart_point and (not by or cell_of_series(table, by, chart_point["customdata"][1])):
+    # (a point picked before the breakdown changed names a series that is gone: ignore it)
+    period_iso, series = chart_point["customdata"][0], chart_point["customdata"][1]
+    target = (f"{series}, " + ("whole date range" if period_iso == "all" else f"{grain} of {period_iso}"),
+              filters, grain, None if period_iso == "all" else period_iso, cell_of_series(table, by, series),
+              int(chart_point["customdata"][2]))
+
+if target is None:
+    st.caption("Select a point of the trend or a cell of the heatmap to list the interactions behind it.")
+else:
+    title, scope, drill_grain, drill_period, cell, total = target
+    rows = load_interactions(source, metric, scope, drill_grain, drill_period, tuple(sorted(cell.items())),
+                             DRILL_LIMIT)
+    st.subheader(f"Interactions behind {title}")
+    if definition.per_customer:
+        note = f"{len(rows):,} interactions of the {total:,} customers counted in this point"
+    elif len(rows) < total:
+        note = f"the first {len(rows):,} of its {total:,} interactions"
+    else:
+        note = f"all {total:,} interactions"
+    st.caption(f"Showing {note}, earliest first (at most {DRILL_LIMIT}). Comments are shown as plain text.")
+    if "comment" in rows:
+        rows = rows.assign(comment=rows["comment"].fillna(""))
+    st.dataframe(rows, hide_index=True, key="trends.drill",
+                 column_config={"comment": st.column_config.TextColumn("comment", width="large")})
