@@ -1,6 +1,6 @@
 """CX Dashboard — the router and the shared frame (page config, data banner, sidebar filters).
 
-Run with ``make run`` (or ``cx app``). Pages live in pages/; each reads like a description of its UI
+Run with ``make run`` (or ``cx app``). Pages live in views/ (not pages/: Streamlit would also serve those files on their own, without this frame); each reads like a description of its UI
 and calls the pure core in cx/ through the cached loaders in cx/ui.py.
 """
 
@@ -16,12 +16,12 @@ ui.require_sign_in()
 HERE = Path(__file__).parent
 # (file, title, icon, url path) in menu order; a page appears once its file exists.
 PAGES = [
-    ("pages/overview.py", "Overview", ":material/dashboard:", "overview"),
-    ("pages/trends.py", "Trends", ":material/show_chart:", "trends"),
-    ("pages/journeys.py", "Journeys", ":material/route:", "journeys"),
-    ("pages/incidents.py", "Incidents", ":material/report:", "incidents"),
-    ("pages/churn.py", "Churn drivers", ":material/trending_down:", "churn"),
-    ("pages/data.py", "Data", ":material/database:", "data"),
+    ("views/overview.py", "Overview", ":material/dashboard:", "overview"),
+    ("views/trends.py", "Trends", ":material/show_chart:", "trends"),
+    ("views/journeys.py", "Journeys", ":material/route:", "journeys"),
+    ("views/incidents.py", "Incidents", ":material/report:", "incidents"),
+    ("views/churn.py", "Churn drivers", ":material/trending_down:", "churn"),
+    ("views/data.py", "Data", ":material/database:", "data"),
 ]
 
 pages = [

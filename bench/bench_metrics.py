@@ -146,13 +146,13 @@ def part_page(path: Path, runs: int) -> dict:
     st.cache_data.clear()
     st.cache_resource.clear()
     with tempfile.TemporaryDirectory() as tmp:
-        # run app.py from a shim outside the repo: next to pages/, AppTest would rerun the page file alone
+        # run app.py from a shim outside the repo, so every rerun goes through the router
         shim = Path(tmp) / "app_shim.py"
         shim.write_text(f"import runpy\nrunpy.run_path({str(ROOT / 'app.py')!r}, run_name='__main__')\n")
         at = AppTest.from_file(str(shim), default_timeout=600)
         # straight to /trends (its url path is its file name), as a link to it would: the overview's
         # own cost is not part of this measurement
-        at.switch_page(str(ROOT / "pages" / "trends.py"))
+        at.switch_page(str(ROOT / "views" / "trends.py"))
         wall = time.perf_counter()
         at.run()
         assert [t.value for t in at.title] == ["Trends"] and at.sidebar.multiselect(key="f.channels")

@@ -23,7 +23,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from cx.metrics import definitions as metric_definitions
-from cx.review import Review, format_value
+from cx.review import AT_RISK_COLUMNS, INCIDENT_COLUMNS, Review, format_value
 from cx.safe import plain_text as esc
 from cx.schema import Scales
 
@@ -131,8 +131,9 @@ def render_html(review: Review, figures: dict[str, go.Figure], scales: Scales = 
         link = f' <a href="{esc(base_url + sentence.link())}">→ {esc(sentence.page)}</a>' if base_url else f' <span class="meta">(see {esc(sentence.page.capitalize())})</span>'
         story.append(f"<li>{esc(sentence.text)}{link}</li>")
     generated = review.generated_at.strftime("%Y-%m-%d %H:%M UTC")
-    incident_cols = {c: c.replace("_", " ") for c in ("occurred_at", "customer_id", "channel", "journey_stage", "severity", "reasons", "comment") if c in review.incidents}
-    at_risk_cols = {c: c.replace("_", " ") for c in ("customer_id", "segment", "risk", "lifetime_value", "value_at_risk", "worst_incident", "last_interaction") if c in review.at_risk}
+    incident_cols = {c: c.replace("_", " ") for c in INCIDENT_COLUMNS if c in review.incidents}
+    at_risk_cols = {c: c.replace("_", " ") for c in AT_RISK_COLUMNS if c in review.at_risk}
+    notes = "".join(f'<p class="meta">{esc(note)}</p>' for note in review.notes)
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>CX weekly review {esc(review.week)}</title><style>{_CSS}</style></head>
@@ -150,7 +151,7 @@ Compared with the previous week and the average of the four weeks before. Genera
 <h2>Critical incidents this week ({len(review.incidents):,}; {review.unrecovered:,} journeys ended unrecovered)</h2>
 {_table(review.incidents.head(25), incident_cols)}
 <h2>Customers newly at risk ({len(review.at_risk):,})</h2>
-{_table(review.at_risk.head(25), at_risk_cols, ("risk", "lifetime_value", "value_at_risk"))}
+{notes}{_table(review.at_risk.head(25), at_risk_cols, ("probability", "lifetime_value", "value_at_risk", "incidents"))}
 <h2>Definitions</h2>{_definitions(scales)}
 </body></html>"""
 

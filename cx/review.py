@@ -23,6 +23,9 @@ from cx.source import Source, summarize
 KPI_METRICS = ("nps", "csat", "ces", "frt", "ttr", "fcr", "volume", "churn")
 MOVER_METRICS = ("nps", "csat", "ces", "fcr", "frt", "ttr")
 ALPHA = 0.05
+#: Above this many customers the review leaves the churn model out (fitting it takes minutes there);
+#: the Churn drivers page and `cx churn` still fit it on demand.
+AT_RISK_MAX_CUSTOMERS = 200_000
 _WEEK = re.compile(r"^\s*(\d{4})-?W(\d{1,2})\s*$", re.IGNORECASE)
 
 
@@ -125,6 +128,7 @@ class Review:
     incidents: pd.DataFrame = field(default_factory=pd.DataFrame)
     unrecovered: int = 0
     at_risk: pd.DataFrame = field(default_factory=pd.DataFrame)
+    notes: tuple[str, ...] = ()
 
 
 # --- tests on sufficient statistics ----------------------------------------------------------
@@ -374,15 +378,15 @@ def weekly_review(source: Source, week: str | dt.date | None = None, filters: Fi
     available = set(summary.metrics)
     kpis = _kpi_rows(source, filters, monday, available)
     movers, tested = _movers(source, filters, monday, available)
-    incidents, unrecovered, at_risk = pd.DataFrame(), 0, pd.DataFrame()
+    incidents, unrecovered, at_risk, notes = pd.DataFrame(), 0, pd.DataFrame(), ()
     if extras:
-        incidents, unrecovered, at_risk = _week_extras(source, filters, monday, available)
+        incidents, unrecovered, at_risk, notes = _week_extras(source, filters, monday, available, summary.customers)
     sentences = narrate(kpis, movers, monday, filters, len(incidents), unrecovered, at_risk)
     return Review(
         week=week_label(monday), start=monday, end=monday + dt.timedelta(days=6), kpis=kpis, movers=movers,
         tested=tested, sentences=sentences, filters=_window(filters, monday, monday + dt.timedelta(days=6)),
         source_label=source.label, generated_at=dt.datetime.now(dt.timezone.utc).replace(microsecond=0),
-        incidents=incidents, unrecovered=unrecovered, at_risk=at_risk,
+        incidents=incidents, unrecovered=unrecovered, at_risk=at_risk, notes=notes,
     )
 
 
@@ -431,11 +435,17 @@ def week_at_risk(source: Source, filters: Filters, monday: dt.date, top: int = 2
     return frame[[c for c in AT_RISK_COLUMNS if c in frame]].reset_index(drop=True)
 
 
-def _week_extras(source: Source, filters: Filters, monday: dt.date, available: set[str]):
-    """The week's critical incidents, unrecovered journeys, and at-risk customers active this week."""
+def _week_extras(source: Source, filters: Filters, monday: dt.date, available: set[str], customers: int):
+    """The week's critical incidents, unrecovered journeys, at-risk customers active this week, and notes."""
     incidents, unrecovered = week_incidents(source, filters, monday)
-    at_risk = week_at_risk(source, filters, monday) if "churn" in available else pd.DataFrame(columns=list(AT_RISK_COLUMNS))
-    return incidents, unrecovered, at_risk
+    empty = pd.DataFrame(columns=list(AT_RISK_COLUMNS))
+    if "churn" not in available:
+        return incidents, unrecovered, empty, ("No churn flag in these data: no at-risk list.",)
+    if customers > AT_RISK_MAX_CUSTOMERS:
+        return incidents, unrecovered, empty, (
+            f"At-risk list left out of the weekly review for {customers:,} customers (the model fit takes minutes "
+            "at that size): open Churn drivers or run `cx churn`.",)
+    return incidents, unrecovered, week_at_risk(source, filters, monday), ()
 
 
 TREND_METRICS = ("csat", "nps", "frt", "ttr")

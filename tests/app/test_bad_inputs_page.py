@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 BAD = Path(__file__).resolve().parents[1] / "data" / "bad"
-PAGE = "pages/data.py"
+PAGE = "views/data.py"
 DATE_ANSWERS = {"--dayfirst": "day first (3 April)", "--monthfirst": "month first (March 4)"}
 
 

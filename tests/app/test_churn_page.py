@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 def test_churn_page_shows_model_card_scores_and_at_risk(app):
-    at = app("pages/churn.py", timeout=180).run()
+    at = app("views/churn.py", timeout=180).run()
     assert not at.exception
     assert "Churn drivers" in [t.value for t in at.title]
     assert {"Model card", "How well it separates (out-of-fold, 95% CI)", "Which measures matter", "What if…",
@@ -19,7 +19,7 @@ def test_churn_page_shows_model_card_scores_and_at_risk(app):
 
 
 def test_churn_page_what_if_and_window_rule(app):
-    at = app("pages/churn.py", timeout=180).run()
+    at = app("views/churn.py", timeout=180).run()
     at.selectbox(key="churn.driver").set_value("end_index").run()
     assert not at.exception
     assert any("End of journey" in c.value for c in at.caption)
@@ -29,7 +29,7 @@ def test_churn_page_what_if_and_window_rule(app):
 
 
 def test_churn_page_guard_rail_message(app):
-    at = app("pages/churn.py", timeout=180).run()
+    at = app("views/churn.py", timeout=180).run()
     at.number_input(key="churn.min_positives").set_value(5000).run()
     assert not at.exception
     assert any("No model" in w.value and "at least 5,000" in w.value for w in at.warning)

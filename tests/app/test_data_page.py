@@ -14,7 +14,7 @@ import pytest
 from cx.ingest import combine, load_files, write_tables
 
 DATA = Path(__file__).resolve().parents[1] / "data"
-PAGE = "pages/data.py"
+PAGE = "views/data.py"
 
 
 def _file(name: str) -> tuple[str, bytes, str]:

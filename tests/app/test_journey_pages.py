@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 PAGES = [
-    ("pages/journeys.py", "Journeys", ["journeys.heat", "journeys.flow_by"], 4),
-    ("pages/incidents.py", "Critical incidents", ["incidents.sort", "incidents.outcome"], 2),
+    ("views/journeys.py", "Journeys", ["journeys.heat", "journeys.flow_by"], 4),
+    ("views/incidents.py", "Critical incidents", ["incidents.sort", "incidents.outcome"], 2),
 ]
 
 
@@ -21,7 +21,7 @@ def test_page_runs_and_shows_its_parts(app, page, heading, keys, charts):
 
 
 def test_journeys_page_switches_views(app):
-    at = app("pages/journeys.py").run()
+    at = app("views/journeys.py").run()
     at.session_state["journeys.heat"] = "incident_rate"
     at.session_state["journeys.flow_by"] = "channel"
     at.run()
@@ -32,7 +32,7 @@ def test_journeys_page_switches_views(app):
 
 
 def test_incidents_page_verdict_and_customer_from_url(app):
-    at = app("pages/incidents.py")
+    at = app("views/incidents.py")
     at.query_params["customer"] = "C0000003"
     at.run()
     assert not at.exception
@@ -43,13 +43,13 @@ def test_incidents_page_verdict_and_customer_from_url(app):
 
 
 def test_incidents_page_numeric_outcome(app):
-    at = app("pages/incidents.py").run()
+    at = app("views/incidents.py").run()
     at.selectbox(key="incidents.outcome").set_value("lifetime_value").run()
     assert not at.exception
     assert any("lifetime_value" in c.value for c in at.caption)
 
 
-@pytest.mark.parametrize("page", ["pages/journeys.py", "pages/incidents.py"])
+@pytest.mark.parametrize("page", ["views/journeys.py", "views/incidents.py"])
 def test_pages_run_on_an_upload_without_customers_or_stages(app, page):
     import pandas as pd
 

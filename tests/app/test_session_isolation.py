@@ -16,8 +16,8 @@ import sqlalchemy as sa
 from cx.source import SourceError, summarize
 from cx.ui import SOURCE_KEY
 
-PAGE = "pages/data.py"
-OTHER_PAGE = "app.py"  # the entry: its default page, with the shared sidebar filters
+PAGE = "views/data.py"
+OTHER_PAGE = "views/trends.py"  # another page, with the shared sidebar filters
 DEMO_ROWS = "45,000"  # the small demo of tests/app/conftest.py
 
 A = (b"Customer ID,Date,Channel,NPS,Comment\n"

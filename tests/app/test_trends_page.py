@@ -1,8 +1,7 @@
 """AppTest of the Trends page inside the whole app (router + sidebar filters) on a small demo warehouse.
 
-app.py is run through a one-line shim in a temporary directory: next to app.py, AppTest would also
-register ``pages/*.py`` as legacy pages and, on reruns, run the page file alone — without the
-router and its sidebar filters, which these tests need.
+app.py is run through a one-line shim in a temporary directory, so the tests hold whatever sits next
+to app.py: each rerun goes through the router and its sidebar filters, which these tests need.
 """
 
 from __future__ import annotations
@@ -17,7 +16,7 @@ from cx.schema import Filters
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
-TRENDS = str(ROOT / "pages" / "trends.py")
+TRENDS = str(ROOT / "views" / "trends.py")
 BREAKDOWNS = ["none", "channel", "journey_stage", "touchpoint", "segment", "region"]
 
 

@@ -61,7 +61,7 @@ st.subheader("What happened")
 for sentence in review.sentences:
     left, right = st.columns([5, 1], vertical_alignment="center")
     left.markdown(ui.md_escape(sentence.text))
-    right.page_link(f"pages/{sentence.page}.py", label=f"Open {sentence.page}", icon=":material/arrow_forward:",
+    right.page_link(f"views/{sentence.page}.py", label=f"Open {sentence.page}", icon=":material/arrow_forward:",
                     query_params=sentence.query)
 
 st.subheader("What moved")
@@ -90,8 +90,10 @@ else:
     st.caption(f"{review.unrecovered:,} journeys ended on an unrecovered incident. Drill into any of them on the "
                "Incidents page.")
 st.subheader(f"Customers newly at risk ({len(review.at_risk):,})")
-if review.at_risk.empty:
-    st.caption("No active customer crossed into the high-risk group this week.")
+for note in review.notes:
+    st.caption(note)
+if review.at_risk.empty and not review.notes:
+    st.caption("No customer active this week is among the model's highest value at risk.")
 else:
     st.dataframe(review.at_risk, hide_index=True)
 
