@@ -54,17 +54,15 @@ import pandas as pd
 import sqlalchemy as sa
 
 from cx.journeys_sql import (
-    EpochSeconds,
     channel_p95_query,
     end_moments,
     experience_index,
     journey_class_expr,
     journey_rows,
-    nulls_last_key,
 )
 from cx.schema import Filters, IncidentRules, Scales
 from cx.source import Source
-from cx.sql import as_float
+from cx.sql import EpochSeconds, as_float, nulls_last_key
 
 CLASSES = ("clean", "recovered", "unrecovered")
 #: incident rules: flag column -> plain-language reason (shown next to each incident)

@@ -28,7 +28,7 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql import coercions, roles
-from sqlalchemy.sql.expression import ColumnElement
+from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 from sqlalchemy.sql.visitors import InternalTraversal
 
 from cx.schema import Grain
@@ -463,3 +463,71 @@ __all__ = [
     "ranked",
     "time_bucket",
 ]
+
+
+# --- moments in time and NULL ordering (journeys) ------------------------------------------------
+
+
+class EpochSeconds(FunctionElement):
+    """Seconds since 1970-01-01 of a (naive, UTC) timestamp, as a double — for gaps between moments."""
+
+    type = sa.Float()
+    name = "cx_epoch_seconds"
+    inherit_cache = True
+
+
+@compiles(EpochSeconds)
+def _epoch_default(element, compiler, **kw):
+    return f"CAST(EXTRACT(EPOCH FROM {compiler.process(element.clauses, **kw)}) AS DOUBLE PRECISION)"
+
+
+@compiles(EpochSeconds, "duckdb")
+def _epoch_duckdb(element, compiler, **kw):
+    return f"(CAST(epoch_us({compiler.process(element.clauses, **kw)}) AS DOUBLE) / 1000000.0)"
+
+
+@compiles(EpochSeconds, "sqlite")
+def _epoch_sqlite(element, compiler, **kw):
+    # julianday keeps the fraction of a second; the unix epoch is Julian day 2440587.5
+    return f"((julianday({compiler.process(element.clauses, **kw)}) - 2440587.5) * 86400.0)"
+
+
+@compiles(EpochSeconds, "mysql")
+@compiles(EpochSeconds, "mariadb")
+def _epoch_mysql(element, compiler, **kw):
+    # TIMESTAMPDIFF ignores the session time zone (UNIX_TIMESTAMP does not)
+    return f"(TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', {compiler.process(element.clauses, **kw)}) / 1e6)"
+
+
+@compiles(EpochSeconds, "snowflake")
+def _epoch_snowflake(element, compiler, **kw):
+    return f"(DATE_PART(EPOCH_MICROSECOND, {compiler.process(element.clauses, **kw)}) / 1e6)"
+
+
+@compiles(EpochSeconds, "bigquery")
+def _epoch_bigquery(element, compiler, **kw):
+    return f"(UNIX_MICROS(TIMESTAMP({compiler.process(element.clauses, **kw)})) / 1e6)"
+
+
+class NullsLast(FunctionElement):
+    """An ascending ORDER BY item with NULLs last on every backend (MySQL/MariaDB lack NULLS LAST)."""
+
+    name = "cx_nulls_last"
+    inherit_cache = True
+
+
+@compiles(NullsLast)
+def _nulls_last_default(element, compiler, **kw):
+    return f"{compiler.process(element.clauses, **kw)} ASC NULLS LAST"
+
+
+@compiles(NullsLast, "mysql")
+@compiles(NullsLast, "mariadb")
+def _nulls_last_mysql(element, compiler, **kw):
+    x = compiler.process(element.clauses, **kw)
+    return f"{x} IS NULL, {x}"
+
+
+def nulls_last_key(expr) -> sa.ColumnElement:
+    """1 when NULL, else 0: puts NULLs last in a small ORDER BY on every backend."""
+    return sa.case((expr.is_(None), 1), else_=0)
