@@ -178,13 +178,70 @@ def _window(filters: Filters, start: dt.date, end: dt.date) -> Filters:
     return replace(filters, date_from=start, date_to=end)
 
 
-def _kpi_rows(source: Source, filters: Filters, monday: dt.date, available: set[str]) -> pd.DataFrame:
+def weekly_churn(source: Source, filters: Filters, monday: dt.date, weeks: int = 6) -> pd.DataFrame:
+    """Churn events per week: customers whose ``churned_at`` falls in the week over those still customers at its start.
+
+    One query for the ``weeks`` ISO weeks ending with the one starting ``monday``. This, not the
+    share of active customers who ever churned, is the weekly churn rate: the latter falls in the
+    newest weeks only because their customers have not had time to churn yet (right-censoring).
+    Segment filters apply; channel and stage filters do not (churn belongs to the customer).
+
+    Returns
+    -------
+    DataFrame
+        ``period`` (Monday), ``n`` (customers at risk), ``successes`` (churned in the week),
+        ``value``, ``ci_low``, ``ci_high`` (percent, Wilson).
+    """
+    import sqlalchemy as sa
+
+    c = source.customers
+    starts = [monday - dt.timedelta(days=7 * k) for k in range(weeks - 1, -1, -1)]
+    items = []
+    for k, start in enumerate(starts):
+        lo = sa.literal(dt.datetime.combine(start, dt.time()), sa.DateTime())
+        hi = sa.literal(dt.datetime.combine(start + dt.timedelta(days=7), dt.time()), sa.DateTime())
+        at_risk = sa.and_(sa.or_(c.c.signup_at.is_(None), c.c.signup_at < hi),
+                          sa.or_(c.c.churned_at.is_(None), c.c.churned_at >= lo))
+        items += [sa.func.sum(sa.case((at_risk, 1), else_=0)).label(f"n{k}"),
+                  sa.func.sum(sa.case((sa.and_(c.c.churned_at >= lo, c.c.churned_at < hi), 1), else_=0)).label(f"s{k}")]
+    query = sa.select(*items)
+    if filters.segments:
+        query = query.where(c.c.segment.in_(filters.segments))
+    row = source.read(query).iloc[0]
+    n = np.array([float(row[f"n{k}"] or 0) for k in range(weeks)])
+    hits = np.array([float(row[f"s{k}"] or 0) for k in range(weeks)])
+    value, low, high = metrics.wilson_interval(n, hits)
+    return pd.DataFrame({"period": starts, "n": n.astype(int), "successes": hits, "value": value,
+                         "ci_low": low, "ci_high": high})
+
+
+def _churn_row(source: Source, filters: Filters, monday: dt.date) -> dict:
+    weeks = weekly_churn(source, filters, monday)
+    now, before, trailing = weeks.iloc[-1], weeks.iloc[-2], weeks.iloc[:-1].tail(4)
+    p = float(change_p_values("churn", weeks.iloc[[-1]], weeks.iloc[[-2]])[0])
+    delta = float(now.value - before.value)
+    return {
+        "metric": "churn", "label": "Churn this week", "unit": "%", "higher_is_better": False,
+        "value": float(now.value), "ci_low": float(now.ci_low), "ci_high": float(now.ci_high), "n": int(now.n),
+        "previous": float(before.value), "previous_n": int(before.n), "trailing": float(trailing.value.mean()),
+        "delta": delta, "delta_trailing": float(now.value - trailing.value.mean()),
+        "p_value": p, "significant": bool(p < ALPHA) if not np.isnan(p) else False,
+        "better": None if np.isnan(delta) or delta == 0 else bool(delta < 0),
+    }
+
+
+def _kpi_rows(source: Source, filters: Filters, monday: dt.date, available: set[str],
+              churn_dates: bool = True) -> pd.DataFrame:
     definitions = metrics.definitions(source.scales)
     previous = monday - dt.timedelta(days=7)
     sunday = monday + dt.timedelta(days=6)
     rows = []
     for metric in KPI_METRICS:
         if metric not in available:
+            continue
+        if metric == "churn":
+            if churn_dates:  # without churn dates there is no weekly churn to speak of
+                rows.append(_churn_row(source, filters, monday))
             continue
         d = definitions[metric]
         two_weeks = _window(filters, previous, sunday)
@@ -376,7 +433,7 @@ def weekly_review(source: Source, week: str | dt.date | None = None, filters: Fi
     if summary.last is not None and monday > summary.last.date():
         raise ReviewError(f"{week_label(monday)} is after the last dated interaction ({summary.last.date()})")
     available = set(summary.metrics)
-    kpis = _kpi_rows(source, filters, monday, available)
+    kpis = _kpi_rows(source, filters, monday, available, summary.column_counts.get("customers.churned_at", 0) > 0)
     movers, tested = _movers(source, filters, monday, available)
     incidents, unrecovered, at_risk, notes = pd.DataFrame(), 0, pd.DataFrame(), ()
     if extras:

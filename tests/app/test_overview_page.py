@@ -9,7 +9,7 @@ def test_overview_shows_tiles_story_and_downloads(app):
     at = app().run()
     assert not at.exception
     assert at.title[0].value.startswith("Weekly review — 2026-W47")
-    assert len(at.metric) == 8
+    assert len(at.metric) == 8  # NPS, CSAT, CES, FRT, TTR, FCR, volume, churn this week
     assert {m.label.rstrip(" ●") for m in at.metric} >= {"NPS", "CSAT", "CES", "FCR", "Contact volume"}
     assert 1 <= len([m for m in at.markdown if "week" in m.value or "significant" in m.value or "n =" in m.value])
     assert at.query_params["week"] == ["2026-W47"] or at.query_params["week"] == "2026-W47"

@@ -79,3 +79,14 @@ def test_password_masked_against_real_postgres():
     with pytest.raises(SourceError) as info:
         open_warehouse(bad.render_as_string(hide_password=False))
     assert "Hunter2Secret" not in str(info.value)
+
+
+@pytest.mark.mysql
+def test_password_masked_against_real_mariadb():
+    url = os.environ.get("CX_TEST_MYSQL_URL")
+    if not url:
+        pytest.skip("CX_TEST_MYSQL_URL not set: MariaDB tests run in CI only")
+    bad = sa.make_url(url).set(username="nobody_here", password="Hunter2Secret", database="missing_db")
+    with pytest.raises(SourceError) as info:
+        open_warehouse(bad.render_as_string(hide_password=False))
+    assert "Hunter2Secret" not in str(info.value) and "***" in str(info.value)
