@@ -36,6 +36,17 @@ def rss_mb(pid: int) -> tuple[float, float]:
     return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
 
 
+def cpu_seconds(pid: int | None = None) -> float:
+    """CPU seconds used so far by one process (user + system), or by the whole machine when pid is None."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    if pid is None:
+        fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+        busy = sum(int(v) for i, v in enumerate(fields) if i not in (3, 4))  # all but idle and iowait
+        return busy / ticks
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / ticks
+
+
 async def one_session(browser, url: str, timeout_ms: int) -> float:
     context = await browser.new_context(viewport={"width": 1280, "height": 900})
     page = await context.new_page()
@@ -92,8 +103,10 @@ def main() -> None:
         asyncio.run(run(f"{base}/{args.page}", 1, args.timeout * 1000))
         idle_rss, _ = rss_mb(proc.pid)
         started = time.perf_counter()
+        app_cpu, machine_cpu = cpu_seconds(proc.pid), cpu_seconds()
         times = asyncio.run(run(f"{base}/{args.page}", args.sessions, args.timeout * 1000))
         wall = time.perf_counter() - started
+        app_cpu, machine_cpu = cpu_seconds(proc.pid) - app_cpu, cpu_seconds() - machine_cpu
         rss, peak = rss_mb(proc.pid)
     finally:
         proc.terminate()
@@ -102,6 +115,8 @@ def main() -> None:
     print(f"command: .venv/bin/python bench/bench_sessions.py --sessions {args.sessions} --page {args.page}")
     print(f"{args.sessions} concurrent sessions on /{args.page}: slowest {max(times):.2f} s, "
           f"median {statistics.median(times):.2f} s, all done in {wall:.2f} s")
+    print(f"CPU during the sessions: app server {app_cpu:.1f} s ({app_cpu / args.sessions:.2f} s per session), "
+          f"whole machine {machine_cpu:.1f} s (browsers, the bench and other work: {machine_cpu - app_cpu:.1f} s)")
     print(f"app RSS: {idle_rss:.0f} MB after warm-up, {rss:.0f} MB after the sessions, peak {peak:.0f} MB")
 
 

@@ -6,16 +6,20 @@ session that loaded them; caches are keyed by the source's ``key`` and bounded.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+import hashlib
+import json
 
 import pandas as pd
 import streamlit as st
 
 from cx import source as sources
-from cx.schema import STAGES, Filters, Grain
+from cx.schema import STAGES, Filters, Grain, IncidentRules
 from cx.source import Source, SourceError, SourceSummary
 
 SOURCE_KEY = "cx.source"
+RULES_KEY = "cx.rules"
 FILTER_KEYS = ("f.dates", "f.channels", "f.stages", "f.segments", "f.min_n", "f.grain")
 
 
@@ -63,10 +67,29 @@ def _demo() -> Source:
     return sources.demo_source()
 
 
-def current_source() -> Source:
-    """The source this session works on: what the user loaded, else the demo warehouse."""
+def loaded_source() -> Source:
+    """The data this session works on, as loaded: what the user loaded, else the demo warehouse."""
     chosen = st.session_state.get(SOURCE_KEY)
     return chosen if chosen is not None else _demo()
+
+
+def current_source() -> Source:
+    """The source every page works on: the loaded data with this session's incident rules.
+
+    Rules changed on the Incidents page apply to every page (journeys, churn, the review) until the
+    data change; the source then carries its own key so that no cache mixes two sets of rules.
+    """
+    source = loaded_source()
+    rules = st.session_state.get(RULES_KEY)
+    if rules is None or rules == source.rules:
+        return source
+    digest = hashlib.sha1(json.dumps(rules.to_dict(), sort_keys=True).encode()).hexdigest()[:10]
+    return dataclasses.replace(source, rules=rules, key=f"{source.key}#rules-{digest}")
+
+
+def set_rules(rules: IncidentRules) -> None:
+    """This session's incident rules (reset to the data's own, e.g. a saved mapping's, on a new load)."""
+    st.session_state[RULES_KEY] = rules
 
 
 def set_source(source: Source | None) -> None:
@@ -75,6 +98,7 @@ def set_source(source: Source | None) -> None:
     if previous is not None and previous is not source:
         sources.release(previous)
     st.session_state[SOURCE_KEY] = source
+    st.session_state.pop(RULES_KEY, None)
     for key in FILTER_KEYS:
         st.session_state.pop(key, None)
     st.query_params.clear()
@@ -117,8 +141,11 @@ def _summary(source: Source) -> SourceSummary:
 
 
 def source_summary(source: Source | None = None) -> SourceSummary:
-    """Cached :func:`cx.source.summarize` of the current (or given) source."""
-    return _summary(source or current_source())
+    """Cached :func:`cx.source.summarize` of the current (or given) source (rules do not change it)."""
+    loaded = loaded_source()
+    if source is None or source.key.split("#rules-")[0] == loaded.key:
+        source = loaded
+    return _summary(source)
 
 
 def source_banner(source: Source | None = None) -> None:
@@ -282,10 +309,12 @@ def load_review_trends(source: Source, week: str | None, filters: Filters) -> di
 
 
 def md_escape(text: str) -> str:
-    """Escape Markdown so that data values (channel names, comments) render as the characters they are."""
+    """Escape Markdown so that data values (file and channel names, comments, messages) render as the
+    characters they are, in Markdown and in widget labels (``:`` too, which would start an emoji or
+    icon shortcode)."""
     import re
 
-    return re.sub(r"([\\`*_{}\[\]()<>#+\-.!|~$])", r"\\\1", str(text))
+    return re.sub(r"([\\`*_{}\[\]()<>#+\-.!|~$:&=@])", r"\\\1", str(text))
 
 
 def share_link(page: str) -> str:

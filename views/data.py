@@ -8,7 +8,6 @@ HTML: tables are plain text and labels are escaped.
 
 import copy
 import hashlib
-import re
 
 import pandas as pd
 import streamlit as st
@@ -35,14 +34,9 @@ KINDS = ["Demo warehouse", "Upload files", "Warehouse"]
 FLAG_TARGETS = ("resolved_first_contact", "customers.churned")
 
 
-def plain(text) -> str:
-    """User text made inert for Streamlit labels (markdown punctuation escaped)."""
-    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~:$&=@])", r"\\\1", str(text))
-
-
 def report_error(exc: Exception) -> None:
     message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    ui.show_error(plain(message))
+    ui.show_error(ui.md_escape(message))
 
 
 # --- uploads ---------------------------------------------------------------------------------
@@ -102,12 +96,12 @@ def mapping_editor(raw, mapping, key: str):
             values = flag_values(raw, column) or ["yes"]
             current = draft.booleans.get(column)
             options = values if current in values or current is None else [current, *values]
-            flags[column] = st.selectbox(f"In {plain(column)}, the value meaning yes / true", options,
+            flags[column] = st.selectbox(f"In {ui.md_escape(column)}, the value meaning yes / true", options,
                                          index=options.index(current) if current in options else 0, key=f"{key}.flag.{column}")
     dayfirst = "keep"
     if draft.needs_date_order or f"{key}.dayfirst" in st.session_state:
         examples = ", ".join(draft.ambiguous_dates) or "03/04/2026"
-        answer = st.radio(f"Dates such as {plain(examples)} are written", ["day first (3 April)", "month first (March 4)"],
+        answer = st.radio(f"Dates such as {ui.md_escape(examples)} are written", ["day first (3 April)", "month first (March 4)"],
                           index=None if draft.dayfirst is None else (0 if draft.dayfirst else 1), key=f"{key}.dayfirst")
         dayfirst = None if answer is None else answer.startswith("day")
     return edit_mapping(draft, shape=shape, csat=csat, ces=ces, booleans=flags, dayfirst=dayfirst, rating_target=rating_target)
@@ -127,9 +121,10 @@ def uploads_changed() -> None:
     live = {u.file_id for u in st.session_state.get("data.files") or []}
     removed = st.session_state.get("data.uploaded_ids", set()) - live
     key, loaded = st.session_state.get("data.loaded", (None, set()))
-    if removed & loaded and ui.current_source().key == key:
+    if removed & loaded and ui.loaded_source().key == key:
         ui.set_source(None)
         st.session_state.pop("data.report", None)
+        st.session_state.pop("data.mappings", None)
         st.session_state.pop("data.loaded", None)
         st.session_state["data.released"] = True
 
@@ -158,12 +153,12 @@ def upload_section() -> None:
         del cache[stale]
     prepared, blocked = [], False
     for upload in uploads:
-        with st.expander(f"{plain(upload.name)}", expanded=True):
+        with st.expander(f"{ui.md_escape(upload.name)}", expanded=True):
             try:
                 raw, suggested = read_upload(upload, st.session_state.get(f"data.sheet.{upload.file_id}"))
                 if len(raw.sheets) > 1:
                     st.selectbox("Sheet", raw.sheets, index=raw.sheets.index(raw.sheet), key=f"data.sheet.{upload.file_id}")
-                st.caption(plain(raw.describe()))
+                st.caption(ui.md_escape(raw.describe()))
                 base = pick_mapping(saved, upload.name, list(raw.frame.columns))
                 if base is not None:
                     st.caption("Using the saved mapping.")
@@ -180,6 +175,10 @@ def upload_section() -> None:
                 report_error(exc)
                 blocked = True
     if prepared:
+        rules = st.session_state.get(ui.RULES_KEY)  # rules changed on the Incidents page travel with the mapping
+        if rules is not None:
+            for _, m in prepared:
+                m.rules = rules
         st.download_button("Save mapping (JSON)", data=mappings_json({raw.name: m for raw, m in prepared}),
                            file_name="mapping.json", mime="application/json", key="data.save_mapping", on_click="ignore")
     if st.button("Load", type="primary", disabled=blocked or not prepared, key="data.load"):
@@ -206,6 +205,7 @@ def load(prepared, file_ids: set[str]) -> None:
     bar.empty()
     ui.set_source(source)
     st.session_state["data.report"] = results
+    st.session_state["data.mappings"] = {raw.name: mapping for raw, mapping in prepared}
     st.session_state["data.loaded"] = (source.key, file_ids)
     st.success(f"Loaded {sum(r.rows_loaded for r in results):,} rows from {len(results)} file(s).")
 
@@ -224,7 +224,7 @@ def validation_report() -> None:
     st.caption("Every row read is either loaded or quarantined: read = loaded + quarantined.")
     for number, result in enumerate(results):
         if result.rows_quarantined:
-            ui.download_csv(f"Download the {result.rows_quarantined:,} quarantined rows of {plain(result.name)}",
+            ui.download_csv(f"Download the {result.rows_quarantined:,} quarantined rows of {ui.md_escape(result.name)}",
                             result.quarantine, file_name=f"{result.name.rsplit('.', 1)[0]}.quarantine.csv",
                             key=f"data.quarantine.{number}")
 
@@ -242,7 +242,7 @@ def configured_url() -> str | None:
 def warehouse_section() -> None:
     configured = configured_url()
     if configured:
-        st.caption(f"Configured warehouse: {plain(safe_url(configured))}")
+        st.caption(f"Configured warehouse: {ui.md_escape(safe_url(configured))}")
     typed = st.text_input("SQLAlchemy URL" + (" (leave empty to use the configured one)" if configured else ""),
                           type="password", key="data.wh.url", placeholder="postgresql://user:password@host:5432/db",
                           help="Opened read-only. The password is never shown.")
@@ -259,7 +259,7 @@ def warehouse_section() -> None:
     engine = st.session_state.get("data.wh.engine")
     if engine is None:
         return
-    st.caption(f"Connected (read-only): {plain(st.session_state.get('data.wh.label', ''))}")
+    st.caption(f"Connected (read-only): {ui.md_escape(st.session_state.get('data.wh.label', ''))}")
     try:
         tables = list_tables(engine)
     except SourceError as exc:
@@ -308,7 +308,7 @@ def warehouse_section() -> None:
 def loaded_summary() -> None:
     source = ui.current_source()
     st.subheader("What is loaded")
-    st.caption(plain(source.label))
+    st.caption(ui.md_escape(source.label))
     try:
         summary = ui.source_summary(source)
         preview = preview_rows(source, 50)
@@ -340,6 +340,7 @@ if kind == KINDS[0]:
     if st.button("Use the demo warehouse", key="data.demo"):
         ui.set_source(None)
         st.session_state.pop("data.report", None)
+        st.session_state.pop("data.mappings", None)
 elif kind == KINDS[1]:
     upload_section()
 else:

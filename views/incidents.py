@@ -3,9 +3,12 @@ the peak-end view tracks the outcome better than the average on these data."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import streamlit as st
 
 from cx import journey_charts, journeys, ui
+from cx.ingest.editor import mappings_json
 from cx.schema import IncidentRules
 from cx.source import SourceError, scrub
 
@@ -62,10 +65,27 @@ def rules_editor(base: IncidentRules) -> IncidentRules:
                                   step=5.0, key="incidents.rule.good")
         st.caption("An interaction is a critical incident when any rule holds. The experience index is NPS × 10, "
                    "CSAT and effort rescaled to 0–100 on their declared scales (effort reversed when higher = "
-                   "harder), averaged over the scores an interaction has.")
-    return IncidentRules(nps_at_most=int(nps) if use_nps else None, csat_bottom=csat, ces_worst=ces,
-                         resolution_above_channel_p95=slow, repeat_contact_days=int(days) if use_days else None,
-                         good_end_index=float(good))
+                   "harder), averaged over the scores an interaction has. The rules apply to every page "
+                   "(journeys, churn drivers, the weekly review) for this session.")
+        rules = IncidentRules(nps_at_most=int(nps) if use_nps else None, csat_bottom=csat, ces_worst=ces,
+                              resolution_above_channel_p95=slow, repeat_contact_days=int(days) if use_days else None,
+                              good_end_index=float(good))
+        save_with_mapping(rules)
+    return rules
+
+
+def save_with_mapping(rules: IncidentRules) -> None:
+    """Offer the loaded upload's mapping with these rules, so that next week's export uses the same ones."""
+    mappings = st.session_state.get("data.mappings")
+    loaded_key = st.session_state.get("data.loaded", (None, set()))[0]
+    if not mappings or loaded_key != ui.loaded_source().key:
+        st.caption("Uploads save their rules with the mapping (Data → Save mapping); "
+                   "these changes last for this session.")
+        return
+    saved = {name: dataclasses.replace(mapping, rules=rules) for name, mapping in mappings.items()}
+    st.download_button("Save the mapping with these rules (JSON)", data=mappings_json(saved), file_name="mapping.json",
+                       mime="application/json", key="incidents.save_mapping", on_click="ignore",
+                       help="Load it with next week's export on the Data page: the columns, scales and these rules.")
 
 
 source = ui.current_source()
@@ -79,7 +99,9 @@ try:
 except SourceError as exc:
     ui.show_error(str(exc))
     st.stop()
-rules = rules_editor(source.rules)
+ui.set_rules(rules_editor(source.rules))
+source = ui.current_source()
+rules = source.rules
 
 outcomes = journeys.outcome_columns(source)
 if "incidents.outcome" not in st.session_state and outcomes:

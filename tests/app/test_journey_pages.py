@@ -71,3 +71,48 @@ def test_pages_run_on_an_upload_without_customers_or_stages(app, page):
         assert any("Load a customers table" in i.value for i in at.info)
     else:
         assert any("no journey stages" in i.value for i in at.info)
+
+
+def test_incident_rules_apply_to_every_page_and_travel_with_the_mapping(app):
+    import json
+
+    from cx import ui
+    from cx.ingest.editor import read_mappings
+
+    at = app("views/incidents.py").run()
+    before = next(m.value for m in at.metric if m.label == "Critical incidents")
+    at.checkbox(key="incidents.rule.use_nps").uncheck()
+    at.checkbox(key="incidents.rule.ces").uncheck()
+    at.run()
+    assert not at.exception
+    after = next(m.value for m in at.metric if m.label == "Critical incidents")
+    assert int(after.replace(",", "")) < int(before.replace(",", ""))
+    rules = at.session_state[ui.RULES_KEY]
+    assert rules.nps_at_most is None and not rules.ces_worst
+    assert any("these changes last for this session" in c.value for c in at.caption)  # the demo has no mapping
+
+    # the Journeys page (same session) counts incidents with the same rules
+    at.switch_page("views/journeys.py").run()
+    assert not at.exception
+    assert at.session_state[ui.RULES_KEY] == rules
+
+    # an upload's mapping is offered with the session's rules for next week's export
+    import pandas as pd
+
+    from cx.ingest.mapping import Mapping
+    from cx.source import memory_source
+
+    upload = memory_source(pd.DataFrame({"customer_id": ["A", "A", "B"], "seq": [1, 2, 1], "csat": [1, 5, 2]}))
+    at.session_state[ui.SOURCE_KEY] = upload
+    at.session_state["data.mappings"] = {"tickets.csv": Mapping(columns={"customer_id": "customer_id"})}
+    at.session_state["data.loaded"] = (upload.key, set())
+    at.switch_page("views/incidents.py").run()
+    assert not at.exception
+    buttons = [b for b in at.get("download_button") if "with these rules" in b.proto.label]
+    assert len(buttons) == 1
+    assert not any("these changes last for this session" in c.value for c in at.caption)
+
+    # and a saved mapping's rules are what the next load starts from
+    saved = json.loads(Mapping(columns={"customer_id": "customer_id"}, rules=rules).to_json())
+    assert saved["rules"]["nps_at_most"] is None and saved["rules"]["ces_worst"] is False
+    assert read_mappings(json.dumps(saved)).rules == rules
