@@ -106,12 +106,13 @@ def journey_features_query(source: Source, filters: Filters | None = None, rules
         raise ValueError("end_last must be at least 1")
     s, _ = journey_rows(source, filters, rules, gap_days=gap_days, before=before)
     s = s.c
-    x = as_float(s.srank)
+    # Least-squares slope of the index on the moment's rank. The ranks of the scored moments are
+    # exactly 1..n, so their sum and sum of squares have closed forms and only Σ rank·index and
+    # Σ index are aggregated: slope = 12 (Σxy − (n+1)/2 Σy) / (n (n² − 1)).
     n = as_float(sa.func.count(s.idx))
-    sx, sy = sa.func.sum(x), sa.func.sum(s.idx)
-    sxy, sxx = sa.func.sum(x * s.idx), sa.func.sum(x * x)
-    denominator = n * sxx - sx * sx
-    slope = sa.case((sa.func.count(s.idx) < 2, sa.null()), else_=(n * sxy - sx * sy) / sa.func.nullif(denominator, 0.0))
+    sy, sxy = sa.func.sum(s.idx), sa.func.sum(as_float(s.srank) * s.idx)
+    slope = sa.case((sa.func.count(s.idx) < 2, sa.null()),
+                    else_=12.0 * (sxy - (n + 1.0) / 2.0 * sy) / (n * (n * n - 1.0)))
     is_last = sa.and_(s.idx.is_not(None), s.srank == s.n_scored)
     end_value = sa.func.avg(sa.case((end_moments(s, end_last), s.idx)))
     worst = sa.func.min(s.idx)

@@ -39,6 +39,7 @@ def movers_figure(movers: pd.DataFrame, top: int = 12) -> go.Figure:
         title={"text": "Significant movers (change vs previous week; blue = better, orange = worse)", "x": 0, "font": {"size": 16}},
         height=max(220, 38 * len(rows) + 90), margin={"l": 10, "r": 10, "t": 50, "b": 30},
         xaxis={"title": "change (metric units)", "zeroline": True, "zerolinecolor": "#999"},
+        yaxis={"automargin": True},  # the labels ("CSAT · chat · purchase") get the room they need, in print too
         plot_bgcolor="white",
     )
     return fig
