@@ -50,17 +50,17 @@ def rules_editor(base: IncidentRules) -> IncidentRules:
     """The incident rules for this session, starting from the source's (saved with its mapping)."""
     with st.expander("Incident rules", icon=":material/tune:"):
         left, middle, right = st.columns(3)
-        nps = left.number_input("NPS at or below", 0, 10, base.nps_at_most if base.nps_at_most is not None else 2,
-                                key="incidents.rule.nps")
         use_nps = left.checkbox("Use the NPS rule", base.nps_at_most is not None, key="incidents.rule.use_nps")
+        nps = left.number_input("NPS at or below", 0, 10, base.nps_at_most if base.nps_at_most is not None else 2,
+                                key="incidents.rule.nps", disabled=not use_nps)
         csat = middle.checkbox("CSAT at the bottom of its scale", base.csat_bottom, key="incidents.rule.csat")
         ces = middle.checkbox("Effort at the worst end of its scale", base.ces_worst, key="incidents.rule.ces")
         slow = middle.checkbox("Resolution slower than the channel's 95th percentile",
                                base.resolution_above_channel_p95, key="incidents.rule.slow")
-        days = right.number_input("Repeat contact within (days) after an unresolved first contact", 1, 90,
-                                  base.repeat_contact_days or 7, key="incidents.rule.days")
         use_days = right.checkbox("Use the repeat-contact rule", base.repeat_contact_days is not None,
                                   key="incidents.rule.use_days")
+        days = right.number_input("Repeat contact within (days) after an unresolved first contact", 1, 90,
+                                  base.repeat_contact_days or 7, key="incidents.rule.days", disabled=not use_days)
         good = right.number_input("A good end has an index of at least", 0.0, 100.0, float(base.good_end_index),
                                   step=5.0, key="incidents.rule.good")
         st.caption("An interaction is a critical incident when any rule holds. The experience index is NPS × 10, "
