@@ -19,34 +19,14 @@ import argparse
 import os
 import platform
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 
+from _common import ensure_data, peak_rss_mb  # bench/ is the script's directory, first on sys.path
+
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = ROOT / "data" / "bench10m.duckdb"
-
-
-def peak_rss_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-def ensure_data(path: Path, interactions: int, customers: int) -> None:
-    if path.exists():
-        import duckdb
-
-        with duckdb.connect(str(path), read_only=True) as con:
-            n_i = con.execute("SELECT count(*) FROM interactions").fetchone()[0]
-            n_c = con.execute("SELECT count(*) FROM customers").fetchone()[0]
-        if (n_i, n_c) == (interactions, customers):
-            return
-        print(f"{path} holds {n_i:,} / {n_c:,} rows, not {interactions:,} / {customers:,}: regenerating")
-    subprocess.run([str(ROOT / ".venv" / "bin" / "cx"), "demo", "--interactions", str(interactions),
-                    "--customers", str(customers), "--out", str(path)], check=True)
 
 
 def main() -> int:

@@ -42,9 +42,10 @@ import sqlalchemy as sa
 
 from cx import journeys
 from cx.journeys import experience_index
+from cx.journeys_sql import scope
 from cx.schema import Filters, IncidentRules
 from cx.source import Source
-from cx.sql import as_float, count_where, in_day_range, percentile_cont, ranked
+from cx.sql import as_float, count_where, percentile_cont, ranked
 
 #: Human labels of the model's features (touchpoint features are labelled on the fly).
 FEATURE_LABELS: dict[str, str] = {
@@ -226,27 +227,6 @@ def outcome_candidates(source: Source) -> list[str]:
 # --- the query -----------------------------------------------------------------------------------
 
 
-def _scope(source: Source, filters: Filters, before: str | None):
-    """``FROM interactions [JOIN customers] WHERE <filters and cut-off>`` — as :mod:`cx.journeys` scopes."""
-    i, c = source.interactions, source.customers
-    conditions = []
-    frm = i
-    if (filters.segments or before) and c is not None:
-        frm = i.join(c, c.c.customer_id == i.c.customer_id, isouter=not filters.segments)
-    if filters.date_from or filters.date_to:
-        conditions.append(in_day_range(i.c.occurred_at, filters.date_from, filters.date_to))
-    if filters.channels:
-        conditions.append(i.c.channel.in_(filters.channels))
-    if filters.stages:
-        conditions.append(i.c.journey_stage.in_(filters.stages))
-    if filters.segments and c is not None:
-        conditions.append(c.c.segment.in_(filters.segments))
-    if before:
-        cut = c.c[before]
-        conditions.append(sa.or_(cut.is_(None), i.c.occurred_at.is_(None), i.c.occurred_at < cut))
-    return frm, conditions
-
-
 def _top_values(source: Source, frm, conditions, column: str, limit: int, min_count: int, scored: bool) -> list[str]:
     i = source.interactions
     counted = experience_index(i.c, source.scales) if scored else sa.literal_column("1")
@@ -377,7 +357,7 @@ def churn_features(source: Source, outcome: str = "churned", rule: CutoffRule | 
         scope_filters = replace(filters, date_from=first_day, date_to=last_day) if (first_day is None or first_day <= last_day) else filters
     before = "churned_at" if rule.kind == "before_outcome" else None
 
-    frm, conditions = _scope(source, scope_filters, before)
+    frm, conditions = scope(source, scope_filters, before)
     if not isinstance(touchpoints, int):
         top_tp = [str(t) for t in touchpoints]
     elif source.has("touchpoint"):
@@ -626,7 +606,7 @@ def moments(source: Source, customer_ids: Sequence[str], filters: Filters | None
     if not ids:
         return empty
     i = source.interactions
-    frm, conditions = _scope(source, filters or Filters(), before)
+    frm, conditions = scope(source, filters, before)
     idx = experience_index(i.c, source.scales)
     nulls_last = sa.case((i.c.occurred_at.is_(None), 1), else_=0)
     base = sa.select(

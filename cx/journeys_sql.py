@@ -75,9 +75,14 @@ def experience_index(columns, scales: Scales = Scales()) -> sa.ColumnElement:
 # --- filters and the channel p95 -----------------------------------------------------------------
 
 
-def filtered(source: Source, filters: Filters | None, before: str | None, customer_id: str | None,
-              columns: Sequence[sa.ColumnElement], p95=None, customers_in=None):
-    """``SELECT columns FROM interactions [JOIN customers] [LEFT JOIN channel p95] WHERE <filters>``."""
+def scope(source: Source, filters: Filters | None, before: str | None = None, customer_id: str | None = None,
+          customers_in=None) -> tuple[sa.FromClause, list[sa.ColumnElement]]:
+    """``FROM interactions [JOIN customers]`` and the ``WHERE`` conditions of the filters and cut-off.
+
+    The one definition of which interactions a journey (or a churn feature) sees: the date range,
+    channels, stages and segments, and with ``before`` (a customers timestamp column) only what
+    happened before it — undated interactions and customers without that date are kept whole.
+    """
     i = source.interactions
     filters = filters or Filters()
     conditions = []
@@ -103,8 +108,15 @@ def filtered(source: Source, filters: Filters | None, before: str | None, custom
         conditions.append(i.c.customer_id == str(customer_id))
     if customers_in is not None:
         conditions.append(i.c.customer_id.in_(customers_in))
+    return frm, conditions
+
+
+def filtered(source: Source, filters: Filters | None, before: str | None, customer_id: str | None,
+              columns: Sequence[sa.ColumnElement], p95=None, customers_in=None):
+    """``SELECT columns FROM interactions [JOIN customers] [LEFT JOIN channel p95] WHERE <filters>``."""
+    frm, conditions = scope(source, filters, before, customer_id, customers_in)
     if p95 is not None:
-        frm = frm.join(p95, p95.c.channel == i.c.channel, isouter=True)
+        frm = frm.join(p95, p95.c.channel == source.interactions.c.channel, isouter=True)
     return sa.select(*columns).select_from(frm).where(*conditions)
 
 
