@@ -12,8 +12,13 @@ effects that the analytics must find (tests check each one):
    summer lull) and satisfaction dips a little in those weeks.
 4. **Peak-end churn** — a customer's churn probability is driven by the *worst* and the *last*
    experience index of their journey, hardly at all by the average.
-5. **Service recovery** — a critical incident followed by a good ending (index ≥ 60) lowers churn
-   compared with the same incident left unrecovered.
+5. **Service recovery** — half of the customers get an excellent follow-up after their first
+   critical incident; an incident followed by a good ending (index ≥ 60) lowers churn compared
+   with the same incident left unrecovered.
+
+Churners leave: their interactions all fall before a leaving day drawn over their tenure, and their
+churn date follows their last interaction (about 25 days later), so churn events are spread over
+the period instead of piling up in its last weeks, and nobody churns while still in contact.
 
 Everything is drawn from a seeded ``numpy`` generator, in fixed-size customer blocks, so the same
 arguments always give the same file, and 10 million interactions need only one block in memory.
@@ -90,7 +95,7 @@ COMMENTS = {
 }
 
 BLOCK_CUSTOMERS = 50_000
-CHURN_INTERCEPT = -1.3
+CHURN_INTERCEPT = -2.5
 
 
 @dataclass(frozen=True)
@@ -163,27 +168,16 @@ def _block(rng: np.random.Generator, first_id: int, n_customers: int, n_interact
         options = np.array(TOUCHPOINTS[name], dtype=object)
         touchpoint[sel] = options[(tp_pick[sel] * len(options)).astype(int)]
 
-    # --- experience quality ---
-    dates = np.datetime64(START) + day.astype("timedelta64[D]")
-    in_outage = (dates >= np.datetime64(OUTAGE_WEEK[0])) & (dates <= np.datetime64(OUTAGE_WEEK[1]))
-    outage = in_outage & (channel == CHANNELS.index(OUTAGE_CHANNEL))
-    season_dip = (_seasonal_weight(day) - 1.0) * -0.08
-    q = propensity[cust] + _CHANNEL_QUALITY[channel] + season_dip + rng.normal(0, 0.13, n)
+    # --- experience quality: the random draws first, then quality as a function of the days ---
+    # (churners' days move into their tenure below, and their experience is recomputed on the new
+    # days from the same draws, so that the outage week and the seasons stay where they belong)
+    noise_q = rng.normal(0, 0.13, n)
     incident = rng.random(n) < 0.025
-    q = np.where(incident, rng.uniform(0.0, 0.12, n), q)
-    q = np.where(outage, q - 0.45, q)
-    # service recovery: after an incident, half of the customers get an excellent follow-up
+    incident_q = rng.uniform(0.0, 0.12, n)
+    # service recovery: after their first incident, half of the customers get an excellent follow-up
     recovered_customer = rng.random(n_customers) < 0.5
     last_of_customer = rank == np.repeat(counts, counts) - 1
-    had_incident_before = np.zeros(n, dtype=bool)
-    inc_rank = np.where(incident | outage, rank, np.iinfo(np.int64).max)
-    first_inc = np.full(n_customers, np.iinfo(np.int64).max)
-    np.minimum.at(first_inc, cust, inc_rank)
-    had_incident_before = rank > first_inc[cust]
-    boost = last_of_customer & had_incident_before & recovered_customer[cust]
-    q = np.where(boost, rng.uniform(0.85, 1.0, n), q)
-    q = np.clip(q, 0.0, 1.0)
-
+    boost_q = rng.uniform(0.85, 1.0, n)
     service = np.isin(channel, [CHANNELS.index(c) for c in SERVICE_CHANNELS])
     has_nps = rng.random(n) < 0.38
     has_csat = rng.random(n) < 0.7
@@ -191,30 +185,45 @@ def _block(rng: np.random.Generator, first_id: int, n_customers: int, n_interact
     has_ticket = service & (rng.random(n) < 0.85)
     # the last interaction always carries a score so that every journey has a known end
     has_csat |= last_of_customer
-
-    nps = _quantize(q * 10.6 - 0.3 + rng.normal(0, 0.9, n), 0, 10)
-    csat = _quantize(1 + 4.4 * q - 0.2 + rng.normal(0, 0.5, n), 1, 5)
-    ces = _quantize(1 + 6.4 * q - 0.2 + rng.normal(0, 0.7, n), 1, 7)
-    slow = np.exp((0.6 - q) * 1.2)
-    frt = _FRT_MEDIAN_MIN[channel] * rng.lognormal(0, 0.6, n) * slow * np.where(outage, 10.0, 1.0)
-    ttr = _TTR_MEDIAN_H[channel] * rng.lognormal(0, 0.7, n) * slow
-    fcr = rng.random(n) < np.clip(0.35 + 0.55 * q - 0.25 * outage, 0.02, 0.98)
+    noise_nps, noise_csat, noise_ces = rng.normal(0, 0.9, n), rng.normal(0, 0.5, n), rng.normal(0, 0.7, n)
+    noise_frt, noise_ttr = rng.lognormal(0, 0.6, n), rng.lognormal(0, 0.7, n)
+    fcr_draw = rng.random(n)
     revenue = np.where(stage == 2, np.round(rng.lognormal(4.0, 0.8, n), 2), np.nan)
+    comment_draw, comment_pick = rng.random(n), rng.random(n)
 
-    band = np.where(q < 0.35, 0, np.where(q < 0.65, 1, 2))
-    has_comment = rng.random(n) < np.where(band == 0, 0.6, 0.18)
-    comment = np.full(n, None, dtype=object)
-    for b, key in enumerate(("bad", "mid", "good")):
-        options = np.array(COMMENTS[key], dtype=object)
-        sel = has_comment & (band == b)
-        comment[sel] = options[rng.integers(0, len(options), sel.sum())]
+    def experience(day):
+        """Quality, scores and service times of every interaction, given the days they happen on."""
+        dates = np.datetime64(START) + day.astype("timedelta64[D]")
+        in_outage = (dates >= np.datetime64(OUTAGE_WEEK[0])) & (dates <= np.datetime64(OUTAGE_WEEK[1]))
+        outage = in_outage & (channel == CHANNELS.index(OUTAGE_CHANNEL))
+        season_dip = (_seasonal_weight(day) - 1.0) * -0.08
+        q = propensity[cust] + _CHANNEL_QUALITY[channel] + season_dip + noise_q
+        q = np.where(incident, incident_q, q)
+        q = np.where(outage, q - 0.45, q)
+        inc_rank = np.where(incident | outage, rank, np.iinfo(np.int64).max)
+        first_inc = np.full(n_customers, np.iinfo(np.int64).max)
+        np.minimum.at(first_inc, cust, inc_rank)
+        boost = (rank == first_inc[cust] + 1) & recovered_customer[cust]  # the follow-up after the first incident
+        q = np.clip(np.where(boost, boost_q, q), 0.0, 1.0)
+        slow = np.exp((0.6 - q) * 1.2)
+        return {
+            "q": q,
+            "nps": _quantize(q * 10.6 - 0.3 + noise_nps, 0, 10),
+            "csat": _quantize(1 + 4.4 * q - 0.2 + noise_csat, 1, 5),
+            "ces": _quantize(1 + 6.4 * q - 0.2 + noise_ces, 1, 7),
+            "frt": _FRT_MEDIAN_MIN[channel] * noise_frt * slow * np.where(outage, 10.0, 1.0),
+            "ttr": _TTR_MEDIAN_H[channel] * noise_ttr * slow,
+            "fcr": fcr_draw < np.clip(0.35 + 0.55 * q - 0.25 * outage, 0.02, 0.98),
+        }
+
+    def journey_index(e):
+        idx_sum = np.where(has_nps, e["nps"] * 10.0, 0) + np.where(has_csat, (e["csat"] - 1) * 25.0, 0)
+        idx_sum += np.where(has_ces, (e["ces"] - 1) * 100.0 / 6.0, 0)
+        idx_n = has_nps.astype(int) + has_csat + has_ces
+        return np.where(idx_n > 0, idx_sum / np.maximum(idx_n, 1), np.nan)
 
     # --- churn from the journey: worst and end, hardly the mean ---
-    idx_sum = np.where(has_nps, nps * 10.0, 0) + np.where(has_csat, (csat - 1) * 25.0, 0)
-    idx_sum += np.where(has_ces, (ces - 1) * 100.0 / 6.0, 0)
-    idx_n = has_nps.astype(int) + has_csat + has_ces
-    index = np.where(idx_n > 0, idx_sum / np.maximum(idx_n, 1), np.nan)
-    worst = np.full(n_customers, np.nan)
+    index = journey_index(experience(day))
     valid = ~np.isnan(index)
     worst_tmp = np.full(n_customers, np.inf)
     np.minimum.at(worst_tmp, cust[valid], index[valid])
@@ -227,9 +236,40 @@ def _block(rng: np.random.Generator, first_id: int, n_customers: int, n_interact
     logit = CHURN_INTERCEPT + 0.05 * (60 - worst_f) + 0.06 * (60 - end_f) + 0.002 * (60 - mean_f)
     logit -= 0.35 * (segment == 2)
     churned = rng.random(n_customers) < 1 / (1 + np.exp(-logit))
+
+    # --- churners leave: their interactions fall before a leaving day spread over their tenure ---
+    # (without this every journey would run to the last day of the data and every churn date would
+    # pile up in its last weeks)
+    start_day = np.maximum(signup_day, 0)
+    leave_day = rng.integers(np.minimum(start_day + 30, span - 1), span)
+    moved = churned[cust]
+    todo = np.flatnonzero(moved)
+    new_day = np.empty(todo.size, dtype=np.int64)
+    pending = np.arange(todo.size)
+    while pending.size:  # the same seasonal rejection sampling, inside [start, leaving day)
+        rows = todo[pending]
+        cand = rng.integers(start_day[cust[rows]], leave_day[cust[rows]])
+        keep = rng.random(pending.size) < _seasonal_weight(cand) / wmax
+        new_day[pending[keep]] = cand[keep]
+        pending = pending[~keep]
+    # keep each customer's order of interactions (their ranks, stages and channels): sorted new days
+    # are handed out in rank order
+    sorted_rows = np.lexsort((seconds[todo], new_day, cust[todo]))
+    day[todo], seconds[todo] = new_day[sorted_rows], seconds[todo][sorted_rows]
+    e = experience(day)
+    nps, csat, ces, frt, ttr, fcr = (e[k] for k in ("nps", "csat", "ces", "frt", "ttr", "fcr"))
+
+    band = np.where(e["q"] < 0.35, 0, np.where(e["q"] < 0.65, 1, 2))
+    has_comment = comment_draw < np.where(band == 0, 0.6, 0.18)
+    comment = np.full(n, None, dtype=object)
+    for b, key in enumerate(("bad", "mid", "good")):
+        options = np.array(COMMENTS[key], dtype=object)
+        sel = has_comment & (band == b)
+        comment[sel] = options[(comment_pick[sel] * len(options)).astype(int)]
+
     last_day = np.full(n_customers, -1)
     np.maximum.at(last_day, cust, day)
-    churn_day = np.maximum(last_day, np.maximum(signup_day, 0)) + 1 + rng.exponential(25, n_customers).astype(int)
+    churn_day = np.maximum(last_day, start_day) + 1 + rng.exponential(25, n_customers).astype(int)
     churned &= churn_day < span
     base_ltv = np.array([180.0, 900.0, 6000.0])[segment] * rng.lognormal(0, 0.5, n_customers)
     spent = np.bincount(cust, np.nan_to_num(revenue), n_customers)
