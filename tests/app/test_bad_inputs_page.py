@@ -33,10 +33,7 @@ CASES = corpus.load_manifest()
 def _param(case: dict):
     marks = []
     if case["case"] == "million_rows":
-        # Not uploaded here: the ~50 MB, million-row load is covered by the CLI test
-        # (tests/unit/test_bad_inputs.py) and the real browser upload by the e2e test; through
-        # AppTest it would only repeat that work, slowly, in this process.
-        marks.append(pytest.mark.skip(reason="1M-row upload: covered by the CLI test and the e2e test"))
+        marks.append(pytest.mark.slow)  # ~50 MB through the uploader and the mapping, in this process
     return pytest.param(case, id=case["case"], marks=marks)
 
 
