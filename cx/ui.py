@@ -162,6 +162,25 @@ def show_error(message: str) -> None:
     st.error(message, icon="⚠️")
 
 
+def page_start(title: str, caption: str | None = None) -> tuple[Source, Filters, SourceSummary]:
+    """The top of an analysis page: which data it shows, its title, and the data's summary.
+
+    Stops the page with one clear message when the source can't be summarised (e.g. a warehouse
+    that went away).
+    """
+    source, filters = current_source(), current_filters()
+    source_banner(source)
+    st.title(title)
+    if caption:
+        st.caption(caption)
+    try:
+        summary = source_summary(source)
+    except SourceError as exc:
+        show_error(str(exc))
+        st.stop()
+    return source, filters, summary
+
+
 # --- shared filters --------------------------------------------------------------------------
 
 

@@ -10,7 +10,7 @@ import streamlit as st
 from cx import journey_charts, journeys, ui
 from cx.ingest.editor import mappings_json
 from cx.schema import IncidentRules
-from cx.source import SourceError, scrub
+from cx.source import scrub
 
 SORTS = {"severity": "Most severe", "recency": "Most recent"}
 LIST_LIMIT = 500
@@ -88,17 +88,9 @@ def save_with_mapping(rules: IncidentRules) -> None:
                        help="Load it with next week's export on the Data page: the columns, scales and these rules.")
 
 
-source = ui.current_source()
-filters = ui.current_filters()
-ui.source_banner(source)
-st.title("Critical incidents")
-st.caption("People remember an experience by its worst moment and its end (the peak-end rule). "
-           "These are the moments that will dominate your customers' memory of you.")
-try:
-    summary = ui.source_summary(source)
-except SourceError as exc:
-    ui.show_error(str(exc))
-    st.stop()
+source, filters, summary = ui.page_start(
+    "Critical incidents", "People remember an experience by its worst moment and its end (the peak-end rule). "
+                          "These are the moments that will dominate your customers' memory of you.")
 ui.set_rules(rules_editor(source.rules))
 source = ui.current_source()
 rules = source.rules

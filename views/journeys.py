@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from cx import journey_charts, journeys_stages, metrics, ui
-from cx.source import SourceError, scrub
+from cx.source import scrub
 
 FLOW_BY = {"journey_stage": "Journey stage", "channel": "Channel", "touchpoint": "Touchpoint"}
 HEAT_VALUES = {"mean_index": "Experience index", "incident_rate": "Incident rate", "interactions": "Volume"}
@@ -37,18 +37,9 @@ def database_error(exc: Exception, what: str) -> None:
     st.stop()
 
 
-source = ui.current_source()
-filters = ui.current_filters()
-ui.source_banner(source)
-st.title("Journeys")
-st.caption("How far customers get, how each stage and channel feels, and where customers go next. "
-           "The experience index puts NPS, CSAT and effort on one 0–100 scale (100 = best).")
-
-try:
-    summary = ui.source_summary(source)
-except SourceError as exc:
-    ui.show_error(str(exc))
-    st.stop()
+source, filters, summary = ui.page_start(
+    "Journeys", "How far customers get, how each stage and channel feels, and where customers go next. "
+                "The experience index puts NPS, CSAT and effort on one 0–100 scale (100 = best).")
 if not summary.stages:
     st.info("These data have no journey stages. Map a stage column on the **Data** page to see the funnel.")
 

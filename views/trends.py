@@ -55,16 +55,7 @@ def cell_of_series(table, by: list[str], name: str) -> dict:
     return {b: rows.iloc[0][b] for b in by} if len(rows) else {}
 
 
-source = ui.current_source()
-filters = ui.current_filters()
-ui.source_banner(source)
-st.title("Trends")
-
-try:
-    summary = ui.source_summary(source)
-except SourceError as exc:
-    ui.show_error(str(exc))
-    st.stop()
+source, filters, summary = ui.page_start("Trends")
 available = [m for m in metrics.METRICS if m in summary.metrics]
 if not available:
     st.info("These data have no scores, durations or flags to trend yet. Map some columns on the **Data** page.")
