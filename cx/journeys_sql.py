@@ -17,7 +17,7 @@ from cx.sql import (
     EpochSeconds,
     NullsLast,
     as_float,
-    in_day_range,
+    interaction_filters,
     percentile_cont,
     ranked,
 )
@@ -85,17 +85,11 @@ def scope(source: Source, filters: Filters | None, before: str | None = None, cu
     """
     i = source.interactions
     filters = filters or Filters()
-    conditions = []
+    conditions = interaction_filters(i, filters)
     frm = i
     c = source.customers
     if (filters.segments or before) and c is not None:
         frm = i.join(c, c.c.customer_id == i.c.customer_id, isouter=not filters.segments)
-    if filters.date_from or filters.date_to:
-        conditions.append(in_day_range(i.c.occurred_at, filters.date_from, filters.date_to))
-    if filters.channels:
-        conditions.append(i.c.channel.in_(filters.channels))
-    if filters.stages:
-        conditions.append(i.c.journey_stage.in_(filters.stages))
     if filters.segments and c is not None:
         conditions.append(c.c.segment.in_(filters.segments))
     if before:

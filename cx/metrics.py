@@ -28,7 +28,7 @@ from cx.sql import (
     as_float,
     as_int,
     count_where,
-    in_day_range,
+    interaction_filters,
     median_bound,
     percentile_cont,
     ranked,
@@ -376,13 +376,7 @@ def metric_query(
     counted = _counted(source, metric)
     per_customer = metric in ("churn", "retention", "ltv")
 
-    where = []
-    if filters.date_from or filters.date_to:
-        where.append(in_day_range(i.c.occurred_at, filters.date_from, filters.date_to))
-    if filters.channels:
-        where.append(i.c.channel.in_(filters.channels))
-    if filters.stages:
-        where.append(i.c.journey_stage.in_(filters.stages))
+    where = interaction_filters(i, filters)
     if grain is not Grain.ALL:
         where.append(i.c.occurred_at.is_not(None))
     period = [time_bucket(grain, i.c.occurred_at).label("period")] if grain is not Grain.ALL else []
@@ -603,7 +597,6 @@ def interactions_for_cell(
     if join and c is None:
         raise MetricError("this drill-down needs a customers table")
     base = i.outerjoin(c, c.c.customer_id == i.c.customer_id) if join else i
-    where = []
     first, last = filters.date_from, filters.date_to
     if period is not None and str(period) != "all" and grain is not Grain.ALL:
         start = pd.Timestamp(period).date()
@@ -611,12 +604,7 @@ def interactions_for_cell(
         first, last = max(first or start, start), min(last or end, end)
         if first > last:
             return pd.DataFrame(columns=["occurred_at", "customer_id"])
-    if first or last:
-        where.append(in_day_range(i.c.occurred_at, first, last))
-    if filters.channels:
-        where.append(i.c.channel.in_(filters.channels))
-    if filters.stages:
-        where.append(i.c.journey_stage.in_(filters.stages))
+    where = interaction_filters(i, filters, (first, last))
     if filters.segments:
         where.append(c.c.segment.in_(filters.segments))
     counted = _counted(source, metric)
