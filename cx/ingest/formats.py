@@ -54,7 +54,11 @@ def read_excel(data: bytes, name: str, sheet: str | None) -> RawTable:
         rows: list[list] = []
         chosen = candidates[0]
         for candidate in candidates:
-            rows = [[_cell_text(v) for v in row] for row in book[candidate].iter_rows(values_only=True)]
+            try:  # read-only workbooks unpack each sheet only now, so a damaged sheet fails here
+                rows = [[_cell_text(v) for v in row] for row in book[candidate].iter_rows(values_only=True)]
+            except Exception as exc:
+                raise IngestError(f"{name}: sheet '{candidate}' is damaged and cannot be read "
+                                  f"({type(exc).__name__})") from None
             chosen = candidate
             if sum(1 for r in rows if sniff._filled(r)) >= 2:
                 break
@@ -113,6 +117,10 @@ def read_parquet(data: bytes, name: str) -> RawTable:
 
     try:
         table = pq.read_table(io.BytesIO(data))
+        # pages without checksums can decode into invalid UTF-8 text or column names: check now,
+        # so that a damaged file is one message rather than a failure further on
+        table.validate(full=True)
+        [name_.encode() for name_ in table.column_names]
     except Exception as exc:
         raise IngestError(f"{name}: is a damaged Parquet file ({str(exc).splitlines()[0][:120]})") from None
     frame, rejected, notes = finish(_arrow_text(table), pd.DataFrame(), name, [], 1)

@@ -12,6 +12,7 @@ import gzip
 import io
 import re
 import zipfile
+import zlib
 from pathlib import Path
 from typing import NoReturn
 
@@ -67,7 +68,7 @@ def read_table(data: bytes | str | Path, name: str | None = None, sheet: str | N
         try:
             with gzip.GzipFile(fileobj=io.BytesIO(data)) as handle:
                 inner = handle.read(MAX_BYTES + 1)
-        except (OSError, EOFError):
+        except (OSError, EOFError, zlib.error):  # a bad header, a cut-off stream, a corrupt deflate block
             raise IngestError(f"{name}: is a damaged gzip archive") from None
         stem = name[:-3] if name.lower().endswith(".gz") else name
         table = read_table(inner, stem, sheet)
@@ -78,8 +79,13 @@ def read_table(data: bytes | str | Path, name: str | None = None, sheet: str | N
             return formats.read_excel(data, name, sheet)
         tables = [m for m in members if Path(m).suffix.lower() in (".csv", ".tsv", ".txt", ".xlsx", ".json", ".parquet")]
         if len(tables) == 1 and suffix == ".zip":
-            with zipfile.ZipFile(io.BytesIO(data)) as archive:
-                inner = archive.read(tables[0])
+            try:
+                with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                    inner = archive.read(tables[0])
+            # damaged headers (ValueError), unknown methods (NotImplementedError), a password (RuntimeError)…
+            except (zipfile.BadZipFile, OSError, EOFError, zlib.error, NotImplementedError, ValueError, RuntimeError):
+                raise IngestError(f"{name}: {tables[0]} in this zip archive is damaged, encrypted or packed in a way "
+                                  "that cannot be unpacked") from None
             table = read_table(inner, f"{name}/{tables[0]}", sheet)
             return table
         what = "an Excel workbook" if suffix in (".xlsx", ".xlsm", ".xls") else "a table"

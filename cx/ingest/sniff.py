@@ -66,7 +66,7 @@ def zip_members(data: bytes, name: str) -> list[str]:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             return [i.filename for i in archive.infolist() if not i.is_dir()]
-    except (zipfile.BadZipFile, OSError, ValueError):
+    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError):  # NotImplementedError: a garbled version
         raise IngestError(f"{name}: is a damaged zip archive or Excel workbook (it cannot be opened)") from None
 
 

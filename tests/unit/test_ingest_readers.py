@@ -230,6 +230,20 @@ def test_gzip_and_single_file_zip_are_unpacked():
     assert read_table(_zip({"export.csv": b"id,nps\nC1,9\n"}), "x.zip").frame["id"].tolist() == ["C1"]
 
 
+def test_damaged_archives_are_one_clear_message():
+    # a gzip header followed by a deflate block of the invalid type 3 (zlib.error, not an OSError)
+    with pytest.raises(IngestError, match=r"x\.csv\.gz: is a damaged gzip archive"):
+        read_table(b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff\x07\x00\x00\x00", "x.csv.gz")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("export.csv", b"id,nps\n" + b"C1,9\n" * 200)
+    data = bytearray(buffer.getvalue())
+    start = 30 + len("export.csv")  # the member's compressed bytes follow its local header
+    data[start:start + 8] = b"\xff" * 8
+    with pytest.raises(IngestError, match=r"x\.zip: export\.csv in this zip archive is damaged"):
+        read_table(bytes(data), "x.zip")
+
+
 def test_paths_and_text(tmp_path):
     path = tmp_path / "a.csv"
     path.write_bytes(b"id,nps\nC1,9\n")
