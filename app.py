@@ -8,7 +8,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from cx import ui
+from cx.app import ui
 
 st.set_page_config(page_title="CX Dashboard", page_icon="📈", layout="wide")
 ui.require_sign_in()

@@ -49,8 +49,8 @@ def main() -> int:
     ensure_data(args.path, args.interactions, args.customers)
 
     from cx.churn import fit_churn, fit_churn_table
-    from cx.churn_features import churn_features
-    from cx.source import demo_source
+    from cx.churn.features import churn_features
+    from cx.db.source import demo_source
 
     source = demo_source(args.path)
     results = {"features": [], "fit": [], "fit_churn": []}

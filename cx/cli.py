@@ -95,15 +95,15 @@ def _add_review(sub) -> None:
 
 
 def _cmd_review(args) -> int:
-    from cx import review as reviews
+    from cx.db.source import open_source
+    from cx.review import weekly as reviews
     from cx.schema import Filters
-    from cx.source import open_source
 
     source = open_source(args.source, args.mapping)
     filters = Filters(channels=args.channel, stages=args.stage, segments=args.segment, min_n=args.min_n)
     review = reviews.weekly_review(source, args.week, filters)
     if args.out is not None:
-        from cx.report import export
+        from cx.review.export import export
 
         path = export(review, reviews.review_figures(source, review), args.out, source.scales, args.base_url)
         print(f"wrote {path} ({review.week}: {len(review.movers)} significant movers, "
@@ -243,7 +243,7 @@ def _cmd_load(args) -> int:
 
 
 def _journey_source(args):
-    from cx.source import SourceError, open_source
+    from cx.db.source import SourceError, open_source
 
     try:
         return open_source(args.source, getattr(args, "mapping", None))
@@ -349,7 +349,7 @@ def _add_churn(sub) -> None:
 
 def _cmd_churn(args) -> int:
     from cx.churn import ChurnModelError, fit_churn
-    from cx.churn_features import CutoffRule, FeatureError
+    from cx.churn.features import CutoffRule, FeatureError
 
     source = _journey_source(args)
     reporter = _progress("fitting")
@@ -404,8 +404,8 @@ def _cmd_metrics(args) -> int:
     import datetime as dt
 
     from cx import metrics
+    from cx.db.source import SourceError, open_source
     from cx.schema import Filters
-    from cx.source import SourceError, open_source
 
     dates = {}
     for flag, value in (("--from", args.date_from), ("--to", args.date_to)):

@@ -16,8 +16,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import mysql as _mysql
 
 from cx import demo
+from cx.db.source import Source, connect, table_source
 from cx.schema import CUSTOMER_COLUMNS, INTERACTION_COLUMNS, Scales
-from cx.source import Source, connect, table_source
 
 BACKENDS = ("sqlite", "duckdb", "postgresql", "mysql")
 _ENV = {"postgresql": "CX_TEST_PG_URL", "mysql": "CX_TEST_MYSQL_URL"}
@@ -138,6 +138,6 @@ def demo_path(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def demo_source(demo_path):
-    from cx.source import demo_source as open_demo
+    from cx.db.source import demo_source as open_demo
 
     return open_demo(demo_path)

@@ -4,11 +4,7 @@ import datetime as dt
 
 import streamlit as st
 
-from cx import churn_charts
-from cx.churn import CAVEAT, METRIC_LABELS, ChurnModelError, fit_churn, what_if
-from cx.churn_features import CutoffRule, FeatureError, outcome_candidates
-from cx.source import SourceError
-from cx.ui import (
+from cx.app.ui import (
     current_filters,
     current_source,
     download_csv,
@@ -18,6 +14,10 @@ from cx.ui import (
     source_summary,
     url_state,
 )
+from cx.charts import churn as churn_charts
+from cx.churn import CAVEAT, METRIC_LABELS, ChurnModelError, fit_churn, what_if
+from cx.churn.features import CutoffRule, FeatureError, outcome_candidates
+from cx.db.source import SourceError
 
 
 @st.cache_data(ttl=3600, max_entries=32, show_spinner=False)

@@ -12,7 +12,8 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
-from cx import ui
+from cx.app import ui
+from cx.db.source import SourceError, list_tables, memory_source, open_warehouse, safe_url, table_source
 from cx.ingest import SHAPE_LABELS, SHAPES, IngestError, apply_mapping, combine, read_table, suggest_mapping
 from cx.ingest.editor import (
     COLUMN,
@@ -28,7 +29,6 @@ from cx.ingest.editor import (
 )
 from cx.ingest.warehouse import preview_rows, sample_table, warehouse_columns
 from cx.schema import Scale
-from cx.source import SourceError, list_tables, memory_source, open_warehouse, safe_url, table_source
 
 KINDS = ["Demo warehouse", "Upload files", "Warehouse"]
 FLAG_TARGETS = ("resolved_first_contact", "customers.churned")

@@ -7,10 +7,12 @@ import dataclasses
 
 import streamlit as st
 
-from cx import journey_charts, journeys, ui
+from cx import journeys
+from cx.app import ui
+from cx.charts import journeys as journey_charts
+from cx.db.source import scrub
 from cx.ingest.editor import mappings_json
 from cx.schema import IncidentRules
-from cx.source import scrub
 
 SORTS = {"severity": "Most severe", "recency": "Most recent"}
 LIST_LIMIT = 500

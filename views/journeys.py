@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from cx import journey_charts, journeys_stages, metrics, ui
-from cx.source import scrub
+from cx import metrics
+from cx.app import ui
+from cx.charts import journeys as journey_charts
+from cx.db.source import scrub
+from cx.journeys import stages as journeys_stages
 
 FLOW_BY = {"journey_stage": "Journey stage", "channel": "Channel", "touchpoint": "Touchpoint"}
 HEAT_VALUES = {"mean_index": "Experience index", "incident_rate": "Incident rate", "interactions": "Volume"}

@@ -4,10 +4,10 @@ import datetime as dt
 
 import streamlit as st
 
-from cx import review as reviews
-from cx import ui
-from cx.report import html_bytes, pdf_bytes, report_name
-from cx.review import format_value
+from cx.app import ui
+from cx.review import weekly as reviews
+from cx.review.export import html_bytes, pdf_bytes, report_name
+from cx.review.weekly import format_value
 
 source = ui.current_source()
 filters = ui.current_filters()

@@ -7,9 +7,10 @@ import datetime as dt
 
 import streamlit as st
 
-from cx import charts, metrics, ui
+from cx import charts, metrics
+from cx.app import ui
+from cx.db.source import SourceError, scrub
 from cx.schema import DIMENSIONS, STAGES, Grain
-from cx.source import SourceError, scrub
 
 DRILL_LIMIT = 200
 BREAKDOWN_LABELS = {"none": "No breakdown", "channel": "Channel", "journey_stage": "Journey stage",

@@ -10,11 +10,11 @@ from __future__ import annotations
 import pandas as pd
 import sqlalchemy as sa
 
+from cx.db.source import Source, SourceError, scrub
 from cx.ingest.mapping import Mapping
 from cx.ingest.readers import RawTable, from_frame
 from cx.ingest.vocabulary import IGNORE
 from cx.schema import CUSTOMER_COLUMNS, INTERACTION_COLUMNS
-from cx.source import Source, SourceError, scrub
 
 SAMPLE_LIMIT = 500
 

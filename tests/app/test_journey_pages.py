@@ -53,8 +53,8 @@ def test_incidents_page_numeric_outcome(app):
 def test_pages_run_on_an_upload_without_customers_or_stages(app, page):
     import pandas as pd
 
-    from cx import ui
-    from cx.source import memory_source
+    from cx.app import ui
+    from cx.db.source import memory_source
 
     upload = memory_source(pd.DataFrame({
         "customer_id": ["A", "A", "B", "B", "B"],
@@ -76,7 +76,7 @@ def test_pages_run_on_an_upload_without_customers_or_stages(app, page):
 def test_incident_rules_apply_to_every_page_and_travel_with_the_mapping(app):
     import json
 
-    from cx import ui
+    from cx.app import ui
     from cx.ingest.editor import read_mappings
 
     at = app("views/incidents.py").run()
@@ -99,8 +99,8 @@ def test_incident_rules_apply_to_every_page_and_travel_with_the_mapping(app):
     # an upload's mapping is offered with the session's rules for next week's export
     import pandas as pd
 
+    from cx.db.source import memory_source
     from cx.ingest.mapping import Mapping
-    from cx.source import memory_source
 
     upload = memory_source(pd.DataFrame({"customer_id": ["A", "A", "B"], "seq": [1, 2, 1], "csat": [1, 5, 2]}))
     at.session_state[ui.SOURCE_KEY] = upload

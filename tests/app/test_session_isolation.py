@@ -13,8 +13,8 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from cx.source import SourceError, summarize
-from cx.ui import SOURCE_KEY
+from cx.app.ui import SOURCE_KEY
+from cx.db.source import SourceError, summarize
 
 PAGE = "views/data.py"
 OTHER_PAGE = "views/trends.py"  # another page, with the shared sidebar filters

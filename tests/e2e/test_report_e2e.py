@@ -5,8 +5,8 @@ import subprocess
 
 import pytest
 
-from cx import report
-from cx.review import format_value, review_figures, weekly_review
+from cx.review import export as report
+from cx.review.weekly import format_value, review_figures, weekly_review
 
 from .conftest import RESULTS
 

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from cx.churn import fit_churn
-from cx.churn_features import CutoffRule, churn_features, moments, outcome_candidates
+from cx.churn.features import CutoffRule, churn_features, moments, outcome_candidates
 
 T = pd.Timestamp
 

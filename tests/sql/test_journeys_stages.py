@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cx import journeys_stages
+from cx.journeys import stages as journeys_stages
 from cx.schema import Filters
 
 T0 = dt.datetime(2026, 3, 2, 8, 0, 0)

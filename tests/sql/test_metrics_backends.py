@@ -18,8 +18,8 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, Phase, given, settings
 
 from cx import metrics
+from cx.db.dialects import NATIVE_PERCENTILE, as_float, percentile_cont, time_bucket
 from cx.schema import Filters, Grain
-from cx.sql import NATIVE_PERCENTILE, as_float, percentile_cont, time_bucket
 
 _spec = importlib.util.spec_from_file_location(
     "metrics_reference", Path(__file__).resolve().parents[1] / "unit" / "test_metrics_reference.py")

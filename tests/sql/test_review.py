@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from cx import cli, metrics
-from cx.review import weekly_review
+from cx.review.weekly import weekly_review
 from cx.schema import Filters
 
 

@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from cx.source import SourceError, query_source, summarize, table_source, validate_select
+from cx.db.source import SourceError, query_source, summarize, table_source, validate_select
 
 ROWS = pd.DataFrame({"customer_id": ["a", "b", "c"], "nps": [10, 6, 0], "channel": ["chat", "chat", "email"]})
 

@@ -1,6 +1,6 @@
 import pytest
 
-from cx.auth import is_allowed, normalise_allow_list
+from cx.app.auth import is_allowed, normalise_allow_list
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
 
-from cx.churn import (
+from cx.churn.features import CutoffRule, FeatureError, FeatureTable, parse_outcome, restating_columns
+from cx.churn.model import (
     ChurnModel,
     ChurnModelError,
     _scores,
@@ -21,7 +22,6 @@ from cx.churn import (
     score_intervals,
     what_if,
 )
-from cx.churn_features import CutoffRule, FeatureError, FeatureTable, parse_outcome, restating_columns
 
 
 def synthetic(n: int = 20_000, seed: int = 1):
@@ -72,7 +72,7 @@ def test_bootstrap_refit_is_a_fixed_point_of_the_full_fit():
     X, y, _ = synthetic(3000)
     model = ChurnModel().fit(X, y)
     # with unit weights every "resample" is the data itself: the refit must land on sklearn's solution
-    from cx import churn
+    from cx.churn import model as churn
 
     class Ones:
         def poisson(self, lam, size):

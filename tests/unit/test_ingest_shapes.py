@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from cx.db.source import memory_source, summarize
 from cx.ingest import (
     IngestError,
     LoadResult,
@@ -19,7 +20,6 @@ from cx.ingest import (
 )
 from cx.ingest.shapes import touchpoint_names
 from cx.schema import Scale, Scales
-from cx.source import memory_source, summarize
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 

@@ -10,7 +10,7 @@ from scipy import stats
 from sklearn.metrics import roc_auc_score
 
 from cx import metrics
-from cx.peak_end import compare_predictors, outcome_by_class, outcome_kind, summarize_journeys
+from cx.journeys.peak_end import compare_predictors, outcome_by_class, outcome_kind, summarize_journeys
 
 
 def synthetic(n: int, seed: int, *, driver: str = "peak_end", strength: float = 0.06) -> pd.DataFrame:

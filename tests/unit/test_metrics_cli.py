@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from cx import cli, demo, metrics
+from cx.db.source import demo_source
 from cx.schema import Filters
-from cx.source import demo_source
 
 
 @pytest.fixture(scope="module")

@@ -15,8 +15,8 @@ from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy_bigquery import BigQueryDialect
 
 from cx import metrics
+from cx.db.source import memory_source
 from cx.schema import Filters, Grain
-from cx.source import memory_source
 
 DIALECTS = {"snowflake": SnowflakeDialect(), "bigquery": BigQueryDialect(), "mysql": mysql.dialect(),
             "mariadb": mysql.dialect(is_mariadb=True), "postgresql": postgresql.dialect(), "sqlite": sqlite.dialect()}

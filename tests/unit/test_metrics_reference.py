@@ -20,8 +20,8 @@ from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
 from cx import metrics
+from cx.db.source import memory_source
 from cx.schema import DIMENSIONS, Filters, Grain, Scale, Scales
-from cx.source import memory_source
 
 Z = stats.norm.ppf(0.975)
 PER_CUSTOMER = ("churn", "retention", "ltv")

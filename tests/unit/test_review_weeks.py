@@ -3,7 +3,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from cx.review import ReviewError, default_week, format_value, narrate, parse_week, week_label
+from cx.review.weekly import ReviewError, default_week, format_value, narrate, parse_week, week_label
 from cx.schema import Filters
 
 

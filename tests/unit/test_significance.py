@@ -6,7 +6,7 @@ from scipy import stats
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import proportions_ztest
 
-from cx import significance as sig
+from cx.metrics import significance as sig
 
 
 def test_two_proportion_matches_statsmodels():

@@ -41,11 +41,10 @@ import pandas as pd
 import sqlalchemy as sa
 
 from cx import journeys
-from cx.journeys import experience_index
-from cx.journeys_sql import scope
+from cx.db.dialects import as_float, count_where, percentile_cont, ranked
+from cx.db.source import Source
+from cx.journeys.sql import experience_index, scope
 from cx.schema import Filters, IncidentRules
-from cx.source import Source
-from cx.sql import as_float, count_where, percentile_cont, ranked
 
 #: Human labels of the model's features (touchpoint features are labelled on the fly).
 FEATURE_LABELS: dict[str, str] = {
@@ -326,7 +325,7 @@ def churn_features(source: Source, outcome: str = "churned", rule: CutoffRule | 
 
     Examples
     --------
-    >>> from cx.source import demo_source
+    >>> from cx.db.source import demo_source
     >>> table = churn_features(demo_source())  # doctest: +SKIP
     >>> table.frame[["customer_id", "outcome", "worst_index", "end_index"]].head()  # doctest: +SKIP
     """

@@ -10,9 +10,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 
-from cx.schema import Filters, IncidentRules, Scale, Scales
-from cx.source import Source
-from cx.sql import (
+from cx.db.dialects import (
     NATIVE_PERCENTILE,
     EpochSeconds,
     NullsLast,
@@ -21,6 +19,8 @@ from cx.sql import (
     percentile_cont,
     ranked,
 )
+from cx.db.source import Source
+from cx.schema import Filters, IncidentRules, Scale, Scales
 
 
 def _flag(condition) -> sa.ColumnElement:

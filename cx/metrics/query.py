@@ -22,9 +22,7 @@ import pandas as pd
 import sqlalchemy as sa
 from scipy import stats
 
-from cx.schema import DIMENSIONS, Filters, Grain, Scales
-from cx.source import Source
-from cx.sql import (
+from cx.db.dialects import (
     as_float,
     as_int,
     count_where,
@@ -34,6 +32,8 @@ from cx.sql import (
     ranked,
     time_bucket,
 )
+from cx.db.source import Source
+from cx.schema import DIMENSIONS, Filters, Grain, Scales
 
 METRICS: tuple[str, ...] = ("nps", "csat", "ces", "frt", "ttr", "fcr", "volume", "churn", "retention", "ltv")
 RESULT_COLUMNS: tuple[str, ...] = ("period", "metric", "n", "value", "ci_low", "ci_high", "low_n")
@@ -492,7 +492,7 @@ def metric_table(
 
     Examples
     --------
-    >>> from cx.source import demo_source  # doctest: +SKIP
+    >>> from cx.db.source import demo_source  # doctest: +SKIP
     >>> metric_table(demo_source(), "nps", "week", by=["channel"]).head(2).round(2)  # doctest: +SKIP
           period channel metric    n  value  ci_low  ci_high  low_n
     0 2025-06-30     app    nps  134   2.99  -10.41    16.38  False

@@ -13,10 +13,10 @@ import pandas as pd
 import sqlalchemy as sa
 
 from cx import metrics
-from cx.journeys_sql import filtered, journey_rows
+from cx.db.dialects import NullsLast
+from cx.db.source import Source
+from cx.journeys.sql import filtered, journey_rows
 from cx.schema import STAGES, Filters, IncidentRules
-from cx.source import Source
-from cx.sql import NullsLast
 
 NONE_LABEL = "(none)"
 FLOW_DIMENSIONS = ("journey_stage", "channel", "touchpoint")

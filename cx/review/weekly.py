@@ -16,9 +16,9 @@ import numpy as np
 import pandas as pd
 
 from cx import metrics
-from cx import significance as sig
+from cx.db.source import Source, summarize
+from cx.metrics import significance as sig
 from cx.schema import Filters, Grain
-from cx.source import Source, summarize
 
 KPI_METRICS = ("nps", "csat", "ces", "frt", "ttr", "fcr", "volume", "churn")
 MOVER_METRICS = ("nps", "csat", "ces", "fcr", "frt", "ttr")
@@ -478,7 +478,7 @@ def week_at_risk(source: Source, filters: Filters, monday: dt.date, top: int = 2
     Empty when there is no churn outcome or too few churners to fit a model honestly.
     """
     from cx.churn import ChurnModelError, fit_churn
-    from cx.churn_features import FeatureError
+    from cx.churn.features import FeatureError
 
     sunday = monday + dt.timedelta(days=6)
     try:
@@ -521,7 +521,7 @@ def review_figures(source: Source, review: Review, tables: dict[str, pd.DataFram
 
     ``tables`` are :func:`trend_tables` when the caller already has them.
     """
-    from cx import review_charts
+    from cx.charts import review as review_charts
 
     definitions = metrics.definitions(source.scales)
     figures = {}

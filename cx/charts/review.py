@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from cx.charts import trend_chart
+from cx.charts.trends import trend_chart
 
 #: Up/down colours that respect metric direction: blue = better, vermilion = worse (Okabe–Ito).
 BETTER, WORSE, NEUTRAL = "#0072B2", "#D55E00", "#6B7280"

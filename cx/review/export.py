@@ -23,7 +23,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from cx.metrics import definitions as metric_definitions
-from cx.review import AT_RISK_COLUMNS, INCIDENT_COLUMNS, Review, format_value
+from cx.review.weekly import AT_RISK_COLUMNS, INCIDENT_COLUMNS, Review, format_value
 from cx.safe import plain_text as esc
 from cx.schema import Scales
 

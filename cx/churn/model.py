@@ -37,7 +37,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from threadpoolctl import threadpool_limits
 
-from cx.churn_features import (
+from cx.churn.features import (
     CATEGORICAL_FEATURES,
     CHANNEL_PREFIX,
     RECOVERY_LEVELS,
@@ -48,9 +48,9 @@ from cx.churn_features import (
     moments,
     restating_columns,
 )
+from cx.db.source import Source
 from cx.metrics import wilson_interval
 from cx.schema import Filters, IncidentRules
-from cx.source import Source
 
 #: Why C = 1 (and not a cross-validated C): on standardised features the penalty ½‖β‖² is tiny next
 #: to a log-likelihood summed over hundreds or thousands of customers, so the odds ratios stay those
@@ -779,7 +779,7 @@ def fit_churn(source: Source, outcome: str = "churned", rule: CutoffRule | None 
 
     Examples
     --------
-    >>> from cx.source import demo_source
+    >>> from cx.db.source import demo_source
     >>> report = fit_churn(demo_source())  # doctest: +SKIP
     >>> report.cv["roc_auc"]  # doctest: +SKIP
     Interval(value=0.80, ci_low=0.79, ci_high=0.81)

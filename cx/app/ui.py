@@ -14,9 +14,9 @@ import json
 import pandas as pd
 import streamlit as st
 
-from cx import source as sources
+from cx.db import source as sources
+from cx.db.source import Source, SourceError, SourceSummary
 from cx.schema import STAGES, Filters, Grain, IncidentRules
-from cx.source import Source, SourceError, SourceSummary
 
 SOURCE_KEY = "cx.source"
 RULES_KEY = "cx.rules"
@@ -40,7 +40,7 @@ def require_sign_in() -> None:
 
     Off by default: without ``[auth]`` in secrets.toml this does nothing.
     """
-    from cx.auth import is_allowed
+    from cx.app.auth import is_allowed
 
     if not _secrets_section("auth"):
         return
@@ -314,7 +314,7 @@ def download_csv(label: str, frame: pd.DataFrame, file_name: str, key: str | Non
 @cached_by_source(ttl=1800, max_entries=32)
 def load_review(source: Source, week: str | None, filters: Filters):
     """Cached :func:`cx.review.weekly_review` (with incidents and at-risk customers)."""
-    from cx.review import weekly_review
+    from cx.review.weekly import weekly_review
 
     return weekly_review(source, week, filters)
 
@@ -322,7 +322,7 @@ def load_review(source: Source, week: str | None, filters: Filters):
 @cached_by_source(ttl=1800, max_entries=32)
 def load_review_trends(source: Source, week: str | None, filters: Filters) -> dict:
     """Cached 12-week metric tables behind the review's trend charts and tile sparklines."""
-    from cx.review import trend_tables
+    from cx.review.weekly import trend_tables
 
     return trend_tables(source, load_review(source, week, filters))
 

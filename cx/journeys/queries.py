@@ -53,7 +53,9 @@ from collections.abc import Sequence
 import pandas as pd
 import sqlalchemy as sa
 
-from cx.journeys_sql import (
+from cx.db.dialects import EpochSeconds, as_float, nulls_last_key
+from cx.db.source import Source
+from cx.journeys.sql import (
     channel_p95_query,
     end_moments,
     experience_index,
@@ -61,8 +63,6 @@ from cx.journeys_sql import (
     journey_rows,
 )
 from cx.schema import Filters, IncidentRules, Scales
-from cx.source import Source
-from cx.sql import EpochSeconds, as_float, nulls_last_key
 
 CLASSES = ("clean", "recovered", "unrecovered")
 #: incident rules: flag column -> plain-language reason (shown next to each incident)
@@ -188,7 +188,7 @@ def journey_features(source: Source, filters: Filters | None = None, rules: Inci
 
     Examples
     --------
-    >>> from cx.source import demo_source
+    >>> from cx.db.source import demo_source
     >>> features = journey_features(demo_source(), customer_columns=["churned"])  # doctest: +SKIP
     >>> features[["worst", "end", "peak_end", "journey_class"]].head()  # doctest: +SKIP
     """
@@ -424,7 +424,7 @@ def customer_timeline(source: Source, customer_id: str, filters: Filters | None 
 
 
 # the stats half of the peak-end analysis lives in cx/peak_end.py; re-exported for one import
-from cx.peak_end import (  # noqa: E402
+from cx.journeys.peak_end import (  # noqa: E402
     PredictorComparison,
     compare_predictors,
     outcome_by_class,

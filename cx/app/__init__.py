@@ -1,0 +1,1 @@
+"""The Streamlit adapter: the only part of cx/ that imports streamlit."""

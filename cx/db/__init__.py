@@ -1,0 +1,1 @@
+"""The database layer: sources, dialect constructs, read-only sessions."""

@@ -1,0 +1,1 @@
+"""The weekly review: what changed, what is real, what to discuss; and its export."""
