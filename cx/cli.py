@@ -97,11 +97,11 @@ def _add_review(sub) -> None:
 def _cmd_review(args) -> int:
     from cx.db.source import open_source
     from cx.review import weekly as reviews
-    from cx.schema import Filters
+    from cx.scope import Scope
 
     source = open_source(args.source, args.mapping)
-    filters = Filters(channels=args.channel, stages=args.stage, segments=args.segment, min_n=args.min_n)
-    review = reviews.weekly_review(source, args.week, filters)
+    scope = Scope(channels=args.channel, stages=args.stage, segments=args.segment)
+    review = reviews.weekly_review(source, args.week, scope, min_n=args.min_n)
     if args.out is not None:
         from cx.review.export import export
 
@@ -405,7 +405,7 @@ def _cmd_metrics(args) -> int:
 
     from cx import metrics
     from cx.db.source import SourceError, open_source
-    from cx.schema import Filters
+    from cx.scope import Scope, View
 
     dates = {}
     for flag, value in (("--from", args.date_from), ("--to", args.date_to)):
@@ -414,12 +414,13 @@ def _cmd_metrics(args) -> int:
         except ValueError:
             raise CliError(f"{flag} {value!r}: expected a date as YYYY-MM-DD") from None
     try:
-        filters = Filters(date_from=dates["--from"], date_to=dates["--to"], min_n=args.min_n, grain=args.grain)
+        scope = Scope(date_from=dates["--from"], date_to=dates["--to"])
+        view = View(grain=args.grain, min_n=args.min_n)
     except ValueError as exc:
         raise CliError(str(exc)) from None
     try:
         source = open_source(args.source, args.mapping)
-        table = metrics.metric_table(source, args.metric, args.grain, args.by, filters)
+        table = metrics.metric_table(source, args.metric, view.grain, args.by, scope, min_n=view.min_n)
     except (SourceError, metrics.MetricError) as exc:
         raise CliError(str(exc)) from None
     table["period"] = [p if isinstance(p, str) else p.date().isoformat() for p in table["period"]]

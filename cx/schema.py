@@ -137,85 +137,6 @@ class Scales:
         return cls(**{k: Scale(**v) for k, v in data.items() if k in ("csat", "ces", "nps")})
 
 
-# --- filters ---------------------------------------------------------------------------------
-
-
-def _tuple(values) -> tuple[str, ...]:
-    if values is None:
-        return ()
-    if isinstance(values, str):
-        values = [v for v in values.split(",") if v]
-    return tuple(sorted(str(v) for v in values))
-
-
-@dataclass(frozen=True)
-class Filters:
-    """What every page filters on. Empty tuples mean "all"; dates are inclusive days.
-
-    Frozen and hashable so that cached loaders can key on it.
-    """
-
-    date_from: dt.date | None = None
-    date_to: dt.date | None = None
-    channels: tuple[str, ...] = ()
-    stages: tuple[str, ...] = ()
-    segments: tuple[str, ...] = ()
-    min_n: int = 30
-    grain: Grain = Grain.WEEK
-
-    def __post_init__(self) -> None:
-        for name in ("channels", "stages", "segments"):
-            object.__setattr__(self, name, _tuple(getattr(self, name)))
-        object.__setattr__(self, "grain", Grain(self.grain))
-        for name in ("date_from", "date_to"):
-            value = getattr(self, name)
-            if isinstance(value, str):
-                object.__setattr__(self, name, dt.date.fromisoformat(value) if value else None)
-            elif isinstance(value, dt.datetime):
-                object.__setattr__(self, name, value.date())
-        if self.date_from and self.date_to and self.date_from > self.date_to:
-            raise ValueError(f"the date range starts ({self.date_from}) after it ends ({self.date_to})")
-        if self.min_n < 1:
-            raise ValueError("minimum n must be at least 1")
-
-    def to_query(self) -> dict[str, str]:
-        """Flat string dict for a URL query string (empty values left out)."""
-        out: dict[str, str] = {}
-        if self.date_from:
-            out["from"] = self.date_from.isoformat()
-        if self.date_to:
-            out["to"] = self.date_to.isoformat()
-        for key, name in (("channel", "channels"), ("stage", "stages"), ("segment", "segments")):
-            if getattr(self, name):
-                out[key] = ",".join(getattr(self, name))
-        if self.min_n != 30:
-            out["min_n"] = str(self.min_n)
-        if self.grain is not Grain.WEEK:
-            out["grain"] = self.grain.value
-        return out
-
-    @classmethod
-    def from_query(cls, query: dict[str, str]) -> Filters:
-        """Inverse of :meth:`to_query`; malformed values fall back to defaults."""
-        kwargs: dict = {}
-        for key, name in (("from", "date_from"), ("to", "date_to")):
-            try:
-                kwargs[name] = dt.date.fromisoformat(query[key]) if query.get(key) else None
-            except ValueError:
-                kwargs[name] = None
-        for key, name in (("channel", "channels"), ("stage", "stages"), ("segment", "segments")):
-            kwargs[name] = _tuple(query.get(key))
-        try:
-            kwargs["min_n"] = max(1, int(query.get("min_n", 30)))
-        except ValueError:
-            kwargs["min_n"] = 30
-        grain = query.get("grain", "week")
-        kwargs["grain"] = grain if grain in {g.value for g in Grain} else "week"
-        if kwargs["date_from"] and kwargs["date_to"] and kwargs["date_from"] > kwargs["date_to"]:
-            kwargs["date_from"], kwargs["date_to"] = kwargs["date_to"], kwargs["date_from"]
-        return cls(**kwargs)
-
-
 @dataclass(frozen=True)
 class IncidentRules:
     """Thresholds that make an interaction a critical incident (defaults documented in README).
@@ -271,7 +192,6 @@ __all__ = [
     "CUSTOMER_COLUMNS",
     "DIMENSIONS",
     "DURATION_COLUMNS",
-    "Filters",
     "Grain",
     "INTERACTION_COLUMNS",
     "IncidentRules",

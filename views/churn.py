@@ -5,7 +5,7 @@ import datetime as dt
 import streamlit as st
 
 from cx.app.ui import (
-    current_filters,
+    current_scope,
     current_source,
     download_csv,
     set_url_state,
@@ -26,13 +26,13 @@ def load_outcomes(key: str, _source) -> list[str]:
 
 
 @st.cache_data(ttl=3600, max_entries=8, show_spinner=False)
-def load_report(key: str, _source, outcome: str, rule: CutoffRule, filters, attributes: tuple, min_positives: int):
-    return fit_churn(_source, outcome, rule, filters, attributes=list(attributes), min_positives=min_positives,
+def load_report(key: str, _source, outcome: str, rule: CutoffRule, scope, attributes: tuple, min_positives: int):
+    return fit_churn(_source, outcome, rule, scope, attributes=list(attributes), min_positives=min_positives,
                      at_risk=500)
 
 
 @st.cache_data(ttl=3600, max_entries=64, show_spinner=False)
-def load_what_if(key: str, _report, outcome: str, rule: CutoffRule, filters, attributes: tuple, driver: str,
+def load_what_if(key: str, _report, outcome: str, rule: CutoffRule, scope, attributes: tuple, driver: str,
                  change: float, mode: str, segment: str | None, channel: str | None):
     return what_if(_report, driver, change, mode=mode, segment=segment, channel=channel)
 
@@ -42,7 +42,7 @@ st.caption("Which experiences relate to customers leaving, how sure we are, and 
            "a cross-validated logistic regression with an interval on every number.")
 source = current_source()
 source_banner(source)
-filters = current_filters()
+scope = current_scope()
 
 try:
     outcomes = load_outcomes(source.key, source)
@@ -84,7 +84,7 @@ with st.expander("Guard rails"):
 # --- fit -----------------------------------------------------------------------------------------
 try:
     with st.spinner("Fitting: building features in the database, 5-fold cross-validation, bootstrap intervals…"):
-        report = load_report(source.key, source, outcome, rule, filters, tuple(attributes), int(min_positives))
+        report = load_report(source.key, source, outcome, rule, scope, tuple(attributes), int(min_positives))
 except ChurnModelError as exc:
     st.warning(f"**No model:** {exc}", icon="🛑")
     st.stop()
@@ -166,7 +166,7 @@ segment = w3.selectbox("Segment", [None, *report.segments()], format_func=lambda
                        key="churn.segment")
 channel = w4.selectbox("Channel", [None, *report.channels()], format_func=lambda c: "All channels" if c is None else c,
                        key="churn.channel")
-result = load_what_if(source.key, report, outcome, rule, filters, tuple(attributes), driver, change, mode, segment, channel)
+result = load_what_if(source.key, report, outcome, rule, scope, tuple(attributes), driver, change, mode, segment, channel)
 if result.customers == 0:
     st.info("No customer at risk matches this segment and channel.")
 else:

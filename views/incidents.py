@@ -21,25 +21,25 @@ SHOWN = ["occurred_at", "customer_id", "channel", "journey_stage", "touchpoint",
 
 
 @ui.cached_by_source
-def load_incidents(source, filters, rules, sort: str, classes: tuple, kinds: tuple, limit: int):
-    return journeys.incidents(source, filters, rules, sort=sort, classes=classes, kinds=kinds, limit=limit)
+def load_incidents(source, scope, rules, sort: str, classes: tuple, kinds: tuple, limit: int):
+    return journeys.incidents(source, scope, rules, sort=sort, classes=classes, kinds=kinds, limit=limit)
 
 
 @ui.cached_by_source
-def load_features(source, filters, rules, outcome: str | None):
+def load_features(source, scope, rules, outcome: str | None):
     if outcome:
-        return journeys.journey_outcomes(source, outcome, filters, rules)
-    return journeys.journey_features(source, filters, rules)
+        return journeys.journey_outcomes(source, outcome, scope, rules)
+    return journeys.journey_features(source, scope, rules)
 
 
 @ui.cached_by_source
-def load_comparison(source, filters, rules, outcome: str):
-    return journeys.compare_predictors(load_features(source, filters, rules, outcome), outcome)
+def load_comparison(source, scope, rules, outcome: str):
+    return journeys.compare_predictors(load_features(source, scope, rules, outcome), outcome)
 
 
 @ui.cached_by_source
-def load_timeline(source, customer_id: str, filters, rules):
-    return journeys.customer_timeline(source, customer_id, filters, rules)
+def load_timeline(source, customer_id: str, scope, rules):
+    return journeys.customer_timeline(source, customer_id, scope, rules)
 
 
 def database_error(exc: Exception, what: str) -> None:
@@ -90,7 +90,7 @@ def save_with_mapping(rules: IncidentRules) -> None:
                        help="Load it with next week's export on the Data page: the columns, scales and these rules.")
 
 
-source, filters, summary = ui.page_start(
+source, scope, summary = ui.page_start(
     "Critical incidents", "People remember an experience by its worst moment and its end (the peak-end rule). "
                           "These are the moments that will dominate your customers' memory of you.")
 ui.set_rules(rules_editor(source.rules))
@@ -104,7 +104,7 @@ if "incidents.outcome" not in st.session_state and outcomes:
 outcome = st.session_state.get("incidents.outcome") if outcomes else None
 
 try:
-    features = load_features(source, filters, rules, outcome)
+    features = load_features(source, scope, rules, outcome)
 except ValueError as exc:
     ui.show_error(str(exc))
     st.stop()
@@ -136,7 +136,7 @@ labels = journeys.rule_labels(rules, source.scales)
 kinds = kind_col.multiselect("Rules", list(labels), format_func=labels.get, key="incidents.kinds",
                              placeholder="Any rule")
 try:
-    found = load_incidents(source, filters, rules, sort, tuple(classes), tuple(kinds), LIST_LIMIT)
+    found = load_incidents(source, scope, rules, sort, tuple(classes), tuple(kinds), LIST_LIMIT)
 except Exception as exc:  # one clear sentence instead of a traceback
     database_error(exc, "the incident list")
 
@@ -172,7 +172,7 @@ if selected is not None:
 customer = selected or ui.url_state("customer")
 if customer:
     try:
-        timeline = load_timeline(source, customer, filters, rules)
+        timeline = load_timeline(source, customer, scope, rules)
     except Exception as exc:  # one clear sentence instead of a traceback
         database_error(exc, "the customer's journey")
     st.subheader(f"Customer {customer}")
@@ -219,7 +219,7 @@ with left:
 
 with right:
     st.markdown("#### What do your customers remember?")
-    comparison = load_comparison(source, filters, rules, outcome)
+    comparison = load_comparison(source, scope, rules, outcome)
     if comparison.best is None:
         st.info(comparison.verdict)
     else:

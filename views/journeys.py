@@ -15,23 +15,23 @@ HEAT_VALUES = {"mean_index": "Experience index", "incident_rate": "Incident rate
 
 
 @ui.cached_by_source
-def load_funnel(source, filters):
-    return journeys_stages.stage_funnel(source, filters)
+def load_funnel(source, scope):
+    return journeys_stages.stage_funnel(source, scope)
 
 
 @ui.cached_by_source
-def load_stage_metrics(source, filters):
-    return journeys_stages.stage_metrics(source, filters)
+def load_stage_metrics(source, scope):
+    return journeys_stages.stage_metrics(source, scope)
 
 
 @ui.cached_by_source
-def load_matrix(source, filters, rules):
-    return journeys_stages.stage_channel_matrix(source, filters, rules)
+def load_matrix(source, scope, rules):
+    return journeys_stages.stage_channel_matrix(source, scope, rules)
 
 
 @ui.cached_by_source
-def load_flows(source, filters, by: str, steps: int):
-    return journeys_stages.journey_flows(source, filters, by=by, steps=steps)
+def load_flows(source, scope, by: str, steps: int):
+    return journeys_stages.journey_flows(source, scope, by=by, steps=steps)
 
 
 def database_error(exc: Exception, what: str) -> None:
@@ -40,7 +40,7 @@ def database_error(exc: Exception, what: str) -> None:
     st.stop()
 
 
-source, filters, summary = ui.page_start(
+source, scope, summary = ui.page_start(
     "Journeys", "How far customers get, how each stage and channel feels, and where customers go next. "
                 "The experience index puts NPS, CSAT and effort on one 0–100 scale (100 = best).")
 if not summary.stages:
@@ -51,23 +51,24 @@ funnel_col, metrics_col = st.columns([2, 3])
 with funnel_col:
     st.subheader("Funnel")
     try:
-        funnel = load_funnel(source, filters)
+        funnel = load_funnel(source, scope)
     except Exception as exc:  # one clear sentence instead of a traceback
         database_error(exc, "the funnel")
     st.plotly_chart(journey_charts.funnel_chart(funnel), key="journeys.funnel")
-    if filters.stages:
+    if scope.stages:
         st.caption("The funnel shows every stage: the stage filter does not apply to it.")
 with metrics_col:
     st.subheader("Metrics by stage")
     try:
-        by_stage = load_stage_metrics(source, filters)
+        by_stage = load_stage_metrics(source, scope)
+        by_stage = by_stage.assign(low_n=by_stage["n"] < ui.current_view().min_n)
     except Exception as exc:
         database_error(exc, "the metrics by stage")
     definitions = metrics.definitions(source.scales)
     labels = {k: (d.label, d.unit) for k, d in definitions.items()}
     st.plotly_chart(journey_charts.stage_metrics_chart(by_stage, labels), key="journeys.stage_metrics")
     st.caption("All dates in the filter pooled · whiskers are 95% confidence intervals · hatched bars have "
-               f"fewer than {filters.min_n} responses.")
+               f"fewer than {ui.current_view().min_n} responses.")
 
 # --- stage × channel ---------------------------------------------------------------------------
 st.subheader("Stage × channel")
@@ -78,7 +79,7 @@ heat = st.segmented_control("Show", list(HEAT_VALUES), format_func=HEAT_VALUES.g
                             required=True) or "mean_index"
 ui.set_url_state("heat", None if heat == "mean_index" else heat)
 try:
-    matrix = load_matrix(source, filters, source.rules)
+    matrix = load_matrix(source, scope, source.rules)
 except Exception as exc:
     database_error(exc, "the stage × channel grid")
 st.plotly_chart(journey_charts.stage_channel_heatmap(matrix, heat), key="journeys.heatmap")
@@ -99,7 +100,7 @@ flow_by = by_col.segmented_control("Follow", flow_options, format_func=FLOW_BY.g
 steps = steps_col.slider("Steps", min_value=2, max_value=6, value=4, key="journeys.steps")
 ui.set_url_state("flow", None if flow_by == flow_options[0] else flow_by)
 try:
-    flows = load_flows(source, filters, flow_by, steps)
+    flows = load_flows(source, scope, flow_by, steps)
 except Exception as exc:
     database_error(exc, "the flows")
 st.plotly_chart(journey_charts.flow_sankey(flows), key="journeys.sankey")

@@ -10,7 +10,8 @@ from cx.review.export import html_bytes, pdf_bytes, report_name
 from cx.review.weekly import format_value
 
 source = ui.current_source()
-filters = ui.current_filters()
+scope = ui.current_scope()
+view = ui.current_view()
 summary = ui.source_summary(source)
 
 if summary.last is None:
@@ -30,8 +31,8 @@ ui.set_url_state("week", week)
 
 try:
     with st.spinner(f"Comparing {week} with the weeks before…"):
-        review = ui.load_review(source, week, filters)
-        tables = ui.load_review_trends(source, week, filters)
+        review = ui.load_review(source, week, scope, view.min_n)
+        tables = ui.load_review_trends(source, week, scope, view.min_n)
         figures = reviews.review_figures(source, review, tables)
 except (reviews.ReviewError, ValueError) as exc:
     ui.show_error(str(exc))

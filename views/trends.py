@@ -18,13 +18,19 @@ BREAKDOWN_LABELS = {"none": "No breakdown", "channel": "Channel", "journey_stage
 
 
 @ui.cached_by_source
-def load_metric_table(source, metric: str, grain: str, by: tuple[str, ...], filters):
-    return metrics.metric_table(source, metric, grain, list(by), filters)
+def load_metric_table(source, metric: str, grain: str, by: tuple[str, ...], scope):
+    return metrics.metric_table(source, metric, grain, list(by), scope)
+
+
+def metric_table(source, metric: str, grain: str, by: tuple[str, ...], scope, min_n: int):
+    """The cached table with its low-n flags for this view's minimum n (a change of n re-queries nothing)."""
+    table = load_metric_table(source, metric, grain, by, scope)
+    return table.assign(low_n=table["n"] < min_n)
 
 
 @ui.cached_by_source
-def load_interactions(source, metric: str, filters, grain: str, period: str | None, cell: tuple, limit: int):
-    return metrics.interactions_for_cell(source, metric, filters, grain=grain, period=period, cell=dict(cell),
+def load_interactions(source, metric: str, scope, grain: str, period: str | None, cell: tuple, limit: int):
+    return metrics.interactions_for_cell(source, metric, scope, grain=grain, period=period, cell=dict(cell),
                                          limit=limit)
 
 
@@ -56,7 +62,7 @@ def cell_of_series(table, by: list[str], name: str) -> dict:
     return {b: rows.iloc[0][b] for b in by} if len(rows) else {}
 
 
-source, filters, summary = ui.page_start("Trends")
+source, scope, summary = ui.page_start("Trends")
 available = [m for m in metrics.METRICS if m in summary.metrics]
 if not available:
     st.info("These data have no scores, durations or flags to trend yet. Map some columns on the **Data** page.")
@@ -79,9 +85,10 @@ with about.popover("Definitions", icon=":material/info:", width="stretch"):
         st.markdown(f"**{d.label}** ({d.unit}) — {d.definition}  \n`{d.formula}`  \n*Interval:* {d.interval}")
 
 by = [] if by_name == "none" else [by_name]
-grain = filters.grain.value
+view = ui.current_view()
+grain = view.grain.value
 try:
-    table = load_metric_table(source, metric, grain, tuple(by), filters)
+    table = metric_table(source, metric, grain, tuple(by), scope, view.min_n)
 except (metrics.MetricError, SourceError) as exc:
     ui.show_error(str(exc))
     st.stop()
@@ -94,20 +101,20 @@ if table.empty:
     st.stop()
 
 st.caption(f"**{definition.label}** — {definition.definition}")
-st.plotly_chart(charts.trend_chart(table, by=by, label=definition.label, unit=definition.unit, min_n=filters.min_n),
+st.plotly_chart(charts.trend_chart(table, by=by, label=definition.label, unit=definition.unit, min_n=view.min_n),
                 key="trends.chart", on_select=lambda: focus("chart"), selection_mode=("points",))
 unit_word = "interactions" if metric == "volume" else ("customers" if definition.per_customer else "responses")
 low = int(table.low_n.sum())
 st.caption(
     f"{int(table.n.sum()):,} {unit_word} · {grain} buckets (ISO weeks start on Monday) · "
     + ("a count: no interval" if metric == "volume" else "shaded bands are 95% confidence intervals")
-    + (f" · {low} hollow point{'s' if low != 1 else ''} with n under {filters.min_n}" if low else "")
+    + (f" · {low} hollow point{'s' if low != 1 else ''} with n under {view.min_n}" if low else "")
     + " · click a point to see its interactions"
 )
 ui.download_csv("Download table (CSV)", table, file_name=f"trend_{metric}_{grain}_{by_name}.csv", key="trends.csv")
 
 # --- journey stage × channel for one period ------------------------------------------------
-period, scoped = "all", filters
+period, scoped = "all", scope
 if {"journey_stage", "channel"} <= set(breakdowns):
     st.subheader("Journey stage × channel")
     periods = ["all"] + ([] if grain == Grain.ALL.value else
@@ -121,9 +128,9 @@ if {"journey_stage", "channel"} <= set(breakdowns):
     if period != "all":
         start = dt.date.fromisoformat(period)
         end = metrics.period_end(start, grain)
-        scoped = dataclasses.replace(filters, date_from=max(filters.date_from or start, start),
-                                     date_to=min(filters.date_to or end, end))
-    cells = load_metric_table(source, metric, Grain.ALL.value, ("journey_stage", "channel"), scoped)
+        scoped = dataclasses.replace(scope, date_from=max(scope.date_from or start, start),
+                                     date_to=min(scope.date_to or end, end))
+    cells = metric_table(source, metric, Grain.ALL.value, ("journey_stage", "channel"), scoped, view.min_n)
     if cells.empty:
         st.info("No responses in this period.")
     else:
@@ -146,14 +153,14 @@ elif chart_point and (not by or cell_of_series(table, by, chart_point["customdat
     # (a point picked before the breakdown changed names a series that is gone: ignore it)
     period_iso, series = chart_point["customdata"][0], chart_point["customdata"][1]
     target = (f"{series}, " + ("whole date range" if period_iso == "all" else f"{grain} of {period_iso}"),
-              filters, grain, None if period_iso == "all" else period_iso, cell_of_series(table, by, series),
+              scope, grain, None if period_iso == "all" else period_iso, cell_of_series(table, by, series),
               int(chart_point["customdata"][2]))
 
 if target is None:
     st.caption("Select a point of the trend or a cell of the heatmap to list the interactions behind it.")
 else:
-    title, scope, drill_grain, drill_period, cell, total = target
-    rows = load_interactions(source, metric, scope, drill_grain, drill_period, tuple(sorted(cell.items())),
+    title, drill_scope, drill_grain, drill_period, cell, total = target
+    rows = load_interactions(source, metric, drill_scope, drill_grain, drill_period, tuple(sorted(cell.items())),
                              DRILL_LIMIT)
     st.subheader(f"Interactions behind {title}")
     if definition.per_customer:

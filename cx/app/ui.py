@@ -16,7 +16,8 @@ import streamlit as st
 
 from cx.db import source as sources
 from cx.db.source import Source, SourceError, SourceSummary
-from cx.schema import STAGES, Filters, Grain, IncidentRules
+from cx.schema import STAGES, Grain, IncidentRules
+from cx.scope import QUERY_KEYS, Scope, View
 
 SOURCE_KEY = "cx.source"
 RULES_KEY = "cx.rules"
@@ -162,13 +163,13 @@ def show_error(message: str) -> None:
     st.error(message, icon="⚠️")
 
 
-def page_start(title: str, caption: str | None = None) -> tuple[Source, Filters, SourceSummary]:
+def page_start(title: str, caption: str | None = None) -> tuple[Source, Scope, SourceSummary]:
     """The top of an analysis page: which data it shows, its title, and the data's summary.
 
     Stops the page with one clear message when the source can't be summarised (e.g. a warehouse
     that went away).
     """
-    source, filters = current_source(), current_filters()
+    source, scope = current_source(), current_scope()
     source_banner(source)
     st.title(title)
     if caption:
@@ -178,7 +179,7 @@ def page_start(title: str, caption: str | None = None) -> tuple[Source, Filters,
     except SourceError as exc:
         show_error(str(exc))
         st.stop()
-    return source, filters, summary
+    return source, scope, summary
 
 
 # --- shared filters --------------------------------------------------------------------------
@@ -204,7 +205,7 @@ def _segment_values(source: Source) -> list[str]:
     return [str(v) for v in frame["segment"]]
 
 
-def sidebar_filters() -> Filters:
+def sidebar_filters() -> Scope:
     """Render the shared sidebar filters (once per run, from app.py) and mirror them in the URL.
 
     On a session's first run the widgets start from the URL query string, so a copied link
@@ -215,7 +216,7 @@ def sidebar_filters() -> Filters:
         summary = source_summary(source)
     except SourceError as exc:
         show_error(str(exc))
-        return Filters()
+        return Scope()
     if "f.grain" not in st.session_state:
         _seed_from_url(summary)
     sb = st.sidebar
@@ -242,50 +243,55 @@ def sidebar_filters() -> Filters:
         date_from = None
     if last and date_to == last:
         date_to = None
-    filters = Filters(
+    scope = Scope(
         date_from=date_from,
         date_to=date_to,
         channels=[c for c in st.session_state.get("f.channels", []) if c in channels],
         stages=[s for s in st.session_state.get("f.stages", []) if s in stages],
         segments=[s for s in st.session_state.get("f.segments", []) if s in segments],
-        min_n=int(st.session_state.get("f.min_n", 30)),
-        grain=st.session_state.get("f.grain", "week"),
     )
-    _mirror_to_url(filters)
-    st.session_state["cx.filters"] = filters
-    return filters
+    view = View(grain=st.session_state.get("f.grain", "week"), min_n=int(st.session_state.get("f.min_n", 30)))
+    _mirror_to_url(scope, view)
+    st.session_state["cx.scope"] = scope
+    st.session_state["cx.view"] = view
+    return scope
 
 
-def current_filters() -> Filters:
-    """The filters the sidebar set in this run (defaults when called outside the app)."""
-    return st.session_state.get("cx.filters", Filters())
+def current_scope() -> Scope:
+    """Which rows the sidebar chose in this run (all rows when called outside the app)."""
+    return st.session_state.get("cx.scope", Scope())
+
+
+def current_view() -> View:
+    """How the sidebar asks results to be shown in this run (grain, minimum n)."""
+    return st.session_state.get("cx.view", View())
 
 
 def _seed_from_url(summary: SourceSummary) -> None:
     query = {k: st.query_params.get(k) for k in st.query_params.keys()}
-    filters = Filters.from_query(query)
+    scope, view = Scope.from_query(query), View.from_query(query)
     first = summary.first.date() if summary.first is not None else None
     last = summary.last.date() if summary.last is not None else None
     if first and last:
-        lo = min(max(filters.date_from or first, first), last)
-        hi = max(min(filters.date_to or last, last), lo)
+        lo = min(max(scope.date_from or first, first), last)
+        hi = max(min(scope.date_to or last, last), lo)
         st.session_state["f.dates"] = (lo, hi)
-    st.session_state["f.channels"] = [c for c in filters.channels if c in summary.channels]
-    st.session_state["f.stages"] = [s for s in filters.stages if s in summary.stages]
-    st.session_state["f.segments"] = list(filters.segments)
-    st.session_state["f.min_n"] = filters.min_n
-    st.session_state["f.grain"] = filters.grain.value
+    st.session_state["f.channels"] = [c for c in scope.channels if c in summary.channels]
+    st.session_state["f.stages"] = [s for s in scope.stages if s in summary.stages]
+    st.session_state["f.segments"] = list(scope.segments)
+    st.session_state["f.min_n"] = view.min_n
+    st.session_state["f.grain"] = view.grain.value
 
 
-def _mirror_to_url(filters: Filters) -> None:
-    wanted = filters.to_query()
+def _mirror_to_url(scope: Scope, view: View) -> None:
+    wanted = {**scope.to_query(), **view.to_query()}
     page_keys = {k: st.query_params.get(k) for k in st.query_params.keys() if k not in _FILTER_PARAMS}
     current = {k: st.query_params.get(k) for k in st.query_params.keys() if k in _FILTER_PARAMS}
     if current != wanted:
         st.query_params.from_dict({**page_keys, **wanted})
 
 
-_FILTER_PARAMS = ("from", "to", "channel", "stage", "segment", "min_n", "grain")
+_FILTER_PARAMS = QUERY_KEYS
 
 
 def url_state(key: str, default: str | None = None) -> str | None:
@@ -312,19 +318,19 @@ def download_csv(label: str, frame: pd.DataFrame, file_name: str, key: str | Non
 
 
 @cached_by_source(ttl=1800, max_entries=32)
-def load_review(source: Source, week: str | None, filters: Filters):
+def load_review(source: Source, week: str | None, scope: Scope, min_n: int):
     """Cached :func:`cx.review.weekly_review` (with incidents and at-risk customers)."""
     from cx.review.weekly import weekly_review
 
-    return weekly_review(source, week, filters)
+    return weekly_review(source, week, scope, min_n=min_n)
 
 
 @cached_by_source(ttl=1800, max_entries=32)
-def load_review_trends(source: Source, week: str | None, filters: Filters) -> dict:
+def load_review_trends(source: Source, week: str | None, scope: Scope, min_n: int) -> dict:
     """Cached 12-week metric tables behind the review's trend charts and tile sparklines."""
     from cx.review.weekly import trend_tables
 
-    return trend_tables(source, load_review(source, week, filters))
+    return trend_tables(source, load_review(source, week, scope, min_n))
 
 
 def md_escape(text: str) -> str:

@@ -43,8 +43,9 @@ import sqlalchemy as sa
 from cx import journeys
 from cx.db.dialects import as_float, count_where, percentile_cont, ranked
 from cx.db.source import Source
-from cx.journeys.sql import experience_index, scope
-from cx.schema import Filters, IncidentRules
+from cx.journeys.sql import experience_index, scoped_interactions
+from cx.schema import IncidentRules
+from cx.scope import Scope
 
 #: Human labels of the model's features (touchpoint features are labelled on the fly).
 FEATURE_LABELS: dict[str, str] = {
@@ -292,7 +293,7 @@ def _resolve_rule(source: Source, outcome: str, rule: CutoffRule, end: pd.Timest
 
 
 def churn_features(source: Source, outcome: str = "churned", rule: CutoffRule | None = None,
-                   filters: Filters | None = None, rules: IncidentRules | None = None, *,
+                   scope: Scope | None = None, rules: IncidentRules | None = None, *,
                    touchpoints: int | Sequence[str] = 10, channels: int = 8, min_touchpoint_n: int = 30,
                    as_of_now: bool = False) -> FeatureTable:
     """Build one row of features per customer in the database.
@@ -305,7 +306,7 @@ def churn_features(source: Source, outcome: str = "churned", rule: CutoffRule | 
         A yes/no customer column; ``churned`` by default (see :func:`outcome_candidates`).
     rule : CutoffRule, optional
         Which interactions may inform the features; default ``before_outcome``.
-    filters : Filters, optional
+    scope : Scope, optional
         Dates, channels and stages restrict the interactions counted; segments the customers.
     rules : IncidentRules, optional
         Critical-incident rules (default: the source's).
@@ -330,7 +331,7 @@ def churn_features(source: Source, outcome: str = "churned", rule: CutoffRule | 
     >>> table.frame[["customer_id", "outcome", "worst_index", "end_index"]].head()  # doctest: +SKIP
     """
     rule = rule or CutoffRule()
-    filters = filters or Filters()
+    scope = scope or Scope()
     rules = rules or source.rules
     c = source.customers
     if c is None:
@@ -344,19 +345,19 @@ def churn_features(source: Source, outcome: str = "churned", rule: CutoffRule | 
         rule, rule_text = _resolve_rule(source, outcome, rule, end)
     notes: list[str] = []
 
-    scope_filters = filters
+    scope_filters = scope
     if rule.kind == "window":
         cutoff = rule.cutoff
         last_day = cutoff - dt.timedelta(days=1)
         first_day = cutoff - dt.timedelta(days=rule.observation_days) if rule.observation_days else None
-        if filters.date_from and (first_day is None or filters.date_from > first_day):
-            first_day = filters.date_from
-        if filters.date_to and filters.date_to < last_day:
-            last_day = filters.date_to
-        scope_filters = replace(filters, date_from=first_day, date_to=last_day) if (first_day is None or first_day <= last_day) else filters
+        if scope.date_from and (first_day is None or scope.date_from > first_day):
+            first_day = scope.date_from
+        if scope.date_to and scope.date_to < last_day:
+            last_day = scope.date_to
+        scope_filters = replace(scope, date_from=first_day, date_to=last_day) if (first_day is None or first_day <= last_day) else scope
     before = "churned_at" if rule.kind == "before_outcome" else None
 
-    frm, conditions = scope(source, scope_filters, before)
+    frm, conditions = scoped_interactions(source, scope_filters, before)
     if not isinstance(touchpoints, int):
         top_tp = [str(t) for t in touchpoints]
     elif source.has("touchpoint"):
@@ -387,8 +388,8 @@ def churn_features(source: Source, outcome: str = "churned", rule: CutoffRule | 
     for m in medians:
         frm_all = frm_all.outerjoin(m, m.c.customer_id == c.c.customer_id)
     where = []
-    if filters.segments:
-        where.append(c.c.segment.in_(filters.segments))
+    if scope.segments:
+        where.append(c.c.segment.in_(scope.segments))
     if as_of_now:
         where.append(sa.or_(c.c.churned.is_(None), c.c.churned == sa.false()))
     elif rule.kind == "window":
@@ -582,7 +583,7 @@ def restating_columns(frame: pd.DataFrame, columns: Sequence[str], outcome: str 
     return out
 
 
-def moments(source: Source, customer_ids: Sequence[str], filters: Filters | None = None,
+def moments(source: Source, customer_ids: Sequence[str], scope: Scope | None = None,
             before: str | None = None) -> pd.DataFrame:
     """The worst moment and the last interaction of a few customers (for the at-risk list).
 
@@ -605,7 +606,7 @@ def moments(source: Source, customer_ids: Sequence[str], filters: Filters | None
     if not ids:
         return empty
     i = source.interactions
-    frm, conditions = scope(source, filters, before)
+    frm, conditions = scoped_interactions(source, scope, before)
     idx = experience_index(i.c, source.scales)
     nulls_last = sa.case((i.c.occurred_at.is_(None), 1), else_=0)
     base = sa.select(

@@ -50,7 +50,8 @@ from cx.churn.features import (
 )
 from cx.db.source import Source
 from cx.metrics import wilson_interval
-from cx.schema import Filters, IncidentRules
+from cx.schema import IncidentRules
+from cx.scope import Scope
 
 #: Why C = 1 (and not a cross-validated C): on standardised features the penalty ½‖β‖² is tiny next
 #: to a log-likelihood summed over hundreds or thousands of customers, so the odds ratios stay those
@@ -733,7 +734,7 @@ def _guard(y: np.ndarray, outcome: str, min_positives: int, n_splits: int) -> No
 
 
 def fit_churn(source: Source, outcome: str = "churned", rule: CutoffRule | None = None,
-              filters: Filters | None = None, rules: IncidentRules | None = None, *,
+              scope: Scope | None = None, rules: IncidentRules | None = None, *,
               attributes: Sequence[str] = (), include_restating: Sequence[str] = (), min_positives: int = 50,
               n_splits: int = 5, C: float = DEFAULT_C, resamples: int = 200, at_risk: int = 200, seed: int = 0,
               progress: Callable[[float, str], None] | None = None) -> ChurnReport:
@@ -786,11 +787,11 @@ def fit_churn(source: Source, outcome: str = "churned", rule: CutoffRule | None 
     """
     started = time.perf_counter()
     _progress(progress, 0.02, "Building per-customer features in the database")
-    table = churn_features(source, outcome, rule, filters, rules)
+    table = churn_features(source, outcome, rule, scope, rules)
     now = None
     if table.rule.kind == "window":
         named = [c[len(TOUCHPOINT_PREFIX):] for c in table.frame.columns if c.startswith(TOUCHPOINT_PREFIX)]
-        now = churn_features(source, "churned", CutoffRule("none"), filters, rules, touchpoints=named, as_of_now=True)
+        now = churn_features(source, "churned", CutoffRule("none"), scope, rules, touchpoints=named, as_of_now=True)
     report = fit_churn_table(table, now=now, attributes=attributes, include_restating=include_restating,
                              min_positives=min_positives, n_splits=n_splits, C=C, resamples=resamples,
                              at_risk=at_risk, seed=seed, good_end_index=(rules or source.rules).good_end_index,
@@ -799,7 +800,7 @@ def fit_churn(source: Source, outcome: str = "churned", rule: CutoffRule | None 
     ids = report.at_risk["customer_id"].tolist()
     if ids:
         _progress(progress, 0.97, "Looking up worst moments and last interactions")
-        found = moments(source, ids, filters, before=before)
+        found = moments(source, ids, scope, before=before)
         report = _with_moments(report, found)
     return _replace(report, seconds=time.perf_counter() - started)
 

@@ -31,7 +31,8 @@ from sqlalchemy.sql import coercions, roles
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 from sqlalchemy.sql.visitors import InternalTraversal
 
-from cx.schema import Filters, Grain
+from cx.schema import Grain
+from cx.scope import Scope
 
 #: Dialects whose ``percentile_cont`` is an ordered-set *aggregate* (so no window is needed).
 NATIVE_PERCENTILE = frozenset({"postgresql", "duckdb", "snowflake", "oracle"})
@@ -210,21 +211,21 @@ def _range_sqlite(element, compiler, **kw):
     return _range(element, compiler, lambda text: f"date({_sqlite_seconds(text)})", **kw)
 
 
-def interaction_filters(interactions, filters: Filters, dates: tuple | None = None) -> list[ColumnElement]:
+def interaction_filters(interactions, scope: Scope, dates: tuple | None = None) -> list[ColumnElement]:
     """The ``WHERE`` conditions of the shared filters that concern interactions alone.
 
     The day range (``dates`` = (first, last) overrides the filters' own, e.g. a drill-down's
     period), channels and journey stages. Segments need the customers table; callers join it.
     """
-    first, last = dates if dates is not None else (filters.date_from, filters.date_to)
+    first, last = dates if dates is not None else (scope.date_from, scope.date_to)
     i = interactions.c
     conditions = []
     if first or last:
         conditions.append(in_day_range(i.occurred_at, first, last))
-    if filters.channels:
-        conditions.append(i.channel.in_(filters.channels))
-    if filters.stages:
-        conditions.append(i.journey_stage.in_(filters.stages))
+    if scope.channels:
+        conditions.append(i.channel.in_(scope.channels))
+    if scope.stages:
+        conditions.append(i.journey_stage.in_(scope.stages))
     return conditions
 
 

@@ -62,7 +62,8 @@ from cx.journeys.sql import (
     journey_class_expr,
     journey_rows,
 )
-from cx.schema import Filters, IncidentRules, Scales
+from cx.schema import IncidentRules, Scales
+from cx.scope import Scope
 
 CLASSES = ("clean", "recovered", "unrecovered")
 #: incident rules: flag column -> plain-language reason (shown next to each incident)
@@ -97,14 +98,14 @@ def channel_p95(source: Source) -> pd.DataFrame:
 # --- public queries ------------------------------------------------------------------------------
 
 
-def journey_features_query(source: Source, filters: Filters | None = None, rules: IncidentRules | None = None, *,
+def journey_features_query(source: Source, scope: Scope | None = None, rules: IncidentRules | None = None, *,
                            gap_days: float | None = None, end_last: int = 1, before: str | None = None,
                            customer_columns: Sequence[str] = ()) -> sa.Select:
     """The SQL of :func:`journey_features` (to run elsewhere, or to build on)."""
     rules = rules or source.rules
     if end_last < 1:
         raise ValueError("end_last must be at least 1")
-    s, _ = journey_rows(source, filters, rules, gap_days=gap_days, before=before)
+    s, _ = journey_rows(source, scope, rules, gap_days=gap_days, before=before)
     s = s.c
     # Least-squares slope of the index on the moment's rank. The ranks of the scored moments are
     # exactly 1..n, so their sum and sum of squares have closed forms and only Σ rank·index and
@@ -153,7 +154,7 @@ def journey_features_query(source: Source, filters: Filters | None = None, rules
     return out.order_by(features.c.customer_id, features.c.journey)
 
 
-def journey_features(source: Source, filters: Filters | None = None, rules: IncidentRules | None = None, *,
+def journey_features(source: Source, scope: Scope | None = None, rules: IncidentRules | None = None, *,
                      gap_days: float | None = None, end_last: int = 1, before: str | None = None,
                      customer_columns: Sequence[str] = ()) -> pd.DataFrame:
     """Peak-end features of every journey, computed in the database in one query.
@@ -162,7 +163,7 @@ def journey_features(source: Source, filters: Filters | None = None, rules: Inci
     ----------
     source : Source
         Where the interactions (and customers) live.
-    filters : Filters, optional
+    scope : Scope, optional
         Date range, channels, stages and segments; interactions outside them are left out of the
         journeys (undated interactions drop out when a date range is set).
     rules : IncidentRules, optional
@@ -192,7 +193,7 @@ def journey_features(source: Source, filters: Filters | None = None, rules: Inci
     >>> features = journey_features(demo_source(), customer_columns=["churned"])  # doctest: +SKIP
     >>> features[["worst", "end", "peak_end", "journey_class"]].head()  # doctest: +SKIP
     """
-    query = journey_features_query(source, filters, rules, gap_days=gap_days, end_last=end_last,
+    query = journey_features_query(source, scope, rules, gap_days=gap_days, end_last=end_last,
                                    before=before, customer_columns=customer_columns)
     frame = source.read(query)
     for name in ("mean", "worst", "best", "first", "end", "peak_end", "slope", "worst_to_end_days"):
@@ -215,7 +216,7 @@ def outcome_columns(source: Source) -> list[str]:
     return sorted(names, key=lambda c: (c != "churned", c != "lifetime_value", c))
 
 
-def journey_outcomes(source: Source, outcome_column: str, filters: Filters | None = None,
+def journey_outcomes(source: Source, outcome_column: str, scope: Scope | None = None,
                      rules: IncidentRules | None = None, **options) -> pd.DataFrame:
     """:func:`journey_features` with an outcome column joined, ready for :func:`compare_predictors`.
 
@@ -241,7 +242,7 @@ def journey_outcomes(source: Source, outcome_column: str, filters: Filters | Non
     before = options.pop("before", None)
     if before is None and outcome_column == "churned" and source.has("customers.churned_at"):
         before = "churned_at"
-    return journey_features(source, filters, rules, before=before, customer_columns=[outcome_column], **options)
+    return journey_features(source, scope, rules, before=before, customer_columns=[outcome_column], **options)
 
 
 def _incident_reasons(frame: pd.DataFrame, flag_names: Sequence[str], rules: IncidentRules, scales: Scales) -> pd.Series:
@@ -305,7 +306,7 @@ def _tidy_rows(frame: pd.DataFrame, flag_names, rules: IncidentRules, scales: Sc
     return frame
 
 
-def incidents(source: Source, filters: Filters | None = None, rules: IncidentRules | None = None, *,
+def incidents(source: Source, scope: Scope | None = None, rules: IncidentRules | None = None, *,
               sort: str = "severity", limit: int = 500, classes: Sequence[str] = (),
               kinds: Sequence[str] = (), gap_days: float | None = None, end_last: int = 1) -> pd.DataFrame:
     """The critical incidents, worst first (or most recent first), LIMITed in the database.
@@ -359,12 +360,12 @@ def incidents(source: Source, filters: Filters | None = None, rules: IncidentRul
     # 1. rank every incident on narrow rows (no text carried through the windows) and keep the
     #    customers of the first `limit`; 2. redo it with all the detail for those customers only —
     #    windows partition by customer, so their rows come out exactly as in step 1.
-    narrow, flag_names = journey_rows(source, filters, rules, gap_days=gap_days, detail=())
+    narrow, flag_names = journey_rows(source, scope, rules, gap_days=gap_days, detail=())
     j, conditions, order = ranked(narrow)
     top = source.read(sa.select(j.customer_id).where(*conditions).order_by(*order).limit(int(limit)))
     # two queries rather than one nested in the other: SQLite's parser stack overflows on the nesting
     customers = sorted({str(c) for c in top["customer_id"]})
-    wide, _ = journey_rows(source, filters, rules, gap_days=gap_days, detail=_DETAIL, customers_in=customers)
+    wide, _ = journey_rows(source, scope, rules, gap_days=gap_days, detail=_DETAIL, customers_in=customers)
     j, conditions, order = ranked(wide)
     query = sa.select(
         j.customer_id, j.journey, sa.type_coerce(j.at, sa.DateTime()).label("occurred_at"), j.seq,
@@ -378,7 +379,7 @@ def incidents(source: Source, filters: Filters | None = None, rules: IncidentRul
     return frame[front + list(flag_names)]
 
 
-def customer_timeline(source: Source, customer_id: str, filters: Filters | None = None,
+def customer_timeline(source: Source, customer_id: str, scope: Scope | None = None,
                       rules: IncidentRules | None = None, *, gap_days: float | None = None,
                       end_last: int = 1, limit: int = 2000) -> pd.DataFrame:
     """One customer's journey, moment by moment, with the worst and end moments marked.
@@ -402,7 +403,7 @@ def customer_timeline(source: Source, customer_id: str, filters: Filters | None 
         interaction in scope.
     """
     rules = rules or source.rules
-    s, flag_names = journey_rows(source, filters, rules, gap_days=gap_days, customer_id=str(customer_id), detail=_DETAIL)
+    s, flag_names = journey_rows(source, scope, rules, gap_days=gap_days, customer_id=str(customer_id), detail=_DETAIL)
     s = s.c
     inner = sa.select(*s, *_journey_windows(s, end_last, rules)).subquery("journeys")
     j = inner.c

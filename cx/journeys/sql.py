@@ -20,7 +20,8 @@ from cx.db.dialects import (
     ranked,
 )
 from cx.db.source import Source
-from cx.schema import Filters, IncidentRules, Scale, Scales
+from cx.schema import IncidentRules, Scale, Scales
+from cx.scope import Scope
 
 
 def _flag(condition) -> sa.ColumnElement:
@@ -75,7 +76,7 @@ def experience_index(columns, scales: Scales = Scales()) -> sa.ColumnElement:
 # --- filters and the channel p95 -----------------------------------------------------------------
 
 
-def scope(source: Source, filters: Filters | None, before: str | None = None, customer_id: str | None = None,
+def scoped_interactions(source: Source, scope: Scope | None, before: str | None = None, customer_id: str | None = None,
           customers_in=None) -> tuple[sa.FromClause, list[sa.ColumnElement]]:
     """``FROM interactions [JOIN customers]`` and the ``WHERE`` conditions of the filters and cut-off.
 
@@ -84,14 +85,14 @@ def scope(source: Source, filters: Filters | None, before: str | None = None, cu
     happened before it — undated interactions and customers without that date are kept whole.
     """
     i = source.interactions
-    filters = filters or Filters()
-    conditions = interaction_filters(i, filters)
+    scope = scope or Scope()
+    conditions = interaction_filters(i, scope)
     frm = i
     c = source.customers
-    if (filters.segments or before) and c is not None:
-        frm = i.join(c, c.c.customer_id == i.c.customer_id, isouter=not filters.segments)
-    if filters.segments and c is not None:
-        conditions.append(c.c.segment.in_(filters.segments))
+    if (scope.segments or before) and c is not None:
+        frm = i.join(c, c.c.customer_id == i.c.customer_id, isouter=not scope.segments)
+    if scope.segments and c is not None:
+        conditions.append(c.c.segment.in_(scope.segments))
     if before:
         if c is None or before not in c.c:
             raise ValueError(f"cannot cut journeys before customers.{before}: no such customer column")
@@ -105,10 +106,10 @@ def scope(source: Source, filters: Filters | None, before: str | None = None, cu
     return frm, conditions
 
 
-def filtered(source: Source, filters: Filters | None, before: str | None, customer_id: str | None,
+def filtered(source: Source, scope: Scope | None, before: str | None, customer_id: str | None,
               columns: Sequence[sa.ColumnElement], p95=None, customers_in=None):
     """``SELECT columns FROM interactions [JOIN customers] [LEFT JOIN channel p95] WHERE <filters>``."""
-    frm, conditions = scope(source, filters, before, customer_id, customers_in)
+    frm, conditions = scoped_interactions(source, scope, before, customer_id, customers_in)
     if p95 is not None:
         frm = frm.join(p95, p95.c.channel == source.interactions.c.channel, isouter=True)
     return sa.select(*columns).select_from(frm).where(*conditions)
@@ -158,7 +159,7 @@ def _row_flags(source: Source, rules: IncidentRules, p95) -> dict[str, sa.Column
     return flags
 
 
-def journey_rows(source: Source, filters: Filters | None, rules: IncidentRules, *, gap_days: float | None,
+def journey_rows(source: Source, scope: Scope | None, rules: IncidentRules, *, gap_days: float | None,
           before: str | None = None, customer_id: str | None = None, detail: Sequence[str] | None = None,
           customers_in=None):
     """Every interaction in scope with its index, incident flags, journey and positions.
@@ -188,7 +189,7 @@ def journey_rows(source: Source, filters: Filters | None, rules: IncidentRules, 
     if detail is not None:
         columns += [expr.label(name) for name, expr in flags.items()]
         columns += [i.c[name].label(name) for name in detail if name not in ("customer_id", "seq")]
-    base = filtered(source, filters, before, customer_id, columns, p95, customers_in).subquery("base")
+    base = filtered(source, scope, before, customer_id, columns, p95, customers_in).subquery("base")
     b = base.c
 
     # 1. one sort per customer: position, running count of scored moments, next / previous contact,

@@ -8,6 +8,7 @@ Each function is one or two aggregate queries run where the data live; stages so
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 import pandas as pd
 import sqlalchemy as sa
@@ -16,7 +17,8 @@ from cx import metrics
 from cx.db.dialects import NullsLast
 from cx.db.source import Source
 from cx.journeys.sql import filtered, journey_rows
-from cx.schema import STAGES, Filters, IncidentRules
+from cx.schema import STAGES, IncidentRules
+from cx.scope import Scope
 
 NONE_LABEL = "(none)"
 FLOW_DIMENSIONS = ("journey_stage", "channel", "touchpoint")
@@ -28,7 +30,7 @@ def stage_order(stages: Sequence[str]) -> list[str]:
     return known + sorted(str(s) for s in stages if s not in STAGES and s is not None)
 
 
-def stage_funnel(source: Source, filters: Filters | None = None) -> pd.DataFrame:
+def stage_funnel(source: Source, scope: Scope | None = None) -> pd.DataFrame:
     """Customers reaching each journey stage.
 
     A customer *reaches* a stage when their furthest stage (in funnel order) is that one or a
@@ -38,7 +40,7 @@ def stage_funnel(source: Source, filters: Filters | None = None) -> pd.DataFrame
     Parameters
     ----------
     source : Source
-    filters : Filters, optional
+    scope : Scope, optional
         Date range, channels, segments (a stage filter would empty the other stages, so it is
         ignored here).
 
@@ -49,23 +51,23 @@ def stage_funnel(source: Source, filters: Filters | None = None) -> pd.DataFrame
         this stage), ``reached``, ``share_of_first`` (percent of the first stage's ``reached``) and
         ``conversion`` (percent of the previous stage's ``reached``).
     """
-    filters = filters or Filters()
-    filters = Filters(**{**filters.__dict__, "stages": ()})
+    scope = scope or Scope()
+    scope = replace(scope, stages=())
     i = source.interactions
-    scope = filtered(source, filters, None, None, [i.c.journey_stage.label("journey_stage"),
-                                                   i.c.customer_id.label("customer_id")])
-    scope = scope.where(i.c.journey_stage.is_not(None)).subquery("scope")
-    touched = source.read(sa.select(scope.c.journey_stage, sa.func.count(sa.distinct(scope.c.customer_id))
-                                      .label("customers")).group_by(scope.c.journey_stage))
+    rows = filtered(source, scope, None, None, [i.c.journey_stage.label("journey_stage"),
+                                                i.c.customer_id.label("customer_id")])
+    rows = rows.where(i.c.journey_stage.is_not(None)).subquery("scope")
+    touched = source.read(sa.select(rows.c.journey_stage, sa.func.count(sa.distinct(rows.c.customer_id))
+                                    .label("customers")).group_by(rows.c.journey_stage))
     columns = ["journey_stage", "customers", "reached", "share_of_first", "conversion"]
     if touched.empty:
         return pd.DataFrame(columns=columns)
     order = stage_order(list(touched["journey_stage"]))
     rank = sa.case({name: k for k, name in enumerate(order)}, value=i.c.journey_stage)
-    scope = filtered(source, filters, None, None, [i.c.customer_id, rank.label("stage_rank")]).where(
+    ranked = filtered(source, scope, None, None, [i.c.customer_id, rank.label("stage_rank")]).where(
         i.c.journey_stage.is_not(None)).subquery("ranked")
-    furthest = sa.select(scope.c.customer_id, sa.func.max(scope.c.stage_rank).label("furthest")).group_by(
-        scope.c.customer_id).subquery("furthest")
+    furthest = sa.select(ranked.c.customer_id, sa.func.max(ranked.c.stage_rank).label("furthest")).group_by(
+        ranked.c.customer_id).subquery("furthest")
     counts = source.read(sa.select(furthest.c.furthest, sa.func.count().label("n")).group_by(furthest.c.furthest))
     by_rank = pd.to_numeric(counts.set_index("furthest")["n"]).reindex(range(len(order)), fill_value=0)
     reached = by_rank[::-1].cumsum()[::-1].to_numpy()
@@ -79,7 +81,7 @@ def stage_funnel(source: Source, filters: Filters | None = None) -> pd.DataFrame
     return out[columns]
 
 
-def stage_metrics(source: Source, filters: Filters | None = None,
+def stage_metrics(source: Source, scope: Scope | None = None,
                   metric_keys: Sequence[str] = ("nps", "csat", "ces", "ttr")) -> pd.DataFrame:
     """Experience metrics by journey stage (all dates in the filter pooled), via :func:`cx.metrics.metric_table`.
 
@@ -94,7 +96,7 @@ def stage_metrics(source: Source, filters: Filters | None = None,
         column = metrics.definitions(source.scales)[key].column
         if not source.has(column):
             continue
-        table = metrics.metric_table(source, key, "all", ["journey_stage"], filters)
+        table = metrics.metric_table(source, key, "all", ["journey_stage"], scope)
         frames.append(table[["journey_stage", "metric", "n", "value", "ci_low", "ci_high", "low_n"]])
     if not frames:
         return pd.DataFrame(columns=["journey_stage", "metric", "n", "value", "ci_low", "ci_high", "low_n"])
@@ -105,7 +107,7 @@ def stage_metrics(source: Source, filters: Filters | None = None,
                            kind="stable").reset_index(drop=True)
 
 
-def stage_channel_matrix(source: Source, filters: Filters | None = None,
+def stage_channel_matrix(source: Source, scope: Scope | None = None,
                          rules: IncidentRules | None = None) -> pd.DataFrame:
     """Experience and incidents for every stage × channel cell.
 
@@ -118,7 +120,7 @@ def stage_channel_matrix(source: Source, filters: Filters | None = None,
         :mod:`cx.journeys`). Stages in funnel order, channels by volume.
     """
     rules = rules or source.rules
-    rows, _ = journey_rows(source, filters, rules, gap_days=None, detail=("channel", "journey_stage"))
+    rows, _ = journey_rows(source, scope, rules, gap_days=None, detail=("channel", "journey_stage"))
     r = rows.c
     query = sa.select(
         r.journey_stage, r.channel,
@@ -141,7 +143,7 @@ def stage_channel_matrix(source: Source, filters: Filters | None = None,
     return frame.sort_values(["_s", "_c"]).drop(columns=["_s", "_c"]).reset_index(drop=True)
 
 
-def journey_flows(source: Source, filters: Filters | None = None, *, by: str = "journey_stage",
+def journey_flows(source: Source, scope: Scope | None = None, *, by: str = "journey_stage",
                   steps: int = 4) -> pd.DataFrame:
     """How customers move from one step of their journey to the next (the links of a Sankey diagram).
 
@@ -167,7 +169,7 @@ def journey_flows(source: Source, filters: Filters | None = None, *, by: str = "
         raise ValueError("a flow needs at least two steps")
     i = source.interactions
     value = sa.func.coalesce(i.c[by], NONE_LABEL)
-    base = filtered(source, filters, None, None, [i.c.customer_id, i.c.occurred_at.label("at"), i.c.seq,
+    base = filtered(source, scope, None, None, [i.c.customer_id, i.c.occurred_at.label("at"), i.c.seq,
                                                   value.label("value")]).subquery("base")
     order = {"partition_by": base.c.customer_id, "order_by": [NullsLast(base.c.at), NullsLast(base.c.seq)]}
     previous = sa.select(base.c.customer_id, base.c.value, sa.func.row_number().over(**order).label("pos"),

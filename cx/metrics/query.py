@@ -33,7 +33,8 @@ from cx.db.dialects import (
     time_bucket,
 )
 from cx.db.source import Source
-from cx.schema import DIMENSIONS, Filters, Grain, Scales
+from cx.schema import DIMENSIONS, Grain, Scales
+from cx.scope import DEFAULT_MIN_N, Scope
 
 METRICS: tuple[str, ...] = ("nps", "csat", "ces", "frt", "ttr", "fcr", "volume", "churn", "retention", "ltv")
 RESULT_COLUMNS: tuple[str, ...] = ("period", "metric", "n", "value", "ci_low", "ci_high", "low_n")
@@ -357,7 +358,7 @@ def metric_query(
     metric: str,
     grain: Grain | str | None = None,
     by: Sequence[str] | str | None = (),
-    filters: Filters | None = None,
+    scope: Scope | None = None,
     *,
     confidence: float = 0.95,
 ) -> sa.Select:
@@ -367,16 +368,16 @@ def metric_query(
     ``metric_query(...).compile(dialect=snowflake_dialect)``. Parameters as in :func:`metric_table`.
     """
     metric = _metric(metric)
-    filters = filters or Filters()
-    grain = Grain(grain or filters.grain)
+    scope = scope or Scope()
+    grain = Grain(grain or Grain.WEEK)
     by = _breakdown(source, by)
     i, c = source.interactions, source.customers
-    if filters.segments and c is None:
+    if scope.segments and c is None:
         raise MetricError("filtering by segment needs a customers table")
     counted = _counted(source, metric)
     per_customer = metric in ("churn", "retention", "ltv")
 
-    where = interaction_filters(i, filters)
+    where = interaction_filters(i, scope)
     if grain is not Grain.ALL:
         where.append(i.c.occurred_at.is_not(None))
     period = [time_bucket(grain, i.c.occurred_at).label("period")] if grain is not Grain.ALL else []
@@ -389,17 +390,17 @@ def metric_query(
                  .where(*where).distinct().subquery("cells"))
         keys = [cells.c.period] if period else []
         keys += [cells.c[b] for b in on_interactions] + [c.c[b].label(b) for b in on_customers]
-        segment = [c.c.segment.in_(filters.segments)] if filters.segments else []
+        segment = [c.c.segment.in_(scope.segments)] if scope.segments else []
         value = c.c.churned if metric in ("churn", "retention") else c.c.lifetime_value
         query = (sa.select(*keys, sa.func.count().label("n"), *_statistics(metric, value))
                  .select_from(cells.join(c, c.c.customer_id == cells.c.customer_id))
                  .where(counted, *segment))
         return query.group_by(*[k.element if isinstance(k, sa.Label) else k for k in keys])
 
-    join = bool(on_customers or filters.segments)
+    join = bool(on_customers or scope.segments)
     base = i.outerjoin(c, c.c.customer_id == i.c.customer_id) if join else i
-    if filters.segments:
-        where.append(c.c.segment.in_(filters.segments))
+    if scope.segments:
+        where.append(c.c.segment.in_(scope.segments))
     if counted is not None:
         where.append(counted)
     dims = [(i.c[b] if b in on_interactions else c.c[b]).label(b) for b in by]
@@ -458,9 +459,10 @@ def metric_table(
     metric: str,
     grain: Grain | str | None = None,
     by: Sequence[str] | str | None = (),
-    filters: Filters | None = None,
+    scope: Scope | None = None,
     *,
     confidence: float = 0.95,
+    min_n: int = DEFAULT_MIN_N,
 ) -> pd.DataFrame:
     """A metric per time bucket and breakdown cell, computed in the database in one query.
 
@@ -472,22 +474,24 @@ def metric_table(
         One of :data:`METRICS`.
     grain : Grain or str, optional
         ``day``, ``week`` (ISO, Monday), ``month``, ``quarter`` or ``all``; defaults to
-        ``filters.grain``. Undated interactions count only in ``all``.
+        ``week``. Undated interactions count only in ``all``.
     by : sequence of str or comma-separated str
         Breakdown columns: any of :data:`cx.schema.DIMENSIONS` or a customer attribute column.
         Customer columns (segment, region...) join the customers table; interactions of unknown
         customers land in a ``None`` cell.
-    filters : Filters, optional
-        Inclusive day range, channels, journey stages, segments, and ``min_n`` for the low-n flag.
+    scope : Scope, optional
+        Inclusive day range, channels, journey stages, segments.
     confidence : float
         Coverage of the intervals (0.95).
+    min_n : int
+        Cells with fewer responses are flagged ``low_n`` (a display setting: see :class:`cx.scope.View`).
 
     Returns
     -------
     DataFrame
         One row per cell with at least one counted response, sorted by period then breakdown:
         ``period`` (bucket start as a Timestamp, or ``"all"``), the ``by`` columns, ``metric``,
-        ``n``, ``value``, ``ci_low``, ``ci_high``, ``low_n`` (``n < filters.min_n``), and for
+        ``n``, ``value``, ``ci_low``, ``ci_high``, ``low_n`` (``n < min_n``), and for
         ``frt`` / ``ttr`` also ``p90``.
 
     Examples
@@ -499,10 +503,10 @@ def metric_table(
     1 2025-06-30    chat    nps   46   0.00  -23.34    23.34  False
     """
     metric = _metric(metric)
-    filters = filters or Filters()
-    grain = Grain(grain or filters.grain)
+    scope = scope or Scope()
+    grain = Grain(grain or Grain.WEEK)
     by = _breakdown(source, by)
-    raw = source.read(metric_query(source, metric, grain, by, filters, confidence=confidence))
+    raw = source.read(metric_query(source, metric, grain, by, scope, confidence=confidence))
     raw = raw[pd.to_numeric(raw["n"]).fillna(0) > 0].reset_index(drop=True)
     n = _numbers(raw, "n")
     extra: dict[str, np.ndarray] = {}
@@ -528,7 +532,7 @@ def metric_table(
         "value": value,
         "ci_low": low,
         "ci_high": high,
-        "low_n": n < filters.min_n,
+        "low_n": n < min_n,
         **extra,
     })
     return out.sort_values(["period", *by], na_position="last", kind="stable").reset_index(drop=True)
@@ -558,7 +562,7 @@ def period_end(start: dt.date, grain: Grain | str) -> dt.date:
 def interactions_for_cell(
     source: Source,
     metric: str,
-    filters: Filters | None = None,
+    scope: Scope | None = None,
     *,
     grain: Grain | str | None = None,
     period: dt.date | str | None = None,
@@ -585,28 +589,28 @@ def interactions_for_cell(
         metric's own column(s), the cell's customer columns, and ``comment`` (show as plain text).
     """
     metric = _metric(metric)
-    filters = filters or Filters()
-    grain = Grain(grain or filters.grain)
+    scope = scope or Scope()
+    grain = Grain(grain or Grain.WEEK)
     cell = dict(cell or {})
     by = _breakdown(source, list(cell))
     i, c = source.interactions, source.customers
     wanted = [col for col in _METRIC_COLUMNS[metric]]
     customer_columns = [b for b in by if DIMENSIONS.get(b) != "interactions"]
     customer_columns += [w.split(".", 1)[1] for w in wanted if w.startswith("customers.")]
-    join = bool(customer_columns or filters.segments)
+    join = bool(customer_columns or scope.segments)
     if join and c is None:
         raise MetricError("this drill-down needs a customers table")
     base = i.outerjoin(c, c.c.customer_id == i.c.customer_id) if join else i
-    first, last = filters.date_from, filters.date_to
+    first, last = scope.date_from, scope.date_to
     if period is not None and str(period) != "all" and grain is not Grain.ALL:
         start = pd.Timestamp(period).date()
         end = period_end(start, grain)
         first, last = max(first or start, start), min(last or end, end)
         if first > last:
             return pd.DataFrame(columns=["occurred_at", "customer_id"])
-    where = interaction_filters(i, filters, (first, last))
-    if filters.segments:
-        where.append(c.c.segment.in_(filters.segments))
+    where = interaction_filters(i, scope, (first, last))
+    if scope.segments:
+        where.append(c.c.segment.in_(scope.segments))
     counted = _counted(source, metric)
     if counted is not None:
         where.append(counted)

@@ -84,12 +84,12 @@ def _table(frame: pd.DataFrame, columns: dict[str, str], numeric: tuple[str, ...
 
 
 def _filters_text(review: Review) -> str:
-    f = review.filters
+    f = review.scope
     parts = [f"{review.start:%a %d %b %Y} – {review.end:%a %d %b %Y}"]
     parts.append("channels: " + (", ".join(f.channels) if f.channels else "all"))
     parts.append("stages: " + (", ".join(f.stages) if f.stages else "all"))
     parts.append("segments: " + (", ".join(f.segments) if f.segments else "all"))
-    parts.append(f"minimum n: {f.min_n}")
+    parts.append(f"minimum n: {review.min_n}")
     return " · ".join(parts)
 
 

@@ -18,7 +18,8 @@ import pandas as pd
 from cx import metrics
 from cx.db.source import Source, summarize
 from cx.metrics import significance as sig
-from cx.schema import Filters, Grain
+from cx.schema import Grain
+from cx.scope import DEFAULT_MIN_N, Scope
 
 KPI_METRICS = ("nps", "csat", "ces", "frt", "ttr", "fcr", "volume", "churn")
 MOVER_METRICS = ("nps", "csat", "ces", "fcr", "frt", "ttr")
@@ -122,13 +123,14 @@ class Review:
     movers: pd.DataFrame
     tested: int
     sentences: tuple[Sentence, ...]
-    filters: Filters
+    scope: Scope
     source_label: str
     generated_at: dt.datetime
     incidents: pd.DataFrame = field(default_factory=pd.DataFrame)
     unrecovered: int = 0
     at_risk: pd.DataFrame = field(default_factory=pd.DataFrame)
     notes: tuple[str, ...] = ()
+    min_n: int = DEFAULT_MIN_N
 
 
 # --- tests on sufficient statistics ----------------------------------------------------------
@@ -174,11 +176,11 @@ def _normalised_change(metric: str, now: np.ndarray, before: np.ndarray, scale_r
 # --- the review ------------------------------------------------------------------------------
 
 
-def _window(filters: Filters, start: dt.date, end: dt.date) -> Filters:
-    return replace(filters, date_from=start, date_to=end)
+def _window(scope: Scope, start: dt.date, end: dt.date) -> Scope:
+    return replace(scope, date_from=start, date_to=end)
 
 
-def weekly_churn(source: Source, filters: Filters, monday: dt.date, weeks: int = 6) -> pd.DataFrame:
+def weekly_churn(source: Source, scope: Scope, monday: dt.date, weeks: int = 6) -> pd.DataFrame:
     """Churn events per week: customers whose ``churned_at`` falls in the week over those still customers at its start.
 
     One query for the ``weeks`` ISO weeks ending with the one starting ``monday``. This, not the
@@ -205,8 +207,8 @@ def weekly_churn(source: Source, filters: Filters, monday: dt.date, weeks: int =
         items += [sa.func.sum(sa.case((at_risk, 1), else_=0)).label(f"n{k}"),
                   sa.func.sum(sa.case((sa.and_(c.c.churned_at >= lo, c.c.churned_at < hi), 1), else_=0)).label(f"s{k}")]
     query = sa.select(*items)
-    if filters.segments:
-        query = query.where(c.c.segment.in_(filters.segments))
+    if scope.segments:
+        query = query.where(c.c.segment.in_(scope.segments))
     row = source.read(query).iloc[0]
     n = np.array([float(row[f"n{k}"] or 0) for k in range(weeks)])
     hits = np.array([float(row[f"s{k}"] or 0) for k in range(weeks)])
@@ -215,8 +217,8 @@ def weekly_churn(source: Source, filters: Filters, monday: dt.date, weeks: int =
                          "ci_low": low, "ci_high": high})
 
 
-def _churn_row(source: Source, filters: Filters, monday: dt.date) -> dict:
-    weeks = weekly_churn(source, filters, monday)
+def _churn_row(source: Source, scope: Scope, monday: dt.date) -> dict:
+    weeks = weekly_churn(source, scope, monday)
     now, before, trailing = weeks.iloc[-1], weeks.iloc[-2], weeks.iloc[:-1].tail(4)
     p = float(change_p_values("churn", weeks.iloc[[-1]], weeks.iloc[[-2]])[0])
     delta = float(now.value - before.value)
@@ -230,7 +232,7 @@ def _churn_row(source: Source, filters: Filters, monday: dt.date) -> dict:
     }
 
 
-def _kpi_rows(source: Source, filters: Filters, monday: dt.date, available: set[str],
+def _kpi_rows(source: Source, scope: Scope, monday: dt.date, available: set[str],
               churn_dates: bool = True) -> pd.DataFrame:
     definitions = metrics.definitions(source.scales)
     previous = monday - dt.timedelta(days=7)
@@ -241,10 +243,10 @@ def _kpi_rows(source: Source, filters: Filters, monday: dt.date, available: set[
             continue
         if metric == "churn":
             if churn_dates:  # without churn dates there is no weekly churn to speak of
-                rows.append(_churn_row(source, filters, monday))
+                rows.append(_churn_row(source, scope, monday))
             continue
         d = definitions[metric]
-        two_weeks = _window(filters, previous, sunday)
+        two_weeks = _window(scope, previous, sunday)
         table = metrics.metric_table(source, metric, Grain.WEEK, (), two_weeks)
         raw = source.read(metrics.metric_query(source, metric, Grain.WEEK, (), two_weeks))
         raw["period"] = pd.to_datetime(raw["period"]).dt.date
@@ -252,7 +254,7 @@ def _kpi_rows(source: Source, filters: Filters, monday: dt.date, available: set[
         now_t, before_t = table[table.period == monday], table[table.period == previous]
         now_r, before_r = raw[raw.period == monday], raw[raw.period == previous]
         trailing = metrics.metric_table(source, metric, Grain.ALL, (),
-                                        _window(filters, monday - dt.timedelta(days=28), monday - dt.timedelta(days=1)))
+                                        _window(scope, monday - dt.timedelta(days=28), monday - dt.timedelta(days=1)))
         value = float(now_t.value.iloc[0]) if len(now_t) else np.nan
         prev = float(before_t.value.iloc[0]) if len(before_t) else np.nan
         trail = float(trailing.value.iloc[0]) if len(trailing) else np.nan
@@ -275,10 +277,11 @@ def _kpi_rows(source: Source, filters: Filters, monday: dt.date, available: set[
     return pd.DataFrame(rows)
 
 
-def _movers(source: Source, filters: Filters, monday: dt.date, available: set[str]) -> tuple[pd.DataFrame, int]:
+def _movers(source: Source, scope: Scope, monday: dt.date, available: set[str],
+            min_n: int = DEFAULT_MIN_N) -> tuple[pd.DataFrame, int]:
     definitions = metrics.definitions(source.scales)
     previous = monday - dt.timedelta(days=7)
-    window = _window(filters, previous, monday + dt.timedelta(days=6))
+    window = _window(scope, previous, monday + dt.timedelta(days=6))
     by = ["channel", "journey_stage"]
     frames = []
     for metric in MOVER_METRICS:
@@ -295,7 +298,7 @@ def _movers(source: Source, filters: Filters, monday: dt.date, available: set[st
         raw = raw[pd.to_numeric(raw["n"]).fillna(0) > 0]
         now_t, before_t = table[table.period == monday], table[table.period == previous]
         pair = now_t.merge(before_t, on=by, suffixes=("", "_before"))
-        pair = pair[(pair.n >= filters.min_n) & (pair.n_before >= filters.min_n)]
+        pair = pair[(pair.n >= min_n) & (pair.n_before >= min_n)]
         if pair.empty:
             continue
         keys = pair[by]
@@ -358,7 +361,7 @@ def _change_words(delta: float, unit: str) -> str:
     return f"{size:.2f}"
 
 
-def narrate(review_kpis: pd.DataFrame, movers: pd.DataFrame, monday: dt.date, filters: Filters,
+def narrate(review_kpis: pd.DataFrame, movers: pd.DataFrame, monday: dt.date, scope: Scope,
             incidents: int = 0, unrecovered: int = 0, at_risk: pd.DataFrame | None = None) -> tuple[Sentence, ...]:
     """Three to five plain sentences on the biggest real changes, each pointing to its page."""
     week_query = {"from": monday.isoformat(), "to": (monday + dt.timedelta(days=6)).isoformat()}
@@ -407,8 +410,8 @@ def narrate(review_kpis: pd.DataFrame, movers: pd.DataFrame, monday: dt.date, fi
     return tuple(out[:5])
 
 
-def weekly_review(source: Source, week: str | dt.date | None = None, filters: Filters | None = None,
-                  *, extras: bool = True) -> Review:
+def weekly_review(source: Source, week: str | dt.date | None = None, scope: Scope | None = None,
+                  *, extras: bool = True, min_n: int = DEFAULT_MIN_N) -> Review:
     """Build the review of one ISO week.
 
     Parameters
@@ -416,16 +419,18 @@ def weekly_review(source: Source, week: str | dt.date | None = None, filters: Fi
     source : Source
     week : str or date, optional
         ``2026-W47`` or a date inside the week; default: the last complete ISO week in the data.
-    filters : Filters, optional
-        Channels, stages, segments and min n apply; the date range is replaced by the week.
+    scope : Scope, optional
+        Channels, stages and segments apply; the date range is replaced by the week.
     extras : bool
         Also list the week's critical incidents and newly at-risk customers (slower).
+    min_n : int
+        Cells with fewer responses in either week are not tested as movers.
 
     Returns
     -------
     Review
     """
-    filters = filters or Filters()
+    scope = scope or Scope()
     summary = summarize(source)
     monday = parse_week(week) if week is not None else default_week(summary.last, summary.first)
     if summary.first is not None and monday + dt.timedelta(days=6) < summary.first.date():
@@ -433,17 +438,17 @@ def weekly_review(source: Source, week: str | dt.date | None = None, filters: Fi
     if summary.last is not None and monday > summary.last.date():
         raise ReviewError(f"{week_label(monday)} is after the last dated interaction ({summary.last.date()})")
     available = set(summary.metrics)
-    kpis = _kpi_rows(source, filters, monday, available, summary.column_counts.get("customers.churned_at", 0) > 0)
-    movers, tested = _movers(source, filters, monday, available)
+    kpis = _kpi_rows(source, scope, monday, available, summary.column_counts.get("customers.churned_at", 0) > 0)
+    movers, tested = _movers(source, scope, monday, available, min_n)
     incidents, unrecovered, at_risk, notes = pd.DataFrame(), 0, pd.DataFrame(), ()
     if extras:
-        incidents, unrecovered, at_risk, notes = _week_extras(source, filters, monday, available, summary.customers)
-    sentences = narrate(kpis, movers, monday, filters, len(incidents), unrecovered, at_risk)
+        incidents, unrecovered, at_risk, notes = _week_extras(source, scope, monday, available, summary.customers)
+    sentences = narrate(kpis, movers, monday, scope, len(incidents), unrecovered, at_risk)
     return Review(
         week=week_label(monday), start=monday, end=monday + dt.timedelta(days=6), kpis=kpis, movers=movers,
-        tested=tested, sentences=sentences, filters=_window(filters, monday, monday + dt.timedelta(days=6)),
+        tested=tested, sentences=sentences, scope=_window(scope, monday, monday + dt.timedelta(days=6)),
         source_label=source.label, generated_at=dt.datetime.now(dt.timezone.utc).replace(microsecond=0),
-        incidents=incidents, unrecovered=unrecovered, at_risk=at_risk, notes=notes,
+        incidents=incidents, unrecovered=unrecovered, at_risk=at_risk, notes=notes, min_n=min_n,
     )
 
 
@@ -451,7 +456,7 @@ INCIDENT_COLUMNS = ("occurred_at", "customer_id", "channel", "journey_stage", "t
                     "journey_class", "comment")
 
 
-def week_incidents(source: Source, filters: Filters, monday: dt.date, limit: int = 5000) -> tuple[pd.DataFrame, int]:
+def week_incidents(source: Source, scope: Scope, monday: dt.date, limit: int = 5000) -> tuple[pd.DataFrame, int]:
     """Critical incidents that happened in the week, classed on each journey as it stood at the week's end.
 
     Returns the incidents (worst first) and the number of journeys among them left unrecovered.
@@ -459,7 +464,7 @@ def week_incidents(source: Source, filters: Filters, monday: dt.date, limit: int
     from cx.journeys import incidents
 
     sunday = monday + dt.timedelta(days=6)
-    upto = replace(filters, date_from=None, date_to=sunday)
+    upto = replace(scope, date_from=None, date_to=sunday)
     frame = incidents(source, upto, sort="recency", limit=limit)
     when = pd.to_datetime(frame["occurred_at"])
     frame = frame[(when >= pd.Timestamp(monday)) & (when < pd.Timestamp(sunday + dt.timedelta(days=1)))]
@@ -472,7 +477,7 @@ AT_RISK_COLUMNS = ("customer_id", "segment", "probability", "lifetime_value", "v
                    "incidents", "last_at", "last_channel", "last_touchpoint")
 
 
-def week_at_risk(source: Source, filters: Filters, monday: dt.date, top: int = 25) -> pd.DataFrame:
+def week_at_risk(source: Source, scope: Scope, monday: dt.date, top: int = 25) -> pd.DataFrame:
     """Customers active in the week whom the churn model, fitted on data up to the week's end, ranks at risk.
 
     Empty when there is no churn outcome or too few churners to fit a model honestly.
@@ -482,7 +487,7 @@ def week_at_risk(source: Source, filters: Filters, monday: dt.date, top: int = 2
 
     sunday = monday + dt.timedelta(days=6)
     try:
-        report = fit_churn(source, filters=replace(filters, date_from=None, date_to=sunday), resamples=50, at_risk=1000)
+        report = fit_churn(source, scope=replace(scope, date_from=None, date_to=sunday), resamples=50, at_risk=1000)
     except (ChurnModelError, FeatureError, ValueError):
         return pd.DataFrame(columns=list(AT_RISK_COLUMNS))
     frame = report.at_risk
@@ -492,9 +497,9 @@ def week_at_risk(source: Source, filters: Filters, monday: dt.date, top: int = 2
     return frame[[c for c in AT_RISK_COLUMNS if c in frame]].reset_index(drop=True)
 
 
-def _week_extras(source: Source, filters: Filters, monday: dt.date, available: set[str], customers: int):
+def _week_extras(source: Source, scope: Scope, monday: dt.date, available: set[str], customers: int):
     """The week's critical incidents, unrecovered journeys, at-risk customers active this week, and notes."""
-    incidents, unrecovered = week_incidents(source, filters, monday)
+    incidents, unrecovered = week_incidents(source, scope, monday)
     empty = pd.DataFrame(columns=list(AT_RISK_COLUMNS))
     if "churn" not in available:
         return incidents, unrecovered, empty, ("No churn flag in these data: no at-risk list.",)
@@ -502,7 +507,7 @@ def _week_extras(source: Source, filters: Filters, monday: dt.date, available: s
         return incidents, unrecovered, empty, (
             f"At-risk list left out of the weekly review for {customers:,} customers (the model fit takes minutes "
             "at that size): open Churn drivers or run `cx churn`.",)
-    return incidents, unrecovered, week_at_risk(source, filters, monday), ()
+    return incidents, unrecovered, week_at_risk(source, scope, monday), ()
 
 
 TREND_METRICS = ("csat", "nps", "frt", "ttr")
@@ -511,7 +516,7 @@ TREND_METRICS = ("csat", "nps", "frt", "ttr")
 def trend_tables(source: Source, review: Review, weeks: int = 12,
                  wanted: tuple[str, ...] = TREND_METRICS) -> dict[str, pd.DataFrame]:
     """Weekly metric tables for the ``weeks`` weeks up to the reviewed one (one query each)."""
-    window = _window(review.filters, review.start - dt.timedelta(days=7 * (weeks - 1)), review.end)
+    window = _window(review.scope, review.start - dt.timedelta(days=7 * (weeks - 1)), review.end)
     present = set(review.kpis.metric) if len(review.kpis) else set()
     return {m: metrics.metric_table(source, m, Grain.WEEK, (), window) for m in wanted if m in present}
 
@@ -531,5 +536,5 @@ def review_figures(source: Source, review: Review, tables: dict[str, pd.DataFram
         if len(table):
             d = definitions[metric]
             figures[f"trend:{metric}"] = review_charts.week_trend_figure(table, d.label, d.unit, review.start,
-                                                                         review.filters.min_n)
+                                                                         review.min_n)
     return figures

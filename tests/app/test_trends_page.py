@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from cx import charts, demo, metrics
-from cx.schema import Filters
+from cx.scope import Scope
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
@@ -75,7 +75,7 @@ def test_every_metric_and_breakdown_renders_one_trace_per_series(trends, small_d
             at.run()
             assert not at.exception, (metric, by)
             trend, heat = _figures(at)
-            table = metrics.metric_table(source, metric, "week", [] if by == "none" else [by], Filters())
+            table = metrics.metric_table(source, metric, "week", [] if by == "none" else [by], Scope())
             series = set(charts.series_labels(table, [] if by == "none" else [by]))
             assert {t["name"] for t in _roles(trend, "series")} == series, (metric, by)
             assert len(_roles(trend, "series")) == len(series) == len(_roles(trend, "band"))

@@ -143,12 +143,12 @@ def test_moments_worst_and_last(make_source):
 
 
 def test_sidebar_filters_restrict_customers_and_interactions(make_source):
-    from cx.schema import Filters
+    from cx.scope import Scope
 
     source = make_source(INTERACTIONS, CUSTOMERS)
-    by_segment = churn_features(source, filters=Filters(segments=["smb"])).frame
+    by_segment = churn_features(source, scope=Scope(segments=["smb"])).frame
     assert set(by_segment["customer_id"]) == {"a", "c"}
-    chat_only = churn_features(source, filters=Filters(channels=["chat"])).frame.set_index("customer_id")
+    chat_only = churn_features(source, scope=Scope(channels=["chat"])).frame.set_index("customer_id")
     assert chat_only.loc["a"].contacts == 2 and chat_only.loc["a"].worst_index == pytest.approx(75.0)
-    january = churn_features(source, filters=Filters(date_from="2026-01-08", date_to="2026-01-31")).frame
+    january = churn_features(source, scope=Scope(date_from="2026-01-08", date_to="2026-01-31")).frame
     assert january.set_index("customer_id").loc["a"].contacts == 2

@@ -14,7 +14,8 @@ import pandas as pd
 import pytest
 
 from cx import journeys
-from cx.schema import Filters, IncidentRules, Scale, Scales
+from cx.schema import IncidentRules, Scale, Scales
+from cx.scope import Scope
 
 T0 = dt.datetime(2026, 1, 5, 9, 0, 0)
 
@@ -327,16 +328,16 @@ def test_filters_and_before_cut_the_journeys(make_source):
     customers["churned_at"] = pd.Timestamp(T0) + pd.to_timedelta(np.arange(len(customers)) * 3, unit="D")
     source = make_source(inter, customers)
 
-    chat = journeys.journey_features(source, Filters(channels=["chat"]))
+    chat = journeys.journey_features(source, Scope(channels=["chat"]))
     assert_features_equal(chat, reference_features(inter[inter.channel == "chat"], everything=inter))
 
     day_from, day_to = dt.date(2026, 2, 1), dt.date(2026, 4, 30)
     dated = inter.occurred_at.notna() & (inter.occurred_at >= pd.Timestamp(day_from)) & \
         (inter.occurred_at < pd.Timestamp(day_to) + pd.Timedelta(days=1))
-    ranged = journeys.journey_features(source, Filters(date_from=day_from, date_to=day_to))
+    ranged = journeys.journey_features(source, Scope(date_from=day_from, date_to=day_to))
     assert_features_equal(ranged, reference_features(inter[dated], everything=inter))
 
-    seg = journeys.journey_features(source, Filters(segments=["enterprise"]), customer_columns=["segment", "churned"])
+    seg = journeys.journey_features(source, Scope(segments=["enterprise"]), customer_columns=["segment", "churned"])
     assert set(seg["segment"]) == {"enterprise"}
     assert seg["churned"].map(bool).isin([True, False]).all()
 

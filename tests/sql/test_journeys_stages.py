@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from cx.journeys import stages as journeys_stages
-from cx.schema import Filters
+from cx.scope import Scope
 
 T0 = dt.datetime(2026, 3, 2, 8, 0, 0)
 
@@ -69,7 +69,7 @@ def test_flows_collapse_repeats_and_count_customers(make_source):
     by_channel = journeys_stages.journey_flows(source, by="channel", steps=2)
     assert {(r.source, r.target) for r in by_channel.itertuples()} == {
         ("web", "chat"), ("app", "chat"), ("chat", "(none)")}
-    assert journeys_stages.journey_flows(source, Filters(channels=["store"])).empty
+    assert journeys_stages.journey_flows(source, Scope(channels=["store"])).empty
 
 
 def test_stage_metrics_in_funnel_order(make_source):

@@ -7,7 +7,7 @@ import pytest
 
 from cx import cli, metrics
 from cx.review.weekly import weekly_review
-from cx.schema import Filters
+from cx.scope import Scope
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +31,7 @@ def test_movers_are_bh_significant_and_sorted(outage):
 
 
 def test_kpis_equal_metric_tables(outage, demo_source):
-    week = Filters(date_from=outage.start, date_to=outage.end)
+    week = Scope(date_from=outage.start, date_to=outage.end)
     for row in outage.kpis.itertuples():
         if row.metric == "churn":
             continue  # weekly churn events, checked against pandas below

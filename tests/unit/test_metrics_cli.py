@@ -10,7 +10,7 @@ import pytest
 
 from cx import cli, demo, metrics
 from cx.db.source import demo_source
-from cx.schema import Filters
+from cx.scope import Scope
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +35,7 @@ def test_json_records_match_metric_table(capsys, warehouse):
                                        "low_n"] for r in records)
     assert {r["period"] for r in records} == {"2026-01-01", "2026-02-01", "2026-03-01"}
     table = metrics.metric_table(demo_source(warehouse), "nps", "month", ["channel", "segment"],
-                                 Filters(date_from="2026-01-01", date_to="2026-03-31"))
+                                 Scope(date_from="2026-01-01", date_to="2026-03-31"))
     assert [r["n"] for r in records] == table["n"].tolist()
     assert [r["value"] for r in records] == pytest.approx(table["value"].tolist(), abs=1e-12)
     assert [r["low_n"] for r in records] == table["low_n"].tolist()

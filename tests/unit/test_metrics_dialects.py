@@ -16,12 +16,13 @@ from sqlalchemy_bigquery import BigQueryDialect
 
 from cx import metrics
 from cx.db.source import memory_source
-from cx.schema import Filters, Grain
+from cx.schema import Grain
+from cx.scope import Scope
 
 DIALECTS = {"snowflake": SnowflakeDialect(), "bigquery": BigQueryDialect(), "mysql": mysql.dialect(),
             "mariadb": mysql.dialect(is_mariadb=True), "postgresql": postgresql.dialect(), "sqlite": sqlite.dialect()}
-FILTERS = Filters(date_from="2026-01-01", date_to="2026-03-31", channels=["chat"], stages=["purchase"],
-                  segments=["consumer"], min_n=10)
+FILTERS = Scope(date_from="2026-01-01", date_to="2026-03-31", channels=["chat"], stages=["purchase"],
+                  segments=["consumer"])
 
 
 @pytest.fixture(scope="module")
@@ -33,8 +34,8 @@ def source():
     return memory_source(interactions, customers)
 
 
-def _sql(source, dialect, metric, grain, by, filters=FILTERS) -> str:
-    query = metrics.metric_query(source, metric, grain, by, filters)
+def _sql(source, dialect, metric, grain, by, scope=FILTERS) -> str:
+    query = metrics.metric_query(source, metric, grain, by, scope)
     return str(query.compile(dialect=DIALECTS[dialect], compile_kwargs={"literal_binds": True}))
 
 

@@ -21,7 +21,8 @@ from statsmodels.stats.proportion import proportion_confint
 
 from cx import metrics
 from cx.db.source import memory_source
-from cx.schema import DIMENSIONS, Filters, Grain, Scale, Scales
+from cx.schema import DIMENSIONS, Grain, Scale, Scales
+from cx.scope import Scope
 
 Z = stats.norm.ppf(0.975)
 PER_CUSTOMER = ("churn", "retention", "ltv")
@@ -81,7 +82,7 @@ def _summarise(metric: str, x: pd.Series, scales: Scales) -> dict:
 
 
 def reference_table(interactions: pd.DataFrame, customers: pd.DataFrame | None, metric: str, grain,
-                    by=(), filters: Filters = Filters(), scales: Scales = Scales()) -> pd.DataFrame:
+                    by=(), scope: Scope = Scope(), scales: Scales = Scales(), min_n: int = 30) -> pd.DataFrame:
     """What metric_table must return, computed row by row in pandas."""
     grain = Grain(grain)
     by = list(by)
@@ -92,14 +93,14 @@ def reference_table(interactions: pd.DataFrame, customers: pd.DataFrame | None, 
             df[column] = None
     ts = pd.to_datetime(df["occurred_at"])
     keep = pd.Series(True, index=df.index)
-    if filters.date_from:
-        keep &= ts.dt.normalize() >= pd.Timestamp(filters.date_from)
-    if filters.date_to:
-        keep &= ts.dt.normalize() <= pd.Timestamp(filters.date_to)
-    if filters.channels:
-        keep &= df["channel"].isin(filters.channels)
-    if filters.stages:
-        keep &= df["journey_stage"].isin(filters.stages)
+    if scope.date_from:
+        keep &= ts.dt.normalize() >= pd.Timestamp(scope.date_from)
+    if scope.date_to:
+        keep &= ts.dt.normalize() <= pd.Timestamp(scope.date_to)
+    if scope.channels:
+        keep &= df["channel"].isin(scope.channels)
+    if scope.stages:
+        keep &= df["journey_stage"].isin(scope.stages)
     if grain is not Grain.ALL:
         keep &= ts.notna()
     df, ts = df[keep].copy(), ts[keep]
@@ -111,17 +112,17 @@ def reference_table(interactions: pd.DataFrame, customers: pd.DataFrame | None, 
     if metric in PER_CUSTOMER:
         cells = df[["period", *interaction_dims, "customer_id"]].drop_duplicates()
         frame = cells.merge(cust, on="customer_id", how="inner")
-        if filters.segments:
-            frame = frame[frame["segment"].isin(filters.segments)]
+        if scope.segments:
+            frame = frame[frame["segment"].isin(scope.segments)]
         column = "lifetime_value" if metric == "ltv" else "churned"
         frame = frame[frame[column].notna()]
         values = frame[column]
     else:
         frame = df
-        if customer_dims or filters.segments:
+        if customer_dims or scope.segments:
             frame = frame.merge(cust, on="customer_id", how="left")
-        if filters.segments:
-            frame = frame[frame["segment"].isin(filters.segments)]
+        if scope.segments:
+            frame = frame[frame["segment"].isin(scope.segments)]
         if metric == "volume":
             values = frame["customer_id"]
         else:
@@ -146,7 +147,7 @@ def reference_table(interactions: pd.DataFrame, customers: pd.DataFrame | None, 
             x = x.astype(float) if metric not in ("fcr", "churn", "retention") else x.astype(bool)
         row = dict(zip(keys, [None if (not isinstance(k, str) and pd.isna(k)) else k for k in key]))
         row.update(metric=metric, **_summarise(metric, x, scales))
-        row["low_n"] = row["n"] < filters.min_n
+        row["low_n"] = row["n"] < min_n
         rows.append(row)
     columns = ["period", *by, "metric", "n", "value", "ci_low", "ci_high", "low_n"]
     if metric in ("frt", "ttr"):
@@ -255,7 +256,7 @@ def test_undated_rows_count_only_in_all(small):
 def test_date_range_is_inclusive_by_day(small):
     interactions, customers = small
     source = memory_source(interactions, customers)
-    table = metrics.metric_table(source, "volume", "all", filters=Filters(date_from="2026-03-09", date_to="2026-03-15"))
+    table = metrics.metric_table(source, "volume", "all", scope=Scope(date_from="2026-03-09", date_to="2026-03-15"))
     assert table.loc[0, "n"] == 4  # 9 March 00:00 and 15 March 12:00 are in; 8 March 23:59:59 is not
 
 
@@ -276,7 +277,7 @@ def test_segment_filter_and_breakdown_join_customers(small):
     source = memory_source(interactions, customers)
     table = metrics.metric_table(source, "volume", "all", ["segment"])
     assert dict(zip(table.segment, table.n)) == {"consumer": 4, "enterprise": 1, None: 2}
-    only = metrics.metric_table(source, "volume", "all", filters=Filters(segments=["enterprise"]))
+    only = metrics.metric_table(source, "volume", "all", scope=Scope(segments=["enterprise"]))
     assert only.loc[0, "n"] == 1
 
 
@@ -293,14 +294,14 @@ def test_medians_with_p90_and_interval(small):
 def test_low_n_threshold_comes_from_the_filters(small):
     interactions, customers = small
     source = memory_source(interactions, customers)
-    assert not metrics.metric_table(source, "volume", "all", filters=Filters(min_n=7)).loc[0, "low_n"]
-    assert metrics.metric_table(source, "volume", "all", filters=Filters(min_n=8)).loc[0, "low_n"]
+    assert not metrics.metric_table(source, "volume", "all", min_n=7).loc[0, "low_n"]
+    assert metrics.metric_table(source, "volume", "all", min_n=8).loc[0, "low_n"]
 
 
 def test_no_matching_rows_gives_an_empty_table(small):
     interactions, customers = small
     table = metrics.metric_table(memory_source(interactions, customers), "nps", "week", ["channel"],
-                                 Filters(channels=["store"]))
+                                 Scope(channels=["store"]))
     assert table.empty
     assert list(table.columns) == ["period", "channel", "metric", "n", "value", "ci_low", "ci_high", "low_n"]
 
@@ -408,12 +409,12 @@ def queries(draw):
     first, last = draw(days), draw(days)
     if first and last and first > last:
         first, last = last, first
-    filters = Filters(date_from=first, date_to=last,
+    scope = Scope(date_from=first, date_to=last,
                       channels=draw(st.sampled_from([(), (), (), ("chat",), ("chat", "email")])),
                       stages=draw(st.sampled_from([(), (), (), ("purchase",)])),
                       segments=draw(st.sampled_from([(), (), (), ("consumer",), ("enterprise",)])),
-                      min_n=draw(st.integers(1, 4)), grain=grain)
-    return grain, by, filters
+                      )
+    return grain, by, scope, draw(st.integers(1, 4))
 
 
 @pytest.mark.parametrize("backend", ["duckdb"])  # overrides conftest's backend list: one fast backend, with shrinking
@@ -421,17 +422,17 @@ def queries(draw):
 @given(data=datasets(), query=queries())
 def test_metric_table_equals_reference(make_source, data, query):
     interactions, customers = data
-    grain, by, filters = query
+    grain, by, scope, min_n = query
     source = make_source(interactions, customers)
     try:
         for metric in metrics.METRICS:
-            expected = reference_table(interactions, customers, metric, grain, by, filters)
-            assert_same(metrics.metric_table(source, metric, grain, by, filters), expected)
+            expected = reference_table(interactions, customers, metric, grain, by, scope, min_n=min_n)
+            assert_same(metrics.metric_table(source, metric, grain, by, scope, min_n=min_n), expected)
     finally:
         source.engine.dispose()  # the next example's writer needs the DuckDB file free of read-only handles
 
 
 def test_upload_with_an_empty_text_column_can_still_be_filtered():
     frame = _rows(customer_id=["a"], occurred_at=pd.to_datetime(["2026-01-01"]), journey_stage=[None], nps=[9])
-    table = metrics.metric_table(memory_source(frame), "nps", "all", filters=Filters(stages=["purchase"]))
+    table = metrics.metric_table(memory_source(frame), "nps", "all", scope=Scope(stages=["purchase"]))
     assert table.empty

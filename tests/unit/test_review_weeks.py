@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from cx.review.weekly import ReviewError, default_week, format_value, narrate, parse_week, week_label
-from cx.schema import Filters
+from cx.scope import Scope
 
 
 @pytest.mark.parametrize(("text", "monday"), [
@@ -36,7 +36,7 @@ def test_narrative_says_when_nothing_moved():
                          "previous": [60.0], "value": [61.0], "trailing": [60.5], "p_value": [0.4], "better": [True]})
     movers = pd.DataFrame(columns=["metric", "label", "channel", "journey_stage", "previous", "value", "delta", "n",
                                    "q_value", "better"])
-    sentences = narrate(kpis, movers, dt.date(2026, 3, 9), Filters())
+    sentences = narrate(kpis, movers, dt.date(2026, 3, 9), Scope())
     assert "within sampling noise" in sentences[0].text
     assert 1 <= len(sentences) <= 5
     assert all(s.page in ("trends", "incidents", "churn") for s in sentences)

@@ -4,7 +4,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cx.schema import Filters, Grain, IncidentRules, Scale, Scales, dumps
+from cx.schema import Grain, IncidentRules, Scale, Scales, dumps
+from cx.scope import QUERY_KEYS, Scope, View
 
 
 def test_scale_index_direction():
@@ -25,15 +26,21 @@ def test_scales_round_trip():
     assert Scales.from_dict(scales.to_dict()) == scales
 
 
-def test_filters_normalise_and_hash():
-    a = Filters(channels=["phone", "chat"], grain="month", date_from="2026-01-01")
-    b = Filters(channels=("chat", "phone"), grain=Grain.MONTH, date_from=dt.date(2026, 1, 1))
+def test_scope_and_view_normalise_and_hash():
+    a = Scope(channels=["phone", "chat"], date_from="2026-01-01")
+    b = Scope(channels=("chat", "phone"), date_from=dt.date(2026, 1, 1))
     assert a == b and hash(a) == hash(b)
+    assert View(grain="month") == View(grain=Grain.MONTH) and hash(View(grain="month")) == hash(View(grain=Grain.MONTH))
 
 
-def test_filters_reject_backwards_range():
+def test_view_rejects_a_minimum_n_below_one():
+    with pytest.raises(ValueError, match="at least 1"):
+        View(min_n=0)
+
+
+def test_scope_rejects_backwards_range():
     with pytest.raises(ValueError, match="after it ends"):
-        Filters(date_from=dt.date(2026, 2, 1), date_to=dt.date(2026, 1, 1))
+        Scope(date_from=dt.date(2026, 2, 1), date_to=dt.date(2026, 1, 1))
 
 
 @given(
@@ -44,15 +51,17 @@ def test_filters_reject_backwards_range():
     start=st.dates(dt.date(2020, 1, 1), dt.date(2030, 1, 1)),
     days=st.integers(0, 800),
 )
-def test_filters_survive_the_url(channels, stages, min_n, grain, start, days):
-    filters = Filters(date_from=start, date_to=start + dt.timedelta(days=days), channels=channels,
-                      stages=stages, min_n=min_n, grain=grain)
-    assert Filters.from_query(filters.to_query()) == filters
+def test_scope_and_view_survive_the_url(channels, stages, min_n, grain, start, days):
+    scope = Scope(date_from=start, date_to=start + dt.timedelta(days=days), channels=channels, stages=stages)
+    view = View(grain=grain, min_n=min_n)
+    query = {**scope.to_query(), **view.to_query()}
+    assert set(query) <= set(QUERY_KEYS)
+    assert Scope.from_query(query) == scope and View.from_query(query) == view
 
 
-def test_filters_from_malformed_url_fall_back():
-    filters = Filters.from_query({"from": "yesterday", "min_n": "many", "grain": "fortnight"})
-    assert filters == Filters()
+def test_scope_and_view_from_malformed_url_fall_back():
+    query = {"from": "yesterday", "min_n": "many", "grain": "fortnight"}
+    assert Scope.from_query(query) == Scope() and View.from_query(query) == View()
 
 
 def test_rules_round_trip_ignores_unknown_keys():
