@@ -160,8 +160,8 @@ def _row_flags(source: Source, rules: IncidentRules, p95) -> dict[str, sa.Column
 
 
 def journey_rows(source: Source, scope: Scope | None, rules: IncidentRules, *, gap_days: float | None,
-          before: str | None = None, customer_id: str | None = None, detail: Sequence[str] | None = None,
-          customers_in=None):
+                 before: str | None = None, customer_id: str | None = None, detail: Sequence[str] | None = None,
+                 customers_in=None):
     """Every interaction in scope with its index, incident flags, journey and positions.
 
     Columns: customer_id, journey, pos (1-based order in the customer's interactions), at, idx,
@@ -172,11 +172,31 @@ def journey_rows(source: Source, scope: Scope | None, rules: IncidentRules, *, g
     Costs (DuckDB): one sort per customer for all the ordered windows; with ``gap_days`` a second
     pass per episode.
     """
-    i = source.interactions
     p95 = channel_p95_query(source).subquery("channel_p95") if rules.resolution_above_channel_p95 else None
     flags = _row_flags(source, rules, p95)
-    row_severity = sum(list(flags.values())[1:], list(flags.values())[0]) if flags else sa.literal(0)
     repeat_rule = rules.repeat_contact_days is not None
+    base = _base_rows(source, scope, flags, p95, repeat_rule, before, customer_id, detail, customers_in)
+    o = _ordered(base.c, repeat_rule, gap_days, detail is not None)
+    layer, flag_names = _incident_layer(o, flags, rules, detail is not None)
+    if gap_days is None:
+        f = sa.select(*layer, sa.literal(1).label("journey")).subquery("flagged").c
+        srank = f.scum
+    else:
+        f = _episodes(o, layer, gap_days)
+        srank = f.episode_scum
+    out = sa.select(
+        *[col for col in f if col.key not in ("scum", "episode_scum")],
+        srank.label("scored_upto"),
+        sa.case((f.idx.is_(None), sa.null()), else_=srank).label("srank"),
+    ).subquery("scored")
+    return out, flag_names
+
+
+def _base_rows(source: Source, scope, flags: dict, p95, repeat_rule: bool, before, customer_id, detail,
+               customers_in) -> sa.Subquery:
+    """The interactions in scope with their experience index, summed rule flags (and detail columns)."""
+    i = source.interactions
+    row_severity = sum(list(flags.values())[1:], list(flags.values())[0]) if flags else sa.literal(0)
     columns = [
         i.c.customer_id.label("customer_id"),
         i.c.occurred_at.label("at"),
@@ -189,14 +209,15 @@ def journey_rows(source: Source, scope: Scope | None, rules: IncidentRules, *, g
     if detail is not None:
         columns += [expr.label(name) for name, expr in flags.items()]
         columns += [i.c[name].label(name) for name in detail if name not in ("customer_id", "seq")]
-    base = filtered(source, scope, before, customer_id, columns, p95, customers_in).subquery("base")
-    b = base.c
+    return filtered(source, scope, before, customer_id, columns, p95, customers_in).subquery("base")
 
-    # 1. one sort per customer: position, running count of scored moments, next / previous contact,
-    #    and (for whole-customer journeys) the count of scored moments and the worst one.
+
+def _ordered(b, repeat_rule: bool, gap_days: float | None, detail: bool):
+    """Step 1, one sort per customer: position, running count of scored moments, next / previous
+    contact, and (for whole-customer journeys) the count of scored moments and the worst one."""
     by_customer = {"partition_by": b.customer_id, "order_by": [NullsLast(b.at), NullsLast(b.seq)]}
     windows = [sa.func.count(b.idx).over(**by_customer, rows=(None, 0)).label("scum")]
-    if detail is not None or gap_days is not None:
+    if detail or gap_days is not None:
         windows.append(sa.func.row_number().over(**by_customer).label("pos"))
     if repeat_rule:
         windows.append(sa.func.lead(b.at).over(**by_customer).label("next_at"))
@@ -205,46 +226,40 @@ def journey_rows(source: Source, scope: Scope | None, rules: IncidentRules, *, g
     else:
         windows += [sa.func.count(b.idx).over(**by_customer, rows=(None, None)).label("n_scored"),
                     sa.func.min(b.idx).over(**by_customer, rows=(None, None)).label("worst")]
-    keep = [col for col in b if col.key not in ("seq", "unresolved") or detail is not None]
-    o = sa.select(*keep, *([b.unresolved] if repeat_rule else []), *windows).subquery("ordered").c
+    keep = [col for col in b if col.key not in ("seq", "unresolved") or detail]
+    return sa.select(*keep, *([b.unresolved] if repeat_rule else []), *windows).subquery("ordered").c
 
-    # 2. the rules that look at the next contact, and the start of each episode
+
+def _incident_layer(o, flags: dict, rules: IncidentRules, detail: bool) -> tuple[list, list[str]]:
+    """Step 2: the rules that look at the next contact, then each row's severity and incident flag."""
     flag_names = list(flags)
     severity = o.sev0
     layer = [col for col in o if col.key not in ("sev0", "unresolved", "next_at", "prev_at")]
-    if repeat_rule:
+    if rules.repeat_contact_days is not None:
         gap = EpochSeconds(o.next_at) - EpochSeconds(o.at)
         repeat = _flag(sa.and_(o.unresolved == 1, o.next_at.is_not(None), o.at.is_not(None),
                                gap <= float(rules.repeat_contact_days) * 86400.0))
         severity = severity + repeat
         flag_names.append("repeat_contact")
-        if detail is not None:
+        if detail:
             layer.append(repeat.label("repeat_contact"))
     layer += [severity.label("severity"), _flag(severity > 0).label("incident")]
-    if gap_days is None:
-        layer.append(sa.literal(1).label("journey"))
-        f = sa.select(*layer).subquery("flagged").c
-        srank = f.scum
-    else:
-        new = _flag(sa.and_(o.prev_at.is_not(None), o.at.is_not(None),
-                            EpochSeconds(o.at) - EpochSeconds(o.prev_at) > float(gap_days) * 86400.0))
-        flagged = sa.select(*layer, new.label("new_journey")).subquery("flagged").c
-        # 3. episodes: a running count of the gaps longer than gap_days, then per-episode windows
-        journey = sa.func.sum(flagged.new_journey).over(partition_by=flagged.customer_id, order_by=flagged.pos,
-                                                         rows=(None, 0)) + 1
-        e = sa.select(*[col for col in flagged if col.key != "new_journey"], journey.label("journey")).subquery("episodes").c
-        per_episode = {"partition_by": [e.customer_id, e.journey]}
-        scored_before = sa.func.min(e.scum - _flag(e.idx.is_not(None))).over(**per_episode)
-        f = sa.select(*e, (e.scum - scored_before).label("episode_scum"),
-                      sa.func.count(e.idx).over(**per_episode).label("n_scored"),
-                      sa.func.min(e.idx).over(**per_episode).label("worst")).subquery("episode_windows").c
-        srank = f.episode_scum
-    out = sa.select(
-        *[col for col in f if col.key not in ("scum", "episode_scum")],
-        srank.label("scored_upto"),
-        sa.case((f.idx.is_(None), sa.null()), else_=srank).label("srank"),
-    ).subquery("scored")
-    return out, flag_names
+    return layer, flag_names
+
+
+def _episodes(o, layer: list, gap_days: float):
+    """Step 3: episodes split at gaps longer than ``gap_days``, then per-episode windows."""
+    new = _flag(sa.and_(o.prev_at.is_not(None), o.at.is_not(None),
+                        EpochSeconds(o.at) - EpochSeconds(o.prev_at) > float(gap_days) * 86400.0))
+    flagged = sa.select(*layer, new.label("new_journey")).subquery("flagged").c
+    journey = sa.func.sum(flagged.new_journey).over(partition_by=flagged.customer_id, order_by=flagged.pos,
+                                                     rows=(None, 0)) + 1
+    e = sa.select(*[col for col in flagged if col.key != "new_journey"], journey.label("journey")).subquery("episodes").c
+    per_episode = {"partition_by": [e.customer_id, e.journey]}
+    scored_before = sa.func.min(e.scum - _flag(e.idx.is_not(None))).over(**per_episode)
+    return sa.select(*e, (e.scum - scored_before).label("episode_scum"),
+                     sa.func.count(e.idx).over(**per_episode).label("n_scored"),
+                     sa.func.min(e.idx).over(**per_episode).label("worst")).subquery("episode_windows").c
 
 
 def end_moments(s, end_last: int) -> sa.ColumnElement:
