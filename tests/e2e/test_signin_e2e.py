@@ -1,6 +1,6 @@
 """Sign-in end to end: a local OIDC provider, the real server (`streamlit run serve.py`) and Chromium.
 
-The test starts its own OpenID Connect provider on 127.0.0.1 (tests/oidc_provider.py), writes a
+The test starts its own OpenID Connect provider on 127.0.0.1 (tests/e2e/oidc_provider.py), writes a
 secrets.toml whose [auth] points at it, and starts the app the way `make run` does. Chromium then
 goes through the real flow: the Sign in button, Streamlit's /auth/login, the provider's authorize
 endpoint, /oauth2callback (code exchange, id_token signature check against the provider's JWKS),
@@ -19,9 +19,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from tests.oidc_provider import OIDCProvider
-
 from .conftest import _free_port, running_app, wait_for_app
+from .oidc_provider import OIDCProvider
 
 pytestmark = pytest.mark.e2e
 
