@@ -18,7 +18,7 @@ install: $(STAMP)
 
 run: install
 	$(PY) -c "from cx.demo import ensure_demo; print('demo warehouse:', ensure_demo())"
-	$(VENV)/bin/streamlit run app.py --server.port $(PORT)
+	$(VENV)/bin/streamlit run serve.py --server.port $(PORT)
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import streamlit as st
 
-from cx.app import ui
+from cx.app import auth, ui
 
 st.set_page_config(page_title="CX Dashboard", page_icon="📈", layout="wide")
-ui.require_sign_in()
+auth.require_sign_in()  # signed-out visitors see only the sign-in screen, on every page
 
 HERE = Path(__file__).parent
 # (file, title, icon, url path) in menu order; a page appears once its file exists.

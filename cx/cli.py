@@ -137,7 +137,7 @@ def _add_app(sub) -> None:
 
 
 def _cmd_app(args) -> int:
-    app = Path(__file__).resolve().parent.parent / "app.py"
+    app = Path(__file__).resolve().parent.parent / "serve.py"  # app.py behind the sign-in gate
     if not app.exists():
         raise CliError(f"{app}: the app entry file is missing (run cx app from a source checkout)")
     os.execvp(sys.executable, [sys.executable, "-m", "streamlit", "run", str(app), *args.streamlit_args])

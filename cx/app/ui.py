@@ -24,41 +24,9 @@ RULES_KEY = "cx.rules"
 FILTER_KEYS = ("f.dates", "f.channels", "f.stages", "f.segments", "f.min_n", "f.grain")
 
 
-# --- sign-in (optional) ----------------------------------------------------------------------
-
-
-def _secrets_section(name: str) -> dict:
-    try:
-        return dict(st.secrets.get(name, {}) or {})
-    except FileNotFoundError:  # no secrets.toml at all
-        return {}
-    except Exception:  # a malformed secrets.toml must not crash every page
-        return {}
-
-
-def require_sign_in() -> None:
-    """When ``[auth]`` is configured, stop the run for anyone not signed in and on the allow-list.
-
-    Off by default: without ``[auth]`` in secrets.toml this does nothing.
-    """
-    from cx.app.auth import is_allowed
-
-    if not _secrets_section("auth"):
-        return
-    if not st.user.is_logged_in:
-        st.title("CX Dashboard")
-        st.write("Sign in with your company account to see the dashboard.")
-        st.button("Sign in", type="primary", on_click=st.login, key="auth.login")
-        st.stop()
-    email = st.user.get("email")
-    if not is_allowed(email, _secrets_section("access").get("allowed")):
-        st.title("CX Dashboard")
-        st.error(f"{email or 'This account'} is not on this dashboard's allow-list. Ask its administrator for access.")
-        st.button("Sign out", on_click=st.logout, key="auth.logout")
-        st.stop()
-    st.sidebar.caption(f"Signed in as {email}")
-    st.sidebar.button("Sign out", on_click=st.logout, key="auth.logout")
-
+# Sign-in lives in cx/app/auth.py; these names stay importable from here for older callers.
+from cx.app.auth import require_sign_in  # noqa: E402, F401
+from cx.app.auth import secrets_section as _secrets_section  # noqa: E402, F401
 
 # --- the session's source --------------------------------------------------------------------
 

@@ -37,7 +37,7 @@ def test_signed_out_visitors_see_only_sign_in(app):
 def test_signed_in_stranger_is_refused(app):
     at = app()
     _auth_secrets(at, ["@example.org"])
-    at.user = {"is_logged_in": True, "email": "eve@evil.com"}
+    at.user = {"is_logged_in": True, "email": "eve@evil.com", "email_verified": True}
     at.run()
     assert not at.exception
     assert "not on this dashboard's allow-list" in at.error[0].value
@@ -47,7 +47,7 @@ def test_signed_in_stranger_is_refused(app):
 def test_signed_in_colleague_gets_in(app):
     at = app()
     _auth_secrets(at, ["@example.org"])
-    at.user = {"is_logged_in": True, "email": "ann@example.org"}
+    at.user = {"is_logged_in": True, "email": "ann@example.org", "email_verified": True}
     at.run()
     assert not at.exception
     assert at.sidebar.multiselect(key="f.channels").options
