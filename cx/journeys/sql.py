@@ -15,11 +15,11 @@ from cx.db.dialects import (
     EpochSeconds,
     NullsLast,
     as_float,
-    interaction_filters,
     percentile_cont,
     ranked,
 )
 from cx.db.source import Source
+from cx.db.where import scope_filter
 from cx.schema import Filters, IncidentRules, Scale, Scales
 
 
@@ -85,13 +85,11 @@ def scope(source: Source, filters: Filters | None, before: str | None = None, cu
     """
     i = source.interactions
     filters = filters or Filters()
-    conditions = interaction_filters(i, filters)
-    frm = i
     c = source.customers
+    conditions = scope_filter(i, c, filters)
+    frm = i
     if (filters.segments or before) and c is not None:
         frm = i.join(c, c.c.customer_id == i.c.customer_id, isouter=not filters.segments)
-    if filters.segments and c is not None:
-        conditions.append(c.c.segment.in_(filters.segments))
     if before:
         if c is None or before not in c.c:
             raise ValueError(f"cannot cut journeys before customers.{before}: no such customer column")

@@ -26,13 +26,13 @@ from cx.db.dialects import (
     as_float,
     as_int,
     count_where,
-    interaction_filters,
     median_bound,
     percentile_cont,
     ranked,
     time_bucket,
 )
 from cx.db.source import Source
+from cx.db.where import interaction_filters, segment_filter
 from cx.schema import DIMENSIONS, Filters, Grain, Scales
 
 METRICS: tuple[str, ...] = ("nps", "csat", "ces", "frt", "ttr", "fcr", "volume", "churn", "retention", "ltv")
@@ -371,8 +371,7 @@ def metric_query(
     grain = Grain(grain or filters.grain)
     by = _breakdown(source, by)
     i, c = source.interactions, source.customers
-    if filters.segments and c is None:
-        raise MetricError("filtering by segment needs a customers table")
+    segment = segment_filter(c, filters)
     counted = _counted(source, metric)
     per_customer = metric in ("churn", "retention", "ltv")
 
@@ -389,7 +388,6 @@ def metric_query(
                  .where(*where).distinct().subquery("cells"))
         keys = [cells.c.period] if period else []
         keys += [cells.c[b] for b in on_interactions] + [c.c[b].label(b) for b in on_customers]
-        segment = [c.c.segment.in_(filters.segments)] if filters.segments else []
         value = c.c.churned if metric in ("churn", "retention") else c.c.lifetime_value
         query = (sa.select(*keys, sa.func.count().label("n"), *_statistics(metric, value))
                  .select_from(cells.join(c, c.c.customer_id == cells.c.customer_id))
@@ -398,8 +396,7 @@ def metric_query(
 
     join = bool(on_customers or filters.segments)
     base = i.outerjoin(c, c.c.customer_id == i.c.customer_id) if join else i
-    if filters.segments:
-        where.append(c.c.segment.in_(filters.segments))
+    where += segment
     if counted is not None:
         where.append(counted)
     dims = [(i.c[b] if b in on_interactions else c.c[b]).label(b) for b in by]
@@ -492,7 +489,7 @@ def metric_table(
 
     Examples
     --------
-    >>> from cx.db.source import demo_source  # doctest: +SKIP
+    >>> from cx.db import demo_source  # doctest: +SKIP
     >>> metric_table(demo_source(), "nps", "week", by=["channel"]).head(2).round(2)  # doctest: +SKIP
           period channel metric    n  value  ci_low  ci_high  low_n
     0 2025-06-30     app    nps  134   2.99  -10.41    16.38  False
@@ -604,9 +601,7 @@ def interactions_for_cell(
         first, last = max(first or start, start), min(last or end, end)
         if first > last:
             return pd.DataFrame(columns=["occurred_at", "customer_id"])
-    where = interaction_filters(i, filters, (first, last))
-    if filters.segments:
-        where.append(c.c.segment.in_(filters.segments))
+    where = interaction_filters(i, filters, (first, last)) + segment_filter(c, filters)
     counted = _counted(source, metric)
     if counted is not None:
         where.append(counted)

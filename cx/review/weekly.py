@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 
 from cx import metrics
-from cx.db.source import Source, summarize
+from cx.db import Source, summarize
+from cx.db.where import segment_filter
 from cx.metrics import significance as sig
 from cx.schema import Filters, Grain
 
@@ -204,9 +205,7 @@ def weekly_churn(source: Source, filters: Filters, monday: dt.date, weeks: int =
                           sa.or_(c.c.churned_at.is_(None), c.c.churned_at >= lo))
         items += [sa.func.sum(sa.case((at_risk, 1), else_=0)).label(f"n{k}"),
                   sa.func.sum(sa.case((sa.and_(c.c.churned_at >= lo, c.c.churned_at < hi), 1), else_=0)).label(f"s{k}")]
-    query = sa.select(*items)
-    if filters.segments:
-        query = query.where(c.c.segment.in_(filters.segments))
+    query = sa.select(*items).where(*segment_filter(c, filters))
     row = source.read(query).iloc[0]
     n = np.array([float(row[f"n{k}"] or 0) for k in range(weeks)])
     hits = np.array([float(row[f"s{k}"] or 0) for k in range(weeks)])
