@@ -64,7 +64,8 @@ def safe_url(url: str | URL) -> str:
     >>> safe_url("postgresql:ann:secret@db.example.com/cx")
     '***@db.example.com/cx'
     """
-    text = url.render_as_string(hide_password=True) if isinstance(url, URL) else str(url)
+    # a URL object renders its password as *** already; undo its %-escapes (duckdb:///%3Amemory%3A)
+    text = unquote(url.render_as_string(hide_password=True)) if isinstance(url, URL) else str(url)
     text = _SECRET_OPTION.sub(r"\1***", text)
     parts = _split_credentials(text)
     if parts is None:
@@ -163,15 +164,18 @@ def translated(engine: sa.Engine, context: str | None = None) -> Iterator[None]:
 def connected(engine: sa.Engine, context: str | None = None) -> Iterator[sa.Connection]:
     """A connection of ``engine`` in which every driver error becomes one :class:`SourceError` line.
 
-    A failure to connect reads "could not connect to <masked URL>" whatever its cause (a closed
-    port, a silent one, another protocol, a wrong password): the message must not let a URL field
-    probe the network. A session the checks refused (not read-only) says so.
+    A failure to reach a server reads "could not connect to <masked URL>" whatever its cause (a
+    closed port, a silent one, another protocol, a wrong password): the message must not let a URL
+    field probe the network. A session the checks refused (not read-only) says so, and so does a
+    database inside the app's own process (DuckDB, SQLite: e.g. an upload already released).
     """
     try:
         con = engine.connect()
     except SourceError as exc:
         raise SourceError(with_context(context, f"could not connect to {safe_url(engine.url)}: {exc}")) from None
-    except driver_errors(engine):
-        raise SourceError(with_context(context, f"could not connect to {safe_url(engine.url)}")) from None
+    except driver_errors(engine) as exc:
+        local = engine.dialect.name in ("duckdb", "sqlite")
+        why = f": {reason(exc, engine.url)}" if local else ""
+        raise SourceError(with_context(context, f"could not connect to {safe_url(engine.url)}{why}")) from None
     with translated(engine, context), con:
         yield con
