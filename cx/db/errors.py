@@ -103,7 +103,8 @@ def scrub(message: object, url: str | URL | None) -> str:
     if url is None:
         return text
     raw = url.render_as_string(hide_password=False) if isinstance(url, URL) else str(url)
-    text = text.replace(raw, safe_url(url))
+    if raw:
+        text = text.replace(raw, safe_url(url))
     for secret in _secrets_of(url):
         text = text.replace(secret, "***")
     return re.sub(r"//([^:/@\s]+):[^@\s]*@", r"//\1:***@", text)
@@ -119,7 +120,7 @@ def _is_timeout(error: BaseException) -> bool:
     if getattr(error, "sqlstate", None) in _TIMEOUT_CODES or getattr(error, "pgcode", None) in _TIMEOUT_CODES:
         return True
     args = getattr(error, "args", ())
-    if args and args[0] in _TIMEOUT_CODES:
+    if args and isinstance(args[0], (int, str)) and args[0] in _TIMEOUT_CODES:
         return True
     # DuckDB's InterruptException and SQLite's "interrupted": stopped by the interrupt timer
     return type(error).__name__ == "InterruptException" or str(error).strip().lower() == "interrupted"
