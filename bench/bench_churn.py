@@ -50,7 +50,7 @@ def main() -> int:
 
     from cx.churn import fit_churn, fit_churn_table
     from cx.churn.features import churn_features
-    from cx.db.source import demo_source
+    from cx.db import demo_source
 
     source = demo_source(args.path)
     results = {"features": [], "fit": [], "fit_churn": []}

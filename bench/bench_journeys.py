@@ -40,7 +40,7 @@ def main() -> int:
     ensure_data(args.path, args.interactions, args.customers)
 
     from cx import journeys
-    from cx.db.source import demo_source
+    from cx.db import demo_source
 
     source = demo_source(args.path)
     walls, cpus = [], []

@@ -75,7 +75,7 @@ def _nps_by_hand(frame):
 
 def part_metric(path: Path, runs: int) -> dict:
     from cx import metrics
-    from cx.db.source import demo_source
+    from cx.db import demo_source
 
     source = demo_source(path)
     metrics.metric_table(source, "nps", "week", ["channel"])  # warm: file pages, connection, plan cache
@@ -155,7 +155,7 @@ def part_page(path: Path, runs: int) -> dict:
 def part_every(path: Path, runs: int) -> dict:
     """Every metric, weekly by channel and as the whole-range stage × channel heatmap (best of ``runs``)."""
     from cx import metrics
-    from cx.db.source import demo_source
+    from cx.db import demo_source
 
     source = demo_source(path)
     out = {}

@@ -54,6 +54,55 @@ def _progress(label: str):
     return report
 
 
+# --- --source --------------------------------------------------------------------------------
+
+DATA_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls", ".parquet", ".pq", ".json", ".jsonl", ".ndjson")
+
+
+def open_source(specs: list[str] | None = None, mapping_path: str | Path | None = None):
+    """Resolve ``--source`` values to a :class:`cx.db.Source`.
+
+    Nothing → the demo warehouse. One SQLAlchemy URL or .duckdb/.sqlite path → its ``interactions``
+    (and ``customers``) tables, read-only (:func:`cx.db.open_database`). One or more data files →
+    mapped, validated and loaded into a private in-memory DuckDB (:func:`cx.db.memory_source`).
+
+    Raises
+    ------
+    cx.db.SourceError
+        When the spec can't be opened; the message names the file or masked URL.
+    """
+    from cx import db
+
+    if not specs:
+        return db.demo_source()
+    files = [s for s in specs if "://" not in s and Path(s).suffix.lower() in DATA_SUFFIXES]
+    databases = [s for s in specs if s not in files]
+    if databases and files:
+        raise db.SourceError("combine either data files or one database, not both")
+    if len(databases) > 1:
+        raise db.SourceError("only one database URL can be given as --source")
+    if databases:
+        return db.open_database(databases[0])
+    from cx.ingest import IngestError, combine, load_files
+    from cx.ingest.editor import read_mappings
+
+    for name in files:
+        if not Path(name).exists():
+            raise db.SourceError(f"{name}: no such file")
+    try:
+        mapping = None
+        if mapping_path is not None:
+            try:
+                text = Path(mapping_path).read_text(encoding="utf-8")
+            except FileNotFoundError:
+                raise db.SourceError(f"{mapping_path}: no such mapping file") from None
+            mapping = read_mappings(text, str(mapping_path))
+        interactions, customers, scales = combine(load_files([Path(f) for f in files], mapping))
+    except IngestError as exc:
+        raise db.SourceError(str(exc)) from None
+    return db.memory_source(interactions, customers, scales=scales, label=", ".join(Path(f).name for f in files))
+
+
 # --- cx demo ---------------------------------------------------------------------------------
 
 
@@ -95,7 +144,6 @@ def _add_review(sub) -> None:
 
 
 def _cmd_review(args) -> int:
-    from cx.db.source import open_source
     from cx.review import weekly as reviews
     from cx.scope import Scope
 
@@ -243,7 +291,7 @@ def _cmd_load(args) -> int:
 
 
 def _journey_source(args):
-    from cx.db.source import SourceError, open_source
+    from cx.db import SourceError
 
     try:
         return open_source(args.source, getattr(args, "mapping", None))
@@ -404,7 +452,7 @@ def _cmd_metrics(args) -> int:
     import datetime as dt
 
     from cx import metrics
-    from cx.db.source import SourceError, open_source
+    from cx.db import SourceError
     from cx.scope import Scope, View
 
     dates = {}

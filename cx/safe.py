@@ -39,14 +39,6 @@ def to_safe_csv(frame: pd.DataFrame) -> bytes:
     return buffer.getvalue().encode("utf-8-sig")
 
 
-def to_safe_excel(frame: pd.DataFrame, sheet_name: str = "data") -> bytes:
-    """An .xlsx file with formula injection neutralised (openpyxl would store '=…' as a formula)."""
-    buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        neutralise_frame(frame).to_excel(writer, index=False, sheet_name=sheet_name[:31])
-    return buffer.getvalue()
-
-
 def plain_text(value) -> str:
     """User text escaped for HTML, so a comment holding ``<script>`` shows as those characters."""
     return "" if value is None or (isinstance(value, float) and pd.isna(value)) else html.escape(str(value))

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import mysql as _mysql
 
 from cx import demo
-from cx.db.source import Source, connect, table_source
+from cx.db import Source, connect, table_source
 from cx.schema import CUSTOMER_COLUMNS, INTERACTION_COLUMNS, Scales
 
 BACKENDS = ("sqlite", "duckdb", "postgresql", "mysql")
@@ -138,6 +138,6 @@ def demo_path(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def demo_source(demo_path):
-    from cx.db.source import demo_source as open_demo
+    from cx.db import demo_source as open_demo
 
     return open_demo(demo_path)

@@ -17,7 +17,7 @@ from cx.app.ui import (
 from cx.charts import churn as churn_charts
 from cx.churn import CAVEAT, METRIC_LABELS, ChurnModelError, fit_churn, what_if
 from cx.churn.features import CutoffRule, FeatureError, outcome_candidates
-from cx.db.source import SourceError
+from cx.db import SourceError
 
 
 @st.cache_data(ttl=3600, max_entries=32, show_spinner=False)

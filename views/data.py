@@ -13,7 +13,16 @@ import pandas as pd
 import streamlit as st
 
 from cx.app import ui
-from cx.db.source import SourceError, list_tables, memory_source, open_warehouse, safe_url, table_source
+from cx.db import (
+    OPERATOR,
+    SourceError,
+    account_warnings,
+    list_tables,
+    memory_source,
+    open_warehouse,
+    safe_url,
+    table_source,
+)
 from cx.ingest import SHAPE_LABELS, SHAPES, IngestError, apply_mapping, combine, read_table, suggest_mapping
 from cx.ingest.editor import (
     COLUMN,
@@ -232,34 +241,48 @@ def validation_report() -> None:
 # --- warehouse -------------------------------------------------------------------------------
 
 
-def configured_url() -> str | None:
+def connect_warehouse(url: str, access, label: str) -> None:
     try:
-        return st.secrets["connections"]["warehouse"]["url"]
-    except Exception:  # no secrets file, or no [connections.warehouse] block
-        return None
+        engine = open_warehouse(url, access)
+        warnings = account_warnings(engine)
+    except SourceError as exc:
+        report_error(exc)
+        return
+    st.session_state["data.wh.engine"] = engine
+    st.session_state["data.wh.label"] = label
+    st.session_state["data.wh.warnings"] = warnings
 
 
 def warehouse_section() -> None:
-    configured = configured_url()
-    if configured:
-        st.caption(f"Configured warehouse: {ui.md_escape(safe_url(configured))}")
-    typed = st.text_input("SQLAlchemy URL" + (" (leave empty to use the configured one)" if configured else ""),
-                          type="password", key="data.wh.url", placeholder="postgresql://user:password@host:5432/db",
-                          help="Opened read-only. The password is never shown.")
-    if st.button("Connect", key="data.wh.connect"):
-        url = typed or configured
-        if not url:
-            ui.show_error("Type a SQLAlchemy URL or configure [connections.warehouse] in .streamlit/secrets.toml.")
-        else:
-            try:
-                st.session_state["data.wh.engine"] = open_warehouse(url)
-                st.session_state["data.wh.label"] = safe_url(url)
-            except SourceError as exc:
-                report_error(exc)
+    named = ui.named_connections()  # [connections.<name>] url = … in secrets.toml: written by the operator
+    typing = ui.url_entry_access()  # None unless [access] allow_url_entry = true
+    if named:
+        name = st.selectbox("Connection", list(named), key="data.wh.name",
+                            help="Named connections from .streamlit/secrets.toml ([connections.<name>] url = …).")
+        st.caption(f"{ui.md_escape(name)}: {ui.md_escape(safe_url(named[name]))}")
+        if st.button("Connect", key="data.wh.connect_named"):
+            connect_warehouse(named[name], OPERATOR, f"{name} ({safe_url(named[name])})")
+    if typing is not None:
+        typed = st.text_input("SQLAlchemy URL", type="password", key="data.wh.url",
+                              placeholder="postgresql://user:password@host:5432/db",
+                              help="Opened read-only. The password is never shown.")
+        if st.button("Connect to this URL", key="data.wh.connect"):
+            if typed.strip():
+                connect_warehouse(typed, typing, safe_url(typed))
+            else:
+                ui.show_error("Type a SQLAlchemy URL.")
+    else:
+        st.caption("Typing a URL here is off. An administrator can name connections in `.streamlit/secrets.toml` "
+                   "(`[connections.warehouse]` with `url = \"…\"`), or allow typed URLs with "
+                   "`allow_url_entry = true` under `[access]`.")
+    if not named and typing is None:
+        st.info("No warehouse connection is configured.")
     engine = st.session_state.get("data.wh.engine")
     if engine is None:
         return
     st.caption(f"Connected (read-only): {ui.md_escape(st.session_state.get('data.wh.label', ''))}")
+    for warning in st.session_state.get("data.wh.warnings", []):
+        st.warning(ui.md_escape(warning))
     try:
         tables = list_tables(engine)
     except SourceError as exc:

@@ -10,7 +10,6 @@ import streamlit as st
 from cx import journeys
 from cx.app import ui
 from cx.charts import journeys as journey_charts
-from cx.db.source import scrub
 from cx.ingest.editor import mappings_json
 from cx.schema import IncidentRules
 
@@ -43,8 +42,8 @@ def load_timeline(source, customer_id: str, scope, rules):
 
 
 def database_error(exc: Exception, what: str) -> None:
-    ui.show_error(f"The database could not compute {what}: "
-                  f"{scrub(str(getattr(exc, 'orig', exc)), source.engine.url).splitlines()[0]}")
+    # driver errors arrive as one masked line (Source.read); anything else shows its first line too
+    ui.show_error(f"The database could not compute {what}: {(str(exc).strip() or type(exc).__name__).splitlines()[0]}")
     st.stop()
 
 

@@ -7,7 +7,6 @@ import streamlit as st
 from cx import metrics
 from cx.app import ui
 from cx.charts import journeys as journey_charts
-from cx.db.source import scrub
 from cx.journeys import stages as journeys_stages
 
 FLOW_BY = {"journey_stage": "Journey stage", "channel": "Channel", "touchpoint": "Touchpoint"}
@@ -35,8 +34,8 @@ def load_flows(source, scope, by: str, steps: int):
 
 
 def database_error(exc: Exception, what: str) -> None:
-    ui.show_error(f"The database could not compute {what}: "
-                  f"{scrub(str(getattr(exc, 'orig', exc)), source.engine.url).splitlines()[0]}")
+    # driver errors arrive as one masked line (Source.read); anything else shows its first line too
+    ui.show_error(f"The database could not compute {what}: {(str(exc).strip() or type(exc).__name__).splitlines()[0]}")
     st.stop()
 
 

@@ -9,7 +9,6 @@ import streamlit as st
 
 from cx import charts, metrics
 from cx.app import ui
-from cx.db.source import SourceError, scrub
 from cx.schema import DIMENSIONS, STAGES, Grain
 
 DRILL_LIMIT = 200
@@ -89,12 +88,12 @@ view = ui.current_view()
 grain = view.grain.value
 try:
     table = metric_table(source, metric, grain, tuple(by), scope, view.min_n)
-except (metrics.MetricError, SourceError) as exc:
+except metrics.MetricError as exc:
     ui.show_error(str(exc))
     st.stop()
-except Exception as exc:  # a warehouse error: one clear sentence, no traceback, no secrets
+except Exception as exc:  # one clear sentence, no traceback: Source.read masked the driver's message
     ui.show_error(f"The database could not compute {definition.label}: "
-                  f"{scrub(str(getattr(exc, 'orig', exc)), source.engine.url).splitlines()[0]}")
+                  f"{(str(exc).strip() or type(exc).__name__).splitlines()[0]}")
     st.stop()
 if table.empty:
     st.info("No responses match these filters.")

@@ -14,8 +14,8 @@ import json
 import pandas as pd
 import streamlit as st
 
-from cx.db import source as sources
-from cx.db.source import Source, SourceError, SourceSummary
+from cx import db as sources
+from cx.db import Access, Source, SourceError, SourceSummary, url_entry_allowed, visitor_access
 from cx.schema import STAGES, Grain, IncidentRules
 from cx.scope import QUERY_KEYS, Scope, View
 
@@ -27,6 +27,30 @@ FILTER_KEYS = ("f.dates", "f.channels", "f.stages", "f.segments", "f.min_n", "f.
 # Sign-in lives in cx/app/auth.py; these names stay importable from here for older callers.
 from cx.app.auth import require_sign_in  # noqa: E402, F401
 from cx.app.auth import secrets_section as _secrets_section  # noqa: E402, F401
+
+
+def named_connections() -> dict[str, str]:
+    """``[connections.<name>] url = …`` from secrets.toml: warehouses the operator named (name → URL)."""
+    found = {}
+    for name, settings in _secrets_section("connections").items():
+        try:
+            url = settings.get("url") if hasattr(settings, "get") else None
+        except Exception:  # a malformed block: skip it, never crash the page
+            url = None
+        if url:
+            found[str(name)] = str(url)
+    return found
+
+
+def url_entry_access() -> Access | None:
+    """What a URL typed on the Data page may reach, or None while typing URLs is off (the default).
+
+    On with ``allow_url_entry = true`` under ``[access]``; ``data_folders`` and ``allowed_hosts``
+    there restrict it (see :func:`cx.db.visitor_access`).
+    """
+    settings = _secrets_section("access")
+    return visitor_access(settings) if url_entry_allowed(settings) else None
+
 
 # --- the session's source --------------------------------------------------------------------
 

@@ -43,6 +43,7 @@ import sqlalchemy as sa
 from cx import journeys
 from cx.db.dialects import as_float, count_where, percentile_cont, ranked
 from cx.db.source import Source
+from cx.db.where import segment_filter
 from cx.journeys.sql import experience_index, scoped_interactions
 from cx.schema import IncidentRules
 from cx.scope import Scope
@@ -326,7 +327,7 @@ def churn_features(source: Source, outcome: str = "churned", rule: CutoffRule | 
 
     Examples
     --------
-    >>> from cx.db.source import demo_source
+    >>> from cx.db import demo_source
     >>> table = churn_features(demo_source())  # doctest: +SKIP
     >>> table.frame[["customer_id", "outcome", "worst_index", "end_index"]].head()  # doctest: +SKIP
     """
@@ -387,9 +388,7 @@ def churn_features(source: Source, outcome: str = "churned", rule: CutoffRule | 
     frm_all = c.outerjoin(jq, jq.c.customer_id == c.c.customer_id).outerjoin(service, service.c.customer_id == c.c.customer_id)
     for m in medians:
         frm_all = frm_all.outerjoin(m, m.c.customer_id == c.c.customer_id)
-    where = []
-    if scope.segments:
-        where.append(c.c.segment.in_(scope.segments))
+    where = segment_filter(c, scope)
     if as_of_now:
         where.append(sa.or_(c.c.churned.is_(None), c.c.churned == sa.false()))
     elif rule.kind == "window":

@@ -780,7 +780,7 @@ def fit_churn(source: Source, outcome: str = "churned", rule: CutoffRule | None 
 
     Examples
     --------
-    >>> from cx.db.source import demo_source
+    >>> from cx.db import demo_source
     >>> report = fit_churn(demo_source())  # doctest: +SKIP
     >>> report.cv["roc_auc"]  # doctest: +SKIP
     Interval(value=0.80, ci_low=0.79, ci_high=0.81)

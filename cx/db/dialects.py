@@ -32,7 +32,6 @@ from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 from sqlalchemy.sql.visitors import InternalTraversal
 
 from cx.schema import Grain
-from cx.scope import Scope
 
 #: Dialects whose ``percentile_cont`` is an ordered-set *aggregate* (so no window is needed).
 NATIVE_PERCENTILE = frozenset({"postgresql", "duckdb", "snowflake", "oracle"})
@@ -209,24 +208,6 @@ def _range_default(element, compiler, **kw):
 @compiles(in_day_range, "sqlite")
 def _range_sqlite(element, compiler, **kw):
     return _range(element, compiler, lambda text: f"date({_sqlite_seconds(text)})", **kw)
-
-
-def interaction_filters(interactions, scope: Scope, dates: tuple | None = None) -> list[ColumnElement]:
-    """The ``WHERE`` conditions of the shared filters that concern interactions alone.
-
-    The day range (``dates`` = (first, last) overrides the filters' own, e.g. a drill-down's
-    period), channels and journey stages. Segments need the customers table; callers join it.
-    """
-    first, last = dates if dates is not None else (scope.date_from, scope.date_to)
-    i = interactions.c
-    conditions = []
-    if first or last:
-        conditions.append(in_day_range(i.occurred_at, first, last))
-    if scope.channels:
-        conditions.append(i.channel.in_(scope.channels))
-    if scope.stages:
-        conditions.append(i.journey_stage.in_(scope.stages))
-    return conditions
 
 
 # --- casts and counts ------------------------------------------------------------------------
@@ -475,7 +456,6 @@ __all__ = [
     "as_int",
     "count_where",
     "in_day_range",
-    "interaction_filters",
     "percentile_cont",
     "median_bound",
     "rank_at_most",

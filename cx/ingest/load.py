@@ -114,7 +114,7 @@ def write_tables(url: str, interactions: pd.DataFrame, customers: pd.DataFrame |
     """
     import sqlalchemy as sa
 
-    from cx.db.source import (
+    from cx.db import (
         safe_url,
         scrub,
         typed_frame,  # same dtypes as the in-memory upload source

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 import sqlalchemy as sa
 
-from cx.db.source import Source, SourceError, scrub
+from cx.db import Source, read_frame
 from cx.ingest.mapping import Mapping
 from cx.ingest.readers import RawTable, from_frame
 from cx.ingest.vocabulary import IGNORE
@@ -27,15 +27,8 @@ def sample_table(engine: sa.Engine, table: str, limit: int = SAMPLE_LIMIT, schem
     cx.source.SourceError
         When the table cannot be read (message without secrets).
     """
-    probe = sa.table(table, schema=schema)
-    try:
-        with engine.connect() as con:
-            result = con.execute(sa.select(sa.text("*")).select_from(probe).limit(limit))
-            frame = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
-    except sa.exc.SQLAlchemyError as exc:
-        reason = scrub(str(getattr(exc, "orig", exc)), engine.url).strip().splitlines()
-        raise SourceError(f"cannot read table or view {table!r}: {reason[0] if reason else type(exc).__name__}") from None
-    return from_frame(frame, table)
+    query = sa.select(sa.text("*")).select_from(sa.table(table, schema=schema)).limit(limit)
+    return from_frame(read_frame(engine, query, f"cannot read table or view {table!r}"), table)
 
 
 def warehouse_columns(mapping: Mapping, customers: Mapping | None = None) -> dict:
@@ -90,8 +83,4 @@ def warehouse_columns(mapping: Mapping, customers: Mapping | None = None) -> dic
 
 def preview_rows(source: Source, limit: int = 50) -> pd.DataFrame:
     """The first ``limit`` canonical interaction rows of a source (for the Data page's preview)."""
-    try:
-        return source.read(sa.select(source.interactions).limit(limit))
-    except sa.exc.SQLAlchemyError as exc:
-        reason = scrub(str(getattr(exc, "orig", exc)), source.engine.url).strip().splitlines()
-        raise SourceError(f"reading a preview of {source.label} failed: {reason[0] if reason else ''}") from None
+    return source.read(sa.select(source.interactions).limit(limit), f"reading a preview of {source.label} failed")

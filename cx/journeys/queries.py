@@ -189,7 +189,7 @@ def journey_features(source: Source, scope: Scope | None = None, rules: Incident
 
     Examples
     --------
-    >>> from cx.db.source import demo_source
+    >>> from cx.db import demo_source
     >>> features = journey_features(demo_source(), customer_columns=["churned"])  # doctest: +SKIP
     >>> features[["worst", "end", "peak_end", "journey_class"]].head()  # doctest: +SKIP
     """

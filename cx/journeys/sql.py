@@ -15,11 +15,11 @@ from cx.db.dialects import (
     EpochSeconds,
     NullsLast,
     as_float,
-    interaction_filters,
     percentile_cont,
     ranked,
 )
 from cx.db.source import Source
+from cx.db.where import scope_filter
 from cx.schema import IncidentRules, Scale, Scales
 from cx.scope import Scope
 
@@ -86,13 +86,11 @@ def scoped_interactions(source: Source, scope: Scope | None, before: str | None 
     """
     i = source.interactions
     scope = scope or Scope()
-    conditions = interaction_filters(i, scope)
-    frm = i
     c = source.customers
+    conditions = scope_filter(i, c, scope)
+    frm = i
     if (scope.segments or before) and c is not None:
         frm = i.join(c, c.c.customer_id == i.c.customer_id, isouter=not scope.segments)
-    if scope.segments and c is not None:
-        conditions.append(c.c.segment.in_(scope.segments))
     if before:
         if c is None or before not in c.c:
             raise ValueError(f"cannot cut journeys before customers.{before}: no such customer column")

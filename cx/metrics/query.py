@@ -26,13 +26,13 @@ from cx.db.dialects import (
     as_float,
     as_int,
     count_where,
-    interaction_filters,
     median_bound,
     percentile_cont,
     ranked,
     time_bucket,
 )
 from cx.db.source import Source
+from cx.db.where import interaction_filters, segment_filter
 from cx.schema import DIMENSIONS, Grain, Scales
 from cx.scope import DEFAULT_MIN_N, Scope
 
@@ -372,8 +372,7 @@ def metric_query(
     grain = Grain(grain or Grain.WEEK)
     by = _breakdown(source, by)
     i, c = source.interactions, source.customers
-    if scope.segments and c is None:
-        raise MetricError("filtering by segment needs a customers table")
+    segment = segment_filter(c, scope)
     counted = _counted(source, metric)
     per_customer = metric in ("churn", "retention", "ltv")
 
@@ -390,7 +389,6 @@ def metric_query(
                  .where(*where).distinct().subquery("cells"))
         keys = [cells.c.period] if period else []
         keys += [cells.c[b] for b in on_interactions] + [c.c[b].label(b) for b in on_customers]
-        segment = [c.c.segment.in_(scope.segments)] if scope.segments else []
         value = c.c.churned if metric in ("churn", "retention") else c.c.lifetime_value
         query = (sa.select(*keys, sa.func.count().label("n"), *_statistics(metric, value))
                  .select_from(cells.join(c, c.c.customer_id == cells.c.customer_id))
@@ -399,8 +397,7 @@ def metric_query(
 
     join = bool(on_customers or scope.segments)
     base = i.outerjoin(c, c.c.customer_id == i.c.customer_id) if join else i
-    if scope.segments:
-        where.append(c.c.segment.in_(scope.segments))
+    where += segment
     if counted is not None:
         where.append(counted)
     dims = [(i.c[b] if b in on_interactions else c.c[b]).label(b) for b in by]
@@ -496,7 +493,7 @@ def metric_table(
 
     Examples
     --------
-    >>> from cx.db.source import demo_source  # doctest: +SKIP
+    >>> from cx.db import demo_source  # doctest: +SKIP
     >>> metric_table(demo_source(), "nps", "week", by=["channel"]).head(2).round(2)  # doctest: +SKIP
           period channel metric    n  value  ci_low  ci_high  low_n
     0 2025-06-30     app    nps  134   2.99  -10.41    16.38  False
@@ -608,9 +605,7 @@ def interactions_for_cell(
         first, last = max(first or start, start), min(last or end, end)
         if first > last:
             return pd.DataFrame(columns=["occurred_at", "customer_id"])
-    where = interaction_filters(i, scope, (first, last))
-    if scope.segments:
-        where.append(c.c.segment.in_(scope.segments))
+    where = interaction_filters(i, scope, (first, last)) + segment_filter(c, scope)
     counted = _counted(source, metric)
     if counted is not None:
         where.append(counted)

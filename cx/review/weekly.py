@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 
 from cx import metrics
-from cx.db.source import Source, summarize
+from cx.db import Source, summarize
+from cx.db.where import segment_filter
 from cx.metrics import significance as sig
 from cx.schema import Grain
 from cx.scope import DEFAULT_MIN_N, Scope
@@ -206,9 +207,7 @@ def weekly_churn(source: Source, scope: Scope, monday: dt.date, weeks: int = 6) 
                           sa.or_(c.c.churned_at.is_(None), c.c.churned_at >= lo))
         items += [sa.func.sum(sa.case((at_risk, 1), else_=0)).label(f"n{k}"),
                   sa.func.sum(sa.case((sa.and_(c.c.churned_at >= lo, c.c.churned_at < hi), 1), else_=0)).label(f"s{k}")]
-    query = sa.select(*items)
-    if scope.segments:
-        query = query.where(c.c.segment.in_(scope.segments))
+    query = sa.select(*items).where(*segment_filter(c, scope))
     row = source.read(query).iloc[0]
     n = np.array([float(row[f"n{k}"] or 0) for k in range(weeks)])
     hits = np.array([float(row[f"s{k}"] or 0) for k in range(weeks)])

@@ -167,6 +167,7 @@ def test_warehouse_url_is_opened_read_only_and_mapped(page, tmp_path):
     target = tmp_path / "wh.duckdb"
     write_tables(str(target), interactions, customers)
     at = page
+    at.secrets["access"] = {"allow_url_entry": True, "data_folders": [str(tmp_path)]}
     at.radio(key="data.kind").set_value("Warehouse").run()
     at.text_input(key="data.wh.url").input(f"duckdb:///{target}").run()
     at.button(key="data.wh.connect").click().run()
@@ -183,6 +184,7 @@ def test_warehouse_url_is_opened_read_only_and_mapped(page, tmp_path):
 
 def test_warehouse_password_never_shown(page):
     at = page
+    at.secrets["access"] = {"allow_url_entry": True}
     at.radio(key="data.kind").set_value("Warehouse").run()
     at.text_input(key="data.wh.url").input("postgresql://ann:s3cr3t-pw@127.0.0.1:1/nowhere").run()
     at.button(key="data.wh.connect").click().run()
@@ -190,6 +192,42 @@ def test_warehouse_password_never_shown(page):
     assert at.error, "a failed connection shows an error"
     visible = "\n".join(shown(e.value) for e in at.error) + _texts(at)
     assert "s3cr3t-pw" not in visible and "could not connect to postgresql://ann:***@127.0.0.1:1/nowhere" in visible
+
+
+def test_typing_a_url_is_off_by_default(page):
+    at = page
+    at.radio(key="data.kind").set_value("Warehouse").run()
+    assert not at.exception
+    assert not [t for t in at.text_input if t.key == "data.wh.url"], "no URL field unless the administrator allows it"
+    assert "allow_url_entry = true" in _texts(at)
+    assert any("No warehouse connection is configured" in i.value for i in at.info)
+
+
+def test_named_connection_from_secrets(page, tmp_path):
+    interactions, customers, _ = combine(load_files([DATA / "tickets.csv", DATA / "customers.csv"]))
+    target = tmp_path / "wh.duckdb"
+    write_tables(str(target), interactions, customers)
+    at = page
+    at.secrets["connections"] = {"warehouse": {"url": f"duckdb:///{target}"}}
+    at.radio(key="data.kind").set_value("Warehouse").run()
+    assert at.selectbox(key="data.wh.name").options == ["warehouse"]
+    at.button(key="data.wh.connect_named").click().run()
+    assert not at.exception and not at.error
+    assert at.selectbox(key="data.wh.table").options == ["customers", "interactions"]
+
+
+def test_typed_url_outside_the_data_folders_is_refused(page, tmp_path):
+    interactions, customers, _ = combine(load_files([DATA / "tickets.csv"]))
+    target = tmp_path / "elsewhere.duckdb"
+    write_tables(str(target), interactions, customers)
+    at = page
+    at.secrets["access"] = {"allow_url_entry": True}  # default folder: the app's data/
+    at.radio(key="data.kind").set_value("Warehouse").run()
+    at.text_input(key="data.wh.url").input(f"duckdb:///{target}").run()
+    at.button(key="data.wh.connect").click().run()
+    assert not at.exception
+    assert "data folders the administrator configured" in "\n".join(shown(e.value) for e in at.error)
+    assert not [s for s in at.selectbox if s.key == "data.wh.table"]
 
 
 def test_back_to_the_demo(page):

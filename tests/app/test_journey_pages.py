@@ -54,7 +54,7 @@ def test_pages_run_on_an_upload_without_customers_or_stages(app, page):
     import pandas as pd
 
     from cx.app import ui
-    from cx.db.source import memory_source
+    from cx.db import memory_source
 
     upload = memory_source(pd.DataFrame({
         "customer_id": ["A", "A", "B", "B", "B"],
@@ -99,7 +99,7 @@ def test_incident_rules_apply_to_every_page_and_travel_with_the_mapping(app):
     # an upload's mapping is offered with the session's rules for next week's export
     import pandas as pd
 
-    from cx.db.source import memory_source
+    from cx.db import memory_source
     from cx.ingest.mapping import Mapping
 
     upload = memory_source(pd.DataFrame({"customer_id": ["A", "A", "B"], "seq": [1, 2, 1], "csat": [1, 5, 2]}))

@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from cx.app.ui import SOURCE_KEY
-from cx.db.source import SourceError, summarize
+from cx.db import SourceError, summarize
 
 PAGE = "views/data.py"
 OTHER_PAGE = "views/trends.py"  # another page, with the shared sidebar filters

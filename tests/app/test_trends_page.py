@@ -59,7 +59,7 @@ def _query(at, key):
 
 
 def test_every_metric_and_breakdown_renders_one_trace_per_series(trends, small_demo):
-    from cx.db.source import demo_source
+    from cx.db import demo_source
 
     source = demo_source(small_demo)
     at = trends()
@@ -128,7 +128,7 @@ def test_runs_on_an_upload_without_customers_or_stages(trends):
     import pandas as pd
 
     from cx.app import ui
-    from cx.db.source import memory_source
+    from cx.db import memory_source
 
     upload = memory_source(pd.DataFrame({
         "customer_id": ["A", "B", "C"], "occurred_at": pd.to_datetime(["2026-01-05", "2026-01-06", "2026-01-14"]),

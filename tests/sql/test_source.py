@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from cx.db.source import SourceError, memory_source, open_warehouse, safe_url, summarize
+from cx.db import SourceError, memory_source, open_warehouse, safe_url, summarize
 
 INTERACTIONS = pd.DataFrame({
     "customer_id": ["a", "a", "b", "c", "c", "c"],

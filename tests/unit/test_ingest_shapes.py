@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from cx.db.source import memory_source, summarize
+from cx.db import memory_source, summarize
 from cx.ingest import (
     IngestError,
     LoadResult,

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from cx.db.source import SourceError, connect, summarize, table_source
+from cx.db import SourceError, connect, summarize, table_source
 from cx.ingest import suggest_mapping
 from cx.ingest.warehouse import preview_rows, sample_table, warehouse_columns
 

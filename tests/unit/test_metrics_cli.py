@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from cx import cli, demo, metrics
-from cx.db.source import demo_source
+from cx.db import demo_source
 from cx.scope import Scope
 
 

@@ -15,7 +15,7 @@ from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy_bigquery import BigQueryDialect
 
 from cx import metrics
-from cx.db.source import memory_source
+from cx.db import memory_source
 from cx.schema import Grain
 from cx.scope import Scope
 

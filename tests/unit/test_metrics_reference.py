@@ -20,7 +20,7 @@ from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
 from cx import metrics
-from cx.db.source import memory_source
+from cx.db import memory_source
 from cx.schema import DIMENSIONS, Grain, Scale, Scales
 from cx.scope import Scope
 

@@ -1,0 +1,110 @@
+"""The DuckDB databases the app makes itself: the demo warehouse and each session's uploads.
+
+- The demo is a DuckDB file opened read-only;
+- uploads are loaded into a private in-memory DuckDB (one per browser session, never shared),
+  released when the session loads other data.
+
+Both are opened by :func:`cx.db.session.duckdb_engine`: external access disabled and the
+configuration locked once the data is in, so no SQL can read or write a file on the server.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+from pathlib import Path
+
+import pandas as pd
+
+from cx import demo
+from cx.db.session import duckdb_engine
+from cx.db.source import Source, table_source
+from cx.schema import CUSTOMER_COLUMNS, INTERACTION_COLUMNS, IncidentRules, Scales
+
+_memory_ids = itertools.count(1)
+
+
+def demo_source(path: str | Path | None = None) -> Source:
+    """The embedded demo warehouse (created on first use), opened read-only."""
+    path = demo.ensure_demo(path or demo.DEFAULT_PATH)
+    engine = duckdb_engine(Path(path).resolve())
+    stamp = path.stat().st_mtime_ns
+    return table_source(engine, "interactions", None, "customers", None, label="Demo warehouse (synthetic)",
+                        kind="demo", key=f"demo:{path}:{stamp}")
+
+
+def typed_frame(frame: pd.DataFrame | None, kinds: dict[str, str], extras: bool) -> pd.DataFrame:
+    """Every canonical column present with a backend-friendly dtype (missing ones all-null)."""
+    frame = pd.DataFrame() if frame is None else frame
+    out = {}
+    n = len(frame)
+    for column, kind in kinds.items():
+        values = frame[column] if column in frame else pd.Series([None] * n, dtype=object)
+        if kind == "text":  # a string dtype, so an all-empty column is still VARCHAR in DuckDB
+            out[column] = values.astype(object).where(values.notna(), None).astype("string")
+        elif kind == "timestamp":
+            values = pd.to_datetime(values, errors="coerce")
+            if getattr(values.dt, "tz", None) is not None:
+                values = values.dt.tz_convert("UTC").dt.tz_localize(None)
+            out[column] = values.astype("datetime64[us]")
+        elif kind == "int":
+            out[column] = pd.to_numeric(values, errors="coerce").astype("Int64")
+        elif kind == "number":
+            out[column] = pd.to_numeric(values, errors="coerce").astype("Float64")
+        else:
+            out[column] = values.astype("boolean")
+    if extras:
+        for column in frame.columns:
+            if column not in kinds:
+                out[column] = frame[column]
+    return pd.DataFrame(out, index=range(n)) if n else pd.DataFrame({k: pd.Series([], dtype=v.dtype) for k, v in out.items()})
+
+
+def memory_source(
+    interactions: pd.DataFrame,
+    customers: pd.DataFrame | None = None,
+    *,
+    scales: Scales = Scales(),
+    label: str = "Uploaded data",
+    rules: IncidentRules | None = None,
+) -> Source:
+    """Load canonical frames into a private in-memory DuckDB and return a source over it.
+
+    Each call makes its own database: two browser sessions never share one. The database is
+    freed when the returned source (and its engine) is garbage-collected.
+    """
+    itab = typed_frame(interactions, INTERACTION_COLUMNS, extras=False)
+    available = {c for c in INTERACTION_COLUMNS if c in interactions and interactions[c].notna().any()}
+    attributes: tuple[str, ...] = ()
+    has_customers = customers is not None and len(customers.columns) > 0
+    tables = {"interactions": itab}
+    if has_customers:
+        ctab = typed_frame(customers, CUSTOMER_COLUMNS, extras=True)
+        tables["customers"] = ctab
+        attributes = tuple(c for c in ctab.columns if c not in CUSTOMER_COLUMNS)
+        available |= {f"customers.{c}" for c in customers.columns if customers[c].notna().any()}
+
+    def load(con) -> None:
+        for name, frame in tables.items():
+            con.register("_cx_frame", frame)
+            con.execute(f"CREATE TABLE {name} AS SELECT * FROM _cx_frame")
+            con.unregister("_cx_frame")
+
+    engine = duckdb_engine(load=load)
+    digest = hashlib.sha256(pd.util.hash_pandas_object(itab, index=False).values.tobytes()).hexdigest()[:16]
+    source = table_source(engine, "interactions", {c: c for c in INTERACTION_COLUMNS},
+                          "customers" if has_customers else None, None, scales=scales, label=label,
+                          kind="upload", key=f"upload:{next(_memory_ids)}:{digest}",
+                          customer_attributes=attributes)
+    return Source(**{**source.__dict__, "available": frozenset(available), "rules": rules or IncidentRules()})
+
+
+def release(source: Source) -> None:
+    """Free what a source holds: an upload's in-memory database, a warehouse's pooled connections.
+
+    The demo's shared engine is left open (other sessions use it).
+    """
+    if source.kind == "demo":
+        return
+    source.engine.dispose()  # also closes an upload's in-memory database (cx.db.session.duckdb_engine)
+

@@ -1,0 +1,83 @@
+"""What a source holds: row and customer counts, date span, channels, stages, filled columns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+import sqlalchemy as sa
+
+from cx.db.source import Source
+from cx.schema import INTERACTION_COLUMNS
+
+
+@dataclass(frozen=True)
+class SourceSummary:
+    """What a source holds: counts, span, and which metrics can be computed."""
+
+    rows: int
+    customers: int
+    first: pd.Timestamp | None
+    last: pd.Timestamp | None
+    undated_rows: int
+    channels: dict[str, int]
+    stages: dict[str, int]
+    column_counts: dict[str, int]
+    customer_rows: int | None
+
+    @property
+    def metrics(self) -> list[str]:
+        """Metrics the data support (a column with at least one value)."""
+        need = {
+            "nps": "nps", "csat": "csat", "ces": "ces", "frt": "first_response_minutes",
+            "ttr": "resolution_hours", "fcr": "resolved_first_contact", "volume": "customer_id",
+        }
+        out = [m for m, col in need.items() if self.column_counts.get(col, 0) > 0]
+        if self.column_counts.get("customers.churned", 0) > 0:
+            out += ["churn", "retention"]
+        if self.column_counts.get("customers.lifetime_value", 0) > 0:
+            out.append("ltv")
+        return out
+
+
+def summarize(source: Source) -> SourceSummary:
+    """Counts, date span, channels, stages and per-column fill — three aggregate queries."""
+    i = source.interactions
+    counted = [c for c in INTERACTION_COLUMNS if c != "customer_id"]
+    q = sa.select(
+        sa.func.count().label("rows"),
+        sa.func.count(sa.distinct(i.c.customer_id)).label("customers"),
+        sa.func.min(i.c.occurred_at).label("first"),
+        sa.func.max(i.c.occurred_at).label("last"),
+        *[sa.func.count(i.c[c]).label(c) for c in counted],
+    )
+    context = f"reading {source.label} failed"
+    row = source.read(q, context).iloc[0]
+    by_channel = source.read(
+        sa.select(i.c.channel, sa.func.count().label("n")).group_by(i.c.channel).order_by(sa.desc("n")), context
+    )
+    by_stage = source.read(sa.select(i.c.journey_stage, sa.func.count().label("n")).group_by(i.c.journey_stage), context)
+    counts = {c: int(row[c]) for c in counted}
+    counts["customer_id"] = int(row["rows"])
+    customer_rows = None
+    if source.customers is not None:
+        cu = source.customers
+        crow = source.read(sa.select(sa.func.count().label("n"), *[sa.func.count(cu.c[c]).label(c) for c in cu.c.keys()]),
+                           context).iloc[0]
+        customer_rows = int(crow["n"])
+        counts |= {f"customers.{c}": int(crow[c]) for c in cu.c.keys()}
+
+    def ts(value):
+        return None if value is None or pd.isna(value) else pd.Timestamp(value)
+
+    return SourceSummary(
+        rows=int(row["rows"]),
+        customers=int(row["customers"]),
+        first=ts(row["first"]),
+        last=ts(row["last"]),
+        undated_rows=int(row["rows"]) - counts["occurred_at"],
+        channels={str(k): int(v) for k, v in zip(by_channel.iloc[:, 0], by_channel["n"]) if pd.notna(k)},
+        stages={str(k): int(v) for k, v in zip(by_stage.iloc[:, 0], by_stage["n"]) if pd.notna(k)},
+        column_counts=counts,
+        customer_rows=customer_rows,
+    )
