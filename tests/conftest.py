@@ -141,3 +141,17 @@ def demo_source(demo_path):
     from cx.db import demo_source as open_demo
 
     return open_demo(demo_path)
+
+
+@pytest.fixture
+def source_reads(monkeypatch) -> list:
+    """Every query any Source runs while the test runs, in order (to count queries)."""
+    seen = []
+    read = Source.read
+
+    def counting(self, query):
+        seen.append(query)
+        return read(self, query)
+
+    monkeypatch.setattr(Source, "read", counting)
+    return seen

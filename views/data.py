@@ -12,6 +12,7 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
+from cx import metrics
 from cx.app import ui
 from cx.db import (
     OPERATOR,
@@ -349,7 +350,7 @@ def loaded_summary() -> None:
                    hide_index=True, width="stretch")
     right.dataframe(pd.DataFrame({"journey stage": list(summary.stages), "rows": list(summary.stages.values())}),
                     hide_index=True, width="stretch")
-    st.text("Metrics available: " + (", ".join(summary.metrics) or "none"))
+    st.text("Metrics available: " + (", ".join(metrics.available(summary)) or "none"))
     st.caption("Preview: the first 50 rows (plain text)")
     st.dataframe(preview, hide_index=True, width="stretch")
 

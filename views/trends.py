@@ -62,7 +62,7 @@ def cell_of_series(table, by: list[str], name: str) -> dict:
 
 
 source, scope, summary = ui.page_start("Trends")
-available = [m for m in metrics.METRICS if m in summary.metrics]
+available = metrics.available(summary)
 if not available:
     st.info("These data have no scores, durations or flags to trend yet. Map some columns on the **Data** page.")
     st.stop()
@@ -102,11 +102,11 @@ if table.empty:
 st.caption(f"**{definition.label}** — {definition.definition}")
 st.plotly_chart(charts.trend_chart(table, by=by, label=definition.label, unit=definition.unit, min_n=view.min_n),
                 key="trends.chart", on_select=lambda: focus("chart"), selection_mode=("points",))
-unit_word = "interactions" if metric == "volume" else ("customers" if definition.per_customer else "responses")
+unit_word = "interactions" if definition.count else ("customers" if definition.per_customer else "responses")
 low = int(table.low_n.sum())
 st.caption(
     f"{int(table.n.sum()):,} {unit_word} · {grain} buckets (ISO weeks start on Monday) · "
-    + ("a count: no interval" if metric == "volume" else "shaded bands are 95% confidence intervals")
+    + ("a count: no interval" if definition.count else "shaded bands are 95% confidence intervals")
     + (f" · {low} hollow point{'s' if low != 1 else ''} with n under {view.min_n}" if low else "")
     + " · click a point to see its interactions"
 )

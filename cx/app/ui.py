@@ -310,19 +310,30 @@ def download_csv(label: str, frame: pd.DataFrame, file_name: str, key: str | Non
 
 
 @cached_by_source(ttl=1800, max_entries=32)
-def load_review(source: Source, week: str | None, scope: Scope, min_n: int):
-    """Cached :func:`cx.review.weekly_review` (with incidents and at-risk customers)."""
+def _load_review(source: Source, week: str | None, scope: Scope):
     from cx.review.weekly import weekly_review
 
-    return weekly_review(source, week, scope, min_n=min_n)
+    return weekly_review(source, week, scope)
+
+
+def load_review(source: Source, week: str | None, scope: Scope, min_n: int):
+    """Cached :func:`cx.review.weekly_review` (with incidents and at-risk customers).
+
+    Cached by source, week and scope only: a new minimum n re-selects the movers without a query.
+    """
+    return _load_review(source, week, scope).with_min_n(min_n)
 
 
 @cached_by_source(ttl=1800, max_entries=32)
-def load_review_trends(source: Source, week: str | None, scope: Scope, min_n: int) -> dict:
-    """Cached 12-week metric tables behind the review's trend charts and tile sparklines."""
+def _load_review_trends(source: Source, week: str | None, scope: Scope) -> dict:
     from cx.review.weekly import trend_tables
 
-    return trend_tables(source, load_review(source, week, scope, min_n))
+    return trend_tables(source, _load_review(source, week, scope))
+
+
+def load_review_trends(source: Source, week: str | None, scope: Scope, min_n: int) -> dict:
+    """Cached 12-week metric tables behind the review's trend charts and tile sparklines (``min_n`` only draws)."""
+    return _load_review_trends(source, week, scope)
 
 
 def md_escape(text: str) -> str:

@@ -13,7 +13,7 @@ from cx.schema import INTERACTION_COLUMNS
 
 @dataclass(frozen=True)
 class SourceSummary:
-    """What a source holds: counts, span, and which metrics can be computed."""
+    """What a source holds: counts, span and per-column fill (:func:`cx.metrics.available` reads the metrics it supports)."""
 
     rows: int
     customers: int
@@ -24,20 +24,6 @@ class SourceSummary:
     stages: dict[str, int]
     column_counts: dict[str, int]
     customer_rows: int | None
-
-    @property
-    def metrics(self) -> list[str]:
-        """Metrics the data support (a column with at least one value)."""
-        need = {
-            "nps": "nps", "csat": "csat", "ces": "ces", "frt": "first_response_minutes",
-            "ttr": "resolution_hours", "fcr": "resolved_first_contact", "volume": "customer_id",
-        }
-        out = [m for m, col in need.items() if self.column_counts.get(col, 0) > 0]
-        if self.column_counts.get("customers.churned", 0) > 0:
-            out += ["churn", "retention"]
-        if self.column_counts.get("customers.lifetime_value", 0) > 0:
-            out.append("ltv")
-        return out
 
 
 def summarize(source: Source) -> SourceSummary:

@@ -5,12 +5,14 @@
 - PDF: the same page with static SVG charts rendered by kaleido, printed by the system Chromium
   (``BROWSER_PATH``, default ``/usr/bin/chromium``) in headless mode.
 
-Both carry the data source, the filters, the metric definitions and the generation time. All user
-text (comments, names, channel values) is HTML-escaped.
+Both come from one Jinja2 template (``templates/report.html.j2``, autoescaped) and carry the data
+source, the filters, the metric definitions and the generation time. All user text (comments,
+names, channel values) is HTML-escaped by the template.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import subprocess
@@ -24,66 +26,60 @@ import plotly.graph_objects as go
 
 from cx.metrics import definitions as metric_definitions
 from cx.review.weekly import AT_RISK_COLUMNS, INCIDENT_COLUMNS, Review, format_value
-from cx.safe import plain_text as esc
 from cx.schema import Scales
 
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+TEMPLATE = "report.html.j2"
 CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run")
 
-_CSS = """
-body { font-family: -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif; color: #1A1D23;
-       margin: 0 auto; max-width: 1100px; padding: 24px; font-size: 15px; }
-h1 { font-size: 28px; margin: 0 0 4px; } h2 { font-size: 20px; margin: 28px 0 8px; border-bottom: 2px solid #E5E7EB; }
-.meta { color: #4B5563; font-size: 13px; }
-.tiles { display: grid; grid-template-columns: repeat(4, 1fr); gap: 12px; margin-top: 16px; }
-.tile { border: 1px solid #E5E7EB; border-radius: 8px; padding: 10px 12px; break-inside: avoid; }
-.tile .label { font-size: 13px; color: #4B5563; } .tile .value { font-size: 30px; font-weight: 700; }
-.tile .delta { font-size: 14px; font-weight: 600; } .tile .ci { font-size: 12px; color: #6B7280; }
-.better { color: #0072B2; } .worse { color: #D55E00; } .neutral { color: #6B7280; }
-.sig { font-size: 12px; font-weight: 700; margin-left: 4px; }
-table { border-collapse: collapse; width: 100%; font-size: 13px; } th, td { padding: 4px 6px; border-bottom: 1px solid #E5E7EB; text-align: left; }
-td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
-ul.story li { margin: 6px 0; font-size: 15px; }
-.charts { display: grid; grid-template-columns: 1fr 1fr; gap: 8px; } .chart { break-inside: avoid; }
-dl dt { font-weight: 700; margin-top: 8px; } dl dd { margin-left: 0; color: #374151; font-size: 13px; }
-@media print { body { padding: 0; max-width: none; } h2 { break-after: avoid; } .charts { grid-template-columns: 1fr 1fr; } }
-@page { size: A4; margin: 14mm; }
-"""
+
+@functools.cache
+def _environment():
+    import jinja2
+
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
+                              undefined=jinja2.StrictUndefined, keep_trailing_newline=False)
 
 
-def _tiles(review: Review) -> str:
+def _text(value) -> str:
+    """A value as the plain text a person reads (nothing for a missing one); the template escapes it."""
+    return "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
+
+
+def _tiles(review: Review) -> list[dict]:
     out = []
     for row in review.kpis.itertuples():
-        css = "neutral" if row.better is None or not row.significant else ("better" if row.better else "worse")
-        arrow = "▲" if row.delta > 0 else ("▼" if row.delta < 0 else "■")
-        sig = '<span class="sig" title="significant at 5%">● significant</span>' if row.significant else ""
-        ci = "" if np.isnan(row.ci_low) else f"95% CI {format_value(row.ci_low, row.unit)} – {format_value(row.ci_high, row.unit)} · "
-        out.append(
-            f'<div class="tile" data-metric="{esc(row.metric)}"><div class="label">{esc(row.label)}</div>'
-            f'<div class="value">{format_value(row.value, row.unit)}</div>'
-            f'<div class="delta {css}">{arrow} {format_value(row.delta, row.unit, signed=True)} vs last week{sig}</div>'
-            f'<div class="ci">{ci}n = {row.n:,} · 4-wk avg {format_value(row.trailing, row.unit)}</div></div>')
-    return '<div class="tiles">' + "".join(out) + "</div>"
+        out.append({
+            "metric": row.metric, "label": row.label, "value": format_value(row.value, row.unit),
+            "css": "neutral" if row.better is None or not row.significant else ("better" if row.better else "worse"),
+            "arrow": "▲" if row.delta > 0 else ("▼" if row.delta < 0 else "■"),
+            "delta": format_value(row.delta, row.unit, signed=True), "significant": bool(row.significant),
+            "ci": "" if np.isnan(row.ci_low) else f"{format_value(row.ci_low, row.unit)} – {format_value(row.ci_high, row.unit)}",
+            "n": f"{row.n:,}", "trailing": format_value(row.trailing, row.unit),
+        })
+    return out
 
 
-def _table(frame: pd.DataFrame, columns: dict[str, str], numeric: tuple[str, ...] = ()) -> str:
+def _cell(column: str, value, numeric: tuple[str, ...]) -> tuple[str, bool]:
+    """A table cell's text and whether it is a right-aligned number."""
+    if column in numeric and isinstance(value, (int, float, np.number)) and not pd.isna(value):
+        if column in ("p_value", "q_value"):
+            return f"{value:,.3g}", True
+        return (f"{value:,.1f}" if isinstance(value, float) else f"{value:,}"), True
+    return _text(value), False
+
+
+def _table(frame: pd.DataFrame, columns: dict[str, str], numeric: tuple[str, ...] = ()) -> dict:
+    """Header and rows of a table for the template's ``table`` macro (no rows: "None this week.")."""
     if frame is None or frame.empty:
-        return '<p class="meta">None this week.</p>'
-    head = "".join(f'<th class="{"num" if c in numeric else ""}">{esc(t)}</th>' for c, t in columns.items())
-    rows = []
-    for record in frame[list(columns)].itertuples(index=False):
-        cells = []
-        for column, value in zip(columns, record):
-            if column in numeric and isinstance(value, (int, float, np.number)) and not pd.isna(value):
-                text = f"{value:,.3g}" if column in ("p_value", "q_value") else f"{value:,.1f}" if isinstance(value, float) else f"{value:,}"
-                cells.append(f'<td class="num">{text}</td>')
-            else:
-                cells.append(f"<td>{esc(value)}</td>")
-        rows.append("<tr>" + "".join(cells) + "</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        return {"head": [], "rows": []}
+    rows = [[_cell(column, value, numeric) for column, value in zip(columns, record)]
+            for record in frame[list(columns)].itertuples(index=False)]
+    return {"head": [(title, column in numeric) for column, title in columns.items()], "rows": rows}
 
 
-def _filters_text(review: Review) -> str:
+def _scope_text(review: Review) -> str:
     f = review.scope
     parts = [f"{review.start:%a %d %b %Y} – {review.end:%a %d %b %Y}"]
     parts.append("channels: " + (", ".join(f.channels) if f.channels else "all"))
@@ -93,67 +89,55 @@ def _filters_text(review: Review) -> str:
     return " · ".join(parts)
 
 
-def _definitions(scales: Scales) -> str:
-    items = []
-    for d in metric_definitions(scales).values():
-        items.append(f"<dt>{esc(d.label)} ({esc(d.unit)})</dt><dd>{esc(d.definition)} "
-                     f"<br><code>{esc(d.formula)}</code><br>Interval: {esc(d.interval)}</dd>")
-    return "<dl>" + "".join(items) + "</dl>"
+def _charts(figures: dict[str, go.Figure], static_images: dict[str, str] | None) -> list[dict]:
+    """Each figure as HTML the template inserts unescaped: plotly's (plotly.js inlined once) or an SVG."""
+    from markupsafe import Markup
+
+    charts, first = [], True
+    for name, fig in figures.items():
+        if static_images is not None:
+            html = static_images[name]
+        else:
+            html = fig.to_html(full_html=False, include_plotlyjs=first, config={"displaylogo": False, "responsive": True},
+                               default_width="100%")
+            first = False
+        charts.append({"name": name, "html": Markup(html)})
+    return charts
 
 
 def render_html(review: Review, figures: dict[str, go.Figure], scales: Scales = Scales(), *,
                 static_images: dict[str, str] | None = None, base_url: str = "") -> str:
-    """The report as one HTML document.
+    """The report as one HTML document, from the Jinja2 template ``templates/report.html.j2``.
 
     Parameters
     ----------
     review : Review
     figures : dict of str to Figure
-        From :func:`cx.review.review_figures`.
+        From :func:`cx.review.weekly.review_figures`.
     static_images : dict of str to str, optional
         Inline SVG per figure name; when given, charts are static (for print / PDF).
     base_url : str
         Prefix for links to the app (e.g. ``https://cx.example.com``); links are plain text without it.
     """
-    charts, first = [], True
-    for name, fig in figures.items():
-        if static_images is not None:
-            charts.append(f'<div class="chart" data-chart="{esc(name)}">{static_images[name]}</div>')
-        else:
-            html = fig.to_html(full_html=False, include_plotlyjs=first, config={"displaylogo": False, "responsive": True},
-                               default_width="100%")
-            charts.append(f'<div class="chart" data-chart="{esc(name)}">{html}</div>')
-            first = False
-    movers_chart = [c for n, c in zip(figures, charts) if n == "movers"]
-    trend_charts = [c for n, c in zip(figures, charts) if n != "movers"]
-    story = []
-    for sentence in review.sentences:
-        link = f' <a href="{esc(base_url + sentence.link())}">→ {esc(sentence.page)}</a>' if base_url else f' <span class="meta">(see {esc(sentence.page.capitalize())})</span>'
-        story.append(f"<li>{esc(sentence.text)}{link}</li>")
-    generated = review.generated_at.strftime("%Y-%m-%d %H:%M UTC")
-    incident_cols = {c: c.replace("_", " ") for c in INCIDENT_COLUMNS if c in review.incidents}
-    at_risk_cols = {c: c.replace("_", " ") for c in AT_RISK_COLUMNS if c in review.at_risk}
-    notes = "".join(f'<p class="meta">{esc(note)}</p>' for note in review.notes)
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>CX weekly review {esc(review.week)}</title><style>{_CSS}</style></head>
-<body>
-<h1>Weekly CX review — {esc(review.week)}</h1>
-<div class="meta">Data: {esc(review.source_label)} · {esc(_filters_text(review))}<br>
-Compared with the previous week and the average of the four weeks before. Generated {esc(generated)}.
-● = change against last week significant at 5%.</div>
-{_tiles(review)}
-<h2>What happened</h2><ul class="story">{''.join(story)}</ul>
-<h2>What moved (significant after Benjamini–Hochberg over {review.tested} channel × stage changes)</h2>
-{''.join(movers_chart)}
-{_table(review.movers, {"label": "metric", "channel": "channel", "journey_stage": "stage", "previous": "last week", "value": "this week", "delta": "change", "n": "n", "q_value": "q"}, ("previous", "value", "delta", "n", "q_value"))}
-<h2>Trends (12 weeks, this week shaded)</h2><div class="charts">{''.join(trend_charts)}</div>
-<h2>Critical incidents this week ({len(review.incidents):,}; {review.unrecovered:,} journeys ended unrecovered)</h2>
-{_table(review.incidents.head(25), incident_cols)}
-<h2>Customers newly at risk ({len(review.at_risk):,})</h2>
-{notes}{_table(review.at_risk.head(25), at_risk_cols, ("probability", "lifetime_value", "value_at_risk", "incidents"))}
-<h2>Definitions</h2>{_definitions(scales)}
-</body></html>"""
+    charts = _charts(figures, static_images)
+    story = [{"text": s.text, "page": s.page, "href": base_url + s.link() if base_url else ""} for s in review.sentences]
+    incident_columns = {c: c.replace("_", " ") for c in INCIDENT_COLUMNS if c in review.incidents}
+    at_risk_columns = {c: c.replace("_", " ") for c in AT_RISK_COLUMNS if c in review.at_risk}
+    movers_columns = {"label": "metric", "channel": "channel", "journey_stage": "stage", "previous": "last week",
+                      "value": "this week", "delta": "change", "n": "n", "q_value": "q"}
+    return _environment().get_template(TEMPLATE).render(
+        review=review, tiles=_tiles(review), story=story, scope_text=_scope_text(review),
+        generated=review.generated_at.strftime("%Y-%m-%d %H:%M UTC"),
+        movers_charts=[c for c in charts if c["name"] == "movers"],
+        trend_charts=[c for c in charts if c["name"] != "movers"],
+        movers=_table(review.movers, movers_columns, ("previous", "value", "delta", "n", "q_value")),
+        incidents=_table(review.incidents.head(25), incident_columns),
+        at_risk=_table(review.at_risk.head(25), at_risk_columns,
+                       ("probability", "lifetime_value", "value_at_risk", "incidents")),
+        counts={"incidents": f"{len(review.incidents):,}", "unrecovered": f"{review.unrecovered:,}",
+                "at_risk": f"{len(review.at_risk):,}"},
+        definitions=list(metric_definitions(scales).values()),
+    )
 
 
 def chromium_path() -> str:

@@ -1,15 +1,17 @@
 """The weekly review: what moved this week, whether it is real, what broke, who needs a call.
 
 One ISO week (default: the last complete week in the data) is compared with the previous week
-and with the trailing four weeks before it. Every number comes from :mod:`cx.metrics` queries run
-in the database; significance comes from :mod:`cx.significance` on the same sufficient
-statistics. The narrative is generated from those numbers by fixed rules (no language model).
+and with the trailing four weeks before it. Each metric is read in ONE query
+(:func:`cx.metrics.metric_tables`: the two weeks by channel × stage, the two weeks overall and the
+four weeks before), whose sufficient statistics give the values, the intervals and the change
+tests (:mod:`cx.metrics.significance`). The minimum n only selects which cells are tested as
+movers, after the queries: :meth:`Review.with_min_n` re-selects them without touching the
+database. The narrative is generated from those numbers by fixed rules (no language model).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -19,84 +21,30 @@ from cx import metrics
 from cx.db import Source, summarize
 from cx.db.where import segment_filter
 from cx.metrics import significance as sig
+from cx.review.extras import (  # noqa: F401  re-exported: the review's public names
+    AT_RISK_COLUMNS,
+    AT_RISK_MAX_CUSTOMERS,
+    INCIDENT_COLUMNS,
+    week_at_risk,
+    week_extras,
+    week_incidents,
+)
+from cx.review.narrative import Sentence, format_value, narrate  # noqa: F401
+from cx.review.weeks import ReviewError, default_week, parse_week, week_label  # noqa: F401
 from cx.schema import Grain
 from cx.scope import DEFAULT_MIN_N, Scope
 
-KPI_METRICS = ("nps", "csat", "ces", "frt", "ttr", "fcr", "volume", "churn")
+#: KPI tiles from metric tables, in display order; a churn tile (weekly churn events) follows them.
+KPI_METRICS = ("nps", "csat", "ces", "frt", "ttr", "fcr", "volume")
 MOVER_METRICS = ("nps", "csat", "ces", "fcr", "frt", "ttr")
+MOVER_BY = ("channel", "journey_stage")
 ALPHA = 0.05
-#: Above this many customers the review leaves the churn model out (fitting it takes minutes there);
-#: the Churn drivers page and `cx churn` still fit it on demand.
-AT_RISK_MAX_CUSTOMERS = 200_000
-_WEEK = re.compile(r"^\s*(\d{4})-?W(\d{1,2})\s*$", re.IGNORECASE)
-
-
-class ReviewError(ValueError):
-    """The review cannot be built as asked (bad week, no dated data); safe to show."""
-
-
-# --- weeks -----------------------------------------------------------------------------------
-
-
-def parse_week(text: str | dt.date) -> dt.date:
-    """The Monday of an ISO week given as ``2026-W47`` (or any date inside the week).
-
-    Examples
-    --------
-    >>> parse_week("2026-W47")
-    datetime.date(2026, 11, 16)
-    """
-    if isinstance(text, dt.datetime):
-        text = text.date()
-    if isinstance(text, dt.date):
-        return text - dt.timedelta(days=text.weekday())
-    match = _WEEK.match(str(text))
-    try:
-        if match:
-            return dt.date.fromisocalendar(int(match.group(1)), int(match.group(2)), 1)
-        day = dt.date.fromisoformat(str(text).strip())
-    except ValueError:
-        raise ReviewError(f"{text!r} is not an ISO week such as 2026-W47 (weeks run 1–52 or 53)") from None
-    return day - dt.timedelta(days=day.weekday())
-
-
-def week_label(monday: dt.date) -> str:
-    """``2026-W47`` for the week starting ``monday``."""
-    year, week, _ = monday.isocalendar()
-    return f"{year}-W{week:02d}"
-
-
-def default_week(last: pd.Timestamp | dt.date | None, first: pd.Timestamp | dt.date | None = None) -> dt.date:
-    """The Monday of the last complete ISO week up to ``last`` (the newest interaction).
-
-    When the data hold no complete week (they start after that week's Monday), the week of
-    ``last`` is taken, incomplete as it is.
-    """
-    if last is None or pd.isna(last):
-        raise ReviewError("the data have no dated interactions, so there is no week to review")
-    last = pd.Timestamp(last).date()
-    monday = last - dt.timedelta(days=last.weekday())
-    complete = monday if last.weekday() == 6 else monday - dt.timedelta(days=7)
-    if first is not None and not pd.isna(first) and complete + dt.timedelta(days=6) < pd.Timestamp(first).date():
-        return monday
-    return complete
+TRAILING_WEEKS = 4
+MOVER_COLUMNS = ["metric", "label", "channel", "journey_stage", "previous", "value", "delta", "n", "previous_n",
+                 "p_value", "q_value", "impact", "better"]
 
 
 # --- results ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Sentence:
-    """One line of the narrative and the page (with URL query) that explains it."""
-
-    text: str
-    page: str
-    query: dict[str, str] = field(default_factory=dict)
-
-    def link(self) -> str:
-        from urllib.parse import urlencode
-
-        return f"/{self.page}" + (f"?{urlencode(self.query)}" if self.query else "")
 
 
 @dataclass(frozen=True)
@@ -115,6 +63,9 @@ class Review:
         q_value, impact, better``.
     tested : int
         How many (metric, cell) changes were tested (the BH family size).
+    changes : DataFrame
+        Every channel × stage cell measured in both weeks, with its change test, before the
+        minimum-n filter: what :meth:`with_min_n` selects the movers from.
     """
 
     week: str
@@ -132,53 +83,101 @@ class Review:
     at_risk: pd.DataFrame = field(default_factory=pd.DataFrame)
     notes: tuple[str, ...] = ()
     min_n: int = DEFAULT_MIN_N
+    changes: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    def with_min_n(self, min_n: int) -> Review:
+        """The same review with movers tested only in cells of at least ``min_n`` each week (no query)."""
+        movers, tested = select_movers(self.changes, min_n)
+        sentences = narrate(self.kpis, movers, self.start, self.scope, len(self.incidents), self.unrecovered,
+                            self.at_risk)
+        return replace(self, movers=movers, tested=tested, sentences=sentences, min_n=min_n)
 
 
-# --- tests on sufficient statistics ----------------------------------------------------------
-
-
-def _f(frame: pd.DataFrame, column: str) -> np.ndarray:
-    return pd.to_numeric(frame[column].map(lambda v: None if v is None else float(v)), errors="coerce").to_numpy("float64")
-
-
-def change_p_values(metric: str, now: pd.DataFrame, before: pd.DataFrame) -> np.ndarray:
-    """Two-sided p-values of the change of ``metric`` between aligned rows of raw metric statistics.
-
-    ``now`` and ``before`` are rows of :func:`cx.metrics.metric_query` results (same order).
-    """
-    if metric == "nps":
-        return sig.nps_difference_test(_f(now, "promoters"), _f(now, "detractors"), _f(now, "n"),
-                                       _f(before, "promoters"), _f(before, "detractors"), _f(before, "n"))[1]
-    if metric in ("csat", "fcr", "churn", "retention"):
-        return sig.two_proportion_test(_f(now, "successes"), _f(now, "n"), _f(before, "successes"), _f(before, "n"))[1]
-    if metric in ("ces", "ltv"):
-        return sig.welch_test(_f(now, "n"), _f(now, "total"), _f(now, "squares"),
-                              _f(before, "n"), _f(before, "total"), _f(before, "squares"))[1]
-    if metric in ("frt", "ttr"):
-        return sig.interval_difference_test(_f(now, "median"), _f(now, "median_low"), _f(now, "median_high"),
-                                            _f(before, "median"), _f(before, "median_low"), _f(before, "median_high"))[1]
-    if metric == "volume":
-        return sig.count_rate_test(_f(now, "n"), _f(before, "n"))
-    raise ValueError(f"no change test for {metric!r}")
-
-
-def _normalised_change(metric: str, now: np.ndarray, before: np.ndarray, scale_range: float) -> np.ndarray:
-    """Change on a 0–1 scale comparable across metrics (for ranking movers by impact)."""
-    if metric == "nps":
-        return np.abs(now - before) / 200.0
-    if metric in ("csat", "fcr"):
-        return np.abs(now - before) / 100.0
-    if metric == "ces":
-        return np.abs(now - before) / scale_range
-    with np.errstate(divide="ignore", invalid="ignore"):  # times: relative change, 0–1
-        return np.abs(now - before) / np.maximum(np.abs(now), np.abs(before))
-
-
-# --- the review ------------------------------------------------------------------------------
+# --- the metrics of the week -----------------------------------------------------------------
 
 
 def _window(scope: Scope, start: dt.date, end: dt.date) -> Scope:
     return replace(scope, date_from=start, date_to=end)
+
+
+def read_week(source: Source, scope: Scope, monday: dt.date, metric: str) -> dict[str, metrics.MetricTable]:
+    """One query for everything the review shows of ``metric``: its cuts ``weeks``, ``trailing``, ``cells``.
+
+    ``weeks``: the week and the one before, weekly, overall (KPI metrics); ``trailing``: the four
+    weeks before those, pooled (KPI metrics); ``cells``: the two weeks by channel × stage (movers).
+    """
+    previous = monday - dt.timedelta(days=7)
+    two_weeks = _window(scope, previous, monday + dt.timedelta(days=6))
+    cuts = {}
+    if metric in KPI_METRICS:
+        cuts["weeks"] = metrics.Cut(Grain.WEEK, (), two_weeks)
+        cuts["trailing"] = metrics.Cut(Grain.ALL, (), _window(scope, monday - dt.timedelta(days=7 * TRAILING_WEEKS),
+                                                              monday - dt.timedelta(days=1)))
+    if metric in MOVER_METRICS:
+        cuts["cells"] = metrics.Cut(Grain.WEEK, MOVER_BY, two_weeks)
+    return metrics.metric_tables(source, metric, cuts)
+
+
+def _first(frame: pd.DataFrame, column: str, missing=np.nan):
+    return frame[column].iloc[0] if len(frame) else missing
+
+
+def kpi_row(tables: dict[str, metrics.MetricTable], monday: dt.date) -> dict:
+    """The KPI tile of one metric: this week, last week, the trailing average and the change test."""
+    weeks, m = tables["weeks"], tables["weeks"].definition
+    table = weeks.table()
+    now = table[table.period == pd.Timestamp(monday)]
+    before = table[table.period == pd.Timestamp(monday - dt.timedelta(days=7))]
+    value, prev = float(_first(now, "value")), float(_first(before, "value"))
+    trail = float(_first(tables["trailing"].table(), "value"))
+    if m.count:
+        trail /= TRAILING_WEEKS  # a weekly average
+    p = float(_first(weeks.changes(monday, monday - dt.timedelta(days=7)), "p_value"))
+    delta = value - prev
+    return {
+        "metric": m.key, "label": m.label, "unit": m.unit, "higher_is_better": m.higher_is_better,
+        "value": value, "ci_low": float(_first(now, "ci_low")), "ci_high": float(_first(now, "ci_high")),
+        "n": int(_first(now, "n", 0)), "previous": prev, "previous_n": int(_first(before, "n", 0)),
+        "trailing": trail, "delta": delta, "delta_trailing": value - trail,
+        "p_value": p, "significant": bool(p < ALPHA) if not np.isnan(p) else False,
+        "better": None if not m.judged or np.isnan(delta) or delta == 0 else bool((delta > 0) == m.higher_is_better),
+    }
+
+
+def cell_changes(table: metrics.MetricTable, monday: dt.date) -> pd.DataFrame:
+    """Every channel × stage cell of ``table`` measured this week and last, with its change test and size."""
+    m = table.definition
+    pair = table.changes(monday, monday - dt.timedelta(days=7))
+    return pd.DataFrame({
+        "metric": m.key, "label": m.label, "channel": pair.channel.to_numpy(),
+        "journey_stage": pair.journey_stage.to_numpy(), "previous": pair.previous.to_numpy(),
+        "value": pair.value.to_numpy(), "delta": pair.delta.to_numpy(), "n": pair.n.to_numpy(),
+        "previous_n": pair.previous_n.to_numpy(), "p_value": pair.p_value.to_numpy(),
+        "size": m.normalised_change(pair.value.to_numpy(), pair.previous.to_numpy()),
+        "higher_is_better": m.higher_is_better,
+    })
+
+
+def select_movers(changes: pd.DataFrame, min_n: int = DEFAULT_MIN_N) -> tuple[pd.DataFrame, int]:
+    """The significant movers among cells with at least ``min_n`` responses in both weeks, by impact.
+
+    Benjamini–Hochberg runs over every (metric, cell) change tested; returns the movers and how
+    many changes were tested. Pure: no query.
+    """
+    if changes is None or changes.empty:
+        return pd.DataFrame(columns=MOVER_COLUMNS), 0
+    tested = changes[(changes.n >= min_n) & (changes.previous_n >= min_n) & changes.p_value.notna()]
+    tested = tested.reset_index(drop=True)
+    if tested.empty:
+        return pd.DataFrame(columns=MOVER_COLUMNS), 0
+    tested["q_value"] = sig.benjamini_hochberg(tested.p_value.to_numpy())
+    tested["impact"] = tested["size"] * tested["n"]
+    tested["better"] = (tested.delta > 0) == tested.higher_is_better
+    movers = tested[tested.q_value < ALPHA].sort_values("impact", ascending=False, kind="stable")
+    return movers[MOVER_COLUMNS].reset_index(drop=True), len(tested)
+
+
+# --- churn, week by week ---------------------------------------------------------------------
 
 
 def weekly_churn(source: Source, scope: Scope, monday: dt.date, weeks: int = 6) -> pd.DataFrame:
@@ -216,197 +215,45 @@ def weekly_churn(source: Source, scope: Scope, monday: dt.date, weeks: int = 6) 
                          "ci_low": low, "ci_high": high})
 
 
-def _churn_row(source: Source, scope: Scope, monday: dt.date) -> dict:
+def churn_row(source: Source, scope: Scope, monday: dt.date) -> dict:
+    """The churn KPI tile: churn events this week among customers still there, against last week."""
+    churn = metrics.lookup("churn", source.scales)
     weeks = weekly_churn(source, scope, monday)
-    now, before, trailing = weeks.iloc[-1], weeks.iloc[-2], weeks.iloc[:-1].tail(4)
-    p = float(change_p_values("churn", weeks.iloc[[-1]], weeks.iloc[[-2]])[0])
+    now, before, trailing = weeks.iloc[-1], weeks.iloc[-2], weeks.iloc[:-1].tail(TRAILING_WEEKS)
+    p = float(churn.change_test(metrics.Statistics(weeks.iloc[[-1]]), metrics.Statistics(weeks.iloc[[-2]]))[0])
     delta = float(now.value - before.value)
     return {
-        "metric": "churn", "label": "Churn this week", "unit": "%", "higher_is_better": False,
+        "metric": "churn", "label": "Churn this week", "unit": "%", "higher_is_better": churn.higher_is_better,
         "value": float(now.value), "ci_low": float(now.ci_low), "ci_high": float(now.ci_high), "n": int(now.n),
         "previous": float(before.value), "previous_n": int(before.n), "trailing": float(trailing.value.mean()),
         "delta": delta, "delta_trailing": float(now.value - trailing.value.mean()),
         "p_value": p, "significant": bool(p < ALPHA) if not np.isnan(p) else False,
-        "better": None if np.isnan(delta) or delta == 0 else bool(delta < 0),
+        "better": None if np.isnan(delta) or delta == 0 else bool((delta > 0) == churn.higher_is_better),
     }
 
 
-def _kpi_rows(source: Source, scope: Scope, monday: dt.date, available: set[str],
-              churn_dates: bool = True) -> pd.DataFrame:
-    definitions = metrics.definitions(source.scales)
-    previous = monday - dt.timedelta(days=7)
-    sunday = monday + dt.timedelta(days=6)
-    rows = []
-    for metric in KPI_METRICS:
-        if metric not in available:
-            continue
-        if metric == "churn":
-            if churn_dates:  # without churn dates there is no weekly churn to speak of
-                rows.append(_churn_row(source, scope, monday))
-            continue
-        d = definitions[metric]
-        two_weeks = _window(scope, previous, sunday)
-        table = metrics.metric_table(source, metric, Grain.WEEK, (), two_weeks)
-        raw = source.read(metrics.metric_query(source, metric, Grain.WEEK, (), two_weeks))
-        raw["period"] = pd.to_datetime(raw["period"]).dt.date
-        table["period"] = pd.to_datetime(table["period"]).dt.date
-        now_t, before_t = table[table.period == monday], table[table.period == previous]
-        now_r, before_r = raw[raw.period == monday], raw[raw.period == previous]
-        trailing = metrics.metric_table(source, metric, Grain.ALL, (),
-                                        _window(scope, monday - dt.timedelta(days=28), monday - dt.timedelta(days=1)))
-        value = float(now_t.value.iloc[0]) if len(now_t) else np.nan
-        prev = float(before_t.value.iloc[0]) if len(before_t) else np.nan
-        trail = float(trailing.value.iloc[0]) if len(trailing) else np.nan
-        if metric == "volume" and len(trailing):
-            trail /= 4.0  # a weekly average
-        p = float(change_p_values(metric, now_r, before_r)[0]) if len(now_r) and len(before_r) else np.nan
-        delta = value - prev
-        rows.append({
-            "metric": metric, "label": d.label, "unit": d.unit, "higher_is_better": d.higher_is_better,
-            "value": value,
-            "ci_low": float(now_t.ci_low.iloc[0]) if len(now_t) else np.nan,
-            "ci_high": float(now_t.ci_high.iloc[0]) if len(now_t) else np.nan,
-            "n": int(now_t.n.iloc[0]) if len(now_t) else 0,
-            "previous": prev, "previous_n": int(before_t.n.iloc[0]) if len(before_t) else 0,
-            "trailing": trail, "delta": delta, "delta_trailing": value - trail,
-            "p_value": p, "significant": bool(p < ALPHA) if not np.isnan(p) else False,
-            # more contacts is neither good nor bad news by itself
-            "better": None if metric == "volume" or np.isnan(delta) or delta == 0 else bool((delta > 0) == d.higher_is_better),
-        })
-    return pd.DataFrame(rows)
+# --- the review ------------------------------------------------------------------------------
 
 
-def _movers(source: Source, scope: Scope, monday: dt.date, available: set[str],
-            min_n: int = DEFAULT_MIN_N) -> tuple[pd.DataFrame, int]:
-    definitions = metrics.definitions(source.scales)
-    previous = monday - dt.timedelta(days=7)
-    window = _window(scope, previous, monday + dt.timedelta(days=6))
-    by = ["channel", "journey_stage"]
-    frames = []
-    for metric in MOVER_METRICS:
-        if metric not in available:
-            continue
-        table = metrics.metric_table(source, metric, Grain.WEEK, by, window)
-        raw = source.read(metrics.metric_query(source, metric, Grain.WEEK, by, window))
-        if table.empty:
-            continue
-        for frame in (table, raw):
-            frame["period"] = pd.to_datetime(frame["period"]).dt.date
-            for b in by:
-                frame[b] = frame[b].astype(object).where(frame[b].notna(), None)
-        raw = raw[pd.to_numeric(raw["n"]).fillna(0) > 0]
-        now_t, before_t = table[table.period == monday], table[table.period == previous]
-        pair = now_t.merge(before_t, on=by, suffixes=("", "_before"))
-        pair = pair[(pair.n >= min_n) & (pair.n_before >= min_n)]
-        if pair.empty:
-            continue
-        keys = pair[by]
-        now_r = keys.merge(raw[raw.period == monday], on=by, how="left")
-        before_r = keys.merge(raw[raw.period == previous], on=by, how="left")
-        d = definitions[metric]
-        scale_range = source.scales.ces.high - source.scales.ces.low
-        frames.append(pd.DataFrame({
-            "metric": metric, "label": d.label, "channel": pair.channel.to_numpy(),
-            "journey_stage": pair.journey_stage.to_numpy(), "previous": pair.value_before.to_numpy(),
-            "value": pair.value.to_numpy(), "delta": (pair.value - pair.value_before).to_numpy(),
-            "n": pair.n.to_numpy(), "previous_n": pair.n_before.to_numpy(),
-            "p_value": change_p_values(metric, now_r, before_r),
-            "size": _normalised_change(metric, pair.value.to_numpy(), pair.value_before.to_numpy(), scale_range),
-            "higher_is_better": d.higher_is_better,
-        }))
-    columns = ["metric", "label", "channel", "journey_stage", "previous", "value", "delta", "n", "previous_n",
-               "p_value", "q_value", "impact", "better"]
-    if not frames:
-        return pd.DataFrame(columns=columns), 0
-    tested = pd.concat(frames, ignore_index=True)
-    tested = tested[tested.p_value.notna()].reset_index(drop=True)
-    tested["q_value"] = sig.benjamini_hochberg(tested.p_value.to_numpy())
-    tested["impact"] = tested["size"] * tested["n"]
-    tested["better"] = (tested.delta > 0) == tested.higher_is_better
-    movers = tested[tested.q_value < ALPHA].sort_values("impact", ascending=False, kind="stable")
-    return movers[columns].reset_index(drop=True), len(tested)
+def week_metrics(source: Source, scope: Scope, monday: dt.date, available: set[str],
+                 churn_dates: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The KPI rows and every channel × stage change of the week: one query per metric, one for churn.
 
-
-def format_value(value, unit: str, signed: bool = False) -> str:
-    """A metric value with its unit and a sensible precision (``–`` when missing); used by page and report.
-
-    Examples
-    --------
-    >>> format_value(57.58, "%"), format_value(-14.2, "%", signed=True), format_value(45.05, "minutes")
-    ('57.6%', '-14.2 pts', '45.0 min')
+    The churn tile counts churn events among customers still there (:func:`weekly_churn`), so it
+    needs churn dates; without them there is no weekly churn to speak of, and no churn tile.
     """
-    if value is None or value != value:
-        return "–"
-    sign = "+" if signed and value > 0 else ""
-    if unit == "%":
-        return f"{sign}{value:.1f}" + (" pts" if signed else "%")
-    if unit == "points":
-        return f"{sign}{value:.1f}"
-    if unit in ("minutes", "hours"):
-        return f"{sign}{value:,.1f} {'min' if unit == 'minutes' else 'h'}"
-    if unit == "interactions":
-        return f"{sign}{value:,.0f}"
-    return f"{sign}{value:,.2f}"
-
-
-def _change_words(delta: float, unit: str) -> str:
-    size = abs(delta)
-    if unit in ("%", "points"):
-        return f"{size:.0f} point{'s' if round(size) != 1 else ''}"
-    if unit in ("minutes", "hours"):
-        return f"{size:,.1f} {unit}"
-    if unit == "interactions":
-        return f"{size:,.0f}"
-    return f"{size:.2f}"
-
-
-def narrate(review_kpis: pd.DataFrame, movers: pd.DataFrame, monday: dt.date, scope: Scope,
-            incidents: int = 0, unrecovered: int = 0, at_risk: pd.DataFrame | None = None) -> tuple[Sentence, ...]:
-    """Three to five plain sentences on the biggest real changes, each pointing to its page."""
-    week_query = {"from": monday.isoformat(), "to": (monday + dt.timedelta(days=6)).isoformat()}
-    trend_query = {"from": (monday - dt.timedelta(days=56)).isoformat(), "to": week_query["to"], "grain": "week"}
-    out: list[Sentence] = []
-    units = dict(zip(review_kpis.metric, review_kpis.unit)) if len(review_kpis) else {}
-    headline = movers.drop_duplicates("metric").head(2)  # two different measures, not one twice
-    for row in headline.itertuples():
-        unit = units.get(row.metric, "%" if row.metric in ("csat", "fcr") else "")
-        verb = "rose" if row.delta > 0 else "fell"
-        judgement = "an improvement" if row.better else "a deterioration"
-        out.append(Sentence(
-            f"{row.label} for {row.channel} · {row.journey_stage} {verb} {_change_words(row.delta, unit)} "
-            f"({format_value(row.previous, unit)} → {format_value(row.value, unit)}, n = {row.n:,}): {judgement} that is "
-            f"statistically clear (q = {row.q_value:.2g}, Benjamini–Hochberg over every segment tested); "
-            f"{len(movers[movers.channel == row.channel])} of this week's {len(movers)} real movers are in {row.channel}.",
-            "trends", {**trend_query, "metric": row.metric, "by": "channel", "channel": str(row.channel)}))
-    significant = review_kpis[review_kpis.significant] if len(review_kpis) else review_kpis
-    for row in significant.head(5 - len(out) - 2).itertuples():
-        verb = "rose" if row.delta > 0 else "fell"
-        judgement = "" if row.better is None else ("better than last week, " if row.better else "worse than last week, ")
-        out.append(Sentence(
-            f"Overall {row.label} {verb} from {format_value(row.previous, row.unit)} to {format_value(row.value, row.unit)} "
-            f"({judgement}p = {row.p_value:.2g}; "
-            f"4-week average {format_value(row.trailing, row.unit)}).",
-            "trends", {**trend_query, "metric": row.metric}))
-    if not out:
-        out.append(Sentence(
-            "No KPI and no channel × stage segment changed significantly against the previous week: the "
-            "differences on the tiles are within sampling noise.", "trends", trend_query))
-    if incidents:
-        out.append(Sentence(
-            f"{incidents:,} critical incident{'s' if incidents != 1 else ''} this week; {unrecovered:,} of the "
-            f"journeys they hit had no good ending by Sunday (unrecovered).",
-            "incidents", week_query))
-    if at_risk is not None and len(at_risk):
-        worth = at_risk["value_at_risk"].sum() if "value_at_risk" in at_risk else np.nan
-        value = "" if np.isnan(worth) else f", {worth:,.0f} of lifetime value at risk (probability × value)"
-        out.append(Sentence(f"Among customers active this week, the {len(at_risk):,} with the most value at risk "
-                            f"need a call{value}.", "churn", {}))
-    if len(out) < 3 and len(review_kpis):
-        steady = review_kpis[~review_kpis.significant]
-        if len(steady):
-            names = ", ".join(steady.label.head(4))
-            out.append(Sentence(f"Steady (no significant change): {names}.", "trends", trend_query))
-    return tuple(out[:5])
+    rows, changes = [], []
+    for metric in dict.fromkeys((*KPI_METRICS, *MOVER_METRICS)):
+        if metric not in available:
+            continue
+        tables = read_week(source, scope, monday, metric)
+        if "weeks" in tables:
+            rows.append(kpi_row(tables, monday))
+        if "cells" in tables and len(tables["cells"]):
+            changes.append(cell_changes(tables["cells"], monday))
+    if "churn" in available and churn_dates:
+        rows.append(churn_row(source, scope, monday))
+    return pd.DataFrame(rows), (pd.concat(changes, ignore_index=True) if changes else pd.DataFrame())
 
 
 def weekly_review(source: Source, week: str | dt.date | None = None, scope: Scope | None = None,
@@ -423,7 +270,8 @@ def weekly_review(source: Source, week: str | dt.date | None = None, scope: Scop
     extras : bool
         Also list the week's critical incidents and newly at-risk customers (slower).
     min_n : int
-        Cells with fewer responses in either week are not tested as movers.
+        Cells with fewer responses in either week are not tested as movers (applied after the
+        queries: :meth:`Review.with_min_n` changes it without a query).
 
     Returns
     -------
@@ -436,77 +284,20 @@ def weekly_review(source: Source, week: str | dt.date | None = None, scope: Scop
         raise ReviewError(f"{week_label(monday)} is before the first dated interaction ({summary.first.date()})")
     if summary.last is not None and monday > summary.last.date():
         raise ReviewError(f"{week_label(monday)} is after the last dated interaction ({summary.last.date()})")
-    available = set(summary.metrics)
-    kpis = _kpi_rows(source, scope, monday, available, summary.column_counts.get("customers.churned_at", 0) > 0)
-    movers, tested = _movers(source, scope, monday, available, min_n)
+    available = set(metrics.available(summary))
+    kpis, changes = week_metrics(source, scope, monday, available,
+                                 summary.column_counts.get("customers.churned_at", 0) > 0)
     incidents, unrecovered, at_risk, notes = pd.DataFrame(), 0, pd.DataFrame(), ()
     if extras:
-        incidents, unrecovered, at_risk, notes = _week_extras(source, scope, monday, available, summary.customers)
-    sentences = narrate(kpis, movers, monday, scope, len(incidents), unrecovered, at_risk)
-    return Review(
-        week=week_label(monday), start=monday, end=monday + dt.timedelta(days=6), kpis=kpis, movers=movers,
-        tested=tested, sentences=sentences, scope=_window(scope, monday, monday + dt.timedelta(days=6)),
+        incidents, unrecovered, at_risk, notes = week_extras(source, scope, monday, available, summary.customers)
+    review = Review(
+        week=week_label(monday), start=monday, end=monday + dt.timedelta(days=6), kpis=kpis,
+        movers=pd.DataFrame(columns=MOVER_COLUMNS), tested=0, sentences=(),
+        scope=_window(scope, monday, monday + dt.timedelta(days=6)),
         source_label=source.label, generated_at=dt.datetime.now(dt.timezone.utc).replace(microsecond=0),
-        incidents=incidents, unrecovered=unrecovered, at_risk=at_risk, notes=notes, min_n=min_n,
+        incidents=incidents, unrecovered=unrecovered, at_risk=at_risk, notes=notes, changes=changes,
     )
-
-
-INCIDENT_COLUMNS = ("occurred_at", "customer_id", "channel", "journey_stage", "touchpoint", "severity", "reasons",
-                    "journey_class", "comment")
-
-
-def week_incidents(source: Source, scope: Scope, monday: dt.date, limit: int = 5000) -> tuple[pd.DataFrame, int]:
-    """Critical incidents that happened in the week, classed on each journey as it stood at the week's end.
-
-    Returns the incidents (worst first) and the number of journeys among them left unrecovered.
-    """
-    from cx.journeys import incidents
-
-    sunday = monday + dt.timedelta(days=6)
-    upto = replace(scope, date_from=None, date_to=sunday)
-    frame = incidents(source, upto, sort="recency", limit=limit)
-    when = pd.to_datetime(frame["occurred_at"])
-    frame = frame[(when >= pd.Timestamp(monday)) & (when < pd.Timestamp(sunday + dt.timedelta(days=1)))]
-    frame = frame.sort_values(["severity", "occurred_at"], ascending=[False, False], kind="stable")
-    unrecovered = frame[frame["journey_class"] == "unrecovered"][["customer_id", "journey"]].drop_duplicates()
-    return frame[[c for c in INCIDENT_COLUMNS if c in frame]].reset_index(drop=True), len(unrecovered)
-
-
-AT_RISK_COLUMNS = ("customer_id", "segment", "probability", "lifetime_value", "value_at_risk", "recovery",
-                   "incidents", "last_at", "last_channel", "last_touchpoint")
-
-
-def week_at_risk(source: Source, scope: Scope, monday: dt.date, top: int = 25) -> pd.DataFrame:
-    """Customers active in the week whom the churn model, fitted on data up to the week's end, ranks at risk.
-
-    Empty when there is no churn outcome or too few churners to fit a model honestly.
-    """
-    from cx.churn import ChurnModelError, fit_churn
-    from cx.churn.features import FeatureError
-
-    sunday = monday + dt.timedelta(days=6)
-    try:
-        report = fit_churn(source, scope=replace(scope, date_from=None, date_to=sunday), resamples=50, at_risk=1000)
-    except (ChurnModelError, FeatureError, ValueError):
-        return pd.DataFrame(columns=list(AT_RISK_COLUMNS))
-    frame = report.at_risk
-    last = pd.to_datetime(frame["last_at"])
-    frame = frame[(last >= pd.Timestamp(monday)) & (last < pd.Timestamp(sunday + dt.timedelta(days=1)))]
-    frame = frame.sort_values("value_at_risk", ascending=False, kind="stable").head(top)
-    return frame[[c for c in AT_RISK_COLUMNS if c in frame]].reset_index(drop=True)
-
-
-def _week_extras(source: Source, scope: Scope, monday: dt.date, available: set[str], customers: int):
-    """The week's critical incidents, unrecovered journeys, at-risk customers active this week, and notes."""
-    incidents, unrecovered = week_incidents(source, scope, monday)
-    empty = pd.DataFrame(columns=list(AT_RISK_COLUMNS))
-    if "churn" not in available:
-        return incidents, unrecovered, empty, ("No churn flag in these data: no at-risk list.",)
-    if customers > AT_RISK_MAX_CUSTOMERS:
-        return incidents, unrecovered, empty, (
-            f"At-risk list left out of the weekly review for {customers:,} customers (the model fit takes minutes "
-            "at that size): open Churn drivers or run `cx churn`.",)
-    return incidents, unrecovered, week_at_risk(source, scope, monday), ()
+    return review.with_min_n(min_n)
 
 
 TREND_METRICS = ("csat", "nps", "frt", "ttr")

@@ -61,3 +61,19 @@ def test_pdf_report_renders_with_kpis(outage_report, tmp_path, chromium):
     subprocess.run(["pdftoppm", "-png", "-r", "70", "-f", "1", "-l", "1", "-singlefile", str(path),
                     str(RESULTS / "report_pdf_page1")], check=True)
     assert (RESULTS / "report_pdf_page1.png").stat().st_size > 10_000
+
+
+@pytest.mark.e2e
+def test_report_template_escapes_every_user_field(outage_report):
+    review, _ = outage_report
+    hostile = "<img src=x onerror=alert(1)>"
+    incidents = review.incidents.head(3).assign(comment=hostile, touchpoint=hostile)
+    movers = review.movers.head(2).assign(channel=hostile)
+    notes = (hostile,)
+    sentences = (review.sentences[0].__class__(hostile, "trends", {"q": hostile}),)
+    html = report.render_html(review.__class__(**{**review.__dict__, "incidents": incidents, "movers": movers,
+                                                  "notes": notes, "sentences": sentences}),
+                              {}, static_images={}, base_url="https://cx.example.com")
+    assert "<img" not in html
+    assert html.count("&lt;img src=x onerror=alert(1)&gt;") == 3 * 2 + 2 + 1 + 1
+    assert "q=%3Cimg" in html  # in the link, URL-encoded

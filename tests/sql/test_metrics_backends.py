@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
 
 from cx import metrics
 from cx.db.dialects import NATIVE_PERCENTILE, as_float, percentile_cont, time_bucket
@@ -149,3 +150,43 @@ def test_every_metric_equals_the_reference(make_source, data, query):
             reference.assert_same(metrics.metric_table(source, metric, grain, by, scope, min_n=min_n), expected)
     finally:
         source.engine.dispose()  # DuckDB: the next example's writer needs the file free of read-only handles
+
+
+@settings(max_examples=8, deadline=None, phases=(Phase.explicit, Phase.reuse, Phase.generate),
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(data=reference.datasets(max_rows=25), cuts=st.lists(reference.queries(), min_size=2, max_size=3))
+def test_several_cuts_in_one_query_equal_each_cut_alone(make_source, data, cuts):
+    """metric_tables' UNION ALL (NULL-padded breakdowns and periods) gives each cut's own numbers, in one statement."""
+    interactions, customers = data
+    source = make_source(interactions, customers)
+    statements = []
+    sa.event.listen(source.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    plan = {f"cut{k}": metrics.Cut(grain, tuple(by), scope) for k, (grain, by, scope, _) in enumerate(cuts)}
+    try:
+        for metric in metrics.METRICS:
+            statements.clear()
+            tables = metrics.metric_tables(source, metric, plan)
+            assert len(statements) == 1, metric
+            for k, (grain, by, scope, min_n) in enumerate(cuts):
+                reference.assert_same(tables[f"cut{k}"].table(min_n),
+                                      metrics.metric_table(source, metric, grain, by, scope, min_n=min_n), tol=1e-12)
+    finally:
+        source.engine.dispose()
+
+
+def test_cuts_without_a_period_or_breakdown_first_still_line_up(make_source):
+    """The first branch of the UNION has NULL for period and breakdown: every backend must still type them."""
+    frame = _groups(np.random.default_rng(9), [12, 30])
+    frame["nps"] = np.arange(len(frame)) % 11
+    frame["occurred_at"] = pd.Timestamp("2026-01-05") + pd.to_timedelta(np.arange(len(frame)) % 20, unit="D")
+    customers = pd.DataFrame({"customer_id": ["g00012", "g00030"], "segment": ["consumer", "business"],
+                              "churned": [True, False], "lifetime_value": [10.0, 20.5]})
+    source = make_source(frame, customers)
+    cuts = {"all": metrics.Cut("all"), "weekly": metrics.Cut("week", ("channel", "segment")),
+            "days": metrics.Cut("day", ("channel",), Scope(date_from="2026-01-10"))}
+    for metric in ("nps", "ttr", "volume", "churn", "ltv"):
+        tables = metrics.metric_tables(source, metric, cuts)
+        for name, cut in cuts.items():
+            reference.assert_same(tables[name].table(), metrics.metric_table(source, metric, cut.grain, cut.by, cut.scope),
+                                  tol=1e-12)
+        assert len(tables["weekly"]) == 5 and tables["all"].table().period.tolist() == ["all"]

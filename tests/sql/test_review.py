@@ -3,10 +3,12 @@
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from cx import cli, metrics
-from cx.review.weekly import weekly_review
+from cx.db.source import summarize
+from cx.review.weekly import MOVER_METRICS, weekly_review
 from cx.scope import Scope
 
 
@@ -81,3 +83,27 @@ def test_weekly_churn_counts_events_among_customers_still_there(outage, demo_sou
     row = outage.kpis.set_index("metric").loc["churn"]
     assert row.n == int(at_risk.sum())
     assert row.value == pytest.approx(100 * churned.sum() / at_risk.sum(), rel=1e-12)
+
+
+def test_the_review_reads_each_metric_once(demo_source, source_reads):
+    summarize(demo_source)
+    overhead = len(source_reads)  # what the source holds: span, fill, channels, stages
+    source_reads.clear()
+    review = weekly_review(demo_source, "2026-W11", extras=False)
+    tiles = [m for m in review.kpis.metric if m != "churn"]  # churn: one query of churn dates
+    assert set(MOVER_METRICS) <= set(tiles)  # the movers' metrics come from the same queries as the tiles
+    assert len(source_reads) == overhead + len(tiles) + 1
+    assert len(source_reads) < 2 * len(tiles)  # was 5 per metric: two-week table and its statistics, trailing, movers twice
+
+
+def test_a_new_minimum_n_reselects_movers_without_a_query(demo_source, source_reads):
+    review = weekly_review(demo_source, "2026-W11", extras=False)
+    source_reads.clear()
+    strict = review.with_min_n(150)
+    assert source_reads == []
+    fresh = weekly_review(demo_source, "2026-W11", extras=False, min_n=150)
+    pd.testing.assert_frame_equal(strict.movers, fresh.movers)
+    assert strict.tested == fresh.tested < review.tested
+    assert [s.text for s in strict.sentences] == [s.text for s in fresh.sentences]
+    assert (strict.movers.n >= 150).all() and (strict.movers.previous_n >= 150).all()
+    assert strict.min_n == 150 and review.with_min_n(30).tested == review.tested

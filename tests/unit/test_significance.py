@@ -75,3 +75,18 @@ def test_false_discovery_rate_controlled_by_simulation():
 def test_interval_difference_test_recovers_symmetric_case():
     z, p = sig.interval_difference_test(10, 8.04, 11.96, 8, 6.04, 9.96)
     assert z == pytest.approx(2 / np.sqrt(2), rel=1e-3)
+
+
+def test_welch_is_nan_where_it_cannot_test_and_exact_beside_it():
+    a, b = np.array([3.0, 4, 6, 7]), np.array([1.0, 2, 2, 5, 6])
+    n1, t1, q1 = [1, 5, a.size], [3.0, 10.0, a.sum()], [9.0, 20.0, (a**2).sum()]  # one answer; all 2s vs all 2s
+    n0, t0, q0 = [4, 5, b.size], [8.0, 10.0, b.sum()], [20.0, 20.0, (b**2).sum()]
+    t, p = sig.welch_test(n1, t1, q1, n0, t0, q0)
+    assert np.isnan(t[:2]).all() and np.isnan(p[:2]).all()
+    ref = stats.ttest_ind(a, b, equal_var=False)
+    assert t[2] == pytest.approx(ref.statistic, rel=1e-12) and p[2] == pytest.approx(ref.pvalue, rel=1e-12)
+
+
+def test_benjamini_hochberg_of_nothing_testable_is_nan():
+    assert np.isnan(sig.benjamini_hochberg([np.nan, np.nan])).all()
+    assert sig.benjamini_hochberg([]).shape == (0,)

@@ -1,0 +1,75 @@
+"""What else the week holds: its critical incidents and the customers newly at risk of churning."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+
+import pandas as pd
+
+from cx.db.source import Source
+from cx.scope import Scope
+
+#: Above this many customers the review leaves the churn model out (fitting it takes minutes there);
+#: the Churn drivers page and `cx churn` still fit it on demand.
+AT_RISK_MAX_CUSTOMERS = 200_000
+
+INCIDENT_COLUMNS = ("occurred_at", "customer_id", "channel", "journey_stage", "touchpoint", "severity", "reasons",
+                    "journey_class", "comment")
+
+
+def week_incidents(source: Source, scope: Scope, monday: dt.date, limit: int = 5000) -> tuple[pd.DataFrame, int]:
+    """Critical incidents that happened in the week, classed on each journey as it stood at the week's end.
+
+    Returns the incidents (worst first) and the number of journeys among them left unrecovered.
+    """
+    from cx.journeys import incidents
+
+    sunday = monday + dt.timedelta(days=6)
+    upto = replace(scope, date_from=None, date_to=sunday)
+    frame = incidents(source, upto, sort="recency", limit=limit)
+    when = pd.to_datetime(frame["occurred_at"])
+    frame = frame[(when >= pd.Timestamp(monday)) & (when < pd.Timestamp(sunday + dt.timedelta(days=1)))]
+    frame = frame.sort_values(["severity", "occurred_at"], ascending=[False, False], kind="stable")
+    unrecovered = frame[frame["journey_class"] == "unrecovered"][["customer_id", "journey"]].drop_duplicates()
+    return frame[[c for c in INCIDENT_COLUMNS if c in frame]].reset_index(drop=True), len(unrecovered)
+
+
+AT_RISK_COLUMNS = ("customer_id", "segment", "probability", "lifetime_value", "value_at_risk", "recovery",
+                   "incidents", "last_at", "last_channel", "last_touchpoint")
+
+
+def week_at_risk(source: Source, scope: Scope, monday: dt.date, top: int = 25) -> pd.DataFrame:
+    """Customers active in the week whom the churn model, fitted on data up to the week's end, ranks at risk.
+
+    Empty when there is no churn outcome or too few churners to fit a model honestly.
+    """
+    from cx.churn import ChurnModelError, fit_churn
+    from cx.churn.features import FeatureError
+
+    sunday = monday + dt.timedelta(days=6)
+    try:
+        report = fit_churn(source, scope=replace(scope, date_from=None, date_to=sunday), resamples=50, at_risk=1000)
+    except (ChurnModelError, FeatureError, ValueError):
+        return pd.DataFrame(columns=list(AT_RISK_COLUMNS))
+    frame = report.at_risk
+    last = pd.to_datetime(frame["last_at"])
+    frame = frame[(last >= pd.Timestamp(monday)) & (last < pd.Timestamp(sunday + dt.timedelta(days=1)))]
+    frame = frame.sort_values("value_at_risk", ascending=False, kind="stable").head(top)
+    return frame[[c for c in AT_RISK_COLUMNS if c in frame]].reset_index(drop=True)
+
+
+def week_extras(source: Source, scope: Scope, monday: dt.date, available: set[str], customers: int):
+    """The week's critical incidents, unrecovered journeys, at-risk customers active this week, and notes."""
+    incidents, unrecovered = week_incidents(source, scope, monday)
+    empty = pd.DataFrame(columns=list(AT_RISK_COLUMNS))
+    if "churn" not in available:
+        return incidents, unrecovered, empty, ("No churn flag in these data: no at-risk list.",)
+    if customers > AT_RISK_MAX_CUSTOMERS:
+        return incidents, unrecovered, empty, (
+            f"At-risk list left out of the weekly review for {customers:,} customers (the model fit takes minutes "
+            "at that size): open Churn drivers or run `cx churn`.",)
+    return incidents, unrecovered, week_at_risk(source, scope, monday), ()
+
+
+__all__ = ["AT_RISK_COLUMNS", "AT_RISK_MAX_CUSTOMERS", "INCIDENT_COLUMNS", "week_at_risk", "week_extras", "week_incidents"]
