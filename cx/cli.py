@@ -385,6 +385,8 @@ def _add_churn(sub) -> None:
     p.add_argument("--source", action="append", default=None, help="URL, .duckdb/.sqlite file or data file(s)")
     p.add_argument("--mapping", type=Path, default=None, help="mapping JSON for data files")
     p.add_argument("--outcome", default="churned", help="yes/no customer column to model (default: churned)")
+    p.add_argument("--positive", default=None, metavar="VALUE",
+                   help="the outcome's value that counts as yes (any two-valued column; default: yes/no words)")
     p.add_argument("--rule", choices=["before_outcome", "window", "none"], default="before_outcome",
                    help="leakage rule: cut each churner's history at churned_at (default), or an observation window")
     p.add_argument("--cutoff", default=None, help="window rule: last day of the observation window + 1 (YYYY-MM-DD)")
@@ -396,15 +398,15 @@ def _add_churn(sub) -> None:
 
 
 def _cmd_churn(args) -> int:
-    from cx.churn import ChurnModelError, fit_churn
-    from cx.churn.features import CutoffRule, FeatureError
+    from cx.churn import ChurnModelError, CutoffRule, FeatureError, fit_churn
 
     source = _journey_source(args)
     reporter = _progress("fitting")
     try:
         rule = CutoffRule(args.rule, cutoff=args.cutoff, horizon_days=args.horizon_days)
-        report = fit_churn(source, args.outcome, rule, attributes=args.attribute, min_positives=args.min_positives,
-                           at_risk=max(args.top, 1), progress=(lambda f, _m: reporter(f)) if reporter else None)
+        report = fit_churn(source, args.outcome, rule, positive=args.positive, attributes=args.attribute,
+                           min_positives=args.min_positives, at_risk=max(args.top, 1),
+                           progress=(lambda f, _m: reporter(f)) if reporter else None)
     except (ChurnModelError, FeatureError, ValueError) as exc:
         raise CliError(str(exc)) from None
     if args.format == "json":

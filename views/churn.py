@@ -5,6 +5,7 @@ import datetime as dt
 import streamlit as st
 
 from cx.app.ui import (
+    cached_by_source,
     current_scope,
     current_source,
     download_csv,
@@ -15,26 +16,29 @@ from cx.app.ui import (
     url_state,
 )
 from cx.charts import churn as churn_charts
-from cx.churn import CAVEAT, METRIC_LABELS, ChurnModelError, fit_churn, what_if
-from cx.churn.features import CutoffRule, FeatureError, outcome_candidates
+from cx.churn import CAVEAT, METRIC_LABELS, ChurnModelError, CutoffRule, FeatureError, fit_churn, what_if
 from cx.db import SourceError
+from cx.outcomes import OutcomeError, outcome_candidates
 
 
-@st.cache_data(ttl=3600, max_entries=32, show_spinner=False)
-def load_outcomes(key: str, _source) -> list[str]:
-    return outcome_candidates(_source)
+# Cached per source (shared for the demo, per session for a user's own data) and keyed on the
+# Scope and this page's settings only: the sidebar's View (grain, minimum n) never refits.
+@cached_by_source(max_entries=32)
+def load_outcomes(source) -> list[str]:
+    return outcome_candidates(source)
 
 
-@st.cache_data(ttl=3600, max_entries=8, show_spinner=False)
-def load_report(key: str, _source, outcome: str, rule: CutoffRule, scope, attributes: tuple, min_positives: int):
-    return fit_churn(_source, outcome, rule, scope, attributes=list(attributes), min_positives=min_positives,
+@cached_by_source(max_entries=8)
+def load_report(source, outcome: str, rule: CutoffRule, scope, attributes: tuple, min_positives: int):
+    return fit_churn(source, outcome, rule, scope, attributes=list(attributes), min_positives=min_positives,
                      at_risk=500)
 
 
-@st.cache_data(ttl=3600, max_entries=64, show_spinner=False)
-def load_what_if(key: str, _report, outcome: str, rule: CutoffRule, scope, attributes: tuple, driver: str,
+@cached_by_source(max_entries=64)
+def load_what_if(source, outcome: str, rule: CutoffRule, scope, attributes: tuple, min_positives: int, driver: str,
                  change: float, mode: str, segment: str | None, channel: str | None):
-    return what_if(_report, driver, change, mode=mode, segment=segment, channel=channel)
+    report = load_report(source, outcome, rule, scope, attributes, min_positives)
+    return what_if(report, driver, change, mode=mode, segment=segment, channel=channel)
 
 
 st.title("Churn drivers")
@@ -45,7 +49,7 @@ source_banner(source)
 scope = current_scope()
 
 try:
-    outcomes = load_outcomes(source.key, source)
+    outcomes = load_outcomes(source)
     summary = source_summary(source)
 except SourceError as exc:
     show_error(str(exc))
@@ -84,11 +88,11 @@ with st.expander("Guard rails"):
 # --- fit -----------------------------------------------------------------------------------------
 try:
     with st.spinner("Fitting: building features in the database, 5-fold cross-validation, bootstrap intervals…"):
-        report = load_report(source.key, source, outcome, rule, scope, tuple(attributes), int(min_positives))
+        report = load_report(source, outcome, rule, scope, tuple(attributes), int(min_positives))
 except ChurnModelError as exc:
     st.warning(f"**No model:** {exc}", icon="🛑")
     st.stop()
-except (FeatureError, SourceError) as exc:
+except (FeatureError, OutcomeError, SourceError) as exc:
     show_error(str(exc))
     st.stop()
 
@@ -150,8 +154,10 @@ st.caption("Odds ratios per standard deviation of each measure (the table gives 
 st.subheader("What if…")
 drivers = report.drivers()
 w1, w2, w3, w4 = st.columns([1.6, 1.2, 1, 1])
+# the default is the driver with the strongest evidence (on the demo: the end of the journey)
+strongest = report.strongest_driver()
 driver = w1.selectbox("Move this driver", drivers, format_func=lambda d: report.labels.get(d, d), key="churn.driver",
-                      index=drivers.index("median_resolution_hours") if "median_resolution_hours" in drivers else 0)
+                      index=drivers.index(strongest) if strongest in drivers else 0)
 if driver == "recovery":
     change = w2.slider("Share of unrecovered incidents recovered", 0, 100, 50, step=5, format="%d%%",
                        key="churn.share") / 100
@@ -166,7 +172,8 @@ segment = w3.selectbox("Segment", [None, *report.segments()], format_func=lambda
                        key="churn.segment")
 channel = w4.selectbox("Channel", [None, *report.channels()], format_func=lambda c: "All channels" if c is None else c,
                        key="churn.channel")
-result = load_what_if(source.key, report, outcome, rule, scope, tuple(attributes), driver, change, mode, segment, channel)
+result = load_what_if(source, outcome, rule, scope, tuple(attributes), int(min_positives), driver, change, mode, segment,
+                      channel)
 if result.customers == 0:
     st.info("No customer at risk matches this segment and channel.")
 else:

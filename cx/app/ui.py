@@ -16,7 +16,8 @@ import streamlit as st
 
 from cx import db as sources
 from cx.db import Access, Source, SourceError, SourceSummary, url_entry_allowed, visitor_access
-from cx.schema import STAGES, Grain, IncidentRules
+from cx.journeys.stages import stage_order
+from cx.schema import Grain, IncidentRules
 from cx.scope import QUERY_KEYS, Scope, View
 
 SOURCE_KEY = "cx.source"
@@ -177,11 +178,6 @@ def page_start(title: str, caption: str | None = None) -> tuple[Source, Scope, S
 # --- shared filters --------------------------------------------------------------------------
 
 
-def _stage_order(stages) -> list[str]:
-    known = [s for s in STAGES if s in stages]
-    return known + sorted(s for s in stages if s not in STAGES)
-
-
 def _segments(source: Source, summary: SourceSummary) -> list[str]:
     if not summary.column_counts.get("customers.segment"):
         return []
@@ -218,7 +214,7 @@ def sidebar_filters() -> Scope:
     if first and last:
         sb.date_input("Date range", min_value=first, max_value=last, key="f.dates", format="YYYY-MM-DD")
     channels = list(summary.channels)
-    stages = _stage_order(summary.stages)
+    stages = stage_order(summary.stages)
     segments = _segments(source, summary)
     if channels:
         sb.multiselect("Channels", channels, key="f.channels", placeholder="All channels")

@@ -4,12 +4,14 @@ One SQLAlchemy Core query returns one row per customer: the journey features of
 :mod:`cx.journeys` (mean, worst, best, first and end experience index, slope, incident count and
 recovery class), plus mean NPS / CSAT / CES, median resolution and first-response time, the share
 resolved at first contact, contact counts per channel and the mean index per touchpoint, joined to
-the customer table (outcome, lifetime value, attributes). Only those per-customer rows cross the wire.
+the customer table (outcome, lifetime value, attributes). Only those per-customer rows cross the
+wire; :func:`cx.churn.table.finish_table` turns them into a :class:`~cx.churn.table.FeatureTable`.
 
 The cut-off rule (leakage)
 --------------------------
 A model that sees what happened *after* a customer left learns the leaving, not its causes (a
-"sorry to see you go" survey scores terribly). :class:`CutoffRule` says which interactions count:
+"sorry to see you go" survey scores terribly). :class:`~cx.churn.table.CutoffRule` says which
+interactions count:
 
 - ``before_outcome`` (default): for customers who churned, only interactions before their
   ``churned_at``; everyone else's whole history. Undated interactions are kept (nothing says they
@@ -19,28 +21,30 @@ A model that sees what happened *after* a customer left learns the leaving, not 
   design: the model answers "who will leave in the next 90 days" with nothing from the future.
 - ``none``: every interaction (customer-level files without dates; other outcome columns).
 
-The rule in force is always stated (:attr:`FeatureTable.rule_text`).
-
-Columns that restate the outcome
---------------------------------
-An account status, a churn reason, or a score some other system computed *from* the outcome
-predict it perfectly and explain nothing. :func:`restating_columns` finds them by name and by a
-single column predicting the outcome almost perfectly (ROC AUC ≥ 0.98 from its values or from
-whether it is missing); the model leaves them out unless asked, and the page names them.
+The rule in force is always stated (:attr:`FeatureTable.rule_text`). Columns that restate the
+outcome are screened separately (:mod:`cx.churn.leakage`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
-import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
 from cx import journeys
+from cx.churn.table import (
+    CHANNEL_PREFIX,
+    TOUCHPOINT_PREFIX,
+    CutoffRule,
+    FeatureError,
+    FeatureTable,
+    QueryResult,
+    finish_table,
+    to_float,
+)
 from cx.db.dialects import as_float, count_where, percentile_cont, ranked
 from cx.db.source import Source
 from cx.db.where import segment_filter
@@ -48,184 +52,11 @@ from cx.journeys.sql import experience_index, scoped_interactions
 from cx.schema import IncidentRules
 from cx.scope import Scope
 
-#: Human labels of the model's features (touchpoint features are labelled on the fly).
-FEATURE_LABELS: dict[str, str] = {
-    "mean_nps": "Mean NPS (0–10)",
-    "mean_csat": "Mean CSAT",
-    "mean_ces": "Mean effort (CES)",
-    "mean_index": "Mean experience index",
-    "worst_index": "Worst moment (index)",
-    "end_index": "End of journey (index)",
-    "peak_end_index": "Peak-end (index)",
-    "best_index": "Best moment (index)",
-    "first_index": "First moment (index)",
-    "slope": "Trend (index points per moment)",
-    "incidents": "Critical incidents",
-    "recovery": "Incident recovery",
-    "contacts": "Contacts",
-    "recency_days": "Days since last contact",
-    "tenure_days": "Tenure (days)",
-    "median_resolution_hours": "Median resolution time (h)",
-    "median_first_response_minutes": "Median first response (min)",
-    "fcr_share": "Resolved at first contact (share)",
-}
-MEAN_SCORES = ("mean_nps", "mean_csat", "mean_ces", "mean_index")
-PEAK_END = ("worst_index", "end_index")
-JOURNEY = ("mean_index", "worst_index", "best_index", "first_index", "end_index", "slope", "incidents", "recovery",
-           "contacts", "recency_days", "tenure_days")
-SERVICE = ("median_resolution_hours", "median_first_response_minutes", "fcr_share")
-CATEGORICAL_FEATURES = ("recovery",)
-#: Reference level first: odds ratios of the other classes are against it.
-RECOVERY_LEVELS = ("clean", "recovered", "unrecovered")
-
-TOUCHPOINT_PREFIX = "tp: "
-CHANNEL_PREFIX = "contacts via "
-
-_RESTATING_NAME = re.compile(
-    r"status|reason|cancel|churn|attrition|terminat|closed|closure|exit|lost|left|leav|retain|retention|"
-    r"inactive|deactivat|outcome|label|target|winback|win_back|save_offer|disconnect",
-    re.IGNORECASE,
-)
-_TRUE = {"true", "t", "yes", "y", "1", "1.0", "churned", "left", "lost", "cancelled", "canceled"}
-_FALSE = {"false", "f", "no", "n", "0", "0.0", "active", "retained", "stayed", "kept"}
+#: Interaction columns with a per-customer median feature.
+MEDIANS = (("resolution_hours", "median_resolution_hours"), ("first_response_minutes", "median_first_response_minutes"))
 
 
-class FeatureError(ValueError):
-    """The features cannot be built as asked (no customers table, unknown outcome, ...)."""
-
-
-@dataclass(frozen=True)
-class CutoffRule:
-    """Which interactions may inform the features (see the module docstring).
-
-    Parameters
-    ----------
-    kind : {"before_outcome", "window", "none"}
-        ``before_outcome`` cuts each churned customer's history at ``churned_at``.
-    cutoff : date, optional
-        ``window`` only: the day the observation window ends (exclusive). Default: ``horizon_days``
-        before the last interaction, so that the horizon fits inside the data.
-    horizon_days : int
-        ``window`` only: an outcome is a churn within this many days after the cut-off.
-    observation_days : int, optional
-        ``window`` only: how far back before the cut-off interactions count (default: all).
-    """
-
-    kind: str = "before_outcome"
-    cutoff: dt.date | None = None
-    horizon_days: int = 90
-    observation_days: int | None = None
-
-    def __post_init__(self) -> None:
-        if self.kind not in ("before_outcome", "window", "none"):
-            raise ValueError(f"unknown cut-off rule {self.kind!r}: use before_outcome, window or none")
-        if self.horizon_days < 1:
-            raise ValueError("the outcome horizon must be at least one day")
-        if self.observation_days is not None and self.observation_days < 1:
-            raise ValueError("the observation window must be at least one day")
-        if isinstance(self.cutoff, str):
-            object.__setattr__(self, "cutoff", dt.date.fromisoformat(self.cutoff))
-
-
-@dataclass(frozen=True)
-class FeatureTable:
-    """Per-customer features, outcome and context, as returned by :func:`churn_features`.
-
-    Attributes
-    ----------
-    frame : DataFrame
-        One row per customer: ``customer_id``, ``outcome`` (0/1), the feature columns,
-        ``lifetime_value``, ``segment``, ``churned``, ``last_at`` and contact counts per channel.
-    outcome : str
-        The customer column modelled.
-    features : tuple of str
-        Experience features available (non-empty columns), the model's default inputs.
-    attributes : tuple of str
-        Customer attributes that may join the model when the user picks them.
-    groups : dict
-        Feature-set name → features, for the "which measures matter" comparison.
-    labels : dict
-        Column → label for people.
-    rule : CutoffRule
-        The rule in force (after falling back, e.g. to ``none`` for undated data).
-    rule_text : str
-        One sentence stating that rule.
-    as_of : Timestamp or None
-        The end of the data (or the window's cut-off).
-    notes : tuple of str
-        Things the user should know (rows left out and why).
-    """
-
-    frame: pd.DataFrame
-    outcome: str
-    features: tuple[str, ...]
-    attributes: tuple[str, ...]
-    groups: dict[str, tuple[str, ...]]
-    labels: dict[str, str]
-    rule: CutoffRule
-    rule_text: str
-    as_of: pd.Timestamp | None
-    notes: tuple[str, ...] = field(default_factory=tuple)
-
-    @property
-    def channels(self) -> tuple[str, ...]:
-        """Channels with a contact-count column (for what-if targeting)."""
-        return tuple(c[len(CHANNEL_PREFIX):] for c in self.frame.columns if c.startswith(CHANNEL_PREFIX))
-
-
-# --- outcomes ------------------------------------------------------------------------------------
-
-
-def parse_outcome(values: pd.Series, name: str = "outcome") -> pd.Series:
-    """Read a yes/no column (bool, 0/1, or text such as "yes"/"churned") as a nullable 0/1 series.
-
-    Raises
-    ------
-    FeatureError
-        When the column holds anything else (more than two numbers, free text).
-    """
-    if pd.api.types.is_bool_dtype(values):
-        return values.astype("boolean").astype("Int64")
-    if pd.api.types.is_numeric_dtype(values):
-        numbers = pd.to_numeric(values, errors="coerce")
-        seen = set(numbers.dropna().unique().tolist())
-        if seen <= {0, 1}:
-            return numbers.astype("Int64")
-        raise FeatureError(f"{name} is not a yes/no column (values such as {sorted(seen)[:5]})")
-    text = values.astype(object).where(values.notna(), None).map(lambda v: None if v is None else str(v).strip().lower())
-    unknown = sorted({v for v in text.dropna().unique() if v not in _TRUE and v not in _FALSE})
-    if unknown:
-        raise FeatureError(f"{name} is not a yes/no column (values such as {', '.join(map(repr, unknown[:4]))})")
-    return text.map(lambda v: None if v is None else int(v in _TRUE)).astype("Int64")
-
-
-def outcome_candidates(source: Source) -> list[str]:
-    """Customer columns that can be modelled as a yes/no outcome (``churned`` first).
-
-    One aggregate query counts the distinct values of every customer column.
-    """
-    c = source.customers
-    if c is None:
-        return []
-    names = [n for n in c.c.keys() if n not in ("customer_id", "signup_at", "churned_at", "lifetime_value")]
-    names = [n for n in names if n == "churned" or n in source.customer_attributes or source.has(f"customers.{n}")]
-    if not names:
-        return []
-    row = source.read(sa.select(*[sa.func.count(sa.distinct(c.c[n])).label(f"d{k}") for k, n in enumerate(names)])).iloc[0]
-    # churned stays a candidate with one value, so that the model can say why it cannot be fitted
-    two = [n for k, n in enumerate(names) if int(row[f"d{k}"]) == 2 or (n == "churned" and int(row[f"d{k}"]) == 1)]
-    out = []
-    for name in two:
-        sample = source.read(sa.select(c.c[name]).where(c.c[name].is_not(None)).distinct().limit(3))[name]
-        try:
-            parse_outcome(sample, name)
-        except FeatureError:
-            continue
-        out.append(name)
-    return sorted(out, key=lambda n: (n != "churned", n))
-
-
-# --- the query -----------------------------------------------------------------------------------
+# --- the parts of the query ----------------------------------------------------------------------
 
 
 def _top_values(source: Source, frm, conditions, column: str, limit: int, min_count: int, scored: bool) -> list[str]:
@@ -294,7 +125,7 @@ def _resolve_rule(source: Source, outcome: str, rule: CutoffRule, end: pd.Timest
 
 
 def churn_features(source: Source, outcome: str = "churned", rule: CutoffRule | None = None,
-                   scope: Scope | None = None, rules: IncidentRules | None = None, *,
+                   scope: Scope | None = None, rules: IncidentRules | None = None, *, positive=None,
                    touchpoints: int | Sequence[str] = 10, channels: int = 8, min_touchpoint_n: int = 30,
                    as_of_now: bool = False) -> FeatureTable:
     """Build one row of features per customer in the database.
@@ -304,13 +135,16 @@ def churn_features(source: Source, outcome: str = "churned", rule: CutoffRule | 
     source : Source
         Needs a customers table (the outcome lives there).
     outcome : str
-        A yes/no customer column; ``churned`` by default (see :func:`outcome_candidates`).
+        A yes/no customer column; ``churned`` by default (see :func:`cx.outcomes.outcome_candidates`).
     rule : CutoffRule, optional
         Which interactions may inform the features; default ``before_outcome``.
     scope : Scope, optional
         Dates, channels and stages restrict the interactions counted; segments the customers.
     rules : IncidentRules, optional
         Critical-incident rules (default: the source's).
+    positive : optional
+        The value of ``outcome`` that counts as yes (any two-valued column; see
+        :func:`cx.outcomes.parse_outcome`). Default: yes/no words, booleans or 0/1.
     touchpoints, channels : int
         How many of the most frequent touchpoints get a mean-index feature, and channels a
         contact count. ``touchpoints`` may also name them (to score new data with the columns a
@@ -344,50 +178,72 @@ def churn_features(source: Source, outcome: str = "churned", rule: CutoffRule | 
         rule, rule_text = CutoffRule("none"), "Current features: every customer's whole history up to the end of the data."
     else:
         rule, rule_text = _resolve_rule(source, outcome, rule, end)
-    notes: list[str] = []
-
-    scope_filters = scope
-    if rule.kind == "window":
-        cutoff = rule.cutoff
-        last_day = cutoff - dt.timedelta(days=1)
-        first_day = cutoff - dt.timedelta(days=rule.observation_days) if rule.observation_days else None
-        if scope.date_from and (first_day is None or scope.date_from > first_day):
-            first_day = scope.date_from
-        if scope.date_to and scope.date_to < last_day:
-            last_day = scope.date_to
-        scope_filters = replace(scope, date_from=first_day, date_to=last_day) if (first_day is None or first_day <= last_day) else scope
+    observed = _observation_scope(scope, rule)
     before = "churned_at" if rule.kind == "before_outcome" else None
-
-    frm, conditions = scoped_interactions(source, scope_filters, before)
-    if not isinstance(touchpoints, int):
-        top_tp = [str(t) for t in touchpoints]
-    elif source.has("touchpoint"):
-        top_tp = _top_values(source, frm, conditions, "touchpoint", touchpoints, min_touchpoint_n, scored=True)
-    else:
-        top_tp = []
+    frm, conditions = scoped_interactions(source, observed, before)
+    top_tp = _touchpoints(source, frm, conditions, touchpoints, min_touchpoint_n)
     top_ch = _top_values(source, frm, conditions, "channel", channels, 1, scored=False) if source.has("channel") else []
-
-    jq = journeys.journey_features_query(source, scope_filters, rules, before=before).order_by(None).subquery("journey")
-    service = _service_query(source, frm, conditions, top_tp, top_ch)
-    medians = [_median_query(source, frm, conditions, col, name)
-               for col, name in (("resolution_hours", "median_resolution_hours"),
-                                 ("first_response_minutes", "median_first_response_minutes")) if source.has(col)]
     attributes = [a for a in ("segment", "region", *source.customer_attributes)
                   if a in c.c and a != outcome and a not in ("churned", "churned_at")]
     wanted = list(dict.fromkeys(["customer_id", outcome, "churned", "churned_at", "signup_at", "lifetime_value", *attributes]))
-    cust_cols = [c.c[n].label(f"c_{k}") for k, n in enumerate(wanted)]
+    query = _feature_query(source, observed, rules, before, frm, conditions, top_tp, top_ch, wanted)
+    where = _population(c, scope, rule, as_of_now)
+    frame = source.read(query.where(*where))
+    frame = frame.rename(columns={f"c_{k}": n for k, n in enumerate(wanted)}
+                         | {f"tp{k}": f"{TOUCHPOINT_PREFIX}{tp}" for k, tp in enumerate(top_tp)}
+                         | {f"ch{k}": f"{CHANNEL_PREFIX}{ch}" for k, ch in enumerate(top_ch)})
+    frame = frame.loc[:, ~frame.columns.duplicated()].copy()
+    result = QueryResult(frame=frame, outcome=outcome, rule=rule, rule_text=rule_text, end=end,
+                         attributes=tuple(attributes), touchpoints=tuple(top_tp), as_of_now=as_of_now, positive=positive)
+    return finish_table(result)
+
+
+def _touchpoints(source: Source, frm, conditions, touchpoints: int | Sequence[str], min_n: int) -> list[str]:
+    """The touchpoints named, or the most frequent ones with at least ``min_n`` scored interactions."""
+    if not isinstance(touchpoints, int):
+        return [str(t) for t in touchpoints]
+    if not source.has("touchpoint"):
+        return []
+    return _top_values(source, frm, conditions, "touchpoint", touchpoints, min_n, scored=True)
+
+
+def _observation_scope(scope: Scope, rule: CutoffRule) -> Scope:
+    """The interactions' scope under the rule: the window rule narrows the dates to the observation window."""
+    if rule.kind != "window":
+        return scope
+    last_day = rule.cutoff - dt.timedelta(days=1)
+    first_day = rule.cutoff - dt.timedelta(days=rule.observation_days) if rule.observation_days else None
+    if scope.date_from and (first_day is None or scope.date_from > first_day):
+        first_day = scope.date_from
+    if scope.date_to and scope.date_to < last_day:
+        last_day = scope.date_to
+    return replace(scope, date_from=first_day, date_to=last_day) if (first_day is None or first_day <= last_day) else scope
+
+
+def _feature_query(source: Source, scope: Scope, rules: IncidentRules, before: str | None, frm, conditions,
+                   touchpoints: Sequence[str], channels: Sequence[str], wanted: Sequence[str]):
+    """Customers joined to their journey features, service aggregates and medians (one SELECT)."""
+    c = source.customers
+    jq = journeys.journey_features_query(source, scope, rules, before=before).order_by(None).subquery("journey")
+    service = _service_query(source, frm, conditions, touchpoints, channels)
+    medians = [_median_query(source, frm, conditions, col, name) for col, name in MEDIANS if source.has(col)]
     j = jq.c
     query = sa.select(
-        *cust_cols,
+        *[c.c[n].label(f"c_{k}") for k, n in enumerate(wanted)],
         j.interactions.label("contacts"), j["mean"].label("mean_index"), j.worst.label("worst_index"),
         j.best.label("best_index"), j["first"].label("first_index"), j.end.label("end_index"),
         j.peak_end.label("peak_end_index"), j.slope, j.incidents, j.journey_class.label("recovery"),
         j.last_at, *[col for col in service.c if col.key != "customer_id"],
         *[m.c[m.name] for m in medians],
     )
-    frm_all = c.outerjoin(jq, jq.c.customer_id == c.c.customer_id).outerjoin(service, service.c.customer_id == c.c.customer_id)
+    joined = c.outerjoin(jq, jq.c.customer_id == c.c.customer_id).outerjoin(service, service.c.customer_id == c.c.customer_id)
     for m in medians:
-        frm_all = frm_all.outerjoin(m, m.c.customer_id == c.c.customer_id)
+        joined = joined.outerjoin(m, m.c.customer_id == c.c.customer_id)
+    return query.select_from(joined)
+
+
+def _population(c, scope: Scope, rule: CutoffRule, as_of_now: bool) -> list:
+    """Which customers: the segments in scope; under the window rule those active at the cut-off; "now" the active."""
     where = segment_filter(c, scope)
     if as_of_now:
         where.append(sa.or_(c.c.churned.is_(None), c.c.churned == sa.false()))
@@ -395,191 +251,10 @@ def churn_features(source: Source, outcome: str = "churned", rule: CutoffRule | 
         start = sa.literal(dt.datetime.combine(rule.cutoff, dt.time()), sa.DateTime())
         where += [sa.or_(c.c.signup_at.is_(None), c.c.signup_at < start),
                   sa.or_(c.c.churned_at.is_(None), c.c.churned_at >= start)]
-    frame = source.read(query.select_from(frm_all).where(*where))
-    frame = frame.rename(columns={f"c_{k}": n for k, n in enumerate(wanted)})
-    frame = frame.rename(columns={f"tp{k}": f"{TOUCHPOINT_PREFIX}{tp}" for k, tp in enumerate(top_tp)})
-    frame = frame.rename(columns={f"ch{k}": f"{CHANNEL_PREFIX}{ch}" for k, ch in enumerate(top_ch)})
-    frame = frame.loc[:, ~frame.columns.duplicated()].copy()
-    return _finish(frame, source, outcome, rule, rule_text, end, attributes, top_tp, notes, as_of_now)
+    return where
 
 
-def _to_float(series: pd.Series) -> pd.Series:
-    return pd.to_numeric(series.astype(object).where(series.notna(), np.nan), errors="coerce").astype(float)
-
-
-def _finish(frame, source, outcome, rule, rule_text, end, attributes, top_tp, notes, as_of_now) -> FeatureTable:
-    frame["customer_id"] = frame["customer_id"].astype(str)
-    for name in ("churned_at", "signup_at", "last_at"):
-        frame[name] = pd.to_datetime(frame[name], errors="coerce")
-    numeric = [n for n in frame.columns if n in FEATURE_LABELS and n not in CATEGORICAL_FEATURES]
-    numeric += [n for n in frame.columns if n.startswith((TOUCHPOINT_PREFIX, CHANNEL_PREFIX))] + ["lifetime_value"]
-    for name in numeric:
-        frame[name] = _to_float(frame[name])
-    frame["contacts"] = frame["contacts"].fillna(0.0)
-    frame["incidents"] = frame["incidents"].fillna(0.0)
-    for name in [n for n in frame.columns if n.startswith(CHANNEL_PREFIX)]:
-        frame[name] = frame[name].fillna(0.0)
-    frame["recovery"] = frame["recovery"].astype(object).where(frame["recovery"].notna(), "clean")
-    churned = parse_outcome(frame["churned"], "churned") if frame["churned"].notna().any() else pd.Series(pd.NA, index=frame.index, dtype="Int64")
-    frame["churned"] = churned
-
-    end_ts = end if end is not None else None
-    if as_of_now:
-        frame["outcome"] = 0
-        as_of = pd.Series(end_ts, index=frame.index)
-    elif rule.kind == "window":
-        start = pd.Timestamp(rule.cutoff)
-        stop = start + pd.Timedelta(days=rule.horizon_days)
-        undated = (churned == 1) & frame["churned_at"].isna()
-        if undated.any():
-            notes.append(f"{int(undated.sum()):,} churned customers without a churn date were left out (their churn "
-                         "cannot be placed before or after the cut-off).")
-            frame = frame.loc[~undated].copy()
-        frame["outcome"] = ((frame["churned_at"] >= start) & (frame["churned_at"] < stop)).astype(int)
-        as_of = pd.Series(start, index=frame.index)
-        if end_ts is not None and stop > end_ts + pd.Timedelta(days=1):
-            notes.append(f"The data end on {end_ts:%Y-%m-%d}, before the horizon closes ({stop:%Y-%m-%d}): "
-                         "recent churn is undercounted.")
-    else:
-        frame["outcome"] = parse_outcome(frame[outcome], outcome) if outcome != "churned" else frame["churned"]
-        cut = frame["churned_at"].where(frame["churned"].fillna(0).astype(int) == 1) if rule.kind == "before_outcome" else None
-        as_of = pd.Series(end_ts, index=frame.index, dtype="datetime64[us]") if end_ts is not None else pd.Series(pd.NaT, index=frame.index)
-        if cut is not None:
-            as_of = cut.fillna(as_of)
-    missing = frame["outcome"].isna()
-    if missing.any():
-        notes.append(f"{int(missing.sum()):,} customers with no value in {outcome} were left out.")
-        frame, as_of = frame.loc[~missing].copy(), as_of.loc[~missing]
-    frame["outcome"] = frame["outcome"].astype(int)
-    as_of = pd.to_datetime(as_of)
-    # Recency needs a reference day that does not depend on the outcome: only the window rule (and
-    # "now") has one. Measured to the churn date, or to the end of the data for customers who
-    # stopped coming because they left, it would restate the churn. Tenure is measured to the same
-    # day for everyone (the cut-off, or the end of the data): the account's age, not time-to-churn.
-    common = pd.Series(pd.Timestamp(rule.cutoff) if rule.kind == "window" else end_ts, index=frame.index)
-    if rule.kind == "window" or as_of_now:
-        frame["recency_days"] = (as_of - frame["last_at"]).dt.total_seconds() / 86400.0
-    else:
-        frame["recency_days"] = np.nan
-        notes.append("Days since last contact is left out: without a common cut-off day it would restate the "
-                     "outcome (customers who left stopped getting in touch). The observation-window rule includes it.")
-    frame["tenure_days"] = (pd.to_datetime(common) - frame["signup_at"]).dt.total_seconds() / 86400.0
-    frame["tenure_days"] = frame["tenure_days"].where(frame["tenure_days"] >= 0)
-    no_contact = int((frame["contacts"] == 0).sum())
-    if no_contact:
-        notes.append(f"{no_contact:,} customers have no interaction in scope: their experience features are missing "
-                     "(the model sees that through missing-value indicators).")
-    frame = frame.reset_index(drop=True)
-
-    labels = dict(FEATURE_LABELS) | {f"{TOUCHPOINT_PREFIX}{tp}": f"{tp} (touchpoint index)" for tp in top_tp}
-    labels |= {a: a.replace("_", " ").capitalize() for a in attributes}
-    candidates = [*MEAN_SCORES, *PEAK_END, *JOURNEY, *SERVICE, *[f"{TOUCHPOINT_PREFIX}{tp}" for tp in top_tp]]
-    candidates = list(dict.fromkeys(candidates))
-    features = tuple(f for f in candidates if f in frame and _informative(frame[f]))
-    groups = {
-        "Mean scores only": tuple(f for f in MEAN_SCORES if f in features),
-        "Peak-end": tuple(f for f in PEAK_END if f in features),
-        "Touchpoint-level": tuple(f for f in features if f.startswith(TOUCHPOINT_PREFIX)),
-        "Journey-level": tuple(f for f in JOURNEY if f in features),
-        "All": features,
-    }
-    dropped = [labels[f] for f in candidates if f in frame and f not in features and f != "recency_days"]
-    if dropped:
-        notes.append(f"Left out as empty or constant: {', '.join(dropped)}.")
-    return FeatureTable(frame=frame, outcome=outcome, features=features,
-                        attributes=tuple(a for a in attributes if a in frame and _informative(frame[a])),
-                        groups={k: v for k, v in groups.items() if v}, labels=labels, rule=rule, rule_text=rule_text,
-                        as_of=end_ts if rule.kind != "window" else pd.Timestamp(rule.cutoff), notes=tuple(notes))
-
-
-def _informative(values: pd.Series) -> bool:
-    """Not empty and not constant (a constant column with some gaps still says something: the gaps)."""
-    present = values.dropna()
-    if present.empty:
-        return False
-    return present.nunique() > 1 or len(present) < len(values)
-
-
-# --- columns that restate the outcome ------------------------------------------------------------
-
-
-def _auc(y: np.ndarray, score: np.ndarray) -> float:
-    """ROC AUC from ranks (the Mann–Whitney U statistic), ties counted half."""
-    from scipy.stats import rankdata
-
-    ranks = rankdata(score)
-    pos = int(y.sum())
-    neg = len(y) - pos
-    return float((ranks[y == 1].sum() - pos * (pos + 1) / 2) / (pos * neg))
-
-
-def single_column_auc(values: pd.Series, y: np.ndarray) -> float:
-    """How well one column alone separates the outcome: max(AUC, 1 − AUC) from its values or its gaps.
-
-    Numbers are ranked as they are; text is replaced by its category's outcome rate. Whether a
-    value is missing counts too (a churn date is missing exactly for those who stayed).
-    """
-    y = np.asarray(y, dtype=int)
-    best = 0.5
-    if len(np.unique(y)) < 2:
-        return best
-    missing = values.isna().to_numpy()
-    if missing.any() and not missing.all():
-        auc = _auc(y, missing.astype(float))
-        best = max(best, auc, 1 - auc)
-    present = ~missing
-    yp = y[present]
-    if present.sum() >= 10 and len(np.unique(yp)) == 2 and min(yp.sum(), len(yp) - yp.sum()) >= 5:
-        v = values[present]
-        if pd.api.types.is_numeric_dtype(v) and not pd.api.types.is_bool_dtype(v):
-            score = pd.to_numeric(v, errors="coerce").astype(float).to_numpy()
-        else:
-            keys = v.astype(str).to_numpy()
-            rates = pd.Series(yp).groupby(keys).transform("mean").to_numpy()
-            if len(np.unique(keys)) > max(50, 0.2 * len(keys)):
-                return best  # identifier-like text: its per-value "rate" is the outcome itself
-            score = rates
-        if np.isfinite(score).all() and np.ptp(score) > 0:
-            auc = _auc(yp, score)
-            best = max(best, auc, 1 - auc)
-    return float(best)
-
-
-def restating_columns(frame: pd.DataFrame, columns: Sequence[str], outcome: str = "outcome", *,
-                      threshold: float = 0.98, names: bool = True, outcome_label: str | None = None) -> dict[str, str]:
-    """Columns that merely restate the outcome, each with the reason.
-
-    Parameters
-    ----------
-    frame : DataFrame
-        Holds ``columns`` and the 0/1 ``outcome``.
-    columns : sequence of str
-        Candidates (features and attributes).
-    threshold : float
-        A single column whose AUC (see :func:`single_column_auc`) reaches this is flagged.
-    names : bool
-        Also flag columns named like a status, a reason or a churn flag (applied to customer
-        attributes; the computed experience features have fixed names).
-    outcome_label : str, optional
-        How the reasons name the outcome (default: ``outcome``).
-
-    Returns
-    -------
-    dict
-        Column → plain-language reason, in the order of ``columns``.
-    """
-    y = frame[outcome].to_numpy()
-    said = outcome_label or outcome
-    out: dict[str, str] = {}
-    for col in columns:
-        if names and col not in FEATURE_LABELS and not col.startswith(TOUCHPOINT_PREFIX) and _RESTATING_NAME.search(col):
-            out[col] = "its name says it records the outcome (a status, reason or churn field)"
-            continue
-        auc = single_column_auc(frame[col], y)
-        if auc >= threshold:
-            out[col] = (f"on its own it predicts {said} almost perfectly (AUC {auc:.3f}): it most likely "
-                        "restates the outcome or was recorded after it")
-    return out
+# --- the at-risk list's moments ------------------------------------------------------------------
 
 
 def moments(source: Source, customer_ids: Sequence[str], scope: Scope | None = None,
@@ -633,21 +308,16 @@ def moments(source: Source, customer_ids: Sequence[str], scope: Scope | None = N
     frame["customer_id"] = frame["customer_id"].astype(str)
     for name in ("worst_at", "last_at"):
         frame[name] = pd.to_datetime(frame[name], errors="coerce")
-    frame["worst_moment_index"] = _to_float(frame["worst_moment_index"])
+    frame["worst_moment_index"] = to_float(frame["worst_moment_index"])
     return frame
 
 
 __all__ = [
     "CHANNEL_PREFIX",
     "CutoffRule",
-    "FEATURE_LABELS",
     "FeatureError",
     "FeatureTable",
     "TOUCHPOINT_PREFIX",
     "churn_features",
     "moments",
-    "outcome_candidates",
-    "parse_outcome",
-    "restating_columns",
-    "single_column_auc",
 ]

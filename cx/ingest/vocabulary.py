@@ -11,6 +11,9 @@ from __future__ import annotations
 import re
 import unicodedata
 
+# the yes/no words are the outcomes' own: one vocabulary for the mapper, journeys and churn
+from cx.outcomes import FALSE_WORDS, TRUE_WORDS  # noqa: F401  (re-exported for the mapper)
+
 #: Roles a source column can play besides a canonical column.
 ROLE_FIRST_RESPONSE_AT = "first_response_at"  # with occurred_at -> first_response_minutes
 ROLE_RESOLVED_AT = "resolved_at"  # with occurred_at -> resolution_hours
@@ -180,16 +183,6 @@ NA_TOKENS = frozenset({
     "nvt", "n.v.t.", "onbekend", "desconocido", "no aplica", "#value!", "#div/0!", "#ref!",
 })
 
-TRUE_WORDS = frozenset({
-    "yes", "y", "true", "t", "1", "x", "oui", "o", "ja", "j", "si", "sí", "churned", "churn", "cancelled",
-    "canceled", "lost", "left", "inactive", "former", "gone", "resolved", "solved", "exited",
-    "gekundigt", "gekündigt", "abgewandert", "resilie", "résilié", "baja", "opgezegd", "vertrokken",
-    "wahr", "vrai", "verdadero", "waar", "✓", "✔",
-})
-FALSE_WORDS = frozenset({
-    "no", "n", "false", "f", "0", "non", "nein", "nee", "active", "retained", "current", "stayed",
-    "open", "unresolved", "aktiv", "actif", "activo", "actief", "falsch", "faux", "falso", "onwaar",
-})
 COUNTERPART = {"no": "yes", "false": "true", "0": "1", "n": "y", "active": "inactive", "nein": "ja",
                "non": "oui", "nee": "ja"}
 

@@ -20,9 +20,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import sparse, stats
+from scipy import stats
 
 from cx.metrics import wilson_interval
+from cx.outcomes import outcome_kind, outcome_values, roc_auc  # noqa: F401  (outcome_kind: kept importable here)
 
 PREDICTORS = ("mean", "worst", "end", "peak_end")
 PREDICTOR_LABELS = {"mean": "Average", "worst": "Worst moment", "end": "Last moment", "peak_end": "Peak-end"}
@@ -98,68 +99,11 @@ def _num(value) -> float | None:
     return None if value is None or not np.isfinite(value) else round(float(value), 4)
 
 
-_YES = {"true", "t", "yes", "y", "1", "1.0"}
-_NO = {"false", "f", "no", "n", "0", "0.0"}
-
-
-def _outcome_values(values: pd.Series) -> tuple[str, np.ndarray]:
-    """The outcome's kind and its values as floats (NaN = unknown).
-
-    Booleans, 0/1 numbers and yes/no text (true/false, y/n, 1/0) are binary; other numbers — also
-    numbers stored as text, as warehouses sometimes do — are numeric.
-    """
-    present = values.dropna()
-    if present.empty:
-        raise ValueError(f"the outcome column {values.name!r} has no values")
-    if pd.api.types.is_bool_dtype(present):
-        return "binary", _as_float(values)
-    numbers = pd.to_numeric(present.astype(object), errors="coerce")
-    if numbers.notna().all():
-        kind = "binary" if set(pd.unique(numbers)) <= {0, 1} else "numeric"
-        return kind, _as_float(values)
-    words = present.astype(str).str.strip().str.lower()
-    if words.isin(_YES | _NO).all():
-        def flag(value) -> float:
-            if value is None or pd.isna(value):
-                return np.nan
-            word = str(value).strip().lower()
-            return 1.0 if word in _YES else 0.0 if word in _NO else np.nan
-
-        return "binary", np.array([flag(v) for v in values.astype(object)], dtype=float)
-    raise ValueError(f"the outcome column {values.name!r} is neither a yes/no flag nor a number")
-
-
-def outcome_kind(values: pd.Series) -> str:
-    """``"binary"`` for a yes/no column (bool, 0/1, yes/no text), ``"numeric"`` for other numbers.
-
-    Raises
-    ------
-    ValueError
-        For text that is neither yes/no nor numbers, or a column without any value.
-    """
-    return _outcome_values(values)[0]
-
-
 def _as_float(values: pd.Series) -> np.ndarray:
     return pd.to_numeric(values.astype(object).where(values.notna(), None), errors="coerce").astype(float).to_numpy()
 
 
 # --- the measures on resampled data (counts = how often each row was drawn) ---------------------
-
-
-def _auc_counts(codes: np.ndarray, n_codes: int, y: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """AUC = P(score of a positive > score of a negative) + ½ P(tie), for each row of ``counts``.
-
-    ``codes`` are the dense ranks of the scores, so ties are exact; one sparse product per batch.
-    """
-    onehot = sparse.csr_matrix((np.ones(len(codes)), (np.arange(len(codes)), codes)), shape=(len(codes), n_codes))
-    pos = np.asarray((counts * y) @ onehot)
-    neg = np.asarray((counts * (1 - y)) @ onehot)
-    below = np.cumsum(neg, axis=1) - neg
-    wins = (pos * (below + 0.5 * neg)).sum(axis=1)
-    total = pos.sum(axis=1) * neg.sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(total > 0, wins / total, np.nan)
 
 
 def _pearson_counts(x: np.ndarray, y: np.ndarray, counts: np.ndarray) -> np.ndarray:
@@ -172,12 +116,12 @@ def _pearson_counts(x: np.ndarray, y: np.ndarray, counts: np.ndarray) -> np.ndar
         return np.where((vx > 0) & (vy > 0), cov / np.sqrt(vx * vy), np.nan)
 
 
-def _measures(X: np.ndarray, y: np.ndarray, counts: np.ndarray, kind: str, codes) -> np.ndarray:
+def _measures(X: np.ndarray, y: np.ndarray, counts: np.ndarray, kind: str) -> np.ndarray:
     """Shape (batch, predictors): the raw (un-oriented) measure of each predictor."""
     out = np.empty((counts.shape[0], X.shape[1]))
     for k in range(X.shape[1]):
         if kind == "binary":
-            out[:, k] = _auc_counts(codes[k][0], codes[k][1], y, counts)
+            out[:, k] = roc_auc(y, X[:, k], counts)
         else:
             out[:, k] = _pearson_counts(X[:, k], y, counts)
     return out
@@ -185,11 +129,7 @@ def _measures(X: np.ndarray, y: np.ndarray, counts: np.ndarray, kind: str, codes
 
 def _bootstrap(X, y, kind, resamples: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     n = len(y)
-    codes = []
-    for k in range(X.shape[1]):
-        uniques, inverse = np.unique(X[:, k], return_inverse=True)
-        codes.append((inverse, len(uniques)))
-    point = _measures(X, y, np.ones((1, n)), kind, codes)[0]
+    point = _measures(X, y, np.ones((1, n)), kind)[0]
     rng = np.random.default_rng(seed)
     batch = max(1, min(resamples, 4_000_000 // max(n, 1)))
     draws = []
@@ -199,7 +139,7 @@ def _bootstrap(X, y, kind, resamples: int, seed: int) -> tuple[np.ndarray, np.nd
         idx = rng.integers(0, n, size=(size, n))
         flat = (np.arange(size)[:, None] * n + idx).ravel()
         counts = np.bincount(flat, minlength=size * n).reshape(size, n).astype(float)
-        draws.append(_measures(X, y, counts, kind, codes))
+        draws.append(_measures(X, y, counts, kind))
         done += size
     return point, np.vstack(draws)
 
@@ -242,7 +182,7 @@ def compare_predictors(features: pd.DataFrame, outcome_column: str, *, resamples
         raise ValueError(f"no outcome column {outcome_column!r} in the journey features")
     if "mean" not in predictors:
         raise ValueError("the mean must be among the predictors: it is the baseline")
-    kind, outcome = _outcome_values(features[outcome_column])
+    kind, outcome = outcome_values(features[outcome_column])
     measure = "auc" if kind == "binary" else "pearson_r"
     data = pd.DataFrame({name: _as_float(features[name]) for name in predictors})
     data["y"] = outcome
@@ -375,7 +315,7 @@ def outcome_by_class(features: pd.DataFrame, outcome_column: str, *, confidence:
     """
     if outcome_column not in features:
         raise ValueError(f"no outcome column {outcome_column!r} in the journey features")
-    kind, values = _outcome_values(features[outcome_column])
+    kind, values = outcome_values(features[outcome_column])
     y = pd.Series(values, index=features.index)
     rows = []
     for name in CLASSES:

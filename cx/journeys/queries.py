@@ -62,6 +62,7 @@ from cx.journeys.sql import (
     journey_class_expr,
     journey_rows,
 )
+from cx.outcomes import outcome_candidates
 from cx.schema import IncidentRules, Scales
 from cx.scope import Scope
 
@@ -208,12 +209,8 @@ def journey_features(source: Source, scope: Scope | None = None, rules: Incident
 
 
 def outcome_columns(source: Source) -> list[str]:
-    """Customer columns that can serve as an outcome (``churned`` first), for pickers and the CLI."""
-    if source.customers is None:
-        return []
-    skip = {"customer_id", "segment", "region", "signup_at", "churned_at"}
-    names = [c for c in source.customers.c.keys() if c not in skip and source.has(f"customers.{c}")]
-    return sorted(names, key=lambda c: (c != "churned", c != "lifetime_value", c))
+    """Customer columns that can serve as an outcome here: yes/no or numeric (:func:`cx.outcomes.outcome_candidates`)."""
+    return outcome_candidates(source, numeric=True)
 
 
 def journey_outcomes(source: Source, outcome_column: str, scope: Scope | None = None,

@@ -33,3 +33,45 @@ def test_churn_page_guard_rail_message(app):
     at.number_input(key="churn.min_positives").set_value(5000).run()
     assert not at.exception
     assert any("No model" in w.value and "at least 5,000" in w.value for w in at.warning)
+
+
+def test_the_sidebar_view_never_refits_and_own_data_stay_in_their_session(app, monkeypatch, small_demo):
+    """Grain and minimum n (the View) re-draw without a refit; a user's own data are cached per session."""
+    import dataclasses
+
+    import cx.churn
+    from cx.app.ui import SOURCE_KEY
+    from cx.db import demo_source
+
+    fits = []
+    fit_churn = cx.churn.fit_churn
+
+    def counting(source, *args, **kwargs):
+        fits.append(source.key)
+        return fit_churn(source, *args, **kwargs)
+
+    monkeypatch.setattr(cx.churn, "fit_churn", counting)  # the page imports it from cx.churn on every run
+    at = app("views/churn.py", timeout=180).run()
+    assert not at.exception and len(fits) == 1
+    for grain, min_n in (("month", 30), ("month", 50), ("quarter", 5)):
+        at.sidebar.selectbox(key="f.grain").set_value(grain).run()
+        at.sidebar.number_input(key="f.min_n").set_value(min_n).run()
+        assert not at.exception and "At risk now" in {s.value for s in at.subheader}
+    assert len(fits) == 1, "changing the grain or the minimum n refitted the churn model"
+
+    # data of one's own (here: the demo file under another name) is cached in the session, and goes
+    # with it; the demo's model is shared by every session (AppTest runs every session under one id,
+    # so the end of a session is played by clearing that id's caches, as the server does)
+    from streamlit.runtime.caching.cache_data_api import clear_session_cache
+
+    own = dataclasses.replace(demo_source(small_demo), kind="upload", key="upload:own-data")
+    at.session_state[SOURCE_KEY] = own
+    at.run()
+    at.sidebar.selectbox(key="f.grain").set_value("week").run()
+    assert not at.exception and fits == [fits[0], "upload:own-data"]
+    clear_session_cache("test session id")
+    at.run()
+    assert fits[2:] == ["upload:own-data"], "the model of a user's own data outlived the session"
+    at.session_state[SOURCE_KEY] = None  # back to the demo: its model was cached for everyone
+    at.run()
+    assert not at.exception and len(fits) == 3

@@ -9,7 +9,9 @@ import pandas as pd
 import pytest
 
 from cx.churn import fit_churn
-from cx.churn.features import CutoffRule, churn_features, moments, outcome_candidates
+from cx.churn.features import churn_features, moments
+from cx.churn.table import CutoffRule
+from cx.outcomes import outcome_candidates
 
 T = pd.Timestamp
 
@@ -152,3 +154,15 @@ def test_sidebar_filters_restrict_customers_and_interactions(make_source):
     assert chat_only.loc["a"].contacts == 2 and chat_only.loc["a"].worst_index == pytest.approx(75.0)
     january = churn_features(source, scope=Scope(date_from="2026-01-08", date_to="2026-01-31")).frame
     assert january.set_index("customer_id").loc["a"].contacts == 2
+
+
+def test_one_outcome_picker_for_churn_and_journeys(make_source):
+    from cx.journeys import outcome_columns
+
+    customers = CUSTOMERS.assign(renewed=["yes", "no", None], plan=["basic", "pro", "gold"],
+                                 satisfaction=["4", "2", "5"])
+    source = make_source(INTERACTIONS, customers)
+    # churn models yes/no columns; journeys relate a score to numbers too; free text is neither
+    assert outcome_candidates(source) == ["churned", "renewed"]
+    assert outcome_columns(source) == ["churned", "lifetime_value", "renewed", "satisfaction"]
+    assert outcome_candidates(source, numeric=True) == outcome_columns(source)

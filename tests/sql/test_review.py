@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from cx import cli, metrics
-from cx.db.source import summarize
+from cx.db import summarize
 from cx.review.weekly import MOVER_METRICS, weekly_review
 from cx.scope import Scope
 

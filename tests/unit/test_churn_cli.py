@@ -37,3 +37,9 @@ def test_churn_errors_are_one_line(small, capsys):
     assert err.startswith("cx churn:") and "no_such_column" in err and "\n" not in err
     assert main(["churn", "--source", small, "--min-positives", "100000"]) == 2
     assert "at least 100,000" in capsys.readouterr().err
+    # an outcome that is not yes/no says so, and how to name the positive value
+    assert main(["churn", "--source", small, "--outcome", "segment"]) == 2
+    err = capsys.readouterr().err
+    assert "not a yes/no column" in err and "name the value that counts as yes" in err and err.count("\n") == 1
+    assert main(["churn", "--source", small, "--outcome", "segment", "--positive", "consumer"]) == 2
+    assert "an outcome needs two" in capsys.readouterr().err

@@ -7,21 +7,20 @@ import pandas as pd
 import pytest
 from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
 
-from cx.churn.features import CutoffRule, FeatureError, FeatureTable, parse_outcome, restating_columns
-from cx.churn.model import (
-    ChurnModel,
-    ChurnModelError,
-    _scores,
-    bootstrap_coefficients,
+from cx.churn.bootstrap import bootstrap_refits, odds_ratio_table
+from cx.churn.leakage import restating_columns
+from cx.churn.model import ChurnModel, model_frame
+from cx.churn.report import ChurnModelError, fit_churn_table
+from cx.churn.scores import (
     calibration_line,
     calibration_table,
     delong_interval,
-    fit_churn_table,
-    model_frame,
-    odds_ratio_table,
     score_intervals,
-    what_if,
+    weighted_scores,
 )
+from cx.churn.table import CutoffRule, FeatureTable
+from cx.churn.whatif import what_if
+from cx.outcomes import OutcomeError, parse_outcome
 
 
 def synthetic(n: int = 20_000, seed: int = 1):
@@ -56,13 +55,15 @@ def test_known_logistic_model_is_recovered():
     assert model.coef_[k] == pytest.approx(0.6, abs=0.12)
     # the bootstrap standard errors are those of the estimates (truth within 3.5 SE), and the
     # intervals exclude 1 only for the real drivers
-    draws = bootstrap_coefficients(model, X, y, resamples=100, seed=3)
+    model = ChurnModel(resamples=100, random_state=3).fit(X, y)
+    draws = model.bootstrap_coef_
+    assert model.converged_ and model.bootstrap_converged_.all()
     for feature, beta in truth.items():
         k = int(np.flatnonzero((cols["column"] == feature) & (cols["kind"] == "per SD"))[0])
         se = draws[:, k].std()
         assert 0.01 < se < 0.05, feature
         assert abs(model.coef_[k] - beta) < 3.5 * se, feature
-    odds = odds_ratio_table(model, draws).set_index("column")
+    odds = odds_ratio_table(model).set_index("column")
     assert odds.loc["worst_index"].ci_high < 1 and odds.loc["end_index"].ci_high < 1
     mean = odds[odds["kind"] == "per SD"].loc["mean_index"]
     assert mean.ci_low < 1 < mean.ci_high
@@ -71,21 +72,12 @@ def test_known_logistic_model_is_recovered():
 def test_bootstrap_refit_is_a_fixed_point_of_the_full_fit():
     X, y, _ = synthetic(3000)
     model = ChurnModel().fit(X, y)
-    # with unit weights every "resample" is the data itself: the refit must land on sklearn's solution
-    from cx.churn import model as churn
-
-    class Ones:
-        def poisson(self, lam, size):
-            return np.ones(size)
-
-    original = churn.np.random.default_rng
-    try:
-        churn.np.random.default_rng = lambda seed=None: Ones()
-        draws = bootstrap_coefficients(model, X, y, resamples=2)
-    finally:
-        churn.np.random.default_rng = original
-    assert np.allclose(draws[:, :-1], model.coef_, atol=1e-3)
-    assert np.allclose(draws[:, -1], model.intercept_, atol=1e-3)
+    # with unit weights every "resample" is the data itself: the refit must land on the full fit
+    beta = np.r_[model.coef_, model.intercept_]
+    draws, converged = bootstrap_refits(model.design(X), y, beta, model.C, resamples=2,
+                                        weights=np.ones((len(y), 2)))
+    assert converged.all()
+    assert np.allclose(draws, beta, atol=1e-9)
 
 
 def test_row_order_does_not_change_the_model():
@@ -101,7 +93,7 @@ def test_weighted_scores_match_sklearn_with_ties():
     y = rng.integers(0, 2, 3000)
     p = np.round(rng.random(3000), 2)  # many ties
     w = rng.poisson(1.0, 3000).astype(float)
-    got = _scores(y, p, np.vstack([np.ones(3000), w]))
+    got = weighted_scores(y, p, np.vstack([np.ones(3000), w]))
     assert got["roc_auc"][0] == pytest.approx(roc_auc_score(y, p))
     assert got["pr_auc"][0] == pytest.approx(average_precision_score(y, p))
     assert got["brier"][0] == pytest.approx(brier_score_loss(y, p))
@@ -141,9 +133,9 @@ def test_parse_outcome_reads_yes_no_columns():
     assert parse_outcome(pd.Series([True, False, None])).tolist()[:2] == [1, 0]
     assert parse_outcome(pd.Series([0, 1, 1])).tolist() == [0, 1, 1]
     assert parse_outcome(pd.Series(["Yes", "no", " Churned "])).tolist() == [1, 0, 1]
-    with pytest.raises(FeatureError, match="not a yes/no"):
+    with pytest.raises(OutcomeError, match="not a yes/no"):
         parse_outcome(pd.Series(["gold", "silver"]), "plan")
-    with pytest.raises(FeatureError, match="not a yes/no"):
+    with pytest.raises(OutcomeError, match="not a yes/no"):
         parse_outcome(pd.Series([1, 2, 3]), "score")
 
 

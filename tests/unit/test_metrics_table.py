@@ -20,8 +20,8 @@ from scipy import stats
 from statsmodels.stats.proportion import proportions_ztest
 
 from cx import metrics
+from cx.db import memory_source
 from cx.db.dialects import count_where
-from cx.db.source import memory_source
 from cx.metrics import significance as sig
 from cx.metrics.registry import Metric, MetricError
 from cx.schema import Scale, Scales

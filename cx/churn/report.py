@@ -1,0 +1,454 @@
+"""Which experiences relate to customers leaving, how sure we are, and who is at risk now.
+
+:func:`fit_churn` is the one entry point of the page, the CLI and the weekly review: it builds the
+features in the database (:mod:`cx.churn.features`), screens out columns that restate the outcome
+(:mod:`cx.churn.leakage`), cross-validates the model (:mod:`cx.churn.scores`), fits it on every
+customer with bootstrap refits (:mod:`cx.churn.model`, :mod:`cx.churn.bootstrap`) and ranks the
+customers at risk, all in a :class:`ChurnReport`. :func:`fit_churn_table` does the same from a
+ready :class:`~cx.churn.table.FeatureTable` (no database).
+
+Guard rails: :class:`ChurnModelError` instead of a model when there is one class, too few
+positives or no usable feature; warnings when the AUC's interval includes 0.5, the calibration is
+off, or a fit did not converge.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import pandas as pd
+from threadpoolctl import threadpool_limits
+
+from cx.churn.bootstrap import odds_ratio_table
+from cx.churn.features import churn_features, moments
+from cx.churn.leakage import restating_columns
+from cx.churn.logistic import TOL
+from cx.churn.model import DEFAULT_C, ChurnModel, model_frame
+from cx.churn.scores import (
+    METRICS,
+    Interval,
+    calibration_line,
+    calibration_table,
+    cross_validate,
+    delong_interval,
+    recalibrate,
+    score_intervals,
+)
+from cx.churn.table import CHANNEL_PREFIX, TOUCHPOINT_PREFIX, CutoffRule, FeatureTable
+from cx.db.source import Source
+from cx.schema import IncidentRules
+from cx.scope import Scope
+
+
+class ChurnModelError(ValueError):
+    """No model is fitted: the data cannot support one (the message says why, for people)."""
+
+
+@dataclass(frozen=True)
+class ModelCard:
+    """What the model is, on what data, checked how — shown above every number."""
+
+    outcome: str
+    n: int
+    positives: int
+    negatives: int
+    rule_text: str
+    cv_scheme: str
+    model_text: str
+    features: tuple[str, ...]
+    excluded: dict[str, str]
+    notes: tuple[str, ...]
+    as_of: str | None
+
+    @property
+    def positive_share(self) -> float:
+        return self.positives / self.n if self.n else float("nan")
+
+    def to_dict(self) -> dict:
+        return {"outcome": self.outcome, "n": self.n, "positives": self.positives, "negatives": self.negatives,
+                "positive_share": self.positive_share, "cutoff_rule": self.rule_text, "cv_scheme": self.cv_scheme,
+                "model": self.model_text, "features": list(self.features), "excluded": dict(self.excluded),
+                "notes": list(self.notes), "as_of": self.as_of}
+
+
+@dataclass(frozen=True, eq=False)
+class ChurnReport:
+    """Everything the Churn drivers page and ``cx churn`` show (see :func:`fit_churn`).
+
+    Attributes
+    ----------
+    card : ModelCard
+    cv : dict
+        ``roc_auc``, ``pr_auc``, ``brier`` → :class:`~cx.churn.scores.Interval` (out-of-fold).
+    folds : DataFrame
+        Per-fold scores.
+    calibration : DataFrame
+        See :func:`~cx.churn.scores.calibration_table`.
+    calibration_fit : tuple of float
+        Calibration intercept and slope of the out-of-fold probabilities.
+    odds_ratios : DataFrame
+        See :func:`~cx.churn.bootstrap.odds_ratio_table`.
+    importance : DataFrame
+        ``column, feature, importance, sd`` (held-out AUC drop).
+    feature_sets : DataFrame
+        ``name, features, roc_auc, ci_low, ci_high`` (DeLong CI) — best first.
+    at_risk : DataFrame
+        Customers without the outcome, ranked by calibrated probability × lifetime value.
+    warnings : tuple of str
+    model : ChurnModel
+        Fitted on all customers (with its bootstrap refits).
+    draws : ndarray
+        The bootstrap coefficients that converged (for what-if intervals).
+    population : DataFrame
+        Model inputs of the customers the at-risk list and what-if work on, with ``customer_id``,
+        ``segment``, ``lifetime_value``, channel contact counts and ``probability``.
+    """
+
+    card: ModelCard
+    cv: dict[str, Interval]
+    folds: pd.DataFrame
+    calibration: pd.DataFrame
+    calibration_fit: tuple[float, float]
+    odds_ratios: pd.DataFrame
+    importance: pd.DataFrame
+    feature_sets: pd.DataFrame
+    at_risk: pd.DataFrame
+    warnings: tuple[str, ...]
+    model: ChurnModel
+    draws: np.ndarray
+    population: pd.DataFrame
+    labels: dict[str, str] = field(default_factory=dict)
+    good_end_index: float = 60.0
+    seconds: float = 0.0
+
+    @property
+    def n(self) -> int:
+        return self.card.n
+
+    @property
+    def positives(self) -> int:
+        return self.card.positives
+
+    def drivers(self) -> list[str]:
+        """Inputs a what-if can move (numbers, and ``recovery`` when in the model)."""
+        return [c for c in self.model.numeric_ + self.model.categorical_ if c in self.model.numeric_ or c == "recovery"]
+
+    def strongest_driver(self) -> str | None:
+        """The driver with the strongest evidence (the first of the odds ratios that a what-if can move)."""
+        movable = set(self.drivers())
+        return next((c for c in self.odds_ratios["column"] if c in movable), None)
+
+    def segments(self) -> list[str]:
+        """Segments of the customers at risk (for what-if targeting)."""
+        if "segment" not in self.population:
+            return []
+        return sorted(str(v) for v in self.population["segment"].dropna().unique() if str(v) != "(missing)")
+
+    def channels(self) -> list[str]:
+        """Channels the customers at risk contacted (for what-if targeting)."""
+        return [c[len(CHANNEL_PREFIX):] for c in self.population.columns if c.startswith(CHANNEL_PREFIX)]
+
+    def drivers_table(self) -> pd.DataFrame:
+        """Which measures matter: permutation importance beside the odds ratio per SD of each input.
+
+        Returns
+        -------
+        DataFrame
+            ``feature, importance, importance_sd, odds_ratio, ci_low, ci_high, sd, direction``, most
+            important first (odds ratios only for numeric inputs, per SD; ``sd`` in the input's units).
+        """
+        per_sd = self.odds_ratios[self.odds_ratios["kind"] == "per SD"].set_index("column")
+        table = self.importance.rename(columns={"sd": "importance_sd"}).copy()
+        for name, source in (("odds_ratio", "value"), ("ci_low", "ci_low"), ("ci_high", "ci_high"), ("sd", "sd")):
+            table[name] = table["column"].map(per_sd[source])
+        table["direction"] = np.select(
+            [table["ci_high"] < 1, table["ci_low"] > 1],
+            [f"higher → less likely {self.card.outcome}", f"higher → more likely {self.card.outcome}"],
+            default="unclear",
+        )
+        table.loc[table["odds_ratio"].isna(), "direction"] = ""
+        return table.drop(columns="column")
+
+    def to_dict(self, top: int = 20) -> dict:
+        """The ``cx churn --format json`` document (the keys DESIGN.md fixes; see ``card.to_dict()``)."""
+        at_risk = self.at_risk.head(top).astype(object)
+        return {
+            "n": self.n,
+            "positives": self.positives,
+            "cv": {m: self.cv[m].to_dict() for m in METRICS},
+            "odds_ratios": [{"feature": r.feature, "value": r.value, "ci_low": r.ci_low, "ci_high": r.ci_high}
+                            for r in self.odds_ratios.itertuples()],
+            "feature_sets": [{"name": r.name, "roc_auc": r.roc_auc, "ci_low": r.ci_low, "ci_high": r.ci_high}
+                             for r in self.feature_sets.itertuples()],
+            "at_risk": at_risk.where(at_risk.notna(), None).to_dict("records"),
+        }
+
+
+def _progress(callback, fraction: float, message: str) -> None:
+    if callback is not None:
+        callback(fraction, message)
+
+
+def _guard(y: np.ndarray, outcome: str, min_positives: int, n_splits: int) -> None:
+    n, pos = len(y), int(y.sum())
+    if n == 0:
+        raise ChurnModelError("No customers to model: the filters leave none, or the customer table is empty.")
+    if pos == 0 or pos == n:
+        value = "yes" if pos else "no"
+        raise ChurnModelError(f"Every one of the {n:,} customers has {outcome} = {value}: with one class there is "
+                              "nothing to tell apart, so no model is fitted.")
+    floor = max(min_positives, n_splits)
+    if pos < floor:
+        raise ChurnModelError(f"Only {pos:,} customers have {outcome} = yes; at least {floor:,} are needed for a model "
+                              "whose numbers mean something (fewer make every interval span almost everything).")
+    if n - pos < floor:
+        raise ChurnModelError(f"Only {n - pos:,} customers have {outcome} = no; at least {floor:,} are needed.")
+
+
+def fit_churn(source: Source, outcome: str = "churned", rule: CutoffRule | None = None,
+              scope: Scope | None = None, rules: IncidentRules | None = None, *, positive=None,
+              attributes: Sequence[str] = (), include_restating: Sequence[str] = (), min_positives: int = 50,
+              n_splits: int = 5, C: float = DEFAULT_C, resamples: int = 200, at_risk: int = 200, random_state=0,
+              progress: Callable[[float, str], None] | None = None) -> ChurnReport:
+    """Build the features in the database, fit and cross-validate the churn model.
+
+    Parameters
+    ----------
+    source : Source
+        Interactions and a customers table holding ``outcome``.
+    outcome : str
+        A yes/no customer column (``churned`` by default; e.g. ``satisfied``).
+    rule : CutoffRule, optional
+        The leakage rule (default: before the churn date; see :mod:`cx.churn.features`).
+    scope, rules
+        Which rows (sidebar scope) and the incident rules, passed to the feature query.
+    positive : optional
+        The value of ``outcome`` that counts as yes (see :func:`cx.outcomes.parse_outcome`).
+    attributes : sequence of str
+        Customer attributes (segment, region, plan, …) to add to the experience features.
+    include_restating : sequence of str
+        Columns flagged as restating the outcome that should stay in anyway.
+    min_positives : int
+        Fewer customers than this in either class → :class:`ChurnModelError`.
+    n_splits : int
+        Folds of the stratified cross-validation.
+    C : float
+        Inverse L2 strength on standardised features (:data:`~cx.churn.model.DEFAULT_C`).
+    resamples : int
+        Bootstrap resamples for the odds-ratio CIs (the metric CIs use ``2.5 ×`` as many).
+    at_risk : int
+        Length of the at-risk list.
+    random_state : int, numpy Generator or None
+        Every random draw (folds, permutations, score and coefficient bootstraps) comes from it;
+        the same int gives the same report.
+    progress : callable, optional
+        ``progress(fraction, message)`` as the work advances.
+
+    Returns
+    -------
+    ChurnReport
+
+    Raises
+    ------
+    ChurnModelError
+        One class, too few positives or negatives, or no usable feature.
+    FeatureError
+        The source cannot give the features (no customers table, unknown outcome).
+    OutcomeError
+        The outcome column is not a yes/no column (and no ``positive`` value was named).
+
+    Examples
+    --------
+    >>> from cx.db import demo_source
+    >>> report = fit_churn(demo_source())  # doctest: +SKIP
+    >>> report.cv["roc_auc"]  # doctest: +SKIP
+    Interval(value=0.89, ci_low=0.885, ci_high=0.896)
+    """
+    started = time.perf_counter()
+    _progress(progress, 0.02, "Building per-customer features in the database")
+    table = churn_features(source, outcome, rule, scope, rules, positive=positive)
+    now = None
+    if table.rule.kind == "window":
+        named = [c[len(TOUCHPOINT_PREFIX):] for c in table.frame.columns if c.startswith(TOUCHPOINT_PREFIX)]
+        now = churn_features(source, "churned", CutoffRule("none"), scope, rules, touchpoints=named, as_of_now=True)
+    report = fit_churn_table(table, now=now, attributes=attributes, include_restating=include_restating,
+                             min_positives=min_positives, n_splits=n_splits, C=C, resamples=resamples,
+                             at_risk=at_risk, random_state=random_state,
+                             good_end_index=(rules or source.rules).good_end_index, progress=progress)
+    before = "churned_at" if table.rule.kind == "before_outcome" else None
+    ids = report.at_risk["customer_id"].tolist()
+    if ids:
+        _progress(progress, 0.97, "Looking up worst moments and last interactions")
+        report = _with_moments(report, moments(source, ids, scope, before=before))
+    return replace(report, seconds=time.perf_counter() - started)
+
+
+def _with_moments(report: ChurnReport, found: pd.DataFrame) -> ChurnReport:
+    risk = report.at_risk.drop(columns=[c for c in found.columns if c != "customer_id" and c in report.at_risk])
+    risk = risk.merge(found, on="customer_id", how="left")
+    order = ["rank", "customer_id", "segment", "probability", "lifetime_value", "value_at_risk", "worst_moment_index",
+             "worst_at", "worst_channel", "worst_touchpoint", "incidents", "recovery", "last_at", "last_channel",
+             "last_touchpoint"]
+    return replace(report, at_risk=risk[[c for c in order if c in risk] + [c for c in risk if c not in order]])
+
+
+def fit_churn_table(table: FeatureTable, *, now: FeatureTable | None = None, attributes: Sequence[str] = (),
+                    include_restating: Sequence[str] = (), min_positives: int = 50, n_splits: int = 5,
+                    C: float = DEFAULT_C, resamples: int = 200, at_risk: int = 200, random_state=0,
+                    good_end_index: float = 60.0,
+                    progress: Callable[[float, str], None] | None = None) -> ChurnReport:
+    """Fit and evaluate on a ready :class:`~cx.churn.table.FeatureTable` (no database needed).
+
+    ``now`` (window rule) holds the current features of the customers to rank; otherwise the
+    customers without the outcome are ranked by their out-of-fold probability. ``good_end_index``
+    is the incident rules' "good ending" (a what-if that recovers an incident lifts the end to it).
+    Other parameters as in :func:`fit_churn`.
+    """
+    # One BLAS thread: on a shared two-core machine, multi-threaded BLAS on these thin matrices
+    # spends more time waiting for the other core than computing (5x slower in bench/bench_churn.py).
+    with threadpool_limits(1):
+        started = time.perf_counter()
+        y = table.frame["outcome"].to_numpy(dtype=int)
+        _guard(y, table.outcome, min_positives, n_splits)
+        features, excluded = _screen(table, attributes, include_restating)
+        X = model_frame(table.frame, features)
+        estimator = ChurnModel(C=C, resamples=resamples, random_state=random_state)
+        groups = {name: [f for f in cols if f in features] for name, cols in table.groups.items() if name != "All"}
+        groups = {name: cols for name, cols in groups.items() if cols}
+        _progress(progress, 0.1, f"Cross-validating ({n_splits} folds) on {len(y):,} customers, "
+                                 f"with {len(groups)} comparison feature sets")
+        predictions, folds, importance = cross_validate(estimator, X, y, n_splits=n_splits, subsets=groups)
+        _progress(progress, 0.7, "Bootstrapping the scores")
+        cv = score_intervals(y, predictions["All"], random_state=estimator.random_state)
+        feature_sets = _feature_sets(y, predictions, cv, {**groups, "All": features})
+        _progress(progress, 0.8, "Fitting on all customers and bootstrapping the odds ratios")
+        model = estimator.fit(X, y)
+        labels = dict(table.labels)
+        odds = odds_ratio_table(model, labels=labels)
+        importance.insert(1, "feature", importance["column"].map(lambda c: labels.get(c, c)))
+        line = calibration_line(y, predictions["All"])
+        population = _population(table, now, features, model, predictions["All"], line)
+        card = _card(table, y, features, excluded, labels, n_splits, resamples, C, random_state)
+        return ChurnReport(card=card, cv=cv, folds=folds, calibration=calibration_table(y, predictions["All"]),
+                           calibration_fit=line, odds_ratios=odds, importance=importance, feature_sets=feature_sets,
+                           at_risk=_at_risk(population, at_risk), warnings=_warnings(cv, line, model, odds),
+                           model=model, draws=model.bootstrap_coef_[model.bootstrap_converged_], population=population,
+                           labels=labels, good_end_index=float(good_end_index), seconds=time.perf_counter() - started)
+
+
+def _screen(table: FeatureTable, attributes: Sequence[str], include_restating: Sequence[str]) -> tuple[list, dict]:
+    """The model's inputs: features and chosen attributes, minus the columns that restate the outcome."""
+    frame = table.frame
+    unknown = [a for a in attributes if a not in frame]
+    if unknown:
+        raise ChurnModelError(f"No customer attribute {unknown[0]!r}; available: {', '.join(table.attributes) or 'none'}.")
+    candidates = list(dict.fromkeys([*table.features, *attributes]))
+    flagged = restating_columns(frame, [*candidates, *[a for a in table.attributes if a not in candidates]],
+                                outcome="outcome", outcome_label=table.outcome)
+    excluded = {c: r for c, r in flagged.items() if c not in include_restating}
+    features = [c for c in candidates if c not in excluded]
+    if not features:
+        raise ChurnModelError("No usable feature: every experience measure is missing, constant, or restates the "
+                              "outcome, so there is nothing to relate to it.")
+    return features, excluded
+
+
+def _feature_sets(y: np.ndarray, predictions: dict[str, np.ndarray], cv: dict[str, Interval],
+                  groups: dict[str, Sequence[str]]) -> pd.DataFrame:
+    """Cross-validated ROC AUC of each feature set (DeLong CI), best first."""
+    rows = []
+    for name, cols in groups.items():
+        auc = cv["roc_auc"] if name == "All" else delong_interval(y, predictions[name])
+        rows.append({"name": name, "features": len(cols), "roc_auc": auc.value, "ci_low": auc.ci_low,
+                     "ci_high": auc.ci_high})
+    return pd.DataFrame(rows).sort_values("roc_auc", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def _population(table: FeatureTable, now: FeatureTable | None, features: Sequence[str], model: ChurnModel,
+                oof: np.ndarray, line: tuple[float, float]) -> pd.DataFrame:
+    """Whom to rank, with their model inputs, context and calibrated probability.
+
+    The customers without the outcome (their out-of-fold probability), or, under the window rule,
+    everyone active now with their current features and the model fitted at the cut-off.
+    """
+    if now is not None and len(now.frame):
+        frame = now.frame.reindex(columns=list(dict.fromkeys([*now.frame.columns, *features])))
+        raw = model.predict_proba(model_frame(frame, features))[:, 1]
+    else:
+        keep = table.frame["outcome"].to_numpy(dtype=int) == 0
+        frame, raw = table.frame.loc[keep], oof[keep]
+    population = model_frame(frame, features).reset_index(drop=True)
+    context = ["customer_id", "segment", "lifetime_value", "incidents", "recovery",
+               *[c for c in frame if c.startswith(CHANNEL_PREFIX)]]
+    for col in context:
+        if col in frame and col not in population:
+            population[col] = frame[col].to_numpy()
+    population["probability"] = recalibrate(raw, line)
+    return population
+
+
+def _warnings(cv: dict[str, Interval], line: tuple[float, float], model: ChurnModel, odds: pd.DataFrame) -> tuple:
+    warns = []
+    if cv["roc_auc"].includes(0.5):
+        warns.append(f"The ROC AUC's 95% CI ({cv['roc_auc'].ci_low:.2f}–{cv['roc_auc'].ci_high:.2f}) includes 0.5: "
+                     "the model does not tell these customers apart better than chance. Don't read the odds ratios "
+                     "as drivers.")
+    if not 0.8 <= line[1] <= 1.25:
+        warns.append(f"Calibration slope {line[1]:.2f} (ideal 1): the out-of-fold probabilities are "
+                     f"{'too extreme' if line[1] < 1 else 'too timid'}; the at-risk list uses recalibrated ones.")
+    if not model.converged_:
+        warns.append(f"The model did not converge in {model.n_iter_} Newton steps: its odds ratios are approximate.")
+    failed = int((~model.bootstrap_converged_).sum())
+    if failed:
+        warns.append(f"{failed} of {len(model.bootstrap_converged_)} bootstrap refits did not converge and are left "
+                     "out of the intervals.")
+    outside = odds[(odds["value"] < odds["ci_low"]) | (odds["value"] > odds["ci_high"])]
+    if len(outside):
+        warns.append("Odds ratios outside their own bootstrap interval (the estimate is unstable: few customers "
+                     "behind it, or measures that move together): " + ", ".join(outside["feature"]) + ".")
+    return tuple(warns)
+
+
+def _card(table: FeatureTable, y: np.ndarray, features: Sequence[str], excluded: dict[str, str],
+          labels: dict[str, str], n_splits: int, resamples: int, C: float, random_state) -> ModelCard:
+    notes = list(table.notes)
+    if excluded:
+        notes.append("Left out as restating the outcome: " + "; ".join(
+            f"{labels.get(c, c)} — {r}" for c, r in excluded.items()) + ".")
+    seed = f"seed {random_state}" if isinstance(random_state, (int, np.integer)) else "the caller's random generator"
+    return ModelCard(
+        outcome=table.outcome, n=len(y), positives=int(y.sum()), negatives=int(len(y) - y.sum()),
+        rule_text=table.rule_text,
+        cv_scheme=(f"Stratified {n_splits}-fold cross-validation (shuffled, {seed}), scored on the out-of-fold "
+                   "predictions: ROC AUC with DeLong's 95% CI; PR AUC and Brier score with 95% percentile-bootstrap "
+                   f"CIs (customers resampled); odds-ratio CIs from {resamples} bootstrap refits."),
+        model_text=(f"Logistic regression, L2 penalty with C = {C:g} on standardised features, fitted to convergence "
+                    f"(Newton steps under {TOL:g}; the bootstrap refits alike); median imputation with missing-value "
+                    "indicators; categories one-hot against their most common level."),
+        features=tuple(labels.get(f, f) for f in features), excluded={labels.get(c, c): r for c, r in excluded.items()},
+        notes=tuple(notes), as_of=None if table.as_of is None else f"{table.as_of:%Y-%m-%d}",
+    )
+
+
+def _at_risk(population: pd.DataFrame, top: int) -> pd.DataFrame:
+    out = pd.DataFrame({"customer_id": population["customer_id"].astype(str),
+                        "probability": population["probability"]})
+    if "segment" in population:
+        out["segment"] = population["segment"]
+    ltv = population["lifetime_value"] if "lifetime_value" in population else pd.Series(np.nan, index=population.index)
+    out["lifetime_value"] = ltv.astype(float)
+    out["value_at_risk"] = out["probability"] * out["lifetime_value"]
+    for col in ("incidents", "recovery"):
+        if col in population:
+            out[col] = population[col].to_numpy()
+    key = out["value_at_risk"].fillna(-1.0) if out["lifetime_value"].notna().any() else out["probability"]
+    out = out.assign(_key=key).sort_values(["_key", "probability", "customer_id"], ascending=[False, False, True])
+    out = out.drop(columns="_key").head(int(top)).reset_index(drop=True)
+    out.insert(0, "rank", np.arange(1, len(out) + 1))
+    return out
+
+
+__all__ = ["ChurnModelError", "ChurnReport", "ModelCard", "fit_churn", "fit_churn_table"]

@@ -1,0 +1,177 @@
+"""What if a driver moved? The predicted change in churn for a group of customers, with an interval.
+
+:func:`what_if` moves one driver (a number, or incident recovery) for the customers the report
+ranks (optionally one segment or one channel's users), and compares the fitted model's predicted
+outcome before and after; the interval comes from the bootstrap refits. It is association, not an
+experiment (:data:`CAVEAT`): the model holds every other feature where it is, so a measure that in
+the data moves *with* others (resolution time with the scores of the same contacts) shows only its
+own, adjusted part.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+from scipy.special import expit
+from threadpoolctl import threadpool_limits
+
+from cx.churn.scores import Interval, recalibrate
+from cx.churn.table import CHANNEL_PREFIX
+
+if TYPE_CHECKING:  # the report holds what a what-if needs; it does not need this module
+    from cx.churn.report import ChurnReport
+
+CAVEAT = ("This is association, not a controlled experiment: customers whose resolution was faster or whose "
+          "incident was recovered may differ in other ways the model does not see. Treat the change as the size "
+          "of the opportunity if the relation were causal, not as a forecast.")
+
+
+@dataclass(frozen=True)
+class WhatIf:
+    """Predicted effect of moving one driver for a group of customers (association, not causation).
+
+    Attributes
+    ----------
+    description : str
+        What was moved, for whom.
+    customers : int
+        Customers affected.
+    churn_before, churn_after : float
+        Expected share with the outcome among them (0–1), before and after.
+    churners_change : Interval
+        Change in the expected number of customers with the outcome (negative = fewer).
+    ltv_at_risk_before : float
+        Σ probability × lifetime value before.
+    ltv_at_risk_change : Interval
+        Change in lifetime value at risk.
+    caveat : str
+    """
+
+    description: str
+    customers: int
+    churn_before: float
+    churn_after: float
+    churners_change: Interval
+    ltv_at_risk_before: float
+    ltv_at_risk_change: Interval
+    caveat: str = CAVEAT
+
+    def to_dict(self) -> dict:
+        return {"description": self.description, "customers": self.customers, "churn_before": self.churn_before,
+                "churn_after": self.churn_after, "churners_change": self.churners_change.to_dict(),
+                "ltv_at_risk_before": self.ltv_at_risk_before, "ltv_at_risk_change": self.ltv_at_risk_change.to_dict(),
+                "caveat": self.caveat}
+
+
+def what_if(report: ChurnReport, driver: str, change: float, *, mode: str = "relative",
+            segment: str | None = None, channel: str | None = None) -> WhatIf:
+    """Move a driver for the customers at risk (optionally one segment or channel's users).
+
+    Parameters
+    ----------
+    report : ChurnReport
+    driver : str
+        A numeric model input (e.g. ``median_resolution_hours``), or ``recovery``.
+    change : float
+        ``mode="relative"``: the fraction to change it by (−0.2 = cut by 20%); ``"absolute"``: the
+        amount to add (e.g. +10 index points). For ``recovery``: the share (0–1) of unrecovered
+        incidents turned into recovered ones.
+    segment : str, optional
+        Only customers of this segment.
+    channel : str, optional
+        Only customers who contacted this channel (their whole-journey value of the driver moves:
+        the features are per customer, not per channel).
+
+    Returns
+    -------
+    WhatIf
+        Point change from the fitted model; 95% interval from the bootstrap refits.
+    """
+    if driver not in report.drivers():
+        raise ValueError(f"{driver!r} is not a driver the model can move; choose one of {', '.join(report.drivers())}")
+    pop = report.population
+    mask, who = _targeted(pop, segment, channel)
+    model = report.model
+    X = pop.loc[mask, model.numeric_ + model.categorical_]
+    if driver == "recovery":
+        moved, weight, description = _recovered(X, change, report.good_end_index, who)
+    else:
+        moved, weight, description = _shifted(X, pop[driver], driver, change, mode,
+                                              f"{report.labels.get(driver, driver)}", who)
+    ltv = pop.loc[mask, "lifetime_value"].to_numpy(float) if "lifetime_value" in pop else np.full(mask.sum(), np.nan)
+    with threadpool_limits(1):
+        return _effect(report, X, moved, weight, np.nan_to_num(ltv, nan=0.0), description)
+
+
+def _targeted(pop: pd.DataFrame, segment: str | None, channel: str | None) -> tuple[np.ndarray, str]:
+    """Which customers move, and how to name them."""
+    mask = np.ones(len(pop), dtype=bool)
+    who = "customers at risk"
+    if segment:
+        if "segment" not in pop:
+            raise ValueError("this data has no segment column")
+        mask &= (pop["segment"].astype(str) == str(segment)).to_numpy()
+        who = f"{segment} customers at risk"
+    if channel:
+        col = f"{CHANNEL_PREFIX}{channel}"
+        if col not in pop:
+            raise ValueError(f"no contacts via {channel!r} in this data")
+        mask &= (pop[col] > 0).to_numpy()
+        who += f" who contacted {channel}"
+    return mask, who
+
+
+def _recovered(X: pd.DataFrame, change: float, good_end: float, who: str) -> tuple[pd.DataFrame, np.ndarray, str]:
+    """A share of the unrecovered incidents recovered: a recovered journey ends well (the incident rules' good ending)."""
+    share = float(np.clip(change, 0.0, 1.0))
+    unrecovered = (X["recovery"] == "unrecovered").to_numpy()
+    moved = X.assign(recovery=np.where(unrecovered, "recovered", X["recovery"]))
+    if "end_index" in moved:
+        moved["end_index"] = np.where(unrecovered, np.fmax(moved["end_index"], good_end), moved["end_index"])
+    description = (f"Turn {share:.0%} of unrecovered incidents into recovered ones (ending at an index of at least "
+                   f"{good_end:g}), for {who}")
+    return moved, np.where(unrecovered, share, 0.0), description
+
+
+def _shifted(X: pd.DataFrame, everyone: pd.Series, driver: str, change: float, mode: str, label: str,
+             who: str) -> tuple[pd.DataFrame, np.ndarray, str]:
+    """A number moved by a fraction (kept ≥ 0 when it always was) or by an amount (kept within its range)."""
+    values = X[driver]
+    lo, hi = float(everyone.min()), float(everyone.max())
+    if mode == "relative":
+        new = (values * (1 + change)).clip(lower=0 if lo >= 0 else None)
+        amount = f"{change:+.0%}"
+    else:
+        new = (values + change).clip(lo, hi)
+        amount = f"{change:+g}"
+    return X.assign(**{driver: new}), np.ones(len(X)), f"{label} {amount}, for {who}"
+
+
+def _effect(report: ChurnReport, X: pd.DataFrame, moved: pd.DataFrame, weight: np.ndarray, ltv: np.ndarray,
+            description: str) -> WhatIf:
+    """Predicted outcome before and after, under the fit and each bootstrap refit (recalibrated)."""
+    model = report.model
+    Z0, Z1 = model.design(X), model.design(moved)
+    betas = np.vstack([np.r_[model.coef_, model.intercept_], report.draws])
+    p0 = recalibrate(expit(Z0 @ betas[:, :-1].T + betas[:, -1]), report.calibration_fit)
+    p1 = recalibrate(expit(Z1 @ betas[:, :-1].T + betas[:, -1]), report.calibration_fit)
+    after = p0 + weight[:, None] * (p1 - p0)
+    delta = (after - p0).sum(axis=0)
+    delta_ltv = ((after - p0) * ltv[:, None]).sum(axis=0)
+    n = len(X)
+
+    def interval(values):
+        low, high = np.percentile(values[1:], [2.5, 97.5]) if len(values) > 1 else (np.nan, np.nan)
+        return Interval(float(values[0]), float(low), float(high))
+
+    return WhatIf(description=description, customers=n,
+                  churn_before=float(p0[:, 0].mean()) if n else float("nan"),
+                  churn_after=float(after[:, 0].mean()) if n else float("nan"),
+                  churners_change=interval(delta), ltv_at_risk_before=float((p0[:, 0] * ltv).sum()),
+                  ltv_at_risk_change=interval(delta_ltv))
+
+
+__all__ = ["CAVEAT", "WhatIf", "what_if"]
