@@ -149,9 +149,9 @@ def source_reads(monkeypatch) -> list:
     seen = []
     read = Source.read
 
-    def counting(self, query):
+    def counting(self, query, *args, **kwargs):
         seen.append(query)
-        return read(self, query)
+        return read(self, query, *args, **kwargs)
 
     monkeypatch.setattr(Source, "read", counting)
     return seen
