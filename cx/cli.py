@@ -13,6 +13,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from cx import ingest
+from cx.db.source import SourceError, open_source
+from cx.safe import neutralise_frame, to_safe_csv
 from cx.schema import dumps
 
 
@@ -29,8 +32,6 @@ def print_frame(frame: pd.DataFrame, fmt: str) -> None:
         records = frame.astype(object).where(frame.notna(), None).to_dict("records")
         print(dumps(records))
     elif fmt == "csv":
-        from cx.safe import neutralise_frame
-
         sys.stdout.write(neutralise_frame(frame).to_csv(index=False))
     else:
         if frame.empty:
@@ -95,11 +96,10 @@ def _add_review(sub) -> None:
 
 
 def _cmd_review(args) -> int:
-    from cx.db.source import open_source
     from cx.review import weekly as reviews
     from cx.schema import Filters
 
-    source = open_source(args.source, args.mapping)
+    source = _open_source(args.source, args.mapping)
     filters = Filters(channels=args.channel, stages=args.stage, segments=args.segment, min_n=args.min_n)
     review = reviews.weekly_review(source, args.week, filters)
     if args.out is not None:
@@ -154,11 +154,9 @@ def _add_map(sub) -> None:
 
 
 def _cmd_map(args) -> int:
-    from cx.ingest import read_table, suggest_mapping
-
     if not args.file.is_file():
         raise CliError(f"{args.file}: no such file")
-    print(suggest_mapping(read_table(args.file, args.file.name, sheet=args.sheet)).to_json())
+    print(ingest.prepare(args.file, args.file.name, sheet=args.sheet).mapping.to_json())
     return 0
 
 
@@ -178,46 +176,19 @@ def _add_load(sub) -> None:
     order.add_argument("--monthfirst", action="store_true", help="numeric dates are month/day/year")
 
 
-def _load_mappings(path: Path | None):
-    from cx.ingest.editor import read_mappings
-
-    if path is None:
-        return None
-    if not path.is_file():
-        raise CliError(f"{path}: no such mapping file")
-    return read_mappings(path.read_bytes().decode("utf-8-sig", errors="replace"), path.name)
-
-
 def _cmd_load(args) -> int:
-    import copy
-
-    from cx.ingest import apply_mapping, combine, suggest_mapping, write_tables
-    from cx.ingest import read_table as read
-    from cx.safe import to_safe_csv
-
     missing = [str(f) for f in args.files if not f.is_file()]
     if missing:
         raise CliError(f"{missing[0]}: no such file")
-    given = _load_mappings(args.mapping)
+    if args.mapping is not None and not args.mapping.is_file():
+        raise CliError(f"{args.mapping}: no such mapping file")
+    given = ingest.read_mapping_file(args.mapping) if args.mapping is not None else None
     dayfirst = True if args.dayfirst else False if args.monthfirst else None
-    progress = _progress("loading")
-    results = []
-    for number, path in enumerate(args.files):
-        chosen = given.get(path.name) if isinstance(given, dict) else given
-        raw = read(path, path.name, sheet=chosen.sheet if chosen is not None else None)
-        chosen = copy.deepcopy(chosen) if chosen is not None else suggest_mapping(raw)
-        if dayfirst is not None:
-            chosen.dayfirst = dayfirst
-
-        def step(fraction: float, number=number) -> None:
-            if progress:
-                progress((number + fraction) / len(args.files))
-
-        results.append(apply_mapping(raw, chosen, progress=step))
-    into = None
-    if args.into:
-        interactions, customers, _ = combine(results)
-        into = write_tables(args.into, interactions, customers)
+    reporter = _progress("loading")
+    loaded = ingest.ingest(args.files, given, dayfirst=dayfirst,
+                           progress=(lambda fraction, _name: reporter(fraction)) if reporter else None)
+    results = loaded.results
+    into = ingest.write_tables(args.into, loaded.interactions, loaded.customers) if args.into else None
     if args.quarantine:
         parts = [r.quarantine.assign(_file=r.name) for r in results if len(r.quarantine)]
         frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["_file", "_row", "_column", "_reason"])
@@ -239,16 +210,24 @@ def _cmd_load(args) -> int:
     return 0
 
 
+def _open_source(specs: list[str] | None, mapping=None):
+    """``--source`` values: data files are mapped and loaded by cx.ingest; anything else opens a database."""
+    files = [s for s in specs or [] if ingest.is_data_file(s)]
+    try:
+        if not files:
+            return open_source(specs or None)
+        if len(files) < len(specs):
+            raise CliError("combine either data files or one database, not both")
+        return ingest.open_files(files, mapping)
+    except (ingest.IngestError, SourceError) as exc:
+        raise CliError(str(exc)) from None
+
+
 # --- cx journeys / cx incidents --------------------------------------------------------------
 
 
 def _journey_source(args):
-    from cx.db.source import SourceError, open_source
-
-    try:
-        return open_source(args.source, getattr(args, "mapping", None))
-    except SourceError as exc:
-        raise CliError(str(exc)) from None
+    return _open_source(args.source, getattr(args, "mapping", None))
 
 
 def _add_journeys(sub) -> None:
@@ -404,7 +383,6 @@ def _cmd_metrics(args) -> int:
     import datetime as dt
 
     from cx import metrics
-    from cx.db.source import SourceError, open_source
     from cx.schema import Filters
 
     dates = {}
@@ -417,8 +395,8 @@ def _cmd_metrics(args) -> int:
         filters = Filters(date_from=dates["--from"], date_to=dates["--to"], min_n=args.min_n, grain=args.grain)
     except ValueError as exc:
         raise CliError(str(exc)) from None
+    source = _open_source(args.source, args.mapping)
     try:
-        source = open_source(args.source, args.mapping)
         table = metrics.metric_table(source, args.metric, args.grain, args.by, filters)
     except (SourceError, metrics.MetricError) as exc:
         raise CliError(str(exc)) from None

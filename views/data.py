@@ -13,8 +13,19 @@ import pandas as pd
 import streamlit as st
 
 from cx.app import ui
-from cx.db.source import SourceError, list_tables, memory_source, open_warehouse, safe_url, table_source
-from cx.ingest import SHAPE_LABELS, SHAPES, IngestError, apply_mapping, combine, read_table, suggest_mapping
+from cx.db.source import SourceError, list_tables, open_warehouse, safe_url, table_source
+from cx.ingest import (
+    SHAPE_LABELS,
+    SHAPES,
+    IngestError,
+    Prepared,
+    check,
+    current_limits,
+    prepare,
+    run,
+    suggest_mapping,
+    to_source,
+)
 from cx.ingest.editor import (
     COLUMN,
     EXAMPLES,
@@ -48,10 +59,9 @@ def read_upload(upload, sheet: str | None):
     key = (upload.file_id, sheet)
     if key not in cache:
         with st.spinner(f"Reading {upload.name}…"):
-            raw = read_table(upload.getvalue(), upload.name, sheet=sheet)
-            cache[key] = (raw, suggest_mapping(raw))
-    raw, suggested = cache[key]
-    return raw, copy.deepcopy(suggested)
+            cache[key] = prepare(upload.getvalue(), upload.name, sheet=sheet)
+    item = cache[key]
+    return item.raw, copy.deepcopy(item.mapping)
 
 
 def scale_inputs(label: str, scale: Scale, key: str, direction: bool) -> Scale:
@@ -135,6 +145,7 @@ def upload_section() -> None:
                                help="For example an interactions export and a customers table. Encoding, delimiter "
                                     "and header are detected.")
     st.session_state["data.uploaded_ids"] = {u.file_id for u in uploads or []}
+    st.caption(current_limits().caption())
     if st.session_state.pop("data.released", False):
         st.info("The removed file's rows were released; the dashboard shows the demo warehouse until you load again.")
     saved_file = st.file_uploader("Saved mapping (optional, JSON from “Save mapping”)", type=["json"], key="data.saved")
@@ -157,7 +168,8 @@ def upload_section() -> None:
             try:
                 raw, suggested = read_upload(upload, st.session_state.get(f"data.sheet.{upload.file_id}"))
                 if len(raw.sheets) > 1:
-                    st.selectbox("Sheet", raw.sheets, index=raw.sheets.index(raw.sheet), key=f"data.sheet.{upload.file_id}")
+                    st.selectbox("Sheet", raw.sheets, index=raw.sheets.index(raw.sheet), key=f"data.sheet.{upload.file_id}",
+                                 format_func=lambda s, hidden=raw.hidden_sheets: f"{s} (hidden)" if s in hidden else s)
                 st.caption(ui.md_escape(raw.describe()))
                 base = pick_mapping(saved, upload.name, list(raw.frame.columns))
                 if base is not None:
@@ -169,45 +181,38 @@ def upload_section() -> None:
                 if mapping.needs_date_order:
                     st.warning("Choose how dates are written before loading.")
                     blocked = True
-                mapping.check(list(raw.frame.columns), raw.name)
-                prepared.append((raw, mapping))
+                item = Prepared(raw, mapping)
+                check(item)
+                prepared.append(item)
             except IngestError as exc:
                 report_error(exc)
                 blocked = True
     if prepared:
         rules = st.session_state.get(ui.RULES_KEY)  # rules changed on the Incidents page travel with the mapping
         if rules is not None:
-            for _, m in prepared:
-                m.rules = rules
-        st.download_button("Save mapping (JSON)", data=mappings_json({raw.name: m for raw, m in prepared}),
+            for item in prepared:
+                item.mapping.rules = rules
+        st.download_button("Save mapping (JSON)", data=mappings_json({item.name: item.mapping for item in prepared}),
                            file_name="mapping.json", mime="application/json", key="data.save_mapping", on_click="ignore")
     if st.button("Load", type="primary", disabled=blocked or not prepared, key="data.load"):
         load(prepared, {u.file_id for u in uploads})
 
 
-def load(prepared, file_ids: set[str]) -> None:
+def load(prepared: list[Prepared], file_ids: set[str]) -> None:
     bar = st.progress(0.0, text="Loading…")
-    results = []
     try:
-        for number, (raw, mapping) in enumerate(prepared):
-            def step(fraction, number=number, name=raw.name):
-                bar.progress(min(1.0, (number + fraction) / len(prepared)), text=f"Loading {name}… {fraction:.0%}")
-
-            results.append(apply_mapping(raw, mapping, progress=step))
-        interactions, customers, scales = combine(results)
-        label = ", ".join(r.name for r in results)
-        source = memory_source(interactions, customers, scales=scales, label=f"Uploaded: {label}",
-                               rules=prepared[0][1].rules)
+        loaded = run(prepared, progress=lambda fraction, name: bar.progress(fraction, text=f"Loading {name}… {fraction:.0%}"))
+        source = to_source(loaded, f"Uploaded: {', '.join(item.name for item in prepared)}")
     except (IngestError, SourceError) as exc:
         bar.empty()
         report_error(exc)
         return
     bar.empty()
     ui.set_source(source)
-    st.session_state["data.report"] = results
-    st.session_state["data.mappings"] = {raw.name: mapping for raw, mapping in prepared}
+    st.session_state["data.report"] = loaded.results
+    st.session_state["data.mappings"] = {item.name: item.mapping for item in prepared}
     st.session_state["data.loaded"] = (source.key, file_ids)
-    st.success(f"Loaded {sum(r.rows_loaded for r in results):,} rows from {len(results)} file(s).")
+    st.success(f"Loaded {loaded.rows_loaded:,} rows from {len(loaded.results)} file(s).")
 
 
 def validation_report() -> None:

@@ -12,6 +12,7 @@ from cx.ingest.vocabulary import (
     ROLE_FIRST_RESPONSE_AT,
     ROLE_OFFSET,
     ROLE_RATING,
+    ROLE_RECORD_ID,
     ROLE_RESOLVED_AT,
     ROLES,
 )
@@ -35,7 +36,7 @@ def targets() -> list[str]:
     return (
         [IGNORE]
         + list(INTERACTION_COLUMNS)
-        + [ROLE_FIRST_RESPONSE_AT, ROLE_RESOLVED_AT, ROLE_RATING, ROLE_OFFSET]
+        + [ROLE_FIRST_RESPONSE_AT, ROLE_RESOLVED_AT, ROLE_RATING, ROLE_OFFSET, ROLE_RECORD_ID]
         + [f"customers.{c}" for c in CUSTOMER_COLUMNS if c != "customer_id"]
     )
 
@@ -61,8 +62,9 @@ class Mapping:
         Source column -> target: a canonical interaction column (``nps``), a customer column or
         attribute (``customers.churned``, ``customers.plan``), a role (``first_response_at`` /
         ``resolved_at``: timestamps from which durations are derived with ``occurred_at``;
-        ``rating``: a wide survey's per-touchpoint rating; ``offset``: a stream's time offset), or
-        ``ignore``.
+        ``rating``: a wide survey's per-touchpoint rating; ``offset``: a stream's time offset;
+        ``record_id``: the ticket or response id, each row one record, so that one id twice with
+        different values is quarantined as a conflict instead of counted twice), or ``ignore``.
     scales : cx.schema.Scales
         Declared CSAT and CES scales (range, direction, "0 means not applicable").
     booleans : dict

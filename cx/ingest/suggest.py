@@ -12,7 +12,7 @@ from __future__ import annotations
 import pandas as pd
 
 from cx.ingest import infer
-from cx.ingest.mapping import Mapping
+from cx.ingest.mapping import SHAPE_LABELS, Mapping
 from cx.ingest.profile import Profile, sample
 from cx.ingest.profile import profiles as profile_columns
 from cx.ingest.readers import RawTable
@@ -22,6 +22,7 @@ from cx.ingest.vocabulary import (
     OVERALL_WORDS,
     ROLE_OFFSET,
     ROLE_RATING,
+    ROLE_RECORD_ID,
     SYNONYMS,
     phrase_score,
     slug,
@@ -72,7 +73,7 @@ def suggest_mapping(raw: RawTable) -> Mapping:
     if decimal == ",":
         notes.append("Numbers use a decimal comma (4,5 = four and a half).")
 
-    columns = _assign(profiles, scores, {}, notes)
+    columns = _record_id(_assign(profiles, scores, {}, notes))
     shape = _shape(frame, profiles, scores, columns)
     if shape == "wide":
         columns = _wide_columns(profiles, scores, columns, mapping)
@@ -80,6 +81,8 @@ def suggest_mapping(raw: RawTable) -> Mapping:
         columns = _stream_columns(profiles, scores, columns, mapping)
     elif shape == "customers":
         columns = _customer_columns(profiles, columns)
+    if shape != "interactions":  # one row per customer, respondent or moment: no ticket to repeat
+        columns = {c: t for c, t in columns.items() if t != ROLE_RECORD_ID}
     mapping.shape = shape
     mapping.columns = {c: columns.get(c, IGNORE) for c in frame.columns}
     _fill_by_values(mapping, profiles)
@@ -116,6 +119,8 @@ def _fits(target: str, p: Profile) -> bool:
     kind = _KINDS.get(target, "category")
     if kind == "id":
         return p.id_like
+    if kind == "record":  # a ticket or response id: (nearly) one row each
+        return p.id_like and p.distinct >= 0.95 * p.n
     if kind == "timestamp":
         return p.dates >= 0.6 or p.serial_dates >= 0.9
     if kind == "int":
@@ -157,6 +162,13 @@ def _assign(profiles: dict[str, Profile], scores: dict[str, dict[str, float]], f
             target = "nps"  # a generic "Score" holding 0–10 is a likelihood-to-recommend
         columns[column] = target
         taken.add(target)
+    return columns
+
+
+def _record_id(columns: dict[str, str]) -> dict[str, str]:
+    """Without a customer column, a ticket id is the best id there is: it identifies the customer."""
+    if "customer_id" not in columns.values():
+        return {c: "customer_id" if t == ROLE_RECORD_ID else t for c, t in columns.items()}
     return columns
 
 
@@ -295,6 +307,4 @@ def _describe(mapping: Mapping, profiles: dict[str, Profile]) -> None:
     if ignored:
         listing = ", ".join(f"'{c}'" for c in ignored[:8]) + (" …" if len(ignored) > 8 else "")
         mapping.notes.append(f"Not mapped (kept out of the load): {listing}.")
-    from cx.ingest.mapping import SHAPE_LABELS
-
     mapping.notes.insert(0, f"Recognised as: {SHAPE_LABELS[mapping.shape]}.")

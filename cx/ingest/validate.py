@@ -15,11 +15,12 @@ import pandas as pd
 
 from cx.ingest import parse, shapes
 from cx.ingest.infer import TIMESTAMP_TARGETS, positive_value
+from cx.ingest.limits import DIMENSION_TARGETS, Limits, current_limits
 from cx.ingest.mapping import DERIVED, Mapping
 from cx.ingest.profile import profile
 from cx.ingest.readers import META, RawTable
 from cx.ingest.sniff import IngestError
-from cx.ingest.vocabulary import IGNORE, ROLE_OFFSET, ROLE_RATING
+from cx.ingest.vocabulary import IGNORE, ROLE_OFFSET, ROLE_RATING, ROLE_RECORD_ID
 from cx.schema import Scale, Scales
 
 Progress = Callable[[float], None] | None
@@ -34,6 +35,9 @@ NOT_A_FLAG = "not a yes/no value"
 NEGATIVE = "negative duration"
 DUPLICATE = "exact duplicate"
 DUPLICATE_ID = "duplicate customer id"
+REPEATED_RECORD = "repeated record id (same values)"
+CONFLICTING_RECORD = "record id repeated with different values"
+UNCOMPUTED = "formula without a saved result"
 
 
 @dataclass
@@ -97,7 +101,7 @@ class Problems:
         return self.reason.notna()
 
 
-def apply_mapping(raw: RawTable, mapping: Mapping, progress: Progress = None) -> LoadResult:
+def apply_mapping(raw: RawTable, mapping: Mapping, progress: Progress = None, limits: Limits | None = None) -> LoadResult:
     """Parse, validate and reshape a file according to ``mapping``.
 
     Parameters
@@ -106,6 +110,8 @@ def apply_mapping(raw: RawTable, mapping: Mapping, progress: Progress = None) ->
     mapping : Mapping
     progress : callable, optional
         Called with a fraction in [0, 1] as columns are processed.
+    limits : Limits, optional
+        The distinct-value limit of dimension columns (default: :func:`cx.ingest.limits.current_limits`).
 
     Returns
     -------
@@ -114,14 +120,18 @@ def apply_mapping(raw: RawTable, mapping: Mapping, progress: Progress = None) ->
     Raises
     ------
     IngestError
-        When the mapping does not fit the file (absent columns, no customer id) or when numeric
-        dates are ambiguous and ``mapping.dayfirst`` is None.
+        When the mapping does not fit the file (absent columns, no customer id), when a dimension
+        column has more distinct values than the limit, or when numeric dates are ambiguous and
+        ``mapping.dayfirst`` is None.
     """
-    mapping.check(list(raw.frame.columns), raw.name)
+    check_mapping(raw, mapping, limits)
     mapping = Mapping(**{**mapping.__dict__, "booleans": dict(mapping.booleans)})  # never change the caller's
     frame = raw.frame
     dayfirst = _dayfirst(raw, mapping)
     problems = Problems(frame.index)
+    for column, rows in raw.uncomputed.items():  # the cell's value is unknown: not missing, not loaded
+        if mapping.columns.get(column, IGNORE) != IGNORE:
+            problems.add(pd.Series(frame.index.isin(rows), index=frame.index), column, UNCOMPUTED)
     typed: dict[str, pd.Series] = {}
     ratings: dict[str, pd.Series] = {}
     mapped = [(c, t) for c, t in mapping.columns.items() if t != IGNORE]
@@ -148,6 +158,9 @@ def apply_mapping(raw: RawTable, mapping: Mapping, progress: Progress = None) ->
         problems.add(delta < 0, end, NEGATIVE)
         typed[target] = delta
     problems.add(pd.Series(frame.duplicated(keep="first").to_numpy(), index=frame.index), "", DUPLICATE)
+    record_column = mapping.source_of(ROLE_RECORD_ID)
+    if record_column is not None and mapping.shape == "interactions":
+        _repeated_records(typed, record_column, problems)
     if mapping.shape == "customers":
         ids = typed["customer_id"].where(~problems.bad)
         problems.add(ids.notna() & ids.duplicated(keep="first"), id_column, DUPLICATE_ID)
@@ -165,6 +178,45 @@ def apply_mapping(raw: RawTable, mapping: Mapping, progress: Progress = None) ->
         interactions=interactions, customers=customers, quarantine=quarantine, scales=scales,
         mapping=Mapping(**{**mapping.__dict__, "dayfirst": dayfirst}), notes=notes,
     )
+
+
+def check_mapping(raw: RawTable, mapping: Mapping, limits: Limits | None = None) -> None:
+    """Raise :class:`IngestError` when a mapping cannot be applied to a file.
+
+    Besides :meth:`Mapping.check` (absent columns, no customer id…), every column mapped to a
+    dimension (channel, journey stage, touchpoint, segment, region) may hold at most
+    ``limits.max_distinct`` distinct values once normalised: a column of 200,000 "channels" is a
+    free-text or id column, and as a breakdown it would stall every page.
+    """
+    mapping.check(list(raw.frame.columns), raw.name)
+    limit = (limits or current_limits()).max_distinct
+    for column, target in mapping.columns.items():
+        if target not in DIMENSION_TARGETS:
+            continue
+        values = raw.frame[column]
+        if values.nunique() <= limit:  # normalising only merges spellings: the raw count bounds it
+            continue
+        distinct = _parse(values, column, target, mapping, None, Problems(values.index)).nunique()
+        if distinct > limit:
+            raise IngestError(f"{raw.name}: column '{column}' (mapped to {target}) has {distinct:,} distinct values, "
+                              f"more than {limit:,}, the limit for a column the dashboard breaks down by; map it to "
+                              "comment or ignore (or raise the limit: CX_INGEST_MAX_DISTINCT)")
+
+
+def _repeated_records(typed: dict[str, pd.Series], column: str, problems: Problems) -> None:
+    """One record id on several rows: later copies with the same values are repeats; different values
+    conflict, and then no row of that id can be trusted (which one is right is unknown)."""
+    ids = typed[ROLE_RECORD_ID].where(~problems.bad)
+    repeated = ids.notna() & ids.duplicated(keep=False)
+    if not repeated.any():
+        return
+    values = pd.DataFrame({t: v[repeated] for t, v in typed.items() if t != ROLE_RECORD_ID})
+    values = values.astype(object).where(values.notna(), None).astype(str)
+    key = ids[repeated]
+    conflicting = values.groupby(key.to_numpy()).transform("nunique").gt(1).any(axis=1)
+    problems.add(conflicting.reindex(ids.index, fill_value=False), column, CONFLICTING_RECORD)
+    again = ids.where(~problems.bad)
+    problems.add(again.notna() & again.duplicated(keep="first"), column, REPEATED_RECORD)
 
 
 def _dayfirst(raw: RawTable, mapping: Mapping) -> bool | None:
