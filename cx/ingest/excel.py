@@ -52,12 +52,15 @@ def _cell_text(value) -> str | None:
     return str(value)
 
 
-def _candidates(book, sheets: tuple[str, ...], hidden: tuple[str, ...]) -> list[str]:
-    """The order sheets are tried in: active, the other visible ones, then hidden ones."""
+def _active(book) -> str | None:
     try:
-        active = book.active.title if book.active is not None else None
+        return book.active.title if book.active is not None else None
     except (IndexError, AttributeError):  # an active index past the last sheet
-        active = None
+        return None
+
+
+def _candidates(active: str | None, sheets: tuple[str, ...], hidden: tuple[str, ...]) -> list[str]:
+    """The order sheets are tried in: the active one, the other visible ones, then hidden ones."""
     visible = [s for s in sheets if s not in hidden]
     first = [active] if active in visible else []
     return first + [s for s in visible if s != active] + list(hidden)
@@ -118,7 +121,8 @@ def read_excel(data: bytes, name: str, sheet: str | None, limits: Limits) -> Raw
         hidden = tuple(ws.title for ws in book.worksheets if ws.sheet_state != "visible")
         if sheet is not None and sheet not in sheets:
             raise IngestError(f"{name}: no sheet named '{sheet}' (sheets: {', '.join(sheets)})")
-        candidates = [sheet] if sheet is not None else _candidates(book, sheets, hidden)
+        active = _active(book)
+        candidates = [sheet] if sheet is not None else _candidates(active, sheets, hidden)
         rows: list[list] = []
         chosen = candidates[0]
         for candidate in candidates:
@@ -129,7 +133,7 @@ def read_excel(data: bytes, name: str, sheet: str | None, limits: Limits) -> Raw
         path = getattr(book[chosen], "_worksheet_path", None)
     finally:
         book.close()
-    notes = _sheet_notes(sheet, chosen, sheets, hidden, candidates)
+    notes = _sheet_notes(sheet, chosen, sheets, hidden, active)
     if not any(sniff._filled(r) for r in rows):
         raise IngestError(f"{name}: sheet '{chosen}' is empty")
     start, n_header = sniff.header_layout(rows[:40])
@@ -162,16 +166,19 @@ def read_excel(data: bytes, name: str, sheet: str | None, limits: Limits) -> Raw
             count = sum(len(r) for r in uncomputed.values())
             listing = ", ".join(f"'{c}'" for c in list(uncomputed)[:5])
             notes.append(f"{count:,} cell(s) in {listing} are formulas whose result was never saved (the workbook "
-                         "was not recalculated in Excel): their value is unknown, so rows using them are quarantined")
+                         "was not recalculated in Excel): their value is unknown, so a row is quarantined where such "
+                         "a column is mapped")
     return RawTable(name=name, frame=frame, sheets=sheets, sheet=chosen, format="excel", rejected=rejected,
                     notes=tuple(notes), hidden_sheets=hidden, uncomputed=uncomputed)
 
 
 def _sheet_notes(asked: str | None, chosen: str, sheets: tuple[str, ...], hidden: tuple[str, ...],
-                 candidates: list[str]) -> list[str]:
+                 active: str | None) -> list[str]:
     notes = []
     if asked is None and chosen != sheets[0]:
-        why = "the sheet the workbook opens on" if chosen == candidates[0] else "the sheets before it hold no table"
+        why = "the sheet the workbook opens on" if chosen == active else \
+            "the visible sheets before it hold no table" if active not in hidden else \
+            "the workbook opens on a hidden sheet; this is the first visible one with a table"
         notes.append(f"read sheet '{chosen}' ({why})")
     if chosen in hidden:
         notes.append(f"sheet '{chosen}' is hidden in Excel")

@@ -128,6 +128,8 @@ def units(mapping: Mapping, profiles: dict[str, Profile]) -> None:
         mapping.units[column] = unit
         if profiles[column].clock < 0.8:
             mapping.notes.append(f"'{column}' read as a duration in {unit}.")
+        if profiles[column].decimal_commas:
+            mapping.notes.append(f"'{column}' writes some durations with a decimal comma: 1,5 is read as one and a half.")
     for target, (start, end) in mapping.durations.items():
         unit = "minutes" if target == "first_response_minutes" else "hours"
         mapping.notes.append(f"{target} derived as '{end}' − '{start}' in {unit}.")

@@ -35,7 +35,7 @@ _DMY = re.compile(r"^([0-9]{1,2})([./-])([0-9]{1,2})[./-]([0-9]{4}|[0-9]{2})" + 
 _YMD = re.compile(r"^([0-9]{4})[./]([0-9]{1,2})[./]([0-9]{1,2})" + _TIME + r"$")
 _CLOCK = re.compile(r"^(?:([0-9]+)[ .d]+)?([0-9]{1,3}):([0-9]{2})(?::([0-9]{2}(?:[.,][0-9]+)?))?$")
 _UNITS = {"seconds": 1 / 60, "minutes": 1.0, "hours": 60.0, "days": 1440.0}
-_DECIMAL_COMMA = r"[+-]?[0-9]+,[0-9]{1,2}|[+-]?[0-9]+,[0-9]{4,}"  # not a thousands group (1,500)
+DECIMAL_COMMA = r"[+-]?[0-9]+,[0-9]{1,2}|[+-]?[0-9]+,[0-9]{4,}"  # not a thousands group (1,500)
 
 
 def per_unique(values: pd.Series, func, dtype=object) -> pd.Series:
@@ -288,7 +288,7 @@ def durations(values: pd.Series, unit: str, target_minutes_per_unit: float, deci
     bad = parsed.bad.copy()
     if bad.any() and decimal == ".":
         comma = text(values)[bad]
-        comma = comma[comma.str.fullmatch(_DECIMAL_COMMA).fillna(False).astype(bool)]
+        comma = comma[comma.str.fullmatch(DECIMAL_COMMA).fillna(False).astype(bool)]
         if len(comma):
             read = pd.to_numeric(comma.str.replace(",", ".", regex=False), errors="coerce").astype(float)
             minutes.loc[read.index] = read * _UNITS.get(unit, 1.0)

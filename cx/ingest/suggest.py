@@ -119,16 +119,16 @@ def _fits(target: str, p: Profile) -> bool:
     kind = _KINDS.get(target, "category")
     if kind == "id":
         return p.id_like
-    if kind == "record":  # a ticket or response id: (nearly) one row each
-        return p.id_like and p.distinct >= 0.95 * p.n
+    if kind == "record":  # a ticket or response id: one row each, but for a few repeats
+        return p.id_like and p.distinct >= 0.75 * p.n
     if kind == "timestamp":
         return p.dates >= 0.6 or p.serial_dates >= 0.9
     if kind == "int":
         return p.numeric >= 0.8 and p.integers >= 0.95
     if kind == "number":
         return p.numeric >= 0.8 or (target == ROLE_OFFSET and p.clock >= 0.8)
-    if kind == "duration":
-        return p.numeric >= 0.8 or p.clock >= 0.8
+    if kind == "duration":  # durations are read with a decimal comma even where other numbers use a point
+        return p.numeric + p.decimal_commas >= 0.8 or p.clock >= 0.8
     if kind == "nps":
         return p.numeric >= 0.8 and p.within10 >= 0.8
     if kind == "score":
