@@ -55,11 +55,13 @@ def check_line_length(data: bytes, name: str, limit: int) -> None:
         if len(positions):
             starts = np.empty(len(positions), dtype=np.int64)
             starts[0], starts[1:] = line_start, positions[:-1] + 1
-            over = np.flatnonzero(positions - starts > limit)
+            before = np.maximum(positions - 1, 0)
+            crlf = (positions > starts) & (view[before] == 13) & (view[positions] == 10)  # \r\n: the \r is no content
+            over = np.flatnonzero(positions - starts - crlf > limit)
             if len(over):
                 _long_line(name, lines + int(over[0]) + 1, limit)
             lines, line_start = lines + len(positions), int(positions[-1]) + 1
-        if stop - line_start > limit:
+        if stop - line_start - int(stop > line_start and view[stop - 1] == 13) > limit:  # a \r may await its \n
             _long_line(name, lines + 1, limit)
 
 

@@ -135,10 +135,16 @@ def apply_mapping(raw: RawTable, mapping: Mapping, progress: Progress = None, li
     typed: dict[str, pd.Series] = {}
     ratings: dict[str, pd.Series] = {}
     mapped = [(c, t) for c, t in mapping.columns.items() if t != IGNORE]
+    together = _ratings_together(frame, [c for c, t in mapped if t == ROLE_RATING], mapping)
     for step, (column, target) in enumerate(mapped, start=1):
         target_key = target
         score = mapping.rating_target if target == ROLE_RATING else target
-        values = _parse(frame[column], column, score, mapping, dayfirst, problems)
+        if column in together:  # parsed with the other ratings; problems still added in column order
+            values, bad, outside = together[column]
+            problems.add(bad, column, NOT_A_NUMBER)
+            problems.add(outside, column, OUT_OF_RANGE)
+        else:
+            values = _parse(frame[column], column, score, mapping, dayfirst, problems)
         if target == ROLE_RATING:
             ratings[column] = values
         else:
@@ -293,9 +299,9 @@ def _parse(values: pd.Series, column: str, target: str, mapping: Mapping, dayfir
     return parse.text(values).astype(object)
 
 
-def _score(values, column, scale: Scale, decimal: str, problems: Problems, whole: bool = False) -> pd.Series:
+def _score_parts(values: pd.Series, scale: Scale, decimal: str, whole: bool = False):
+    """A score column's values, the cells that are not numbers, and the numbers outside the scale."""
     parsed = parse.numbers(values, decimal, likert=(scale.low, scale.high) == (1, 5))
-    problems.add(parsed.bad, column, NOT_A_NUMBER)
     score = parsed.values
     if scale.zero_means_na:
         score = score.where(score != 0)
@@ -303,8 +309,26 @@ def _score(values, column, scale: Scale, decimal: str, problems: Problems, whole
     outside = (score < scale.low) | (score > scale.high) | other_scale
     if whole:
         outside |= score.notna() & (score % 1 != 0)
-    problems.add(outside.fillna(False), column, OUT_OF_RANGE)
+    return score, parsed.bad, outside.fillna(False).astype(bool)
+
+
+def _score(values, column, scale: Scale, decimal: str, problems: Problems, whole: bool = False) -> pd.Series:
+    score, bad, outside = _score_parts(values, scale, decimal, whole)
+    problems.add(bad, column, NOT_A_NUMBER)
+    problems.add(outside, column, OUT_OF_RANGE)
     return score
+
+
+def _ratings_together(frame: pd.DataFrame, columns: list[str], mapping: Mapping) -> dict[str, tuple]:
+    """A wide survey's rating columns parsed as one long column (one pass instead of one per column)."""
+    if len(columns) < 2:
+        return {}
+    target = mapping.rating_target
+    scale, whole = (Scale(0, 10), True) if target == "nps" else (mapping.scales.for_column(target), False)
+    stacked = pd.concat([frame[c] for c in columns], ignore_index=True)
+    parts = [p.to_numpy() for p in _score_parts(stacked, scale, mapping.decimal, whole)]
+    n = len(frame)
+    return {c: tuple(pd.Series(p[i * n:(i + 1) * n], index=frame.index) for p in parts) for i, c in enumerate(columns)}
 
 
 def _used_scales(mapping: Mapping) -> Scales:

@@ -148,3 +148,27 @@ def test_a_malformed_saved_mapping_shows_one_error(app, corpus_bytes):
     assert [shown(e.value) for e in at.error] == [
         "mapping.json: not a valid mapping (ValueError: invalid literal for int() with base 10: 'two')"]
     assert not at.button(key="data.load").disabled  # the suggestion is still there to load
+
+
+# --- bounded input, stated; hidden sheets, named (issue 13) --------------------------------------
+
+
+def test_the_limits_are_stated_in_one_line(app):
+    at = app(PAGE)
+    at.run()
+    at.radio(key="data.kind").set_value("Upload files").run()
+    limits = [c.value for c in at.caption if c.value.startswith("Limits per file:")]
+    assert limits == ["Limits per file: 200 MB after unpacking · 2,000 columns · lines up to 1 MB · 1,000 distinct "
+                      "values per channel, journey stage, touchpoint, segment or region column."]
+
+
+def test_hidden_sheets_are_labelled_and_still_choosable(app):
+    case = next(c for c in CASES if c["case"] == "excel_hidden_first_sheet")
+    at = _upload(app, case, case_path(case).read_bytes())
+    sheet = next(s for s in at.selectbox if s.label == "Sheet")
+    assert sheet.value == "Responses" and sheet.options == ["Old export (hidden)", "Responses"]
+    sheet.set_value("Old export").run()
+    assert not at.exception and not at.error
+    assert "read sheet" not in " ".join(t.value for t in at.text)
+    at.button(key="data.load").click().run()
+    assert at.success[0].value == "Loaded 3 rows from 1 file(s)."  # last year's three rows, when asked for
