@@ -187,27 +187,32 @@ def _cmd_load(args) -> int:
     reporter = _progress("loading")
     loaded = ingest.ingest(args.files, given, dayfirst=dayfirst,
                            progress=(lambda fraction, _name: reporter(fraction)) if reporter else None)
-    results = loaded.results
     into = ingest.write_tables(args.into, loaded.interactions, loaded.customers) if args.into else None
     if args.quarantine:
-        parts = [r.quarantine.assign(_file=r.name) for r in results if len(r.quarantine)]
-        frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["_file", "_row", "_column", "_reason"])
-        meta = ["_row", "_column", "_reason"]
-        frame = frame[["_file"] + [c for c in frame.columns if c not in meta and c != "_file"] + meta]
-        args.quarantine.parent.mkdir(parents=True, exist_ok=True)
-        args.quarantine.write_bytes(to_safe_csv(frame))
+        _write_quarantine(loaded.results, args.quarantine)
     if args.format == "json":
-        print(dumps({"files": [r.summary() for r in results], "into": into}))
+        print(dumps({"files": [r.summary() for r in loaded.results], "into": into}))
         return 0
     rows = [{"file": r.name, "shape": r.shape, "read": r.rows_read, "loaded": r.rows_loaded,
              "quarantined": r.rows_quarantined,
-             "top reasons": "; ".join(f"{k} ({v})" for k, v in list(r.reasons.items())[:3]) or "-"} for r in results]
+             "top reasons": "; ".join(f"{k} ({v})" for k, v in list(r.reasons.items())[:3]) or "-"}
+            for r in loaded.results]
     print_frame(pd.DataFrame(rows), "table")
     if into:
         print(f"wrote canonical interactions/customers into {into}")
     if args.quarantine:
-        print(f"wrote {sum(r.rows_quarantined for r in results):,} quarantined rows to {args.quarantine}")
+        print(f"wrote {sum(r.rows_quarantined for r in loaded.results):,} quarantined rows to {args.quarantine}")
     return 0
+
+
+def _write_quarantine(results, path: Path) -> None:
+    """Every quarantined row of every file in one formula-safe CSV: _file, the file's columns, _row, _column, _reason."""
+    parts = [r.quarantine.assign(_file=r.name) for r in results if len(r.quarantine)]
+    frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["_file", "_row", "_column", "_reason"])
+    meta = ["_row", "_column", "_reason"]
+    frame = frame[["_file"] + [c for c in frame.columns if c not in meta and c != "_file"] + meta]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(to_safe_csv(frame))
 
 
 def _open_source(specs: list[str] | None, mapping=None):

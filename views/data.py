@@ -139,6 +139,43 @@ def uploads_changed() -> None:
         st.session_state["data.released"] = True
 
 
+def saved_mappings():
+    """The optional saved-mapping upload: one mapping, or file name -> mapping (None when absent or unreadable)."""
+    saved_file = st.file_uploader("Saved mapping (optional, JSON from “Save mapping”)", type=["json"], key="data.saved")
+    if saved_file is None:
+        return None
+    try:
+        return read_mappings(saved_file.getvalue(), saved_file.name)
+    except IngestError as exc:
+        report_error(exc)
+        return None
+
+
+def file_section(upload, saved) -> tuple[Prepared | None, bool]:
+    """One upload: sheet, what was read, the mapping editor and notes; returns the item and whether Load must wait."""
+    with st.expander(f"{ui.md_escape(upload.name)}", expanded=True):
+        try:
+            raw, suggested = read_upload(upload, st.session_state.get(f"data.sheet.{upload.file_id}"))
+            if len(raw.sheets) > 1:
+                st.selectbox("Sheet", raw.sheets, index=raw.sheets.index(raw.sheet), key=f"data.sheet.{upload.file_id}",
+                             format_func=lambda s, hidden=raw.hidden_sheets: f"{s} (hidden)" if s in hidden else s)
+            st.caption(ui.md_escape(raw.describe()))
+            base = pick_mapping(saved, upload.name, list(raw.frame.columns))
+            if base is not None:
+                st.caption("Using the saved mapping.")
+            mapping = mapping_editor(raw, base or suggested, mapping_key(upload, raw.sheet, base or suggested))
+            for note in list(raw.notes) + mapping.notes:
+                st.text(f"• {note}")
+            if mapping.needs_date_order:
+                st.warning("Choose how dates are written before loading.")
+            item = Prepared(raw, mapping)
+            check(item)
+            return item, mapping.needs_date_order
+        except IngestError as exc:
+            report_error(exc)
+            return None, True
+
+
 def upload_section() -> None:
     uploads = st.file_uploader("Exports: CSV, TSV, Excel (.xlsx), Parquet or JSON — one or several files",
                                accept_multiple_files=True, key="data.files", on_change=uploads_changed,
@@ -148,13 +185,7 @@ def upload_section() -> None:
     st.caption(current_limits().caption())
     if st.session_state.pop("data.released", False):
         st.info("The removed file's rows were released; the dashboard shows the demo warehouse until you load again.")
-    saved_file = st.file_uploader("Saved mapping (optional, JSON from “Save mapping”)", type=["json"], key="data.saved")
-    saved = None
-    if saved_file is not None:
-        try:
-            saved = read_mappings(saved_file.getvalue(), saved_file.name)
-        except IngestError as exc:
-            report_error(exc)
+    saved = saved_mappings()
     if not uploads:
         st.info("Upload one or more exports to map them onto the dashboard's columns.")
         return
@@ -162,31 +193,9 @@ def upload_section() -> None:
     cache = st.session_state.setdefault("data.raw", {})
     for stale in [k for k in cache if k[0] not in live]:
         del cache[stale]
-    prepared, blocked = [], False
-    for upload in uploads:
-        with st.expander(f"{ui.md_escape(upload.name)}", expanded=True):
-            try:
-                raw, suggested = read_upload(upload, st.session_state.get(f"data.sheet.{upload.file_id}"))
-                if len(raw.sheets) > 1:
-                    st.selectbox("Sheet", raw.sheets, index=raw.sheets.index(raw.sheet), key=f"data.sheet.{upload.file_id}",
-                                 format_func=lambda s, hidden=raw.hidden_sheets: f"{s} (hidden)" if s in hidden else s)
-                st.caption(ui.md_escape(raw.describe()))
-                base = pick_mapping(saved, upload.name, list(raw.frame.columns))
-                if base is not None:
-                    st.caption("Using the saved mapping.")
-                base = base or suggested
-                mapping = mapping_editor(raw, base, mapping_key(upload, raw.sheet, base))
-                for note in list(raw.notes) + mapping.notes:
-                    st.text(f"• {note}")
-                if mapping.needs_date_order:
-                    st.warning("Choose how dates are written before loading.")
-                    blocked = True
-                item = Prepared(raw, mapping)
-                check(item)
-                prepared.append(item)
-            except IngestError as exc:
-                report_error(exc)
-                blocked = True
+    sections = [file_section(upload, saved) for upload in uploads]
+    prepared = [item for item, _ in sections if item is not None]
+    blocked = any(waits for _, waits in sections)
     if prepared:
         rules = st.session_state.get(ui.RULES_KEY)  # rules changed on the Incidents page travel with the mapping
         if rules is not None:

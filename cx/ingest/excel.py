@@ -109,31 +109,26 @@ def _column_index(letters: str) -> int:
     return number
 
 
-def read_excel(data: bytes, name: str, sheet: str | None, limits: Limits) -> RawTable:
-    try:
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for damaged files
-        raise IngestError(f"{name}: is not a readable Excel workbook ({type(exc).__name__})") from None
-    try:
-        sheets = tuple(ws.title for ws in book.worksheets)
-        if not sheets:
-            raise IngestError(f"{name}: the workbook has no worksheets")
-        hidden = tuple(ws.title for ws in book.worksheets if ws.sheet_state != "visible")
-        if sheet is not None and sheet not in sheets:
-            raise IngestError(f"{name}: no sheet named '{sheet}' (sheets: {', '.join(sheets)})")
-        active = _active(book)
-        candidates = [sheet] if sheet is not None else _candidates(active, sheets, hidden)
-        rows: list[list] = []
-        chosen = candidates[0]
-        for candidate in candidates:
-            rows = _rows(book[candidate], name, candidate, limits)
-            chosen = candidate
-            if sum(1 for r in rows if sniff._filled(r)) >= 2:
-                break
-        path = getattr(book[chosen], "_worksheet_path", None)
-    finally:
-        book.close()
+def _pick_sheet(book, name: str, sheet: str | None, limits: Limits):
+    """The sheet to read and its rows: the one asked for, else the first candidate holding a table."""
+    sheets = tuple(ws.title for ws in book.worksheets)
+    if not sheets:
+        raise IngestError(f"{name}: the workbook has no worksheets")
+    hidden = tuple(ws.title for ws in book.worksheets if ws.sheet_state != "visible")
+    if sheet is not None and sheet not in sheets:
+        raise IngestError(f"{name}: no sheet named '{sheet}' (sheets: {', '.join(sheets)})")
+    active = _active(book)
+    rows: list[list] = []
+    for chosen in [sheet] if sheet is not None else _candidates(active, sheets, hidden):
+        rows = _rows(book[chosen], name, chosen, limits)
+        if sum(1 for r in rows if sniff._filled(r)) >= 2:
+            break
     notes = _sheet_notes(sheet, chosen, sheets, hidden, active)
+    return chosen, rows, sheets, hidden, notes, getattr(book[chosen], "_worksheet_path", None)
+
+
+def _frame(rows: list[list], name: str, chosen: str, notes: list[str]):
+    """Header layout, body and width of a sheet's rows: ``(frame, rejected, names)`` numbered as the sheet."""
     if not any(sniff._filled(r) for r in rows):
         raise IngestError(f"{name}: sheet '{chosen}' is empty")
     start, n_header = sniff.header_layout(rows[:40])
@@ -142,7 +137,6 @@ def read_excel(data: bytes, name: str, sheet: str | None, limits: Limits) -> Raw
     if n_header == 2:
         notes.append("joined a two-row header into single column names")
     header_rows = rows[start:start + n_header]
-    first_row = start + n_header + 1
     positions = [i for i, r in enumerate(rows[start + n_header:]) if any(c is not None for c in r)]
     body = [rows[start + n_header + i] for i in positions]  # empty rows never padded to the table's width
     width = max([len(r) for r in header_rows] + [0])
@@ -154,20 +148,38 @@ def read_excel(data: bytes, name: str, sheet: str | None, limits: Limits) -> Raw
     names = sniff.header_names(header_rows, width)
     frame, rejected = fit_width(frame, names, None)
     skipped = len(rows) - start - n_header - len(body)
-    frame, rejected, notes = finish(frame, rejected, name, notes, first_row, skipped)
-    uncomputed = {}
-    if path is not None:
-        for letters, sheet_rows in _uncomputed(data, path).items():
-            position = _column_index(letters) - 1
-            if position < len(names):
-                uncomputed[names[position]] = tuple(sorted(r for r in sheet_rows if r in frame.index))
-        uncomputed = {c: r for c, r in uncomputed.items() if r}
-        if uncomputed:
-            count = sum(len(r) for r in uncomputed.values())
-            listing = ", ".join(f"'{c}'" for c in list(uncomputed)[:5])
-            notes.append(f"{count:,} cell(s) in {listing} are formulas whose result was never saved (the workbook "
-                         "was not recalculated in Excel): their value is unknown, so a row is quarantined where such "
-                         "a column is mapped")
+    frame, rejected, _ = finish(frame, rejected, name, notes, start + n_header + 1, skipped)
+    return frame, rejected, names
+
+
+def _uncomputed_cells(data: bytes, path: str | None, names: list[str], rows: pd.Index, notes: list[str]):
+    """Column name -> table rows of formulas without a saved result (and a note when there are any)."""
+    found = {}
+    for letters, sheet_rows in (_uncomputed(data, path) if path is not None else {}).items():
+        position = _column_index(letters) - 1
+        kept = tuple(sorted(r for r in sheet_rows if r in rows))
+        if position < len(names) and kept:
+            found[names[position]] = kept
+    if found:
+        count = sum(len(r) for r in found.values())
+        listing = ", ".join(f"'{c}'" for c in list(found)[:5])
+        notes.append(f"{count:,} cell(s) in {listing} are formulas whose result was never saved (the workbook "
+                     "was not recalculated in Excel): their value is unknown, so a row is quarantined where such "
+                     "a column is mapped")
+    return found
+
+
+def read_excel(data: bytes, name: str, sheet: str | None, limits: Limits) -> RawTable:
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for damaged files
+        raise IngestError(f"{name}: is not a readable Excel workbook ({type(exc).__name__})") from None
+    try:
+        chosen, rows, sheets, hidden, notes, path = _pick_sheet(book, name, sheet, limits)
+    finally:
+        book.close()
+    frame, rejected, names = _frame(rows, name, chosen, notes)
+    uncomputed = _uncomputed_cells(data, path, names, frame.index, notes)
     return RawTable(name=name, frame=frame, sheets=sheets, sheet=chosen, format="excel", rejected=rejected,
                     notes=tuple(notes), hidden_sheets=hidden, uncomputed=uncomputed)
 

@@ -110,52 +110,16 @@ def read_json(text: str, name: str, encoding: str, notes: list[str], limits: Lim
     """JSON: an array of records, records under a key path (``key`` chooses among several), or JSON Lines."""
     check_depth(text, name, limits.max_json_depth)
     stripped = text.lstrip("\ufeff \t\r\n")
-    first_row = 1
     try:
         document = json.loads(stripped)
-        lines = False
     except json.JSONDecodeError as exc:
         if not stripped.startswith("{") or "Extra data" not in str(exc):
             raise IngestError(f"{name}: is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
-        document, lines = None, True
-    rejected = pd.DataFrame()
-    keys: tuple[str, ...] = ()
-    chosen = None
-    if lines:
-        records, bad = [], []
-        for number, line in enumerate(stripped.splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                value = json.loads(line)
-            except json.JSONDecodeError as exc:
-                bad.append({"_line": line[:500], "_row": number, "_column": "", "_reason": f"not valid JSON ({exc.msg})"})
-                continue
-            records.append((number, value if isinstance(value, dict) else {"value": value}))
-        index = [n for n, _ in records]
-        frame = _records_frame([r for _, r in records], name, limits)
-        frame.index = index
-        if bad:
-            rejected = pd.DataFrame(bad).set_index("_row", drop=False)
-            rejected["_reason"] = "not valid JSON"
-            notes.append("read as JSON Lines (one record per line)")
+        frame, rejected = _json_lines(stripped, name, limits, notes)
+        keys, chosen = (), None
     else:
-        found = record_lists(document)
-        if key is not None and key not in found:
-            listing = ", ".join(found) or "none"
-            raise IngestError(f"{name}: no list of records under '{key}' (lists of records: {listing})")
-        if found:
-            chosen = key or max(found, key=lambda k: len(found[k]))  # the longest; the first of equal ones
-            records = _as_records(found[chosen])
-            keys = tuple(found) if len(found) > 1 else ()
-            if chosen:
-                others = [k for k in found if k != chosen]
-                notes.append(f"records read from '{chosen}'" + (f" (other lists of records: "
-                             f"{', '.join(repr(k) for k in others)})" if others else ""))
-        else:
-            records = _loose_records(document, name)
-        frame = _records_frame(records, name, limits)
-        frame.index = range(first_row, first_row + len(frame))
+        frame, keys, chosen = _json_document(document, name, limits, key, notes)
+        rejected = pd.DataFrame()
     if frame.empty and not len(rejected):
         raise IngestError(f"{name}: holds no records")
     frame, _, notes = __finish_keep_index(frame, name, notes)
@@ -163,6 +127,48 @@ def read_json(text: str, name: str, encoding: str, notes: list[str], limits: Lim
         rejected = pd.DataFrame(columns=list(META))
     return RawTable(name=name, frame=frame, encoding=encoding, format="json", rejected=rejected, notes=tuple(notes),
                     sheets=keys, sheet=chosen if keys else None)
+
+
+def _json_lines(text: str, name: str, limits: Limits, notes: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """JSON Lines: one record per line, numbered by line; a line that is not JSON is rejected, not dropped."""
+    records, bad = [], []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            value = json.loads(line)
+        except json.JSONDecodeError as exc:
+            bad.append({"_line": line[:500], "_row": number, "_column": "", "_reason": f"not valid JSON ({exc.msg})"})
+            continue
+        records.append((number, value if isinstance(value, dict) else {"value": value}))
+    frame = _records_frame([r for _, r in records], name, limits)
+    frame.index = [n for n, _ in records]
+    rejected = pd.DataFrame()
+    if bad:
+        rejected = pd.DataFrame(bad).set_index("_row", drop=False)
+        rejected["_reason"] = "not valid JSON"
+        notes.append("read as JSON Lines (one record per line)")
+    return frame, rejected
+
+
+def _json_document(document, name: str, limits: Limits, key: str | None, notes: list[str]):
+    """The records of one document (numbered from 1), the key paths holding records, and the one read."""
+    found = record_lists(document)
+    if key is not None and key not in found:
+        raise IngestError(f"{name}: no list of records under '{key}' (lists of records: {', '.join(found) or 'none'})")
+    keys, chosen = (), None
+    if found:
+        chosen = key or max(found, key=lambda k: len(found[k]))  # the longest; the first of equal ones
+        records = _as_records(found[chosen])
+        keys = tuple(found) if len(found) > 1 else ()
+        others = ", ".join(repr(k) for k in found if k != chosen)
+        if chosen:
+            notes.append(f"records read from '{chosen}'" + (f" (other lists of records: {others})" if others else ""))
+    else:
+        records = _loose_records(document, name)
+    frame = _records_frame(records, name, limits)
+    frame.index = range(1, 1 + len(frame))
+    return frame, keys, chosen
 
 
 def __finish_keep_index(frame: pd.DataFrame, name: str, notes: list[str]):

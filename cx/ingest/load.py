@@ -22,6 +22,31 @@ def _merge_scale(name: str, scales: list[tuple[str, Scale]]) -> Scale:
     return scales[0][1]
 
 
+def _canonical_first(frame: pd.DataFrame, canonical: dict) -> pd.DataFrame:
+    """Canonical columns first, in schema order, then the extra ones as they come."""
+    return frame[[c for c in canonical if c in frame] + [c for c in frame if c not in canonical]]
+
+
+def _customers(results: list[LoadResult]) -> pd.DataFrame | None:
+    """One row per customer over every file; the first file giving an attribute wins."""
+    customers = None
+    for result in results:
+        if result.customers is None or not len(result.customers):
+            continue
+        part = result.customers.drop_duplicates("customer_id", keep="first").set_index("customer_id")
+        customers = part if customers is None else customers.combine_first(part)
+    return _canonical_first(customers.reset_index(), CUSTOMER_COLUMNS) if customers is not None else None
+
+
+def _scales(results: list[LoadResult]) -> Scales:
+    chosen = {}
+    for score in ("csat", "ces"):
+        carrying = [(r.name, r.scales.for_column(score)) for r in results
+                    if score in r.interactions and r.interactions[score].notna().any()]
+        chosen[score] = _merge_scale(score, carrying) if carrying else Scales().for_column(score)
+    return Scales(csat=chosen["csat"], ces=chosen["ces"])
+
+
 def combine(results: list[LoadResult]) -> tuple[pd.DataFrame, pd.DataFrame | None, Scales]:
     """Merge the loaded files: all interactions stacked, customers joined on ``customer_id``.
 
@@ -35,24 +60,7 @@ def combine(results: list[LoadResult]) -> tuple[pd.DataFrame, pd.DataFrame | Non
     """
     frames = [r.interactions for r in results if r.interactions is not None and len(r.interactions)]
     interactions = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame({"customer_id": pd.Series([], dtype=object)})
-    ordered = [c for c in INTERACTION_COLUMNS if c in interactions] + [c for c in interactions if c not in INTERACTION_COLUMNS]
-    interactions = interactions[ordered]
-    customers = None
-    for result in results:
-        if result.customers is None or not len(result.customers):
-            continue
-        part = result.customers.drop_duplicates("customer_id", keep="first").set_index("customer_id")
-        customers = part if customers is None else customers.combine_first(part)
-    if customers is not None:
-        customers = customers.reset_index()
-        ordered = [c for c in CUSTOMER_COLUMNS if c in customers] + [c for c in customers if c not in CUSTOMER_COLUMNS]
-        customers = customers[ordered]
-    chosen = {}
-    for score in ("csat", "ces"):
-        carrying = [(r.name, r.scales.for_column(score)) for r in results
-                    if score in r.interactions and r.interactions[score].notna().any()]
-        chosen[score] = _merge_scale(score, carrying) if carrying else Scales().for_column(score)
-    return interactions, customers, Scales(csat=chosen["csat"], ces=chosen["ces"])
+    return _canonical_first(interactions, INTERACTION_COLUMNS), _customers(results), _scales(results)
 
 
 def write_tables(url: str, interactions: pd.DataFrame, customers: pd.DataFrame | None) -> str:

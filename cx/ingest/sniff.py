@@ -129,24 +129,34 @@ def header_layout(rows: list[list]) -> tuple[int, int]:
     return start, 1
 
 
+def _has_number(row) -> bool:
+    return any(c is not None and _NUMBERISH.match(str(c).strip() or "x") for c in row)
+
+
+def _group_labels(top: list, width: int, group_above: bool) -> list[str] | None:
+    """The top row's cells when they can be group labels over the columns below (else None)."""
+    top_cells = [str(c).strip() if c is not None else "" for c in list(top)[:width]]
+    filled = [c for c in top_cells if c]
+    if not filled or len(top) < 0.8 * width or any(_NUMBERISH.match(c) for c in filled):
+        return None
+    if group_above and len(filled) == 1 and top_cells[0]:
+        return None  # a title in the first cell, not a group label over columns
+    gaps = len(filled) < len(top_cells) or len(set(filled)) < len(filled)
+    return top_cells if gaps else None
+
+
 def _two_row_header(rows: list[list], top_index: int, group_above: bool = False) -> bool:
     if len(rows) <= top_index + 2:
         return False
     top, second, third = rows[top_index], rows[top_index + 1], rows[top_index + 2]
     width = len(second)
-    top_cells = [str(c).strip() if c is not None else "" for c in list(top)[:width]]
-    filled = [c for c in top_cells if c]
-    if not filled or len(top) < 0.8 * width or any(_NUMBERISH.match(c) for c in filled):
+    top_cells = _group_labels(top, width, group_above)
+    if top_cells is None:
         return False
-    if group_above and len(filled) == 1 and top_cells[0]:
-        return False  # a title in the first cell, not a group label over columns
-    gaps = len(filled) < len(top_cells) or len(set(filled)) < len(filled)
     labels = [_label_like(c) for c in second]
     covered = all(label or (i < len(top_cells) and top_cells[i]) for i, label in enumerate(labels))
     second_labels = sum(labels) >= max(2, 0.6 * width) and covered
-    second_numbers = any(c is not None and _NUMBERISH.match(str(c).strip() or "x") for c in second)
-    third_numbers = any(c is not None and _NUMBERISH.match(str(c).strip() or "x") for c in third)
-    return gaps and second_labels and third_numbers and not second_numbers
+    return second_labels and _has_number(third) and not _has_number(second)
 
 
 def header_names(rows: list[list], width: int) -> list[str]:

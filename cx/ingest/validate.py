@@ -248,27 +248,16 @@ def _dayfirst(raw: RawTable, mapping: Mapping) -> bool | None:
 
 def _parse(values: pd.Series, column: str, target: str, mapping: Mapping, dayfirst, problems: Problems) -> pd.Series:
     """One mapped column to its canonical type; unreadable cells become row problems."""
-    if target == "customer_id":
-        return parse.text(values).astype(object)
     if target in TIMESTAMP_TARGETS:
         stamps, bad, odd = parse.dates(values, dayfirst, mapping.timezone)
         problems.add(bad, column, BAD_DATE)
         problems.add(odd, column, ODD_DATE)
         return stamps
-    if target == "nps":
-        return _score(values, column, Scale(0, 10), mapping.decimal, problems, whole=True)
-    if target in ("csat", "ces"):
-        return _score(values, column, mapping.scales.for_column(target), mapping.decimal, problems)
-    if target in ("first_response_minutes", "resolution_hours"):
-        unit = mapping.units.get(column, "minutes" if target == "first_response_minutes" else "hours")
-        minutes, bad = parse.durations(values, unit, 1.0 if target == "first_response_minutes" else 60.0, mapping.decimal)
-        problems.add(bad, column, NOT_A_NUMBER)
-        problems.add(minutes < 0, column, NEGATIVE)
-        return minutes
-    if target == ROLE_OFFSET:
-        seconds, bad = parse.durations(values, "minutes", 1.0, mapping.decimal)  # numbers stay as written
-        problems.add(bad, column, NOT_A_NUMBER)
-        return seconds
+    if target in ("nps", "csat", "ces"):
+        scale = Scale(0, 10) if target == "nps" else mapping.scales.for_column(target)
+        return _score(values, column, scale, mapping.decimal, problems, whole=target == "nps")
+    if target in ("first_response_minutes", "resolution_hours", ROLE_OFFSET):
+        return _durations(values, column, target, mapping, problems)
     if target in ("revenue", "customers.lifetime_value", "seq"):
         parsed = parse.numbers(values, mapping.decimal)
         problems.add(parsed.bad, column, NOT_A_NUMBER)
@@ -276,26 +265,43 @@ def _parse(values: pd.Series, column: str, target: str, mapping: Mapping, dayfir
             problems.add(parsed.values.notna() & (parsed.values % 1 != 0), column, NOT_WHOLE)
         return parsed.values
     if target in ("resolved_first_contact", "customers.churned") or column in mapping.booleans:
-        true_value = mapping.booleans.get(column)
-        if true_value is None:
-            true_value, _ = positive_value(profile(values.head(20_000), column), target)
-            mapping.booleans[column] = true_value or "yes"
-        flags, bad = parse.booleans(values, mapping.booleans[column])
-        problems.add(bad, column, NOT_A_FLAG)
-        return flags
+        return _flags(values, column, target, mapping, problems)
+    return _labels(values, target, mapping)
+
+
+def _durations(values: pd.Series, column: str, target: str, mapping: Mapping, problems: Problems) -> pd.Series:
+    if target == ROLE_OFFSET:
+        seconds, bad = parse.durations(values, "minutes", 1.0, mapping.decimal)  # numbers stay as written
+        problems.add(bad, column, NOT_A_NUMBER)
+        return seconds
+    unit = mapping.units.get(column, "minutes" if target == "first_response_minutes" else "hours")
+    minutes, bad = parse.durations(values, unit, 1.0 if target == "first_response_minutes" else 60.0, mapping.decimal)
+    problems.add(bad, column, NOT_A_NUMBER)
+    problems.add(minutes < 0, column, NEGATIVE)
+    return minutes
+
+
+def _flags(values: pd.Series, column: str, target: str, mapping: Mapping, problems: Problems) -> pd.Series:
+    if mapping.booleans.get(column) is None:
+        true_value, _ = positive_value(profile(values.head(20_000), column), target)
+        mapping.booleans[column] = true_value or "yes"
+    flags, bad = parse.booleans(values, mapping.booleans[column])
+    problems.add(bad, column, NOT_A_FLAG)
+    return flags
+
+
+def _labels(values: pd.Series, target: str, mapping: Mapping) -> pd.Series:
+    """Ids, categories, comments and extra attributes: text (an attribute of numbers only: numbers)."""
     if target == "channel":
         return parse.channels(values)
     if target == "journey_stage":
         return parse.stages(values)
     if target in ("touchpoint", "customers.segment", "customers.region"):
         return parse.text(values).str.replace(r"\s+", " ", regex=True).astype(object)
-    if target == "comment":
-        return parse.text(values).astype(object)
-    if target.startswith("customers."):  # an extra attribute: numbers when every value is one
-        parsed = parse.numbers(values, mapping.decimal)
+    if target.startswith("customers."):
+        parsed = parse.numbers(values, mapping.decimal)  # an extra attribute: numbers when every value is one
         if not parsed.bad.any() and parsed.values.notna().any():
             return parsed.values
-        return parse.text(values).astype(object)
     return parse.text(values).astype(object)
 
 
