@@ -187,6 +187,8 @@ def _cmd_load(args) -> int:
     reporter = _progress("loading")
     loaded = ingest.ingest(args.files, given, dayfirst=dayfirst,
                            progress=(lambda fraction, _name: reporter(fraction)) if reporter else None)
+    for warning in loaded.warnings:  # the page shows these beside the mapping; here they would go unseen
+        print(f"cx load: warning: {warning}", file=sys.stderr)
     into = ingest.write_tables(args.into, loaded.interactions, loaded.customers) if args.into else None
     if args.quarantine:
         _write_quarantine(loaded.results, args.quarantine)

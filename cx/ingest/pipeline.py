@@ -28,7 +28,7 @@ from cx.ingest.load import combine
 from cx.ingest.mapping import Mapping
 from cx.ingest.readers import SUFFIXES, RawTable, read_table
 from cx.ingest.sniff import IngestError
-from cx.ingest.suggest import suggest_mapping
+from cx.ingest.suggest import LEFT_OUT, suggest_mapping
 from cx.ingest.validate import LoadResult, apply_mapping, check_mapping
 from cx.schema import IncidentRules, Scales
 
@@ -50,6 +50,11 @@ class Prepared:
     def name(self) -> str:
         return self.raw.name
 
+    @property
+    def warnings(self) -> list[str]:
+        """What a user must hear even without the mapping on screen: columns named like a target but left out."""
+        return [] if self.given else [n for n in self.mapping.notes if LEFT_OUT in n]
+
 
 @dataclass
 class Loaded:
@@ -60,6 +65,7 @@ class Loaded:
     customers: pd.DataFrame | None
     scales: Scales
     rules: IncidentRules = field(default_factory=IncidentRules)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def rows_loaded(self) -> int:
@@ -125,7 +131,8 @@ def run(items: Sequence[Prepared], progress: Progress | None = None, limits: Lim
         results.append(apply_mapping(item.raw, item.mapping, progress=step if progress else None, limits=limits))
     interactions, customers, scales = combine(results)
     rules = items[0].mapping.rules if items else IncidentRules()
-    return Loaded(results, interactions, customers, scales, rules)
+    warnings = [f"{item.name}: {warning}" for item in items for warning in item.warnings]
+    return Loaded(results, interactions, customers, scales, rules, warnings)
 
 
 def _name_and_data(item: FileLike) -> tuple[str, bytes | Path]:

@@ -38,6 +38,8 @@ WEAK = frozenset({
     "tijd", "momento", "instant", "patient", "participant", "sat", "easy", "ease",
 })
 SCORE_TARGETS = ("nps", "csat", "ces")
+#: the end of a note about a column whose name says one thing and whose values another (the CLI repeats it)
+LEFT_OUT = "left for you to map"
 _KINDS = infer.KINDS
 
 
@@ -153,7 +155,7 @@ def _assign(profiles: dict[str, Profile], scores: dict[str, dict[str, float]], f
         if not _fits(target, p):
             if -neg >= 90 and not any(n.startswith(f"'{column}'") for n in notes):
                 notes.append(f"'{column}' is named like {target} but its values (e.g. {_examples(p)}) do not fit; "
-                             "left for you to map.")
+                             f"{LEFT_OUT}.")
             continue
         if target in ("csat", "nps") and -neg < 80 and p.rating and p.low == 0 and p.high >= 9 and "nps" not in taken:
             target = "nps"  # a generic "Score" holding 0–10 is a likelihood-to-recommend
