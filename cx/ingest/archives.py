@@ -26,8 +26,10 @@ TABLE_MEMBERS = (".csv", ".tsv", ".txt", ".xlsx", ".json", ".jsonl", ".ndjson", 
 
 
 def too_big(name: str, limits: Limits, what: str = "unpacks to") -> IngestError:
+    why = ("export a shorter period" if what == "is" else
+           "a compressed export that large, or an archive built to fill memory")
     return IngestError(f"{name}: {what} more than {limits.max_input_bytes:,} bytes, the limit for one file "
-                       "(a compressed export that large, or an archive built to fill memory)")
+                       f"({why}; CX_INGEST_MAX_INPUT_MB raises it)")
 
 
 def unpack(data: bytes, name: str, limits: Limits) -> tuple[bytes, str, str, str]:
