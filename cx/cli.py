@@ -13,6 +13,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from cx import ingest
+from cx.db import SourceError
+from cx.safe import neutralise_frame, to_safe_csv
 from cx.schema import dumps
 
 
@@ -29,8 +32,6 @@ def print_frame(frame: pd.DataFrame, fmt: str) -> None:
         records = frame.astype(object).where(frame.notna(), None).to_dict("records")
         print(dumps(records))
     elif fmt == "csv":
-        from cx.safe import neutralise_frame
-
         sys.stdout.write(neutralise_frame(frame).to_csv(index=False))
     else:
         if frame.empty:
@@ -52,55 +53,6 @@ def _progress(label: str):
         sys.stderr.flush()
 
     return report
-
-
-# --- --source --------------------------------------------------------------------------------
-
-DATA_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls", ".parquet", ".pq", ".json", ".jsonl", ".ndjson")
-
-
-def open_source(specs: list[str] | None = None, mapping_path: str | Path | None = None):
-    """Resolve ``--source`` values to a :class:`cx.db.Source`.
-
-    Nothing → the demo warehouse. One SQLAlchemy URL or .duckdb/.sqlite path → its ``interactions``
-    (and ``customers``) tables, read-only (:func:`cx.db.open_database`). One or more data files →
-    mapped, validated and loaded into a private in-memory DuckDB (:func:`cx.db.memory_source`).
-
-    Raises
-    ------
-    cx.db.SourceError
-        When the spec can't be opened; the message names the file or masked URL.
-    """
-    from cx import db
-
-    if not specs:
-        return db.demo_source()
-    files = [s for s in specs if "://" not in s and Path(s).suffix.lower() in DATA_SUFFIXES]
-    databases = [s for s in specs if s not in files]
-    if databases and files:
-        raise db.SourceError("combine either data files or one database, not both")
-    if len(databases) > 1:
-        raise db.SourceError("only one database URL can be given as --source")
-    if databases:
-        return db.open_database(databases[0])
-    from cx.ingest import IngestError, combine, load_files
-    from cx.ingest.editor import read_mappings
-
-    for name in files:
-        if not Path(name).exists():
-            raise db.SourceError(f"{name}: no such file")
-    try:
-        mapping = None
-        if mapping_path is not None:
-            try:
-                text = Path(mapping_path).read_text(encoding="utf-8")
-            except FileNotFoundError:
-                raise db.SourceError(f"{mapping_path}: no such mapping file") from None
-            mapping = read_mappings(text, str(mapping_path))
-        interactions, customers, scales = combine(load_files([Path(f) for f in files], mapping))
-    except IngestError as exc:
-        raise db.SourceError(str(exc)) from None
-    return db.memory_source(interactions, customers, scales=scales, label=", ".join(Path(f).name for f in files))
 
 
 # --- cx demo ---------------------------------------------------------------------------------
@@ -147,7 +99,7 @@ def _cmd_review(args) -> int:
     from cx.review import weekly as reviews
     from cx.scope import Scope
 
-    source = open_source(args.source, args.mapping)
+    source = _open_source(args.source, args.mapping)
     scope = Scope(channels=args.channel, stages=args.stage, segments=args.segment)
     review = reviews.weekly_review(source, args.week, scope, min_n=args.min_n)
     if args.out is not None:
@@ -202,11 +154,9 @@ def _add_map(sub) -> None:
 
 
 def _cmd_map(args) -> int:
-    from cx.ingest import read_table, suggest_mapping
-
     if not args.file.is_file():
         raise CliError(f"{args.file}: no such file")
-    print(suggest_mapping(read_table(args.file, args.file.name, sheet=args.sheet)).to_json())
+    print(ingest.prepare(args.file, args.file.name, sheet=args.sheet).mapping.to_json())
     return 0
 
 
@@ -226,77 +176,76 @@ def _add_load(sub) -> None:
     order.add_argument("--monthfirst", action="store_true", help="numeric dates are month/day/year")
 
 
-def _load_mappings(path: Path | None):
-    from cx.ingest.editor import read_mappings
-
-    if path is None:
-        return None
-    if not path.is_file():
-        raise CliError(f"{path}: no such mapping file")
-    return read_mappings(path.read_bytes().decode("utf-8-sig", errors="replace"), path.name)
-
-
 def _cmd_load(args) -> int:
-    import copy
-
-    from cx.ingest import apply_mapping, combine, suggest_mapping, write_tables
-    from cx.ingest import read_table as read
-    from cx.safe import to_safe_csv
-
     missing = [str(f) for f in args.files if not f.is_file()]
     if missing:
         raise CliError(f"{missing[0]}: no such file")
-    given = _load_mappings(args.mapping)
+    if args.mapping is not None and not args.mapping.is_file():
+        raise CliError(f"{args.mapping}: no such mapping file")
+    given = ingest.read_mapping_file(args.mapping) if args.mapping is not None else None
     dayfirst = True if args.dayfirst else False if args.monthfirst else None
-    progress = _progress("loading")
-    results = []
-    for number, path in enumerate(args.files):
-        chosen = given.get(path.name) if isinstance(given, dict) else given
-        raw = read(path, path.name, sheet=chosen.sheet if chosen is not None else None)
-        chosen = copy.deepcopy(chosen) if chosen is not None else suggest_mapping(raw)
-        if dayfirst is not None:
-            chosen.dayfirst = dayfirst
-
-        def step(fraction: float, number=number) -> None:
-            if progress:
-                progress((number + fraction) / len(args.files))
-
-        results.append(apply_mapping(raw, chosen, progress=step))
-    into = None
-    if args.into:
-        interactions, customers, _ = combine(results)
-        into = write_tables(args.into, interactions, customers)
+    reporter = _progress("loading")
+    loaded = ingest.ingest(args.files, given, dayfirst=dayfirst,
+                           progress=(lambda fraction, _name: reporter(fraction)) if reporter else None)
+    for warning in loaded.warnings:  # the page shows these beside the mapping; here they would go unseen
+        print(f"cx load: warning: {warning}", file=sys.stderr)
+    into = ingest.write_tables(args.into, loaded.interactions, loaded.customers) if args.into else None
     if args.quarantine:
-        parts = [r.quarantine.assign(_file=r.name) for r in results if len(r.quarantine)]
-        frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["_file", "_row", "_column", "_reason"])
-        meta = ["_row", "_column", "_reason"]
-        frame = frame[["_file"] + [c for c in frame.columns if c not in meta and c != "_file"] + meta]
-        args.quarantine.parent.mkdir(parents=True, exist_ok=True)
-        args.quarantine.write_bytes(to_safe_csv(frame))
+        _write_quarantine(loaded.results, args.quarantine)
     if args.format == "json":
-        print(dumps({"files": [r.summary() for r in results], "into": into}))
+        print(dumps({"files": [r.summary() for r in loaded.results], "into": into}))
         return 0
     rows = [{"file": r.name, "shape": r.shape, "read": r.rows_read, "loaded": r.rows_loaded,
              "quarantined": r.rows_quarantined,
-             "top reasons": "; ".join(f"{k} ({v})" for k, v in list(r.reasons.items())[:3]) or "-"} for r in results]
+             "top reasons": "; ".join(f"{k} ({v})" for k, v in list(r.reasons.items())[:3]) or "-"}
+            for r in loaded.results]
     print_frame(pd.DataFrame(rows), "table")
     if into:
         print(f"wrote canonical interactions/customers into {into}")
     if args.quarantine:
-        print(f"wrote {sum(r.rows_quarantined for r in results):,} quarantined rows to {args.quarantine}")
+        print(f"wrote {sum(r.rows_quarantined for r in loaded.results):,} quarantined rows to {args.quarantine}")
     return 0
+
+
+def _write_quarantine(results, path: Path) -> None:
+    """Every quarantined row of every file in one formula-safe CSV: _file, the file's columns, _row, _column, _reason."""
+    parts = [r.quarantine.assign(_file=r.name) for r in results if len(r.quarantine)]
+    frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["_file", "_row", "_column", "_reason"])
+    meta = ["_row", "_column", "_reason"]
+    frame = frame[["_file"] + [c for c in frame.columns if c not in meta and c != "_file"] + meta]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(to_safe_csv(frame))
+
+
+def _open_database(specs: list[str] | None):
+    """No ``--source`` → the demo warehouse; one SQLAlchemy URL or .duckdb/.sqlite path → that database, read-only."""
+    from cx import db
+
+    if not specs:
+        return db.demo_source()
+    if len(specs) > 1:
+        raise CliError("only one database URL can be given as --source")
+    return db.open_database(specs[0])
+
+
+def _open_source(specs: list[str] | None, mapping=None):
+    """``--source`` values: data files are mapped and loaded by cx.ingest; anything else opens a database."""
+    files = [s for s in specs or [] if ingest.is_data_file(s)]
+    try:
+        if not files:
+            return _open_database(specs)
+        if len(files) < len(specs):
+            raise CliError("combine either data files or one database, not both")
+        return ingest.open_files(files, mapping)
+    except (ingest.IngestError, SourceError) as exc:
+        raise CliError(str(exc)) from None
 
 
 # --- cx journeys / cx incidents --------------------------------------------------------------
 
 
 def _journey_source(args):
-    from cx.db import SourceError
-
-    try:
-        return open_source(args.source, getattr(args, "mapping", None))
-    except SourceError as exc:
-        raise CliError(str(exc)) from None
+    return _open_source(args.source, getattr(args, "mapping", None))
 
 
 def _add_journeys(sub) -> None:
@@ -454,7 +403,6 @@ def _cmd_metrics(args) -> int:
     import datetime as dt
 
     from cx import metrics
-    from cx.db import SourceError
     from cx.scope import Scope, View
 
     dates = {}
@@ -468,8 +416,8 @@ def _cmd_metrics(args) -> int:
         view = View(grain=args.grain, min_n=args.min_n)
     except ValueError as exc:
         raise CliError(str(exc)) from None
+    source = _open_source(args.source, args.mapping)
     try:
-        source = open_source(args.source, args.mapping)
         table = metrics.metric_table(source, args.metric, view.grain, args.by, scope, min_n=view.min_n)
     except (SourceError, metrics.MetricError) as exc:
         raise CliError(str(exc)) from None

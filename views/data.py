@@ -19,12 +19,22 @@ from cx.db import (
     SourceError,
     account_warnings,
     list_tables,
-    memory_source,
     open_warehouse,
     safe_url,
     table_source,
 )
-from cx.ingest import SHAPE_LABELS, SHAPES, IngestError, apply_mapping, combine, read_table, suggest_mapping
+from cx.ingest import (
+    SHAPE_LABELS,
+    SHAPES,
+    IngestError,
+    Prepared,
+    check,
+    current_limits,
+    prepare,
+    run,
+    suggest_mapping,
+    to_source,
+)
 from cx.ingest.editor import (
     COLUMN,
     EXAMPLES,
@@ -58,10 +68,9 @@ def read_upload(upload, sheet: str | None):
     key = (upload.file_id, sheet)
     if key not in cache:
         with st.spinner(f"Reading {upload.name}…"):
-            raw = read_table(upload.getvalue(), upload.name, sheet=sheet)
-            cache[key] = (raw, suggest_mapping(raw))
-    raw, suggested = cache[key]
-    return raw, copy.deepcopy(suggested)
+            cache[key] = prepare(upload.getvalue(), upload.name, sheet=sheet)
+    item = cache[key]
+    return item.raw, copy.deepcopy(item.mapping)
 
 
 def scale_inputs(label: str, scale: Scale, key: str, direction: bool) -> Scale:
@@ -139,21 +148,53 @@ def uploads_changed() -> None:
         st.session_state["data.released"] = True
 
 
+def saved_mappings():
+    """The optional saved-mapping upload: one mapping, or file name -> mapping (None when absent or unreadable)."""
+    saved_file = st.file_uploader("Saved mapping (optional, JSON from “Save mapping”)", type=["json"], key="data.saved")
+    if saved_file is None:
+        return None
+    try:
+        return read_mappings(saved_file.getvalue(), saved_file.name)
+    except IngestError as exc:
+        report_error(exc)
+        return None
+
+
+def file_section(upload, saved) -> tuple[Prepared | None, bool]:
+    """One upload: sheet, what was read, the mapping editor and notes; returns the item and whether Load must wait."""
+    with st.expander(f"{ui.md_escape(upload.name)}", expanded=True):
+        try:
+            raw, suggested = read_upload(upload, st.session_state.get(f"data.sheet.{upload.file_id}"))
+            if len(raw.sheets) > 1:
+                st.selectbox("Sheet", raw.sheets, index=raw.sheets.index(raw.sheet), key=f"data.sheet.{upload.file_id}",
+                             format_func=lambda s, hidden=raw.hidden_sheets: f"{s} (hidden)" if s in hidden else s)
+            st.caption(ui.md_escape(raw.describe()))
+            base = pick_mapping(saved, upload.name, list(raw.frame.columns))
+            if base is not None:
+                st.caption("Using the saved mapping.")
+            mapping = mapping_editor(raw, base or suggested, mapping_key(upload, raw.sheet, base or suggested))
+            for note in list(raw.notes) + mapping.notes:
+                st.text(f"• {note}")
+            if mapping.needs_date_order:
+                st.warning("Choose how dates are written before loading.")
+            item = Prepared(raw, mapping)
+            check(item)
+            return item, mapping.needs_date_order
+        except IngestError as exc:
+            report_error(exc)
+            return None, True
+
+
 def upload_section() -> None:
     uploads = st.file_uploader("Exports: CSV, TSV, Excel (.xlsx), Parquet or JSON — one or several files",
                                accept_multiple_files=True, key="data.files", on_change=uploads_changed,
                                help="For example an interactions export and a customers table. Encoding, delimiter "
                                     "and header are detected.")
     st.session_state["data.uploaded_ids"] = {u.file_id for u in uploads or []}
+    st.caption(current_limits().caption())
     if st.session_state.pop("data.released", False):
         st.info("The removed file's rows were released; the dashboard shows the demo warehouse until you load again.")
-    saved_file = st.file_uploader("Saved mapping (optional, JSON from “Save mapping”)", type=["json"], key="data.saved")
-    saved = None
-    if saved_file is not None:
-        try:
-            saved = read_mappings(saved_file.getvalue(), saved_file.name)
-        except IngestError as exc:
-            report_error(exc)
+    saved = saved_mappings()
     if not uploads:
         st.info("Upload one or more exports to map them onto the dashboard's columns.")
         return
@@ -161,63 +202,35 @@ def upload_section() -> None:
     cache = st.session_state.setdefault("data.raw", {})
     for stale in [k for k in cache if k[0] not in live]:
         del cache[stale]
-    prepared, blocked = [], False
-    for upload in uploads:
-        with st.expander(f"{ui.md_escape(upload.name)}", expanded=True):
-            try:
-                raw, suggested = read_upload(upload, st.session_state.get(f"data.sheet.{upload.file_id}"))
-                if len(raw.sheets) > 1:
-                    st.selectbox("Sheet", raw.sheets, index=raw.sheets.index(raw.sheet), key=f"data.sheet.{upload.file_id}")
-                st.caption(ui.md_escape(raw.describe()))
-                base = pick_mapping(saved, upload.name, list(raw.frame.columns))
-                if base is not None:
-                    st.caption("Using the saved mapping.")
-                base = base or suggested
-                mapping = mapping_editor(raw, base, mapping_key(upload, raw.sheet, base))
-                for note in list(raw.notes) + mapping.notes:
-                    st.text(f"• {note}")
-                if mapping.needs_date_order:
-                    st.warning("Choose how dates are written before loading.")
-                    blocked = True
-                mapping.check(list(raw.frame.columns), raw.name)
-                prepared.append((raw, mapping))
-            except IngestError as exc:
-                report_error(exc)
-                blocked = True
+    sections = [file_section(upload, saved) for upload in uploads]
+    prepared = [item for item, _ in sections if item is not None]
+    blocked = any(waits for _, waits in sections)
     if prepared:
         rules = st.session_state.get(ui.RULES_KEY)  # rules changed on the Incidents page travel with the mapping
         if rules is not None:
-            for _, m in prepared:
-                m.rules = rules
-        st.download_button("Save mapping (JSON)", data=mappings_json({raw.name: m for raw, m in prepared}),
+            for item in prepared:
+                item.mapping.rules = rules
+        st.download_button("Save mapping (JSON)", data=mappings_json({item.name: item.mapping for item in prepared}),
                            file_name="mapping.json", mime="application/json", key="data.save_mapping", on_click="ignore")
     if st.button("Load", type="primary", disabled=blocked or not prepared, key="data.load"):
         load(prepared, {u.file_id for u in uploads})
 
 
-def load(prepared, file_ids: set[str]) -> None:
+def load(prepared: list[Prepared], file_ids: set[str]) -> None:
     bar = st.progress(0.0, text="Loading…")
-    results = []
     try:
-        for number, (raw, mapping) in enumerate(prepared):
-            def step(fraction, number=number, name=raw.name):
-                bar.progress(min(1.0, (number + fraction) / len(prepared)), text=f"Loading {name}… {fraction:.0%}")
-
-            results.append(apply_mapping(raw, mapping, progress=step))
-        interactions, customers, scales = combine(results)
-        label = ", ".join(r.name for r in results)
-        source = memory_source(interactions, customers, scales=scales, label=f"Uploaded: {label}",
-                               rules=prepared[0][1].rules)
+        loaded = run(prepared, progress=lambda fraction, name: bar.progress(fraction, text=f"Loading {name}… {fraction:.0%}"))
+        source = to_source(loaded, f"Uploaded: {', '.join(item.name for item in prepared)}")
     except (IngestError, SourceError) as exc:
         bar.empty()
         report_error(exc)
         return
     bar.empty()
     ui.set_source(source)
-    st.session_state["data.report"] = results
-    st.session_state["data.mappings"] = {raw.name: mapping for raw, mapping in prepared}
+    st.session_state["data.report"] = loaded.results
+    st.session_state["data.mappings"] = {item.name: item.mapping for item in prepared}
     st.session_state["data.loaded"] = (source.key, file_ids)
-    st.success(f"Loaded {sum(r.rows_loaded for r in results):,} rows from {len(results)} file(s).")
+    st.success(f"Loaded {loaded.rows_loaded:,} rows from {len(loaded.results)} file(s).")
 
 
 def validation_report() -> None:

@@ -7,30 +7,63 @@ The steps, each usable on its own (in a notebook, the CLI and the Data page alik
     result = apply_mapping(raw, mapping)        # -> LoadResult: canonical frames + quarantine
     interactions, customers, scales = combine([result, ...])
 
+The pipeline (:mod:`cx.ingest.pipeline`) runs them the same way for the Data page, the CLI and
+``--source``: ``prepare`` (read + mapping), ``check``, ``run`` (apply + combine), ``to_source``;
+``open_files(paths, mapping=...)`` does it all and returns a :class:`cx.db.Source`. Every read is
+bounded by :class:`cx.ingest.limits.Limits` (size after unpacking, columns, line length, distinct
+values per dimension).
+
 ``result.rows_loaded + result.rows_quarantined == result.rows_read`` always; every quarantined
 row keeps its original cells plus ``_row``, ``_column`` and ``_reason``.
 """
 
-from cx.ingest.load import combine, load_files, write_tables
+from cx.ingest.limits import Limits, current_limits
+from cx.ingest.load import combine, write_tables
 from cx.ingest.mapping import SHAPE_LABELS, SHAPES, Mapping, targets
+from cx.ingest.pipeline import (
+    Loaded,
+    Prepared,
+    check,
+    ingest,
+    is_data_file,
+    load_files,
+    open_files,
+    prepare,
+    read_mapping_file,
+    run,
+    to_source,
+)
 from cx.ingest.readers import RawTable, from_frame, read_table
 from cx.ingest.sniff import IngestError
 from cx.ingest.suggest import suggest_mapping
-from cx.ingest.validate import LoadResult, apply_mapping
+from cx.ingest.validate import LoadResult, apply_mapping, check_mapping
 
 __all__ = [
     "IngestError",
+    "Limits",
     "LoadResult",
+    "Loaded",
     "Mapping",
+    "Prepared",
     "RawTable",
     "SHAPES",
     "SHAPE_LABELS",
     "apply_mapping",
+    "check",
+    "check_mapping",
     "combine",
+    "current_limits",
     "from_frame",
+    "ingest",
+    "is_data_file",
     "load_files",
+    "open_files",
+    "prepare",
+    "read_mapping_file",
     "read_table",
+    "run",
     "suggest_mapping",
     "targets",
+    "to_source",
     "write_tables",
 ]

@@ -1,101 +1,37 @@
-"""Readers for structured formats: Excel workbooks, Parquet and JSON (records, wrapped records, lines)."""
+"""Readers for structured formats: Parquet and JSON (records, records under a key, tables of rows, lines).
+
+JSON records are found wherever the export puts them: a top-level list, or a list of objects (or
+a header row plus rows) under any key path such as ``data.items``; when a document holds several
+such lists, the longest is read, the note names its key path, and the others can be chosen like
+workbook sheets. Nesting deeper than the limit is refused by a scan of the text before it is
+parsed, so no document can make the parser recurse until it fails.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import json
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from cx.ingest import sniff
+from cx.ingest.limits import Limits
 from cx.ingest.sniff import IngestError
-from cx.ingest.table import META, RawTable, finish, fit_width
+from cx.ingest.table import META, RawTable, finish
 
-# --- excel -----------------------------------------------------------------------------------
-
-
-def _cell_text(value) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, str):
-        return value if value.strip() else None
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, float):
-        if value != value:
-            return None
-        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
-    if isinstance(value, dt.datetime):
-        return value.isoformat(sep=" ")
-    if isinstance(value, (dt.date, dt.time)):
-        return value.isoformat()
-    if isinstance(value, dt.timedelta):
-        seconds = int(value.total_seconds())
-        return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
-    return str(value)
-
-
-def read_excel(data: bytes, name: str, sheet: str | None) -> RawTable:
-    import openpyxl
-
-    try:
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for damaged files
-        raise IngestError(f"{name}: is not a readable Excel workbook ({type(exc).__name__})") from None
-    try:
-        sheets = tuple(ws.title for ws in book.worksheets)
-        if not sheets:
-            raise IngestError(f"{name}: the workbook has no worksheets")
-        if sheet is not None and sheet not in sheets:
-            raise IngestError(f"{name}: no sheet named '{sheet}' (sheets: {', '.join(sheets)})")
-        notes: list[str] = []
-        candidates = [sheet] if sheet is not None else list(sheets)
-        rows: list[list] = []
-        chosen = candidates[0]
-        for candidate in candidates:
-            try:  # read-only workbooks unpack each sheet only now, so a damaged sheet fails here
-                rows = [[_cell_text(v) for v in row] for row in book[candidate].iter_rows(values_only=True)]
-            except Exception as exc:
-                raise IngestError(f"{name}: sheet '{candidate}' is damaged and cannot be read "
-                                  f"({type(exc).__name__})") from None
-            chosen = candidate
-            if sum(1 for r in rows if sniff._filled(r)) >= 2:
-                break
-        if sheet is None and chosen != sheets[0]:
-            notes.append(f"read sheet '{chosen}' (the sheets before it hold no table)")
-    finally:
-        book.close()
-    if not any(sniff._filled(r) for r in rows):
-        raise IngestError(f"{name}: sheet '{chosen}' is empty")
-    start, n_header = sniff.header_layout(rows[:40])
-    if start:
-        notes.append(f"skipped {start} row(s) above the header")
-    if n_header == 2:
-        notes.append("joined a two-row header into single column names")
-    header_rows = rows[start:start + n_header]
-    body = rows[start + n_header:]
-    width = max([len(r) for r in header_rows] + [0])
-    while width > 1 and all((len(r) < width or r[width - 1] is None) for r in header_rows + body):
-        width -= 1
-    longest = max([len(r) for r in body] + [width])
-    frame = pd.DataFrame([list(r) + [None] * (longest - len(r)) for r in body], dtype="str") if body \
-        else pd.DataFrame(columns=range(width))
-    names = sniff.header_names(header_rows, width)
-    frame, rejected = fit_width(frame, names, None)
-    frame, rejected, notes = finish(frame, rejected, name, notes, start + n_header + 1)
-    return RawTable(name=name, frame=frame, sheets=sheets, sheet=chosen, format="excel", rejected=rejected,
-                    notes=tuple(notes))
-
+#: how deep under the top-level object records are looked for (data.response.items is 3)
+SEARCH_DEPTH = 6
+_DEPTH_STEP = 1 << 18
 
 # --- parquet and json ------------------------------------------------------------------------
 
 
 def _arrow_text(table) -> pd.DataFrame:
     """Every column of an Arrow table as text (timestamps in UTC, nested values as JSON)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
     columns = {}
     for name, column in zip(table.column_names, table.columns):
         kind = column.type
@@ -112,9 +48,18 @@ def _arrow_text(table) -> pd.DataFrame:
     return frame
 
 
-def read_parquet(data: bytes, name: str) -> RawTable:
-    import pyarrow.parquet as pq
-
+def read_parquet(data: bytes, name: str, limits: Limits) -> RawTable:
+    """A Parquet file, refused from its metadata when it would unpack beyond the limits."""
+    try:
+        metadata = pq.ParquetFile(io.BytesIO(data)).metadata
+        width, rows = metadata.num_columns, metadata.num_rows
+    except Exception as exc:
+        raise IngestError(f"{name}: is a damaged Parquet file ({str(exc).splitlines()[0][:120]})") from None
+    if width > limits.max_columns:
+        raise IngestError(f"{name}: has {width:,} columns, more than {limits.max_columns:,}, the limit for one table")
+    if rows * max(width, 1) > limits.max_cells:  # run-length encoding packs millions of rows into a few bytes
+        raise IngestError(f"{name}: holds {rows:,} rows × {width:,} columns, more than {limits.max_cells:,} cells, "
+                          "the limit for one table")
     try:
         table = pq.read_table(io.BytesIO(data))
         # pages without checksums can decode into invalid UTF-8 text or column names: check now,
@@ -127,45 +72,103 @@ def read_parquet(data: bytes, name: str) -> RawTable:
     return RawTable(name=name, frame=frame, format="parquet", rejected=rejected, notes=tuple(notes))
 
 
-def read_json(text: str, name: str, encoding: str, notes: list[str]) -> RawTable:
+# --- json ------------------------------------------------------------------------------------
+
+
+def check_depth(text: str, name: str, limit: int) -> None:
+    """Refuse JSON nested deeper than ``limit``: brackets outside strings counted in one vectorised pass.
+
+    The text is scanned in steps of 262,144 characters (as UTF-8 bytes, where every quote,
+    backslash and bracket is one byte), carrying over whether a string is open, the run of
+    backslashes before the step and the depth.
+    """
+    inside, run, depth = False, 0, 0
+    for offset in range(0, len(text), _DEPTH_STEP):
+        b = np.frombuffer(text[offset:offset + _DEPTH_STEP].encode("utf-8", "surrogatepass"), dtype=np.uint8)
+        slashes = b == 92
+        position = np.arange(len(b))
+        last_other = np.maximum.accumulate(np.where(slashes, -1, position))
+        # backslashes just before each byte: those since the last other byte, plus the carried run
+        before = np.empty(len(b), dtype=np.int64)
+        before[0] = run
+        before[1:] = position[:-1] - last_other[:-1] + np.where(last_other[:-1] < 0, run, 0)
+        quotes = (b == 34) & (before % 2 == 0)
+        opened = (np.cumsum(quotes) + inside) % 2 == 1  # inside a string after this byte
+        outside = ~(opened ^ quotes)  # a byte is outside when the string state before it is closed
+        step = np.where(outside & ((b == 91) | (b == 123)), 1, 0) - np.where(outside & ((b == 93) | (b == 125)), 1, 0)
+        levels = depth + np.cumsum(step)
+        if len(levels) and levels.max() > limit:
+            raise IngestError(f"{name}: is nested more than {limit} levels deep (objects inside lists inside objects…), "
+                              "deeper than any table export; flatten it or export the records as CSV")
+        inside = bool(opened[-1]) if len(b) else inside
+        depth = int(levels[-1]) if len(levels) else depth
+        run = int(len(b) - 1 - last_other[-1] + (run if last_other[-1] < 0 else 0)) if len(b) else run
+
+
+def read_json(text: str, name: str, encoding: str, notes: list[str], limits: Limits,
+              key: str | None = None) -> RawTable:
+    """JSON: an array of records, records under a key path (``key`` chooses among several), or JSON Lines."""
+    check_depth(text, name, limits.max_json_depth)
     stripped = text.lstrip("\ufeff \t\r\n")
-    first_row = 1
     try:
         document = json.loads(stripped)
-        lines = False
     except json.JSONDecodeError as exc:
         if not stripped.startswith("{") or "Extra data" not in str(exc):
             raise IngestError(f"{name}: is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
-        document, lines = None, True
-    rejected = pd.DataFrame()
-    if lines:
-        records, bad = [], []
-        for number, line in enumerate(stripped.splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                value = json.loads(line)
-            except json.JSONDecodeError as exc:
-                bad.append({"_line": line[:500], "_row": number, "_column": "", "_reason": f"not valid JSON ({exc.msg})"})
-                continue
-            records.append((number, value if isinstance(value, dict) else {"value": value}))
-        index = [n for n, _ in records]
-        frame = _records_frame([r for _, r in records], name)
-        frame.index = index
-        if bad:
-            rejected = pd.DataFrame(bad).set_index("_row", drop=False)
-            rejected["_reason"] = "not valid JSON"
-            notes.append("read as JSON Lines (one record per line)")
+        frame, rejected = _json_lines(stripped, name, limits, notes)
+        keys, chosen = (), None
     else:
-        records = _find_records(document, name)
-        frame = _records_frame(records, name)
-        frame.index = range(first_row, first_row + len(frame))
+        frame, keys, chosen = _json_document(document, name, limits, key, notes)
+        rejected = pd.DataFrame()
     if frame.empty and not len(rejected):
         raise IngestError(f"{name}: holds no records")
     frame, _, notes = __finish_keep_index(frame, name, notes)
     if not len(rejected):
         rejected = pd.DataFrame(columns=list(META))
-    return RawTable(name=name, frame=frame, encoding=encoding, format="json", rejected=rejected, notes=tuple(notes))
+    return RawTable(name=name, frame=frame, encoding=encoding, format="json", rejected=rejected, notes=tuple(notes),
+                    sheets=keys, sheet=chosen if keys else None)
+
+
+def _json_lines(text: str, name: str, limits: Limits, notes: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """JSON Lines: one record per line, numbered by line; a line that is not JSON is rejected, not dropped."""
+    records, bad = [], []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            value = json.loads(line)
+        except json.JSONDecodeError as exc:
+            bad.append({"_line": line[:500], "_row": number, "_column": "", "_reason": f"not valid JSON ({exc.msg})"})
+            continue
+        records.append((number, value if isinstance(value, dict) else {"value": value}))
+    frame = _records_frame([r for _, r in records], name, limits)
+    frame.index = [n for n, _ in records]
+    rejected = pd.DataFrame()
+    if bad:
+        rejected = pd.DataFrame(bad).set_index("_row", drop=False)
+        rejected["_reason"] = "not valid JSON"
+        notes.append("read as JSON Lines (one record per line)")
+    return frame, rejected
+
+
+def _json_document(document, name: str, limits: Limits, key: str | None, notes: list[str]):
+    """The records of one document (numbered from 1), the key paths holding records, and the one read."""
+    found = record_lists(document)
+    if key is not None and key not in found:
+        raise IngestError(f"{name}: no list of records under '{key}' (lists of records: {', '.join(found) or 'none'})")
+    keys, chosen = (), None
+    if found:
+        chosen = key or max(found, key=lambda k: len(found[k]))  # the longest; the first of equal ones
+        records = _as_records(found[chosen])
+        keys = tuple(found) if len(found) > 1 else ()
+        others = ", ".join(repr(k) for k in found if k != chosen)
+        if chosen:
+            notes.append(f"records read from '{chosen}'" + (f" (other lists of records: {others})" if others else ""))
+    else:
+        records = _loose_records(document, name)
+    frame = _records_frame(records, name, limits)
+    frame.index = range(1, 1 + len(frame))
+    return frame, keys, chosen
 
 
 def __finish_keep_index(frame: pd.DataFrame, name: str, notes: list[str]):
@@ -179,16 +182,48 @@ def __finish_keep_index(frame: pd.DataFrame, name: str, notes: list[str]):
     return frame, None, notes
 
 
-def _find_records(document, name: str) -> list:
+def _is_records(value) -> bool:
+    """A list of objects, or a table written as a header row of names followed by rows."""
+    if not isinstance(value, list) or not value:
+        return False
+    if isinstance(value[0], dict):
+        return True
+    return len(value) >= 2 and all(isinstance(r, list) for r in value) and all(isinstance(c, str) for c in value[0])
+
+
+def record_lists(document) -> dict[str, list]:
+    """Every list of records in a document by key path ("" for the document itself), in document order.
+
+    Objects are searched breadth-first down to :data:`SEARCH_DEPTH` levels; lists are not entered
+    (records inside records are values, not tables).
+    """
     if isinstance(document, list):
-        if document and all(isinstance(r, list) for r in document) and all(isinstance(c, str) for c in document[0]):
-            header = document[0]
-            return [dict(zip(header, r)) for r in document[1:]]
-        return [r if isinstance(r, dict) else {"value": r} for r in document]
+        return {"": document}
+    found: dict[str, list] = {}
+    level = [("", document)] if isinstance(document, dict) else []
+    for _ in range(SEARCH_DEPTH):
+        following = []
+        for path, node in level:
+            for key, value in node.items():
+                where = f"{path}.{key}" if path else str(key)
+                if _is_records(value):
+                    found[where] = value
+                elif isinstance(value, dict):
+                    following.append((where, value))
+        level = following
+    return found
+
+
+def _as_records(value: list) -> list:
+    if value and all(isinstance(r, list) for r in value) and all(isinstance(c, str) for c in value[0]):
+        header = value[0]
+        return [dict(zip(header, r)) for r in value[1:]]
+    return [r if isinstance(r, dict) else {"value": r} for r in value]
+
+
+def _loose_records(document, name: str) -> list:
+    """No list of records anywhere: one object of equal-length columns, or one record."""
     if isinstance(document, dict):
-        lists = {k: v for k, v in document.items() if isinstance(v, list) and v and isinstance(v[0], dict)}
-        if lists:
-            return max(lists.values(), key=len)
         if document and all(isinstance(v, list) for v in document.values()):
             lengths = {len(v) for v in document.values()}
             if len(lengths) == 1:
@@ -197,11 +232,20 @@ def _find_records(document, name: str) -> list:
     raise IngestError(f"{name}: holds a single JSON value, not records")
 
 
-def _records_frame(records: list, name: str) -> pd.DataFrame:
+def _records_frame(records: list, name: str, limits: Limits) -> pd.DataFrame:
     if not records:
         return pd.DataFrame()
+    keys: dict = {}
+    for record in records:
+        keys.update(dict.fromkeys(record))
+        if len(keys) > limits.max_columns:
+            raise IngestError(f"{name}: its records have more than {limits.max_columns:,} different fields, the limit "
+                              "of columns for one table")
     nested = any(isinstance(v, dict) for r in records[:200] for v in r.values())
     frame = pd.json_normalize(records, sep=".") if nested else pd.DataFrame.from_records(records)
+    if frame.shape[1] > limits.max_columns:
+        raise IngestError(f"{name}: its records flatten into {frame.shape[1]:,} columns, more than "
+                          f"{limits.max_columns:,}, the limit for one table")
     out = {}
     for column in frame.columns:
         values = frame[column]
@@ -230,8 +274,6 @@ def _json_cell(value):
 
 def from_frame(frame: pd.DataFrame, name: str) -> RawTable:
     """A :class:`RawTable` from an in-memory DataFrame (e.g. a warehouse sample), cells as text."""
-    import pyarrow as pa
-
     try:
         text = _arrow_text(pa.Table.from_pandas(frame, preserve_index=False))
     except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):

@@ -27,9 +27,9 @@ KINDS = {target: kind for target, (kind, _) in SYNONYMS.items()}
 _SCALES = ((1, 5), (0, 5), (1, 7), (1, 10), (0, 10), (0, 100))
 
 
-def _scale_of(ps: list[Profile], zero_na_allowed: bool) -> tuple[Scale, str]:
+def _written_scale(ps: list[Profile], with_values: list[Profile]) -> tuple[Scale | None, str]:
+    """A scale the file states: in the column name, as percentages, or as x/10 fractions."""
     hint = next((p.scale_hint for p in ps if p.scale_hint), None)
-    with_values = [p for p in ps if p.n and p.numbers is not None and len(p.numbers)]
     if hint:
         return Scale(*hint), f"from the column name ({hint[0]:g}–{hint[1]:g})"
     if any(p.percent > 0.5 for p in with_values):
@@ -37,12 +37,25 @@ def _scale_of(ps: list[Profile], zero_na_allowed: bool) -> tuple[Scale, str]:
     dens = sorted({d for p in with_values for d in p.denominators})
     if dens:
         return Scale(1 if min(p.low for p in with_values) >= 1 else 0, max(dens)), f"written as x/{max(dens):g}"
-    if not with_values:
-        return None, ""
+    return None, ""
+
+
+def _zero_means_na(values: pd.Series, allowed: bool) -> bool:
+    """Whether 0 is "not applicable" (wide surveys): 0s on a 1–5 or 1–7 scale, or far more 0s than 1s."""
+    if not allowed:
+        return False
+    zeros, ones, high = int((values == 0).sum()), int((values == 1).sum()), float(values.max())
+    return zeros > 0 and high <= 10 and (high in (5, 7) or zeros > 1.5 * max(ones, 1))
+
+
+def _scale_of(ps: list[Profile], zero_na_allowed: bool) -> tuple[Scale, str]:
+    with_values = [p for p in ps if p.n and p.numbers is not None and len(p.numbers)]
+    written, why = _written_scale(ps, with_values)
+    if written is not None or not with_values:
+        return written, why
     values = pd.concat([p.numbers for p in with_values])
     low, high = float(values.min()), float(values.max())
-    zeros, ones = int((values == 0).sum()), int((values == 1).sum())
-    zero_na = zero_na_allowed and zeros > 0 and high <= 10 and (high in (5, 7) or zeros > 1.5 * max(ones, 1))
+    zero_na = _zero_means_na(values, zero_na_allowed)
     if zero_na:
         low = float(values[values > 0].min()) if (values > 0).any() else 1.0
     for lo, hi in _SCALES:
@@ -76,11 +89,23 @@ def scales(mapping: Mapping, profiles: dict[str, Profile]) -> None:
     mapping.scales = Scales(csat=scales["csat"], ces=scales["ces"])
 
 
+_CHURN_WORDS = ("churn", "cancel", "lost", "inactive", "former", "left", "gekund", "resili", "baja", "opgezegd")
+
+
+def _two_valued(values: list[str], yes: list[str], no: list[str], inverse: bool) -> tuple[str, str]:
+    """A column holding yes/no words: the value meaning yes (or churned, for a column of who is still active)."""
+    if inverse:
+        value = no[0] if no else next((v for v in values if v not in yes), yes[0])
+        return value, f"'{value}' means churned (the column says who is still active)"
+    value = yes[0] if yes else next((v for v in values if v not in no), COUNTERPART.get(no[0], no[0]))
+    return value, f"'{value}' means yes"
+
+
 def positive_value(p: Profile, target: str) -> tuple[str | None, str]:
     """The value of a two-valued column that means True, and how it was chosen."""
     values = list(p.values)
     inverse = target == "customers.churned" and any(phrase_score(p.words, w) >= 60 for w in INVERSE_CHURN_WORDS)
-    churny = [v for v in values if any(k in normalise(v) for k in ("churn", "cancel", "lost", "inactive", "former", "left", "gekund", "resili", "baja", "opgezegd"))]
+    churny = [v for v in values if any(k in normalise(v) for k in _CHURN_WORDS)]
     yes = [v for v in values if v in TRUE_WORDS]
     no = [v for v in values if v in FALSE_WORDS]
     if target == "customers.churned" and churny:
@@ -92,11 +117,7 @@ def positive_value(p: Profile, target: str) -> tuple[str | None, str]:
             return value, f"only '{only}' seen; '{value}' means yes"
         return only, f"only '{only}' seen"
     if yes or no:
-        if inverse:
-            value = no[0] if no else next((v for v in values if v not in yes), yes[0])
-            return value, f"'{value}' means churned (the column says who is still active)"
-        value = yes[0] if yes else next((v for v in values if v not in no), COUNTERPART.get(no[0], no[0]))
-        return value, f"'{value}' means yes"
+        return _two_valued(values, yes, no, inverse)
     if not values:
         return None, ""
     return values[0], f"could not tell which value means yes; guessed '{values[0]}'"
@@ -128,6 +149,8 @@ def units(mapping: Mapping, profiles: dict[str, Profile]) -> None:
         mapping.units[column] = unit
         if profiles[column].clock < 0.8:
             mapping.notes.append(f"'{column}' read as a duration in {unit}.")
+        if profiles[column].decimal_commas:
+            mapping.notes.append(f"'{column}' writes some durations with a decimal comma: 1,5 is read as one and a half.")
     for target, (start, end) in mapping.durations.items():
         unit = "minutes" if target == "first_response_minutes" else "hours"
         mapping.notes.append(f"{target} derived as '{end}' − '{start}' in {unit}.")

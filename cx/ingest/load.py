@@ -1,67 +1,17 @@
-"""Several files at once: read, map, validate each; combine interactions and customers; write them out."""
+"""Loaded files together: combine interactions and customers; write them into a database (``cx load --into``)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
 from pathlib import Path
 
+import duckdb
 import pandas as pd
+import sqlalchemy as sa
 
-from cx.ingest.mapping import Mapping
-from cx.ingest.readers import read_table
+from cx.db import safe_url, scrub, typed_frame
 from cx.ingest.sniff import IngestError
-from cx.ingest.suggest import suggest_mapping
-from cx.ingest.validate import LoadResult, apply_mapping
+from cx.ingest.validate import LoadResult
 from cx.schema import CUSTOMER_COLUMNS, INTERACTION_COLUMNS, Scale, Scales
-
-FileLike = str | Path | tuple[str, bytes]
-
-
-def _name_and_data(item: FileLike) -> tuple[str, bytes | Path]:
-    if isinstance(item, tuple):
-        name, data = item
-        return str(name), data
-    path = Path(item)
-    return path.name, path
-
-
-def load_files(files: Iterable[FileLike], mapping: Mapping | dict[str, Mapping] | None = None,
-               progress: Callable[[float], None] | None = None) -> list[LoadResult]:
-    """Read, map and validate files.
-
-    Parameters
-    ----------
-    files : iterable of path or (name, bytes)
-    mapping : Mapping, dict of name -> Mapping, or None
-        One mapping for every file, one per file name (files not named get a suggestion), or
-        None to use the suggested mapping of each file.
-    progress : callable, optional
-        Called with the overall fraction done in [0, 1].
-
-    Returns
-    -------
-    list of LoadResult
-        One per file, in order.
-
-    Raises
-    ------
-    IngestError
-        The first file that cannot be read or mapped (the message names it).
-    """
-    items = [_name_and_data(f) for f in files]
-    results = []
-    for number, (name, data) in enumerate(items):
-        chosen = mapping.get(name) if isinstance(mapping, dict) else mapping
-        raw = read_table(data, name, sheet=chosen.sheet if chosen is not None else None)
-        if chosen is None:
-            chosen = suggest_mapping(raw)
-
-        def report(fraction: float, number=number) -> None:
-            if progress:
-                progress((number + fraction) / len(items))
-
-        results.append(apply_mapping(raw, chosen, progress=report))
-    return results
 
 
 def _merge_scale(name: str, scales: list[tuple[str, Scale]]) -> Scale:
@@ -70,6 +20,31 @@ def _merge_scale(name: str, scales: list[tuple[str, Scale]]) -> Scale:
         listing = "; ".join(f"{file}: {s.label()}" for file, s in scales)
         raise IngestError(f"the files declare different {name.upper()} scales ({listing}); map them to one scale")
     return scales[0][1]
+
+
+def _canonical_first(frame: pd.DataFrame, canonical: dict) -> pd.DataFrame:
+    """Canonical columns first, in schema order, then the extra ones as they come."""
+    return frame[[c for c in canonical if c in frame] + [c for c in frame if c not in canonical]]
+
+
+def _customers(results: list[LoadResult]) -> pd.DataFrame | None:
+    """One row per customer over every file; the first file giving an attribute wins."""
+    customers = None
+    for result in results:
+        if result.customers is None or not len(result.customers):
+            continue
+        part = result.customers.drop_duplicates("customer_id", keep="first").set_index("customer_id")
+        customers = part if customers is None else customers.combine_first(part)
+    return _canonical_first(customers.reset_index(), CUSTOMER_COLUMNS) if customers is not None else None
+
+
+def _scales(results: list[LoadResult]) -> Scales:
+    chosen = {}
+    for score in ("csat", "ces"):
+        carrying = [(r.name, r.scales.for_column(score)) for r in results
+                    if score in r.interactions and r.interactions[score].notna().any()]
+        chosen[score] = _merge_scale(score, carrying) if carrying else Scales().for_column(score)
+    return Scales(csat=chosen["csat"], ces=chosen["ces"])
 
 
 def combine(results: list[LoadResult]) -> tuple[pd.DataFrame, pd.DataFrame | None, Scales]:
@@ -85,24 +60,7 @@ def combine(results: list[LoadResult]) -> tuple[pd.DataFrame, pd.DataFrame | Non
     """
     frames = [r.interactions for r in results if r.interactions is not None and len(r.interactions)]
     interactions = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame({"customer_id": pd.Series([], dtype=object)})
-    ordered = [c for c in INTERACTION_COLUMNS if c in interactions] + [c for c in interactions if c not in INTERACTION_COLUMNS]
-    interactions = interactions[ordered]
-    customers = None
-    for result in results:
-        if result.customers is None or not len(result.customers):
-            continue
-        part = result.customers.drop_duplicates("customer_id", keep="first").set_index("customer_id")
-        customers = part if customers is None else customers.combine_first(part)
-    if customers is not None:
-        customers = customers.reset_index()
-        ordered = [c for c in CUSTOMER_COLUMNS if c in customers] + [c for c in customers if c not in CUSTOMER_COLUMNS]
-        customers = customers[ordered]
-    chosen = {}
-    for score in ("csat", "ces"):
-        carrying = [(r.name, r.scales.for_column(score)) for r in results
-                    if score in r.interactions and r.interactions[score].notna().any()]
-        chosen[score] = _merge_scale(score, carrying) if carrying else Scales().for_column(score)
-    return interactions, customers, Scales(csat=chosen["csat"], ces=chosen["ces"])
+    return _canonical_first(interactions, INTERACTION_COLUMNS), _customers(results), _scales(results)
 
 
 def write_tables(url: str, interactions: pd.DataFrame, customers: pd.DataFrame | None) -> str:
@@ -112,14 +70,6 @@ def write_tables(url: str, interactions: pd.DataFrame, customers: pd.DataFrame |
     This is the one write path of the project (``cx load --into``); warehouses opened for reading
     stay read-only. Returns the URL shown to the user (password masked).
     """
-    import sqlalchemy as sa
-
-    from cx.db import (
-        safe_url,
-        scrub,
-        typed_frame,  # same dtypes as the in-memory upload source
-    )
-
     text = str(url)
     if "://" not in text:
         path = Path(text)
@@ -128,13 +78,11 @@ def write_tables(url: str, interactions: pd.DataFrame, customers: pd.DataFrame |
             raise IngestError(f"{text}: --into needs a SQLAlchemy URL or a .duckdb / .sqlite file")
         path.parent.mkdir(parents=True, exist_ok=True)
         text = f"{'sqlite' if suffix.startswith('.sqlite') else 'duckdb'}:///{path.resolve()}"
-    itab = typed_frame(interactions, INTERACTION_COLUMNS, extras=False)
+    itab = typed_frame(interactions, INTERACTION_COLUMNS, extras=False)  # the dtypes of the in-memory upload source
     ctab = typed_frame(customers, CUSTOMER_COLUMNS, extras=True) if customers is not None else None
     try:
         parsed = sa.engine.make_url(text)
         if parsed.get_backend_name() == "duckdb":
-            import duckdb
-
             con = duckdb.connect(parsed.database or ":memory:")
             try:
                 for name, table in (("interactions", itab), ("customers", ctab)):

@@ -12,6 +12,7 @@ from cx.ingest.vocabulary import (
     ROLE_FIRST_RESPONSE_AT,
     ROLE_OFFSET,
     ROLE_RATING,
+    ROLE_RECORD_ID,
     ROLE_RESOLVED_AT,
     ROLES,
 )
@@ -35,7 +36,7 @@ def targets() -> list[str]:
     return (
         [IGNORE]
         + list(INTERACTION_COLUMNS)
-        + [ROLE_FIRST_RESPONSE_AT, ROLE_RESOLVED_AT, ROLE_RATING, ROLE_OFFSET]
+        + [ROLE_FIRST_RESPONSE_AT, ROLE_RESOLVED_AT, ROLE_RATING, ROLE_OFFSET, ROLE_RECORD_ID]
         + [f"customers.{c}" for c in CUSTOMER_COLUMNS if c != "customer_id"]
     )
 
@@ -61,8 +62,9 @@ class Mapping:
         Source column -> target: a canonical interaction column (``nps``), a customer column or
         attribute (``customers.churned``, ``customers.plan``), a role (``first_response_at`` /
         ``resolved_at``: timestamps from which durations are derived with ``occurred_at``;
-        ``rating``: a wide survey's per-touchpoint rating; ``offset``: a stream's time offset), or
-        ``ignore``.
+        ``rating``: a wide survey's per-touchpoint rating; ``offset``: a stream's time offset;
+        ``record_id``: the ticket or response id, each row one record, so that one id twice with
+        different values is quarantined as a conflict instead of counted twice), or ``ignore``.
     scales : cx.schema.Scales
         Declared CSAT and CES scales (range, direction, "0 means not applicable").
     booleans : dict
@@ -134,6 +136,20 @@ class Mapping:
 
     def check(self, available: list[str] | None = None, name: str = "mapping") -> None:
         """Raise :class:`IngestError` when the mapping is inconsistent or names absent columns."""
+        self._check_values(name)
+        single = [t for t in self.columns.values() if t not in (IGNORE, ROLE_RATING)]
+        twice = sorted({t for t in single if single.count(t) > 1})
+        if twice:
+            columns = ", ".join(f"'{s}'" for s, t in self.columns.items() if t in twice)
+            raise IngestError(f"{name}: {', '.join(twice)} is mapped from more than one column ({columns})")
+        absent = [s for s, t in self.columns.items() if t != IGNORE and s not in available] if available is not None else []
+        if absent:
+            listing = ", ".join(f"'{c}'" for c in absent)
+            raise IngestError(f"{name}: the mapping uses column(s) {listing} that the file does not have "
+                              f"(it has: {', '.join(available[:12])}{' …' if len(available) > 12 else ''})")
+        self._check_shape(name)
+
+    def _check_values(self, name: str) -> None:
         if self.shape not in SHAPES:
             raise IngestError(f"{name}: unknown shape '{self.shape}' (expected one of {', '.join(SHAPES)})")
         bad = [f"'{s}' -> '{t}'" for s, t in self.columns.items() if not is_valid_target(t)]
@@ -143,17 +159,8 @@ class Mapping:
             raise IngestError(f"{name}: rating_target must be csat, ces or nps, not '{self.rating_target}'")
         if self.decimal not in (".", ","):
             raise IngestError(f"{name}: decimal must be '.' or ','")
-        single = [t for t in self.columns.values() if t not in (IGNORE, ROLE_RATING)]
-        twice = sorted({t for t in single if single.count(t) > 1})
-        if twice:
-            columns = ", ".join(f"'{s}'" for s, t in self.columns.items() if t in twice)
-            raise IngestError(f"{name}: {', '.join(twice)} is mapped from more than one column ({columns})")
-        if available is not None:
-            absent = [s for s, t in self.columns.items() if t != IGNORE and s not in available]
-            if absent:
-                listing = ", ".join(f"'{c}'" for c in absent)
-                raise IngestError(f"{name}: the mapping uses column(s) {listing} that the file does not have "
-                                  f"(it has: {', '.join(available[:12])}{' …' if len(available) > 12 else ''})")
+
+    def _check_shape(self, name: str) -> None:
         if self.shape == "wide" and not self.ratings:
             raise IngestError(f"{name}: a wide survey needs at least one column mapped to 'rating'")
         if self.shape == "stream" and not self.source_of(ROLE_OFFSET) and not self.source_of("seq"):
@@ -205,22 +212,7 @@ class Mapping:
             scales = Scales(**{k: Scale(**v) for k, v in (data.get("scales") or {}).items() if k in ("csat", "ces")})
         except (TypeError, ValueError) as exc:
             raise IngestError(f"{name}: invalid scales ({exc})") from None
-        dayfirst = data.get("dayfirst")
-        mapping = cls(
-            shape=str(data.get("shape", "interactions")),
-            columns={str(k): str(v) for k, v in data["columns"].items()},
-            scales=scales,
-            booleans={str(k): str(v) for k, v in (data.get("booleans") or {}).items()},
-            dayfirst=None if dayfirst is None else bool(dayfirst),
-            decimal=str(data.get("decimal", ".")),
-            units={str(k): str(v) for k, v in (data.get("units") or {}).items()},
-            rating_target=str(data.get("rating_target", "csat")),
-            timezone=data.get("timezone") or None,
-            sheet=data.get("sheet") or None,
-            rules=IncidentRules.from_dict(data.get("rules")),
-            notes=[str(n) for n in data.get("notes") or []],
-            ambiguous_dates=[str(n) for n in data.get("ambiguous_dates") or []],
-        )
+        mapping = cls(scales=scales, rules=IncidentRules.from_dict(data.get("rules")), **_plain_fields(data))
         bad_units = {k: v for k, v in mapping.units.items() if v not in DURATION_UNITS}
         if bad_units:
             raise IngestError(f"{name}: unknown duration unit(s) {bad_units} (use {', '.join(DURATION_UNITS)})")
@@ -236,3 +228,25 @@ class Mapping:
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise IngestError(f"{name}: is not valid JSON ({exc})") from None
         return cls.from_dict(data, name)
+
+
+def _text_dict(value) -> dict[str, str]:
+    return {str(k): str(v) for k, v in (value or {}).items()}
+
+
+def _plain_fields(data: dict) -> dict:
+    """The mapping's fields that are plain JSON values, as the dataclass holds them."""
+    dayfirst = data.get("dayfirst")
+    return {
+        "shape": str(data.get("shape", "interactions")),
+        "columns": _text_dict(data["columns"]),
+        "booleans": _text_dict(data.get("booleans")),
+        "dayfirst": None if dayfirst is None else bool(dayfirst),
+        "decimal": str(data.get("decimal", ".")),
+        "units": _text_dict(data.get("units")),
+        "rating_target": str(data.get("rating_target", "csat")),
+        "timezone": data.get("timezone") or None,
+        "sheet": data.get("sheet") or None,
+        "notes": [str(n) for n in data.get("notes") or []],
+        "ambiguous_dates": [str(n) for n in data.get("ambiguous_dates") or []],
+    }

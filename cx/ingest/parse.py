@@ -35,6 +35,7 @@ _DMY = re.compile(r"^([0-9]{1,2})([./-])([0-9]{1,2})[./-]([0-9]{4}|[0-9]{2})" + 
 _YMD = re.compile(r"^([0-9]{4})[./]([0-9]{1,2})[./]([0-9]{1,2})" + _TIME + r"$")
 _CLOCK = re.compile(r"^(?:([0-9]+)[ .d]+)?([0-9]{1,3}):([0-9]{2})(?::([0-9]{2}(?:[.,][0-9]+)?))?$")
 _UNITS = {"seconds": 1 / 60, "minutes": 1.0, "hours": 60.0, "days": 1440.0}
+DECIMAL_COMMA = r"[+-]?[0-9]+,[0-9]{1,2}|[+-]?[0-9]+,[0-9]{4,}"  # not a thousands group (1,500)
 
 
 def per_unique(values: pd.Series, func, dtype=object) -> pd.Series:
@@ -276,12 +277,22 @@ def _written_date(value: str, dayfirst: bool | None, timezone: str | None):
 def durations(values: pd.Series, unit: str, target_minutes_per_unit: float, decimal: str = "."):
     """Durations written as numbers in ``unit`` or as clock text ("1:30", "2 03:00:00", "1h 30m").
 
+    A decimal comma is read as one even where the file's numbers use a point: "1,5" hours is an
+    hour and a half (a duration is never written with a thousands comma and one or two digits).
+
     Returns the values expressed in the target unit (``target_minutes_per_unit`` = 1 for minutes,
     60 for hours) and a ``bad`` mask.
     """
     parsed = numbers(values, decimal)
     minutes = parsed.values * _UNITS.get(unit, 1.0)
     bad = parsed.bad.copy()
+    if bad.any() and decimal == ".":
+        comma = text(values)[bad]
+        comma = comma[comma.str.fullmatch(DECIMAL_COMMA).fillna(False).astype(bool)]
+        if len(comma):
+            read = pd.to_numeric(comma.str.replace(",", ".", regex=False), errors="coerce").astype(float)
+            minutes.loc[read.index] = read * _UNITS.get(unit, 1.0)
+            bad.loc[read.index] = read.isna()
     if bad.any():
         clock = per_unique(text(values)[bad], _clock_minutes)
         clock = pd.to_numeric(clock, errors="coerce").astype(float)
@@ -291,13 +302,16 @@ def durations(values: pd.Series, unit: str, target_minutes_per_unit: float, deci
 
 
 def _clock_minutes(value: str):
+    """Clock text ("1:30", "2 03:00:00") or a number with a unit word ("1h 30m", "1,5 h", "2 days")."""
     match = _CLOCK.match(value)
     if match:
         days, hours, mins, secs = match.groups()
         return int(days or 0) * 1440 + int(hours) * 60 + int(mins) + float((secs or "0").replace(",", ".")) / 60
-    try:
-        return pd.Timedelta(value).total_seconds() / 60
-    except (ValueError, TypeError):
+    if not re.search(r"[A-Za-z]", value) or re.search(r"[0-9],[0-9]{3}(?![0-9])", value):
+        return None  # pandas reads a bare number as nanoseconds, and drops commas ("1,500" = 1500 ns)
+    try:  # a unit word is needed; a decimal comma before it is a decimal point ("1,5h" = 90 minutes)
+        return pd.Timedelta(re.sub(r"([0-9]),([0-9])", r"\1.\2", value)).total_seconds() / 60
+    except (ValueError, TypeError, OverflowError):
         return None
 
 

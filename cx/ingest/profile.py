@@ -36,6 +36,7 @@ class Profile:
     within100: float = 0.0
     ones: int = 0
     percent: float = 0.0
+    decimal_commas: float = 0.0  # share written 1,5 in a file whose numbers use a decimal point
     denominators: tuple[float, ...] = ()
     likert: float = 0.0
     dates: float = 0.0
@@ -138,6 +139,9 @@ def profiles(frame: pd.DataFrame, decimal: str = ".") -> dict[str, Profile]:
     symbolic = text.str.match(r"^[ \t0-9.,%/+-]+$").fillna(False).astype(bool)
     likert = (read & ~symbolic).groupby(codes).mean()
     percent = nums.percent.groupby(codes).mean()
+    commas = (nums.bad & text.str.fullmatch(parse.DECIMAL_COMMA).fillna(False).astype(bool)) if decimal == "." \
+        else pd.Series(False, index=text.index)
+    decimal_commas = commas.groupby(codes).mean()
     clock = text.str.match(r"^(?:[0-9]+[ .d]+)?[0-9]{1,3}:[0-9]{2}(?::[0-9]{2})?$").fillna(False).astype(bool).groupby(codes).mean()
     valued = pd.DataFrame({"c": codes[read], "x": number[read]})
     stats = valued.groupby("c")["x"]
@@ -164,6 +168,7 @@ def profiles(frame: pd.DataFrame, decimal: str = ".") -> dict[str, Profile]:
         p.length, p.spaces = float(length.get(code, 0.0)), float(spaces.get(code, 0.0))
         p.numeric, p.likert = float(numeric.get(code, 0.0)), float(likert.get(code, 0.0))
         p.percent, p.clock = float(percent.get(code, 0.0)), float(clock.get(code, 0.0))
+        p.decimal_commas = float(decimal_commas.get(code, 0.0))
         p.denominators = denominators.get(code, ())
         p.dates = 0.0 if p.clock > 0.8 else float(date_share.get(code, 0.0))
         if code in described.index:

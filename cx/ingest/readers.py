@@ -3,44 +3,50 @@
 Every cell comes out as text (or missing), so the mapper sees exactly what the file says and the
 quarantine can hand back the rows as they were written. The frame's index is the row number a
 spreadsheet would show for each data row (header = row 1), used in every message.
+
+Every read respects :class:`cx.ingest.limits.Limits` (size after unpacking, columns, line length),
+each checked before the step whose cost it bounds.
 """
 
 from __future__ import annotations
 
 import csv
-import gzip
 import io
 import re
-import zipfile
-import zlib
 from pathlib import Path
 from typing import NoReturn
 
 import numpy as np
 import pandas as pd
 
-from cx.ingest import formats, sniff
+from cx.ingest import archives, encoding, excel, formats, sniff
 from cx.ingest.formats import from_frame
+from cx.ingest.limits import Limits, current_limits
 from cx.ingest.sniff import IngestError
-from cx.ingest.table import MAX_BYTES, META, RawTable, finish, fit_width
+from cx.ingest.table import META, RawTable, finish, fit_width
 
-SUFFIXES = (".csv", ".tsv", ".tab", ".txt", ".xlsx", ".xlsm", ".xls", ".parquet", ".json", ".jsonl", ".ndjson", ".gz", ".zip")
+SUFFIXES = (".csv", ".tsv", ".tab", ".txt", ".xlsx", ".xlsm", ".xls", ".parquet", ".pq", ".json", ".jsonl", ".ndjson",
+            ".gz", ".zip")
 
 __all__ = ["META", "IngestError", "RawTable", "from_frame", "read_table"]
 
 
-def read_table(data: bytes | str | Path, name: str | None = None, sheet: str | None = None) -> RawTable:
+def read_table(data: bytes | str | Path, name: str | None = None, sheet: str | None = None,
+               limits: Limits | None = None) -> RawTable:
     """Read a CSV/TSV, Excel (.xlsx), Parquet or JSON export into a :class:`RawTable`.
 
     Parameters
     ----------
     data : bytes, str or Path
         The file's bytes, or a path to it (a ``str`` that names an existing file is a path;
-        any other ``str`` is the file's text).
+        any other ``str`` is the file's text). gzip and zip archives are unpacked.
     name : str, optional
         The file name shown in messages (default: the path's name).
     sheet : str, optional
-        The workbook sheet to read (default: the first sheet holding data).
+        The workbook sheet to read (default: the active sheet), or for JSON the key path of the
+        records (default: the longest list of records).
+    limits : Limits, optional
+        Size, column and line limits (default: :func:`cx.ingest.limits.current_limits`).
 
     Returns
     -------
@@ -50,7 +56,7 @@ def read_table(data: bytes | str | Path, name: str | None = None, sheet: str | N
     ------
     IngestError
         "name: what is wrong" — empty file, header without rows, binary junk, a zip that is not a
-        workbook, unknown sheet, damaged Parquet/JSON…
+        workbook, unknown sheet, damaged Parquet/JSON, a limit passed…
 
     Examples
     --------
@@ -58,74 +64,62 @@ def read_table(data: bytes | str | Path, name: str | None = None, sheet: str | N
     >>> raw.delimiter, list(raw.frame.columns), raw.frame.index.tolist()
     (';', ['customer', 'nps'], [2])
     """
-    data, name = _bytes(data, name)
-    if not data.strip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe"):
-        raise IngestError(f"{name}: the file is empty")
-    kind = sniff.kind_of(data, name)
-    suffix = Path(name).suffix.lower()
-    notes: list[str] = []
-    if kind == "gzip":
-        try:
-            with gzip.GzipFile(fileobj=io.BytesIO(data)) as handle:
-                inner = handle.read(MAX_BYTES + 1)
-        except (OSError, EOFError, zlib.error):  # a bad header, a cut-off stream, a corrupt deflate block
-            raise IngestError(f"{name}: is a damaged gzip archive") from None
-        stem = name[:-3] if name.lower().endswith(".gz") else name
-        table = read_table(inner, stem, sheet)
-        return RawTable(**{**table.__dict__, "name": name})
-    if kind == "zip":
-        members = sniff.zip_members(data, name)
-        if sniff.EXCEL_MEMBER in members:
-            return formats.read_excel(data, name, sheet)
-        tables = [m for m in members if Path(m).suffix.lower() in (".csv", ".tsv", ".txt", ".xlsx", ".json", ".parquet")]
-        if len(tables) == 1 and suffix == ".zip":
-            try:
-                with zipfile.ZipFile(io.BytesIO(data)) as archive:
-                    inner = archive.read(tables[0])
-            # damaged headers (ValueError), unknown methods (NotImplementedError), a password (RuntimeError)…
-            except (zipfile.BadZipFile, OSError, EOFError, zlib.error, NotImplementedError, ValueError, RuntimeError):
-                raise IngestError(f"{name}: {tables[0]} in this zip archive is damaged, encrypted or packed in a way "
-                                  "that cannot be unpacked") from None
-            table = read_table(inner, f"{name}/{tables[0]}", sheet)
-            return table
-        what = "an Excel workbook" if suffix in (".xlsx", ".xlsm", ".xls") else "a table"
-        listing = ", ".join(members[:5]) + (" …" if len(members) > 5 else "")
-        raise IngestError(f"{name}: is a zip archive, not {what} (it holds: {listing or 'nothing'})")
+    limits = limits or current_limits()
+    data, name = _bytes(data, name, limits)
+    _refuse_empty(data, name)
+    data, name, hint, kind = archives.unpack(data, name, limits)
+    _refuse_empty(data, name)
+    if kind == "excel":
+        archives.workbook_size(data, name, limits)
+        return excel.read_excel(data, name, sheet, limits)
     if kind == "parquet":
-        return formats.read_parquet(data, name)
-    if suffix in (".xlsx", ".xlsm", ".xls", ".parquet"):
+        return formats.read_parquet(data, name, limits)
+    notes: list[str] = []
+    suffix = Path(hint).suffix.lower()
+    if suffix in (".xlsx", ".xlsm", ".xls", ".parquet", ".pq"):
         notes.append(f"named {suffix} but holds {'JSON' if kind == 'json' else 'text'}: read by its content")
-    text, encoding, decode_notes = sniff.decode(data, name)
+    if kind != "json":  # JSON is often written on one line
+        encoding.check_line_length(data, name, limits.max_line_bytes)
+    text, used, decode_notes = encoding.decode(data, name)
+    del data
     notes += decode_notes
     if kind == "json":
-        return formats.read_json(text, name, encoding, notes)
-    sniff.check_text(text, name)
-    return _read_text(text, name, encoding, notes)
+        return formats.read_json(text, name, used, notes, limits, sheet)
+    encoding.check_text(text, name)
+    return _read_text(text, name, hint, used, notes, limits)
 
 
-def _bytes(data, name: str | None) -> tuple[bytes, str]:
+def _refuse_empty(data: bytes, name: str) -> None:
+    if not data.strip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe"):
+        raise IngestError(f"{name}: the file is empty")
+
+
+def _bytes(data, name: str | None, limits: Limits) -> tuple[bytes, str]:
     if isinstance(data, Path) or (isinstance(data, str) and "\n" not in data and len(data) < 4096 and Path(data).is_file()):
         path = Path(data)
+        name = name or path.name
         try:
-            if path.stat().st_size > MAX_BYTES:
-                raise IngestError(f"{name or path.name}: larger than {MAX_BYTES // 1_000_000_000} GB")
-            return path.read_bytes(), name or path.name
+            if path.stat().st_size > limits.max_input_bytes:
+                raise archives.too_big(name, limits, "is")
+            return path.read_bytes(), name
         except OSError as exc:
-            raise IngestError(f"{name or path.name}: cannot be read ({exc.strerror or exc})") from None
+            raise IngestError(f"{name}: cannot be read ({exc.strerror or exc})") from None
     if isinstance(data, str):
         if "\n" not in data and Path(data).suffix.lower() in SUFFIXES:
             raise IngestError(f"{name or data}: no such file")
-        return data.encode("utf-8"), name or "data"
-    if isinstance(data, (bytes, bytearray, memoryview)):
-        return bytes(data), name or "data"
-    raise IngestError(f"{name or 'data'}: expected file bytes or a path, got {type(data).__name__}")
+        data = data.encode("utf-8")
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise IngestError(f"{name or 'data'}: expected file bytes or a path, got {type(data).__name__}")
+    if len(data) > limits.max_input_bytes:
+        raise archives.too_big(name or "data", limits, "is")
+    return bytes(data), name or "data"
 
 
 # --- text ------------------------------------------------------------------------------------
 
 
-def _read_text(text: str, name: str, encoding: str, notes: list[str]) -> RawTable:
-    delimiter = sniff.sniff_delimiter(text, name)
+def _read_text(text: str, name: str, hint: str, encoding: str, notes: list[str], limits: Limits) -> RawTable:
+    delimiter = sniff.sniff_delimiter(text, hint)
     head, lines = sniff.records(text, delimiter)
     if not any(sniff._filled(r) for r in head):
         raise IngestError(f"{name}: contains no data (only blank lines)")
@@ -136,10 +130,13 @@ def _read_text(text: str, name: str, encoding: str, notes: list[str]) -> RawTabl
         notes.append("joined a two-row header into single column names")
     header_rows = head[start:start + n_header]
     width = max(len(r) for r in header_rows)
+    widest = max(range(start, len(head)), key=lambda i: len(head[i]))
+    if len(head[widest]) > limits.max_columns:  # before any row is split: the parser takes its width from these
+        _too_wide(name, widest + 1, len(head[widest]), limits, header=widest < start + n_header)
     body_start = _offset_after_lines(text, lines[start + n_header - 1]) if len(lines) >= start + n_header else len(text)
     body = text[body_start:]
     first_row = start + n_header + 1
-    frame = _split_body(body, delimiter, name, first_row)
+    frame = _split_body(body, delimiter, name, first_row, limits)
     names = sniff.header_names(header_rows, max(width, 1))
     frame, rejected = fit_width(frame, names, delimiter)
     table = finish(frame, rejected, name, notes, first_row)
@@ -157,7 +154,12 @@ def _offset_after_lines(text: str, count: int) -> int:
     return len(text)
 
 
-def _split_body(body: str, delimiter: str, name: str, first_row: int) -> pd.DataFrame:
+def _too_wide(name: str, row: int, fields: int, limits: Limits, header: bool = False) -> NoReturn:
+    what = "its header has" if header else f"row {row:,} has"
+    raise IngestError(f"{name}: {what} {fields:,} columns, more than {limits.max_columns:,}, the limit for one table")
+
+
+def _split_body(body: str, delimiter: str, name: str, first_row: int, limits: Limits) -> pd.DataFrame:
     """All data records as text; C parser first, the csv module when rows are ragged."""
     if not body.strip():
         return pd.DataFrame()
@@ -174,6 +176,8 @@ def _split_body(body: str, delimiter: str, name: str, first_row: int) -> pd.Data
     rows = []
     try:
         for row in reader:
+            if len(row) > limits.max_columns:  # refused before it pads every other row to its width
+                _too_wide(name, first_row + len(rows), len(row), limits)
             rows.append(row)
     except csv.Error as exc:
         raise IngestError(f"{name}: cannot be split into fields near row {first_row + len(rows)} ({exc})") from None

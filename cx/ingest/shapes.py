@@ -134,22 +134,22 @@ def _wide(mapping, typed, ratings, accepted, frame):
     order = {c: i for i, c in enumerate(frame.columns)}
     items.sort(key=lambda item: order[item[0]])
     names = touchpoint_names([c for c, _, _ in items])
-    shared = {t: typed[t][accepted] for t in INTERACTION_COLUMNS
+    shared = {t: typed[t] for t in INTERACTION_COLUMNS
               if t in typed and t not in ("nps", "csat", "ces", "touchpoint", "seq")}
-    pieces = []
-    for seq, (column, target, values) in enumerate(items, start=1):
-        answered = accepted & values.notna()
-        piece = pd.DataFrame({k: v[answered] for k, v in shared.items()})
-        piece["touchpoint"] = names[column]
-        piece["seq"] = seq
-        piece[target] = values[answered]
-        piece["_row"] = piece.index
-        pieces.append(piece)
-    interactions = pd.concat(pieces, ignore_index=True) if pieces else pd.DataFrame({"customer_id": []})
-    if len(interactions):
-        interactions = interactions.sort_values(["_row", "seq"], kind="stable").drop(columns="_row")
+    # one interaction per answered rating, respondent by respondent and in column order (seq)
+    values = np.column_stack([v.to_numpy(dtype=float, na_value=np.nan) for _, _, v in items]) if items \
+        else np.empty((len(frame), 0))
+    taken = accepted.to_numpy(dtype=bool)[:, None]
+    rows, positions = np.nonzero(taken & ~np.isnan(values))
+    long = {k: v.to_numpy()[rows] for k, v in shared.items()}
+    long["touchpoint"] = np.array([names[c] for c, _, _ in items], dtype=object)[positions]
+    long["seq"] = positions + 1
+    targets = np.array([t for _, t, _ in items], dtype=object)
+    for target in dict.fromkeys(targets):
+        long[target] = np.where(targets[positions] == target, values[rows, positions], np.nan)
+    interactions = pd.DataFrame(long) if items else pd.DataFrame({"customer_id": []})
     customers = _per_customer(_customer_part(typed, accepted), keep="last")
-    skipped = int(sum(int((accepted & v.isna()).sum()) for _, _, v in items))
+    skipped = int((taken & np.isnan(values)).sum())
     notes = [f"{len(interactions):,} ratings from {int(accepted.sum()):,} respondents"
              + (f" ({skipped:,} blank or not-applicable answers skipped)." if skipped else ".")]
     return (*_finish(interactions, customers), notes)

@@ -1,4 +1,4 @@
-"""Looking at raw bytes: what kind of file, which text encoding, which delimiter, where the header is.
+"""Looking at raw bytes and text: what kind of file, which delimiter, where the header is.
 
 Content wins over the file name: an export saved as ``report.xlsx`` that really holds
 semicolon-separated text is read as such (with a note), and a zip archive named ``.xlsx`` that is
@@ -11,7 +11,6 @@ import codecs
 import csv
 import io
 import re
-import zipfile
 from collections import Counter
 
 EXCEL_MEMBER = "xl/workbook.xml"
@@ -59,73 +58,6 @@ def kind_of(data: bytes, name: str) -> str:
     if start[:1] in (b"[", b"{"):
         return "json"
     return "text"
-
-
-def zip_members(data: bytes, name: str) -> list[str]:
-    """The file names inside a zip archive (raises a clear error when it is damaged)."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            return [i.filename for i in archive.infolist() if not i.is_dir()]
-    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError):  # NotImplementedError: a garbled version
-        raise IngestError(f"{name}: is a damaged zip archive or Excel workbook (it cannot be opened)") from None
-
-
-def decode(data: bytes, name: str) -> tuple[str, str, list[str]]:
-    """Decode text: BOMs first, UTF-16 without BOM from its zero bytes, then UTF-8, then cp1252.
-
-    Returns the text, the encoding's name and notes for the user.
-    """
-    notes: list[str] = []
-    if data.startswith(codecs.BOM_UTF8):
-        encoding, body = "utf-8-sig", data
-    elif data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
-        encoding, body = "utf-32", data
-    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        encoding, body = "utf-16", data
-    else:
-        sample = data[:4096]
-        even, odd = sample[0::2].count(0), sample[1::2].count(0)
-        half = max(1, len(sample) // 2)
-        if odd > 0.3 * half and even < 0.05 * half:
-            encoding, body = "utf-16-le", data
-        elif even > 0.3 * half and odd < 0.05 * half:
-            encoding, body = "utf-16-be", data
-        else:
-            encoding, body = "utf-8", data
-    if encoding.startswith(("utf-16", "utf-32")):
-        try:
-            return body.decode(encoding), encoding.replace("-sig", ""), notes
-        except UnicodeDecodeError as exc:
-            raise IngestError(f"{name}: looks like {encoding.upper()} text but is damaged near byte {exc.start}") from None
-    try:
-        text = body.decode(encoding)
-        return text, "utf-8" if encoding == "utf-8" else "utf-8 (with BOM)", notes
-    except UnicodeDecodeError:
-        pass
-    replaced = body.decode("utf-8", errors="replace")
-    bad = replaced.count("\ufffd")
-    wide = sum(1 for ch in replaced[:200_000] if ord(ch) > 127 and ch != "\ufffd")
-    if wide >= 5 * bad:  # mostly valid UTF-8 with a few stray bytes: keep UTF-8, say so
-        notes.append(f"{bad} byte(s) were not valid UTF-8 and show as '\ufffd'")
-        return replaced.lstrip("\ufeff"), "utf-8", notes
-    try:
-        return body.decode("cp1252"), "cp1252", notes
-    except UnicodeDecodeError:
-        return body.decode("latin-1"), "latin-1", notes
-
-
-def check_text(text: str, name: str) -> None:
-    """Refuse binary junk: NUL bytes or many control characters in what should be a table."""
-    sample = text[:65_536]
-    if not sample:
-        return
-    position = sample.find("\x00")
-    nuls = sample.count("\x00")
-    controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\r\n\f\v")
-    if nuls > max(2, len(sample) // 200) or controls > max(8, len(sample) // 20):
-        where = f" (near character {position})" if position >= 0 else ""
-        raise IngestError(f"{name}: does not look like a text table: it holds binary data{where}; "
-                          "expected CSV, TSV, Excel (.xlsx), Parquet or JSON")
 
 
 def sniff_delimiter(text: str, name: str = "") -> str:
@@ -197,24 +129,34 @@ def header_layout(rows: list[list]) -> tuple[int, int]:
     return start, 1
 
 
+def _has_number(row) -> bool:
+    return any(c is not None and _NUMBERISH.match(str(c).strip() or "x") for c in row)
+
+
+def _group_labels(top: list, width: int, group_above: bool) -> list[str] | None:
+    """The top row's cells when they can be group labels over the columns below (else None)."""
+    top_cells = [str(c).strip() if c is not None else "" for c in list(top)[:width]]
+    filled = [c for c in top_cells if c]
+    if not filled or len(top) < 0.8 * width or any(_NUMBERISH.match(c) for c in filled):
+        return None
+    if group_above and len(filled) == 1 and top_cells[0]:
+        return None  # a title in the first cell, not a group label over columns
+    gaps = len(filled) < len(top_cells) or len(set(filled)) < len(filled)
+    return top_cells if gaps else None
+
+
 def _two_row_header(rows: list[list], top_index: int, group_above: bool = False) -> bool:
     if len(rows) <= top_index + 2:
         return False
     top, second, third = rows[top_index], rows[top_index + 1], rows[top_index + 2]
     width = len(second)
-    top_cells = [str(c).strip() if c is not None else "" for c in list(top)[:width]]
-    filled = [c for c in top_cells if c]
-    if not filled or len(top) < 0.8 * width or any(_NUMBERISH.match(c) for c in filled):
+    top_cells = _group_labels(top, width, group_above)
+    if top_cells is None:
         return False
-    if group_above and len(filled) == 1 and top_cells[0]:
-        return False  # a title in the first cell, not a group label over columns
-    gaps = len(filled) < len(top_cells) or len(set(filled)) < len(filled)
     labels = [_label_like(c) for c in second]
     covered = all(label or (i < len(top_cells) and top_cells[i]) for i, label in enumerate(labels))
     second_labels = sum(labels) >= max(2, 0.6 * width) and covered
-    second_numbers = any(c is not None and _NUMBERISH.match(str(c).strip() or "x") for c in second)
-    third_numbers = any(c is not None and _NUMBERISH.match(str(c).strip() or "x") for c in third)
-    return gaps and second_labels and third_numbers and not second_numbers
+    return second_labels and _has_number(third) and not _has_number(second)
 
 
 def header_names(rows: list[list], width: int) -> list[str]:
@@ -245,12 +187,13 @@ def _clean(cell) -> str:
 
 def dedupe(names: list[str]) -> list[str]:
     """Blank names become "column N" (1-based position); repeats become "name (2)", "name (3)"."""
-    out, seen = [], set()
+    out, seen, next_number = [], set(), {}
     for position, name in enumerate(names, start=1):
         base = name or f"column {position}"
-        candidate, k = base, 2
-        while candidate.lower() in seen:
+        candidate, k = base, next_number.get(base.lower(), 2)
+        while candidate.lower() in seen:  # each base counts on from its last number: linear, not quadratic
             candidate, k = f"{base} ({k})", k + 1
+        next_number[base.lower()] = k
         seen.add(candidate.lower())
         out.append(candidate)
     return out

@@ -12,7 +12,7 @@ from __future__ import annotations
 import pandas as pd
 
 from cx.ingest import infer
-from cx.ingest.mapping import Mapping
+from cx.ingest.mapping import SHAPE_LABELS, Mapping
 from cx.ingest.profile import Profile, sample
 from cx.ingest.profile import profiles as profile_columns
 from cx.ingest.readers import RawTable
@@ -22,6 +22,7 @@ from cx.ingest.vocabulary import (
     OVERALL_WORDS,
     ROLE_OFFSET,
     ROLE_RATING,
+    ROLE_RECORD_ID,
     SYNONYMS,
     phrase_score,
     slug,
@@ -37,6 +38,8 @@ WEAK = frozenset({
     "tijd", "momento", "instant", "patient", "participant", "sat", "easy", "ease",
 })
 SCORE_TARGETS = ("nps", "csat", "ces")
+#: the end of a note about a column whose name says one thing and whose values another (the CLI repeats it)
+LEFT_OUT = "left for you to map"
 _KINDS = infer.KINDS
 
 
@@ -72,7 +75,7 @@ def suggest_mapping(raw: RawTable) -> Mapping:
     if decimal == ",":
         notes.append("Numbers use a decimal comma (4,5 = four and a half).")
 
-    columns = _assign(profiles, scores, {}, notes)
+    columns = _record_id(_assign(profiles, scores, {}, notes))
     shape = _shape(frame, profiles, scores, columns)
     if shape == "wide":
         columns = _wide_columns(profiles, scores, columns, mapping)
@@ -80,6 +83,8 @@ def suggest_mapping(raw: RawTable) -> Mapping:
         columns = _stream_columns(profiles, scores, columns, mapping)
     elif shape == "customers":
         columns = _customer_columns(profiles, columns)
+    if shape != "interactions":  # one row per customer, respondent or moment: no ticket to repeat
+        columns = {c: t for c, t in columns.items() if t != ROLE_RECORD_ID}
     mapping.shape = shape
     mapping.columns = {c: columns.get(c, IGNORE) for c in frame.columns}
     _fill_by_values(mapping, profiles)
@@ -109,30 +114,29 @@ def _header_scores(p: Profile) -> dict[str, float]:
     return out
 
 
+_FITS = {  # kind -> whether a column's values can be a target of that kind
+    "id": lambda p: p.id_like,
+    "record": lambda p: p.id_like and p.distinct >= 0.75 * p.n,  # a ticket or response id: one row each, bar a few
+    "timestamp": lambda p: p.dates >= 0.6 or p.serial_dates >= 0.9,
+    "int": lambda p: p.numeric >= 0.8 and p.integers >= 0.95,
+    "number": lambda p: p.numeric >= 0.8,
+    # durations are read with a decimal comma even where other numbers use a point
+    "duration": lambda p: p.numeric + p.decimal_commas >= 0.8 or p.clock >= 0.8,
+    "nps": lambda p: p.numeric >= 0.8 and p.within10 >= 0.8,
+    "score": lambda p: (p.numeric >= 0.8 or p.likert >= 0.8) and p.within100 >= 0.9,
+    "bool": lambda p: p.flag,
+    "text": lambda p: p.dates < 0.8 and p.numeric < 0.9,
+    "category": lambda p: p.dates < 0.8 and (p.numeric < 0.5 or p.distinct <= 50),
+}
+
+
 def _fits(target: str, p: Profile) -> bool:
     """Whether a column's values can be ``target`` (an empty column fits anything its name says)."""
     if p.n == 0:
         return True
-    kind = _KINDS.get(target, "category")
-    if kind == "id":
-        return p.id_like
-    if kind == "timestamp":
-        return p.dates >= 0.6 or p.serial_dates >= 0.9
-    if kind == "int":
-        return p.numeric >= 0.8 and p.integers >= 0.95
-    if kind == "number":
-        return p.numeric >= 0.8 or (target == ROLE_OFFSET and p.clock >= 0.8)
-    if kind == "duration":
-        return p.numeric >= 0.8 or p.clock >= 0.8
-    if kind == "nps":
-        return p.numeric >= 0.8 and p.within10 >= 0.8
-    if kind == "score":
-        return (p.numeric >= 0.8 or p.likert >= 0.8) and p.within100 >= 0.9
-    if kind == "bool":
-        return p.flag
-    if kind == "text":
-        return p.dates < 0.8 and p.numeric < 0.9
-    return p.dates < 0.8 and (p.numeric < 0.5 or p.distinct <= 50)
+    if target == ROLE_OFFSET and p.clock >= 0.8:  # a stream's offsets may be written as clock times
+        return True
+    return _FITS.get(_KINDS.get(target, "category"), _FITS["category"])(p)
 
 
 def _assign(profiles: dict[str, Profile], scores: dict[str, dict[str, float]], fixed: dict[str, str],
@@ -151,12 +155,19 @@ def _assign(profiles: dict[str, Profile], scores: dict[str, dict[str, float]], f
         if not _fits(target, p):
             if -neg >= 90 and not any(n.startswith(f"'{column}'") for n in notes):
                 notes.append(f"'{column}' is named like {target} but its values (e.g. {_examples(p)}) do not fit; "
-                             "left for you to map.")
+                             f"{LEFT_OUT}.")
             continue
         if target in ("csat", "nps") and -neg < 80 and p.rating and p.low == 0 and p.high >= 9 and "nps" not in taken:
             target = "nps"  # a generic "Score" holding 0–10 is a likelihood-to-recommend
         columns[column] = target
         taken.add(target)
+    return columns
+
+
+def _record_id(columns: dict[str, str]) -> dict[str, str]:
+    """Without a customer column, a ticket id is the best id there is: it identifies the customer."""
+    if "customer_id" not in columns.values():
+        return {c: "customer_id" if t == ROLE_RECORD_ID else t for c, t in columns.items()}
     return columns
 
 
@@ -171,52 +182,75 @@ def _is_overall(p: Profile) -> bool:
 # --- shape -----------------------------------------------------------------------------------
 
 
-def _shape(frame: pd.DataFrame, profiles, scores, columns: dict[str, str]) -> str:
-    id_column = next((c for c, t in columns.items() if t == "customer_id"), None)
-    ratings = [c for c, p in profiles.items() if p.rating and c != id_column and not _is_overall(p)]
-    specific = {}
+def _offsets(profiles, scores, columns: dict[str, str]) -> list[str]:
+    """Columns that can be a rating stream's time offset."""
+    return [c for c, p in profiles.items() if scores[c].get(ROLE_OFFSET, 0) >= 45 and _fits(ROLE_OFFSET, p)
+            and columns.get(c) in (None, ROLE_OFFSET, "seq")]
+
+
+def _generic_ratings(profiles, scores, columns: dict[str, str], ratings: list[str]) -> list[str]:
+    """Rating columns that are not the one clearly named column of their score (a survey's per-touchpoint questions)."""
+    specific: dict[str, list[str]] = {}
     for c in ratings:
         target = columns.get(c)
         if target in SCORE_TARGETS and scores[c].get(target, 0) >= 80:
             specific.setdefault(target, []).append(c)
     singles = {cs[0] for cs in specific.values() if len(cs) == 1}
-    generic = [c for c in ratings if c not in singles and columns.get(c) in (None, *SCORE_TARGETS)]
-    per_id = 1.0
-    if id_column is not None:
-        ids = frame[id_column].dropna()
-        per_id = len(ids) / max(1, ids.nunique())
-    offsets = [c for c, p in profiles.items() if scores[c].get(ROLE_OFFSET, 0) >= 45 and _fits(ROLE_OFFSET, p)
-               and columns.get(c) in (None, ROLE_OFFSET, "seq")]
-    if offsets and per_id >= 2 and (ratings or any(t in SCORE_TARGETS for t in columns.values())):
-        return "stream"
-    if len(generic) >= 3 and per_id <= 1.05:
-        return "wide"
-    has_time = any(t == "occurred_at" for t in columns.values())
+    return [c for c in ratings if c not in singles and columns.get(c) in (None, *SCORE_TARGETS)]
+
+
+def _rows_per_id(frame: pd.DataFrame, id_column: str | None) -> float:
+    if id_column is None:
+        return 1.0
+    ids = frame[id_column].dropna()
+    return len(ids) / max(1, ids.nunique())
+
+
+def _about_customers(columns: dict[str, str], per_id: float) -> bool:
+    """No time column, and customer facts (churn, value, signup) or one row per id with scores or attributes."""
     targets = set(columns.values())
-    about_customers = bool(targets & {"customers.churned", "customers.lifetime_value", "customers.signup_at"})
-    customer_level = any(t.startswith("customers.") or t in SCORE_TARGETS for t in targets)
-    if id_column is not None and not has_time and (about_customers or (per_id <= 1.05 and customer_level)):
+    if "occurred_at" in targets:
+        return False
+    about = bool(targets & {"customers.churned", "customers.lifetime_value", "customers.signup_at"})
+    level = any(t.startswith("customers.") or t in SCORE_TARGETS for t in targets)
+    return about or (per_id <= 1.05 and level)
+
+
+def _shape(frame: pd.DataFrame, profiles, scores, columns: dict[str, str]) -> str:
+    id_column = next((c for c, t in columns.items() if t == "customer_id"), None)
+    ratings = [c for c, p in profiles.items() if p.rating and c != id_column and not _is_overall(p)]
+    per_id = _rows_per_id(frame, id_column)
+    scored = ratings or any(t in SCORE_TARGETS for t in columns.values())
+    if _offsets(profiles, scores, columns) and per_id >= 2 and scored:
+        return "stream"
+    if len(_generic_ratings(profiles, scores, columns, ratings)) >= 3 and per_id <= 1.05:
+        return "wide"
+    if id_column is not None and _about_customers(columns, per_id):
         return "customers"
     return "interactions"
+
+
+def _wide_target(column: str, p: Profile, columns: dict[str, str], scores, out: dict[str, str]) -> str | None:
+    """What a wide survey's column becomes: a respondent attribute, NPS, a rating, or nothing new."""
+    if _is_overall(p) and (p.numeric >= 0.8 or p.distinct <= 20):
+        return f"customers.{slug(column)}"
+    if p.rating:
+        named = columns.get(column)
+        # an explicit likelihood-to-recommend question stays NPS
+        return "nps" if named == "nps" and scores[column].get(named, 0) >= 90 else ROLE_RATING
+    if column not in out and p.n and p.distinct <= 20 and not p.free_text:
+        return f"customers.{slug(column)}"
+    return None
 
 
 def _wide_columns(profiles, scores, columns, mapping: Mapping) -> dict[str, str]:
     id_column = next((c for c, t in columns.items() if t == "customer_id"), None)
     out = {c: t for c, t in columns.items() if t not in SCORE_TARGETS}
-    ratings = []
     for c, p in profiles.items():
-        if c == id_column:
-            continue
-        if _is_overall(p) and (p.numeric >= 0.8 or p.distinct <= 20):
-            out[c] = f"customers.{slug(c)}"
-        elif p.rating:
-            if columns.get(c) in SCORE_TARGETS and scores[c].get(columns[c], 0) >= 90 and columns[c] == "nps":
-                out[c] = "nps"  # an explicit likelihood-to-recommend question stays NPS
-            else:
-                out[c] = ROLE_RATING
-                ratings.append(c)
-        elif c not in out and p.n and p.distinct <= 20 and not p.free_text:
-            out[c] = f"customers.{slug(c)}"
+        target = _wide_target(c, p, columns, scores, out) if c != id_column else None
+        if target is not None:
+            out[c] = target
+    ratings = [c for c in profiles if out.get(c) == ROLE_RATING]
     words = set(w for c in ratings for w in profiles[c].words)
     mapping.rating_target = "ces" if words & {"effort", "easy", "ease"} else "nps" if "recommend" in words else "csat"
     mapping.notes.append(f"Wide survey: {len(ratings)} rating columns become one interaction each "
@@ -224,10 +258,17 @@ def _wide_columns(profiles, scores, columns, mapping: Mapping) -> dict[str, str]
     return out
 
 
+def _stream_score(p: Profile, named: str | None) -> str:
+    """The score a stream's rating column is: effort when its name says harder or effort, else as named, else CSAT."""
+    worse = any(phrase_score(p.words, w) for w in HIGHER_IS_WORSE_WORDS)
+    if worse or "effort" in p.words:
+        return "ces"
+    return named if named in SCORE_TARGETS else "csat"
+
+
 def _stream_columns(profiles, scores, columns, mapping: Mapping) -> dict[str, str]:
     out = {c: t for c, t in columns.items() if t not in (ROLE_OFFSET, "seq")}
-    offset = max((c for c in profiles if scores[c].get(ROLE_OFFSET, 0) >= 45 and _fits(ROLE_OFFSET, profiles[c])
-                  and columns.get(c) in (None, ROLE_OFFSET, "seq")), key=lambda c: scores[c][ROLE_OFFSET])
+    offset = max(_offsets(profiles, scores, columns), key=lambda c: scores[c][ROLE_OFFSET])
     out[offset] = ROLE_OFFSET
     rating = None
     for c, p in profiles.items():
@@ -238,12 +279,8 @@ def _stream_columns(profiles, scores, columns, mapping: Mapping) -> dict[str, st
         elif rating is None and (p.rating or columns.get(c) in SCORE_TARGETS):
             rating = c
     if rating is not None:
-        words = set(profiles[rating].words)
-        worse = any(phrase_score(profiles[rating].words, w) for w in HIGHER_IS_WORSE_WORDS)
-        target = "ces" if worse or words & {"effort"} else columns.get(rating) if columns.get(rating) in SCORE_TARGETS else "csat"
-        for c, t in list(out.items()):
-            if t == target and c != rating:
-                out[c] = IGNORE
+        target = _stream_score(profiles[rating], columns.get(rating))
+        out = {c: IGNORE if t == target and c != rating else t for c, t in out.items()}
         out[rating] = target
         mapping.rating_target = target
     mapping.notes.append(f"Rating stream: one row per moment; '{offset}' orders the moments of each episode (seq), "
@@ -295,6 +332,4 @@ def _describe(mapping: Mapping, profiles: dict[str, Profile]) -> None:
     if ignored:
         listing = ", ".join(f"'{c}'" for c in ignored[:8]) + (" …" if len(ignored) > 8 else "")
         mapping.notes.append(f"Not mapped (kept out of the load): {listing}.")
-    from cx.ingest.mapping import SHAPE_LABELS
-
     mapping.notes.insert(0, f"Recognised as: {SHAPE_LABELS[mapping.shape]}.")

@@ -10,7 +10,6 @@ import pandas as pd
 from cx.ingest import sniff
 from cx.ingest.sniff import IngestError
 
-MAX_BYTES = 2_000_000_000
 META = ("_row", "_column", "_reason")
 
 
@@ -36,6 +35,12 @@ class RawTable:
         ``_row``, ``_column`` and ``_reason``; they count as read and quarantined.
     notes : tuple of str
         What the reader noticed (a title line skipped, a two-row header joined, blank rows…).
+    hidden_sheets : tuple of str
+        Sheets of a workbook that Excel does not show (listed in ``sheets``; read only when chosen).
+    uncomputed : dict
+        Column -> row numbers of cells that are formulas without a saved result (a workbook written
+        by a program and never opened in Excel): their value is not known, so a row whose mapped
+        column has one is quarantined rather than loaded with an empty cell.
     """
 
     name: str
@@ -47,6 +52,8 @@ class RawTable:
     format: str = "csv"
     rejected: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(META)))
     notes: tuple[str, ...] = ()
+    hidden_sheets: tuple[str, ...] = ()
+    uncomputed: dict[str, tuple[int, ...]] = field(default_factory=dict)
 
     @property
     def rows_read(self) -> int:
@@ -66,7 +73,11 @@ class RawTable:
 
 
 def fit_width(frame: pd.DataFrame, names: list[str], delimiter: str | None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Give the frame the header's width; rows with surplus fields are rejected (unless most rows have them)."""
+    """Give the frame the header's width; rows with surplus fields are rejected (unless most rows have them).
+
+    Linear in the number of columns: missing columns are added in one step (adding them one by one
+    made a 20,000-column header with short rows take minutes).
+    """
     frame.columns = range(frame.shape[1])
     width = len(names)
     rejected = pd.DataFrame()
@@ -87,29 +98,45 @@ def fit_width(frame: pd.DataFrame, names: list[str], delimiter: str | None) -> t
             rejected["_fields"] = counts.astype(int).values
             frame = frame.loc[~surplus]
     frame = frame.iloc[:, :width]
-    for position in range(frame.shape[1], width):
-        frame[position] = pd.Series(np.nan, index=frame.index, dtype="str")
+    if frame.shape[1] < width:  # one empty text array shared by every missing column (copied only when written)
+        empty = pd.array([None] * len(frame), dtype="str")
+        missing = pd.DataFrame({position: empty for position in range(frame.shape[1], width)}, index=frame.index)
+        frame = pd.concat([frame, missing], axis=1)
     frame.columns = names
     return frame, rejected
 
 
-def finish(frame: pd.DataFrame, rejected: pd.DataFrame, name: str, notes: list[str], first_row: int):
-    """Number rows as the file does, drop blank rows, refuse a table without data."""
+def finish(frame: pd.DataFrame, rejected: pd.DataFrame, name: str, notes: list[str], first_row: int, skipped: int = 0):
+    """Number rows as the file does, drop blank rows (``skipped``: blank ones already left out), refuse a table without data."""
     frame.index = frame.index + first_row
     if len(rejected):
         rejected.index = rejected.index + first_row
         rejected["_row"] = rejected.index
         rejected = rejected.drop(columns=["_fields"], errors="ignore")
     frame = frame.astype("str") if len(frame.columns) else frame
-    blank = frame.isna().all(axis=1) if len(frame.columns) else pd.Series(True, index=frame.index)
-    whitespace = pd.concat([frame[c].str.strip().eq("") | frame[c].isna() for c in frame.columns], axis=1).all(axis=1) \
-        if len(frame.columns) and len(frame) else blank
-    blank = blank | whitespace
-    if blank.any():
-        notes.append(f"{int(blank.sum())} blank row(s) skipped")
+    blank = _blank_rows(frame)
+    if blank.any() or skipped:
+        notes.append(f"{int(blank.sum()) + skipped} blank row(s) skipped")
         frame = frame[~blank]
     if frame.empty and not len(rejected):
         raise IngestError(f"{name}: has a header row but no data rows")
     if len(frame.columns) == 0:
         raise IngestError(f"{name}: has no columns")
     return frame, rejected if len(rejected) else pd.DataFrame(columns=list(META)), notes
+
+
+def _blank_rows(frame: pd.DataFrame) -> pd.Series:
+    """Rows whose every cell is missing or only whitespace.
+
+    Column by column over the rows not yet known to hold text: the first column or two settle
+    almost every row, so a 2,000-column table costs a few column operations, not 2,000.
+    """
+    undecided = np.ones(len(frame), dtype=bool)
+    for position in range(frame.shape[1]):
+        if not undecided.any():
+            break
+        rows = np.flatnonzero(undecided)
+        cells = frame.iloc[rows, position]
+        text = cells.str.strip().str.len().gt(0).fillna(False).to_numpy(dtype=bool)
+        undecided[rows[text]] = False
+    return pd.Series(undecided, index=frame.index)

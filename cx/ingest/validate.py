@@ -15,11 +15,12 @@ import pandas as pd
 
 from cx.ingest import parse, shapes
 from cx.ingest.infer import TIMESTAMP_TARGETS, positive_value
+from cx.ingest.limits import DIMENSION_TARGETS, Limits, current_limits
 from cx.ingest.mapping import DERIVED, Mapping
 from cx.ingest.profile import profile
 from cx.ingest.readers import META, RawTable
 from cx.ingest.sniff import IngestError
-from cx.ingest.vocabulary import IGNORE, ROLE_OFFSET, ROLE_RATING
+from cx.ingest.vocabulary import IGNORE, ROLE_OFFSET, ROLE_RATING, ROLE_RECORD_ID
 from cx.schema import Scale, Scales
 
 Progress = Callable[[float], None] | None
@@ -34,6 +35,9 @@ NOT_A_FLAG = "not a yes/no value"
 NEGATIVE = "negative duration"
 DUPLICATE = "exact duplicate"
 DUPLICATE_ID = "duplicate customer id"
+REPEATED_RECORD = "repeated record id (same values)"
+CONFLICTING_RECORD = "record id repeated with different values"
+UNCOMPUTED = "formula without a saved result"
 
 
 @dataclass
@@ -97,7 +101,7 @@ class Problems:
         return self.reason.notna()
 
 
-def apply_mapping(raw: RawTable, mapping: Mapping, progress: Progress = None) -> LoadResult:
+def apply_mapping(raw: RawTable, mapping: Mapping, progress: Progress = None, limits: Limits | None = None) -> LoadResult:
     """Parse, validate and reshape a file according to ``mapping``.
 
     Parameters
@@ -106,6 +110,8 @@ def apply_mapping(raw: RawTable, mapping: Mapping, progress: Progress = None) ->
     mapping : Mapping
     progress : callable, optional
         Called with a fraction in [0, 1] as columns are processed.
+    limits : Limits, optional
+        The distinct-value limit of dimension columns (default: :func:`cx.ingest.limits.current_limits`).
 
     Returns
     -------
@@ -114,21 +120,31 @@ def apply_mapping(raw: RawTable, mapping: Mapping, progress: Progress = None) ->
     Raises
     ------
     IngestError
-        When the mapping does not fit the file (absent columns, no customer id) or when numeric
-        dates are ambiguous and ``mapping.dayfirst`` is None.
+        When the mapping does not fit the file (absent columns, no customer id), when a dimension
+        column has more distinct values than the limit, or when numeric dates are ambiguous and
+        ``mapping.dayfirst`` is None.
     """
-    mapping.check(list(raw.frame.columns), raw.name)
+    check_mapping(raw, mapping, limits)
     mapping = Mapping(**{**mapping.__dict__, "booleans": dict(mapping.booleans)})  # never change the caller's
     frame = raw.frame
     dayfirst = _dayfirst(raw, mapping)
     problems = Problems(frame.index)
+    for column, rows in raw.uncomputed.items():  # the cell's value is unknown: not missing, not loaded
+        if mapping.columns.get(column, IGNORE) != IGNORE:
+            problems.add(pd.Series(frame.index.isin(rows), index=frame.index), column, UNCOMPUTED)
     typed: dict[str, pd.Series] = {}
     ratings: dict[str, pd.Series] = {}
     mapped = [(c, t) for c, t in mapping.columns.items() if t != IGNORE]
+    together = _ratings_together(frame, [c for c, t in mapped if t == ROLE_RATING], mapping)
     for step, (column, target) in enumerate(mapped, start=1):
         target_key = target
         score = mapping.rating_target if target == ROLE_RATING else target
-        values = _parse(frame[column], column, score, mapping, dayfirst, problems)
+        if column in together:  # parsed with the other ratings; problems still added in column order
+            values, bad, outside = together[column]
+            problems.add(bad, column, NOT_A_NUMBER)
+            problems.add(outside, column, OUT_OF_RANGE)
+        else:
+            values = _parse(frame[column], column, score, mapping, dayfirst, problems)
         if target == ROLE_RATING:
             ratings[column] = values
         else:
@@ -148,6 +164,9 @@ def apply_mapping(raw: RawTable, mapping: Mapping, progress: Progress = None) ->
         problems.add(delta < 0, end, NEGATIVE)
         typed[target] = delta
     problems.add(pd.Series(frame.duplicated(keep="first").to_numpy(), index=frame.index), "", DUPLICATE)
+    record_column = mapping.source_of(ROLE_RECORD_ID)
+    if record_column is not None and mapping.shape == "interactions":
+        _repeated_records(typed, record_column, problems)
     if mapping.shape == "customers":
         ids = typed["customer_id"].where(~problems.bad)
         problems.add(ids.notna() & ids.duplicated(keep="first"), id_column, DUPLICATE_ID)
@@ -165,6 +184,45 @@ def apply_mapping(raw: RawTable, mapping: Mapping, progress: Progress = None) ->
         interactions=interactions, customers=customers, quarantine=quarantine, scales=scales,
         mapping=Mapping(**{**mapping.__dict__, "dayfirst": dayfirst}), notes=notes,
     )
+
+
+def check_mapping(raw: RawTable, mapping: Mapping, limits: Limits | None = None) -> None:
+    """Raise :class:`IngestError` when a mapping cannot be applied to a file.
+
+    Besides :meth:`Mapping.check` (absent columns, no customer id…), every column mapped to a
+    dimension (channel, journey stage, touchpoint, segment, region) may hold at most
+    ``limits.max_distinct`` distinct values once normalised: a column of 200,000 "channels" is a
+    free-text or id column, and as a breakdown it would stall every page.
+    """
+    mapping.check(list(raw.frame.columns), raw.name)
+    limit = (limits or current_limits()).max_distinct
+    for column, target in mapping.columns.items():
+        if target not in DIMENSION_TARGETS:
+            continue
+        values = raw.frame[column]
+        if values.nunique() <= limit:  # normalising only merges spellings: the raw count bounds it
+            continue
+        distinct = _parse(values, column, target, mapping, None, Problems(values.index)).nunique()
+        if distinct > limit:
+            raise IngestError(f"{raw.name}: column '{column}' (mapped to {target}) has {distinct:,} distinct values, "
+                              f"more than {limit:,}, the limit for a column the dashboard breaks down by; map it to "
+                              "comment or ignore (or raise the limit: CX_INGEST_MAX_DISTINCT)")
+
+
+def _repeated_records(typed: dict[str, pd.Series], column: str, problems: Problems) -> None:
+    """One record id on several rows: later copies with the same values are repeats; different values
+    conflict, and then no row of that id can be trusted (which one is right is unknown)."""
+    ids = typed[ROLE_RECORD_ID].where(~problems.bad)
+    repeated = ids.notna() & ids.duplicated(keep=False)
+    if not repeated.any():
+        return
+    values = pd.DataFrame({t: v[repeated] for t, v in typed.items() if t != ROLE_RECORD_ID})
+    values = values.astype(object).where(values.notna(), None).astype(str)
+    key = ids[repeated]
+    conflicting = values.groupby(key.to_numpy()).transform("nunique").gt(1).any(axis=1)
+    problems.add(conflicting.reindex(ids.index, fill_value=False), column, CONFLICTING_RECORD)
+    again = ids.where(~problems.bad)
+    problems.add(again.notna() & again.duplicated(keep="first"), column, REPEATED_RECORD)
 
 
 def _dayfirst(raw: RawTable, mapping: Mapping) -> bool | None:
@@ -190,27 +248,16 @@ def _dayfirst(raw: RawTable, mapping: Mapping) -> bool | None:
 
 def _parse(values: pd.Series, column: str, target: str, mapping: Mapping, dayfirst, problems: Problems) -> pd.Series:
     """One mapped column to its canonical type; unreadable cells become row problems."""
-    if target == "customer_id":
-        return parse.text(values).astype(object)
     if target in TIMESTAMP_TARGETS:
         stamps, bad, odd = parse.dates(values, dayfirst, mapping.timezone)
         problems.add(bad, column, BAD_DATE)
         problems.add(odd, column, ODD_DATE)
         return stamps
-    if target == "nps":
-        return _score(values, column, Scale(0, 10), mapping.decimal, problems, whole=True)
-    if target in ("csat", "ces"):
-        return _score(values, column, mapping.scales.for_column(target), mapping.decimal, problems)
-    if target in ("first_response_minutes", "resolution_hours"):
-        unit = mapping.units.get(column, "minutes" if target == "first_response_minutes" else "hours")
-        minutes, bad = parse.durations(values, unit, 1.0 if target == "first_response_minutes" else 60.0, mapping.decimal)
-        problems.add(bad, column, NOT_A_NUMBER)
-        problems.add(minutes < 0, column, NEGATIVE)
-        return minutes
-    if target == ROLE_OFFSET:
-        seconds, bad = parse.durations(values, "minutes", 1.0, mapping.decimal)  # numbers stay as written
-        problems.add(bad, column, NOT_A_NUMBER)
-        return seconds
+    if target in ("nps", "csat", "ces"):
+        scale = Scale(0, 10) if target == "nps" else mapping.scales.for_column(target)
+        return _score(values, column, scale, mapping.decimal, problems, whole=target == "nps")
+    if target in ("first_response_minutes", "resolution_hours", ROLE_OFFSET):
+        return _durations(values, column, target, mapping, problems)
     if target in ("revenue", "customers.lifetime_value", "seq"):
         parsed = parse.numbers(values, mapping.decimal)
         problems.add(parsed.bad, column, NOT_A_NUMBER)
@@ -218,32 +265,49 @@ def _parse(values: pd.Series, column: str, target: str, mapping: Mapping, dayfir
             problems.add(parsed.values.notna() & (parsed.values % 1 != 0), column, NOT_WHOLE)
         return parsed.values
     if target in ("resolved_first_contact", "customers.churned") or column in mapping.booleans:
-        true_value = mapping.booleans.get(column)
-        if true_value is None:
-            true_value, _ = positive_value(profile(values.head(20_000), column), target)
-            mapping.booleans[column] = true_value or "yes"
-        flags, bad = parse.booleans(values, mapping.booleans[column])
-        problems.add(bad, column, NOT_A_FLAG)
-        return flags
+        return _flags(values, column, target, mapping, problems)
+    return _labels(values, target, mapping)
+
+
+def _durations(values: pd.Series, column: str, target: str, mapping: Mapping, problems: Problems) -> pd.Series:
+    if target == ROLE_OFFSET:
+        seconds, bad = parse.durations(values, "minutes", 1.0, mapping.decimal)  # numbers stay as written
+        problems.add(bad, column, NOT_A_NUMBER)
+        return seconds
+    unit = mapping.units.get(column, "minutes" if target == "first_response_minutes" else "hours")
+    minutes, bad = parse.durations(values, unit, 1.0 if target == "first_response_minutes" else 60.0, mapping.decimal)
+    problems.add(bad, column, NOT_A_NUMBER)
+    problems.add(minutes < 0, column, NEGATIVE)
+    return minutes
+
+
+def _flags(values: pd.Series, column: str, target: str, mapping: Mapping, problems: Problems) -> pd.Series:
+    if mapping.booleans.get(column) is None:
+        true_value, _ = positive_value(profile(values.head(20_000), column), target)
+        mapping.booleans[column] = true_value or "yes"
+    flags, bad = parse.booleans(values, mapping.booleans[column])
+    problems.add(bad, column, NOT_A_FLAG)
+    return flags
+
+
+def _labels(values: pd.Series, target: str, mapping: Mapping) -> pd.Series:
+    """Ids, categories, comments and extra attributes: text (an attribute of numbers only: numbers)."""
     if target == "channel":
         return parse.channels(values)
     if target == "journey_stage":
         return parse.stages(values)
     if target in ("touchpoint", "customers.segment", "customers.region"):
         return parse.text(values).str.replace(r"\s+", " ", regex=True).astype(object)
-    if target == "comment":
-        return parse.text(values).astype(object)
-    if target.startswith("customers."):  # an extra attribute: numbers when every value is one
-        parsed = parse.numbers(values, mapping.decimal)
+    if target.startswith("customers."):
+        parsed = parse.numbers(values, mapping.decimal)  # an extra attribute: numbers when every value is one
         if not parsed.bad.any() and parsed.values.notna().any():
             return parsed.values
-        return parse.text(values).astype(object)
     return parse.text(values).astype(object)
 
 
-def _score(values, column, scale: Scale, decimal: str, problems: Problems, whole: bool = False) -> pd.Series:
+def _score_parts(values: pd.Series, scale: Scale, decimal: str, whole: bool = False):
+    """A score column's values, the cells that are not numbers, and the numbers outside the scale."""
     parsed = parse.numbers(values, decimal, likert=(scale.low, scale.high) == (1, 5))
-    problems.add(parsed.bad, column, NOT_A_NUMBER)
     score = parsed.values
     if scale.zero_means_na:
         score = score.where(score != 0)
@@ -251,8 +315,26 @@ def _score(values, column, scale: Scale, decimal: str, problems: Problems, whole
     outside = (score < scale.low) | (score > scale.high) | other_scale
     if whole:
         outside |= score.notna() & (score % 1 != 0)
-    problems.add(outside.fillna(False), column, OUT_OF_RANGE)
+    return score, parsed.bad, outside.fillna(False).astype(bool)
+
+
+def _score(values, column, scale: Scale, decimal: str, problems: Problems, whole: bool = False) -> pd.Series:
+    score, bad, outside = _score_parts(values, scale, decimal, whole)
+    problems.add(bad, column, NOT_A_NUMBER)
+    problems.add(outside, column, OUT_OF_RANGE)
     return score
+
+
+def _ratings_together(frame: pd.DataFrame, columns: list[str], mapping: Mapping) -> dict[str, tuple]:
+    """A wide survey's rating columns parsed as one long column (one pass instead of one per column)."""
+    if len(columns) < 2:
+        return {}
+    target = mapping.rating_target
+    scale, whole = (Scale(0, 10), True) if target == "nps" else (mapping.scales.for_column(target), False)
+    stacked = pd.concat([frame[c] for c in columns], ignore_index=True)
+    parts = [p.to_numpy() for p in _score_parts(stacked, scale, mapping.decimal, whole)]
+    n = len(frame)
+    return {c: tuple(pd.Series(p[i * n:(i + 1) * n], index=frame.index) for p in parts) for i, c in enumerate(columns)}
 
 
 def _used_scales(mapping: Mapping) -> Scales:

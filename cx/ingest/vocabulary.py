@@ -19,8 +19,9 @@ ROLE_FIRST_RESPONSE_AT = "first_response_at"  # with occurred_at -> first_respon
 ROLE_RESOLVED_AT = "resolved_at"  # with occurred_at -> resolution_hours
 ROLE_RATING = "rating"  # wide surveys: one rating column per touchpoint, melted to rows
 ROLE_OFFSET = "offset"  # rating streams: time offset within an episode
+ROLE_RECORD_ID = "record_id"  # the ticket / response id: one row per record, checked for conflicting repeats
 IGNORE = "ignore"
-ROLES = (ROLE_FIRST_RESPONSE_AT, ROLE_RESOLVED_AT, ROLE_RATING, ROLE_OFFSET)
+ROLES = (ROLE_FIRST_RESPONSE_AT, ROLE_RESOLVED_AT, ROLE_RATING, ROLE_OFFSET, ROLE_RECORD_ID)
 
 # target -> (kind, synonyms). Kinds decide which values fit (see suggest._fits).
 SYNONYMS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -57,6 +58,13 @@ SYNONYMS: dict[str, tuple[str, tuple[str, ...]]] = {
         "geschlossen", "gelost", "erledigt", "abgeschlossen", "resolu", "resolu le", "ferme",
         "date de cloture", "cerrado", "resuelto", "fecha de cierre", "fecha de resolucion",
         "opgelost", "gesloten", "afgesloten",
+    )),
+    ROLE_RECORD_ID: ("record", (
+        "ticket id", "ticket", "ticket number", "ticket no", "ticket nr", "ticket ref", "case id", "case number",
+        "case no", "response id", "survey response id", "interaction id", "record id", "incident id",
+        "incident number", "request id", "request number", "ticketnummer", "ticket nummer", "vorgangsnummer",
+        "fallnummer", "numero de ticket", "id ticket", "numero de dossier", "numero de caso", "id de respuesta",
+        "meldingsnummer",
     )),
     "seq": ("int", ("seq", "sequence", "step number", "order", "position", "visit number", "touch number")),
     ROLE_OFFSET: ("number", (

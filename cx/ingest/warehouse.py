@@ -41,9 +41,22 @@ def warehouse_columns(mapping: Mapping, customers: Mapping | None = None) -> dic
         ``booleans`` (canonical -> lower-case value meaning true), ``scales``,
         ``customer_attributes`` (extra customer columns) and ``notes`` (what a view cannot do).
     """
-    notes: list[str] = []
     interactions = {t: s for s, t in mapping.columns.items() if t in INTERACTION_COLUMNS}
     booleans = {mapping.columns[s]: v.lower() for s, v in mapping.booleans.items() if mapping.columns.get(s) in INTERACTION_COLUMNS}
+    customer_columns, attributes = _customer_columns(customers, booleans) if customers is not None else ({}, [])
+    return {
+        "interactions_columns": interactions,
+        "customers_columns": customer_columns or None,
+        "booleans": booleans,
+        "scales": mapping.scales,
+        "customer_attributes": tuple(attributes),
+        "notes": _view_notes(mapping),
+    }
+
+
+def _view_notes(mapping: Mapping) -> list[str]:
+    """What a ``SELECT … AS …`` view cannot do with this mapping, said instead of silently skipped."""
+    notes: list[str] = []
     if mapping.shape in ("wide", "stream"):
         notes.append(f"a {mapping.shape} table cannot be mapped as a view; only its plain columns are used")
     for target in mapping.durations:
@@ -58,27 +71,24 @@ def warehouse_columns(mapping: Mapping, customers: Mapping | None = None) -> dic
     if stray:
         notes.append(f"customer columns on the interactions table are not used ({', '.join(stray)}); "
                      "choose a customers table for them")
-    customer_columns: dict[str, str] = {}
+    return notes
+
+
+def _customer_columns(customers: Mapping, booleans: dict[str, str]) -> tuple[dict[str, str], list[str]]:
+    """Canonical customer column -> table column, and the extra attribute columns (flag values go to ``booleans``)."""
+    columns: dict[str, str] = {}
     attributes: list[str] = []
-    if customers is not None:
-        for source, target in customers.columns.items():
-            if target == IGNORE:
-                continue
-            name = target.split(".", 1)[1] if target.startswith("customers.") else target
-            if name in CUSTOMER_COLUMNS:
-                customer_columns[name] = source
-                if source in customers.booleans:
-                    booleans[name] = customers.booleans[source].lower()
-            elif target.startswith("customers."):
-                attributes.append(source)
-    return {
-        "interactions_columns": interactions,
-        "customers_columns": customer_columns or None,
-        "booleans": booleans,
-        "scales": mapping.scales,
-        "customer_attributes": tuple(attributes),
-        "notes": notes,
-    }
+    for source, target in customers.columns.items():
+        if target == IGNORE:
+            continue
+        name = target.split(".", 1)[1] if target.startswith("customers.") else target
+        if name in CUSTOMER_COLUMNS:
+            columns[name] = source
+            if source in customers.booleans:
+                booleans[name] = customers.booleans[source].lower()
+        elif target.startswith("customers."):
+            attributes.append(source)
+    return columns, attributes
 
 
 def preview_rows(source: Source, limit: int = 50) -> pd.DataFrame:

@@ -1,4 +1,4 @@
-"""The bad-input corpus (tests/data/bad/, issue 7) uploaded through the Data page under AppTest.
+"""The bad-input corpus (tests/data/bad/, issues 7 and 13) uploaded through the Data page under AppTest.
 
 Each case either loads with the validation report showing exactly the counts of expected.json, or
 shows one error naming the file (and row/column where known) with Load disabled; never an
@@ -8,45 +8,24 @@ text: in dataframes, or escaped in labels — never as rendered markdown or HTML
 
 from __future__ import annotations
 
-import importlib.util
 import re
-from pathlib import Path
 
 import pytest
+from bad_corpus import CASES, case_path, report_name
 
-BAD = Path(__file__).resolve().parents[1] / "data" / "bad"
 PAGE = "views/data.py"
 DATE_ANSWERS = {"--dayfirst": "day first (3 April)", "--monthfirst": "month first (March 4)"}
 
 
-def _load_corpus_module():
-    spec = importlib.util.spec_from_file_location("make_corpus", BAD / "make_corpus.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-corpus = _load_corpus_module()
-CASES = corpus.load_manifest()
-
-
 def _param(case: dict):
-    marks = []
-    if case["case"] == "million_rows":
-        marks.append(pytest.mark.slow)  # ~50 MB through the uploader and the mapping, in this process
-    return pytest.param(case, id=case["case"], marks=marks)
+    # the million rows (~50 MB) and the 109 MB line go through the uploader in this process
+    return pytest.param(case, id=case["case"], marks=[pytest.mark.slow] if case.get("slow") else [])
 
 
 @pytest.fixture(scope="session")
 def corpus_bytes():
     """``corpus_bytes(case)`` -> the case's file content (generated files written on first use)."""
-
-    def read(case: dict) -> bytes:
-        if case.get("generated"):
-            corpus.make_corpus(corpus.DEFAULT_OUT, [case["file"]])
-        return corpus.path_of(case, corpus.DEFAULT_OUT).read_bytes()
-
-    return read
+    return lambda case: case_path(case).read_bytes()
 
 
 def shown(markdown: str) -> str:
@@ -100,7 +79,7 @@ def test_corpus_case_on_the_data_page(case, app, corpus_bytes):
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert at.success[0].value == f"Loaded {case['rows_loaded']:,} rows from 1 file(s)."
     top_reasons = dict(sorted(case["reasons"].items(), key=lambda kv: -kv[1])[:3])
-    assert _report(at) == {"file": case["file"], "shape": case["shape"], "rows_read": case["rows_read"],
+    assert _report(at) == {"file": report_name(case), "shape": case["shape"], "rows_read": case["rows_read"],
                            "rows_loaded": case["rows_loaded"], "rows_quarantined": case["rows_quarantined"],
                            "reasons": top_reasons}
 
@@ -169,3 +148,27 @@ def test_a_malformed_saved_mapping_shows_one_error(app, corpus_bytes):
     assert [shown(e.value) for e in at.error] == [
         "mapping.json: not a valid mapping (ValueError: invalid literal for int() with base 10: 'two')"]
     assert not at.button(key="data.load").disabled  # the suggestion is still there to load
+
+
+# --- bounded input, stated; hidden sheets, named (issue 13) --------------------------------------
+
+
+def test_the_limits_are_stated_in_one_line(app):
+    at = app(PAGE)
+    at.run()
+    at.radio(key="data.kind").set_value("Upload files").run()
+    limits = [c.value for c in at.caption if c.value.startswith("Limits per file:")]
+    assert limits == ["Limits per file: 200 MB after unpacking · 2,000 columns · lines up to 1 MB · 1,000 distinct "
+                      "values per channel, journey stage, touchpoint, segment or region column."]
+
+
+def test_hidden_sheets_are_labelled_and_still_choosable(app):
+    case = next(c for c in CASES if c["case"] == "excel_hidden_first_sheet")
+    at = _upload(app, case, case_path(case).read_bytes())
+    sheet = next(s for s in at.selectbox if s.label == "Sheet")
+    assert sheet.value == "Responses" and sheet.options == ["Old export (hidden)", "Responses"]
+    sheet.set_value("Old export").run()
+    assert not at.exception and not at.error
+    assert "read sheet" not in " ".join(t.value for t in at.text)
+    at.button(key="data.load").click().run()
+    assert at.success[0].value == "Loaded 3 rows from 1 file(s)."  # last year's three rows, when asked for

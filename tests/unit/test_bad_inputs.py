@@ -1,36 +1,22 @@
-"""The bad-input corpus (tests/data/bad/, issue 7) through `cx load --format json`.
+"""The bad-input corpus (tests/data/bad/, issues 7 and 13) through `cx load --format json`.
 
 Each case of tests/data/bad/expected.json either loads with exactly the counts worked out there
 (and the quarantine CSV holds exactly the listed rows), or fails with one line on stderr naming the
 file (and the row or column where known) and a non-zero exit, never a traceback. A few cases also
-check that what loaded is what the file says (encodings, quoted newlines, date orders).
+check that what loaded is what the file says (encodings, quoted newlines, date orders; for issue
+13 the "values", "notes" and "encoding" of the manifest).
 """
 
 from __future__ import annotations
 
-import importlib.util
 import json
-from pathlib import Path
 
 import pandas as pd
 import pytest
+from bad_corpus import BAD, BY_NAME, CASES, case_path, corpus, report_name
 
 from cx.cli import main
-from cx.ingest import IngestError, apply_mapping, read_table, suggest_mapping
-
-BAD = Path(__file__).resolve().parents[1] / "data" / "bad"
-
-
-def _load_corpus_module():
-    spec = importlib.util.spec_from_file_location("make_corpus", BAD / "make_corpus.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-corpus = _load_corpus_module()
-CASES = corpus.load_manifest()
-BY_NAME = {c["case"]: c for c in CASES}
+from cx.ingest import IngestError, apply_mapping, ingest, read_table, suggest_mapping
 
 
 def _param(case: dict):
@@ -40,13 +26,7 @@ def _param(case: dict):
 @pytest.fixture(scope="session")
 def corpus_file():
     """``corpus_file(case)`` -> the case's path; generated files are written on first use (and kept)."""
-
-    def path(case: dict) -> Path:
-        if case.get("generated"):
-            corpus.make_corpus(corpus.DEFAULT_OUT, [case["file"]])
-        return corpus.path_of(case, corpus.DEFAULT_OUT)
-
-    return path
+    return case_path
 
 
 def run(capsys, *argv) -> tuple[int, str, str]:
@@ -78,8 +58,22 @@ def test_the_manifest_covers_issue_7_and_adds_up():
             assert case["names"][0] == case["file"], "an error names the file first"
 
 
+def test_the_manifest_covers_issue_13_and_has_sixty_cases():
+    wanted = {"gzip_bomb", "zip_bomb", "nested_gzip_1500", "deep_json_array", "columns_20000", "single_line_109mb",
+              "channels_200000_distinct", "durations_decimal_comma", "json_records_under_data_items",
+              "excel_hidden_first_sheet", "excel_formulas_without_results", "ticket_id_twice_with_different_scores",
+              "utf8_then_random_bytes"}
+    assert wanted <= set(BY_NAME)
+    assert len(CASES) >= 60
+    for case in CASES:
+        if case.get("generated") and case["file"] in corpus.LARGE:
+            assert not (BAD / case["file"]).exists(), "bombs and large files are generated, never committed"
+        for values in case.get("values", {}).values():
+            assert case.get("load") and values, case["case"]
+
+
 def test_generation_is_deterministic_and_idempotent(tmp_path):
-    small = [n for n in corpus.GENERATORS if n not in ("million_rows.csv", "columns_300.csv")]
+    small = [n for n in corpus.GENERATORS if n not in corpus.LARGE]
     first = corpus.make_corpus(tmp_path / "a", small)
     before = {n: ((first / n).read_bytes(), (first / n).stat().st_mtime_ns) for n in small}
     corpus.make_corpus(tmp_path / "a", small)  # second call: nothing rewritten
@@ -107,12 +101,12 @@ def test_cx_load(case, corpus_file, capsys, tmp_path):
         report = json.loads(out)
         assert report["into"] is None
         assert report["files"] == [{
-            "file": case["file"], "shape": case["shape"], "rows_read": case["rows_read"],
+            "file": report_name(case), "shape": case["shape"], "rows_read": case["rows_read"],
             "rows_loaded": case["rows_loaded"], "rows_quarantined": case["rows_quarantined"], "reasons": case["reasons"],
         }]
         rows = pd.read_csv(quarantine, encoding="utf-8-sig", dtype=str, keep_default_na=False)
         assert rows["_row"].astype(int).tolist() == case["quarantined_rows"]
-        assert (rows["_file"] == case["file"]).all()
+        assert (rows["_file"] == report_name(case)).all()
     else:
         assert code != 0 and out == ""
         line = err.strip()
@@ -123,6 +117,27 @@ def test_cx_load(case, corpus_file, capsys, tmp_path):
 
 
 # --- what loaded is what the file says ---------------------------------------------------------
+
+
+CHECKED = [c for c in CASES if c.get("values") or c.get("notes") or c.get("encoding")]
+
+
+@pytest.mark.parametrize("case", [_param(c) for c in CHECKED])
+def test_values_notes_and_encodings_of_the_manifest(case, corpus_file):
+    """Through the pipeline every face uses: the values that load, the notes shown, the encoding found."""
+    loaded = ingest([corpus_file(case)])
+    result = loaded.results[0]
+    for column, expected in case.get("values", {}).items():
+        found = _by_customer(result, column)
+        got = {k: found.get(k) for k in expected}
+        if all(isinstance(v, float) for v in expected.values()):
+            assert got == pytest.approx(expected), column
+        else:
+            assert got == expected, column
+    for note in case.get("notes", []):
+        assert any(note in n for n in result.notes), (note, result.notes)
+    if case.get("encoding"):
+        assert read_table(corpus_file(case)).encoding == case["encoding"]
 
 
 def _load(case_name: str, corpus_file, **mapping_changes):

@@ -102,3 +102,17 @@ def test_errors_are_one_line_on_stderr(capsys, tmp_path, argv, message, exit_cod
     assert code == exit_code
     assert message in err
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_load_says_when_a_column_named_like_a_score_is_left_out(capsys, tmp_path):
+    """Issue 13: the suggestion left out a column literally named NPS without a word in the CLI."""
+    path = tmp_path / "words.csv"
+    path.write_text("Customer ID,Date,NPS\nC1,2026-01-05,great\nC2,2026-01-06,poor\nC3,2026-01-07,fine\n")
+    code, out, err = run(capsys, "load", path, "--format", "json")
+    assert code == 0 and json.loads(out)["files"][0]["rows_loaded"] == 3
+    assert err.strip() == ("cx load: warning: words.csv: 'NPS' is named like nps but its values (e.g. 'great', "
+                           "'poor', 'fine') do not fit; left for you to map.")
+    mapping = tmp_path / "mapping.json"
+    mapping.write_text(json.dumps({"columns": {"Customer ID": "customer_id", "Date": "occurred_at"}}))
+    code, out, err = run(capsys, "load", path, "--mapping", mapping, "--format", "json")
+    assert code == 0 and err == ""  # a mapping the user wrote is not second-guessed

@@ -114,3 +114,18 @@ def test_inverted_flag_and_unknown_two_values():
 def test_channels_are_normalised():
     assert parse.channels(s("E-Mail", " Live  Chat", "Twitter", "Kiosk", None)).tolist() == [
         "email", "chat", "social", "kiosk", None]
+
+
+def test_durations_with_a_decimal_comma_where_numbers_use_a_point():
+    """Issue 13: "1,5" hours read as nanoseconds (pandas drops commas) loaded as zero; it is an hour and a half."""
+    hours, bad = parse.durations(s("1,5", "2,25", "1,500", "1,5h", "12,75 hours", "-0,5", "1,5000"), "hours", 60.0)
+    assert hours.tolist() == [1.5, 2.25, 1500, 1.5, 12.75, -0.5, 1.5]  # 1,500 is a thousands group
+    assert not bad.any()
+    minutes, bad = parse.durations(s("2,5", "1,5 min", "90", "ten minutes", "1,234,5"), "minutes", 1.0)
+    assert minutes.tolist()[:3] == [2.5, 1.5, 90] and bad.tolist() == [False, False, False, True, True]
+
+
+def test_a_bare_number_is_never_read_as_nanoseconds():
+    assert parse._clock_minutes("1,5") is None and parse._clock_minutes("90") is None
+    assert parse._clock_minutes("1,500 min") is None  # ambiguous: refused, not 1,500 ns
+    assert parse._clock_minutes("2 days") == 2880 and parse._clock_minutes("1h 30m") == 90

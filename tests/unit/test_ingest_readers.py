@@ -41,10 +41,12 @@ def test_encodings_are_detected_and_text_survives(encoded, encoding):
     assert raw.frame["Kommentar"].tolist() == ["très bien", "„so lala“"]
 
 
-def test_latin1_bytes_undefined_in_cp1252_still_read():
+def test_bytes_undefined_in_cp1252_still_read():
+    """0x81 is undefined in Windows-1252: the file is still read, in the code page charset-normalizer
+    finds cleanest for it (Windows-1251, where 0x81 is a letter), never refused or dropped."""
     raw = read_table("id,name\n1,caf\x81\n".encode("latin-1"), "x.csv")
-    assert raw.encoding == "latin-1"
-    assert raw.frame["name"].tolist() == ["caf\x81"]
+    assert raw.encoding == "cp1251"
+    assert raw.frame["name"].tolist() == ["caf\u0403"]
 
 
 @pytest.mark.parametrize("delimiter", [",", ";", "\t", "|"])
@@ -252,3 +254,81 @@ def test_paths_and_text(tmp_path):
     assert read_table("id,nps\nC2,7\n", "inline.csv").frame["id"].tolist() == ["C2"]
     with pytest.raises(IngestError, match=r"nowhere\.csv: no such file"):
         read_table(str(tmp_path / "nowhere.csv"))
+
+
+# --- issue 13: encodings over the whole stream, sheets, formulas, records under keys ----------
+
+
+def test_utf8_with_a_few_stray_bytes_stays_utf8_and_says_so():
+    data = ("id,comment\n" + "C1,café crème déjà vu\n" * 200).encode() + b"C2,caf\xe9\n"
+    raw = read_table(data, "mixed.csv")
+    assert raw.encoding == "utf-8" and raw.frame["comment"].tolist()[0] == "café crème déjà vu"
+    assert any("1 byte(s) were not valid UTF-8" in n for n in raw.notes)
+
+
+def test_random_bytes_late_in_a_file_are_found_wherever_they_are():
+    rows = "".join(f"C{k},2026-01-05,{k % 11},fine\n" for k in range(4_000)).encode()  # ~100 KB of ASCII
+    junk = bytes(range(256)) * 4
+    for data in (rows + junk, rows[:70_000] + junk + rows[70_000:]):
+        with pytest.raises(IngestError, match=r"^late\.csv: does not look like a text table: it holds binary data \(near"):
+            read_table(b"Customer ID,Date,NPS,Comment\n" + data, "late.csv")
+
+
+def _book(fill) -> bytes:
+    book = openpyxl.Workbook()
+    fill(book)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _hidden_and_active(book):
+    book.active.title = "Old"
+    book.active.append(["id", "nps"])
+    book.active.append(["OLD", 1])
+    book.active.sheet_state = "hidden"
+    current = book.create_sheet("Current")
+    current.append(["id", "nps"])
+    current.append(["C1", 9])
+    book.active = 1
+
+
+def test_excel_reads_the_active_sheet_and_names_hidden_ones():
+    raw = read_table(_book(_hidden_and_active), "book.xlsx")
+    assert (raw.sheet, raw.sheets, raw.hidden_sheets) == ("Current", ("Old", "Current"), ("Old",))
+    assert raw.frame["id"].tolist() == ["C1"]
+    assert "hidden sheet(s) not read unless chosen: 'Old'" in raw.notes
+    chosen = read_table(_book(_hidden_and_active), "book.xlsx", sheet="Old")  # still there when asked for
+    assert chosen.frame["id"].tolist() == ["OLD"] and "sheet 'Old' is hidden in Excel" in chosen.notes
+
+
+def test_formulas_with_saved_results_are_values_and_without_are_reported():
+    def fill(book):
+        book.active.append(["id", "nps", "double"])
+        book.active.append(["C1", 4, "=B2*2"])
+        book.active.append(["C2", 5, "=B3*2"])
+
+    data = _book(fill)
+    raw = read_table(data, "f.xlsx")
+    assert raw.uncomputed == {"double": (2, 3)}
+    # the same workbook after Excel saved the results: <v> beside each <f>
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        members = {i.filename: archive.read(i.filename) for i in archive.infolist()}
+    sheet = members["xl/worksheets/sheet1.xml"]
+    for formula, value in ((b"<f>B2*2</f><v />", b"<f>B2*2</f><v>8</v>"), (b"<f>B3*2</f><v />", b"<f>B3*2</f><v>10</v>")):
+        assert formula in sheet
+        sheet = sheet.replace(formula, value)
+    members["xl/worksheets/sheet1.xml"] = sheet
+    saved = _zip(members)
+    raw = read_table(saved, "f.xlsx")
+    assert raw.uncomputed == {} and raw.frame["double"].tolist() == ["8", "10"]
+
+
+def test_json_records_are_found_under_any_key_and_can_be_chosen():
+    document = {"errors": [{"code": 1}], "data": {"page": 1, "items": [{"id": "C1"}, {"id": "C2"}]}}
+    raw = read_table(json.dumps(document).encode(), "x.json")
+    assert raw.frame["id"].tolist() == ["C1", "C2"]
+    assert (raw.sheets, raw.sheet) == (("errors", "data.items"), "data.items")  # offered like workbook sheets
+    assert read_table(json.dumps(document).encode(), "x.json", sheet="errors").frame["code"].tolist() == ["1"]
+    with pytest.raises(IngestError, match=r"^x\.json: no list of records under 'nope' \(lists of records: errors, data\.items\)"):
+        read_table(json.dumps(document).encode(), "x.json", sheet="nope")

@@ -15,12 +15,14 @@ Usage::
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import io
 import json
 import os
 import sys
 import zipfile
+import zlib
 from datetime import datetime
 from pathlib import Path
 
@@ -208,6 +210,300 @@ def three_hundred_columns(n: int = 2_000) -> bytes:
     return (",".join(headers) + "\n" + body).encode()
 
 
+# --- hostile files of issue 13: bombs, nesting, limits, hidden sheets, formulas, encodings -------
+
+#: a little more than the default limit of 200 MB after unpacking
+BOMB_BYTES = 210_000_000
+SMALL_TABLE = b"Customer ID,Date,NPS\nC1,2026-01-05,9\nC2,2026-01-05,3\n"
+
+
+def _repeated(head: bytes, block: bytes, total: int):
+    """``head`` then ``block`` repeated until ``total`` bytes: the content of a bomb, in pieces."""
+    yield head
+    written = len(head)
+    while written < total:
+        yield block
+        written += len(block)
+
+
+def gzip_bomb() -> bytes:
+    """About 300 KB of gzip that unpacks to 210 MB of CSV rows (level 9: deflate's best ratio)."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31)  # 31: a gzip header with mtime 0, so the bytes are fixed
+    parts = [packer.compress(piece) for piece in _repeated(b"Customer ID,NPS\n", b"C1,9\n" * 262_144, BOMB_BYTES)]
+    return b"".join(parts) + packer.flush()
+
+
+def _streamed_zip(members: dict[str, object]) -> bytes:
+    """A deterministic zip whose members are written piece by piece (never held whole)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        for name, pieces in members.items():
+            info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            with archive.open(info, "w") as handle:
+                for piece in ([pieces] if isinstance(pieces, bytes) else pieces):
+                    handle.write(piece)
+    return buffer.getvalue()
+
+
+def zip_bomb() -> bytes:
+    """A zip whose single CSV member unpacks to 210 MB."""
+    return _streamed_zip({"export.csv": _repeated(b"Customer ID,NPS\n", b"C1,9\n" * 262_144, BOMB_BYTES)})
+
+
+def _workbook_members(fill) -> dict[str, bytes]:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    fill(book)
+    fixed = datetime(2026, 1, 1)
+    book.properties.created = book.properties.modified = fixed
+    buffer = io.BytesIO()
+    book.save(buffer)
+    with zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as archive:
+        members = {i.filename: archive.read(i.filename) for i in archive.infolist()}
+    members["docProps/core.xml"] = _fixed_core_xml(members["docProps/core.xml"])
+    return members
+
+
+def _workbook(fill) -> bytes:
+    return _deterministic_zip(_workbook_members(fill))
+
+
+def xlsx_bomb() -> bytes:
+    """A workbook whose one sheet's XML unpacks to 210 MB (a million-odd rows of one number)."""
+    members = _workbook_members(lambda book: book.active.append(["Customer ID", "NPS"]))
+    sheet = members.pop("xl/worksheets/sheet1.xml")
+    start, end = sheet.split(b"<sheetData>")[0] + b"<sheetData>", b"</sheetData></worksheet>"
+    rows = b'<row><c t="inlineStr"><is><t>C1</t></is></c><c><v>9</v></c></row>' * 4_096  # rows may omit their number
+    pieces = list(_repeated(start, rows, BOMB_BYTES)) + [end]
+    return _streamed_zip({**members, "xl/worksheets/sheet1.xml": iter(pieces)})
+
+
+def nested_gzip(levels: int = 1_500) -> bytes:
+    """A small table gzipped 1,500 times over (each level a few bytes)."""
+    data = SMALL_TABLE
+    for _ in range(levels):
+        data = gzip.compress(data, mtime=0)
+    return data
+
+
+def nested_zip(levels: int = 10) -> bytes:
+    """A zip inside a zip, ten deep."""
+    data, name = SMALL_TABLE, "table.csv"
+    for level in range(levels):
+        data, name = _deterministic_zip({name: data}), f"level{level + 1}.zip"
+    return data
+
+
+def gz_in_zip() -> bytes:
+    """An archive holding one gzipped CSV: two layers, both unpacked. C3 (row 4) has NPS 11."""
+    table = b"Customer ID,Date,NPS\nC1,2026-01-05,9\nC2,2026-01-05,3\nC3,2026-01-06,11\nC4,2026-01-06,7\nC5,2026-01-07,10\n"
+    return _deterministic_zip({"tickets.csv.gz": gzip.compress(table, mtime=0)})
+
+
+def deep_json(levels: int = 100_000) -> bytes:
+    """An array nested 100,000 deep (the JSON parser would recurse until it fails)."""
+    return b"[" * levels + b"]" * levels
+
+
+def deep_json_record(levels: int = 5_000) -> bytes:
+    """Records whose third field nests 5,000 objects deep."""
+    value = b'{"a": ' * levels + b"1" + b"}" * levels
+    return b'[{"Customer ID": "C1", "NPS": 9, "extra": ' + value + b'}, {"Customer ID": "C2", "NPS": 3, "extra": null}]'
+
+
+def deep_json_lines(levels: int = 5_000) -> bytes:
+    """JSON Lines whose second line nests 5,000 lists deep."""
+    return b'{"Customer ID": "C1", "NPS": 9}\n{"Customer ID": "C2", "NPS": ' + b"[" * levels + b"]" * levels + b"}\n"
+
+
+def _wide_csv(columns: int) -> bytes:
+    header = ",".join(["Customer ID", "Date", "NPS"] + [f"Q{k}" for k in range(4, columns + 1)])
+    rows = [",".join(["C1", "2026-01-05", "9"] + ["3"] * (columns - 3)), "C2,2026-01-06,4", "C3,2026-01-07,10"]
+    return ("\n".join([header, *rows]) + "\n").encode()
+
+
+def columns_20000() -> bytes:
+    """A header of 20,000 columns (about 130 KB) above three rows, two of them short."""
+    return _wide_csv(20_000)
+
+
+def columns_2001() -> bytes:
+    """One column more than the default limit of 2,000."""
+    return _wide_csv(2_001)
+
+
+def wide_sheet() -> bytes:
+    """A sheet whose header row runs to 3,000 columns."""
+    def fill(book):
+        book.active.title = "Survey"
+        book.active.append(["Customer ID", "Date", "NPS"] + [f"Q{k}" for k in range(4, 3_001)])
+        book.active.append(["C1", "2026-01-05", 9])
+    return _workbook(fill)
+
+
+def one_line(size: int = 109_000_000) -> bytes:
+    """109 MB on one line: a header that never ends."""
+    return b"Customer ID,NPS," + b"value," * ((size - 16) // 6)
+
+
+def long_row() -> bytes:
+    """A normal file whose third line carries a 1.5 MB comment (a log pasted into one cell)."""
+    return (b"Customer ID,Date,NPS,Comment\nC1,2026-01-05,9,fine\nC2,2026-01-06,3," + b"x" * 1_500_000
+            + b"\nC3,2026-01-07,8,ok\n")
+
+
+def channels_200k(n: int = 200_000) -> bytes:
+    """200,000 rows, each with its own channel (an id column misnamed, or free text)."""
+    rows = [f"C{k},2026-01-{k % 28 + 1:02d},Channel {k:06d},{k % 11}" for k in range(1, n + 1)]
+    return ("Customer ID,Date,Channel,NPS\n" + "\n".join(rows) + "\n").encode()
+
+
+def touchpoints_1500(n: int = 3_000) -> bytes:
+    """3,000 rows over 1,500 distinct touchpoints."""
+    rows = [f"C{k},2026-02-{k % 28 + 1:02d},Page /product/{k % 1_500:04d},{k % 5 + 1}" for k in range(1, n + 1)]
+    return ("Customer ID,Date,Touchpoint,CSAT\n" + "\n".join(rows) + "\n").encode()
+
+
+def segments_2000(n: int = 2_000) -> bytes:
+    """A customers table whose segment is unique per customer."""
+    rows = [f"C{k},Segment {k:05d},{'Yes' if k % 7 == 0 else 'No'},{k * 10}" for k in range(1, n + 1)]
+    return ("Customer ID,Segment,Churned?,Lifetime value\n" + "\n".join(rows) + "\n").encode()
+
+
+def parquet_bomb(rows: int = 101_000_000) -> bytes:
+    """101 million rows of one zero: run-length encoding packs them into a few hundred KB."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    buffer = io.BytesIO()
+    block = np.zeros(10_100_000, dtype=np.int8)
+    with pq.ParquetWriter(buffer, pa.schema([("NPS", pa.int8())])) as writer:
+        for _ in range(rows // len(block)):
+            writer.write_table(pa.table({"NPS": block}))
+    return buffer.getvalue()
+
+
+RESPONSE_ROWS = [
+    ("C1", "2026-01-05", 9, "Email"), ("C2", "2026-01-05", 4, "Chat"), ("C3", "2026-01-06", 12, "Phone"),
+    ("C4", "2026-01-06", 10, "Web"), ("C5", "2026-01-07", 7, "Email"),
+]
+
+
+def _responses(sheet, rows=RESPONSE_ROWS) -> None:
+    sheet.append(["Customer ID", "Date", "NPS", "Channel"])
+    for row in rows:
+        sheet.append(list(row))
+
+
+def _old_export(sheet) -> None:
+    sheet.append(["Customer ID", "Date", "NPS", "Channel"])
+    for k in range(1, 4):
+        sheet.append([f"OLD{k}", "2025-06-01", 5, "Email"])
+
+
+def _hidden_first(title: str, state: str, active: int | None):
+    def fill(book):
+        book.active.title = title
+        _old_export(book.active)
+        book.active.sheet_state = state
+        _responses(book.create_sheet("Responses"))
+        if active is not None:
+            book.active = active
+    return _workbook(fill)
+
+
+def hidden_first_xlsx() -> bytes:
+    """A hidden first sheet of last year's rows, then the active sheet. C3 (row 4) has NPS 12."""
+    return _hidden_first("Old export", "hidden", active=1)
+
+
+def very_hidden_xlsx() -> bytes:
+    """The same behind a 'veryHidden' first sheet (only a macro can show it), left as the active index."""
+    return _hidden_first("Lookup", "veryHidden", active=None)
+
+
+def active_third_xlsx() -> bytes:
+    """A summary table and notes first; the workbook opens on the third sheet, Tickets."""
+    def fill(book):
+        book.active.title = "Summary"
+        book.active.append(["Channel", "Tickets"])
+        for channel, count in (("Email", 2), ("Chat", 1), ("Phone", 1), ("Web", 1)):
+            book.active.append([channel, count])
+        book.create_sheet("Notes").append(["Exported from the helpdesk"])
+        _responses(book.create_sheet("Tickets"))
+        book.active = 2
+    return _workbook(fill)
+
+
+def formulas_uncached_xlsx() -> bytes:
+    """CSAT computed by formulas that were never calculated (no saved results) in rows 3, 5 and 6."""
+    def fill(book):
+        sheet = book.active
+        sheet.title = "Responses"
+        sheet.append(["Customer ID", "Date", "NPS", "CSAT"])
+        for k, (nps, csat) in enumerate([(9, 5), (4, "=ROUND(C3/2,0)"), (10, 5), (7, "=MIN(5,C5)"), (8, "=C6/2")], start=2):
+            sheet.append([f"C{k - 1}", f"2026-01-0{k}", nps, csat])
+    return _workbook(fill)
+
+
+def formula_ignored_xlsx() -> bytes:
+    """Formulas without results only in a column the mapping leaves out ('Internal calc')."""
+    def fill(book):
+        sheet = book.active
+        sheet.append(["Customer ID", "Date", "NPS", "Internal calc"])
+        for k in range(2, 6):
+            sheet.append([f"C{k - 1}", f"2026-01-0{k}", k + 4, f"=C{k}*2"])
+    return _workbook(fill)
+
+
+def _padded_table(rows: int, comment: str) -> bytes:
+    return "".join(f"C{k},2026-01-{k % 28 + 1:02d},{k % 11},{comment} {k}\n" for k in range(1, rows + 1)).encode()
+
+
+def utf8_then_junk() -> bytes:
+    """100 KB of a UTF-8 table (accents in every comment), then 4 KB of random bytes, then more rows."""
+    junk = np.random.default_rng(13).integers(0, 256, 4096, dtype=np.uint8).tobytes()
+    return (b"Customer ID,Date,NPS,Comment\n" + _padded_table(2_400, "Caf\u00e9 cr\u00e8me tr\u00e8s bon")
+            + junk + _padded_table(50, "after"))
+
+
+def junk_in_the_middle() -> bytes:
+    """80 KB of plain ASCII rows, 8 KB of random bytes, 20 KB of rows."""
+    junk = np.random.default_rng(17).integers(0, 256, 8192, dtype=np.uint8).tobytes()
+    return b"Customer ID,Date,NPS,Comment\n" + _padded_table(2_600, "fine thanks") + junk + _padded_table(650, "ok")
+
+
+COMMENTS_RU = ["Очень хорошо, спасибо", "Долго ждал ответа оператора", "Всё решили с первого звонка",
+               "Курьер опоздал на два часа", "Нормально, без проблем"]
+COMMENTS_JA = ["とても良い対応でした", "待ち時間が長すぎる", "一回で解決しました", "配達が二時間遅れた", "普通です"]
+COMMENTS_ZH = ["服务很好，谢谢", "等待时间太长了", "第一次通话就解决了", "快递晚到了两个小时", "还可以，没有问题"]
+
+
+def _comments_table(comments: list[str], delimiter: str = ";") -> str:
+    rows = [delimiter.join(["Customer ID", "Date", "Channel", "NPS", "Comment"])]
+    for k, comment in enumerate(comments, start=1):
+        rows.append(delimiter.join([f"C{k}", f"2026-01-0{k}", ("Email", "Chat", "Phone")[k % 3], str(k + 4), comment]))
+    return "\r\n".join(rows) + "\r\n"
+
+
+def cyrillic_cp1251() -> bytes:
+    """Russian comments from Excel on a Russian Windows (Windows-1251)."""
+    return _comments_table(COMMENTS_RU).encode("cp1251")
+
+
+def japanese_shift_jis() -> bytes:
+    """Japanese comments from Excel on a Japanese Windows (Shift-JIS, code page 932)."""
+    return _comments_table(COMMENTS_JA, ",").encode("cp932")
+
+
+def chinese_gb18030() -> bytes:
+    """Chinese comments from Excel on a Chinese Windows (GB 18030)."""
+    return _comments_table(COMMENTS_ZH, ",").encode("gb18030")
+
+
 GENERATORS = {
     "junk.csv": junk,
     "zip_named.xlsx": zip_named_xlsx,
@@ -217,7 +513,38 @@ GENERATORS = {
     "multi_sheet.xlsx": multi_sheet_xlsx,
     "million_rows.csv": million_rows,
     "columns_300.csv": three_hundred_columns,
+    "bomb.csv.gz": gzip_bomb,
+    "bomb.zip": zip_bomb,
+    "bomb.xlsx": xlsx_bomb,
+    "nested.csv.gz": nested_gzip,
+    "nested.zip": nested_zip,
+    "packed.zip": gz_in_zip,
+    "deep.json": deep_json,
+    "deep_record.json": deep_json_record,
+    "deep_lines.jsonl": deep_json_lines,
+    "columns_20000.csv": columns_20000,
+    "columns_2001.csv": columns_2001,
+    "wide_sheet.xlsx": wide_sheet,
+    "one_line.csv": one_line,
+    "long_row.csv": long_row,
+    "channels_200k.csv": channels_200k,
+    "touchpoints.csv": touchpoints_1500,
+    "segments.csv": segments_2000,
+    "bomb.parquet": parquet_bomb,
+    "hidden_first.xlsx": hidden_first_xlsx,
+    "very_hidden.xlsx": very_hidden_xlsx,
+    "active_third.xlsx": active_third_xlsx,
+    "formulas_uncached.xlsx": formulas_uncached_xlsx,
+    "formula_ignored.xlsx": formula_ignored_xlsx,
+    "utf8_then_junk.csv": utf8_then_junk,
+    "junk_middle.csv": junk_in_the_middle,
+    "cyrillic_cp1251.csv": cyrillic_cp1251,
+    "japanese_sjis.csv": japanese_shift_jis,
+    "chinese_gb18030.csv": chinese_gb18030,
 }
+#: generated files that take seconds or hundreds of MB to write: never written twice by the tests
+LARGE = frozenset({"million_rows.csv", "columns_300.csv", "bomb.csv.gz", "bomb.zip", "bomb.xlsx", "one_line.csv",
+                   "channels_200k.csv", "bomb.parquet"})
 
 
 # --- writing ---------------------------------------------------------------------------------
