@@ -5,12 +5,10 @@ import datetime as dt
 import streamlit as st
 
 from cx.app.ui import (
-    current_scope,
-    current_source,
     download_csv,
+    page_start,
     set_url_state,
     show_error,
-    source_banner,
     source_summary,
     url_state,
 )
@@ -37,12 +35,9 @@ def load_what_if(key: str, _report, outcome: str, rule: CutoffRule, scope, attri
     return what_if(_report, driver, change, mode=mode, segment=segment, channel=channel)
 
 
-st.title("Churn drivers")
-st.caption("Which experiences relate to customers leaving, how sure we are, and who is at risk now — "
-           "a cross-validated logistic regression with an interval on every number.")
-source = current_source()
-source_banner(source)
-scope = current_scope()
+source, scope, summary = page_start(
+    "Churn drivers", "Which experiences relate to customers leaving, how sure we are, and who is at risk now — "
+                     "a cross-validated logistic regression with an interval on every number.")
 
 try:
     outcomes = load_outcomes(source.key, source)

@@ -12,7 +12,9 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
-from cx.app import ui
+from cx.app import state, ui
+from cx.app.cache import source_summary
+from cx.app.widgets import dataframe, page_start
 from cx.db.source import SourceError, list_tables, memory_source, open_warehouse, safe_url, table_source
 from cx.ingest import SHAPE_LABELS, SHAPES, IngestError, apply_mapping, combine, read_table, suggest_mapping
 from cx.ingest.editor import (
@@ -36,7 +38,7 @@ FLAG_TARGETS = ("resolved_first_contact", "customers.churned")
 
 def report_error(exc: Exception) -> None:
     message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    ui.show_error(ui.md_escape(message))
+    ui.show_error(message)  # shown as the characters it holds
 
 
 # --- uploads ---------------------------------------------------------------------------------
@@ -120,12 +122,9 @@ def uploads_changed() -> None:
     """
     live = {u.file_id for u in st.session_state.get("data.files") or []}
     removed = st.session_state.get("data.uploaded_ids", set()) - live
-    key, loaded = st.session_state.get("data.loaded", (None, set()))
-    if removed & loaded and ui.loaded_source().key == key:
-        ui.set_source(None)
-        st.session_state.pop("data.report", None)
-        st.session_state.pop("data.mappings", None)
-        st.session_state.pop("data.loaded", None)
+    upload = state.loaded_upload()
+    if upload is not None and removed & upload.file_ids:
+        state.set_source(None)
         st.session_state["data.released"] = True
 
 
@@ -175,7 +174,7 @@ def upload_section() -> None:
                 report_error(exc)
                 blocked = True
     if prepared:
-        rules = st.session_state.get(ui.RULES_KEY)  # rules changed on the Incidents page travel with the mapping
+        rules = state.session_rules()  # rules changed on the Incidents page travel with the mapping
         if rules is not None:
             for _, m in prepared:
                 m.rules = rules
@@ -203,24 +202,23 @@ def load(prepared, file_ids: set[str]) -> None:
         report_error(exc)
         return
     bar.empty()
-    ui.set_source(source)
-    st.session_state["data.report"] = results
-    st.session_state["data.mappings"] = {raw.name: mapping for raw, mapping in prepared}
-    st.session_state["data.loaded"] = (source.key, file_ids)
+    state.set_source(source)
+    state.remember_upload(source, file_ids, {raw.name: mapping for raw, mapping in prepared}, results)
     st.success(f"Loaded {sum(r.rows_loaded for r in results):,} rows from {len(results)} file(s).")
 
 
 def validation_report() -> None:
-    results = st.session_state.get("data.report")
-    if not results or ui.current_source().kind != "upload":
+    upload = state.loaded_upload()
+    if upload is None or not upload.results:
         return
+    results = upload.results
     st.subheader("Validation report")
     table = pd.DataFrame([{
         "file": r.name, "shape": r.shape, "rows read": r.rows_read, "loaded": r.rows_loaded,
         "quarantined": r.rows_quarantined,
         "top reasons": "; ".join(f"{k} ({v:,})" for k, v in list(r.reasons.items())[:3]) or "—",
     } for r in results])
-    st.dataframe(table, hide_index=True, width="stretch")
+    dataframe(table, hide_index=True, width="stretch")
     st.caption("Every row read is either loaded or quarantined: read = loaded + quarantined.")
     for number, result in enumerate(results):
         if result.rows_quarantined:
@@ -252,14 +250,14 @@ def warehouse_section() -> None:
             ui.show_error("Type a SQLAlchemy URL or configure [connections.warehouse] in .streamlit/secrets.toml.")
         else:
             try:
-                st.session_state["data.wh.engine"] = open_warehouse(url)
-                st.session_state["data.wh.label"] = safe_url(url)
+                state.set_warehouse(state.Warehouse(open_warehouse(url), safe_url(url)))
             except SourceError as exc:
                 report_error(exc)
-    engine = st.session_state.get("data.wh.engine")
-    if engine is None:
+    connection = state.warehouse()
+    if connection is None:
         return
-    st.caption(f"Connected (read-only): {ui.md_escape(st.session_state.get('data.wh.label', ''))}")
+    engine = connection.engine
+    st.caption(f"Connected (read-only): {ui.md_escape(connection.label)}")
     try:
         tables = list_tables(engine)
     except SourceError as exc:
@@ -294,27 +292,24 @@ def warehouse_section() -> None:
                                   None if customers_table == "(none)" else customers_table, settings["customers_columns"],
                                   scales=settings["scales"], booleans=settings["booleans"],
                                   customer_attributes=settings["customer_attributes"],
-                                  label=f"{st.session_state.get('data.wh.label', '')} · {table}")
+                                  label=f"{connection.label} · {table}")
         except SourceError as exc:
             report_error(exc)
             return
-        ui.set_source(source)
+        state.set_source(source)
         st.success("Warehouse table in use.")
 
 
 # --- what is loaded --------------------------------------------------------------------------
 
 
-def loaded_summary() -> None:
-    source = ui.current_source()
+def loaded_summary(source) -> None:
+    """Counts, span, channels, stages and the first rows of the data in use (the page's last part: when
+    the data cannot be read, the frame ends the page here with one line and the choices above stay usable)."""
     st.subheader("What is loaded")
     st.caption(ui.md_escape(source.label))
-    try:
-        summary = ui.source_summary(source)
-        preview = preview_rows(source, 50)
-    except SourceError as exc:
-        report_error(exc)
-        return
+    summary = source_summary(source)
+    preview = preview_rows(source, 50)
     span = "—" if summary.first is None else f"{summary.first:%Y-%m-%d} → {summary.last:%Y-%m-%d}"
     a, b, c, d = st.columns(4)
     a.metric("Rows", f"{summary.rows:,}")
@@ -322,28 +317,27 @@ def loaded_summary() -> None:
     c.metric("Date span", span)
     d.metric("Undated rows", f"{summary.undated_rows:,}")
     left, right = st.columns(2)
-    left.dataframe(pd.DataFrame({"channel": list(summary.channels), "rows": list(summary.channels.values())}),
-                   hide_index=True, width="stretch")
-    right.dataframe(pd.DataFrame({"journey stage": list(summary.stages), "rows": list(summary.stages.values())}),
-                    hide_index=True, width="stretch")
+    with left:
+        dataframe(pd.DataFrame({"channel": list(summary.channels), "rows": list(summary.channels.values())}),
+                  hide_index=True, width="stretch")
+    with right:
+        dataframe(pd.DataFrame({"journey stage": list(summary.stages), "rows": list(summary.stages.values())}),
+                  hide_index=True, width="stretch")
     st.text("Metrics available: " + (", ".join(summary.metrics) or "none"))
     st.caption("Preview: the first 50 rows (plain text)")
-    st.dataframe(preview, hide_index=True, width="stretch")
+    dataframe(preview, hide_index=True, width="stretch")
 
 
-st.title("Data")
-current = ui.current_source()
+current = page_start("Data", summary=False).source
 kind = st.radio("Source", KINDS, horizontal=True, key="data.kind",
                 index={"demo": 0, "upload": 1}.get(current.kind, 2))
 if kind == KINDS[0]:
     st.write("Synthetic data of a mid-size retailer, with planted effects the analytics pages find.")
     if st.button("Use the demo warehouse", key="data.demo"):
-        ui.set_source(None)
-        st.session_state.pop("data.report", None)
-        st.session_state.pop("data.mappings", None)
+        state.set_source(None)
 elif kind == KINDS[1]:
     upload_section()
 else:
     warehouse_section()
 validation_report()
-loaded_summary()
+loaded_summary(state.current_source())
