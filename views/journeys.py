@@ -38,6 +38,7 @@ def load_flows(source, scope, by: str, steps: int):
 source, scope, summary = page_start(
     "Journeys", "How far customers get, how each stage and channel feels, and where customers go next. "
                 "The experience index puts NPS, CSAT and effort on one 0–100 scale (100 = best).")
+min_n = state.current_view().min_n
 if not summary.stages:
     st.info("These data have no journey stages. Map a stage column on the **Data** page to see the funnel.")
 
@@ -50,7 +51,6 @@ with funnel_col:
         st.caption("The funnel shows every stage: the stage filter does not apply to it.")
 with metrics_col:
     st.subheader("Metrics by stage")
-    min_n = state.current_view().min_n
     by_stage = load_stage_metrics(source, scope)
     by_stage = by_stage.assign(low_n=by_stage["n"] < min_n)
     labels = {k: (d.label, d.unit) for k, d in metrics.definitions(source.scales).items()}
@@ -65,7 +65,10 @@ heat = st.segmented_control("Show", list(HEAT_VALUES), format_func=HEAT_VALUES.g
                             required=True) or "mean_index"
 state.set_url_state("heat", None if heat == "mean_index" else heat)
 matrix = load_matrix(source, scope, source.rules)
-chart(journey_charts.stage_channel_heatmap(matrix, heat), key="journeys.heatmap")
+chart(journey_charts.stage_channel_heatmap(matrix, heat, min_n=min_n), key="journeys.heatmap")
+counted = "scored interactions" if heat == "mean_index" else "interactions"
+st.caption(("" if heat == "interactions" else "Blue: better than the whole grid, vermilion: worse · ")
+           + f"faded cells have fewer than {min_n} {counted}.")
 download_csv("Download grid (CSV)", matrix, file_name="stage_by_channel.csv", key="journeys.matrix_csv")
 
 # --- flows -------------------------------------------------------------------------------------
