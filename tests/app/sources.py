@@ -7,18 +7,15 @@ CX_TEST_MYSQL_URL are set, and then an unreachable server is a failure, not a sk
 from __future__ import annotations
 
 import dataclasses
-import os
 import uuid
 from pathlib import Path
 
 import duckdb
 import pandas as pd
-import pytest
 import sqlalchemy as sa
+from conftest import backend_url  # noqa: F401  tests/conftest.py: the databases of the SQL tests
 
 from cx.db.source import Source, SourceError, table_source
-
-ENV = {"postgresql": "CX_TEST_PG_URL", "mysql": "CX_TEST_MYSQL_URL"}
 
 
 class ReadContract(Source):
@@ -39,22 +36,6 @@ class ReadContract(Source):
 
 def with_read_contract(source: Source) -> ReadContract:
     return ReadContract(**{f.name: getattr(source, f.name) for f in dataclasses.fields(source)})
-
-
-def database_url(backend: str, tmp_path: Path) -> str:
-    if backend == "sqlite":
-        return f"sqlite:///{tmp_path / f'warehouse-{uuid.uuid4().hex[:6]}.sqlite'}"
-    url = os.environ.get(ENV[backend])
-    if not url:
-        pytest.skip(f"{ENV[backend]} not set: {backend} page tests run in CI only")
-    try:
-        engine = sa.create_engine(url)
-        with engine.connect() as con:
-            con.execute(sa.text("SELECT 1"))
-        engine.dispose()
-    except Exception as exc:  # the variable is set: the server must be there
-        pytest.fail(f"{ENV[backend]} is set but {backend} is unreachable: {type(exc).__name__}")
-    return url
 
 
 class Warehouse:

@@ -12,7 +12,7 @@ import pytest
 
 from cx.app.state import SOURCE_KEY
 
-from .sources import Warehouse, database_url, demo_frames
+from .sources import Warehouse, backend_url, demo_frames
 
 PAGES = [
     ("views/overview.py", "Weekly review"),
@@ -47,7 +47,7 @@ def _tiny() -> tuple[pd.DataFrame, pd.DataFrame]:
 @pytest.fixture
 def gone(tmp_path):
     """A source over a warehouse whose tables have been dropped: every read fails."""
-    warehouse = Warehouse(database_url("sqlite", tmp_path))
+    warehouse = Warehouse(backend_url("sqlite", tmp_path))
     source = warehouse.source(*_tiny(), label="Sales warehouse")
     warehouse.drop_all()
     yield source
@@ -70,7 +70,7 @@ def test_a_source_that_fails_every_read_shows_one_clear_line(app, gone, page, ti
 
 def test_a_warehouse_that_goes_away_mid_session(app, tmp_path, small_demo):
     """The page worked; then the tables vanish: the next new query ends the page with one line."""
-    warehouse = Warehouse(database_url("sqlite", tmp_path))
+    warehouse = Warehouse(backend_url("sqlite", tmp_path))
     try:
         source = warehouse.source(*demo_frames(small_demo, customers=200))
         at = _open(app, "views/trends.py", source)
@@ -87,7 +87,7 @@ def test_a_warehouse_that_goes_away_mid_session(app, tmp_path, small_demo):
 @pytest.fixture(scope="module", params=["sqlite", "postgresql", "mysql"])
 def without_optional_columns(request, tmp_path_factory, small_demo):
     """Demo interactions without ``resolved_first_contact``, and no customers table, on each backend."""
-    warehouse = Warehouse(database_url(request.param, tmp_path_factory.mktemp("warehouse")))
+    warehouse = Warehouse(backend_url(request.param, tmp_path_factory.mktemp("warehouse")))
     interactions, _ = demo_frames(small_demo, customers=600)
     source = warehouse.source(interactions.drop(columns=["resolved_first_contact"]), None)
     yield request.param, source
