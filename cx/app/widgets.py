@@ -122,9 +122,9 @@ def source_banner(source: Source | None = None) -> None:
     """One line saying which data the page shows, with a hint to load one's own."""
     source = source or state.current_source()
     if source.kind == "demo":
-        st.caption("Showing the **demo warehouse** (synthetic data). Load your own on the **Data** page.")
+        st.caption("Showing the demo warehouse (synthetic data). Load your own on the Data page.")
     else:
-        st.caption(md("Data: **{label}**", label=source.label))
+        st.caption(md("Data: {label}", label=source.label))
 
 
 # --- tables, charts, downloads, links --------------------------------------------------------

@@ -7,6 +7,7 @@ under test-results/.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -59,17 +60,25 @@ def e2e_demo(tmp_path_factory) -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
-def app_url(chromium, e2e_demo):
-    """Start the real app on a free port; yield its base URL; always stop it."""
-    port = _free_port()
-    env = {**os.environ, "CX_DEMO_PATH": str(e2e_demo), "PYTHONUNBUFFERED": "1"}
-    log = open(tmp_log := (e2e_demo.parent / "streamlit.log"), "w")
+@contextlib.contextmanager
+def running_app(demo_path: Path, script: str = "app.py", port: int | None = None, extra_args: tuple = (),
+                root: Path = ROOT):
+    """Run ``streamlit run <script>`` from ``root`` on loopback; yield its base URL.
+
+    Waits for the health check (which runs no script: the first page request is still the caller's);
+    always stops the server. ``port`` is for callers that must know it before the start;
+    ``extra_args`` go to streamlit (e.g. --secrets.files); ``root`` is the app's folder (its
+    .streamlit/ config is read from there).
+    """
+    port = port or _free_port()
+    env = {**os.environ, "CX_DEMO_PATH": str(demo_path), "PYTHONUNBUFFERED": "1",
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    log = open(tmp_log := (demo_path.parent / f"streamlit-{port}.log"), "w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
+        [sys.executable, "-m", "streamlit", "run", str(root / script), "--server.headless", "true",
          "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
-         "--server.fileWatcherType", "none"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+         "--server.fileWatcherType", "none", *extra_args],
+        cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60
@@ -92,6 +101,13 @@ def app_url(chromium, e2e_demo):
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+
+
+@pytest.fixture(scope="session")
+def app_url(chromium, e2e_demo):
+    """Start the real app on a free port; yield its base URL; always stop it."""
+    with running_app(e2e_demo) as base:
+        yield base
 
 
 @pytest.fixture(scope="session")
