@@ -28,6 +28,13 @@ from cx.safe import neutralise_frame, to_safe_csv
 from cx.scope import Scope
 
 _MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:&=@])")
+# GitHub-flavoured Markdown links bare URLs and e-mail addresses found in the text *after* escapes are
+# resolved ("https\://x.y" still becomes a link in the browser). An invisible word joiner (U+2060)
+# after the "http(s)" of "http(s)://" and the "www" of "www.", and before the "@" of an e-mail
+# address, breaks exactly those patterns; the text reads the same and nothing else changes.
+_URL_STARTS = re.compile(r"(?i)(https?(?=://)|www(?=\.))")
+_EMAIL_LOCAL_PARTS = re.compile(r"[-.\w+]+(?=@[-\w]+(?:\.[-\w]+)+)")
+WORD_JOINER = "\u2060"
 
 
 # --- text ------------------------------------------------------------------------------------
@@ -35,9 +42,12 @@ _MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:&=@])")
 
 def md_escape(text) -> str:
     """Escape Markdown so that data values (file and channel names, comments, messages, URL
-    parameters) render as the characters they are, in Markdown and in widget labels: no link, no
-    image, no emoji or icon shortcode (``:``), no LaTeX (``$``), no HTML."""
-    return _MARKDOWN_SPECIALS.sub(r"\\\1", str(text))
+    parameters) render as the characters they are, in Markdown and in widget labels: no link (not
+    even a bare URL or e-mail address), no image, no emoji or icon shortcode (``:``), no LaTeX
+    (``$``), no HTML."""
+    text = _URL_STARTS.sub(rf"\1{WORD_JOINER}", str(text))
+    text = _EMAIL_LOCAL_PARTS.sub(rf"\g<0>{WORD_JOINER}", text)
+    return _MARKDOWN_SPECIALS.sub(r"\\\1", text)
 
 
 def md(template: str, **values) -> str:
