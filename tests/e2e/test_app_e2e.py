@@ -109,3 +109,22 @@ def test_the_table_toolbar_download_is_formula_safe(app_url, page, tmp_path):
     assert len(rows) == 6 and "'=1+1" in {r["customer_id"] for r in rows}
     cells = [cell for row in rows for cell in row.values() if cell]
     assert not [cell for cell in cells if cell.startswith(FORMULA_PREFIXES)]
+
+
+@pytest.mark.e2e
+def test_an_unexpected_error_shows_no_traceback(e2e_demo, page, tmp_path):
+    """With the app's .streamlit/config.toml, a failure no page turned into one clear line still shows
+    neither the message nor a traceback with server paths: only Streamlit's generic notice."""
+    import shutil
+
+    from .conftest import ROOT, running_app
+
+    shutil.copytree(ROOT / ".streamlit", tmp_path / ".streamlit", ignore=shutil.ignore_patterns("secrets.toml"))
+    (tmp_path / "boom.py").write_text('raise RuntimeError("secret in /srv/cx/warehouse.py")\n')
+    with running_app(e2e_demo, script="boom.py", root=tmp_path) as base:
+        page.goto(base)
+        wait_for_app(page)
+        page.locator("[data-testid=stException]").wait_for()
+        body = page.locator("[data-testid=stMain]").inner_text()
+        assert "secret" not in body and "/srv/cx" not in body and "Traceback" not in body
+        assert "RuntimeError" not in body and "boom.py" not in body
