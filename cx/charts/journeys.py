@@ -136,17 +136,18 @@ def stage_channel_heatmap(matrix: pd.DataFrame, value: str = "mean_index", min_n
     else:
         scale = diverging(higher_is_better=value == "mean_index")
         centre = float(np.average(np.nan_to_num(z), weights=weights)) if weights.sum() else None
-    text = [[("" if np.isnan(v) else f"{v:{fmt}}") for v in row] for row in z]
+    text = np.array([[("" if np.isnan(v) else f"{v:{fmt}}") for v in row] for row in z], dtype=object)
+    low = (weights < min_n) & ~np.isnan(z) if min_n else np.zeros(z.shape, dtype=bool)
     x, y = [plain_text(c) for c in channels], [plain_text(s) for s in stages]
     fig = go.Figure(go.Heatmap(
-        z=z, x=x, y=y, text=text, texttemplate="%{text}", colorscale=scale, zmid=centre,
+        z=z, x=x, y=y, text=np.where(low, "", text), texttemplate="%{text}", colorscale=scale, zmid=centre,
         customdata=counts.astype(int), colorbar={"title": {"text": ""}, "thickness": 12},
-        hovertemplate="%{y} · %{x}<br>" + title + ": <b>%{text}</b><br>%{customdata:,} interactions<extra></extra>",
+        hovertemplate="%{y} · %{x}<br>" + title + ": <b>%{z:" + fmt + "}</b><br>%{customdata:,} interactions"
+                      "<extra></extra>",
         xgap=2, ygap=2, meta={"role": "heatmap", "centre": centre},
     ))
-    low = (weights < min_n) & ~np.isnan(z) if min_n else np.zeros(z.shape, dtype=bool)
     if low.any():
-        fig.add_trace(low_n_veil(low, x, y))
+        fig.add_trace(low_n_veil(low, x, y, text))
     fig.update_yaxes(autorange="reversed", showgrid=False)
     fig.update_xaxes(showgrid=False)
     return style(fig, height=120 + 52 * len(stages), title=title)

@@ -115,7 +115,7 @@ def series_colors(names: Iterable[str]) -> dict[str, str]:
 # --- the template ------------------------------------------------------------------------------
 
 TEMPLATE_NAME = "cx"
-_FONT = '"Source Sans Pro", "Source Sans 3", "Helvetica Neue", Arial, sans-serif'
+_FONT = '"Source Sans", "Source Sans Pro", "Source Sans 3", "Helvetica Neue", Arial, sans-serif'
 
 
 def _template() -> go.layout.Template:

@@ -21,9 +21,11 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from cx.charts.theme import (
+    BLUE,
     KNOWN_COLORS,
     LOW_N_OPACITY,
     PALETTE,
+    TEXT,
     diverging,
     low_n_opacity,
     rgba,
@@ -168,7 +170,7 @@ def trend_chart(
     table = table.copy()
     table["series"] = series_labels(table, by)
     names = list(dict.fromkeys(table["series"]))
-    colors = series_colors(names)
+    colors = series_colors(names) if by else {name: BLUE for name in names}  # one series: the app's blue
     axis_title = f"{label} ({unit})" if unit and unit not in ("score",) else label
     if len(table) and (table["period"] == "all").all():
         return _dot_plot(table, names, colors, label, unit, axis_title, height)
@@ -307,7 +309,8 @@ def breakdown_heatmap(
     centre = float(np.average(np.nan_to_num(z), weights=weights)) if weights.sum() else None
     x_shown, y_shown = [plain_text(x) for x in xs], [plain_text(y) for y in ys]
     fig = go.Figure(go.Heatmap(
-        z=z, x=x_shown, y=y_shown, text=text, texttemplate="%{text}", colorscale=diverging(higher_is_better),
+        z=z, x=x_shown, y=y_shown, text=np.where(low, "", text), texttemplate="%{text}",
+        colorscale=diverging(higher_is_better),
         zmid=centre, hoverinfo="skip", xgap=2, ygap=2, meta={"role": "heatmap", "centre": centre},
         colorbar=dict(title=dict(text=unit or label), thickness=12),
     ))
@@ -325,7 +328,7 @@ def breakdown_heatmap(
         showlegend=False, meta={"role": "cells"},
     ))
     if low.any():
-        fig.add_trace(low_n_veil(low, x_shown, y_shown))
+        fig.add_trace(low_n_veil(low, x_shown, y_shown, text))
     style(fig, height=height or max(260, 60 * len(ys) + 90), margin=dict(l=10, r=10, t=10, b=10),
           clickmode="event+select")
     fig.update_yaxes(autorange="reversed", title_text="", showgrid=False)
@@ -333,12 +336,15 @@ def breakdown_heatmap(
     return fig
 
 
-def low_n_veil(low: np.ndarray, x: Sequence[str], y: Sequence[str]) -> go.Heatmap:
+def low_n_veil(low: np.ndarray, x: Sequence[str], y: Sequence[str], text=None) -> go.Heatmap:
     """A white veil over the cells of a heatmap that stand on too few responses, so they read faded
-    (their colour at :data:`~cx.charts.theme.LOW_N_OPACITY`) while value and n stay legible."""
+    (their colour at :data:`~cx.charts.theme.LOW_N_OPACITY`); the labels of those cells (``text``,
+    left out of the heatmap below) are drawn on the veil in dark text, so they stay legible."""
+    labels = None if text is None else np.where(low, np.asarray(text, dtype=object), "")
     return go.Heatmap(
         z=np.where(low, 1.0, np.nan), x=list(x), y=list(y), colorscale=[[0, "white"], [1, "white"]],
         opacity=1 - LOW_N_OPACITY, showscale=False, hoverinfo="skip", xgap=2, ygap=2, meta={"role": "low_n"},
+        text=labels, texttemplate=None if labels is None else "%{text}", textfont=dict(color=TEXT),
     )
 
 
