@@ -236,6 +236,34 @@ def _dot_plot(table, names, colors, label, unit, axis_title, height) -> go.Figur
     return fig
 
 
+def _display_order(values, preferred) -> list[str]:
+    """Distinct values, the preferred ones first in their order, the others sorted."""
+    values = list(dict.fromkeys(values))
+    first = [v for v in (preferred or []) if v in values]
+    return first + sorted(v for v in values if v not in first)
+
+
+def _cell_grid(frame: pd.DataFrame, rows: str, columns: str, ys: list[str], xs: list[str], unit: str):
+    """Per cell of the ``ys`` × ``xs`` grid: value, label, click data, low-n flag and weight (n)."""
+    fmt, suffix = _format(unit), _suffix(unit)
+    shape = (len(ys), len(xs))
+    z, text = np.full(shape, np.nan), np.full(shape, "", dtype=object)
+    low, weights = np.zeros(shape, dtype=bool), np.zeros(shape)
+    custom = np.empty((*shape, 6), dtype=object)
+    for yi, y in enumerate(ys):
+        for xi, x in enumerate(xs):
+            custom[yi, xi] = (y, x, 0, "no responses", plain_text(y), plain_text(x))
+    for row in frame.itertuples(index=False):
+        yi, xi = ys.index(getattr(row, rows)), xs.index(getattr(row, columns))
+        z[yi, xi] = row.value
+        low[yi, xi] = bool(row.low_n)
+        weights[yi, xi] = 0 if pd.isna(row.value) else row.n
+        text[yi, xi] = f"<b>{row.value:{fmt}}</b><br>n={row.n:,}" + (" · low n" if row.low_n else "")
+        custom[yi, xi, 2] = int(row.n)
+        custom[yi, xi, 3] = _interval_text([row.ci_low], [row.ci_high], fmt, suffix, unit, [getattr(row, "p90", None)])[0]
+    return z, text, custom, low, weights
+
+
 def breakdown_heatmap(
     table: pd.DataFrame,
     *,
@@ -279,32 +307,9 @@ def breakdown_heatmap(
     frame = table.copy()
     for col in (rows, columns):
         frame[col] = frame[col].map(lambda v: MISSING_LABEL if v is None or (isinstance(v, float) and np.isnan(v)) else str(v))
-
-    def order(values, preferred):
-        values = list(dict.fromkeys(values))
-        first = [v for v in (preferred or []) if v in values]
-        return first + sorted(v for v in values if v not in first)
-
-    ys = order(frame[rows], row_order)
-    xs = order(frame[columns], column_order)
-    z = np.full((len(ys), len(xs)), np.nan)
-    text = np.full((len(ys), len(xs)), "", dtype=object)
-    custom = np.empty((len(ys), len(xs), 6), dtype=object)
-    custom[:, :, :] = ""
-    low = np.zeros((len(ys), len(xs)), dtype=bool)
-    weights = np.zeros((len(ys), len(xs)))
-    for yi, y in enumerate(ys):
-        for xi, x in enumerate(xs):
-            custom[yi, xi] = (y, x, 0, "no responses", plain_text(y), plain_text(x))
-    for row in frame.itertuples(index=False):
-        yi, xi = ys.index(getattr(row, rows)), xs.index(getattr(row, columns))
-        z[yi, xi] = row.value
-        low[yi, xi] = bool(row.low_n)
-        weights[yi, xi] = 0 if pd.isna(row.value) else row.n
-        mark = " · low n" if row.low_n else ""
-        text[yi, xi] = f"<b>{row.value:{fmt}}</b><br>n={row.n:,}{mark}"
-        custom[yi, xi, 2] = int(row.n)
-        custom[yi, xi, 3] = _interval_text([row.ci_low], [row.ci_high], fmt, suffix, unit, [getattr(row, "p90", None)])[0]
+    ys = _display_order(frame[rows], row_order)
+    xs = _display_order(frame[columns], column_order)
+    z, text, custom, low, weights = _cell_grid(frame, rows, columns, ys, xs, unit)
     # Centred on the value of all cells together (n-weighted): blue = better than that, vermilion = worse.
     centre = float(np.average(np.nan_to_num(z), weights=weights)) if weights.sum() else None
     x_shown, y_shown = [plain_text(x) for x in xs], [plain_text(y) for y in ys]
