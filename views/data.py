@@ -11,6 +11,7 @@ import hashlib
 
 import pandas as pd
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
 from cx.app import state, ui
 from cx.app.cache import source_summary
@@ -233,7 +234,7 @@ def validation_report() -> None:
 def configured_url() -> str | None:
     try:
         return st.secrets["connections"]["warehouse"]["url"]
-    except Exception:  # no secrets file, or no [connections.warehouse] block
+    except (KeyError, TypeError, FileNotFoundError, StreamlitAPIException):  # no (or a malformed) secrets file or block
         return None
 
 

@@ -23,11 +23,11 @@ from cx.charts.theme import (
     VERMILION,
     diverging,
     low_n_opacity,
+    low_n_veil,
     rgba,
     series_colors,
     style,
 )
-from cx.charts.trends import low_n_veil
 from cx.safe import plain_text
 
 CLASS_COLORS = {"clean": GREEN, "recovered": BLUE, "unrecovered": VERMILION}

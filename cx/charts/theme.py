@@ -22,6 +22,7 @@ from __future__ import annotations
 import zlib
 from collections.abc import Iterable, Sequence
 
+import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
 
@@ -174,6 +175,18 @@ def style(fig: go.Figure, *, height: int | None = None, title: str | None = None
     return fig
 
 
+def low_n_veil(low: np.ndarray, x: Sequence[str], y: Sequence[str], text=None) -> go.Heatmap:
+    """A white veil over the cells of a heatmap that stand on too few responses, so they read faded
+    (their colour at :data:`LOW_N_OPACITY`); the labels of those cells (``text``,
+    left out of the heatmap below) are drawn on the veil in dark text, so they stay legible."""
+    labels = None if text is None else np.where(low, np.asarray(text, dtype=object), "")
+    return go.Heatmap(
+        z=np.where(low, 1.0, np.nan), x=list(x), y=list(y), colorscale=[[0, "white"], [1, "white"]],
+        opacity=1 - LOW_N_OPACITY, showscale=False, hoverinfo="skip", xgap=2, ygap=2, meta={"role": "low_n"},
+        text=labels, texttemplate=None if labels is None else "%{text}", textfont=dict(color=TEXT),
+    )
+
+
 def low_n_opacity(low_n: Sequence[bool]) -> list[float]:
     """Per-mark opacity: faded where a mark stands on fewer responses than the minimum n."""
     return [LOW_N_OPACITY if flag else 1.0 for flag in low_n]
@@ -182,5 +195,5 @@ def low_n_opacity(low_n: Sequence[bool]) -> list[float]:
 __all__ = [
     "BETTER", "BLACK", "BLUE", "CHANNEL_COLORS", "GREEN", "GREY", "KNOWN_COLORS", "LOW_N_OPACITY", "NEUTRAL",
     "ORANGE", "OTHER_COLORS", "PALETTE", "PURPLE", "SEQUENTIAL", "SKY", "STAGE_COLORS", "TEMPLATE", "TEMPLATE_NAME", "VERMILION",
-    "WORSE", "YELLOW", "color_for", "diverging", "faded", "low_n_opacity", "rgba", "series_colors", "style",
+    "WORSE", "YELLOW", "color_for", "diverging", "faded", "low_n_opacity", "low_n_veil", "rgba", "series_colors", "style",
 ]

@@ -25,9 +25,9 @@ from cx.charts.theme import (
     KNOWN_COLORS,
     LOW_N_OPACITY,
     PALETTE,
-    TEXT,
     diverging,
     low_n_opacity,
+    low_n_veil,
     rgba,
     series_colors,
     style,
@@ -341,17 +341,5 @@ def breakdown_heatmap(
     return fig
 
 
-def low_n_veil(low: np.ndarray, x: Sequence[str], y: Sequence[str], text=None) -> go.Heatmap:
-    """A white veil over the cells of a heatmap that stand on too few responses, so they read faded
-    (their colour at :data:`~cx.charts.theme.LOW_N_OPACITY`); the labels of those cells (``text``,
-    left out of the heatmap below) are drawn on the veil in dark text, so they stay legible."""
-    labels = None if text is None else np.where(low, np.asarray(text, dtype=object), "")
-    return go.Heatmap(
-        z=np.where(low, 1.0, np.nan), x=list(x), y=list(y), colorscale=[[0, "white"], [1, "white"]],
-        opacity=1 - LOW_N_OPACITY, showscale=False, hoverinfo="skip", xgap=2, ygap=2, meta={"role": "low_n"},
-        text=labels, texttemplate=None if labels is None else "%{text}", textfont=dict(color=TEXT),
-    )
-
-
-__all__ = ["KNOWN_COLORS", "MISSING_LABEL", "PALETTE", "SMALL_MULTIPLES_ABOVE", "breakdown_heatmap", "low_n_veil",
-           "series_colors", "series_labels", "trend_chart"]
+__all__ = ["KNOWN_COLORS", "MISSING_LABEL", "PALETTE", "SMALL_MULTIPLES_ABOVE", "breakdown_heatmap", "series_colors",
+           "series_labels", "trend_chart"]
