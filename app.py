@@ -1,20 +1,23 @@
-"""CX Dashboard — the router and the shared frame (page config, data banner, sidebar filters).
+"""CX Dashboard — the router and the shared frame (page config, sign-in gate, sidebar filters).
 
-Run with ``make run`` (or ``cx app``). Pages live in views/ (not pages/: Streamlit would also serve those files on their own, without this frame); each reads like a description of its UI
-and calls the pure core in cx/ through the cached loaders in cx/ui.py.
+Run with ``make run`` (or ``cx app``). Pages live in views/, not pages/: Streamlit serves the
+files of a pages/ folder on their own when a fresh session's first request is a deep link
+(``/trends?channel=chat``), without running this router — no sign-in gate, no filters.
+tests/e2e/test_deep_link_e2e.py guards that. Each page reads like a description of its UI and
+calls the pure core in cx/ through the Streamlit adapter in cx/app/.
 """
 
 from pathlib import Path
 
 import streamlit as st
 
-from cx.app import auth, ui
+from cx.app import auth, widgets
 
 st.set_page_config(page_title="CX Dashboard", page_icon="📈", layout="wide")
 auth.require_sign_in()  # signed-out visitors see only the sign-in screen, on every page
 
 HERE = Path(__file__).parent
-# (file, title, icon, url path) in menu order; a page appears once its file exists.
+# (file, title, icon, url path) in menu order; the first is the start page, served at "/".
 PAGES = [
     ("views/overview.py", "Overview", ":material/dashboard:", "overview"),
     ("views/trends.py", "Trends", ":material/show_chart:", "trends"),
@@ -23,13 +26,9 @@ PAGES = [
     ("views/churn.py", "Churn drivers", ":material/trending_down:", "churn"),
     ("views/data.py", "Data", ":material/database:", "data"),
 ]
+# Pages that choose the data rather than analyse them get no sidebar filters.
+WITHOUT_FILTERS = {"data"}
 
-pages = [
-    st.Page(str(HERE / path), title=title, icon=icon, url_path=url)
-    for path, title, icon, url in PAGES
-    if (HERE / path).exists()
-]
-page = st.navigation(pages)
-if page.url_path != "data":
-    ui.sidebar_filters()
-page.run()
+page = st.navigation([st.Page(str(HERE / path), title=title, icon=icon, url_path=url)
+                      for path, title, icon, url in PAGES])
+widgets.run_page(page, filters=page.url_path not in WITHOUT_FILTERS)

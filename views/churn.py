@@ -6,12 +6,10 @@ import streamlit as st
 
 from cx.app.ui import (
     cached_by_source,
-    current_scope,
-    current_source,
     download_csv,
+    page_start,
     set_url_state,
     show_error,
-    source_banner,
     source_summary,
     url_state,
 )
@@ -41,12 +39,9 @@ def load_what_if(source, outcome: str, rule: CutoffRule, scope, attributes: tupl
     return what_if(report, driver, change, mode=mode, segment=segment, channel=channel)
 
 
-st.title("Churn drivers")
-st.caption("Which experiences relate to customers leaving, how sure we are, and who is at risk now — "
-           "a cross-validated logistic regression with an interval on every number.")
-source = current_source()
-source_banner(source)
-scope = current_scope()
+source, scope, summary = page_start(
+    "Churn drivers", "Which experiences relate to customers leaving, how sure we are, and who is at risk now — "
+                     "a cross-validated logistic regression with an interval on every number.")
 
 try:
     outcomes = load_outcomes(source)

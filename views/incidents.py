@@ -8,7 +8,9 @@ import dataclasses
 import streamlit as st
 
 from cx import journeys
-from cx.app import ui
+from cx.app import state
+from cx.app.cache import cached_by_source
+from cx.app.widgets import chart, dataframe, download_csv, md, page_start, show_error
 from cx.charts import journeys as journey_charts
 from cx.ingest.editor import mappings_json
 from cx.schema import IncidentRules
@@ -19,32 +21,26 @@ SHOWN = ["occurred_at", "customer_id", "channel", "journey_stage", "touchpoint",
          "journey_class", "is_worst", "is_end", "comment"]
 
 
-@ui.cached_by_source
+@cached_by_source
 def load_incidents(source, scope, rules, sort: str, classes: tuple, kinds: tuple, limit: int):
     return journeys.incidents(source, scope, rules, sort=sort, classes=classes, kinds=kinds, limit=limit)
 
 
-@ui.cached_by_source
+@cached_by_source
 def load_features(source, scope, rules, outcome: str | None):
     if outcome:
         return journeys.journey_outcomes(source, outcome, scope, rules)
     return journeys.journey_features(source, scope, rules)
 
 
-@ui.cached_by_source
+@cached_by_source
 def load_comparison(source, scope, rules, outcome: str):
     return journeys.compare_predictors(load_features(source, scope, rules, outcome), outcome)
 
 
-@ui.cached_by_source
+@cached_by_source
 def load_timeline(source, customer_id: str, scope, rules):
     return journeys.customer_timeline(source, customer_id, scope, rules)
-
-
-def database_error(exc: Exception, what: str) -> None:
-    # driver errors arrive as one masked line (Source.read); anything else shows its first line too
-    ui.show_error(f"The database could not compute {what}: {(str(exc).strip() or type(exc).__name__).splitlines()[0]}")
-    st.stop()
 
 
 def rules_editor(base: IncidentRules) -> IncidentRules:
@@ -77,38 +73,34 @@ def rules_editor(base: IncidentRules) -> IncidentRules:
 
 def save_with_mapping(rules: IncidentRules) -> None:
     """Offer the loaded upload's mapping with these rules, so that next week's export uses the same ones."""
-    mappings = st.session_state.get("data.mappings")
-    loaded_key = st.session_state.get("data.loaded", (None, set()))[0]
-    if not mappings or loaded_key != ui.loaded_source().key:
+    upload = state.loaded_upload()
+    if upload is None or not upload.mappings:
         st.caption("Uploads save their rules with the mapping (Data → Save mapping); "
                    "these changes last for this session.")
         return
-    saved = {name: dataclasses.replace(mapping, rules=rules) for name, mapping in mappings.items()}
+    saved = {name: dataclasses.replace(mapping, rules=rules) for name, mapping in upload.mappings.items()}
     st.download_button("Save the mapping with these rules (JSON)", data=mappings_json(saved), file_name="mapping.json",
                        mime="application/json", key="incidents.save_mapping", on_click="ignore",
                        help="Load it with next week's export on the Data page: the columns, scales and these rules.")
 
 
-source, scope, summary = ui.page_start(
+source, scope, summary = page_start(
     "Critical incidents", "People remember an experience by its worst moment and its end (the peak-end rule). "
                           "These are the moments that will dominate your customers' memory of you.")
-ui.set_rules(rules_editor(source.rules))
-source = ui.current_source()
+state.set_rules(rules_editor(source.rules))
+source = state.current_source()
 rules = source.rules
 
 outcomes = journeys.outcome_columns(source)
-if "incidents.outcome" not in st.session_state and outcomes:
-    chosen = ui.url_state("outcome", outcomes[0])
-    st.session_state["incidents.outcome"] = chosen if chosen in outcomes else outcomes[0]
+if outcomes:
+    state.start_from_url("incidents.outcome", "outcome", outcomes, outcomes[0])
 outcome = st.session_state.get("incidents.outcome") if outcomes else None
 
 try:
     features = load_features(source, scope, rules, outcome)
-except ValueError as exc:
-    ui.show_error(str(exc))
+except ValueError as exc:  # an outcome column that cannot be read as yes/no or a number
+    show_error(exc)
     st.stop()
-except Exception as exc:  # one clear sentence instead of a traceback
-    database_error(exc, "the journeys")
 if features.empty:
     st.info("No interactions match these filters.")
     st.stop()
@@ -122,28 +114,23 @@ cols[3].metric("Unrecovered", f"{totals.unrecovered:,}")
 
 # --- the list ----------------------------------------------------------------------------------
 st.subheader("Incident list")
-if "incidents.sort" not in st.session_state:
-    chosen = ui.url_state("sort", "severity")
-    st.session_state["incidents.sort"] = chosen if chosen in SORTS else "severity"
+state.start_from_url("incidents.sort", "sort", list(SORTS), "severity")
 sort_col, class_col, kind_col = st.columns([2, 3, 4])
 sort = sort_col.segmented_control("Order", list(SORTS), format_func=SORTS.get, key="incidents.sort",
                                   required=True) or "severity"
-ui.set_url_state("sort", None if sort == "severity" else sort)
+state.set_url_state("sort", None if sort == "severity" else sort)
 classes = class_col.multiselect("Journeys", ["recovered", "unrecovered"], key="incidents.classes",
                                 placeholder="Recovered and unrecovered")
 labels = journeys.rule_labels(rules, source.scales)
 kinds = kind_col.multiselect("Rules", list(labels), format_func=labels.get, key="incidents.kinds",
                              placeholder="Any rule")
-try:
-    found = load_incidents(source, scope, rules, sort, tuple(classes), tuple(kinds), LIST_LIMIT)
-except Exception as exc:  # one clear sentence instead of a traceback
-    database_error(exc, "the incident list")
+found = load_incidents(source, scope, rules, sort, tuple(classes), tuple(kinds), LIST_LIMIT)
 
 selected = None
 if found.empty:
     st.info("No critical incidents match these filters and rules.")
 else:
-    event = st.dataframe(
+    event = dataframe(
         found[SHOWN], hide_index=True, key="incidents.table", on_select="rerun", selection_mode="single-row",
         height=360,
         column_config={
@@ -163,18 +150,15 @@ else:
         selected = str(found.iloc[rows[0]]["customer_id"])
     st.caption(f"{len(found):,} incidents shown (at most {LIST_LIMIT}) · select a row to open that customer's "
                "journey · comments are shown as plain text.")
-    ui.download_csv("Download incidents (CSV)", found, file_name=f"incidents_{sort}.csv", key="incidents.csv")
+    download_csv("Download incidents (CSV)", found, file_name=f"incidents_{sort}.csv", key="incidents.csv")
 
 # --- the customer's journey ----------------------------------------------------------------------
 if selected is not None:
-    ui.set_url_state("customer", selected)
-customer = selected or ui.url_state("customer")
+    state.set_url_state("customer", selected)
+customer = selected or state.url_state("customer")  # from a link: any text, shown as the characters it is
 if customer:
-    try:
-        timeline = load_timeline(source, customer, scope, rules)
-    except Exception as exc:  # one clear sentence instead of a traceback
-        database_error(exc, "the customer's journey")
-    st.subheader(f"Customer {customer}")
+    timeline = load_timeline(source, customer, scope, rules)
+    st.subheader(md("Customer {customer}", customer=customer))
     mine = features[features["customer_id"] == customer]
     if timeline.empty or mine.empty:
         st.info("This customer has no interactions under the current filters.")
@@ -185,10 +169,10 @@ if customer:
                                                ("End", row["end"]), ("Peak-end", row["peak_end"])]):
             col.metric(label, "–" if value != value else f"{value:.0f}")
         stats[4].metric("Journey", str(row["journey_class"]).capitalize())
-        st.plotly_chart(journey_charts.timeline_chart(timeline, rules.good_end_index), key="incidents.timeline")
+        chart(journey_charts.timeline_chart(timeline, rules.good_end_index), key="incidents.timeline")
         said = timeline[timeline["comment"].notna()][["occurred_at", "channel", "index", "comment"]]
         if len(said):
-            st.dataframe(said, hide_index=True, key="incidents.comments",
+            dataframe(said, hide_index=True, key="incidents.comments",
                          column_config={"occurred_at": st.column_config.DatetimeColumn("When", format="YYYY-MM-DD"),
                                         "index": st.column_config.NumberColumn("Index", format="%.0f"),
                                         "comment": st.column_config.TextColumn("What they said", width="large")})
@@ -203,15 +187,15 @@ if not outcomes:
     st.stop()
 st.selectbox("Outcome", outcomes, key="incidents.outcome",
              help="Any yes/no or numeric customer column. For churn, journeys are cut at the churn date.")
-ui.set_url_state("outcome", None if outcome == outcomes[0] else outcome)
+state.set_url_state("outcome", None if outcome == outcomes[0] else outcome)
 try:
     by_class = journeys.outcome_by_class(features, outcome)
 except ValueError as exc:
-    ui.show_error(str(exc))
+    show_error(exc)
     st.stop()
 left, right = st.columns(2)
 with left:
-    st.plotly_chart(journey_charts.outcome_by_class_chart(by_class, outcome), key="incidents.by_class")
+    chart(journey_charts.outcome_by_class_chart(by_class, outcome), key="incidents.by_class")
     st.caption("Recovered: an incident followed by a good end (index ≥ "
                f"{rules.good_end_index:g}). Whiskers are 95% confidence intervals "
                + ("(Wilson)." if (by_class["kind"] == "binary").all() else "(t)."))
@@ -223,9 +207,9 @@ with right:
         st.info(comparison.verdict)
     else:
         (st.success if comparison.clear and comparison.best != "mean" else st.info)(comparison.verdict)
-        st.plotly_chart(journey_charts.predictor_forest(comparison.table, comparison.measure), key="incidents.forest")
+        chart(journey_charts.predictor_forest(comparison.table, comparison.measure), key="incidents.forest")
         measure = "AUC" if comparison.measure == "auc" else "Pearson r"
-        st.caption(f"{measure} of each journey summary against {outcome} over {comparison.n:,} journeys "
-                   f"({comparison.direction}); 95% intervals from {comparison.resamples:,} bootstrap resamples, "
-                   "differences from a paired bootstrap.")
-ui.download_csv("Download journey features (CSV)", features, file_name="journeys.csv", key="incidents.features_csv")
+        st.caption(md(f"{measure} of each journey summary against {{outcome}} over {comparison.n:,} journeys "
+                      f"({comparison.direction}); 95% intervals from {comparison.resamples:,} bootstrap resamples, "
+                      "differences from a paired bootstrap.", outcome=outcome))
+download_csv("Download journey features (CSV)", features, file_name="journeys.csv", key="incidents.features_csv")

@@ -5,7 +5,9 @@ from __future__ import annotations
 import streamlit as st
 
 from cx import metrics
-from cx.app import ui
+from cx.app import state
+from cx.app.cache import cached_by_source
+from cx.app.widgets import chart, download_csv, page_start
 from cx.charts import journeys as journey_charts
 from cx.journeys import stages as journeys_stages
 
@@ -13,35 +15,30 @@ FLOW_BY = {"journey_stage": "Journey stage", "channel": "Channel", "touchpoint":
 HEAT_VALUES = {"mean_index": "Experience index", "incident_rate": "Incident rate", "interactions": "Volume"}
 
 
-@ui.cached_by_source
+@cached_by_source
 def load_funnel(source, scope):
     return journeys_stages.stage_funnel(source, scope)
 
 
-@ui.cached_by_source
+@cached_by_source
 def load_stage_metrics(source, scope):
     return journeys_stages.stage_metrics(source, scope)
 
 
-@ui.cached_by_source
+@cached_by_source
 def load_matrix(source, scope, rules):
     return journeys_stages.stage_channel_matrix(source, scope, rules)
 
 
-@ui.cached_by_source
+@cached_by_source
 def load_flows(source, scope, by: str, steps: int):
     return journeys_stages.journey_flows(source, scope, by=by, steps=steps)
 
 
-def database_error(exc: Exception, what: str) -> None:
-    # driver errors arrive as one masked line (Source.read); anything else shows its first line too
-    ui.show_error(f"The database could not compute {what}: {(str(exc).strip() or type(exc).__name__).splitlines()[0]}")
-    st.stop()
-
-
-source, scope, summary = ui.page_start(
+source, scope, summary = page_start(
     "Journeys", "How far customers get, how each stage and channel feels, and where customers go next. "
                 "The experience index puts NPS, CSAT and effort on one 0–100 scale (100 = best).")
+min_n = state.current_view().min_n
 if not summary.stages:
     st.info("These data have no journey stages. Map a stage column on the **Data** page to see the funnel.")
 
@@ -49,40 +46,30 @@ if not summary.stages:
 funnel_col, metrics_col = st.columns([2, 3])
 with funnel_col:
     st.subheader("Funnel")
-    try:
-        funnel = load_funnel(source, scope)
-    except Exception as exc:  # one clear sentence instead of a traceback
-        database_error(exc, "the funnel")
-    st.plotly_chart(journey_charts.funnel_chart(funnel), key="journeys.funnel")
+    chart(journey_charts.funnel_chart(load_funnel(source, scope)), key="journeys.funnel")
     if scope.stages:
         st.caption("The funnel shows every stage: the stage filter does not apply to it.")
 with metrics_col:
     st.subheader("Metrics by stage")
-    try:
-        by_stage = load_stage_metrics(source, scope)
-        by_stage = by_stage.assign(low_n=by_stage["n"] < ui.current_view().min_n)
-    except Exception as exc:
-        database_error(exc, "the metrics by stage")
-    definitions = metrics.definitions(source.scales)
-    labels = {k: (d.label, d.unit) for k, d in definitions.items()}
-    st.plotly_chart(journey_charts.stage_metrics_chart(by_stage, labels), key="journeys.stage_metrics")
-    st.caption("All dates in the filter pooled · whiskers are 95% confidence intervals · hatched bars have "
-               f"fewer than {ui.current_view().min_n} responses.")
+    by_stage = load_stage_metrics(source, scope)
+    by_stage = by_stage.assign(low_n=by_stage["n"] < min_n)
+    labels = {k: (d.label, d.unit) for k, d in metrics.definitions(source.scales).items()}
+    chart(journey_charts.stage_metrics_chart(by_stage, labels), key="journeys.stage_metrics")
+    st.caption("All dates in the filter pooled · whiskers are 95% confidence intervals · faded, hatched bars "
+               f"have fewer than {min_n} responses.")
 
 # --- stage × channel ---------------------------------------------------------------------------
 st.subheader("Stage × channel")
-if "journeys.heat" not in st.session_state:
-    chosen = ui.url_state("heat", "mean_index")
-    st.session_state["journeys.heat"] = chosen if chosen in HEAT_VALUES else "mean_index"
+state.start_from_url("journeys.heat", "heat", list(HEAT_VALUES), "mean_index")
 heat = st.segmented_control("Show", list(HEAT_VALUES), format_func=HEAT_VALUES.get, key="journeys.heat",
                             required=True) or "mean_index"
-ui.set_url_state("heat", None if heat == "mean_index" else heat)
-try:
-    matrix = load_matrix(source, scope, source.rules)
-except Exception as exc:
-    database_error(exc, "the stage × channel grid")
-st.plotly_chart(journey_charts.stage_channel_heatmap(matrix, heat), key="journeys.heatmap")
-ui.download_csv("Download grid (CSV)", matrix, file_name="stage_by_channel.csv", key="journeys.matrix_csv")
+state.set_url_state("heat", None if heat == "mean_index" else heat)
+matrix = load_matrix(source, scope, source.rules)
+chart(journey_charts.stage_channel_heatmap(matrix, heat, min_n=min_n), key="journeys.heatmap")
+counted = "scored interactions" if heat == "mean_index" else "interactions"
+st.caption(("" if heat == "interactions" else "Blue: better than the whole grid, vermilion: worse · ")
+           + f"faded cells have fewer than {min_n} {counted}.")
+download_csv("Download grid (CSV)", matrix, file_name="stage_by_channel.csv", key="journeys.matrix_csv")
 
 # --- flows -------------------------------------------------------------------------------------
 st.subheader("Where customers go next")
@@ -90,18 +77,13 @@ flow_options = [k for k in FLOW_BY if summary.column_counts.get(k, 0) > 0]
 if not flow_options:
     st.info("No stage, channel or touchpoint column to follow.")
     st.stop()
-if "journeys.flow_by" not in st.session_state:
-    chosen = ui.url_state("flow", flow_options[0])
-    st.session_state["journeys.flow_by"] = chosen if chosen in flow_options else flow_options[0]
+state.start_from_url("journeys.flow_by", "flow", flow_options, flow_options[0])
 by_col, steps_col = st.columns([3, 2])
 flow_by = by_col.segmented_control("Follow", flow_options, format_func=FLOW_BY.get, key="journeys.flow_by",
                                    required=True) or flow_options[0]
 steps = steps_col.slider("Steps", min_value=2, max_value=6, value=4, key="journeys.steps")
-ui.set_url_state("flow", None if flow_by == flow_options[0] else flow_by)
-try:
-    flows = load_flows(source, scope, flow_by, steps)
-except Exception as exc:
-    database_error(exc, "the flows")
-st.plotly_chart(journey_charts.flow_sankey(flows), key="journeys.sankey")
+state.set_url_state("flow", None if flow_by == flow_options[0] else flow_by)
+flows = load_flows(source, scope, flow_by, steps)
+chart(journey_charts.flow_sankey(flows), key="journeys.sankey")
 st.caption("Consecutive interactions with the same value are one step; each link counts customers.")
-ui.download_csv("Download flows (CSV)", flows, file_name=f"flows_{flow_by}.csv", key="journeys.flows_csv")
+download_csv("Download flows (CSV)", flows, file_name=f"flows_{flow_by}.csv", key="journeys.flows_csv")

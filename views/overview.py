@@ -4,43 +4,77 @@ import datetime as dt
 
 import streamlit as st
 
-from cx.app import ui
+from cx.app import state
+from cx.app.cache import cached_by_source
+from cx.app.widgets import chart, dataframe, md, md_escape, page_start, share_link, show_error
 from cx.review import weekly as reviews
 from cx.review.export import html_bytes, pdf_bytes, report_name
 from cx.review.weekly import format_value
 
-source = ui.current_source()
-scope = ui.current_scope()
-view = ui.current_view()
-summary = ui.source_summary(source)
 
+@cached_by_source(ttl=1800, max_entries=32)
+def _load_review(source, week: str | None, scope):
+    return reviews.weekly_review(source, week, scope)
+
+
+def load_review(source, week: str | None, scope, min_n: int):
+    """The week's review (KPIs, story, movers, incidents, customers at risk).
+
+    Cached by source, week and scope only: a new minimum n re-selects the movers without a query.
+    """
+    return _load_review(source, week, scope).with_min_n(min_n)
+
+
+@cached_by_source(ttl=1800, max_entries=32)
+def load_review_trends(source, week: str | None, scope) -> dict:
+    """The 12-week metric tables behind the review's trend charts and tile sparklines."""
+    return reviews.trend_tables(source, _load_review(source, week, scope))
+
+
+def review_weeks(summary) -> list[str]:
+    """ISO weeks with data, the default (last complete) week first."""
+    default = reviews.default_week(summary.last, summary.first)
+    first = reviews.parse_week(summary.first.date())
+    return [reviews.week_label(default - dt.timedelta(days=7 * i)) for i in range(0, (default - first).days // 7 + 1)]
+
+
+def chosen_week(summary) -> str | None:
+    """The week under review: the picker's, else the URL's, else the default (None without dates)."""
+    if summary is None or summary.last is None:
+        return None
+    weeks = review_weeks(summary)
+    state.start_from_url("overview.week", "week", weeks, weeks[0])
+    return st.session_state["overview.week"]
+
+
+def title(summary) -> str:
+    week = chosen_week(summary)
+    return f"Weekly review — {week}" if week else "Weekly review"
+
+
+source, scope, summary = page_start(title)
+view = state.current_view()
 if summary.last is None:
-    st.title("Weekly review")
     st.info("These data have no dated interactions, so there is no week to review. Trends over time need "
             "an `occurred_at` column; the Journeys and Churn pages still work.")
     st.stop()
 
-default = reviews.default_week(summary.last, summary.first)
-first = reviews.parse_week(summary.first.date())
-weeks = [reviews.week_label(default - dt.timedelta(days=7 * i)) for i in range(0, (default - first).days // 7 + 1)]
-asked = ui.url_state("week", weeks[0])
-st.selectbox("Week under review", weeks, index=weeks.index(asked) if asked in weeks else 0, key="overview.week",
-             help="ISO weeks, Monday to Sunday. The default is the last complete week in the data.")
-week = st.session_state["overview.week"]
-ui.set_url_state("week", week)
+week = st.selectbox("Week under review", review_weeks(summary), key="overview.week",
+                    help="ISO weeks, Monday to Sunday. The default is the last complete week in the data.")
+state.set_url_state("week", week)
 
 try:
     with st.spinner(f"Comparing {week} with the weeks before…"):
-        review = ui.load_review(source, week, scope, view.min_n)
-        tables = ui.load_review_trends(source, week, scope, view.min_n)
+        review = load_review(source, week, scope, view.min_n)
+        tables = load_review_trends(source, week, scope)
         figures = reviews.review_figures(source, review, tables)
 except (reviews.ReviewError, ValueError) as exc:
-    ui.show_error(str(exc))
+    show_error(exc)
     st.stop()
 
-st.title(f"Weekly review — {review.week}")
-st.caption(f"{review.start:%a %d %b} – {review.end:%a %d %b %Y} against the previous week and the 4-week average "
-           f"before it · {review.source_label} · ● = significant at 5%")
+span = f"{review.start:%a %d %b} – {review.end:%a %d %b %Y}"
+st.caption(md("{span} against the previous week and the 4-week average before it · {label} · "
+              "● = significant at 5%", span=span, label=review.source_label))
 
 trends = {name.split(":", 1)[1]: fig for name, fig in figures.items() if name.startswith("trend:")}
 columns = st.columns(4)
@@ -61,7 +95,7 @@ for i, row in enumerate(review.kpis.itertuples()):
 st.subheader("What happened")
 for sentence in review.sentences:
     left, right = st.columns([5, 1], vertical_alignment="center")
-    left.markdown(ui.md_escape(sentence.text))
+    left.markdown(md_escape(sentence.text))
     right.page_link(f"views/{sentence.page}.py", label=f"Open {sentence.page}", icon=":material/arrow_forward:",
                     query_params=sentence.query)
 
@@ -70,7 +104,7 @@ if review.movers.empty:
     st.info(f"None of the {review.tested} channel × stage changes tested is significant after the "
             "Benjamini–Hochberg correction: this week's differences are within noise.")
 else:
-    st.plotly_chart(figures["movers"], key="overview.movers")
+    chart(figures["movers"], key="overview.movers")
     st.caption(f"{len(review.movers)} of {review.tested} channel × stage changes are significant after the "
                "Benjamini–Hochberg correction (q < 0.05), sorted by impact = size of change × responses.")
 
@@ -79,28 +113,29 @@ if trend_names:
     st.subheader("Trends")
     for left, right in zip(trend_names[::2], trend_names[1::2] + [None]):
         a, b = st.columns(2)
-        a.plotly_chart(trends[left], key=f"overview.trend.{left}")
+        with a:
+            chart(trends[left], key=f"overview.trend.{left}")
         if right:
-            b.plotly_chart(trends[right], key=f"overview.trend.{right}")
+            with b:
+                chart(trends[right], key=f"overview.trend.{right}")
 
 st.subheader(f"Critical incidents this week ({len(review.incidents):,})")
 if review.incidents.empty:
     st.caption("No critical incident this week.")
 else:
-    st.dataframe(review.incidents, hide_index=True)
+    dataframe(review.incidents, hide_index=True, key="overview.incidents")
     st.caption(f"{review.unrecovered:,} journeys ended on an unrecovered incident. Drill into any of them on the "
                "Incidents page.")
 st.subheader(f"Customers newly at risk ({len(review.at_risk):,})")
 for note in review.notes:
-    st.caption(note)
+    st.caption(md_escape(note))
 if review.at_risk.empty and not review.notes:
     st.caption("No customer active this week is among the model's highest value at risk.")
 else:
-    st.dataframe(review.at_risk, hide_index=True)
+    dataframe(review.at_risk, hide_index=True, key="overview.at_risk")
 
 st.subheader("Share")
-link = ui.share_link("overview")
-st.code(link, language=None)
+st.code(share_link(""), language=None)  # the start page lives at "/" ("/overview" is not a page of its own)
 st.caption("Copy the link (button at the right of the box) to reopen exactly this view, or export the report.")
 left, right = st.columns(2)
 left.download_button("Download report (HTML)", data=lambda: html_bytes(review, figures, source.scales),

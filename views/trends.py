@@ -8,7 +8,9 @@ import datetime as dt
 import streamlit as st
 
 from cx import charts, metrics
-from cx.app import ui
+from cx.app import state
+from cx.app.cache import cached_by_source
+from cx.app.widgets import chart, dataframe, download_csv, md, page_start, show_error
 from cx.schema import DIMENSIONS, STAGES, Grain
 
 DRILL_LIMIT = 200
@@ -16,7 +18,7 @@ BREAKDOWN_LABELS = {"none": "No breakdown", "channel": "Channel", "journey_stage
                     "touchpoint": "Touchpoint", "segment": "Customer segment", "region": "Region"}
 
 
-@ui.cached_by_source
+@cached_by_source
 def load_metric_table(source, metric: str, grain: str, by: tuple[str, ...], scope):
     return metrics.metric_table(source, metric, grain, list(by), scope)
 
@@ -27,17 +29,10 @@ def metric_table(source, metric: str, grain: str, by: tuple[str, ...], scope, mi
     return table.assign(low_n=table["n"] < min_n)
 
 
-@ui.cached_by_source
+@cached_by_source
 def load_interactions(source, metric: str, scope, grain: str, period: str | None, cell: tuple, limit: int):
     return metrics.interactions_for_cell(source, metric, scope, grain=grain, period=period, cell=dict(cell),
                                          limit=limit)
-
-
-def seed_from_url(url_key: str, state_key: str, options: list[str], default: str) -> None:
-    """On first render, start a picker from the URL so that a copied link reopens the same view."""
-    if state_key not in st.session_state:
-        value = ui.url_state(url_key, default)
-        st.session_state[state_key] = value if value in options else default
 
 
 def focus(on: str) -> None:
@@ -61,7 +56,7 @@ def cell_of_series(table, by: list[str], name: str) -> dict:
     return {b: rows.iloc[0][b] for b in by} if len(rows) else {}
 
 
-source, scope, summary = ui.page_start("Trends")
+source, scope, summary = page_start("Trends")
 available = metrics.available(summary)
 if not available:
     st.info("These data have no scores, durations or flags to trend yet. Map some columns on the **Data** page.")
@@ -70,38 +65,34 @@ definitions = metrics.definitions(source.scales)
 breakdowns = ["none"] + [d for d in DIMENSIONS if summary.column_counts.get(d if DIMENSIONS[d] == "interactions"
                                                                             else f"customers.{d}", 0) > 0]
 
-seed_from_url("metric", "trends.metric", available, available[0])
-seed_from_url("by", "trends.by", breakdowns, "channel" if "channel" in breakdowns else "none")
+state.start_from_url("trends.metric", "metric", available, available[0])
+state.start_from_url("trends.by", "by", breakdowns, "channel" if "channel" in breakdowns else "none")
 metric = st.segmented_control("Metric", available, format_func=lambda m: definitions[m].label,
                               key="trends.metric", required=True, wrap=True) or available[0]
 by_col, _, about = st.columns([2, 3, 1], vertical_alignment="bottom")
 by_name = by_col.selectbox("Break down by", breakdowns, format_func=BREAKDOWN_LABELS.get, key="trends.by")
-ui.set_url_state("metric", metric)
-ui.set_url_state("by", None if by_name == "none" else by_name)
+state.set_url_state("metric", metric)
+state.set_url_state("by", None if by_name == "none" else by_name)
 definition = definitions[metric]
 with about.popover("Definitions", icon=":material/info:", width="stretch"):
     for d in [definition] + [d for k, d in definitions.items() if k != metric and k in available]:
         st.markdown(f"**{d.label}** ({d.unit}) — {d.definition}  \n`{d.formula}`  \n*Interval:* {d.interval}")
 
 by = [] if by_name == "none" else [by_name]
-view = ui.current_view()
+view = state.current_view()
 grain = view.grain.value
 try:
     table = metric_table(source, metric, grain, tuple(by), scope, view.min_n)
 except metrics.MetricError as exc:
-    ui.show_error(str(exc))
-    st.stop()
-except Exception as exc:  # one clear sentence, no traceback: Source.read masked the driver's message
-    ui.show_error(f"The database could not compute {definition.label}: "
-                  f"{(str(exc).strip() or type(exc).__name__).splitlines()[0]}")
+    show_error(exc)
     st.stop()
 if table.empty:
     st.info("No responses match these filters.")
     st.stop()
 
 st.caption(f"**{definition.label}** — {definition.definition}")
-st.plotly_chart(charts.trend_chart(table, by=by, label=definition.label, unit=definition.unit, min_n=view.min_n),
-                key="trends.chart", on_select=lambda: focus("chart"), selection_mode=("points",))
+chart(charts.trend_chart(table, by=by, label=definition.label, unit=definition.unit, min_n=view.min_n),
+      key="trends.chart", on_select=lambda: focus("chart"), selection_mode=("points",))
 unit_word = "interactions" if definition.count else ("customers" if definition.per_customer else "responses")
 low = int(table.low_n.sum())
 st.caption(
@@ -110,7 +101,7 @@ st.caption(
     + (f" · {low} hollow point{'s' if low != 1 else ''} with n under {view.min_n}" if low else "")
     + " · click a point to see its interactions"
 )
-ui.download_csv("Download table (CSV)", table, file_name=f"trend_{metric}_{grain}_{by_name}.csv", key="trends.csv")
+download_csv("Download table (CSV)", table, file_name=f"trend_{metric}_{grain}_{by_name}.csv", key="trends.csv")
 
 # --- journey stage × channel for one period ------------------------------------------------
 period, scoped = "all", scope
@@ -133,7 +124,7 @@ if {"journey_stage", "channel"} <= set(breakdowns):
     if cells.empty:
         st.info("No responses in this period.")
     else:
-        st.plotly_chart(
+        chart(
             charts.breakdown_heatmap(cells, rows="journey_stage", columns="channel", row_order=STAGES,
                                      column_order=list(summary.channels), label=definition.label,
                                      unit=definition.unit, higher_is_better=definition.higher_is_better),
@@ -161,7 +152,7 @@ else:
     title, drill_scope, drill_grain, drill_period, cell, total = target
     rows = load_interactions(source, metric, drill_scope, drill_grain, drill_period, tuple(sorted(cell.items())),
                              DRILL_LIMIT)
-    st.subheader(f"Interactions behind {title}")
+    st.subheader(md("Interactions behind {title}", title=title))
     if definition.per_customer:
         note = f"{len(rows):,} interactions of the {total:,} customers counted in this point"
     elif len(rows) < total:
@@ -171,5 +162,5 @@ else:
     st.caption(f"Showing {note}, earliest first (at most {DRILL_LIMIT}). Comments are shown as plain text.")
     if "comment" in rows:
         rows = rows.assign(comment=rows["comment"].fillna(""))
-    st.dataframe(rows, hide_index=True, key="trends.drill",
-                 column_config={"comment": st.column_config.TextColumn("comment", width="large")})
+    dataframe(rows, hide_index=True, key="trends.drill",
+              column_config={"comment": st.column_config.TextColumn("comment", width="large")})

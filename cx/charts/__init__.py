@@ -1,13 +1,24 @@
-"""Charts: one plotly look for the app and the report."""
+"""Charts: DataFrame in, plotly Figure out, in one look for the app and the report (see :mod:`cx.charts.theme`)."""
 
-from cx.charts.trends import (  # noqa: F401  the package's public face
+from cx.charts.theme import (  # noqa: F401  the package's public face
+    BETTER,
+    CHANNEL_COLORS,
     KNOWN_COLORS,
-    MISSING_LABEL,
+    NEUTRAL,
     PALETTE,
+    TEMPLATE,
+    WORSE,
+    color_for,
+    diverging,
+    faded,
+    series_colors,
+    style,
+)
+from cx.charts.trends import (  # noqa: F401
+    MISSING_LABEL,
     SERIES_SEPARATOR,
     SMALL_MULTIPLES_ABOVE,
     breakdown_heatmap,
-    series_colors,
     series_labels,
     trend_chart,
 )

@@ -1,8 +1,9 @@
 """DataFrame in, plotly Figure out: the journey and incident charts (pure, no database, no streamlit).
 
-Each builder takes a frame as returned by :mod:`cx.journeys`, :mod:`cx.journeys_stages` or
-:mod:`cx.peak_end`. User text (comments, stage and channel names) is escaped before it reaches a
-hover label, so it shows as plain text.
+Each builder takes a frame as returned by :mod:`cx.journeys` (queries, stages, peak_end). User
+text (comments, stage and channel names) is escaped before it reaches a label or hover, so it shows
+as plain text. The look — template, one colour per channel and stage, scales, faded low-n marks —
+comes from :mod:`cx.charts.theme`.
 """
 
 from __future__ import annotations
@@ -12,23 +13,28 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from cx.charts.theme import (
+    AXIS,
+    BLACK,
+    BLUE,
+    GREEN,
+    GREY,
+    SEQUENTIAL,
+    VERMILION,
+    diverging,
+    low_n_opacity,
+    low_n_veil,
+    rgba,
+    series_colors,
+    style,
+)
 from cx.safe import plain_text
 
-#: Okabe–Ito, colour-blind safe (the palette of cx/charts.py)
-BLUE, ORANGE, GREEN, PINK, SKY, VERMILION, YELLOW, BLACK = (
-    "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
-CLASS_COLORS = {"clean": GREEN, "recovered": SKY, "unrecovered": VERMILION}
+CLASS_COLORS = {"clean": GREEN, "recovered": BLUE, "unrecovered": VERMILION}
 CLASS_LABELS = {"clean": "Clean", "recovered": "Recovered", "unrecovered": "Unrecovered"}
 CLASS_HELP = {"clean": "no critical incident", "recovered": "an incident, then a good end",
               "unrecovered": "an incident without a good end after it"}
 PREDICTOR_LABELS = {"mean": "Average", "worst": "Worst moment", "end": "Last moment", "peak_end": "Peak-end"}
-_FONT = {"size": 14}
-
-
-def _layout(fig: go.Figure, height: int, **extra) -> go.Figure:
-    fig.update_layout(height=height, margin={"l": 10, "r": 10, "t": 40, "b": 10}, font=_FONT,
-                      plot_bgcolor="white", hoverlabel={"align": "left"}, **extra)
-    return fig
 
 
 def _empty(message: str, height: int = 240) -> go.Figure:
@@ -36,7 +42,7 @@ def _empty(message: str, height: int = 240) -> go.Figure:
     fig.add_annotation(text=message, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper", font={"size": 15})
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
-    return _layout(fig, height)
+    return style(fig, height=height)
 
 
 def funnel_chart(funnel: pd.DataFrame) -> go.Figure:
@@ -47,14 +53,14 @@ def funnel_chart(funnel: pd.DataFrame) -> go.Figure:
     text = [f"{r:,} ({s:.0f}%)" for r, s in zip(funnel["reached"], funnel["share_of_first"])]
     fig = go.Figure(go.Funnel(
         y=labels, x=funnel["reached"], text=text, textinfo="text", textposition="inside",
-        insidetextfont={"color": "white"}, marker={"color": BLUE}, connector={"fillcolor": "#DCE9F5"},
+        insidetextfont={"color": "white"}, marker={"color": BLUE}, connector={"fillcolor": rgba(BLUE, 0.15)},
         customdata=np.column_stack([funnel["customers"], funnel["conversion"]]),
         hovertemplate="<b>%{y}</b><br>%{x:,} customers reached this stage or a later one"
                       "<br>%{customdata[1]:.0f}% of the previous stage"
                       "<br>%{customdata[0]:,} had an interaction at this stage<extra></extra>",
     ))
     fig.update_yaxes(tickfont={"size": 14})
-    return _layout(fig, 90 + 70 * len(funnel), title="Customers reaching each stage")
+    return style(fig, height=90 + 70 * len(funnel), title="Customers reaching each stage")
 
 
 def stage_metrics_chart(table: pd.DataFrame, labels: dict[str, tuple[str, str]]) -> go.Figure:
@@ -81,7 +87,8 @@ def stage_metrics_chart(table: pd.DataFrame, labels: dict[str, tuple[str, str]])
         rows = table[table["metric"] == key]
         value = rows["value"].to_numpy(float)
         fig.add_trace(go.Bar(
-            x=[plain_text(s) for s in rows["journey_stage"]], y=value, marker={"color": BLUE},
+            x=[plain_text(s) for s in rows["journey_stage"]], y=value,
+            marker={"color": BLUE, "opacity": low_n_opacity(rows["low_n"].astype(bool))},
             marker_pattern_shape=np.where(rows["low_n"], "/", ""),
             error_y={"type": "data", "symmetric": False, "array": rows["ci_high"].to_numpy(float) - value,
                      "arrayminus": value - rows["ci_low"].to_numpy(float), "color": BLACK},
@@ -89,42 +96,61 @@ def stage_metrics_chart(table: pd.DataFrame, labels: dict[str, tuple[str, str]])
             hovertemplate="%{x}: <b>%{y:.1f}</b><br>95% CI %{customdata[1]:.1f} – %{customdata[2]:.1f}"
                           "<br>n = %{customdata[0]:,}<extra></extra>",
             showlegend=False), row=row, col=col)
-    fig.update_yaxes(gridcolor="#E5E8EC", zerolinecolor="#9AA0A6")
-    return _layout(fig, 40 + 280 * nrows)
+    return style(fig, height=40 + 280 * nrows)
 
 
-def stage_channel_heatmap(matrix: pd.DataFrame, value: str = "mean_index") -> go.Figure:
-    """Stage × channel grid of the mean experience index or the incident rate.
+def stage_channel_heatmap(matrix: pd.DataFrame, value: str = "mean_index", min_n: int | None = None) -> go.Figure:
+    """Stage × channel grid of the mean experience index, the incident rate or the volume.
+
+    Good/bad values are drawn on the diverging scale centred on all cells together (blue = better
+    than the whole grid, vermilion = worse); volume on the sequential scale. Cells standing on fewer
+    than ``min_n`` interactions (scored ones, for the index) are faded.
 
     Parameters
     ----------
     matrix : DataFrame
-        :func:`cx.journeys_stages.stage_channel_matrix` (already in display order).
+        :func:`cx.journeys.stages.stage_channel_matrix` (already in display order).
     value : {"mean_index", "incident_rate", "interactions"}
+    min_n : int, optional
+        The minimum n under which a cell is faded.
     """
     if matrix.empty:
         return _empty("No interactions with a stage and a channel.")
     stages = list(dict.fromkeys(matrix["journey_stage"]))
     channels = list(dict.fromkeys(matrix.groupby("channel")["interactions"].sum().sort_values(ascending=False).index))
-    grid = matrix.pivot(index="journey_stage", columns="channel", values=value).reindex(index=stages, columns=channels)
-    counts = matrix.pivot(index="journey_stage", columns="channel", values="interactions").reindex(
-        index=stages, columns=channels)
-    title, fmt, scale, reverse = {
-        "mean_index": ("Mean experience index (0–100)", ".0f", "RdBu", False),
-        "incident_rate": ("Critical incidents (% of interactions)", ".1f", "Reds", False),
-        "interactions": ("Interactions", ",.0f", "Blues", False),
+
+    def grid(column: str) -> np.ndarray:
+        return matrix.pivot(index="journey_stage", columns="channel", values=column).reindex(
+            index=stages, columns=channels).to_numpy(float)
+
+    title, fmt = {
+        "mean_index": ("Mean experience index (0–100)", ".0f"),
+        "incident_rate": ("Critical incidents (% of interactions)", ".1f"),
+        "interactions": ("Interactions", ",.0f"),
     }[value]
-    z = grid.to_numpy(float)
-    text = [[("" if np.isnan(v) else f"{v:{fmt}}") for v in row] for row in z]
+    z, counts = grid(value), np.nan_to_num(grid("interactions"))
+    weights = np.nan_to_num(grid("scored")) if value == "mean_index" and "scored" in matrix else counts
+    weights = np.where(np.isnan(z), 0.0, weights)
+    if value == "interactions":
+        scale, centre = SEQUENTIAL, None
+    else:
+        scale = diverging(higher_is_better=value == "mean_index")
+        centre = float(np.average(np.nan_to_num(z), weights=weights)) if weights.sum() else None
+    text = np.array([[("" if np.isnan(v) else f"{v:{fmt}}") for v in row] for row in z], dtype=object)
+    low = (weights < min_n) & ~np.isnan(z) if min_n else np.zeros(z.shape, dtype=bool)
+    x, y = [plain_text(c) for c in channels], [plain_text(s) for s in stages]
     fig = go.Figure(go.Heatmap(
-        z=z, x=[plain_text(c) for c in channels], y=[plain_text(s) for s in stages], text=text,
-        texttemplate="%{text}", colorscale=scale, reversescale=reverse,
-        customdata=counts.fillna(0).to_numpy(int), colorbar={"title": {"text": ""}, "thickness": 14},
-        hovertemplate="%{y} · %{x}<br>" + title + ": <b>%{text}</b><br>%{customdata:,} interactions<extra></extra>",
-        xgap=2, ygap=2,
+        z=z, x=x, y=y, text=np.where(low, "", text), texttemplate="%{text}", colorscale=scale, zmid=centre,
+        customdata=counts.astype(int), colorbar={"title": {"text": ""}, "thickness": 12},
+        hovertemplate="%{y} · %{x}<br>" + title + ": <b>%{z:" + fmt + "}</b><br>%{customdata:,} interactions"
+                      "<extra></extra>",
+        xgap=2, ygap=2, meta={"role": "heatmap", "centre": centre},
     ))
-    fig.update_yaxes(autorange="reversed")
-    return _layout(fig, 120 + 52 * len(stages), title=title)
+    if low.any():
+        fig.add_trace(low_n_veil(low, x, y, text))
+    fig.update_yaxes(autorange="reversed", showgrid=False)
+    fig.update_xaxes(showgrid=False)
+    return style(fig, height=120 + 52 * len(stages), title=title)
 
 
 def flow_sankey(flows: pd.DataFrame) -> go.Figure:
@@ -140,8 +166,7 @@ def flow_sankey(flows: pd.DataFrame) -> go.Figure:
     for _, r in flows.iterrows():
         nodes.setdefault((int(r["step"]), r["source"]), len(nodes))
         nodes.setdefault((int(r["step"]) + 1, r["target"]), len(nodes))
-    values = sorted({v for _, v in nodes})
-    colors = {v: c for v, c in zip(values, [BLUE, ORANGE, GREEN, PINK, SKY, VERMILION, YELLOW, BLACK] * 10)}
+    colors = series_colors(sorted({v for _, v in nodes}))  # a channel or stage keeps its colour from every page
     keys = list(nodes)
     fig = go.Figure(go.Sankey(
         arrangement="snap",
@@ -151,10 +176,10 @@ def flow_sankey(flows: pd.DataFrame) -> go.Figure:
               "hovertemplate": "%{label} (%{customdata})<br>%{value:,} customers<extra></extra>"},
         link={"source": [nodes[(int(s), a)] for s, a in zip(flows["step"], flows["source"])],
               "target": [nodes[(int(s) + 1, b)] for s, b in zip(flows["step"], flows["target"])],
-              "value": flows["customers"].tolist(), "color": "rgba(0,114,178,0.18)",
+              "value": flows["customers"].tolist(), "color": rgba(BLUE, 0.18),
               "hovertemplate": "%{source.label} → %{target.label}<br>%{value:,} customers<extra></extra>"},
     ))
-    return _layout(fig, 460, title=f"The first {last} steps of each journey")
+    return style(fig, height=460, title=f"The first {last} steps of each journey")
 
 
 def timeline_chart(timeline: pd.DataFrame, good_end_index: float | None = None) -> go.Figure:
@@ -199,7 +224,7 @@ def timeline_chart(timeline: pd.DataFrame, good_end_index: float | None = None) 
     if unscored.any():
         fig.add_trace(go.Scatter(
             x=x[unscored], y=[0] * int(unscored.sum()), mode="markers", name="No score",
-            marker={"symbol": "line-ns-open", "size": 12, "color": "#9AA0A6"},
+            marker={"symbol": "line-ns-open", "size": 12, "color": AXIS},
             hovertext=[t for t, s in zip(texts, unscored) if s], hoverinfo="text"))
     incident = timeline["incident"].astype(bool)
     if incident.any():
@@ -216,9 +241,9 @@ def timeline_chart(timeline: pd.DataFrame, good_end_index: float | None = None) 
             fig.add_annotation(x=r["occurred_at"] if dated else r["position"], y=r["index"], text=f"<b>{label}</b>",
                                showarrow=True, arrowhead=2, ax=0, ay=shift, font={"color": color, "size": 13},
                                arrowcolor=color)
-    fig.update_yaxes(range=[-8, 112], title="Experience index (0–100)", gridcolor="#E5E8EC", zeroline=False)
-    fig.update_xaxes(title=None if dated else "Position in the journey", gridcolor="#F0F2F5")
-    return _layout(fig, 380, legend={"orientation": "h", "y": 1.12, "x": 0}, hovermode="closest")
+    fig.update_yaxes(range=[-8, 112], title="Experience index (0–100)", zeroline=False)
+    fig.update_xaxes(title=None if dated else "Position in the journey")
+    return style(fig, height=380, legend={"y": 1.12}, hovermode="closest")
 
 
 def outcome_by_class_chart(table: pd.DataFrame, outcome: str) -> go.Figure:
@@ -240,8 +265,8 @@ def outcome_by_class_chart(table: pd.DataFrame, outcome: str) -> go.Figure:
                       "%{customdata[2]:.1f})<br>%{customdata[0]:,} journeys<extra></extra>",
     ))
     axis = f"{plain_text(outcome)} rate (%)" if binary else f"mean {plain_text(outcome)}"
-    fig.update_yaxes(title=axis, gridcolor="#E5E8EC", rangemode="tozero")
-    return _layout(fig, 360, title=f"{plain_text(outcome)} by journey class")
+    fig.update_yaxes(title=axis, rangemode="tozero")
+    return style(fig, height=360, title=f"{plain_text(outcome)} by journey class")
 
 
 def predictor_forest(table: pd.DataFrame, measure: str) -> go.Figure:
@@ -251,7 +276,7 @@ def predictor_forest(table: pd.DataFrame, measure: str) -> go.Figure:
     rows = table.iloc[::-1]
     neutral = 0.5 if measure == "auc" else 0.0
     best = table.loc[table["value"].idxmax(), "predictor"]
-    colors = [VERMILION if p == best else BLUE for p in rows["predictor"]]
+    colors = [BLUE if p == best else GREY for p in rows["predictor"]]
     value = rows["value"].to_numpy(float)
     fig = go.Figure(go.Scatter(
         x=value, y=[PREDICTOR_LABELS.get(p, p) for p in rows["predictor"]], mode="markers",
@@ -261,7 +286,7 @@ def predictor_forest(table: pd.DataFrame, measure: str) -> go.Figure:
         customdata=np.column_stack([rows["ci_low"], rows["ci_high"]]),
         hovertemplate="%{y}: <b>%{x:.3f}</b><br>95% CI %{customdata[0]:.3f} – %{customdata[1]:.3f}<extra></extra>",
     ))
-    fig.add_vline(x=neutral, line_dash="dot", line_color="#9AA0A6",
+    fig.add_vline(x=neutral, line_dash="dot", line_color=AXIS,
                   annotation_text="chance" if measure == "auc" else "no relation", annotation_position="top")
-    fig.update_xaxes(title="AUC (0.5 = chance)" if measure == "auc" else "Pearson r", gridcolor="#E5E8EC")
-    return _layout(fig, 300, showlegend=False)
+    fig.update_xaxes(title="AUC (0.5 = chance)" if measure == "auc" else "Pearson r")
+    return style(fig, height=300, showlegend=False)

@@ -5,7 +5,10 @@ Trend charts take a metric table as returned by :func:`cx.metrics.metric_table` 
 series is drawn as one line trace (``meta["role"] == "series"``) over one shaded band trace for its
 95% interval (``meta["role"] == "band"``); points under the minimum n are hollow and labelled
 with their n, never dropped. Every point's ``customdata`` carries what a click needs to find the
-underlying interactions: ``[period (ISO date or "all"), series label, n, interval text]``.
+underlying interactions: ``[period (ISO date or "all"), series label, n, interval text, series label
+as displayed]``. Series names (channel, touchpoint values: user data) are escaped wherever plotly would
+read them as HTML (legend, titles, hover); the raw label stays in ``customdata[1]`` and ``meta``.
+The look (template, colours, faded low-n marks) comes from :mod:`cx.charts.theme`.
 """
 
 from __future__ import annotations
@@ -17,18 +20,20 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-#: Colour-blind-safe qualitative palette (Okabe–Ito, then Tableau for more series).
-PALETTE = (
-    "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000", "#F0E442",
-    "#4E79A7", "#F28E2B", "#59A14F", "#B07AA1", "#76B7B2", "#EDC948", "#FF9DA7", "#9C755F",
+from cx.charts.theme import (
+    BLUE,
+    KNOWN_COLORS,
+    LOW_N_OPACITY,
+    PALETTE,
+    diverging,
+    low_n_opacity,
+    low_n_veil,
+    rgba,
+    series_colors,
+    style,
 )
-#: The same channel or stage keeps its colour whatever the metric and whichever series are shown.
-KNOWN_COLORS = {
-    "email": "#0072B2", "chat": "#D55E00", "phone": "#009E73", "social": "#CC79A7", "web": "#56B4E9",
-    "app": "#000000", "store": "#E69F00",
-    "awareness": "#56B4E9", "consideration": "#0072B2", "purchase": "#009E73", "retention": "#E69F00",
-    "advocacy": "#CC79A7",
-}
+from cx.safe import plain_text
+
 MISSING_LABEL = "(not recorded)"
 SERIES_SEPARATOR = " · "
 #: Above this many series a trend is drawn as small multiples (one panel per series).
@@ -54,21 +59,6 @@ def series_labels(table: pd.DataFrame, by: Sequence[str]) -> pd.Series:
     for part in parts[1:]:
         out = out + SERIES_SEPARATOR + part
     return out
-
-
-def series_colors(names: Sequence[str]) -> dict[str, str]:
-    """A colour per series: fixed for known channels and stages, then the unused palette in order."""
-    colors = {name: KNOWN_COLORS[name] for name in names if name in KNOWN_COLORS}
-    free = [c for c in PALETTE if c not in colors.values()] or list(PALETTE)
-    for k, name in enumerate(n for n in names if n not in colors):
-        colors[name] = free[k % len(free)]
-    return colors
-
-
-def _rgba(color: str, alpha: float) -> str:
-    color = color.lstrip("#")
-    r, g, b = (int(color[i : i + 2], 16) for i in (0, 2, 4))
-    return f"rgba({r},{g},{b},{alpha})"
 
 
 def _interval_text(low, high, fmt: str, suffix: str, unit: str, p90=None) -> list[str]:
@@ -108,9 +98,9 @@ def _band(x, low, high, color: str, name: str) -> go.Scatter:
         else:
             run_x.append(xi), run_lo.append(float(lo)), run_hi.append(float(hi))
     flush()
-    return go.Scatter(x=xs, y=ys, mode="lines", fill="toself", fillcolor=_rgba(color, 0.16),
-                      line=dict(width=0, color=_rgba(color, 0.0)), hoverinfo="skip", showlegend=False,
-                      legendgroup=name, name=f"{name} (95% CI)", meta={"role": "band", "series": name})
+    return go.Scatter(x=xs, y=ys, mode="lines", fill="toself", fillcolor=rgba(color, 0.16),
+                      line=dict(width=0, color=rgba(color, 0.0)), hoverinfo="skip", showlegend=False,
+                      legendgroup=name, name=f"{plain_text(name)} (95% CI)", meta={"role": "band", "series": name})
 
 
 def _series_traces(rows: pd.DataFrame, name: str, color: str, label: str, unit: str,
@@ -124,17 +114,18 @@ def _series_traces(rows: pd.DataFrame, name: str, color: str, label: str, unit: 
     has_value = rows["value"].notna().to_numpy()
     interval = _interval_text(rows["ci_low"], rows["ci_high"], fmt, suffix, unit, rows.get("p90"))
     period_text = [p if isinstance(p, str) else pd.Timestamp(p).date().isoformat() for p in rows["period"]]
-    customdata = np.array([period_text, [name] * len(rows), n, interval], dtype=object).T
+    shown = plain_text(name)
+    customdata = np.array([period_text, [name] * len(rows), n, interval, [shown] * len(rows)], dtype=object).T
     line = go.Scatter(
-        x=x, y=rows["value"], name=name, legendgroup=name, showlegend=showlegend,
+        x=x, y=rows["value"], name=shown, legendgroup=name, showlegend=showlegend,
         mode="lines+markers+text",
         line=dict(color=color, width=2),
-        marker=dict(size=np.where(low_n, 9, 6), color=color,
+        marker=dict(size=np.where(low_n, 9, 6), color=color, opacity=low_n_opacity(low_n),
                     symbol=np.where(low_n, "circle-open", "circle").tolist(), line=dict(width=2, color=color)),
         text=[f"n={k}" if flag and ok else "" for flag, k, ok in zip(low_n, n, has_value)],
-        textposition="top center", textfont=dict(size=10, color=color),
+        textposition="top center", textfont=dict(size=10, color=rgba(color, LOW_N_OPACITY + 0.3)),
         customdata=customdata,
-        hovertemplate=(f"<b>%{{customdata[1]}}</b><br>%{{customdata[0]}}<br>{label}: %{{y:{fmt}}}{suffix}"
+        hovertemplate=(f"<b>%{{customdata[4]}}</b><br>%{{customdata[0]}}<br>{label}: %{{y:{fmt}}}{suffix}"
                        "<br>%{customdata[3]}<br>n = %{customdata[2]:,}<extra></extra>"),
         meta={"role": "series", "series": name},
         connectgaps=False,
@@ -179,7 +170,7 @@ def trend_chart(
     table = table.copy()
     table["series"] = series_labels(table, by)
     names = list(dict.fromkeys(table["series"]))
-    colors = series_colors(names)
+    colors = series_colors(names) if by else {name: BLUE for name in names}  # one series: the app's blue
     axis_title = f"{label} ({unit})" if unit and unit not in ("score",) else label
     if len(table) and (table["period"] == "all").all():
         return _dot_plot(table, names, colors, label, unit, axis_title, height)
@@ -190,7 +181,7 @@ def trend_chart(
         cols = 3 if len(names) <= 12 else 4
         rows_n = -(-len(names) // cols)
         fig = make_subplots(rows=rows_n, cols=cols, shared_xaxes=True, shared_yaxes=True,
-                            subplot_titles=names, vertical_spacing=min(0.08, 0.5 / rows_n), horizontal_spacing=0.03)
+                            subplot_titles=[plain_text(name) for name in names], vertical_spacing=min(0.08, 0.5 / rows_n), horizontal_spacing=0.03)
     else:
         fig = go.Figure()
     for k, name in enumerate(names):
@@ -203,13 +194,8 @@ def trend_chart(
         else:
             fig.add_trace(band)
             fig.add_trace(line)
-    fig.update_layout(
-        height=height or (max(420, 190 * rows_n + 80) if many else 460),
-        margin=dict(l=10, r=10, t=40 if many else 20, b=10),
-        hovermode="closest",
-        legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0, title_text=""),
-        clickmode="event+select",
-    )
+    style(fig, height=height or (max(420, 190 * rows_n + 80) if many else 460),
+          margin=dict(l=10, r=10, t=40 if many else 20, b=10), hovermode="closest", clickmode="event+select")
     if many:
         fig.update_annotations(font_size=12)
         fig.update_yaxes(title_text="", tickformat=_format(unit).replace(",.1f", ",~f"))
@@ -229,23 +215,53 @@ def _dot_plot(table, names, colors, label, unit, axis_title, height) -> go.Figur
         rows = table[table["series"] == name]
         low_n = rows["low_n"].astype(bool).to_numpy()
         value, low, high = rows["value"].to_numpy(float), rows["ci_low"].to_numpy(float), rows["ci_high"].to_numpy(float)
+        shown = plain_text(name)
         customdata = np.array([["all"] * len(rows), [name] * len(rows), rows["n"].astype("int64").to_numpy(),
-                               _interval_text(low, high, fmt, suffix, unit, rows.get("p90"))], dtype=object).T
+                               _interval_text(low, high, fmt, suffix, unit, rows.get("p90")), [shown] * len(rows)],
+                              dtype=object).T
         fig.add_trace(go.Scatter(
-            x=[name] * len(rows), y=value, name=name, mode="markers+text",
+            x=[shown] * len(rows), y=value, name=shown, mode="markers+text",
             marker=dict(size=11, color=colors[name], symbol=np.where(low_n, "circle-open", "circle").tolist(),
-                        line=dict(width=2, color=colors[name])),
+                        opacity=low_n_opacity(low_n), line=dict(width=2, color=colors[name])),
             error_y=dict(type="data", symmetric=False, array=np.nan_to_num(high - value),
                          arrayminus=np.nan_to_num(value - low), color=colors[name], thickness=1.5, width=6),
             text=[f"n={k}" if flag else "" for flag, k in zip(low_n, rows["n"])], textposition="top center",
             customdata=customdata, meta={"role": "series", "series": name},
-            hovertemplate=(f"<b>%{{customdata[1]}}</b><br>{label}: %{{y:{fmt}}}{suffix}<br>%{{customdata[3]}}"
+            hovertemplate=(f"<b>%{{customdata[4]}}</b><br>{label}: %{{y:{fmt}}}{suffix}<br>%{{customdata[3]}}"
                            "<br>n = %{customdata[2]:,}<extra></extra>"),
             showlegend=False,
         ))
-    fig.update_layout(height=height or 420, margin=dict(l=10, r=10, t=20, b=10), clickmode="event+select")
+    style(fig, height=height or 420, margin=dict(l=10, r=10, t=20, b=10), clickmode="event+select")
     fig.update_yaxes(title_text=axis_title)
     return fig
+
+
+def _display_order(values, preferred) -> list[str]:
+    """Distinct values, the preferred ones first in their order, the others sorted."""
+    values = list(dict.fromkeys(values))
+    first = [v for v in (preferred or []) if v in values]
+    return first + sorted(v for v in values if v not in first)
+
+
+def _cell_grid(frame: pd.DataFrame, rows: str, columns: str, ys: list[str], xs: list[str], unit: str):
+    """Per cell of the ``ys`` × ``xs`` grid: value, label, click data, low-n flag and weight (n)."""
+    fmt, suffix = _format(unit), _suffix(unit)
+    shape = (len(ys), len(xs))
+    z, text = np.full(shape, np.nan), np.full(shape, "", dtype=object)
+    low, weights = np.zeros(shape, dtype=bool), np.zeros(shape)
+    custom = np.empty((*shape, 6), dtype=object)
+    for yi, y in enumerate(ys):
+        for xi, x in enumerate(xs):
+            custom[yi, xi] = (y, x, 0, "no responses", plain_text(y), plain_text(x))
+    for row in frame.itertuples(index=False):
+        yi, xi = ys.index(getattr(row, rows)), xs.index(getattr(row, columns))
+        z[yi, xi] = row.value
+        low[yi, xi] = bool(row.low_n)
+        weights[yi, xi] = 0 if pd.isna(row.value) else row.n
+        text[yi, xi] = f"<b>{row.value:{fmt}}</b><br>n={row.n:,}" + (" · low n" if row.low_n else "")
+        custom[yi, xi, 2] = int(row.n)
+        custom[yi, xi, 3] = _interval_text([row.ci_low], [row.ci_high], fmt, suffix, unit, [getattr(row, "p90", None)])[0]
+    return z, text, custom, low, weights
 
 
 def breakdown_heatmap(
@@ -262,9 +278,9 @@ def breakdown_heatmap(
 ) -> go.Figure:
     """A rows × columns heatmap of a metric (e.g. journey stage × channel for one period).
 
-    Cells are coloured by value (green = good whatever the metric's direction), show the value and
-    n, and say "low n" under the minimum; empty combinations stay blank. ``customdata`` per cell
-    (on the ``cells`` trace): ``[row value, column value, n, interval text]``.
+    Cells are coloured by value on a diverging scale centred on all cells together (blue = better,
+    vermilion = worse, whatever the metric's direction), show the value and n, and are faded and say
+    "low n" under the minimum; empty combinations stay blank.
 
     Parameters
     ----------
@@ -283,59 +299,45 @@ def breakdown_heatmap(
     -------
     plotly.graph_objects.Figure
         One heatmap trace (``meta["role"] == "heatmap"``) under one transparent marker per filled cell
-        (``meta["role"] == "cells"``) that carries the hover and makes cells clickable.
+        (``meta["role"] == "cells"``) that carries the hover and makes cells clickable, then a veil
+        over low-n cells (``meta["role"] == "low_n"``) when there are any. ``customdata`` per cell:
+        ``[row value, column value, n, interval text, row and column as displayed]``.
     """
     fmt, suffix = _format(unit), _suffix(unit)
     frame = table.copy()
     for col in (rows, columns):
         frame[col] = frame[col].map(lambda v: MISSING_LABEL if v is None or (isinstance(v, float) and np.isnan(v)) else str(v))
-
-    def order(values, preferred):
-        values = list(dict.fromkeys(values))
-        first = [v for v in (preferred or []) if v in values]
-        return first + sorted(v for v in values if v not in first)
-
-    ys = order(frame[rows], row_order)
-    xs = order(frame[columns], column_order)
-    z = np.full((len(ys), len(xs)), np.nan)
-    text = np.full((len(ys), len(xs)), "", dtype=object)
-    custom = np.empty((len(ys), len(xs), 4), dtype=object)
-    custom[:, :, :] = ""
-    for yi, y in enumerate(ys):
-        for xi, x in enumerate(xs):
-            custom[yi, xi, :2] = (y, x)
-            custom[yi, xi, 2] = 0
-            custom[yi, xi, 3] = "no responses"
-    for row in frame.itertuples(index=False):
-        yi, xi = ys.index(getattr(row, rows)), xs.index(getattr(row, columns))
-        z[yi, xi] = row.value
-        mark = " · low n" if row.low_n else ""
-        text[yi, xi] = f"<b>{row.value:{fmt}}</b><br>n={row.n:,}{mark}"
-        custom[yi, xi, 2] = int(row.n)
-        custom[yi, xi, 3] = _interval_text([row.ci_low], [row.ci_high], fmt, suffix, unit, [getattr(row, "p90", None)])[0]
-    scale = "RdYlGn" if higher_is_better else "RdYlGn_r"
+    ys = _display_order(frame[rows], row_order)
+    xs = _display_order(frame[columns], column_order)
+    z, text, custom, low, weights = _cell_grid(frame, rows, columns, ys, xs, unit)
+    # Centred on the value of all cells together (n-weighted): blue = better than that, vermilion = worse.
+    centre = float(np.average(np.nan_to_num(z), weights=weights)) if weights.sum() else None
+    x_shown, y_shown = [plain_text(x) for x in xs], [plain_text(y) for y in ys]
     fig = go.Figure(go.Heatmap(
-        z=z, x=xs, y=ys, text=text, texttemplate="%{text}", colorscale=scale, hoverinfo="skip",
-        colorbar=dict(title=dict(text=unit or label), thickness=12), xgap=2, ygap=2,
-        meta={"role": "heatmap"},
+        z=z, x=x_shown, y=y_shown, text=np.where(low, "", text), texttemplate="%{text}",
+        colorscale=diverging(higher_is_better),
+        zmid=centre, hoverinfo="skip", xgap=2, ygap=2, meta={"role": "heatmap", "centre": centre},
+        colorbar=dict(title=dict(text=unit or label), thickness=12),
     ))
     # Plotly cannot select heatmap cells; a transparent marker on each filled cell carries the hover and
     # the click (a selected cell gets a light shade).
     filled = [(yi, xi) for yi in range(len(ys)) for xi in range(len(xs)) if not np.isnan(z[yi, xi])]
     fig.add_trace(go.Scatter(
-        x=[xs[xi] for _, xi in filled], y=[ys[yi] for yi, _ in filled], mode="markers",
+        x=[x_shown[xi] for _, xi in filled], y=[y_shown[yi] for yi, _ in filled], mode="markers",
         marker=dict(symbol="square", size=44, color="rgba(0,0,0,0)"),
         selected=dict(marker=dict(color="rgba(0,0,0,0.18)")), unselected=dict(marker=dict(opacity=1)),
         customdata=[list(custom[yi, xi]) for yi, xi in filled],
         text=[f"{z[yi, xi]:{fmt}}" for yi, xi in filled],
-        hovertemplate=(f"<b>%{{customdata[0]}} · %{{customdata[1]}}</b><br>{label}: %{{text}}{suffix}"
+        hovertemplate=(f"<b>%{{customdata[4]}} · %{{customdata[5]}}</b><br>{label}: %{{text}}{suffix}"
                        "<br>%{customdata[3]}<br>n = %{customdata[2]:,}<extra></extra>"),
         showlegend=False, meta={"role": "cells"},
     ))
-    fig.update_layout(height=height or max(260, 60 * len(ys) + 90), margin=dict(l=10, r=10, t=10, b=10),
-                      clickmode="event+select")
-    fig.update_yaxes(autorange="reversed", title_text="")
-    fig.update_xaxes(side="top", title_text="")
+    if low.any():
+        fig.add_trace(low_n_veil(low, x_shown, y_shown, text))
+    style(fig, height=height or max(260, 60 * len(ys) + 90), margin=dict(l=10, r=10, t=10, b=10),
+          clickmode="event+select")
+    fig.update_yaxes(autorange="reversed", title_text="", showgrid=False)
+    fig.update_xaxes(side="top", title_text="", showgrid=False)
     return fig
 
 

@@ -76,7 +76,7 @@ def test_pages_run_on_an_upload_without_customers_or_stages(app, page):
 def test_incident_rules_apply_to_every_page_and_travel_with_the_mapping(app):
     import json
 
-    from cx.app import ui
+    from cx.app import state, ui
     from cx.ingest.editor import read_mappings
 
     at = app("views/incidents.py").run()
@@ -104,8 +104,8 @@ def test_incident_rules_apply_to_every_page_and_travel_with_the_mapping(app):
 
     upload = memory_source(pd.DataFrame({"customer_id": ["A", "A", "B"], "seq": [1, 2, 1], "csat": [1, 5, 2]}))
     at.session_state[ui.SOURCE_KEY] = upload
-    at.session_state["data.mappings"] = {"tickets.csv": Mapping(columns={"customer_id": "customer_id"})}
-    at.session_state["data.loaded"] = (upload.key, set())
+    at.session_state[state.UPLOAD_KEY] = state.LoadedUpload(
+        upload.key, frozenset(), {"tickets.csv": Mapping(columns={"customer_id": "customer_id"})})
     at.switch_page("views/incidents.py").run()
     assert not at.exception
     buttons = [b for b in at.get("download_button") if "with these rules" in b.proto.label]

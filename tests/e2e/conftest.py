@@ -61,20 +61,24 @@ def e2e_demo(tmp_path_factory) -> Path:
 
 
 @contextlib.contextmanager
-def running_app(demo_path: Path, script: str = "serve.py", port: int | None = None, extra_args: tuple = ()):
-    """Run ``streamlit run <script>`` (serve.py: what `make run` starts) on loopback; yield its base URL.
+def running_app(demo_path: Path, script: str = "serve.py", port: int | None = None, extra_args: tuple = (),
+                root: Path = ROOT):
+    """Run ``streamlit run <script>`` (serve.py: what `make run` starts) from ``root`` on loopback; yield its base URL.
 
-    Waits for the health check; always stops the server. ``port`` is for callers that must know it
-    before the start (an OIDC redirect URI); ``extra_args`` go to streamlit (e.g. --secrets.files).
+    Waits for the health check (which runs no script: the first page request is still the caller's);
+    always stops the server. ``port`` is for callers that must know it before the start;
+    ``extra_args`` go to streamlit (e.g. --secrets.files); ``root`` is the app's folder (its
+    .streamlit/ config is read from there).
     """
     port = port or _free_port()
-    env = {**os.environ, "CX_DEMO_PATH": str(demo_path), "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "CX_DEMO_PATH": str(demo_path), "PYTHONUNBUFFERED": "1",
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
     log = open(tmp_log := (demo_path.parent / f"streamlit-{port}.log"), "w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / script), "--server.headless", "true",
+        [sys.executable, "-m", "streamlit", "run", str(root / script), "--server.headless", "true",
          "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
          "--server.fileWatcherType", "none", *extra_args],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60

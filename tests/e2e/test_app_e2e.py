@@ -76,3 +76,55 @@ def test_upload_a_million_rows_through_the_browser(app_url, page, tmp_path_facto
     report = page.locator("[data-testid=stMain]").inner_text()
     assert "1,000,000" in report and "999,993" in report
     assert page.locator("[data-testid=stException]").count() == 0
+
+
+@pytest.mark.e2e
+def test_the_table_toolbar_download_is_formula_safe(app_url, page, tmp_path):
+    """Streamlit's own "Download as CSV" of a table exports what the page gave st.dataframe: after an
+    upload of ids, channels and comments starting with = + - @, no cell of that file starts a formula."""
+    import csv
+    import io
+
+    from cx.safe import FORMULA_PREFIXES
+
+    # Chromium's native save dialog cannot be answered headless: Streamlit then falls back to a download
+    page.add_init_script("delete window.showSaveFilePicker")
+    page.goto(f"{app_url}/data")
+    wait_for_app(page)
+    page.get_by_text("Upload files").click()
+    wait_for_app(page)
+    page.locator("input[type=file]").first.set_input_files(str(DATA / "bad" / "formulas.csv"))
+    wait_for_app(page)
+    page.get_by_role("button", name="Load", exact=True).click()
+    wait_for_app(page)
+    page.get_by_text("Preview: the first 50 rows").wait_for()
+    table = page.locator("[data-testid=stDataFrame]").last
+    table.scroll_into_view_if_needed()
+    table.hover()
+    with page.expect_download() as info:
+        table.locator("[data-testid=stElementToolbar]").get_by_role("button", name="Download as CSV").click()
+    path = tmp_path / "toolbar.csv"
+    info.value.save_as(path)
+    rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
+    assert len(rows) == 6 and "'=1+1" in {r["customer_id"] for r in rows}
+    cells = [cell for row in rows for cell in row.values() if cell]
+    assert not [cell for cell in cells if cell.startswith(FORMULA_PREFIXES)]
+
+
+@pytest.mark.e2e
+def test_an_unexpected_error_shows_no_traceback(e2e_demo, page, tmp_path):
+    """With the app's .streamlit/config.toml, a failure no page turned into one clear line still shows
+    neither the message nor a traceback with server paths: only Streamlit's generic notice."""
+    import shutil
+
+    from .conftest import ROOT, running_app
+
+    shutil.copytree(ROOT / ".streamlit", tmp_path / ".streamlit", ignore=shutil.ignore_patterns("secrets.toml"))
+    (tmp_path / "boom.py").write_text('raise RuntimeError("secret in /srv/cx/warehouse.py")\n')
+    with running_app(e2e_demo, script="boom.py", root=tmp_path) as base:
+        page.goto(base)
+        wait_for_app(page)
+        page.locator("[data-testid=stException]").wait_for()
+        body = page.locator("[data-testid=stMain]").inner_text()
+        assert "secret" not in body and "/srv/cx" not in body and "Traceback" not in body
+        assert "RuntimeError" not in body and "boom.py" not in body

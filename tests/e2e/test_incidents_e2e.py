@@ -42,3 +42,21 @@ def test_selecting_an_incident_opens_the_customer_timeline(app_url, page):
     page.goto(f"{app_url}/incidents?customer={customer}")
     wait_for_app(page)
     page.get_by_role("heading", name=f"Customer {customer}").wait_for()
+
+
+def test_a_customer_in_the_link_is_shown_as_text(app_url, page):
+    """A link that plants Markdown in ?customer= shows its characters: no link to follow, no image fetched."""
+    from urllib.parse import quote
+
+    hostile = "[Session expired – sign in](https://evil.example/login) ![](http://x.example/y.png)"
+    requests = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(f"{app_url}/incidents?customer={quote(hostile)}")
+    wait_for_app(page)
+    heading = page.get_by_role("heading", name=re.compile(r"^Customer \["))
+    heading.wait_for()
+    assert heading.inner_text().replace("\u2060", "") == f"Customer {hostile}"  # its characters, as typed
+    assert page.locator("a[href*='evil.example']").count() == 0
+    assert page.locator("img[src*='x.example']").count() == 0
+    assert not [u for u in requests if urlparse(u).hostname in ("x.example", "evil.example")]
+    assert page.locator("[data-testid=stException]").count() == 0

@@ -92,7 +92,9 @@ def test_heatmap_cells_show_value_n_and_low_n():
     heat = fig.data[0]
     assert heat.meta["role"] == "heatmap" and list(heat.y) == ["awareness", "purchase"] and list(heat.x) == ["chat", "email"]
     assert np.isnan(heat.z[0][1]) and heat.z[1][1] == 40.0  # no awareness email: blank
-    assert "low n" in heat.text[1][0] and "low n" not in heat.text[1][1]
+    veil = fig.data[2]  # low-n cells: faded under a veil that carries their label
+    assert veil.meta["role"] == "low_n" and "low n" in veil.text[1][0] and heat.text[1][0] == ""
+    assert "low n" not in heat.text[1][1] and veil.text[1][1] == ""
     cells = fig.data[1]
     assert cells.meta["role"] == "cells" and len(cells.x) == 3  # one clickable marker per filled cell
     email = list(cells.x).index("email")

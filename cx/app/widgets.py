@@ -1,0 +1,171 @@
+"""What every page draws the same way: the frame and preamble, errors, tables, charts, downloads, links.
+
+- :func:`run_page` is the frame the router runs each page in, and the one place a
+  :class:`~cx.db.source.SourceError` is caught: wherever the data fail to read, the page ends with
+  one clear line, never a traceback.
+- :func:`page_start` is every page's preamble: which data it shows, its title and caption, and
+  the data's summary.
+- Tables go through :func:`dataframe` (cells a spreadsheet would run as formulas are neutralised,
+  so the table toolbar's own "Download as CSV" is safe too), charts through :func:`chart` (drawn
+  exactly as built, in the app's one plotly template), downloads through :func:`download_csv`.
+- User text (file names, channel and touchpoint values, URL parameters, comments) never reaches
+  Markdown unescaped: :func:`md_escape` / :func:`md` for Markdown, ``st.text`` for plain text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import NamedTuple
+from urllib.parse import urlencode, urlsplit
+
+import pandas as pd
+import streamlit as st
+
+from cx.app import cache, sidebar, state
+from cx.db import Source, SourceError, SourceSummary
+from cx.safe import neutralise_frame, to_safe_csv
+from cx.scope import Scope
+
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:&=@])")
+# GitHub-flavoured Markdown links bare URLs and e-mail addresses found in the text *after* escapes are
+# resolved ("https\://x.y" still becomes a link in the browser). An invisible word joiner (U+2060)
+# after the "http(s)" of "http(s)://" and the "www" of "www.", and before the "@" of an e-mail
+# address, breaks exactly those patterns; the text reads the same and nothing else changes.
+_URL_STARTS = re.compile(r"(?i)(https?(?=://)|www(?=\.))")
+_EMAIL_LOCAL_PARTS = re.compile(r"[-.\w+]+(?=@[-\w]+(?:\.[-\w]+)+)")
+WORD_JOINER = "\u2060"
+
+
+# --- text ------------------------------------------------------------------------------------
+
+
+def md_escape(text) -> str:
+    """Escape Markdown so that data values (file and channel names, comments, messages, URL
+    parameters) render as the characters they are, in Markdown and in widget labels: no link (not
+    even a bare URL or e-mail address), no image, no emoji or icon shortcode (``:``), no LaTeX
+    (``$``), no HTML."""
+    text = _URL_STARTS.sub(rf"\1{WORD_JOINER}", str(text))
+    text = _EMAIL_LOCAL_PARTS.sub(rf"\g<0>{WORD_JOINER}", text)
+    return _MARKDOWN_SPECIALS.sub(r"\\\1", text)
+
+
+def md(template: str, **values) -> str:
+    """``template`` (our own Markdown) with each ``{name}`` filled by a user value, escaped.
+
+    Examples
+    --------
+    >>> print(md("**Customer** {customer}", customer="[x](y)"))
+    **Customer** \\[x\\]\\(y\\)
+    """
+    return template.format(**{name: md_escape(value) for name, value in values.items()})
+
+
+def show_error(message: str | BaseException) -> None:
+    """One clear message instead of a traceback (shown as the characters it holds)."""
+    text = str(message).strip() or type(message).__name__
+    st.error(md_escape(text), icon="⚠️")
+
+
+# --- the frame and the preamble --------------------------------------------------------------
+
+
+def run_page(page, *, filters: bool = True) -> None:
+    """Run the chosen page inside the shared frame: the sidebar filters, then the page itself.
+
+    The only place a :class:`SourceError` is caught. When the data cannot be read the sidebar stays
+    empty and the page ends where the error arose — after its banner and title — with one line.
+    """
+    if filters:
+        try:
+            sidebar.render()
+        except SourceError:
+            pass  # the page's preamble reads the same summary and says what went wrong, once
+    try:
+        page.run()
+    except SourceError as exc:
+        show_error(exc)
+
+
+class PageStart(NamedTuple):
+    """What a page starts from: the session's data, the sidebar's scope and the data's summary."""
+
+    source: Source
+    scope: Scope
+    summary: SourceSummary | None
+
+
+def page_start(
+    title: str | Callable[[SourceSummary | None], str],
+    caption: str | None = None,
+    *,
+    summary: bool = True,
+) -> PageStart:
+    """The top of every page: which data it shows, its title and caption, and the data's summary.
+
+    Parameters
+    ----------
+    title : str or callable
+        The page title, or a function of the summary (called with None before the data are
+        read, then with the summary) for a title that names what the data hold.
+    caption : str, optional
+        Our own Markdown under the title.
+    summary : bool
+        Read the data's summary here (a failure ends the page with one clear line). The Data page
+        says False: it must stay usable when the data in use cannot be read.
+    """
+    source, scope = state.current_source(), state.current_scope()
+    source_banner(source)
+    heading = st.empty()
+    heading.title(title(None) if callable(title) else title)
+    if caption:
+        st.caption(caption)
+    if not summary:
+        return PageStart(source, scope, None)
+    found = cache.source_summary(source)
+    if callable(title):
+        heading.title(title(found))
+    return PageStart(source, scope, found)
+
+
+def source_banner(source: Source | None = None) -> None:
+    """One line saying which data the page shows, with a hint to load one's own."""
+    source = source or state.current_source()
+    if source.kind == "demo":
+        st.caption("Showing the demo warehouse (synthetic data). Load your own on the Data page.")
+    else:
+        st.caption(md("Data: {label}", label=source.label))
+
+
+# --- tables, charts, downloads, links --------------------------------------------------------
+
+
+def dataframe(frame: pd.DataFrame, **kwargs):
+    """``st.dataframe`` of ``frame`` with formula cells neutralised (a leading ``'`` on text that a
+    spreadsheet would run: ``=``, ``+``, ``-``, ``@``), so the toolbar's "Download as CSV" and a
+    copy–paste are as safe as the app's own downloads. Row order and positions are unchanged, so a
+    selection indexes ``frame`` itself."""
+    return st.dataframe(neutralise_frame(frame), **kwargs)
+
+
+def chart(figure, key: str, **kwargs):
+    """``st.plotly_chart`` drawn exactly as built (the app's template, not Streamlit's theme)."""
+    return st.plotly_chart(figure, key=key, theme=None, **kwargs)
+
+
+def download_csv(label: str, frame: pd.DataFrame, file_name: str, key: str | None = None) -> None:
+    """A CSV download with formula injection neutralised, built only when the button is clicked."""
+    st.download_button(label, data=lambda: to_safe_csv(frame), file_name=file_name, mime="text/csv", key=key,
+                       on_click="ignore")
+
+
+def share_link(page: str) -> str:
+    """The absolute URL of this view: the page's path (``""`` for the start page) and every filter
+    and page setting in the query string."""
+    try:
+        parts = urlsplit(st.context.url or "")
+        base = f"{parts.scheme}://{parts.netloc}" if parts.netloc else ""
+    except Exception:  # no browser context (AppTest, bare mode)
+        base = ""
+    query = {k: st.query_params.get(k) for k in st.query_params.keys()}
+    return f"{base}/{page}" + (f"?{urlencode(query)}" if query else "")
