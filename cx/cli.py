@@ -194,17 +194,22 @@ def _cmd_load(args) -> int:
         _write_quarantine(loaded.results, args.quarantine)
     if args.format == "json":
         print(dumps({"files": [r.summary() for r in loaded.results], "into": into}))
-        return 0
+    else:
+        _print_load(loaded.results, into, args.quarantine)
+    return 0
+
+
+def _print_load(results, into: str | None, quarantine: Path | None) -> None:
+    """``cx load``'s table: read = loaded + quarantined per file, the top reasons, and what was written."""
     rows = [{"file": r.name, "shape": r.shape, "read": r.rows_read, "loaded": r.rows_loaded,
              "quarantined": r.rows_quarantined,
              "top reasons": "; ".join(f"{k} ({v})" for k, v in list(r.reasons.items())[:3]) or "-"}
-            for r in loaded.results]
+            for r in results]
     print_frame(pd.DataFrame(rows), "table")
     if into:
         print(f"wrote canonical interactions/customers into {into}")
-    if args.quarantine:
-        print(f"wrote {sum(r.rows_quarantined for r in loaded.results):,} quarantined rows to {args.quarantine}")
-    return 0
+    if quarantine:
+        print(f"wrote {sum(r.rows_quarantined for r in results):,} quarantined rows to {quarantine}")
 
 
 def _write_quarantine(results, path: Path) -> None:
