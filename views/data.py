@@ -13,7 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from cx import metrics
-from cx.app import ui
+from cx.app import state, ui
 from cx.db import (
     OPERATOR,
     SourceError,
@@ -56,7 +56,7 @@ FLAG_TARGETS = ("resolved_first_contact", "customers.churned")
 
 def report_error(exc: Exception) -> None:
     message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    ui.show_error(ui.md_escape(message))
+    ui.show_error(message)
 
 
 # --- uploads ---------------------------------------------------------------------------------
@@ -139,12 +139,9 @@ def uploads_changed() -> None:
     """
     live = {u.file_id for u in st.session_state.get("data.files") or []}
     removed = st.session_state.get("data.uploaded_ids", set()) - live
-    key, loaded = st.session_state.get("data.loaded", (None, set()))
-    if removed & loaded and ui.loaded_source().key == key:
-        ui.set_source(None)
-        st.session_state.pop("data.report", None)
-        st.session_state.pop("data.mappings", None)
-        st.session_state.pop("data.loaded", None)
+    upload = state.loaded_upload()
+    if upload is not None and removed & upload.file_ids:
+        state.set_source(None)
         st.session_state["data.released"] = True
 
 
@@ -226,17 +223,16 @@ def load(prepared: list[Prepared], file_ids: set[str]) -> None:
         report_error(exc)
         return
     bar.empty()
-    ui.set_source(source)
-    st.session_state["data.report"] = loaded.results
-    st.session_state["data.mappings"] = {item.name: item.mapping for item in prepared}
-    st.session_state["data.loaded"] = (source.key, file_ids)
+    state.set_source(source)
+    state.remember_upload(source, file_ids, {item.name: item.mapping for item in prepared}, loaded.results)
     st.success(f"Loaded {loaded.rows_loaded:,} rows from {len(loaded.results)} file(s).")
 
 
 def validation_report() -> None:
-    results = st.session_state.get("data.report")
-    if not results or ui.current_source().kind != "upload":
+    upload = state.loaded_upload()
+    if upload is None or not upload.results:
         return
+    results = upload.results
     st.subheader("Validation report")
     table = pd.DataFrame([{
         "file": r.name, "shape": r.shape, "rows read": r.rows_read, "loaded": r.rows_loaded,
@@ -262,9 +258,7 @@ def connect_warehouse(url: str, access, label: str) -> None:
     except SourceError as exc:
         report_error(exc)
         return
-    st.session_state["data.wh.engine"] = engine
-    st.session_state["data.wh.label"] = label
-    st.session_state["data.wh.warnings"] = warnings
+    state.set_warehouse(state.Warehouse(engine, label, tuple(warnings)))
 
 
 def warehouse_section() -> None:
@@ -291,11 +285,12 @@ def warehouse_section() -> None:
                    "`allow_url_entry = true` under `[access]`.")
     if not named and typing is None:
         st.info("No warehouse connection is configured.")
-    engine = st.session_state.get("data.wh.engine")
-    if engine is None:
+    connection = state.warehouse()
+    if connection is None:
         return
-    st.caption(f"Connected (read-only): {ui.md_escape(st.session_state.get('data.wh.label', ''))}")
-    for warning in st.session_state.get("data.wh.warnings", []):
+    engine = connection.engine
+    st.caption(f"Connected (read-only): {ui.md_escape(connection.label)}")
+    for warning in connection.warnings:
         st.warning(ui.md_escape(warning))
     try:
         tables = list_tables(engine)
@@ -331,7 +326,7 @@ def warehouse_section() -> None:
                                   None if customers_table == "(none)" else customers_table, settings["customers_columns"],
                                   scales=settings["scales"], booleans=settings["booleans"],
                                   customer_attributes=settings["customer_attributes"],
-                                  label=f"{st.session_state.get('data.wh.label', '')} · {table}")
+                                  label=f"{connection.label} · {table}")
         except SourceError as exc:
             report_error(exc)
             return
@@ -375,9 +370,7 @@ kind = st.radio("Source", KINDS, horizontal=True, key="data.kind",
 if kind == KINDS[0]:
     st.write("Synthetic data of a mid-size retailer, with planted effects the analytics pages find.")
     if st.button("Use the demo warehouse", key="data.demo"):
-        ui.set_source(None)
-        st.session_state.pop("data.report", None)
-        st.session_state.pop("data.mappings", None)
+        state.set_source(None)
 elif kind == KINDS[1]:
     upload_section()
 else:
