@@ -10,12 +10,11 @@ import dataclasses
 import uuid
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 import sqlalchemy as sa
 from conftest import backend_url  # noqa: F401  tests/conftest.py: the databases of the SQL tests
 
-from cx.db.source import Source, SourceError, table_source
+from cx.db.source import Source, SourceError, demo_source, table_source
 
 
 class ReadContract(Source):
@@ -72,10 +71,14 @@ class Warehouse:
 
 
 def demo_frames(demo_path: Path, customers: int = 600) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The first ``customers`` customers of a demo warehouse and all their interactions."""
-    with duckdb.connect(str(demo_path), read_only=True) as con:
-        people = con.execute("SELECT * FROM customers ORDER BY customer_id LIMIT ?", [customers]).df()
-        rows = con.execute("SELECT i.* FROM interactions i JOIN (SELECT customer_id FROM customers ORDER BY "
-                           "customer_id LIMIT ?) c USING (customer_id) ORDER BY i.customer_id, i.seq",
-                           [customers]).df()
+    """The first ``customers`` customers of a demo warehouse and all their interactions.
+
+    Read through the demo's own source: DuckDB refuses a second connection to an open file with
+    other settings, and the app under test keeps the demo open.
+    """
+    demo = demo_source(demo_path)
+    people = demo.read(sa.text("SELECT * FROM customers ORDER BY customer_id LIMIT :n").bindparams(n=customers))
+    rows = demo.read(sa.text(
+        "SELECT i.* FROM interactions i JOIN (SELECT customer_id FROM customers ORDER BY customer_id LIMIT :n) c "
+        "USING (customer_id) ORDER BY i.customer_id, i.seq").bindparams(n=customers))
     return rows, people
