@@ -14,7 +14,7 @@ import pandas as pd
 import sqlalchemy as sa
 from conftest import backend_url  # noqa: F401  tests/conftest.py: the databases of the SQL tests
 
-from cx.db.source import Source, SourceError, demo_source, table_source
+from cx.db import Source, SourceError, demo_source, table_source
 
 
 class ReadContract(Source):
