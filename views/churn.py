@@ -13,6 +13,7 @@ from cx.app.ui import (
     source_summary,
     url_state,
 )
+from cx.app.widgets import chart, dataframe
 from cx.charts import churn as churn_charts
 from cx.churn import CAVEAT, METRIC_LABELS, ChurnModelError, CutoffRule, FeatureError, fit_churn, what_if
 from cx.db import SourceError
@@ -122,14 +123,14 @@ for column, (metric, label) in zip(columns, METRIC_LABELS.items()):
     column.caption(f"95% CI {iv.ci_low:.3f} – {iv.ci_high:.3f}")
 st.caption(f"Chance: ROC AUC 0.5, PR AUC {card.positive_share:.3f} (the class share). "
            f"Calibration intercept {report.calibration_fit[0]:+.2f}, slope {report.calibration_fit[1]:.2f} (ideal 0 and 1).")
-st.plotly_chart(churn_charts.calibration_plot(report.calibration), key="churn.calibration")
+chart(churn_charts.calibration_plot(report.calibration), key="churn.calibration")
 
 # --- drivers -------------------------------------------------------------------------------------
 st.subheader("Which measures matter")
-st.plotly_chart(churn_charts.feature_set_comparison(report.feature_sets), key="churn.sets")
+chart(churn_charts.feature_set_comparison(report.feature_sets), key="churn.sets")
 st.caption("Each set is fitted and cross-validated the same way; overlapping intervals mean the data cannot "
            "tell those sets apart.")
-st.dataframe(report.drivers_table(), hide_index=True, key="churn.drivers",
+dataframe(report.drivers_table(), hide_index=True, key="churn.drivers",
              column_config={"importance": st.column_config.NumberColumn("AUC lost when shuffled", format="%.4f"),
                             "importance_sd": st.column_config.NumberColumn("± SD", format="%.4f"),
                             "odds_ratio": st.column_config.NumberColumn("Odds ratio per SD", format="%.2f"),
@@ -137,10 +138,12 @@ st.dataframe(report.drivers_table(), hide_index=True, key="churn.drivers",
                             "ci_low": st.column_config.NumberColumn("CI low", format="%.2f"),
                             "ci_high": st.column_config.NumberColumn("CI high", format="%.2f")})
 left, right = st.columns([1.15, 1])
-left.plotly_chart(churn_charts.odds_ratio_forest(report.odds_ratios, top=15,
-                                                 title="Odds ratios, strongest evidence first (95% bootstrap CI)"),
-                  key="churn.odds")
-right.plotly_chart(churn_charts.permutation_importance_chart(report.importance), key="churn.importance")
+with left:
+    chart(churn_charts.odds_ratio_forest(report.odds_ratios, top=15,
+                                         title="Odds ratios, strongest evidence first (95% bootstrap CI)"),
+          key="churn.odds")
+with right:
+    chart(churn_charts.permutation_importance_chart(report.importance), key="churn.importance")
 st.caption("Odds ratios per standard deviation of each measure (the table gives 1 SD in the measure's own units); "
            "red: more likely, green: less likely, grey: the 95% interval includes 1. Permutation importance: held-out "
            "ROC AUC lost when the measure is shuffled.")
@@ -193,7 +196,7 @@ st.subheader("At risk now")
 st.caption(f"Customers without {outcome} = yes, ranked by calibrated probability × lifetime value, with their worst "
            "moment and last interaction. Probabilities are out-of-fold (each from a model that never saw the customer), "
            "recalibrated by the calibration line.")
-st.dataframe(report.at_risk, hide_index=True, key="churn.at_risk",
+dataframe(report.at_risk, hide_index=True, key="churn.at_risk",
              column_config={"probability": st.column_config.ProgressColumn("Probability", format="%.2f", min_value=0.0,
                                                                            max_value=1.0),
                             "lifetime_value": st.column_config.NumberColumn("Lifetime value", format="%.0f"),

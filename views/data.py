@@ -14,6 +14,7 @@ import streamlit as st
 
 from cx import metrics
 from cx.app import state, ui
+from cx.app.widgets import dataframe, page_start
 from cx.db import (
     OPERATOR,
     SourceError,
@@ -239,7 +240,7 @@ def validation_report() -> None:
         "quarantined": r.rows_quarantined,
         "top reasons": "; ".join(f"{k} ({v:,})" for k, v in list(r.reasons.items())[:3]) or "—",
     } for r in results])
-    st.dataframe(table, hide_index=True, width="stretch")
+    dataframe(table, hide_index=True, width="stretch")
     st.caption("Every row read is either loaded or quarantined: read = loaded + quarantined.")
     for number, result in enumerate(results):
         if result.rows_quarantined:
@@ -354,17 +355,18 @@ def loaded_summary() -> None:
     c.metric("Date span", span)
     d.metric("Undated rows", f"{summary.undated_rows:,}")
     left, right = st.columns(2)
-    left.dataframe(pd.DataFrame({"channel": list(summary.channels), "rows": list(summary.channels.values())}),
-                   hide_index=True, width="stretch")
-    right.dataframe(pd.DataFrame({"journey stage": list(summary.stages), "rows": list(summary.stages.values())}),
-                    hide_index=True, width="stretch")
+    with left:
+        dataframe(pd.DataFrame({"channel": list(summary.channels), "rows": list(summary.channels.values())}),
+                  hide_index=True, width="stretch")
+    with right:
+        dataframe(pd.DataFrame({"journey stage": list(summary.stages), "rows": list(summary.stages.values())}),
+                  hide_index=True, width="stretch")
     st.text("Metrics available: " + (", ".join(metrics.available(summary)) or "none"))
     st.caption("Preview: the first 50 rows (plain text)")
-    st.dataframe(preview, hide_index=True, width="stretch")
+    dataframe(preview, hide_index=True, width="stretch")
 
 
-st.title("Data")
-current = ui.current_source()
+current = page_start("Data", summary=False).source
 kind = st.radio("Source", KINDS, horizontal=True, key="data.kind",
                 index={"demo": 0, "upload": 1}.get(current.kind, 2))
 if kind == KINDS[0]:
