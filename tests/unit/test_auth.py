@@ -223,6 +223,7 @@ class _Client:
 
     def get(self, path: str, cookies: dict | None = None) -> int:
         import asyncio
+        import concurrent.futures
 
         cookie = "; ".join(f"{k}={v}" for k, v in (cookies or {}).items())
         scope = {"type": "http", "method": "GET", "path": path, "raw_path": path.encode(), "query_string": b"",
@@ -236,7 +237,10 @@ class _Client:
         async def send(message):
             sent.append(message)
 
-        asyncio.run(self.gate(scope, receive, send))
+        # in a thread of its own: an earlier test (Playwright's sync API) may leave an event loop
+        # running in this one, and asyncio.run refuses to nest
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            pool.submit(asyncio.run, self.gate(scope, receive, send)).result()
         return next(m["status"] for m in sent if m["type"] == "http.response.start")
 
 
