@@ -10,7 +10,6 @@ from cx.app.ui import (
     page_start,
     set_url_state,
     show_error,
-    source_summary,
     url_state,
 )
 from cx.app.widgets import chart, dataframe
@@ -44,12 +43,7 @@ source, scope, summary = page_start(
     "Churn drivers", "Which experiences relate to customers leaving, how sure we are, and who is at risk now — "
                      "a cross-validated logistic regression with an interval on every number.")
 
-try:
-    outcomes = load_outcomes(source)
-    summary = source_summary(source)
-except SourceError as exc:
-    show_error(str(exc))
-    st.stop()
+outcomes = load_outcomes(source)  # a SourceError ends the page in the shared frame (widgets.run_page)
 if not outcomes:
     st.info("This data has no yes/no customer column to model (such as *churned*). Map a customer file with a "
             "churn flag on the **Data** page.")
