@@ -1,5 +1,6 @@
 """Charts: DataFrame in, plotly Figure out, in one look for the app and the report (see :mod:`cx.charts.theme`)."""
 
+from cx.charts.goals import GoalLine, add_goal_lines, goal_lines_of  # noqa: F401
 from cx.charts.theme import (  # noqa: F401  the package's public face
     BETTER,
     CHANNEL_COLORS,

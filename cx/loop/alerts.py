@@ -1,0 +1,534 @@
+"""Alerts: rules on metrics, evaluated per cell, with the false-alarm rate controlled and stated.
+
+Three kinds of rule, each a statistical test per cell (channel, stage or segment) of one week:
+
+- **threshold** — the cell's value is worse than a threshold (a saved target, say): a one-sided
+  z-test from the cell's own 95% interval (the half facing the threshold), a Poisson test for counts;
+- **change** — the week against the pooled baseline of the weeks before (default 4): the metric's
+  own change test from the registry (:attr:`cx.metrics.Metric.change_test`), computed in the same
+  query as the week;
+- **anomaly** — the week against the series' own seasonal expectation: the same weeks a year
+  earlier moved by the level change since then when a year of history exists, else the mean of
+  the weeks before; the residual is judged against the spread of the series' own past residuals
+  (a t statistic, so ordinary week-to-week wobble is not an alarm).
+
+Every p-value of one run — all rules, all cells — goes into one Benjamini–Hochberg correction at
+level ``fdr`` (default 5%), and an alert fires when its q-value is at most ``fdr`` and the change
+is in the bad direction. So when nothing has changed, the chance that a run raises any alert at all
+is at most ``fdr`` (the correction's guarantee under the global null), and in general at most that
+share of the alerts raised are expected to be false. tests/unit/test_loop_alerts.py checks both by
+simulation. Aggregation happens in the database: one :func:`cx.metrics.metric_tables` query per
+metric and breakdown.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+
+from cx.db.source import Source
+from cx.metrics import significance as sig
+from cx.metrics.intervals import normal_quantile
+from cx.metrics.query import Cut, MetricTable, metric_tables
+from cx.metrics.registry import Metric, Statistics, available, lookup
+from cx.review.weeks import default_week, parse_week, week_label
+from cx.scope import DEFAULT_MIN_N, Scope
+
+KINDS = ("threshold", "change", "anomaly")
+DEFAULT_FDR = 0.05
+DEFAULT_METRICS = ("nps", "csat", "ces", "frt", "fcr")
+#: Weeks of a season (a year) and of the level windows the seasonal expectation compares.
+SEASON, LEVEL_WEEKS = 52, 8
+#: Past residuals an anomaly is judged against (at least MIN_RESIDUALS of them).
+RESIDUAL_WEEKS, MIN_RESIDUALS = 26, 8
+RECORD_COLUMNS = ("rule", "metric", "period", "value", "expected", "threshold", "fired", "false_alarm_rate")
+
+
+class AlertError(ValueError):
+    """A rule cannot be evaluated as given (unknown kind, missing threshold); safe to show."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One alert rule.
+
+    Attributes
+    ----------
+    kind : str
+        ``threshold``, ``change`` or ``anomaly``.
+    metric : str
+        Registry key.
+    by : tuple of str
+        The cells it is evaluated in (``("channel",)``; ``()`` = the whole scope).
+    threshold : float, optional
+        For ``threshold`` rules: the value the metric must not be worse than.
+    cell : dict
+        Only these cells (``{"channel": "chat"}``), e.g. for a target set on one channel.
+    baseline_weeks : int
+        For ``change`` rules: how many weeks before make the baseline.
+    min_n : int
+        Cells with fewer responses this week are not tested (and say so).
+    """
+
+    kind: str
+    metric: str
+    by: tuple[str, ...] = ("channel",)
+    threshold: float | None = None
+    cell: Mapping[str, str] = field(default_factory=dict)
+    baseline_weeks: int = 4
+    min_n: int = DEFAULT_MIN_N
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise AlertError(f"unknown rule {self.kind!r}: choose from {', '.join(KINDS)}")
+        object.__setattr__(self, "metric", lookup(self.metric).key)
+        object.__setattr__(self, "by", tuple(self.by))
+        object.__setattr__(self, "cell", {str(k): str(v) for k, v in dict(self.cell or {}).items()})
+        if self.kind == "threshold" and self.threshold is None:
+            raise AlertError(f"a threshold rule on {self.metric} needs a threshold")
+        if not set(self.cell) <= set(self.by):
+            raise AlertError(f"a rule's cell ({', '.join(self.cell)}) must be among its breakdown columns")
+        if self.baseline_weeks < 1:
+            raise AlertError("the baseline needs at least one week")
+
+    @property
+    def name(self) -> str:
+        """Stable text naming the rule (``change:csat:channel``), used as the alert's identity."""
+        cell = ",".join(f"{k}={v}" for k, v in sorted(self.cell.items()))
+        parts = [self.kind, self.metric, "+".join(self.by) or "all"]
+        if self.threshold is not None:
+            parts.append(f"{self.threshold:g}")
+        if cell:
+            parts.append(cell)
+        return ":".join(parts)
+
+    def describe(self, metric: Metric | None = None) -> str:
+        m = metric or lookup(self.metric)
+        where = " by " + ", ".join(self.by) if self.by else ""
+        if self.kind == "threshold":
+            side = "below" if m.higher_is_better else "above"
+            return f"{m.label} {side} {self.threshold:g}{where}"
+        if self.kind == "change":
+            return f"{m.label} changed against the {self.baseline_weeks} weeks before{where}"
+        return f"{m.label} unusual for the season{where}"
+
+
+def default_rules(metrics: Iterable[str], targets: Iterable = (), by: Sequence[str] = ("channel",)) -> list[Rule]:
+    """A change and an anomaly rule per metric (by channel), plus a threshold rule per saved target.
+
+    ``targets`` are :class:`cx.loop.targets.Target` objects; a target on a cell becomes a threshold
+    rule on that cell.
+    """
+    rules = []
+    for metric in metrics:
+        rules += [Rule("change", metric, tuple(by)), Rule("anomaly", metric, tuple(by))]
+    for t in targets:
+        rules.append(Rule("threshold", t.metric, tuple(sorted(t.cell)), threshold=t.value, cell=dict(t.cell)))
+    return rules
+
+
+# --- the tests, from statistics ----------------------------------------------------------------
+
+
+def _normal_cdf(z):
+    from scipy.special import ndtr
+
+    return ndtr(z)
+
+
+def _bad(metric: Metric, delta: np.ndarray) -> np.ndarray:
+    """Changes in the direction that is bad news (both directions for a metric that is not judged)."""
+    if not metric.judged:
+        return np.isfinite(delta) & (delta != 0)
+    return delta < 0 if metric.higher_is_better else delta > 0
+
+
+def _cells(frame: pd.DataFrame, rule: Rule) -> np.ndarray:
+    keep = np.ones(len(frame), dtype=bool)
+    for column, value in rule.cell.items():
+        keep &= frame[column].astype(str).to_numpy() == value
+    return keep
+
+
+def threshold_tests(week: MetricTable, rule: Rule, monday: dt.date) -> pd.DataFrame:
+    """One-sided test per cell that the metric is worse than ``rule.threshold``.
+
+    The standard error is the half of the 95% interval that faces the threshold over z(0.975) (so
+    skewed intervals such as medians' are read on the right side); a count (no interval) takes an
+    exact Poisson test.
+    """
+    m = week.definition
+    rows = week.table(rule.min_n)
+    rows = rows[(rows["period"] == pd.Timestamp(monday)) & _cells(rows, rule)].reset_index(drop=True)
+    value, low, high = (rows[c].to_numpy("float64") for c in ("value", "ci_low", "ci_high"))
+    t = float(rule.threshold)
+    worse = (value < t) if m.higher_is_better else (value > t)
+    if m.count:
+        from scipy.stats import poisson
+
+        p = poisson.cdf(value, t) if m.higher_is_better else poisson.sf(value - 1, t)
+    else:
+        z_q = normal_quantile(week.confidence)
+        facing = np.where(value > t, value - low, high - value)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            z = (value - t) / (facing / z_q)
+        z = np.where(np.isfinite(z), z, np.nan)
+        p = _normal_cdf(z) if m.higher_is_better else _normal_cdf(-z)
+        p = np.where((value == t), 1.0, p)
+    return _tests(rows, rule, value, np.full(len(rows), np.nan), p, worse)
+
+
+def change_tests(week: MetricTable, baseline: MetricTable, rule: Rule, monday: dt.date) -> pd.DataFrame:
+    """The week against the pooled weeks before, per cell, by the metric's own change test."""
+    m = week.definition
+    now = week.table(rule.min_n).assign(_row=np.arange(len(week)))
+    now = now[(now["period"] == pd.Timestamp(monday)) & _cells(now, rule)]
+    before = baseline.table(rule.min_n).assign(_row=np.arange(len(baseline)))
+    by = list(rule.by)
+    pair = (now.merge(before, on=by, suffixes=("", "_base")) if by
+            else now.merge(before, how="cross", suffixes=("", "_base")))
+    pair = pair.reset_index(drop=True)
+    s_now = Statistics(week.cells.iloc[pair["_row"].to_numpy()].reset_index(drop=True))
+    s_base = Statistics(baseline.cells.iloc[pair["_row_base"].to_numpy()].reset_index(drop=True))
+    if not len(pair):
+        p = np.array([], dtype="float64")
+        expected = p
+    elif m.count:  # a count per week against the baseline's weekly rate
+        p = sig.count_rate_test(s_now.n, s_base.n, 1.0, float(rule.baseline_weeks))
+        expected = s_base.n / rule.baseline_weeks
+    else:
+        p = m.change_test(s_now, s_base)
+        expected = pair["value_base"].to_numpy("float64")
+    value = pair["value"].to_numpy("float64")
+    return _tests(pair, rule, value, expected, p, _bad(m, value - expected))
+
+
+def seasonal_expectation(values: np.ndarray, t: int) -> float:
+    """What week ``t`` of a weekly series should be, from the series itself (NaN when unknowable).
+
+    With a year of history and its level windows (``t ≥ 52 + 8``): the mean of the same three
+    weeks a year earlier (t−53…t−51), moved by the change in level since then (mean of the 8 weeks
+    before ``t`` minus the mean of the 8 weeks before t−52). With less: the mean of the 8 weeks
+    before ``t`` (no season to learn from yet). Missing weeks are skipped.
+    """
+    x = np.asarray(values, dtype="float64")
+    recent = x[max(0, t - LEVEL_WEEKS):t]
+    if np.isfinite(recent).sum() < LEVEL_WEEKS // 2:
+        return np.nan
+    level = np.nanmean(recent)
+    if t >= SEASON + LEVEL_WEEKS:
+        same = x[t - SEASON - 1:t - SEASON + 2]
+        before = x[t - SEASON - LEVEL_WEEKS:t - SEASON]
+        if np.isfinite(same).any() and np.isfinite(before).sum() >= LEVEL_WEEKS // 2:
+            return float(np.nanmean(same) + level - np.nanmean(before))
+    return float(level)
+
+
+def expectations(values: pd.DataFrame) -> pd.DataFrame:
+    """:func:`seasonal_expectation` of every week of every column at once (rolling means, no loop)."""
+    half = LEVEL_WEEKS // 2
+    recent = values.rolling(LEVEL_WEEKS, min_periods=half).mean().shift(1)
+    same = values.rolling(3, min_periods=1).mean().shift(SEASON - 1)
+    before = values.rolling(LEVEL_WEEKS, min_periods=half).mean().shift(SEASON + 1)
+    seasonal = same + recent - before
+    week = np.arange(len(values))[:, None]
+    use = (week >= SEASON + LEVEL_WEEKS) & seasonal.notna().to_numpy()
+    return pd.DataFrame(np.where(use, seasonal.to_numpy(), recent.to_numpy()), index=values.index,
+                        columns=values.columns)
+
+
+def residual_test(residual: float, past: np.ndarray) -> float:
+    """Two-sided p of ``residual`` against past residuals: ``r / s`` on a t distribution.
+
+    ``s`` is the root mean square of the past residuals, after setting aside those beyond 5 robust
+    standard deviations (an earlier incident must not hide the next); the degrees of freedom are the
+    residuals kept. NaN with fewer than :data:`MIN_RESIDUALS` of them.
+    """
+    from scipy.stats import t as student
+
+    past = np.asarray(past, dtype="float64")
+    past = past[np.isfinite(past)]
+    if not np.isfinite(residual) or len(past) < MIN_RESIDUALS:
+        return np.nan
+    centre = np.median(past)
+    robust = 1.4826 * np.median(np.abs(past - centre))
+    if robust > 0:
+        past = past[np.abs(past - centre) <= 5 * robust]
+    scale = float(np.sqrt(np.mean(past**2)))
+    if scale == 0:
+        return 1.0 if residual == 0 else 0.0
+    return float(2 * student.sf(abs(residual) / scale, df=len(past)))
+
+
+def anomaly_test(values: np.ndarray, t: int) -> tuple[float, float]:
+    """``(expected, p)`` for week ``t`` of one series: its residual against the :data:`RESIDUAL_WEEKS`
+    residuals before it, each against its own :func:`seasonal_expectation` (:func:`residual_test`)."""
+    x = np.asarray(values, dtype="float64")
+    expected = seasonal_expectation(x, t)
+    past = [x[s] - seasonal_expectation(x, s) for s in range(max(0, t - RESIDUAL_WEEKS), t)]
+    return expected, residual_test(x[t] - expected, np.array(past, dtype="float64"))
+
+
+def anomaly_tests(weeks: MetricTable, rule: Rule, monday: dt.date) -> pd.DataFrame:
+    """Per cell: the week's value against the series' own seasonal expectation (:func:`anomaly_test`)."""
+    m = weeks.definition
+    table = weeks.table(rule.min_n)
+    table = table[_cells(table, rule) & (table["period"] <= pd.Timestamp(monday))]
+    by = list(rule.by)
+    keys = [tuple(row) for row in table[by].astype(object).where(table[by].notna(), None).itertuples(index=False)]
+    table = table.assign(_cell=keys)
+    this = table[table["period"] == pd.Timestamp(monday)].reset_index(drop=True)
+    start = table["period"].min() if len(table) else pd.Timestamp(monday)
+    index = pd.date_range(start, pd.Timestamp(monday), freq="7D")
+    values = table.pivot_table(index="period", columns="_cell", values="value", dropna=False).reindex(index)
+    expected = expectations(values)
+    residuals = (values - expected).to_numpy()
+    t = len(index) - 1
+    column = {cell: k for k, cell in enumerate(values.columns)}
+    e = np.array([expected.iat[t, column[c]] for c in this["_cell"]], dtype="float64")
+    p = np.array([residual_test(residuals[t, column[c]], residuals[max(0, t - RESIDUAL_WEEKS):t, column[c]])
+                  for c in this["_cell"]], dtype="float64")
+    value = this["value"].to_numpy("float64")
+    return _tests(this, rule, value, e, p, _bad(m, value - e))
+
+
+def _tests(rows: pd.DataFrame, rule: Rule, value, expected, p, bad) -> pd.DataFrame:
+    n = rows["n"].to_numpy() if "n" in rows else np.zeros(len(rows))
+    p = np.asarray(p, dtype="float64").copy()
+    p[n < rule.min_n] = np.nan  # too few responses this week: not tested
+    return pd.DataFrame({
+        "rule": rule.kind, "rule_name": rule.name, "metric": rule.metric,
+        **{b: rows[b].to_numpy() for b in rule.by},
+        "value": np.asarray(value, dtype="float64"), "expected": np.asarray(expected, dtype="float64"),
+        "threshold": rule.threshold if rule.threshold is not None else np.nan,
+        "n": n, "p_value": p, "bad": np.asarray(bad, dtype=bool),
+    })
+
+
+# --- one run -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AlertRun:
+    """The result of checking every rule in every cell for one week.
+
+    Attributes
+    ----------
+    week : str
+        ISO week (``2026-W11``); ``start`` is its Monday.
+    records : DataFrame
+        One row per cell checked: ``rule``, ``metric``, the cell columns, ``period`` (the week's
+        Monday, ISO), ``value``, ``expected``, ``threshold``, ``fired``, ``false_alarm_rate``, and
+        ``rule_name``, ``n``, ``p_value``, ``q_value``, ``tested``.
+    fdr : float
+        The false discovery rate the run controls (the ``false_alarm_rate`` of every record).
+    cell_columns : tuple of str
+    """
+
+    week: str
+    start: dt.date
+    records: pd.DataFrame
+    fdr: float
+    cell_columns: tuple[str, ...]
+
+    @property
+    def fired(self) -> pd.DataFrame:
+        return self.records[self.records["fired"]].reset_index(drop=True)
+
+    @property
+    def checked(self) -> int:
+        """Cells actually tested (enough responses, enough history)."""
+        return int(self.records["tested"].sum()) if len(self.records) else 0
+
+    @property
+    def statement(self) -> str:
+        """The false-alarm rate in words, as the page and the CLI state it."""
+        return (f"{len(self.fired)} alert{'s' if len(self.fired) != 1 else ''} from {self.checked} cells checked; "
+                f"false discovery rate controlled at {self.fdr:.0%} (Benjamini–Hochberg across every cell "
+                f"checked): when nothing has changed, a week raises any alert at most {self.fdr:.0%} of the time.")
+
+    def to_records(self) -> list[dict]:
+        """The JSON records of ``cx alerts`` (DESIGN.md): rule, metric, cell columns, period, value,
+        expected, threshold, fired, false_alarm_rate."""
+        columns = ["rule", "metric", *self.cell_columns, "period", "value", "expected", "threshold", "fired",
+                   "false_alarm_rate"]
+        frame = self.records[columns]
+        return frame.astype(object).where(frame.notna(), None).to_dict("records")
+
+
+def judge(tests: Sequence[pd.DataFrame], monday: dt.date, fdr: float = DEFAULT_FDR) -> AlertRun:
+    """One Benjamini–Hochberg correction over every test of a run; alerts fire at q ≤ ``fdr`` in the bad direction."""
+    if not 0 < fdr < 1:
+        raise AlertError(f"the false discovery rate must lie between 0 and 1, not {fdr}")
+    frames = [t for t in tests if len(t)]
+    cell_columns = tuple(dict.fromkeys(c for t in frames for c in t.columns
+                                       if c not in {"rule", "rule_name", "metric", "value", "expected", "threshold",
+                                                    "n", "p_value", "bad"}))
+    records = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
+        columns=["rule", "rule_name", "metric", "value", "expected", "threshold", "n", "p_value", "bad"])
+    for c in cell_columns:
+        records[c] = records[c].astype(object).where(records[c].notna(), None)
+    records["q_value"] = sig.benjamini_hochberg(records["p_value"].to_numpy("float64")) if len(records) else []
+    records["tested"] = records["p_value"].notna()
+    records["fired"] = (records["q_value"] <= fdr) & records["bad"].astype(bool)
+    records["period"] = monday.isoformat()
+    records["false_alarm_rate"] = fdr
+    order = ["rule", "metric", *cell_columns, "period", "value", "expected", "threshold", "fired",
+             "false_alarm_rate", "rule_name", "n", "p_value", "q_value", "tested"]
+    records = records[order].sort_values(["fired", "q_value"], ascending=[False, True], kind="stable")
+    return AlertRun(week_label(monday), monday, records.reset_index(drop=True), fdr, cell_columns)
+
+
+def evaluate_tables(weekly: Mapping[tuple[str, tuple[str, ...]], MetricTable],
+                    baselines: Mapping[tuple[str, tuple[str, ...], int], MetricTable],
+                    rules: Iterable[Rule], monday: dt.date, fdr: float = DEFAULT_FDR) -> AlertRun:
+    """Evaluate rules on tables already read (the pure core of :func:`evaluate`; simulations call it).
+
+    ``weekly[(metric, by)]`` is the weekly table up to the week; ``baselines[(metric, by, weeks)]``
+    the pooled baseline of change rules.
+    """
+    tests = []
+    for rule in rules:
+        weeks = weekly[(rule.metric, rule.by)]
+        if rule.kind == "threshold":
+            tests.append(threshold_tests(weeks, rule, monday))
+        elif rule.kind == "change":
+            tests.append(change_tests(weeks, baselines[(rule.metric, rule.by, rule.baseline_weeks)], rule, monday))
+        else:
+            tests.append(anomaly_tests(weeks, rule, monday))
+    return judge(tests, monday, fdr)
+
+
+def history_start(monday: dt.date) -> dt.date:
+    """The first day the weekly tables need: a season, its level window and the residual weeks."""
+    return monday - dt.timedelta(weeks=SEASON + LEVEL_WEEKS + RESIDUAL_WEEKS + 1)
+
+
+def evaluate(source: Source, rules: Iterable[Rule] | None = None, week: str | dt.date | None = None,
+             scope: Scope | None = None, *, fdr: float = DEFAULT_FDR, targets: Iterable = ()) -> AlertRun:
+    """Check every rule in every cell for one ISO week, in one query per metric and breakdown.
+
+    Parameters
+    ----------
+    source : Source
+    rules : iterable of Rule, optional
+        Default :func:`default_rules` for the metrics the data hold (with ``targets`` as thresholds).
+    week : str or date, optional
+        ``2026-W11`` or a day in it; default the last complete week.
+    scope : Scope, optional
+        Channels, stages and segments to keep (its dates are replaced by the history the rules need).
+    fdr : float
+        False discovery rate across every cell checked.
+
+    Returns
+    -------
+    AlertRun
+    """
+    from cx.db.summary import summarize
+
+    scope = scope or Scope()
+    if week is None:
+        summary = summarize(source)
+        monday = default_week(summary.last, summary.first)
+    else:
+        monday = parse_week(week)
+    if rules is None:
+        summary = summarize(source)
+        rules = default_rules([m for m in DEFAULT_METRICS if m in available(summary)], targets)
+    rules = list(rules)
+    sunday = monday + dt.timedelta(days=6)
+    history = Scope(history_start(monday), sunday, scope.channels, scope.stages, scope.segments)
+    weekly, baselines = {}, {}
+    for (metric, by), group in _by_query(rules).items():
+        cuts = {"weeks": Cut("week", by, history)}
+        for weeks in sorted({r.baseline_weeks for r in group if r.kind == "change"}):
+            base = Scope(monday - dt.timedelta(weeks=weeks), monday - dt.timedelta(days=1),
+                         scope.channels, scope.stages, scope.segments)
+            cuts[f"base{weeks}"] = Cut("all", by, base)
+        tables = metric_tables(source, metric, cuts)
+        weekly[(metric, by)] = tables["weeks"]
+        for name, table in tables.items():
+            if name.startswith("base"):
+                baselines[(metric, by, int(name[4:]))] = table
+    return evaluate_tables(weekly, baselines, rules, monday, fdr)
+
+
+def _by_query(rules: Iterable[Rule]) -> dict[tuple[str, tuple[str, ...]], list[Rule]]:
+    groups: dict = {}
+    for r in rules:
+        groups.setdefault((r.metric, r.by), []).append(r)
+    return groups
+
+
+# --- alert state in the app database -----------------------------------------------------------
+
+from cx.db.write import METADATA, now  # noqa: E402  (the app database's tables live beside their code)
+
+ALERTS = sa.Table(
+    "cx_alerts", METADATA,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("source", sa.String(200), nullable=False),
+    sa.Column("rule", sa.String(200), nullable=False),
+    sa.Column("cell", sa.String(400), nullable=False),  # JSON of the cell columns
+    sa.Column("period", sa.String(10), nullable=False),
+    sa.Column("metric", sa.String(40), nullable=False),
+    sa.Column("value", sa.Float, nullable=True),
+    sa.Column("expected", sa.Float, nullable=True),
+    sa.Column("q_value", sa.Float, nullable=True),
+    sa.Column("fired_at", sa.DateTime, nullable=False),
+    sa.UniqueConstraint("source", "rule", "cell", "period", name="uq_cx_alerts"),
+)
+
+
+def alert_key(record: Mapping, cell_columns: Sequence[str]) -> tuple[str, str, str]:
+    """``(rule name, cell JSON, period)``: what makes an alert the same alert (for state and sending)."""
+    cell = {c: record.get(c) for c in cell_columns if record.get(c) is not None}
+    return record["rule_name"], json.dumps(cell, sort_keys=True, default=str), str(record["period"])
+
+
+def record_alerts(store, source_label: str, run: AlertRun) -> int:
+    """Remember what fired (once per rule, cell and week); returns how many were new."""
+    new = 0
+    with store.engine.begin() as con:
+        for record in run.fired.to_dict("records"):
+            rule, cell, period = alert_key(record, run.cell_columns)
+            exists = con.execute(sa.select(ALERTS.c.id).where(
+                ALERTS.c.source == source_label[:200], ALERTS.c.rule == rule, ALERTS.c.cell == cell,
+                ALERTS.c.period == period)).first()
+            if exists:
+                continue
+            con.execute(ALERTS.insert().values(
+                source=source_label[:200], rule=rule, cell=cell, period=period, metric=record["metric"],
+                value=_finite(record["value"]), expected=_finite(record["expected"]),
+                q_value=_finite(record["q_value"]), fired_at=now()))
+            new += 1
+    return new
+
+
+def fired_alerts(store, source_label: str, period: str | None = None) -> pd.DataFrame:
+    """The alerts remembered for a source (optionally one week), newest first."""
+    query = sa.select(ALERTS).where(ALERTS.c.source == source_label[:200])
+    if period:
+        query = query.where(ALERTS.c.period == period)
+    with store.engine.connect() as con:
+        rows = con.execute(query.order_by(ALERTS.c.fired_at.desc(), ALERTS.c.id.desc())).mappings().all()
+    return pd.DataFrame([dict(r) for r in rows], columns=[c.name for c in ALERTS.c])
+
+
+def _finite(value) -> float | None:
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return None
+    return value if np.isfinite(value) else None
+
+
+__all__ = ["ALERTS", "DEFAULT_FDR", "KINDS", "RECORD_COLUMNS", "AlertError", "AlertRun", "Rule", "alert_key",
+           "anomaly_test", "anomaly_tests", "change_tests", "default_rules", "evaluate", "evaluate_tables", "expectations",
+           "fired_alerts", "history_start", "judge", "record_alerts", "residual_test", "seasonal_expectation", "threshold_tests"]
