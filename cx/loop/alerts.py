@@ -33,6 +33,8 @@ import pandas as pd
 import sqlalchemy as sa
 
 from cx.db.source import Source
+from cx.db.write import now
+from cx.loop.tables import ALERTS, ready
 from cx.metrics import significance as sig
 from cx.metrics.intervals import normal_quantile
 from cx.metrics.query import Cut, MetricTable, metric_tables
@@ -468,24 +470,6 @@ def _by_query(rules: Iterable[Rule]) -> dict[tuple[str, tuple[str, ...]], list[R
 
 # --- alert state in the app database -----------------------------------------------------------
 
-from cx.db.write import METADATA, now  # noqa: E402  (the app database's tables live beside their code)
-
-ALERTS = sa.Table(
-    "cx_alerts", METADATA,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("source", sa.String(200), nullable=False),
-    sa.Column("rule", sa.String(200), nullable=False),
-    sa.Column("cell", sa.String(400), nullable=False),  # JSON of the cell columns
-    sa.Column("period", sa.String(10), nullable=False),
-    sa.Column("metric", sa.String(40), nullable=False),
-    sa.Column("value", sa.Float, nullable=True),
-    sa.Column("expected", sa.Float, nullable=True),
-    sa.Column("q_value", sa.Float, nullable=True),
-    sa.Column("fired_at", sa.DateTime, nullable=False),
-    sa.UniqueConstraint("source", "rule", "cell", "period", name="uq_cx_alerts"),
-)
-
-
 def alert_key(record: Mapping, cell_columns: Sequence[str]) -> tuple[str, str, str]:
     """``(rule name, cell JSON, period)``: what makes an alert the same alert (for state and sending)."""
     cell = {c: record.get(c) for c in cell_columns if record.get(c) is not None}
@@ -495,6 +479,7 @@ def alert_key(record: Mapping, cell_columns: Sequence[str]) -> tuple[str, str, s
 def record_alerts(store, source_label: str, run: AlertRun) -> int:
     """Remember what fired (once per rule, cell and week); returns how many were new."""
     new = 0
+    ready(store)
     with store.engine.begin() as con:
         for record in run.fired.to_dict("records"):
             rule, cell, period = alert_key(record, run.cell_columns)
@@ -513,6 +498,7 @@ def record_alerts(store, source_label: str, run: AlertRun) -> int:
 
 def fired_alerts(store, source_label: str, period: str | None = None) -> pd.DataFrame:
     """The alerts remembered for a source (optionally one week), newest first."""
+    ready(store)
     query = sa.select(ALERTS).where(ALERTS.c.source == source_label[:200])
     if period:
         query = query.where(ALERTS.c.period == period)
