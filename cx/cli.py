@@ -7,6 +7,7 @@ is a pair: ``_add_<name>(subparsers)`` declares it and ``_cmd_<name>(args)`` run
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from pathlib import Path
@@ -93,6 +94,8 @@ def _add_review(sub) -> None:
     p.add_argument("--out", type=Path, default=None, help="report.html or report.pdf")
     p.add_argument("--base-url", default="", help="the dashboard's address, for links in the report")
     p.add_argument("--format", choices=("table", "json"), default="table")
+    p.add_argument("--send", action="store_true",
+                   help="deliver the report by e-mail / webhook (CX_SMTP_URL, CX_MAIL_TO, CX_WEBHOOK_URL); once per week")
 
 
 def _cmd_review(args) -> int:
@@ -102,6 +105,8 @@ def _cmd_review(args) -> int:
     source = _open_source(args.source, args.mapping)
     scope = Scope(channels=args.channel, stages=args.stage, segments=args.segment)
     review = reviews.weekly_review(source, args.week, scope, min_n=args.min_n)
+    if args.send:
+        return _send_review(source, review, scope, args.base_url)
     if args.out is not None:
         from cx.review.export import export
 
@@ -431,6 +436,99 @@ def _cmd_metrics(args) -> int:
         table = table.round({"value": 2, "ci_low": 2, "ci_high": 2, "p90": 2})
     print_frame(table, args.format)
     return 0
+
+
+# --- cx alerts (and delivery) ----------------------------------------------------------------
+
+
+def _add_alerts(sub) -> None:
+    p = sub.add_parser("alerts", help="check threshold, change and seasonal-anomaly rules per channel for a week "
+                                      "(false discovery rate stated); --send delivers new alerts")
+    p.add_argument("--source", action="append", default=None, help="URL, .duckdb/.sqlite file or data file(s)")
+    p.add_argument("--mapping", type=Path, default=None, help="mapping JSON for data files")
+    p.add_argument("--week", default=None, help="ISO week such as 2026-W47 (default: last complete week)")
+    p.add_argument("--fdr", type=float, default=0.05, help="false discovery rate across the cells checked (0.05)")
+    p.add_argument("--all", action="store_true", help="list every cell checked, not only the alerts")
+    p.add_argument("--send", action="store_true", help="deliver alerts not sent before (e-mail / webhook)")
+    p.add_argument("--base-url", default="", help="the dashboard's address, for a link in the message")
+    p.add_argument("--format", choices=("table", "json"), default="table")
+
+
+def _cmd_alerts(args) -> int:
+    from cx.db.write import app_store
+    from cx.loop import alerts, targets
+    from cx.review.weeks import ReviewError
+
+    source = _open_source(args.source, args.mapping)
+    try:
+        store = app_store()
+        saved, _ = targets.load_targets(store, source.label)
+        run = alerts.evaluate(source, week=args.week, fdr=args.fdr, targets=saved)
+    except (alerts.AlertError, ReviewError, SourceError, ValueError) as exc:
+        raise CliError(str(exc)) from None
+    if run.checked == 0:
+        raise CliError(f"no cell could be checked in {run.week}: too few responses or too little history before it")
+    alerts.record_alerts(store, source.label, run)
+    if args.format == "json":
+        records = run.to_records()
+        print(dumps(records if args.all else [r for r in records if r["fired"]]))
+    else:
+        shown = run.records if args.all else run.fired
+        columns = ["rule", "metric", *run.cell_columns, "value", "expected", "threshold", "n", "q_value", "fired"]
+        print(f"Alerts {run.week} · {source.label}")
+        print_frame(shown[columns].round({"value": 2, "expected": 2, "q_value": 4}), "table")
+        print(run.statement)
+    if args.send:
+        from cx.loop import delivery, notify
+
+        config = delivery.delivery_config()
+        try:
+            outcomes = notify.send_alerts(store, config, source.label, run, link=args.base_url)
+        except delivery.DeliveryError as exc:
+            raise CliError(str(exc)) from None
+        return _report_delivery(outcomes, "alerts")
+    return 0
+
+
+def _report_delivery(outcomes, what: str) -> int:
+    from cx.loop.delivery import failure_line
+
+    for o in outcomes:
+        print(f"{what} {o.status} by {o.channel}" + (f" ({o.detail})" if o.detail and o.status == "sent" else ""),
+              file=sys.stderr)
+    if not outcomes:
+        print(f"{what}: nothing to send", file=sys.stderr)
+    failed = failure_line(outcomes)
+    if failed:
+        raise CliError(failed)
+    return 0
+
+
+def _send_review(source, review, scope, base_url: str) -> int:
+    from cx.db.write import app_store
+    from cx.loop import delivery, notify
+    from cx.review import weekly as reviews
+    from cx.review import export
+
+    config = delivery.delivery_config()
+    if not config.channels:
+        raise CliError("nothing to send to: set CX_SMTP_URL and CX_MAIL_TO, or CX_WEBHOOK_URL "
+                       "(or [delivery] in .streamlit/secrets.toml)")
+    store = app_store()
+    key = notify.review_key(source.label, review.week, json.dumps(scope.to_query(), sort_keys=True))
+
+    def build(new):
+        # the body without interactive charts (mail clients run no scripts); the charts are in the PDF
+        body = export.render_html(review, {}, source.scales, base_url=base_url)
+        pdf, problem = None, None
+        if "email" in config.channels:
+            try:
+                pdf = export.pdf_bytes(review, reviews.review_figures(source, review), source.scales)
+            except Exception as exc:  # no Chromium, a failed print: the e-mail still goes, saying so
+                problem = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        return notify.review_message(review, body, pdf, problem)
+
+    return _report_delivery(delivery.deliver(store, config, [key], build), f"review {review.week}")
 
 
 # --- main ------------------------------------------------------------------------------------
