@@ -507,8 +507,8 @@ def _report_delivery(outcomes, what: str) -> int:
 def _send_review(source, review, scope, base_url: str) -> int:
     from cx.db.write import app_store
     from cx.loop import delivery, notify
-    from cx.review import weekly as reviews
     from cx.review import export
+    from cx.review import weekly as reviews
 
     config = delivery.delivery_config()
     if not config.channels:
