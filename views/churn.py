@@ -4,6 +4,7 @@ import datetime as dt
 
 import streamlit as st
 
+from cx.app.followup import open_case_control
 from cx.app.ui import (
     cached_by_source,
     download_csv,
@@ -203,4 +204,5 @@ dataframe(report.at_risk, hide_index=True, key="churn.at_risk",
                             "incidents": st.column_config.NumberColumn("Incidents", format="%d"),
                             "recovery": "Recovery"})
 download_csv("Download the at-risk list (CSV)", report.at_risk, f"at-risk-{outcome}.csv", key="churn.download")
+open_case_control(source, "at_risk", report.at_risk["customer_id"], key="churn")
 st.caption(f"Fitted in {report.seconds:.1f} s.")

@@ -10,6 +10,7 @@ import streamlit as st
 from cx import journeys
 from cx.app import state
 from cx.app.cache import cached_by_source
+from cx.app.followup import open_case_control
 from cx.app.widgets import chart, dataframe, download_csv, md, page_start, show_error
 from cx.charts import journeys as journey_charts
 from cx.ingest.editor import mappings_json
@@ -151,6 +152,7 @@ else:
     st.caption(f"{len(found):,} incidents shown (at most {LIST_LIMIT}) · select a row to open that customer's "
                "journey · comments are shown as plain text.")
     download_csv("Download incidents (CSV)", found, file_name=f"incidents_{sort}.csv", key="incidents.csv")
+    open_case_control(source, ("incident", "detractor"), [selected, *found["customer_id"]], key="incidents")
 
 # --- the customer's journey ----------------------------------------------------------------------
 if selected is not None:

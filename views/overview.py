@@ -4,9 +4,11 @@ import datetime as dt
 
 import streamlit as st
 
-from cx.app import state
+from cx.app import followup, state
 from cx.app.cache import cached_by_source
 from cx.app.widgets import chart, dataframe, md, md_escape, page_start, share_link, show_error
+from cx.charts import add_goal_lines
+from cx.loop.targets import status as target_status
 from cx.review import weekly as reviews
 from cx.review.export import html_bytes, pdf_bytes, report_name
 from cx.review.weekly import format_value
@@ -77,6 +79,9 @@ st.caption(md("{span} against the previous week and the 4-week average before it
               "● = significant at 5%", span=span, label=review.source_label))
 
 trends = {name.split(":", 1)[1]: fig for name, fig in figures.items() if name.startswith("trend:")}
+goals = {t.metric: t for t in followup.saved_targets(source)[0] if not t.cell}  # overall targets only
+for name in trends:
+    add_goal_lines(trends[name], followup.goal_lines(source, name, ()))
 columns = st.columns(4)
 for i, row in enumerate(review.kpis.itertuples()):
     color = "gray" if row.better is None or not row.significant else ("blue" if row.better else "orange")
@@ -91,6 +96,9 @@ for i, row in enumerate(review.kpis.itertuples()):
                  f"n = {row.n:,} (last week {row.previous_n:,}) · 4-week average {format_value(row.trailing, row.unit)}"
                  + ("" if row.p_value != row.p_value else f" · p = {row.p_value:.2g}"),
         )
+        if row.metric in goals:
+            goal = goals[row.metric]
+            st.caption(f"Target {goal.describe()}: **{target_status(row.value, row.ci_low, row.ci_high, goal.value, goal.higher_is_better)}**")
 
 st.subheader("What happened")
 for sentence in review.sentences:
@@ -107,6 +115,8 @@ else:
     chart(figures["movers"], key="overview.movers")
     st.caption(f"{len(review.movers)} of {review.tested} channel × stage changes are significant after the "
                "Benjamini–Hochberg correction (q < 0.05), sorted by impact = size of change × responses.")
+
+followup.alert_panel(source, week, scope, key="overview")
 
 trend_names = list(trends)
 if trend_names:
@@ -126,6 +136,8 @@ else:
     dataframe(review.incidents, hide_index=True, key="overview.incidents")
     st.caption(f"{review.unrecovered:,} journeys ended on an unrecovered incident. Drill into any of them on the "
                "Incidents page.")
+    followup.open_case_control(source, ("incident", "detractor"), review.incidents["customer_id"],
+                               key="overview.incidents")
 st.subheader(f"Customers newly at risk ({len(review.at_risk):,})")
 for note in review.notes:
     st.caption(md_escape(note))
@@ -133,6 +145,7 @@ if review.at_risk.empty and not review.notes:
     st.caption("No customer active this week is among the model's highest value at risk.")
 else:
     dataframe(review.at_risk, hide_index=True, key="overview.at_risk")
+    followup.open_case_control(source, "at_risk", review.at_risk["customer_id"], key="overview.at_risk")
 
 st.subheader("Share")
 st.code(share_link(""), language=None)  # the start page lives at "/" ("/overview" is not a page of its own)

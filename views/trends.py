@@ -8,7 +8,7 @@ import datetime as dt
 import streamlit as st
 
 from cx import charts, metrics
-from cx.app import state
+from cx.app import followup, state
 from cx.app.cache import cached_by_source
 from cx.app.widgets import chart, dataframe, download_csv, md, page_start, show_error
 from cx.schema import DIMENSIONS, STAGES, Grain
@@ -69,7 +69,7 @@ state.start_from_url("trends.metric", "metric", available, available[0])
 state.start_from_url("trends.by", "by", breakdowns, "channel" if "channel" in breakdowns else "none")
 metric = st.segmented_control("Metric", available, format_func=lambda m: definitions[m].label,
                               key="trends.metric", required=True, wrap=True) or available[0]
-by_col, _, about = st.columns([2, 3, 1], vertical_alignment="bottom")
+by_col, _, goal, about = st.columns([2, 2, 1, 1], vertical_alignment="bottom")
 by_name = by_col.selectbox("Break down by", breakdowns, format_func=BREAKDOWN_LABELS.get, key="trends.by")
 state.set_url_state("metric", metric)
 state.set_url_state("by", None if by_name == "none" else by_name)
@@ -90,9 +90,14 @@ if table.empty:
     st.info("No responses match these filters.")
     st.stop()
 
+with goal:
+    followup.target_editor(source, metric, {b: sorted({str(v) for v in table[b].dropna()}) for b in by
+                                            if b in ("channel", "journey_stage", "segment")}, key="trends")
 st.caption(f"**{definition.label}** — {definition.definition}")
-chart(charts.trend_chart(table, by=by, label=definition.label, unit=definition.unit, min_n=view.min_n),
-      key="trends.chart", on_select=lambda: focus("chart"), selection_mode=("points",))
+figure = charts.trend_chart(table, by=by, label=definition.label, unit=definition.unit, min_n=view.min_n)
+if len(charts.series_labels(table, by).unique()) <= charts.SMALL_MULTIPLES_ABOVE:  # one panel: goal lines fit
+    charts.add_goal_lines(figure, followup.goal_lines(source, metric, by), series=charts.series_labels(table, by))
+chart(figure, key="trends.chart", on_select=lambda: focus("chart"), selection_mode=("points",))
 unit_word = "interactions" if definition.count else ("customers" if definition.per_customer else "responses")
 low = int(table.low_n.sum())
 st.caption(

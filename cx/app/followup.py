@@ -1,0 +1,154 @@
+"""The loop in the app: who is signed in, the "Open a case" control, the alert panel, saved targets.
+
+Pages call these one-liners; the work happens in :mod:`cx.loop` against the app-owned database
+(:func:`cx.db.write.app_store`, ``CX_APP_DB``). Widget keys start with the calling page's key, so a
+page's session state stays its own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+import streamlit as st
+
+from cx.app.cache import cached_by_source
+from cx.app.widgets import dataframe, md, md_escape, show_error
+from cx.db import SourceError
+from cx.db.write import StaleUpdate, app_store
+from cx.loop import alerts, cases, notify, targets
+from cx.metrics.registry import lookup
+
+FOLLOWUP_PAGE = "views/followup.py"
+
+
+def current_user() -> str | None:
+    """The signed-in user's e-mail address, or None (no sign-in configured, or not signed in)."""
+    try:
+        user = st.user.to_dict()
+    except Exception:  # no sign-in configured: st.user is empty or unavailable
+        return None
+    return user.get("email") if user.get("is_logged_in") else None
+
+
+def store():
+    """The app-owned database (one per process)."""
+    return app_store()
+
+
+# --- targets -------------------------------------------------------------------------------------
+
+
+def saved_targets(source) -> tuple[list[targets.Target], int]:
+    """The source's saved targets and the version they were read at."""
+    return targets.load_targets(store(), source.label)
+
+
+def target_editor(source, metric: str, cells: dict[str, Sequence[str]], key: str) -> None:
+    """A popover to set or remove the target of ``metric`` (overall or for one cell), saved with the source."""
+    m = lookup(metric, source.scales)
+    saved, version = saved_targets(source)
+    with st.popover("Target", icon=":material/flag:"):
+        options = ["all"] + [f"{column}={value}" for column, values in cells.items() for value in values]
+        where = st.selectbox("For", options, key=f"{key}.target_cell",
+                             format_func=lambda o: "The whole scope" if o == "all" else o.replace("=", ": "))
+        cell = {} if where == "all" else dict([where.split("=", 1)])
+        current = next((t for t in saved if t.key == targets.Target(metric, 0, cell).key), None)
+        side = "at least" if m.higher_is_better else "at most"
+        value = st.number_input(f"{m.label} should be {side} ({m.unit})", value=current.value if current else 0.0,
+                                key=f"{key}.target_value.{metric}.{where}")
+        save, remove = st.columns(2)
+        try:
+            if save.button("Save", key=f"{key}.target_save", type="primary"):
+                targets.set_target(store(), source.label, targets.Target(metric, value, cell), version=version,
+                                   user=current_user())
+                st.rerun()
+            if current and remove.button("Remove", key=f"{key}.target_remove"):
+                targets.remove_target(store(), source.label, metric, cell, version=version, user=current_user())
+                st.rerun()
+        except (StaleUpdate, targets.TargetError, SourceError) as exc:
+            show_error(exc)
+        st.caption("Saved with this data source's settings; drawn as a dashed goal line. A status is given only "
+                   "when the 95% interval clears the target.")
+
+
+def goal_lines(source, metric: str, by: Sequence[str]):
+    """The source's targets for ``metric`` as goal lines for a trend broken down by ``by``."""
+    from cx.charts import GoalLine
+
+    return [GoalLine(*g) for g in targets.goal_lines(saved_targets(source)[0], metric, by)]
+
+
+# --- cases ---------------------------------------------------------------------------------------
+
+
+def open_case_control(source, kind: str | Sequence[str], subjects: Sequence[str], key: str, *,
+                      label: str = "Open a case") -> None:
+    """A popover that opens a follow-up case for one of ``subjects`` (customer ids, or alert lines).
+
+    ``kind`` is one of :data:`cx.loop.cases.KINDS`, or several to choose from (incident or detractor).
+    """
+    kinds = [kind] if isinstance(kind, str) else list(kind)
+    subjects = list(dict.fromkeys(str(s) for s in subjects if s is not None and str(s).strip()))
+    with st.popover(label, icon=":material/assignment_ind:"):
+        if not subjects:
+            st.caption("Nothing here to follow up.")
+            return
+        with st.form(f"{key}.case_form", clear_on_submit=True, border=False):
+            subject = st.selectbox("Customer" if kinds != ["alert"] else "Alert", subjects, key=f"{key}.case_subject")
+            chosen = st.selectbox("Kind", kinds, format_func=cases.KINDS.get, key=f"{key}.case_kind",
+                                  disabled=len(kinds) == 1)
+            owner = st.text_input("Owner", value=current_user() or "", key=f"{key}.case_owner",
+                                  help="Who follows it up (an e-mail address or a name).")
+            due = st.date_input("Due", value=dt.date.today() + dt.timedelta(days=cases.DEFAULT_DUE_DAYS),
+                                key=f"{key}.case_due")
+            notes = st.text_area("Notes", key=f"{key}.case_notes", max_chars=5000)
+            submitted = st.form_submit_button("Open the case", type="primary")
+        if submitted:
+            try:
+                case = cases.open_case(store(), source.label, chosen, subject, owner=owner, due=due, notes=notes,
+                                       user=current_user())
+            except (cases.CaseError, SourceError) as exc:
+                show_error(exc)
+            else:
+                st.success(md("Case #{id} opened for {subject}.", id=case.id, subject=case.subject))
+                st.page_link(FOLLOWUP_PAGE, label="Open the Follow-up page", icon=":material/arrow_forward:")
+
+
+# --- alerts --------------------------------------------------------------------------------------
+
+
+@cached_by_source(ttl=1800, max_entries=32)
+def load_alerts(source, week: str, scope, saved: tuple) -> alerts.AlertRun:
+    """The week's alert run (saved targets become threshold rules), cached per source, week and scope."""
+    return alerts.evaluate(source, week=week, scope=scope, targets=[targets.Target(**t) for t in saved])
+
+
+def alert_panel(source, week: str, scope, key: str) -> None:
+    """The week's alerts with the false-alarm rate stated; each alert opens onto the cells behind it."""
+    saved = tuple(sorted((t.metric, t.value, tuple(sorted(t.cell.items()))) for t in saved_targets(source)[0]))
+    try:
+        run = load_alerts(source, week, scope, tuple({"metric": m, "value": v, "cell": dict(c)} for m, v, c in saved))
+    except (alerts.AlertError, ValueError) as exc:
+        show_error(exc)
+        return
+    alerts.record_alerts(store(), source.label, run)
+    st.subheader(f"Alerts ({len(run.fired)})")
+    st.caption(md_escape(run.statement))
+    if run.fired.empty:
+        st.caption("No alert this week: every change checked is within what chance would give.")
+        return
+    lines = []
+    for i, record in enumerate(run.fired.head(20).to_dict("records")):
+        line = notify.alert_line(record, run.cell_columns)
+        lines.append(line)
+        with st.expander(md_escape(line), icon=":material/notifications_active:"):
+            behind = run.records[(run.records["rule_name"] == record["rule_name"])]
+            columns = [*run.cell_columns, "value", "expected", "threshold", "n", "p_value", "q_value", "fired"]
+            dataframe(behind[[c for c in columns if behind[c].notna().any() or c == "fired"]], hide_index=True,
+                      key=f"{key}.alert_cells.{i}")
+            st.caption(f"Every cell this rule checked in {run.week}; the alert is the row marked fired "
+                       f"(q = Benjamini–Hochberg adjusted p-value, across all {run.checked} cells checked).")
+            query = {"metric": record["metric"], "by": run.cell_columns[0]} if run.cell_columns else {"metric": record["metric"]}
+            st.page_link("views/trends.py", label="See the trend", icon=":material/show_chart:", query_params=query)
+    open_case_control(source, "alert", lines, key=f"{key}.alert", label="Open a case for an alert")
