@@ -447,6 +447,8 @@ def _add_alerts(sub) -> None:
     p.add_argument("--source", action="append", default=None, help="URL, .duckdb/.sqlite file or data file(s)")
     p.add_argument("--mapping", type=Path, default=None, help="mapping JSON for data files")
     p.add_argument("--week", default=None, help="ISO week such as 2026-W47 (default: last complete week)")
+    p.add_argument("--by", default="channel",
+                   help="comma-separated breakdowns, each checked on its own: channel, journey_stage, segment…")
     p.add_argument("--fdr", type=float, default=0.05, help="false discovery rate across the cells checked (0.05)")
     p.add_argument("--all", action="store_true", help="list every cell checked, not only the alerts")
     p.add_argument("--send", action="store_true", help="deliver alerts not sent before (e-mail / webhook)")
@@ -463,7 +465,8 @@ def _cmd_alerts(args) -> int:
     try:
         store = app_store()
         saved, _ = targets.load_targets(store, source.label)
-        run = alerts.evaluate(source, week=args.week, fdr=args.fdr, targets=saved)
+        by = [b.strip() for b in args.by.split(",") if b.strip()]
+        run = alerts.evaluate(source, week=args.week, fdr=args.fdr, targets=saved, by=by)
     except (alerts.AlertError, ReviewError, SourceError, ValueError) as exc:
         raise CliError(str(exc)) from None
     if run.checked == 0:

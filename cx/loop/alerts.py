@@ -122,14 +122,18 @@ class Rule:
 
 
 def default_rules(metrics: Iterable[str], targets: Iterable = (), by: Sequence[str] = ("channel",)) -> list[Rule]:
-    """A change and an anomaly rule per metric (by channel), plus a threshold rule per saved target.
+    """A change and an anomaly rule per metric and per breakdown column, plus a threshold rule per saved target.
 
+    ``by`` lists the breakdowns checked side by side (``("channel", "journey_stage")``: the cells
+    of each channel, and separately of each stage — all in one false-discovery family).
     ``targets`` are :class:`cx.loop.targets.Target` objects; a target on a cell becomes a threshold
     rule on that cell.
     """
     rules = []
     for metric in metrics:
-        rules += [Rule("change", metric, tuple(by)), Rule("anomaly", metric, tuple(by))]
+        for column in by or [None]:
+            cells = (column,) if column else ()
+            rules += [Rule("change", metric, cells), Rule("anomaly", metric, cells)]
     for t in targets:
         rules.append(Rule("threshold", t.metric, tuple(sorted(t.cell)), threshold=t.value, cell=dict(t.cell)))
     return rules
@@ -235,6 +239,7 @@ def seasonal_expectation(values: np.ndarray, t: int) -> float:
 def expectations(values: pd.DataFrame) -> pd.DataFrame:
     """:func:`seasonal_expectation` of every week of every column at once (rolling means, no loop)."""
     half = LEVEL_WEEKS // 2
+    values = values.astype("float64")
     recent = values.rolling(LEVEL_WEEKS, min_periods=half).mean().shift(1)
     same = values.rolling(3, min_periods=1).mean().shift(SEASON - 1)
     before = values.rolling(LEVEL_WEEKS, min_periods=half).mean().shift(SEASON + 1)
@@ -286,6 +291,8 @@ def anomaly_tests(weeks: MetricTable, rule: Rule, monday: dt.date) -> pd.DataFra
     keys = [tuple(row) for row in table[by].astype(object).where(table[by].notna(), None).itertuples(index=False)]
     table = table.assign(_cell=keys)
     this = table[table["period"] == pd.Timestamp(monday)].reset_index(drop=True)
+    if this.empty:
+        return _tests(this, rule, [], [], [], [])
     start = table["period"].min() if len(table) else pd.Timestamp(monday)
     index = pd.date_range(start, pd.Timestamp(monday), freq="7D")
     values = table.pivot_table(index="period", columns="_cell", values="value", dropna=False).reindex(index)
@@ -413,7 +420,8 @@ def history_start(monday: dt.date) -> dt.date:
 
 
 def evaluate(source: Source, rules: Iterable[Rule] | None = None, week: str | dt.date | None = None,
-             scope: Scope | None = None, *, fdr: float = DEFAULT_FDR, targets: Iterable = ()) -> AlertRun:
+             scope: Scope | None = None, *, fdr: float = DEFAULT_FDR, targets: Iterable = (),
+             by: Sequence[str] = ("channel",)) -> AlertRun:
     """Check every rule in every cell for one ISO week, in one query per metric and breakdown.
 
     Parameters
@@ -427,6 +435,8 @@ def evaluate(source: Source, rules: Iterable[Rule] | None = None, week: str | dt
         Channels, stages and segments to keep (its dates are replaced by the history the rules need).
     fdr : float
         False discovery rate across every cell checked.
+    by : sequence of str
+        Breakdowns of the default rules (each checked on its own: channel, journey_stage, segment…).
 
     Returns
     -------
@@ -442,7 +452,7 @@ def evaluate(source: Source, rules: Iterable[Rule] | None = None, week: str | dt
         monday = parse_week(week)
     if rules is None:
         summary = summarize(source)
-        rules = default_rules([m for m in DEFAULT_METRICS if m in available(summary)], targets)
+        rules = default_rules([m for m in DEFAULT_METRICS if m in available(summary)], targets, by)
     rules = list(rules)
     sunday = monday + dt.timedelta(days=6)
     history = Scope(history_start(monday), sunday, scope.channels, scope.stages, scope.segments)
