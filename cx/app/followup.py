@@ -124,6 +124,21 @@ def load_alerts(source, week: str, scope, saved: tuple) -> alerts.AlertRun:
     return alerts.evaluate(source, week=week, scope=scope, targets=[targets.Target(**t) for t in saved])
 
 
+def _p(value) -> str:
+    if value != value:
+        return "not tested"
+    return "< 0.0001" if value < 1e-4 else f"{value:.2g}"
+
+
+def cells_behind(run: alerts.AlertRun, record: dict):
+    """Every cell the alert's rule checked that week: fired first, then value, reference, n, p and q."""
+    behind = run.records[run.records["rule_name"] == record["rule_name"]]
+    cells = [c for c in run.cell_columns if behind[c].notna().any()]
+    reference = "threshold" if record["rule"] == "threshold" else "expected"
+    out = behind[["fired", *cells, "value", reference, "n"]].round({"value": 2, reference: 2})
+    return out.assign(p_value=behind["p_value"].map(_p), q_value=behind["q_value"].map(_p)).reset_index(drop=True)
+
+
 def alert_panel(source, week: str, scope, key: str) -> None:
     """The week's alerts with the false-alarm rate stated; each alert opens onto the cells behind it."""
     saved = tuple(sorted((t.metric, t.value, tuple(sorted(t.cell.items()))) for t in saved_targets(source)[0]))
@@ -143,10 +158,7 @@ def alert_panel(source, week: str, scope, key: str) -> None:
         line = notify.alert_line(record, run.cell_columns)
         lines.append(line)
         with st.expander(md_escape(line), icon=":material/notifications_active:"):
-            behind = run.records[(run.records["rule_name"] == record["rule_name"])]
-            columns = [*run.cell_columns, "value", "expected", "threshold", "n", "p_value", "q_value", "fired"]
-            dataframe(behind[[c for c in columns if behind[c].notna().any() or c == "fired"]], hide_index=True,
-                      key=f"{key}.alert_cells.{i}")
+            dataframe(cells_behind(run, record), hide_index=True, key=f"{key}.alert_cells.{i}")
             st.caption(f"Every cell this rule checked in {run.week}; the alert is the row marked fired "
                        f"(q = Benjamini–Hochberg adjusted p-value, across all {run.checked} cells checked).")
             query = {"metric": record["metric"], "by": run.cell_columns[0]} if run.cell_columns else {"metric": record["metric"]}

@@ -46,8 +46,9 @@ def add_goal_lines(fig: go.Figure, goals: Iterable[GoalLine], series: Iterable[s
             continue
         color = GREY if goal.series is None else color_for(goal.series)
         fig.add_hline(y=goal.value, line_dash="dash", line_width=1.5, line_color=color, name="goal",
-                      annotation_text=plain_text(f"Target: {goal.text}"), annotation_position="top left",
-                      annotation_font_color=color, annotation_font_size=11)
+                      annotation_text=plain_text(f"Target: {goal.text}"), annotation_position="top right",
+                      annotation_font_color=color, annotation_font_size=11,
+                      annotation_bgcolor="rgba(255,255,255,0.85)")
     return fig
 
 
