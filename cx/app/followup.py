@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
+import sqlalchemy as sa
 import streamlit as st
 
 from cx.app.cache import cached_by_source
@@ -39,9 +40,17 @@ def store():
 # --- targets -------------------------------------------------------------------------------------
 
 
+APP_DB_DOWN = (SourceError, sa.exc.SQLAlchemyError)
+
+
 def saved_targets(source) -> tuple[list[targets.Target], int]:
-    """The source's saved targets and the version they were read at."""
-    return targets.load_targets(store(), source.label)
+    """The source's saved targets and the version they were read at (none, said once, when the app's
+    database cannot be read: the analysis pages still work without it)."""
+    try:
+        return targets.load_targets(store(), source.label)
+    except APP_DB_DOWN as exc:
+        st.caption(md("Targets are not shown: {reason}", reason=str(exc).splitlines()[0][:300]))
+        return [], 0
 
 
 def target_editor(source, metric: str, cells: dict[str, Sequence[str]], key: str) -> None:
@@ -66,7 +75,7 @@ def target_editor(source, metric: str, cells: dict[str, Sequence[str]], key: str
             if current and remove.button("Remove", key=f"{key}.target_remove"):
                 targets.remove_target(store(), source.label, metric, cell, version=version, user=current_user())
                 st.rerun()
-        except (StaleUpdate, targets.TargetError, SourceError) as exc:
+        except (StaleUpdate, targets.TargetError, *APP_DB_DOWN) as exc:
             show_error(exc)
         st.caption("Saved with this data source's settings; drawn as a dashed goal line. A status is given only "
                    "when the 95% interval clears the target.")
@@ -108,7 +117,7 @@ def open_case_control(source, kind: str | Sequence[str], subjects: Sequence[str]
             try:
                 case = cases.open_case(store(), source.label, chosen, subject, owner=owner, due=due, notes=notes,
                                        user=current_user())
-            except (cases.CaseError, SourceError) as exc:
+            except (cases.CaseError, *APP_DB_DOWN) as exc:
                 show_error(exc)
             else:
                 st.success(md("Case #{id} opened for {subject}.", id=case.id, subject=case.subject))
@@ -147,7 +156,10 @@ def alert_panel(source, week: str, scope, key: str) -> None:
     except (alerts.AlertError, ValueError) as exc:
         show_error(exc)
         return
-    alerts.record_alerts(store(), source.label, run)
+    try:
+        alerts.record_alerts(store(), source.label, run)
+    except APP_DB_DOWN:
+        pass  # shown all the same; `cx alerts` records them when the app database is back
     st.subheader(f"Alerts ({len(run.fired)})")
     st.caption(md_escape(run.statement))
     if run.fired.empty:

@@ -110,3 +110,27 @@ def test_targets_on_tiles_and_goal_lines_on_trends(app, app_db):
     figure = json.loads(at.get("plotly_chart")[0].proto.spec)
     goals = [s for s in figure["layout"].get("shapes", []) if s.get("name") == "goal"]
     assert [g["y0"] for g in goals] == [10.0]
+
+
+def test_the_signed_in_user_owns_and_signs_what_they_do(app, app_db, monkeypatch):
+    from cx.app import followup
+
+    monkeypatch.setattr(followup, "current_user", lambda: "lead@example.org")
+    at = app()
+    at.switch_page(str(ROOT / "views" / "incidents.py")).run()
+    assert not at.exception
+    assert at.text_input(key="incidents.case_owner").value == "lead@example.org"  # the owner by default
+    at.selectbox(key="incidents.case_kind").select("detractor")
+    [b for b in at.button if b.label == "Open the case"][0].click().run()
+    assert not at.exception
+    case = cases.list_cases(app_db, "Demo warehouse (synthetic)").iloc[0]
+    assert (case["kind"], case["owner"], case["created_by"]) == ("detractor", "lead@example.org", "lead@example.org")
+    assert cases.history(app_db, int(case["id"]))["by"].tolist() == ["lead@example.org"]
+
+
+def test_the_overview_works_when_the_app_database_is_down(app, monkeypatch, tmp_path):
+    monkeypatch.setenv("CX_APP_DB", f"sqlite:///{tmp_path / 'missing' / 'folder' / 'app.sqlite'}")
+    at = app().run()
+    assert not at.exception
+    assert len(at.metric) >= 6  # the review still shows
+    assert any("Targets are not shown" in c.value for c in at.caption)
