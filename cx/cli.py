@@ -450,7 +450,8 @@ def _add_alerts(sub) -> None:
     p.add_argument("--by", default="channel",
                    help="comma-separated breakdowns, each checked on its own: channel, journey_stage, segment…")
     p.add_argument("--fdr", type=float, default=0.05, help="false discovery rate across the cells checked (0.05)")
-    p.add_argument("--all", action="store_true", help="list every cell checked, not only the alerts")
+    p.add_argument("--all", action="store_true", help="table: list every cell checked, not only the alerts "
+                                                      "(JSON always holds every cell, with 'fired')")
     p.add_argument("--send", action="store_true", help="deliver alerts not sent before (e-mail / webhook)")
     p.add_argument("--base-url", default="", help="the dashboard's address, for a link in the message")
     p.add_argument("--format", choices=("table", "json"), default="table")
@@ -472,9 +473,8 @@ def _cmd_alerts(args) -> int:
     if run.checked == 0:
         raise CliError(f"no cell could be checked in {run.week}: too few responses or too little history before it")
     alerts.record_alerts(store, source.label, run)
-    if args.format == "json":
-        records = run.to_records()
-        print(dumps(records if args.all else [r for r in records if r["fired"]]))
+    if args.format == "json":  # every cell checked, "fired" saying which alert
+        print(dumps(run.to_records()))
     else:
         shown = run.records if args.all else run.fired
         columns = ["rule", "metric", *run.cell_columns, "value", "expected", "threshold", "n", "q_value", "fired"]

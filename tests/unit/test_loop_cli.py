@@ -17,7 +17,7 @@ def app_db(tmp_path, monkeypatch):
 
 def test_every_cell_checked_by_stage_and_channel_in_one_family(demo_path, capsys):
     code = cli.main(["alerts", "--source", str(demo_path), "--week", "2026-W10", "--by", "channel,journey_stage",
-                     "--all", "--format", "json"])
+                     "--format", "json"])
     out, err = capsys.readouterr()
     assert code == 0, err
     records = json.loads(out)
