@@ -198,6 +198,7 @@ def test_cx_alerts_send_delivers_the_outage_once(demo_path, tmp_path, monkeypatc
     assert cli.main(["alerts", "--source", str(demo_path), "--week", "2026-W12", "--send"]) == 0  # nothing fired
 
 
+@pytest.mark.slow  # two weekly reviews of the demo
 def test_cx_review_send_once_per_week_and_one_line_on_failure(demo_path, tmp_path, monkeypatch, capsys,
                                                                smtp_server, receiver):
     from cx.review import export
