@@ -125,3 +125,20 @@ def test_outcome_comparison_counts_in_the_database(make_source):
     table = np.array([[k1, n1 - k1], [k0, n0 - k0]])
     chi2 = stats.chi2_contingency(table, correction=False)
     assert got.loc["followed up", "p_value"] == pytest.approx(chi2.pvalue, rel=1e-6)  # z² = χ²
+
+
+def test_an_app_database_from_before_the_loop_gets_its_tables_on_first_use(tmp_path):
+    import sqlalchemy as sa
+
+    url = f"sqlite:///{tmp_path / 'old.sqlite'}"
+    engine = sa.create_engine(url)
+    with engine.begin() as con:  # what an app database held before cx.loop: the schema row and settings
+        con.execute(sa.text("CREATE TABLE cx_schema (id INTEGER PRIMARY KEY, version INTEGER NOT NULL)"))
+        con.execute(sa.text("INSERT INTO cx_schema VALUES (1, 1)"))
+    engine.dispose()
+    store = AppStore.__new__(AppStore)  # opened without migrating, as a store opened before cx.loop was imported
+    store.url, store.label, store.engine = url, url, sa.create_engine(url)
+    case = cases.open_case(store, "demo", "incident", "C1")
+    assert cases.get_case(store, case.id).status == "open"
+    assert {"cx_cases", "cx_case_history", "cx_alerts", "cx_deliveries", "cx_settings"} <= set(
+        sa.inspect(store.engine).get_table_names())
