@@ -346,6 +346,8 @@ def _add_churn(sub) -> None:
     p.add_argument("--cutoff", default=None, help="window rule: last day of the observation window + 1 (YYYY-MM-DD)")
     p.add_argument("--horizon-days", type=int, default=90, help="window rule: outcome horizon in days")
     p.add_argument("--attribute", action="append", default=[], help="customer attribute to add (repeatable)")
+    p.add_argument("--allow-leak", action="append", default=[], metavar="COL",
+                   help="keep a column flagged as a leak in the model anyway (repeatable; the warning stays)")
     p.add_argument("--min-positives", type=int, default=50)
     p.add_argument("--top", type=int, default=20, help="at-risk customers to print")
     p.add_argument("--format", choices=["table", "json"], default="table")
@@ -359,7 +361,7 @@ def _cmd_churn(args) -> int:
     try:
         rule = CutoffRule(args.rule, cutoff=args.cutoff, horizon_days=args.horizon_days)
         report = fit_churn(source, args.outcome, rule, positive=args.positive, attributes=args.attribute,
-                           min_positives=args.min_positives, at_risk=max(args.top, 1),
+                           include_restating=args.allow_leak, min_positives=args.min_positives, at_risk=max(args.top, 1),
                            progress=(lambda f, _m: reporter(f)) if reporter else None)
     except (ChurnModelError, FeatureError, ValueError) as exc:
         raise CliError(str(exc)) from None
@@ -380,7 +382,7 @@ def _cmd_churn(args) -> int:
     print_frame(report.feature_sets.round(3), "table")
     print("\nOdds ratios (per SD; 95% bootstrap CI)")
     print_frame(report.odds_ratios[["feature", "value", "ci_low", "ci_high"]].head(15).round(3), "table")
-    print("\nAt risk (probability × lifetime value)")
+    print(f"\nAt risk ({card.risk_words}; probability of {card.outcome} = yes, ranked with lifetime value)")
     cols = [c for c in ("rank", "customer_id", "segment", "probability", "lifetime_value", "value_at_risk",
                         "worst_moment_index", "last_at") if c in report.at_risk]
     print_frame(report.at_risk[cols].head(args.top).round({"probability": 3, "value_at_risk": 2}), "table")

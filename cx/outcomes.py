@@ -281,3 +281,32 @@ __all__ = [
     "parse_outcome",
     "roc_auc",
 ]
+
+
+_GOOD_OUTCOME = ("satisf", "recommend", "promot", "retain", "renew", "repurchas", "return", "loyal", "happy",
+                 "success", "resolv", "solved", "stay", "upgrad", "convert", "purchas", "buy", "active", "like")
+_BAD_OUTCOME = ("churn", "cancel", "attrit", "leav", "left", "lost", "exit", "dissatisf", "unhappy", "complain",
+                "disput", "escalat", "refund", "default", "terminat", "close", "inactive", "detract", "fail",
+                "not ", "neutral")
+
+
+def outcome_is_good(outcome: str, positive=None) -> bool:
+    """Whether the outcome's "yes" is good news (satisfied, recommended) rather than bad (churned).
+
+    Judged from the words of the positive value when one is named, else the column's name; a
+    column that says neither is read as bad news (a churn-like outcome, the product's default).
+
+    Examples
+    --------
+    >>> outcome_is_good("churned"), outcome_is_good("Satisfaction", "Satisfied")
+    (False, True)
+    >>> outcome_is_good("Satisfaction", "Neutral or Dissatisfied"), outcome_is_good("recommended")
+    (False, True)
+    """
+    for text in ([str(positive)] if positive is not None else []) + [str(outcome)]:
+        words = _word(text).replace("_", " ") + " "
+        if any(w in words for w in _BAD_OUTCOME):
+            return False
+        if any(w in words for w in _GOOD_OUTCOME):
+            return True
+    return False

@@ -121,6 +121,8 @@ class FeatureTable:
         The end of the data (or the window's cut-off).
     notes : tuple of str
         Things the user should know (rows left out and why).
+    positive : optional
+        The outcome's value counted as yes, when the user named one.
     """
 
     frame: pd.DataFrame
@@ -133,6 +135,7 @@ class FeatureTable:
     rule_text: str
     as_of: pd.Timestamp | None
     notes: tuple[str, ...] = field(default_factory=tuple)
+    positive: object = None
 
 
 @dataclass(frozen=True)
@@ -297,7 +300,8 @@ def finish_table(result: QueryResult, notes: Sequence[str] = ()) -> FeatureTable
     return FeatureTable(frame=frame, outcome=result.outcome, features=features,
                         attributes=tuple(a for a in result.attributes if a in frame and informative(frame[a])),
                         groups=groups, labels=labels, rule=rule, rule_text=result.rule_text,
-                        as_of=result.end if rule.kind != "window" else pd.Timestamp(rule.cutoff), notes=tuple(notes))
+                        as_of=result.end if rule.kind != "window" else pd.Timestamp(rule.cutoff), notes=tuple(notes),
+                        positive=result.positive)
 
 
 __all__ = [
