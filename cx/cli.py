@@ -406,6 +406,27 @@ def _add_metrics(sub) -> None:
     p.add_argument("--format", choices=["table", "csv", "json"], default="table")
 
 
+def _why_no_rows(source, metric: str, grain, scope) -> str:
+    """Why a metric table came back empty, and what to do about it (one sentence)."""
+    from cx import metrics
+    from cx.schema import Grain
+
+    m = metrics.lookup(metric, source.scales)
+    column = m.column
+    if grain is not Grain.ALL and len(metrics.metric_table(source, m, Grain.ALL, (), scope)):
+        return (f"no rows: a {grain.value}ly {m.label} needs dated interactions and this data has none "
+                "(occurred_at is not mapped or empty); use --grain all, or map a date column on the Data page")
+    if m.per_customer and source.customers is None:
+        return f"no rows: {m.label} needs a customers table; map one on the Data page or add a second --source"
+    if not source.has(column) and not (m.key == "volume" and source.has("customer_id")):
+        return (f"no rows: {m.label} needs the column {column}, which this data does not have; map one on the "
+                "Data page or with --mapping")
+    if scope.date_from or scope.date_to:
+        return f"no rows: no {m.label} values between {scope.date_from or 'the start'} and {scope.date_to or 'the end'}"
+    return (f"no rows: {column} holds no value that {m.label} counts (check the declared scale and the missing "
+            "codes in the mapping)")
+
+
 def _cmd_metrics(args) -> int:
     import datetime as dt
 
@@ -426,8 +447,14 @@ def _cmd_metrics(args) -> int:
     source = _open_source(args.source, args.mapping)
     try:
         table = metrics.metric_table(source, args.metric, view.grain, args.by, scope, min_n=view.min_n)
+        if table.empty:
+            raise CliError(_why_no_rows(source, args.metric, view.grain, scope))
     except (SourceError, metrics.MetricError) as exc:
         raise CliError(str(exc)) from None
+    from cx.metrics import plausible
+
+    for line in plausible.metric_table(table, [b.strip() for b in args.by.split(",") if b.strip()]):
+        print(f"cx metrics: warning: {line}", file=sys.stderr)
     table["period"] = [p if isinstance(p, str) else p.date().isoformat() for p in table["period"]]
     if args.format == "table":
         table = table.round({"value": 2, "ci_low": 2, "ci_high": 2, "p90": 2})

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from cx.churn.table import CHANNEL_PREFIX, FEATURE_LABELS, TOUCHPOINT_PREFIX
+from cx.metrics.plausible import LEAK_AUC as PLAUSIBLE_AUC
 from cx.outcomes import roc_auc
 
 _RESTATING_NAME = re.compile(
@@ -106,7 +107,7 @@ WRONG_WAY_AUC = 0.9
 #: A column present for only one class is a leak when chance would give that with probability below this.
 ONE_CLASS_P = 1e-4
 #: CV ROC AUC at or above which a model says loudly that a leak is likely.
-LEAK_AUC = 0.99
+LEAK_AUC = PLAUSIBLE_AUC
 
 
 def _present_mask(values: pd.Series, counts: bool) -> np.ndarray:

@@ -67,6 +67,7 @@ class ModelCard:
     leaks: tuple[str, ...] = ()
     good_outcome: bool = False
     risk_words: str = "most likely to churn"
+    allowed: tuple[str, ...] = ()
 
     @property
     def positive_share(self) -> float:
@@ -540,6 +541,7 @@ def _card(table: FeatureTable, y: np.ndarray, screen: Screen, labels: dict[str, 
         notes=tuple(notes), leaks=tuple(labels.get(c, c) for c in excluded),
         as_of=None if table.as_of is None else f"{table.as_of:%Y-%m-%d}",
         good_outcome=outcome_is_good(table.outcome, table.positive), risk_words=risk_words(table.outcome, table.positive),
+        allowed=tuple(labels.get(c, c) for c in screen.allowed),
     )
 
 

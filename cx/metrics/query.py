@@ -138,9 +138,17 @@ def _order_statistics(source: Source, m: Metric, period: list, by: list[str], sc
 
 def _per_customer(source: Source, m: Metric, period: list, by: list[str], where: list,
                   condition, segment: list) -> sa.Select:
-    """Each customer once per cell: DISTINCT (cell, customer) first, then join their flags or values."""
+    """Each customer once per cell: DISTINCT (cell, customer) first, then join their flags or values.
+
+    A source with no interactions at all (a customer table alone) counts every customer, once.
+    """
     i, c = source.interactions, source.customers
     on_interactions = [b for b in by if DIMENSIONS.get(b) == "interactions"]
+    if not period and not on_interactions and not any(not a.startswith("customers.") for a in source.available):
+        # a customers-only source (one row per customer, no interactions): every customer counts once
+        keys = [c.c[b].label(b) for b in by]
+        query = sa.select(*keys, sa.func.count().label("n"), *_labelled(m.statistics(c.c[m.source_column], 0.0)))
+        return query.select_from(c).where(condition, *segment).group_by(*[k.element for k in keys])
     cells = (sa.select(*period, *[i.c[b].label(b) for b in on_interactions], i.c.customer_id)
              .where(*where).distinct().subquery("cells"))
     keys = [cells.c.period] if period else []

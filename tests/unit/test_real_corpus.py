@@ -223,3 +223,95 @@ def test_nyc311_time_to_resolution_median_and_p90(capsys, tmp_path):
     records = _metrics(capsys, "nyc311_requests", tmp_path, "--metric", "ttr", "--grain", "all", "--by", "channel")
     got = sorted((r["n"], round(r["value"], 9)) for r in records)
     assert got == sorted((int(n), round(m, 9)) for n, m in by_channel.itertuples(index=False))
+
+
+# --- (c) no leak as a driver, every odds ratio inside its interval ------------------------------
+
+
+def _leaky_telco_mapping(tmp_path: Path) -> Path:
+    """The telco roles as a new user was offered them: the churn score as CSAT, the churn value as revenue,
+    the churn reason as a touchpoint (issue 12, seen 1)."""
+    mapping = _expected("telco_churn_ibm")["mapping"]
+    mapping = {**mapping, "shape": "interactions", "scales": {**mapping["scales"], "csat": {
+        "low": 0, "high": 100, "higher_is_better": True, "zero_means_na": False}},
+        "columns": {**mapping["columns"], "Churn Score": "csat", "Churn Value": "revenue", "Churn Reason": "touchpoint"}}
+    out = tmp_path / "telco.leaky.json"
+    out.write_text(json.dumps(mapping), encoding="utf-8")
+    return out
+
+
+def _churn(capsys, name: str, mapping: Path, *argv: str) -> tuple[int, dict | None, str]:
+    code = cli.main(["churn", "--source", str(_path(name)), "--mapping", str(mapping), *argv, "--format", "json"])
+    out, err = capsys.readouterr()
+    return code, (json.loads(out) if code == 0 else None), err
+
+
+def test_telco_leaks_are_never_drivers(capsys, tmp_path):
+    mapping = _leaky_telco_mapping(tmp_path)
+    # with only the leaky columns as experience, there is no model, and the refusal names every leak
+    code, _, err = _churn(capsys, "telco_churn_ibm", mapping)
+    assert code == 2 and "Left out as leaks" in err and "Mean CSAT" in err and "Attitude of support person" in err
+    assert "wrong way round" in err and "filled only for customers with churned = yes" in err
+    # with the contract as an attribute, the model runs on it alone: no leaked column as a driver
+    code, doc, err = _churn(capsys, "telco_churn_ibm", mapping, "--attribute", "segment")
+    assert code == 0, err
+    drivers = {r["feature"] for r in doc["odds_ratios"]}
+    assert drivers and all(d.startswith("Segment") for d in drivers)
+    assert {"Mean CSAT", "Worst moment (index)", "Attitude of support person (touchpoint index)"} <= set(doc["leaks"])
+    assert doc["leak_likely"] is False
+    # the user may keep a leak in; the page and the CLI then say loudly what the model shows
+    code, doc, err = _churn(capsys, "telco_churn_ibm", mapping, "--attribute", "segment",
+                            "--allow-leak", "Attitude of support person (touchpoint index)")
+    assert code == 0, err
+    assert any(w.startswith("LEAK kept in the model because you asked") for w in doc["warnings"])
+
+
+def test_churn_score_alone_separates_churn_as_the_screen_says():
+    """The independent check behind the 'wrong way round' reason: the churn score's AUC for churn."""
+    from sklearn.metrics import roc_auc_score
+
+    frame = _frame("telco_churn_ibm")
+    auc = roc_auc_score(frame["Churn Label"].eq("Yes"), frame["Churn Score"].astype(float))
+    assert auc >= 0.9
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_airline_odds_ratios_lie_inside_their_intervals_and_no_sign_flips_from_duplicates(tmp_path, seed):
+    from cx.churn import fit_churn
+    from cx.cli import _open_source
+
+    source = _open_source([str(_path("airline_satisfaction"))], _mapping_file("airline_satisfaction", tmp_path))
+    report = fit_churn(source, "satisfied", resamples=60, random_state=seed)
+    odds = report.odds_ratios
+    assert ((odds["ci_low"] <= odds["value"]) & (odds["value"] <= odds["ci_high"])).all()
+    assert report.card.leaks == ()
+    # mean CSAT and mean index are one column here: named once, and left out as the mean of the ratings beside it
+    assert not any(f.startswith("Mean CSAT") for f in report.card.features)
+    assert any("Mean CSAT = Mean experience index" in note for note in report.card.notes)
+    # a good outcome: the at-risk list starts with the least likely to be satisfied
+    assert report.card.risk_words == "least likely to be satisfied"
+    assert report.at_risk["probability"].is_monotonic_increasing
+
+
+def test_telco_customer_table_alone_gives_churn_and_value_by_contract(capsys, tmp_path):
+    """A customers-only file: every customer counts once (it used to print [] and exit 0)."""
+    frame = _frame("telco_churn_ibm")
+    churned = frame["Churn Label"].eq("Yes").groupby(frame["Contract"]).agg(["size", "mean"])
+    records = _metrics(capsys, "telco_churn_ibm", tmp_path, "--metric", "churn", "--grain", "all", "--by", "segment")
+    assert {r["segment"]: r["n"] for r in records} == churned["size"].to_dict()
+    assert {r["segment"]: r["value"] for r in records} == pytest.approx((100 * churned["mean"]).to_dict(), abs=1e-9)
+    ltv = frame["CLTV"].astype(float).groupby(frame["Contract"]).mean()
+    records = _metrics(capsys, "telco_churn_ibm", tmp_path, "--metric", "ltv", "--grain", "all", "--by", "segment")
+    assert {r["segment"]: r["value"] for r in records} == pytest.approx(ltv.to_dict(), rel=1e-12)
+
+
+def test_empty_metric_results_exit_non_zero_with_the_reason(capsys, tmp_path):
+    mapping = str(_mapping_file("airline_satisfaction", tmp_path))
+    code = cli.main(["metrics", "--source", str(_path("airline_satisfaction")), "--mapping", mapping,
+                     "--metric", "csat", "--grain", "week"])
+    out, err = capsys.readouterr()
+    assert code == 2 and out == "" and "needs dated interactions" in err and "--grain all" in err
+    code = cli.main(["metrics", "--source", str(_path("telco_churn_ibm")), "--mapping",
+                     str(_mapping_file("telco_churn_ibm", tmp_path)), "--metric", "csat", "--grain", "all"])
+    out, err = capsys.readouterr()
+    assert code == 2 and "needs the column csat" in err and "Data page" in err
