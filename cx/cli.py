@@ -418,7 +418,7 @@ def _why_no_rows(source, metric: str, grain, scope) -> str:
                 "(occurred_at is not mapped or empty); use --grain all, or map a date column on the Data page")
     if m.per_customer and source.customers is None:
         return f"no rows: {m.label} needs a customers table; map one on the Data page or add a second --source"
-    if not source.has(column) and not (m.key == "volume" and source.has("customer_id")):
+    if not source.has(column):
         return (f"no rows: {m.label} needs the column {column}, which this data does not have; map one on the "
                 "Data page or with --mapping")
     if scope.date_from or scope.date_to:

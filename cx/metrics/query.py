@@ -115,13 +115,39 @@ def _labelled(statistics: dict) -> list:
 
 
 def _aggregates(source: Source, m: Metric, period: list, by: list[str], scope: Scope, where: list) -> sa.Select:
-    """Counts and sums per cell, straight off the interactions."""
+    """Counts and sums per cell, straight off the interactions.
+
+    A metric with a per-answer ``score`` is summed per (cell, customer) first, then per cell, so
+    that the cell also carries the sums of the cluster-robust variance (``clusters``,
+    ``cluster_n2``, ``cluster_s2``, ``cluster_sn``; answers without a customer id count as one
+    customer each).
+    """
     dims = _dimensions(source, by)
     value = source.interactions.c[m.column] if m.counted is not None else None
     count = sa.func.count(value) if value is not None else sa.func.count()
-    query = sa.select(*period, *dims, count.label("n"), *_labelled(m.statistics(value, 0.0)))
-    query = query.select_from(_base(source, by, scope)).where(*where)
-    return query.group_by(*[k.element for k in (*period, *dims)])
+    statistics = m.statistics(value, 0.0)
+    keys = [k.element for k in (*period, *dims)]
+    if m.score is None or value is None:
+        query = sa.select(*period, *dims, count.label("n"), *_labelled(statistics))
+        return query.select_from(_base(source, by, scope)).where(*where).group_by(*keys)
+    customer = source.interactions.c.customer_id
+    x = m.score(value)
+    inner = (sa.select(*period, *dims, customer.label("_customer"), count.label("n"), *_labelled(statistics),
+                       sa.func.sum(x).label("_s"), sa.func.sum(x * x).label("_q"))
+             .select_from(_base(source, by, scope)).where(*where).group_by(*keys, customer).subquery("per_customer"))
+    alone = inner.c._customer.is_(None)
+    n, total = inner.c.n, inner.c._s
+    combine = dict(m.combine)
+    outer = [getattr(sa.func, combine.get(name, "sum"))(inner.c[name]).label(name) for name in statistics]
+    cells = [inner.c.period] if period else []
+    cells += [inner.c[b] for b in by]
+    return sa.select(
+        *cells, sa.func.sum(n).label("n"), *outer,
+        sa.func.sum(sa.case((alone, n), else_=sa.literal_column("1"))).label("clusters"),
+        sa.func.sum(sa.case((alone, n), else_=n * n)).label("cluster_n2"),
+        sa.func.sum(sa.case((alone, inner.c._q), else_=total * total)).label("cluster_s2"),
+        sa.func.sum(sa.case((alone, total), else_=total * n)).label("cluster_sn"),
+    ).group_by(*cells)
 
 
 def _order_statistics(source: Source, m: Metric, period: list, by: list[str], scope: Scope, where: list,
