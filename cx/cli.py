@@ -259,6 +259,8 @@ def _add_journeys(sub) -> None:
     p.add_argument("--source", action="append", default=None, help="URL, .duckdb/.sqlite file or data file(s)")
     p.add_argument("--mapping", type=Path, default=None, help="mapping JSON for data files")
     p.add_argument("--outcome", default=None, help="customer column to compare with (default: churned, if present)")
+    p.add_argument("--positive", default=None, metavar="VALUE",
+                   help="the outcome's value that counts as yes (any two-valued column; default: yes/no words)")
     p.add_argument("--gap-days", type=float, default=None, help="split journeys after this many days without contact")
     p.add_argument("--format", choices=["table", "csv", "json"], default="table",
                    help="csv prints one row per journey; table and json the summary and the comparison")
@@ -274,6 +276,12 @@ def _cmd_journeys(args) -> int:
     try:
         if outcome:
             features = journeys.journey_outcomes(source, outcome, gap_days=args.gap_days)
+            if args.positive is not None:
+                from cx.outcomes import parse_outcome
+
+                features[outcome] = parse_outcome(features[outcome], outcome, args.positive)
+        elif args.positive is not None:
+            raise CliError("--positive needs --outcome: name the column whose value counts as yes")
         else:
             features = journeys.journey_features(source, gap_days=args.gap_days)
         comparison = journeys.compare_predictors(features, outcome) if outcome else None
@@ -406,27 +414,6 @@ def _add_metrics(sub) -> None:
     p.add_argument("--format", choices=["table", "csv", "json"], default="table")
 
 
-def _why_no_rows(source, metric: str, grain, scope) -> str:
-    """Why a metric table came back empty, and what to do about it (one sentence)."""
-    from cx import metrics
-    from cx.schema import Grain
-
-    m = metrics.lookup(metric, source.scales)
-    column = m.column
-    if grain is not Grain.ALL and len(metrics.metric_table(source, m, Grain.ALL, (), scope)):
-        return (f"no rows: a {grain.value}ly {m.label} needs dated interactions and this data has none "
-                "(occurred_at is not mapped or empty); use --grain all, or map a date column on the Data page")
-    if m.per_customer and source.customers is None:
-        return f"no rows: {m.label} needs a customers table; map one on the Data page or add a second --source"
-    if not source.has(column):
-        return (f"no rows: {m.label} needs the column {column}, which this data does not have; map one on the "
-                "Data page or with --mapping")
-    if scope.date_from or scope.date_to:
-        return f"no rows: no {m.label} values between {scope.date_from or 'the start'} and {scope.date_to or 'the end'}"
-    return (f"no rows: {column} holds no value that {m.label} counts (check the declared scale and the missing "
-            "codes in the mapping)")
-
-
 def _cmd_metrics(args) -> int:
     import datetime as dt
 
@@ -448,7 +435,7 @@ def _cmd_metrics(args) -> int:
     try:
         table = metrics.metric_table(source, args.metric, view.grain, args.by, scope, min_n=view.min_n)
         if table.empty:
-            raise CliError(_why_no_rows(source, args.metric, view.grain, scope))
+            raise CliError(metrics.why_empty(source, args.metric, view.grain, scope))
     except (SourceError, metrics.MetricError) as exc:
         raise CliError(str(exc)) from None
     from cx.metrics import plausible

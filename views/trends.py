@@ -87,7 +87,7 @@ except metrics.MetricError as exc:
     show_error(exc)
     st.stop()
 if table.empty:
-    st.info("No responses match these filters.")
+    st.info(f"No responses to show — {metrics.why_empty(source, metric, grain, scope).removeprefix('no rows: ')}.")
     st.stop()
 
 st.caption(f"**{definition.label}** — {definition.definition}")

@@ -39,7 +39,7 @@ def check(kind: str, value: float, n: float | None = None, where: str = "") -> s
     ----------
     kind : str
         A metric key (``frt`` minutes, ``ttr`` hours, ``csat``/``fcr``/``churn``/``retention`` percent,
-        ``nps`` points) or ``auc`` (a ROC AUC, 0–1).
+        ``nps`` points), ``outcome`` (the percent of a group with any yes/no outcome) or ``auc`` (a ROC AUC, 0–1).
     value : float
     n : float, optional
         Answers or customers behind the value (shares of 0%/100% are only implausible with many).
@@ -69,9 +69,10 @@ def check(kind: str, value: float, n: float | None = None, where: str = "") -> s
     if kind == "nps" and many and abs(value) == 100.0:
         return (f"NPS of {value:+.0f}{at} over {n:,.0f} answers is implausible: check that the column holds 0–10 "
                 "likelihood-to-recommend answers.")
-    if kind == "churn" and many and value in (0.0, 100.0):
-        return (f"A churn rate of {value:.0f}%{at} over {n:,.0f} customers is implausible for a group of customers: "
-                "the group is most likely defined by the churn itself (a churn reason, a cancellation date), a leak.")
+    if kind in ("churn", "outcome") and many and value in (0.0, 100.0):
+        what = "A churn rate" if kind == "churn" else "An outcome rate"
+        return (f"{what} of {value:.0f}%{at} over {n:,.0f} customers is implausible for a group of customers: "
+                "the group is most likely defined by the outcome itself (a churn reason, a cancellation date), a leak.")
     if kind == "retention" and many and value in (0.0, 100.0):
         return check("churn", 100.0 - value, n, where)
     if kind == "auc" and value >= LEAK_AUC:

@@ -399,5 +399,28 @@ def metric_tables(source: Source, metric: str | Metric, cuts: Mapping[str, Cut],
     return out
 
 
+def why_empty(source: Source, metric: str | Metric, grain: Grain | str | None = None, scope: Scope | None = None) -> str:
+    """Why a metric table came back empty, and what to do about it (one sentence, for the CLI and the pages).
+
+    The causes, in order: no dated interactions for a time grain (the undated ones count only in
+    ``all``), no customers table, the metric's column not mapped, the date range, or no value the
+    metric counts (scale, missing codes).
+    """
+    m, grain, scope = lookup(metric, source.scales), Grain(grain or Grain.WEEK), scope or Scope()
+    if grain is not Grain.ALL and len(MetricTable.read(source, m, Grain.ALL, (), scope)):
+        return (f"no rows: a {grain.value}ly {m.label} needs dated interactions and this data has none "
+                "(occurred_at is not mapped or empty); use the grain 'all' (--grain all), or map a date column on the "
+                "Data page")
+    if m.per_customer and source.customers is None:
+        return f"no rows: {m.label} needs a customers table; map one on the Data page or add a second --source"
+    if not source.has(m.column):
+        return (f"no rows: {m.label} needs the column {m.column}, which this data does not have; map one on the "
+                "Data page or with --mapping")
+    if scope.date_from or scope.date_to:
+        return f"no rows: no {m.label} values between {scope.date_from or 'the start'} and {scope.date_to or 'the end'}"
+    return (f"no rows: {m.column} holds no value that {m.label} counts (check the declared scale and the missing "
+            "codes in the mapping)")
+
+
 __all__ = ["RESULT_COLUMNS", "Cut", "MetricTable", "breakdown", "counted", "metric_query", "metric_table",
-           "metric_tables"]
+           "metric_tables", "why_empty"]

@@ -315,3 +315,46 @@ def test_empty_metric_results_exit_non_zero_with_the_reason(capsys, tmp_path):
                      str(_mapping_file("telco_churn_ibm", tmp_path)), "--metric", "csat", "--grain", "all"])
     out, err = capsys.readouterr()
     assert code == 2 and "needs the column csat" in err and "Data page" in err
+
+
+def test_airline_csat_interval_is_cluster_robust_by_respondent(capsys, tmp_path):
+    """1,500 respondents × up to 14 ratings: the interval accounts for who answered (statsmodels, independently)."""
+    import statsmodels.api as sm
+    from statsmodels.stats.proportion import proportion_confint
+
+    frame = _frame("airline_satisfaction")
+    columns = _expected("airline_satisfaction")["roles"]["score"]["columns"]
+    long = frame.set_index("ID")[columns].stack()
+    long = pd.to_numeric(long, errors="coerce").dropna()
+    long = long[long > 0]
+    top = (long >= 4).astype(float)
+    fit = sm.OLS(top.to_numpy(), np.ones(len(top))).fit(
+        cov_type="cluster", cov_kwds={"groups": pd.factorize(top.index.get_level_values(0))[0]})
+    p, n = top.mean(), len(top)
+    n_eff = n / max(fit.bse[0] ** 2 / (p * (1 - p) / n), 1.0)
+    low, high = proportion_confint(p * n_eff, n_eff, method="wilson")
+    [record] = _metrics(capsys, "airline_satisfaction", tmp_path, "--metric", "csat", "--grain", "all")
+    assert (record["ci_low"], record["ci_high"]) == pytest.approx((100 * low, 100 * high), abs=1e-9)
+    naive_low, naive_high = proportion_confint(top.sum(), n, method="wilson")
+    assert (high - low) / (naive_high - naive_low) == pytest.approx(1.8, abs=0.15)  # the naive one: ~1.8x too narrow
+
+
+def test_airline_text_verdict_is_an_outcome_with_its_positive_value(capsys, tmp_path):
+    """'Satisfied' / 'Neutral or Dissatisfied' as text: --positive names the yes (it used to be refused)."""
+    mapping = _expected("airline_satisfaction")["mapping"]
+    mapping = {**mapping, "columns": {**mapping["columns"], "Satisfaction": "customers.verdict"}, "booleans": {}}
+    path = tmp_path / "airline.text.json"
+    path.write_text(json.dumps(mapping), encoding="utf-8")
+    code = cli.main(["journeys", "--source", str(_path("airline_satisfaction")), "--mapping", str(path),
+                     "--outcome", "verdict", "--positive", "Satisfied", "--format", "json"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    outcome = json.loads(out)["outcome"]
+    assert outcome["kind"] == "binary" and set(outcome["predictors"]) == {"mean", "worst"}  # no dates: no "end"
+    frame = _frame("airline_satisfaction")
+    ratings = frame[_expected("airline_satisfaction")["roles"]["score"]["columns"]].apply(pd.to_numeric)
+    mean = ratings.where(ratings > 0).mean(axis=1)
+    from sklearn.metrics import roc_auc_score
+
+    auc = roc_auc_score(frame["Satisfaction"].eq("Satisfied"), mean)
+    assert outcome["predictors"]["mean"]["value"] == pytest.approx(auc, abs=1e-4)  # the JSON keeps 4 decimals
