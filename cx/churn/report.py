@@ -202,8 +202,13 @@ def _progress(callback, fraction: float, message: str) -> None:
         callback(fraction, message)
 
 
-def _guard(y: np.ndarray, outcome: str, min_positives: int, n_splits: int) -> None:
+def _guard(y: np.ndarray, outcome: str, min_positives: int, n_splits: int, unknown: int = 0) -> None:
     n, pos = len(y), int(y.sum())
+    if n == 0 and unknown:
+        what = "no churn column" if outcome == "churned" else f"no values in {outcome}"
+        raise ChurnModelError(f"{what[0].upper()}{what[1:]}: none of the {unknown:,} customers has a value in "
+                              f"{outcome}. Map an outcome column on the Data page, or pass --outcome COLUMN (with "
+                              "--positive VALUE for a two-valued column).")
     if n == 0:
         raise ChurnModelError("No customers to model: the filters leave none, or the customer table is empty.")
     if pos == 0 or pos == n:
@@ -323,7 +328,7 @@ def fit_churn_table(table: FeatureTable, *, now: FeatureTable | None = None, att
     with threadpool_limits(1):
         started = time.perf_counter()
         y = table.frame["outcome"].to_numpy(dtype=int)
-        _guard(y, table.outcome, min_positives, n_splits)
+        _guard(y, table.outcome, min_positives, n_splits, table.unknown_outcomes)
         screen = _screen(table, attributes, include_restating)
         features = screen.features
         X = model_frame(table.frame, features)
@@ -389,6 +394,10 @@ def _screen(table: FeatureTable, attributes: Sequence[str], include_restating: S
     features = [c for c in candidates if c not in excluded]
     features, merged = merge_duplicates(frame, features)
     features, collinear = drop_collinear(frame, features)
+    if not features and "contacts" in frame and not frame["contacts"].any():
+        raise ChurnModelError("No usable feature: this data has no interactions (a customer table alone), so there is "
+                              "no experience to relate to the outcome. Add an interactions file on the Data page (or "
+                              "a second --source), or pick customer attributes (--attribute segment).")
     if not features:
         said = _leak_text(excluded, table.labels)
         raise ChurnModelError("No usable feature: every experience measure is missing, constant, or restates the "

@@ -180,6 +180,9 @@ def compare_predictors(features: pd.DataFrame, outcome_column: str, *, resamples
     """
     if outcome_column not in features:
         raise ValueError(f"no outcome column {outcome_column!r} in the journey features")
+    if features.empty:
+        raise ValueError("no journeys to compare: there are no interactions in scope (a customer table alone has "
+                         "none); add an interactions file on the Data page (or a second --source), or widen the filters")
     if "mean" not in predictors:
         raise ValueError("the mean must be among the predictors: it is the baseline")
     kind, outcome = outcome_values(features[outcome_column])
@@ -355,6 +358,9 @@ def outcome_by_class(features: pd.DataFrame, outcome_column: str, *, confidence:
     """
     if outcome_column not in features:
         raise ValueError(f"no outcome column {outcome_column!r} in the journey features")
+    if features.empty:
+        raise ValueError("no journeys to compare: there are no interactions in scope (a customer table alone has "
+                         "none); add an interactions file on the Data page (or a second --source), or widen the filters")
     kind, values = outcome_values(features[outcome_column])
     y = pd.Series(values, index=features.index)
     rows = []

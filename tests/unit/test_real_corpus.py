@@ -358,3 +358,19 @@ def test_airline_text_verdict_is_an_outcome_with_its_positive_value(capsys, tmp_
 
     auc = roc_auc_score(frame["Satisfaction"].eq("Satisfied"), mean)
     assert outcome["predictors"]["mean"]["value"] == pytest.approx(auc, abs=1e-4)  # the JSON keeps 4 decimals
+
+
+def test_refusals_on_the_telco_customer_table_name_the_cause_and_the_fix(capsys, tmp_path):
+    mapping = _mapping_file("telco_churn_ibm", tmp_path)
+    code, _, err = _churn(capsys, "telco_churn_ibm", mapping)
+    assert code == 2 and "no interactions (a customer table alone)" in err and "--attribute segment" in err
+    code = cli.main(["journeys", "--source", str(_path("telco_churn_ibm")), "--mapping", str(mapping)])
+    err = capsys.readouterr().err
+    assert code == 2 and "no journeys to compare" in err and "customer table alone" in err
+    # the churn column not mapped: not "the customer table is empty" (1,000 customers exist)
+    unmapped = _expected("telco_churn_ibm")["mapping"]
+    unmapped = {**unmapped, "columns": {**unmapped["columns"], "Churn Label": "ignore"}}
+    path = tmp_path / "telco.nochurn.json"
+    path.write_text(json.dumps(unmapped), encoding="utf-8")
+    code, _, err = _churn(capsys, "telco_churn_ibm", path, "--attribute", "segment")
+    assert code == 2 and "No churn column: none of the 1,000 customers" in err and "--outcome" in err
