@@ -307,6 +307,13 @@ def _cmd_journeys(args) -> int:
         print_frame(comparison.table[["label", "value", "ci_low", "ci_high", "diff_vs_mean", "p_value"]].round(3), "table")
         print(comparison.verdict)
         by_class = journeys.outcome_by_class(features, outcome)
+        from cx.metrics import plausible
+
+        kind = "churn" if outcome == "churned" and args.positive is None else "outcome"
+        for row in by_class.itertuples() if (by_class["kind"] == "binary").all() else ():
+            line = plausible.check(kind, row.value, row.n, f"among {row.journey_class} journeys")
+            if line:
+                print(f"cx journeys: warning: {line}", file=sys.stderr)
         print(f"\n{outcome} by journey class (95% CI)")
         print_frame(by_class[["journey_class", "n", "value", "ci_low", "ci_high"]].round(1), "table")
     return 0
@@ -373,8 +380,11 @@ def _cmd_churn(args) -> int:
                            progress=(lambda f, _m: reporter(f)) if reporter else None)
     except (ChurnModelError, FeatureError, ValueError) as exc:
         raise CliError(str(exc)) from None
+    from cx.metrics import plausible
+
+    implausible = plausible.churn_report(report)
     if args.format == "json":
-        for line in report.warnings:
+        for line in (*report.warnings, *implausible):
             print(f"cx churn: warning: {line}", file=sys.stderr)
         print(dumps(report.to_dict(top=args.top)))
         return 0
@@ -384,7 +394,9 @@ def _cmd_churn(args) -> int:
     for metric, label in (("roc_auc", "ROC AUC"), ("pr_auc", "PR AUC"), ("brier", "Brier")):
         iv = report.cv[metric]
         print(f"  {label:8} {iv.value:.3f}  (95% CI {iv.ci_low:.3f}–{iv.ci_high:.3f})")
-    for line in (*report.warnings, *card.notes):
+    for line in (*report.warnings, *implausible):
+        print(line if line.startswith("LEAK") else f"warning: {line}")
+    for line in card.notes:
         print(f"note: {line}")
     print("\nWhich measures matter (cross-validated ROC AUC)")
     print_frame(report.feature_sets.round(3), "table")

@@ -11,6 +11,7 @@ from cx import charts, metrics
 from cx.app import state
 from cx.app.cache import cached_by_source
 from cx.app.widgets import chart, dataframe, download_csv, md, page_start, show_error
+from cx.metrics import plausible
 from cx.schema import DIMENSIONS, STAGES, Grain
 
 DRILL_LIMIT = 200
@@ -90,6 +91,8 @@ if table.empty:
     st.info(f"No responses to show — {metrics.why_empty(source, metric, grain, scope).removeprefix('no rows: ')}.")
     st.stop()
 
+for warning in plausible.metric_table(table, by):
+    st.warning(warning, icon="🤨")
 st.caption(f"**{definition.label}** — {definition.definition}")
 chart(charts.trend_chart(table, by=by, label=definition.label, unit=definition.unit, min_n=view.min_n),
       key="trends.chart", on_select=lambda: focus("chart"), selection_mode=("points",))

@@ -1,9 +1,13 @@
-"""Columns that restate the outcome: found and left out of the model, with the reason.
+"""Leaks: columns that carry the outcome, found and left out of the model, with the reason.
 
 An account status, a churn reason, or a score some other system computed *from* the outcome
 predict it perfectly and explain nothing. :func:`restating_columns` finds them by name and by a
 single column predicting the outcome almost perfectly (ROC AUC ≥ 0.98 from its values or from
-whether it is missing); the model leaves them out unless asked, and the page names them.
+whether it is missing); :func:`leak_screen` adds columns filled for one outcome class only, scores
+that go the wrong way round for an experience (a churn score read as CSAT), and groups of sibling
+columns that give the outcome away together (a churn reason spread over touchpoint columns). The
+model leaves them out unless asked, and the page and the CLI name them; :func:`leak_carriers`
+names the columns behind a model too good to be true (CV ROC AUC ≥ :data:`LEAK_AUC`).
 """
 
 from __future__ import annotations

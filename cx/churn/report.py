@@ -337,6 +337,8 @@ def fit_churn_table(table: FeatureTable, *, now: FeatureTable | None = None, att
         groups = {name: list(dict.fromkeys(same_as.get(f, f) for f in cols if same_as.get(f, f) in features))
                   for name, cols in table.groups.items() if name != "All"}
         groups, same = _distinct_sets({name: cols for name, cols in groups.items() if cols}, features)
+        thinned = {name: [c for c in table.groups[name] if same_as.get(c, c) in screen.collinear]
+                   for name in groups if name in table.groups}
         _progress(progress, 0.1, f"Cross-validating ({n_splits} folds) on {len(y):,} customers, "
                                  f"with {len(groups)} comparison feature sets")
         predictions, folds, importance = cross_validate(estimator, X, y, n_splits=n_splits, subsets=groups)
@@ -350,7 +352,8 @@ def fit_churn_table(table: FeatureTable, *, now: FeatureTable | None = None, att
         importance.insert(1, "feature", importance["column"].map(lambda c: labels.get(c, c)))
         line = calibration_line(y, predictions["All"])
         population = _population(table, now, features, model, predictions["All"], line)
-        card = _card(table, y, screen, labels, n_splits, resamples, C, random_state, same)
+        card = _card(table, y, screen, labels, n_splits, resamples, C, random_state, same,
+                     {k: v for k, v in thinned.items() if v})
         leaks = _leak_warnings(table, screen, cv, labels)
         return ChurnReport(card=card, cv=cv, folds=folds, calibration=calibration_table(y, predictions["All"]),
                            calibration_fit=line, odds_ratios=odds, importance=importance, feature_sets=feature_sets,
@@ -518,9 +521,13 @@ def _leak_warnings(table: FeatureTable, screen: Screen, cv: dict[str, Interval],
 
 
 def _card(table: FeatureTable, y: np.ndarray, screen: Screen, labels: dict[str, str], n_splits: int,
-          resamples: int, C: float, random_state, same: dict[str, str] | None = None) -> ModelCard:
+          resamples: int, C: float, random_state, same: dict[str, str] | None = None,
+          thinned: dict[str, list[str]] | None = None) -> ModelCard:
     features, excluded = screen.features, screen.excluded
     notes = list(table.notes)
+    for name, gone in (thinned or {}).items():
+        notes.append(f"The feature set {name!r} is compared without {', '.join(labels.get(c, c) for c in gone)} "
+                     "(left out as nearly a combination of the other inputs).")
     for name, twin in (same or {}).items():
         notes.append(f"The feature set {name!r} is not compared: after merging duplicates it holds the same "
                      f"features as {twin!r}" + (" (one rating per customer: worst, end and mean are one number, so "

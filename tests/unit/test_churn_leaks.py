@@ -148,3 +148,26 @@ def test_at_risk_list_follows_the_outcome_direction():
     assert risk["probability"].is_monotonic_increasing  # least likely to be satisfied first
     satisfied = set(frame.assign(customer_id=[f"C{k}" for k in range(len(frame))]).query("outcome == 1").customer_id)
     assert set(risk["customer_id"]) <= satisfied  # those who could still lose it
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_every_odds_ratio_lies_inside_its_interval_with_duplicates_collinearity_and_a_leak(seed):
+    """The messy shapes of real exports at once, over many seeds: estimate inside its own bootstrap interval."""
+    rng = np.random.default_rng(100 + seed)
+    n = 900
+    tps = rng.normal(60, 15, (n, 5)) + rng.normal(0, 12, (n, 1))
+    worst = tps.min(axis=1)
+    logit = -0.5 - 0.05 * (worst - 40) + rng.normal(0, 0.5, n)
+    y = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
+    frame = pd.DataFrame(tps, columns=[f"tp: t{k}" for k in range(5)]).assign(
+        mean_index=tps.mean(axis=1), mean_csat=tps.mean(axis=1) / 20, worst_index=worst, end_index=tps[:, 4],
+        incidents=rng.poisson(1 + (worst < 35), n).astype(float),
+        reason=np.where((y == 1) & (rng.random(n) < 0.4), 50.0, np.nan), outcome=y)
+    features = ["mean_csat", "mean_index", "worst_index", "end_index", "incidents", "reason",
+                *[f"tp: t{k}" for k in range(5)]]
+    report = fit_churn_table(table_of(frame, features), resamples=60, random_state=seed)
+    odds = report.odds_ratios
+    assert ((odds["ci_low"] <= odds["value"]) & (odds["value"] <= odds["ci_high"])).all()
+    assert "reason" not in set(odds["column"]) and "reason" in report.card.excluded
+    assert not {"end_index", "tp: t4"} <= set(odds["column"])  # the same column, named once
+    assert {"mean_csat", "mean_index"}.isdisjoint(odds["column"])  # merged, then left out as the mean of the others

@@ -374,3 +374,16 @@ def test_refusals_on_the_telco_customer_table_name_the_cause_and_the_fix(capsys,
     path.write_text(json.dumps(unmapped), encoding="utf-8")
     code, _, err = _churn(capsys, "telco_churn_ibm", path, "--attribute", "segment")
     assert code == 2 and "No churn column: none of the 1,000 customers" in err and "--outcome" in err
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_skytrax_recommended_odds_ratios_lie_inside_their_intervals(tmp_path, seed):
+    from cx.churn import fit_churn
+    from cx.cli import _open_source
+
+    source = _open_source([str(_path("skytrax_seat_reviews"))], _mapping_file("skytrax_seat_reviews", tmp_path))
+    report = fit_churn(source, "recommended", resamples=60, random_state=seed)
+    odds = report.odds_ratios
+    assert ((odds["ci_low"] <= odds["value"]) & (odds["value"] <= odds["ci_high"])).all()
+    assert report.card.leaks == () and report.card.risk_words == "least likely to be recommended"
+    assert not any(w.startswith("LEAK") for w in report.warnings)
