@@ -264,6 +264,8 @@ def _add_journeys(sub) -> None:
     p.add_argument("--source", action="append", default=None, help="URL, .duckdb/.sqlite file or data file(s)")
     p.add_argument("--mapping", type=Path, default=None, help="mapping JSON for data files")
     p.add_argument("--outcome", default=None, help="customer column to compare with (default: churned, if present)")
+    p.add_argument("--positive", default=None, metavar="VALUE",
+                   help="the outcome's value that counts as yes (any two-valued column; default: yes/no words)")
     p.add_argument("--gap-days", type=float, default=None, help="split journeys after this many days without contact")
     p.add_argument("--format", choices=["table", "csv", "json"], default="table",
                    help="csv prints one row per journey; table and json the summary and the comparison")
@@ -279,6 +281,12 @@ def _cmd_journeys(args) -> int:
     try:
         if outcome:
             features = journeys.journey_outcomes(source, outcome, gap_days=args.gap_days)
+            if args.positive is not None:
+                from cx.outcomes import parse_outcome
+
+                features[outcome] = parse_outcome(features[outcome], outcome, args.positive)
+        elif args.positive is not None:
+            raise CliError("--positive needs --outcome: name the column whose value counts as yes")
         else:
             features = journeys.journey_features(source, gap_days=args.gap_days)
         comparison = journeys.compare_predictors(features, outcome) if outcome else None
@@ -304,6 +312,13 @@ def _cmd_journeys(args) -> int:
         print_frame(comparison.table[["label", "value", "ci_low", "ci_high", "diff_vs_mean", "p_value"]].round(3), "table")
         print(comparison.verdict)
         by_class = journeys.outcome_by_class(features, outcome)
+        from cx.metrics import plausible
+
+        kind = "churn" if outcome == "churned" and args.positive is None else "outcome"
+        for row in by_class.itertuples() if (by_class["kind"] == "binary").all() else ():
+            line = plausible.check(kind, row.value, row.n, f"among {row.journey_class} journeys")
+            if line:
+                print(f"cx journeys: warning: {line}", file=sys.stderr)
         print(f"\n{outcome} by journey class (95% CI)")
         print_frame(by_class[["journey_class", "n", "value", "ci_low", "ci_high"]].round(1), "table")
     return 0
@@ -351,6 +366,8 @@ def _add_churn(sub) -> None:
     p.add_argument("--cutoff", default=None, help="window rule: last day of the observation window + 1 (YYYY-MM-DD)")
     p.add_argument("--horizon-days", type=int, default=90, help="window rule: outcome horizon in days")
     p.add_argument("--attribute", action="append", default=[], help="customer attribute to add (repeatable)")
+    p.add_argument("--allow-leak", action="append", default=[], metavar="COL",
+                   help="keep a column flagged as a leak in the model anyway (repeatable; the warning stays)")
     p.add_argument("--min-positives", type=int, default=50)
     p.add_argument("--top", type=int, default=20, help="at-risk customers to print")
     p.add_argument("--format", choices=["table", "json"], default="table")
@@ -364,12 +381,15 @@ def _cmd_churn(args) -> int:
     try:
         rule = CutoffRule(args.rule, cutoff=args.cutoff, horizon_days=args.horizon_days)
         report = fit_churn(source, args.outcome, rule, positive=args.positive, attributes=args.attribute,
-                           min_positives=args.min_positives, at_risk=max(args.top, 1),
+                           include_restating=args.allow_leak, min_positives=args.min_positives, at_risk=max(args.top, 1),
                            progress=(lambda f, _m: reporter(f)) if reporter else None)
     except (ChurnModelError, FeatureError, ValueError) as exc:
         raise CliError(str(exc)) from None
+    from cx.metrics import plausible
+
+    implausible = plausible.churn_report(report)
     if args.format == "json":
-        for line in report.warnings:
+        for line in (*report.warnings, *implausible):
             print(f"cx churn: warning: {line}", file=sys.stderr)
         print(dumps(report.to_dict(top=args.top)))
         return 0
@@ -379,13 +399,15 @@ def _cmd_churn(args) -> int:
     for metric, label in (("roc_auc", "ROC AUC"), ("pr_auc", "PR AUC"), ("brier", "Brier")):
         iv = report.cv[metric]
         print(f"  {label:8} {iv.value:.3f}  (95% CI {iv.ci_low:.3f}–{iv.ci_high:.3f})")
-    for line in (*report.warnings, *card.notes):
+    for line in (*report.warnings, *implausible):
+        print(line if line.startswith("LEAK") else f"warning: {line}")
+    for line in card.notes:
         print(f"note: {line}")
     print("\nWhich measures matter (cross-validated ROC AUC)")
     print_frame(report.feature_sets.round(3), "table")
     print("\nOdds ratios (per SD; 95% bootstrap CI)")
     print_frame(report.odds_ratios[["feature", "value", "ci_low", "ci_high"]].head(15).round(3), "table")
-    print("\nAt risk (probability × lifetime value)")
+    print(f"\nAt risk ({card.risk_words}; probability of {card.outcome} = yes, ranked with lifetime value)")
     cols = [c for c in ("rank", "customer_id", "segment", "probability", "lifetime_value", "value_at_risk",
                         "worst_moment_index", "last_at") if c in report.at_risk]
     print_frame(report.at_risk[cols].head(args.top).round({"probability": 3, "value_at_risk": 2}), "table")
@@ -429,8 +451,14 @@ def _cmd_metrics(args) -> int:
     source = _open_source(args.source, args.mapping)
     try:
         table = metrics.metric_table(source, args.metric, view.grain, args.by, scope, min_n=view.min_n)
+        if table.empty:
+            raise CliError(metrics.why_empty(source, args.metric, view.grain, scope))
     except (SourceError, metrics.MetricError) as exc:
         raise CliError(str(exc)) from None
+    from cx.metrics import plausible
+
+    for line in plausible.metric_table(table, [b.strip() for b in args.by.split(",") if b.strip()]):
+        print(f"cx metrics: warning: {line}", file=sys.stderr)
     table["period"] = [p if isinstance(p, str) else p.date().isoformat() for p in table["period"]]
     if args.format == "table":
         table = table.round({"value": 2, "ci_low": 2, "ci_high": 2, "p90": 2})

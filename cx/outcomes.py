@@ -194,23 +194,42 @@ def outcome_candidates(source: Source, *, numeric: bool = False) -> list[str]:
     list of str
         ``churned``, then ``lifetime_value``, then the others alphabetically.
     """
+    found = [name for name, (distinct, sample) in _customer_columns(source).items()
+             if _qualifies(sample(), name, distinct, numeric)]
+    return sorted(found, key=lambda n: (n != "churned", n != "lifetime_value", n))
+
+
+def _customer_columns(source: Source) -> dict:
+    """Customer columns that could be an outcome → (distinct values, a function reading up to 50 of them)."""
     c = source.customers
     if c is None:
-        return []
+        return {}
     names = [n for n in c.c.keys() if n not in NOT_OUTCOMES]
     names = [n for n in names if n == "churned" or n in source.customer_attributes or source.has(f"customers.{n}")]
     if not names:
-        return []
+        return {}
     row = source.read(sa.select(*[sa.func.count(sa.distinct(c.c[n])).label(f"d{k}") for k, n in enumerate(names)])).iloc[0]
-    found = []
-    for k, name in enumerate(names):
-        distinct = int(row[f"d{k}"])
-        if distinct == 0:
-            continue
-        sample = source.read(sa.select(c.c[name]).where(c.c[name].is_not(None)).distinct().limit(50))[name]
-        if _qualifies(sample, name, distinct, numeric):
-            found.append(name)
-    return sorted(found, key=lambda n: (n != "churned", n != "lifetime_value", n))
+
+    def sample(name):
+        return lambda: source.read(sa.select(c.c[name]).where(c.c[name].is_not(None)).distinct().limit(50))[name]
+
+    return {name: (int(row[f"d{k}"]), sample(name)) for k, name in enumerate(names) if int(row[f"d{k}"]) > 0}
+
+
+def two_valued_outcomes(source: Source) -> dict[str, list]:
+    """Every customer column holding exactly two values → those values (sorted as text).
+
+    Any of them is an outcome once the user says which value counts as yes (``--positive`` in the
+    CLI, a select box on the pages): "Satisfied" / "Neutral or Dissatisfied" as well as yes/no.
+
+    Returns
+    -------
+    dict
+        Column → its two values, ``churned`` first, then alphabetically.
+    """
+    found = {name: sorted(sample().tolist(), key=str) for name, (distinct, sample) in _customer_columns(source).items()
+             if distinct == 2}
+    return dict(sorted(found.items(), key=lambda kv: (kv[0] != "churned", kv[0])))
 
 
 def _qualifies(sample: pd.Series, name: str, distinct: int, numeric: bool) -> bool:
@@ -281,3 +300,32 @@ __all__ = [
     "parse_outcome",
     "roc_auc",
 ]
+
+
+_GOOD_OUTCOME = ("satisf", "recommend", "promot", "retain", "renew", "repurchas", "return", "loyal", "happy",
+                 "success", "resolv", "solved", "stay", "upgrad", "convert", "purchas", "buy", "active", "like")
+_BAD_OUTCOME = ("churn", "cancel", "attrit", "leav", "left", "lost", "exit", "dissatisf", "unhappy", "complain",
+                "disput", "escalat", "refund", "default", "terminat", "close", "inactive", "detract", "fail",
+                "not ", "neutral")
+
+
+def outcome_is_good(outcome: str, positive=None) -> bool:
+    """Whether the outcome's "yes" is good news (satisfied, recommended) rather than bad (churned).
+
+    Judged from the words of the positive value when one is named, else the column's name; a
+    column that says neither is read as bad news (a churn-like outcome, the product's default).
+
+    Examples
+    --------
+    >>> outcome_is_good("churned"), outcome_is_good("Satisfaction", "Satisfied")
+    (False, True)
+    >>> outcome_is_good("Satisfaction", "Neutral or Dissatisfied"), outcome_is_good("recommended")
+    (False, True)
+    """
+    for text in ([str(positive)] if positive is not None else []) + [str(outcome)]:
+        words = _word(text).replace("_", " ") + " "
+        if any(w in words for w in _BAD_OUTCOME):
+            return False
+        if any(w in words for w in _GOOD_OUTCOME):
+            return True
+    return False

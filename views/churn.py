@@ -13,30 +13,32 @@ from cx.app.ui import (
     show_error,
     url_state,
 )
-from cx.app.widgets import chart, dataframe
+from cx.app.widgets import chart, dataframe, md_escape
 from cx.charts import churn as churn_charts
 from cx.churn import CAVEAT, METRIC_LABELS, ChurnModelError, CutoffRule, FeatureError, fit_churn, what_if
 from cx.db import SourceError
-from cx.outcomes import OutcomeError, outcome_candidates
+from cx.metrics import plausible as plausibility
+from cx.outcomes import OutcomeError, outcome_candidates, two_valued_outcomes
 
 
 # Cached per source (shared for the demo, per session for a user's own data) and keyed on the
 # Scope and this page's settings only: the sidebar's View (grain, minimum n) never refits.
 @cached_by_source(max_entries=32)
-def load_outcomes(source) -> list[str]:
-    return outcome_candidates(source)
+def load_outcomes(source) -> tuple[list[str], dict[str, list]]:
+    return outcome_candidates(source), two_valued_outcomes(source)
 
 
 @cached_by_source(max_entries=8)
-def load_report(source, outcome: str, rule: CutoffRule, scope, attributes: tuple, min_positives: int):
-    return fit_churn(source, outcome, rule, scope, attributes=list(attributes), min_positives=min_positives,
-                     at_risk=500)
+def load_report(source, outcome: str, positive, rule: CutoffRule, scope, attributes: tuple, min_positives: int,
+                allowed: tuple):
+    return fit_churn(source, outcome, rule, scope, positive=positive, attributes=list(attributes),
+                     include_restating=list(allowed), min_positives=min_positives, at_risk=500)
 
 
 @cached_by_source(max_entries=64)
-def load_what_if(source, outcome: str, rule: CutoffRule, scope, attributes: tuple, min_positives: int, driver: str,
-                 change: float, mode: str, segment: str | None, channel: str | None):
-    report = load_report(source, outcome, rule, scope, attributes, min_positives)
+def load_what_if(source, outcome: str, positive, rule: CutoffRule, scope, attributes: tuple, min_positives: int,
+                 allowed: tuple, driver: str, change: float, mode: str, segment: str | None, channel: str | None):
+    report = load_report(source, outcome, positive, rule, scope, attributes, min_positives, allowed)
     return what_if(report, driver, change, mode=mode, segment=segment, channel=channel)
 
 
@@ -44,18 +46,26 @@ source, scope, summary = page_start(
     "Churn drivers", "Which experiences relate to customers leaving, how sure we are, and who is at risk now — "
                      "a cross-validated logistic regression with an interval on every number.")
 
-outcomes = load_outcomes(source)  # a SourceError ends the page in the shared frame (widgets.run_page)
+yes_no, two_valued = load_outcomes(source)  # a SourceError ends the page in the shared frame (widgets.run_page)
+outcomes = list(dict.fromkeys([*yes_no, *two_valued]))
 if not outcomes:
-    st.info("This data has no yes/no customer column to model (such as *churned*). Map a customer file with a "
-            "churn flag on the **Data** page.")
+    st.info("This data has no customer column with two values to model (such as *churned*): no churn column. Map one "
+            "on the **Data** page (or pass --outcome to `cx churn`).")
     st.stop()
 
 # --- what to model -------------------------------------------------------------------------------
 left, middle, right = st.columns([1, 1.4, 1.6])
 wanted = url_state("outcome", outcomes[0])
 outcome = left.selectbox("Outcome", outcomes, index=outcomes.index(wanted) if wanted in outcomes else 0,
-                         key="churn.outcome", help="Any yes/no customer column can replace churn.")
+                         key="churn.outcome", help="Any customer column with two values can replace churn.")
 set_url_state("outcome", outcome if outcome != outcomes[0] else None)
+positive = None
+if outcome in two_valued:
+    choices = ([None] if outcome in yes_no else []) + two_valued[outcome]
+    positive = left.selectbox("Counts as yes", choices, key=f"churn.positive.{outcome}",
+                              format_func=lambda v: "yes (as the column says)" if v is None else str(v),
+                              help="Which of the two values is the outcome (e.g. Satisfied). A good outcome ranks the "
+                                   "customers least likely to reach it.")
 rules = {"before_outcome": "Before each churn date", "window": "Observation window + horizon"}
 rule_kind = middle.radio("Cut-off rule (no peeking at the future)", list(rules), format_func=rules.get,
                          key="churn.rule", horizontal=True, disabled=outcome != "churned")
@@ -79,7 +89,8 @@ with st.expander("Guard rails"):
 # --- fit -----------------------------------------------------------------------------------------
 try:
     with st.spinner("Fitting: building features in the database, 5-fold cross-validation, bootstrap intervals…"):
-        report = load_report(source, outcome, rule, scope, tuple(attributes), int(min_positives))
+        report = load_report(source, outcome, positive, rule, scope, tuple(attributes), int(min_positives),
+                             tuple(st.session_state.get("churn.allow_leak", [])))
 except ChurnModelError as exc:
     st.warning(f"**No model:** {exc}", icon="🛑")
     st.stop()
@@ -90,10 +101,18 @@ except (FeatureError, OutcomeError, SourceError) as exc:
 card = report.card
 st.info(f"**Cut-off rule in force.** {card.rule_text}", icon="✂️")
 for message in report.warnings:
-    st.warning(message, icon="⚠️")
+    if message.startswith("LEAK"):
+        st.error(f"**{message.split(':', 1)[0]}:**{md_escape(message.split(':', 1)[1])}", icon="🚨")
+    else:
+        st.warning(md_escape(message), icon="⚠️")
+for message in plausibility.churn_report(report):
+    st.warning(md_escape(message), icon="🤨")
 if card.excluded:
-    st.warning("**Left out as restating the outcome:** "
-               + "; ".join(f"*{name}* — {why}" for name, why in card.excluded.items()), icon="🚫")
+    st.warning("**Left out as leaks (they carry the outcome, so they are neither inputs nor drivers):** "
+               + "; ".join(f"*{md_escape(name)}* — {md_escape(why)}" for name, why in card.excluded.items()), icon="🚫")
+st.multiselect("Keep a leak in the model anyway (its warning stays on this page)",
+               sorted({*card.excluded, *card.allowed}), key="churn.allow_leak",
+               help="Only when you know the column was recorded before the outcome and independently of it.")
 
 # --- model card and scores -------------------------------------------------------------------------
 st.subheader("Model card")
@@ -146,49 +165,54 @@ st.caption("Odds ratios per standard deviation of each measure (the table gives 
 # --- what-if -------------------------------------------------------------------------------------
 st.subheader("What if…")
 drivers = report.drivers()
-w1, w2, w3, w4 = st.columns([1.6, 1.2, 1, 1])
-# the default is the driver with the strongest evidence (on the demo: the end of the journey)
-strongest = report.strongest_driver()
-driver = w1.selectbox("Move this driver", drivers, format_func=lambda d: report.labels.get(d, d), key="churn.driver",
-                      index=drivers.index(strongest) if strongest in drivers else 0)
-if driver == "recovery":
-    change = w2.slider("Share of unrecovered incidents recovered", 0, 100, 50, step=5, format="%d%%",
-                       key="churn.share") / 100
-    mode = "share"
-elif driver.endswith("_index") or driver.startswith("tp: "):
-    change = float(w2.slider("Change (index points)", -30, 30, 10, step=1, key="churn.points"))
-    mode = "absolute"
+if not drivers:
+    st.info("No experience measure in the model to move (only customer attributes): nothing to try here.")
 else:
-    change = w2.slider("Change (%)", -50, 50, -20, step=5, format="%d%%", key="churn.pct") / 100
-    mode = "relative"
-segment = w3.selectbox("Segment", [None, *report.segments()], format_func=lambda s: "All segments" if s is None else s,
-                       key="churn.segment")
-channel = w4.selectbox("Channel", [None, *report.channels()], format_func=lambda c: "All channels" if c is None else c,
-                       key="churn.channel")
-result = load_what_if(source, outcome, rule, scope, tuple(attributes), int(min_positives), driver, change, mode, segment,
-                      channel)
-if result.customers == 0:
-    st.info("No customer at risk matches this segment and channel.")
-else:
-    m1, m2, m3 = st.columns(3)
-    m1.metric("Customers affected", f"{result.customers:,}")
-    m2.metric(f"Expected {outcome}", f"{result.churn_after:.1%}", f"{(result.churn_after - result.churn_before) * 100:+.2f} pts",
-              delta_color="inverse")
-    cc = result.churners_change
-    m2.caption(f"{cc.value:+,.1f} customers (95% CI {cc.ci_low:+,.1f} to {cc.ci_high:+,.1f})")
-    lc = result.ltv_at_risk_change
-    m3.metric("Lifetime value at risk", f"{result.ltv_at_risk_before + lc.value:,.0f}", f"{lc.value:+,.0f}",
-              delta_color="inverse")
-    m3.caption(f"95% CI {lc.ci_low:+,.0f} to {lc.ci_high:+,.0f}")
-    st.caption(result.description + ".")
-    if cc.includes(0):
-        st.caption("The interval includes no change: in this data, moving this driver is not clearly related to "
-                   f"{outcome}.")
+    w1, w2, w3, w4 = st.columns([1.6, 1.2, 1, 1])
+    # the default is the driver with the strongest evidence (on the demo: the end of the journey)
+    strongest = report.strongest_driver()
+    driver = w1.selectbox("Move this driver", drivers, format_func=lambda d: report.labels.get(d, d), key="churn.driver",
+                          index=drivers.index(strongest) if strongest in drivers else 0)
+    if driver == "recovery":
+        change = w2.slider("Share of unrecovered incidents recovered", 0, 100, 50, step=5, format="%d%%",
+                           key="churn.share") / 100
+        mode = "share"
+    elif driver.endswith("_index") or driver.startswith("tp: "):
+        change = float(w2.slider("Change (index points)", -30, 30, 10, step=1, key="churn.points"))
+        mode = "absolute"
+    else:
+        change = w2.slider("Change (%)", -50, 50, -20, step=5, format="%d%%", key="churn.pct") / 100
+        mode = "relative"
+    segment = w3.selectbox("Segment", [None, *report.segments()], format_func=lambda s: "All segments" if s is None else s,
+                           key="churn.segment")
+    channel = w4.selectbox("Channel", [None, *report.channels()], format_func=lambda c: "All channels" if c is None else c,
+                           key="churn.channel")
+    result = load_what_if(source, outcome, positive, rule, scope, tuple(attributes), int(min_positives),
+                          tuple(st.session_state.get("churn.allow_leak", [])), driver, change, mode, segment, channel)
+    if result.customers == 0:
+        st.info("No customer at risk matches this segment and channel.")
+    else:
+        m1, m2, m3 = st.columns(3)
+        m1.metric("Customers affected", f"{result.customers:,}")
+        m2.metric(f"Expected {outcome}", f"{result.churn_after:.1%}", f"{(result.churn_after - result.churn_before) * 100:+.2f} pts",
+                  delta_color="inverse")
+        cc = result.churners_change
+        m2.caption(f"{cc.value:+,.1f} customers (95% CI {cc.ci_low:+,.1f} to {cc.ci_high:+,.1f})")
+        lc = result.ltv_at_risk_change
+        m3.metric("Lifetime value at risk", f"{result.ltv_at_risk_before + lc.value:,.0f}", f"{lc.value:+,.0f}",
+                  delta_color="inverse")
+        m3.caption(f"95% CI {lc.ci_low:+,.0f} to {lc.ci_high:+,.0f}")
+        st.caption(result.description + ".")
+        if cc.includes(0):
+            st.caption("The interval includes no change: in this data, moving this driver is not clearly related to "
+                       f"{outcome}.")
 st.info(CAVEAT, icon="ℹ️")
 
 # --- at risk -------------------------------------------------------------------------------------
 st.subheader("At risk now")
-st.caption(f"Customers without {outcome} = yes, ranked by calibrated probability × lifetime value, with their worst "
+st.caption(f"The customers {card.risk_words}"
+           + (f" (among those with {outcome} = yes now)" if card.good_outcome else f" (among those without {outcome} = yes)")
+           + ", ranked by that chance × lifetime value, with their worst "
            "moment and last interaction. Probabilities are out-of-fold (each from a model that never saw the customer), "
            "recalibrated by the calibration line.")
 dataframe(report.at_risk, hide_index=True, key="churn.at_risk",

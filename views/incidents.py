@@ -14,6 +14,8 @@ from cx.app.followup import open_case_control
 from cx.app.widgets import chart, dataframe, download_csv, md, page_start, show_error
 from cx.charts import journeys as journey_charts
 from cx.ingest.editor import mappings_json
+from cx.metrics import plausible
+from cx.outcomes import parse_outcome, two_valued_outcomes
 from cx.schema import IncidentRules
 
 SORTS = {"severity": "Most severe", "recency": "Most recent"}
@@ -28,15 +30,23 @@ def load_incidents(source, scope, rules, sort: str, classes: tuple, kinds: tuple
 
 
 @cached_by_source
-def load_features(source, scope, rules, outcome: str | None):
+def load_features(source, scope, rules, outcome: str | None, positive=None):
     if outcome:
-        return journeys.journey_outcomes(source, outcome, scope, rules)
+        features = journeys.journey_outcomes(source, outcome, scope, rules)
+        if positive is not None:
+            features[outcome] = parse_outcome(features[outcome], outcome, positive)
+        return features
     return journeys.journey_features(source, scope, rules)
 
 
 @cached_by_source
-def load_comparison(source, scope, rules, outcome: str):
-    return journeys.compare_predictors(load_features(source, scope, rules, outcome), outcome)
+def load_comparison(source, scope, rules, outcome: str, positive=None):
+    return journeys.compare_predictors(load_features(source, scope, rules, outcome, positive), outcome)
+
+
+@cached_by_source
+def load_outcomes(source) -> tuple[list[str], dict[str, list]]:
+    return journeys.outcome_columns(source), two_valued_outcomes(source)
 
 
 @cached_by_source
@@ -92,13 +102,17 @@ state.set_rules(rules_editor(source.rules))
 source = state.current_source()
 rules = source.rules
 
-outcomes = journeys.outcome_columns(source)
+readable, two_valued = load_outcomes(source)
+outcomes = list(dict.fromkeys([*readable, *two_valued]))
 if outcomes:
     state.start_from_url("incidents.outcome", "outcome", outcomes, outcomes[0])
 outcome = st.session_state.get("incidents.outcome") if outcomes else None
+positive = st.session_state.get(f"incidents.positive.{outcome}") if outcome in two_valued else None
+if outcome in two_valued and outcome not in readable and positive is None:
+    positive = two_valued[outcome][-1]
 
 try:
-    features = load_features(source, scope, rules, outcome)
+    features = load_features(source, scope, rules, outcome, positive)
 except ValueError as exc:  # an outcome column that cannot be read as yes/no or a number
     show_error(exc)
     st.stop()
@@ -187,14 +201,27 @@ if not outcomes:
     st.info("Load a customers table with an outcome (e.g. churned) to compare clean, recovered and unrecovered "
             "journeys.")
     st.stop()
-st.selectbox("Outcome", outcomes, key="incidents.outcome",
-             help="Any yes/no or numeric customer column. For churn, journeys are cut at the churn date.")
+choose_outcome, choose_positive = st.columns(2)
+choose_outcome.selectbox("Outcome", outcomes, key="incidents.outcome",
+                         help="Any yes/no, two-valued or numeric customer column. For churn, journeys are cut at the "
+                              "churn date.")
+if outcome in two_valued:
+    choose_positive.selectbox("Counts as yes", ([None] if outcome in readable else []) + two_valued[outcome],
+                              key=f"incidents.positive.{outcome}",
+                              format_func=lambda v: "yes (as the column says)" if v is None else str(v),
+                              index=0 if outcome in readable else len(two_valued[outcome]) - 1)
 state.set_url_state("outcome", None if outcome == outcomes[0] else outcome)
 try:
     by_class = journeys.outcome_by_class(features, outcome)
 except ValueError as exc:
     show_error(exc)
     st.stop()
+binary = (by_class["kind"] == "binary").all()
+for row in by_class.itertuples() if binary else ():
+    warning = plausible.check("churn" if outcome == "churned" and positive is None else "outcome", row.value, row.n,
+                              f"among {row.journey_class} journeys")
+    if warning:
+        st.warning(warning, icon="🤨")
 left, right = st.columns(2)
 with left:
     chart(journey_charts.outcome_by_class_chart(by_class, outcome), key="incidents.by_class")
@@ -204,7 +231,7 @@ with left:
 
 with right:
     st.markdown("#### What do your customers remember?")
-    comparison = load_comparison(source, scope, rules, outcome)
+    comparison = load_comparison(source, scope, rules, outcome, positive)
     if comparison.best is None:
         st.info(comparison.verdict)
     else:

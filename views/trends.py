@@ -11,6 +11,7 @@ from cx import charts, metrics
 from cx.app import followup, state
 from cx.app.cache import cached_by_source
 from cx.app.widgets import chart, dataframe, download_csv, md, page_start, show_error
+from cx.metrics import plausible
 from cx.schema import DIMENSIONS, STAGES, Grain
 
 DRILL_LIMIT = 200
@@ -87,12 +88,14 @@ except metrics.MetricError as exc:
     show_error(exc)
     st.stop()
 if table.empty:
-    st.info("No responses match these filters.")
+    st.info(f"No responses to show — {metrics.why_empty(source, metric, grain, scope).removeprefix('no rows: ')}.")
     st.stop()
 
 with goal:
     followup.target_editor(source, metric, {b: sorted({str(v) for v in table[b].dropna()}) for b in by
                                             if b in ("channel", "journey_stage", "segment")}, key="trends")
+for warning in plausible.metric_table(table, by):
+    st.warning(warning, icon="🤨")
 st.caption(f"**{definition.label}** — {definition.definition}")
 figure = charts.trend_chart(table, by=by, label=definition.label, unit=definition.unit, min_n=view.min_n)
 if len(charts.series_labels(table, by).unique()) <= charts.SMALL_MULTIPLES_ABOVE:  # one panel: goal lines fit

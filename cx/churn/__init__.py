@@ -4,7 +4,8 @@ One room per job:
 
 - :mod:`~cx.churn.features` — per-customer features in SQL, cut off before the outcome;
 - :mod:`~cx.churn.table` — the feature table those rows become (types, outcome, feature sets);
-- :mod:`~cx.churn.leakage` — columns that restate the outcome, left out with the reason;
+- :mod:`~cx.churn.leakage` — leaks (columns that restate the outcome, alone or with their siblings), left out with the reason;
+- :mod:`~cx.churn.collinear` — duplicate features merged and named once, near-combinations left out;
 - :mod:`~cx.churn.model` — :class:`ChurnModel`, a scikit-learn estimator;
 - :mod:`~cx.churn.logistic` — its penalised logistic regression, solved to convergence;
 - :mod:`~cx.churn.bootstrap` — bootstrap refits, odds ratios with intervals, the random generator;
@@ -14,10 +15,11 @@ One room per job:
 """
 
 from cx.churn.bootstrap import bootstrap_refits, generator, odds_ratio_table  # noqa: F401  the package's public face
+from cx.churn.collinear import drop_collinear, merge_duplicates  # noqa: F401
 from cx.churn.features import churn_features, moments  # noqa: F401
-from cx.churn.leakage import restating_columns, single_column_auc  # noqa: F401
+from cx.churn.leakage import leak_screen, restating_columns, single_column_auc  # noqa: F401
 from cx.churn.model import DEFAULT_C, MAX_LEVELS, ChurnModel, model_frame  # noqa: F401
-from cx.churn.report import ChurnModelError, ChurnReport, ModelCard, fit_churn, fit_churn_table  # noqa: F401
+from cx.churn.report import ChurnModelError, ChurnReport, ModelCard, fit_churn, fit_churn_table, risk_words  # noqa: F401
 from cx.churn.scores import (  # noqa: F401
     METRIC_LABELS,
     METRICS,

@@ -59,14 +59,14 @@ MEDIANS = (("resolution_hours", "median_resolution_hours"), ("first_response_min
 # --- the parts of the query ----------------------------------------------------------------------
 
 
-def _top_values(source: Source, frm, conditions, column: str, limit: int, min_count: int, scored: bool) -> list[str]:
+def _value_counts(source: Source, frm, conditions, column: str, limit: int, scored: bool) -> list[tuple[str, int]]:
+    """The ``limit`` most frequent values of ``column`` with their (scored) interaction counts."""
     i = source.interactions
     counted = experience_index(i.c, source.scales) if scored else sa.literal_column("1")
     query = (sa.select(i.c[column].label("value"), sa.func.count(counted).label("n"))
              .select_from(frm).where(*conditions, i.c[column].is_not(None))
              .group_by(i.c[column]).order_by(sa.desc("n"), i.c[column]).limit(limit))
-    frame = source.read(query)
-    return [str(v) for v, n in zip(frame["value"], frame["n"]) if int(n) >= min_count]
+    return [(str(v), int(n)) for v, n in source.read(query).itertuples(index=False, name=None)]
 
 
 def _service_query(source: Source, frm, conditions, touchpoints: Sequence[str], channels: Sequence[str]):
@@ -126,7 +126,7 @@ def _resolve_rule(source: Source, outcome: str, rule: CutoffRule, end: pd.Timest
 
 def churn_features(source: Source, outcome: str = "churned", rule: CutoffRule | None = None,
                    scope: Scope | None = None, rules: IncidentRules | None = None, *, positive=None,
-                   touchpoints: int | Sequence[str] = 10, channels: int = 8, min_touchpoint_n: int = 30,
+                   touchpoints: int | Sequence[str] = 40, channels: int = 8, min_touchpoint_n: int = 30,
                    as_of_now: bool = False) -> FeatureTable:
     """Build one row of features per customer in the database.
 
@@ -146,8 +146,8 @@ def churn_features(source: Source, outcome: str = "churned", rule: CutoffRule | 
         The value of ``outcome`` that counts as yes (any two-valued column; see
         :func:`cx.outcomes.parse_outcome`). Default: yes/no words, booleans or 0/1.
     touchpoints, channels : int
-        How many of the most frequent touchpoints get a mean-index feature, and channels a
-        contact count. ``touchpoints`` may also name them (to score new data with the columns a
+        How many of the most frequent touchpoints get a mean-index feature (those left out are
+        named in the table's notes), and channels a contact count. ``touchpoints`` may also name them (to score new data with the columns a
         model was fitted on).
     min_touchpoint_n : int
         A touchpoint needs this many scored interactions to become a feature.
@@ -181,8 +181,10 @@ def churn_features(source: Source, outcome: str = "churned", rule: CutoffRule | 
     observed = _observation_scope(scope, rule)
     before = "churned_at" if rule.kind == "before_outcome" else None
     frm, conditions = scoped_interactions(source, observed, before)
-    top_tp = _touchpoints(source, frm, conditions, touchpoints, min_touchpoint_n)
-    top_ch = _top_values(source, frm, conditions, "channel", channels, 1, scored=False) if source.has("channel") else []
+    notes: list[str] = []
+    top_tp = _touchpoints(source, frm, conditions, touchpoints, min_touchpoint_n, notes)
+    top_ch = ([v for v, _ in _value_counts(source, frm, conditions, "channel", channels, scored=False)]
+              if source.has("channel") else [])
     attributes = [a for a in ("segment", "region", *source.customer_attributes)
                   if a in c.c and a != outcome and a not in ("churned", "churned_at")]
     wanted = list(dict.fromkeys(["customer_id", outcome, "churned", "churned_at", "signup_at", "lifetime_value", *attributes]))
@@ -195,16 +197,37 @@ def churn_features(source: Source, outcome: str = "churned", rule: CutoffRule | 
     frame = frame.loc[:, ~frame.columns.duplicated()].copy()
     result = QueryResult(frame=frame, outcome=outcome, rule=rule, rule_text=rule_text, end=end,
                          attributes=tuple(attributes), touchpoints=tuple(top_tp), as_of_now=as_of_now, positive=positive)
-    return finish_table(result)
+    return finish_table(result, notes)
 
 
-def _touchpoints(source: Source, frm, conditions, touchpoints: int | Sequence[str], min_n: int) -> list[str]:
-    """The touchpoints named, or the most frequent ones with at least ``min_n`` scored interactions."""
+def _touchpoints(source: Source, frm, conditions, touchpoints: int | Sequence[str], min_n: int,
+                 notes: list[str] | None = None) -> list[str]:
+    """The touchpoints named, or the most frequent ones with at least ``min_n`` scored interactions.
+
+    Those left out (too few scores, or beyond the ``touchpoints`` most frequent) are named in ``notes``.
+    """
     if not isinstance(touchpoints, int):
         return [str(t) for t in touchpoints]
     if not source.has("touchpoint"):
         return []
-    return _top_values(source, frm, conditions, "touchpoint", touchpoints, min_n, scored=True)
+    counts = _value_counts(source, frm, conditions, "touchpoint", 1000, scored=True)
+    scored = [(v, n) for v, n in counts if n >= min_n]
+    kept = [v for v, _ in scored[:touchpoints]]
+    if notes is not None:
+        few = [v for v, n in counts if 0 < n < min_n]
+        beyond = [v for v, _ in scored[touchpoints:]]
+        if few:
+            notes.append(f"Touchpoints with fewer than {min_n} scored interactions are not model features: "
+                         + _listed(few) + ".")
+        if beyond:
+            notes.append(f"Only the {touchpoints} most often scored touchpoints are model features; left out: "
+                         + _listed(beyond) + ".")
+    return kept
+
+
+def _listed(values: Sequence[str], most: int = 12) -> str:
+    shown = ", ".join(values[:most])
+    return shown + (f" and {len(values) - most} more" if len(values) > most else "")
 
 
 def _observation_scope(scope: Scope, rule: CutoffRule) -> Scope:

@@ -23,8 +23,9 @@ import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from cx.churn.bootstrap import odds_ratio_table
+from cx.churn.collinear import MAX_VIF, drop_collinear, merge_duplicates
 from cx.churn.features import churn_features, moments
-from cx.churn.leakage import restating_columns
+from cx.churn.leakage import LEAK_AUC, leak_carriers, leak_screen, one_class_only
 from cx.churn.logistic import TOL
 from cx.churn.model import DEFAULT_C, ChurnModel, model_frame
 from cx.churn.scores import (
@@ -39,6 +40,7 @@ from cx.churn.scores import (
 )
 from cx.churn.table import CHANNEL_PREFIX, TOUCHPOINT_PREFIX, CutoffRule, FeatureTable
 from cx.db.source import Source
+from cx.outcomes import outcome_is_good
 from cx.schema import IncidentRules
 from cx.scope import Scope
 
@@ -62,6 +64,10 @@ class ModelCard:
     excluded: dict[str, str]
     notes: tuple[str, ...]
     as_of: str | None
+    leaks: tuple[str, ...] = ()
+    good_outcome: bool = False
+    risk_words: str = "most likely to churn"
+    allowed: tuple[str, ...] = ()
 
     @property
     def positive_share(self) -> float:
@@ -71,7 +77,8 @@ class ModelCard:
         return {"outcome": self.outcome, "n": self.n, "positives": self.positives, "negatives": self.negatives,
                 "positive_share": self.positive_share, "cutoff_rule": self.rule_text, "cv_scheme": self.cv_scheme,
                 "model": self.model_text, "features": list(self.features), "excluded": dict(self.excluded),
-                "notes": list(self.notes), "as_of": self.as_of}
+                "notes": list(self.notes), "as_of": self.as_of, "leaks": list(self.leaks),
+                "at_risk_means": self.risk_words}
 
 
 @dataclass(frozen=True, eq=False)
@@ -184,6 +191,9 @@ class ChurnReport:
             "feature_sets": [{"name": r.name, "roc_auc": r.roc_auc, "ci_low": r.ci_low, "ci_high": r.ci_high}
                              for r in self.feature_sets.itertuples()],
             "at_risk": at_risk.where(at_risk.notna(), None).to_dict("records"),
+            "leaks": dict(self.card.excluded),
+            "leak_likely": self.cv["roc_auc"].value >= LEAK_AUC,
+            "warnings": list(self.warnings),
         }
 
 
@@ -192,8 +202,13 @@ def _progress(callback, fraction: float, message: str) -> None:
         callback(fraction, message)
 
 
-def _guard(y: np.ndarray, outcome: str, min_positives: int, n_splits: int) -> None:
+def _guard(y: np.ndarray, outcome: str, min_positives: int, n_splits: int, unknown: int = 0) -> None:
     n, pos = len(y), int(y.sum())
+    if n == 0 and unknown:
+        what = "no churn column" if outcome == "churned" else f"no values in {outcome}"
+        raise ChurnModelError(f"{what[0].upper()}{what[1:]}: none of the {unknown:,} customers has a value in "
+                              f"{outcome}. Map an outcome column on the Data page, or pass --outcome COLUMN (with "
+                              "--positive VALUE for a two-valued column).")
     if n == 0:
         raise ChurnModelError("No customers to model: the filters leave none, or the customer table is empty.")
     if pos == 0 or pos == n:
@@ -230,7 +245,8 @@ def fit_churn(source: Source, outcome: str = "churned", rule: CutoffRule | None 
     attributes : sequence of str
         Customer attributes (segment, region, plan, …) to add to the experience features.
     include_restating : sequence of str
-        Columns flagged as restating the outcome that should stay in anyway.
+        Columns (names or labels) flagged as leaks that should stay in anyway; the report then
+        warns that the model describes the leak.
     min_positives : int
         Fewer customers than this in either class → :class:`ChurnModelError`.
     n_splits : int
@@ -312,12 +328,17 @@ def fit_churn_table(table: FeatureTable, *, now: FeatureTable | None = None, att
     with threadpool_limits(1):
         started = time.perf_counter()
         y = table.frame["outcome"].to_numpy(dtype=int)
-        _guard(y, table.outcome, min_positives, n_splits)
-        features, excluded = _screen(table, attributes, include_restating)
+        _guard(y, table.outcome, min_positives, n_splits, table.unknown_outcomes)
+        screen = _screen(table, attributes, include_restating)
+        features = screen.features
         X = model_frame(table.frame, features)
         estimator = ChurnModel(C=C, resamples=resamples, random_state=random_state)
-        groups = {name: [f for f in cols if f in features] for name, cols in table.groups.items() if name != "All"}
-        groups = {name: cols for name, cols in groups.items() if cols}
+        same_as = {other: kept for kept, others in screen.merged.items() for other in others}
+        groups = {name: list(dict.fromkeys(same_as.get(f, f) for f in cols if same_as.get(f, f) in features))
+                  for name, cols in table.groups.items() if name != "All"}
+        groups, same = _distinct_sets({name: cols for name, cols in groups.items() if cols}, features)
+        thinned = {name: [c for c in table.groups[name] if same_as.get(c, c) in screen.collinear]
+                   for name in groups if name in table.groups}
         _progress(progress, 0.1, f"Cross-validating ({n_splits} folds) on {len(y):,} customers, "
                                  f"with {len(groups)} comparison feature sets")
         predictions, folds, importance = cross_validate(estimator, X, y, n_splits=n_splits, subsets=groups)
@@ -326,34 +347,99 @@ def fit_churn_table(table: FeatureTable, *, now: FeatureTable | None = None, att
         feature_sets = _feature_sets(y, predictions, cv, {**groups, "All": features})
         _progress(progress, 0.8, "Fitting on all customers and bootstrapping the odds ratios")
         model = estimator.fit(X, y)
-        labels = dict(table.labels)
+        labels = _merged_labels(table, screen.merged)
         odds = odds_ratio_table(model, labels=labels)
         importance.insert(1, "feature", importance["column"].map(lambda c: labels.get(c, c)))
         line = calibration_line(y, predictions["All"])
         population = _population(table, now, features, model, predictions["All"], line)
-        card = _card(table, y, features, excluded, labels, n_splits, resamples, C, random_state)
+        card = _card(table, y, screen, labels, n_splits, resamples, C, random_state, same,
+                     {k: v for k, v in thinned.items() if v})
+        leaks = _leak_warnings(table, screen, cv, labels)
         return ChurnReport(card=card, cv=cv, folds=folds, calibration=calibration_table(y, predictions["All"]),
                            calibration_fit=line, odds_ratios=odds, importance=importance, feature_sets=feature_sets,
-                           at_risk=_at_risk(population, at_risk), warnings=_warnings(cv, line, model, odds),
+                           at_risk=_at_risk(population, at_risk, card.good_outcome),
+                           warnings=(*leaks, *_warnings(cv, line, model, odds)),
                            model=model, draws=model.bootstrap_coef_[model.bootstrap_converged_], population=population,
                            labels=labels, good_end_index=float(good_end_index), seconds=time.perf_counter() - started)
 
 
-def _screen(table: FeatureTable, attributes: Sequence[str], include_restating: Sequence[str]) -> tuple[list, dict]:
-    """The model's inputs: features and chosen attributes, minus the columns that restate the outcome."""
+@dataclass(frozen=True)
+class Screen:
+    """What the screen before the model decided: the inputs, and every column kept out or merged, with why."""
+
+    features: list[str]
+    excluded: dict[str, str]
+    allowed: dict[str, str]
+    merged: dict[str, list[str]]
+    collinear: dict[str, float]
+
+
+def _screen(table: FeatureTable, attributes: Sequence[str], include_restating: Sequence[str]) -> Screen:
+    """The model's inputs: features and chosen attributes, minus leaks, duplicates and collinear ones.
+
+    Leaks (:func:`cx.churn.leakage.leak_screen`) stay out unless named in ``include_restating``
+    (then they are ``allowed`` and warned about); duplicates are merged into one feature and
+    near-combinations left out (:mod:`cx.churn.collinear`).
+    """
     frame = table.frame
     unknown = [a for a in attributes if a not in frame]
     if unknown:
         raise ChurnModelError(f"No customer attribute {unknown[0]!r}; available: {', '.join(table.attributes) or 'none'}.")
     candidates = list(dict.fromkeys([*table.features, *attributes]))
-    flagged = restating_columns(frame, [*candidates, *[a for a in table.attributes if a not in candidates]],
-                                outcome="outcome", outcome_label=table.outcome)
-    excluded = {c: r for c, r in flagged.items() if c not in include_restating}
+    touchpoints = [c for c in candidates if c.startswith(TOUCHPOINT_PREFIX)]
+    flagged = leak_screen(frame, [*candidates, *[a for a in table.attributes if a not in candidates]],
+                          outcome="outcome", outcome_label=table.outcome,
+                          good_outcome=outcome_is_good(table.outcome, table.positive),
+                          groups={"the touchpoint indexes": touchpoints})
+    asked = {str(a).casefold() for a in include_restating}
+    allowed = {c: r for c, r in flagged.items() if {c.casefold(), table.labels.get(c, c).casefold()} & asked}
+    excluded = {c: r for c, r in flagged.items() if c not in allowed}
     features = [c for c in candidates if c not in excluded]
+    features, merged = merge_duplicates(frame, features)
+    features, collinear = drop_collinear(frame, features)
+    if not features and "contacts" in frame and not frame["contacts"].any():
+        raise ChurnModelError("No usable feature: this data has no interactions (a customer table alone), so there is "
+                              "no experience to relate to the outcome. Add an interactions file on the Data page (or "
+                              "a second --source), or pick customer attributes (--attribute segment).")
     if not features:
+        said = _leak_text(excluded, table.labels)
         raise ChurnModelError("No usable feature: every experience measure is missing, constant, or restates the "
-                              "outcome, so there is nothing to relate to it.")
-    return features, excluded
+                              "outcome, so there is nothing to relate to it."
+                              + (f" Left out as leaks: {said}. To keep one in anyway (the warning stays), name it "
+                                 "with --allow-leak or tick it on the page." if excluded else ""))
+    return Screen(features, excluded, allowed, merged, collinear)
+
+
+def _leak_text(flagged: dict[str, str], labels: dict[str, str]) -> str:
+    """"A, B — reason; C — other reason": columns sharing a reason named together."""
+    by_reason: dict[str, list[str]] = {}
+    for column, reason in flagged.items():
+        by_reason.setdefault(reason, []).append(labels.get(column, column))
+    return "; ".join(f"{', '.join(names)} — {reason}" for reason, names in by_reason.items())
+
+
+def _merged_labels(table: FeatureTable, merged: dict[str, list[str]]) -> dict[str, str]:
+    """Labels of merged features: every name of the one measure ("Mean CSAT = Worst moment (index) = …")."""
+    labels = dict(table.labels)
+    one = "contacts" in table.frame and table.frame["contacts"].max() <= 1
+    for kept, others in merged.items():
+        names = " = ".join(labels.get(c, c) for c in [kept, *others])
+        labels[kept] = f"{names} ({'one rating per customer' if one else 'the same measure, |r| ≥ 0.98'})"
+    return labels
+
+
+def _distinct_sets(groups: dict[str, list[str]], features: Sequence[str]) -> tuple[dict[str, list[str]], dict[str, str]]:
+    """The comparison sets that differ from each other and from all the features; the others → their twin."""
+    kept: dict[str, list[str]] = {}
+    same: dict[str, str] = {}
+    for name, cols in groups.items():
+        twin = next((k for k, v in kept.items() if set(v) == set(cols)), None)
+        twin = twin or ("All" if set(cols) == set(features) else None)
+        if twin:
+            same[name] = twin
+        else:
+            kept[name] = cols
+    return kept, same
 
 
 def _feature_sets(y: np.ndarray, predictions: dict[str, np.ndarray], cv: dict[str, Interval],
@@ -371,14 +457,15 @@ def _population(table: FeatureTable, now: FeatureTable | None, features: Sequenc
                 oof: np.ndarray, line: tuple[float, float]) -> pd.DataFrame:
     """Whom to rank, with their model inputs, context and calibrated probability.
 
-    The customers without the outcome (their out-of-fold probability), or, under the window rule,
+    The customers without the outcome (with it, for a good outcome such as satisfied: those who could
+    still lose it) with their out-of-fold probability, or, under the window rule,
     everyone active now with their current features and the model fitted at the cut-off.
     """
     if now is not None and len(now.frame):
         frame = now.frame.reindex(columns=list(dict.fromkeys([*now.frame.columns, *features])))
         raw = model.predict_proba(model_frame(frame, features))[:, 1]
     else:
-        keep = table.frame["outcome"].to_numpy(dtype=int) == 0
+        keep = table.frame["outcome"].to_numpy(dtype=int) == int(outcome_is_good(table.outcome, table.positive))
         frame, raw = table.frame.loc[keep], oof[keep]
     population = model_frame(frame, features).reset_index(drop=True)
     context = ["customer_id", "segment", "lifetime_value", "incidents", "recovery",
@@ -412,12 +499,50 @@ def _warnings(cv: dict[str, Interval], line: tuple[float, float], model: ChurnMo
     return tuple(warns)
 
 
-def _card(table: FeatureTable, y: np.ndarray, features: Sequence[str], excluded: dict[str, str],
-          labels: dict[str, str], n_splits: int, resamples: int, C: float, random_state) -> ModelCard:
+def _leak_warnings(table: FeatureTable, screen: Screen, cv: dict[str, Interval], labels: dict[str, str]) -> list[str]:
+    """Leaks kept in because the user asked, and a model too good to be true (AUC ≥ 0.99), named loudly."""
+    warns = [f"LEAK kept in the model because you asked: {labels.get(c, c)} — {r}. Its odds ratio and the "
+             "model's scores describe the leak, not the customers' experience." for c, r in screen.allowed.items()]
+    for column in screen.features:
+        gaps = table.frame[column].isna().to_numpy()
+        only = one_class_only(gaps, table.frame["outcome"].to_numpy(dtype=int)) if column in table.frame else None
+        if only is not None:
+            warns.append(f"{labels.get(column, column)} is missing only for customers with {table.outcome} = "
+                         f"{'yes' if only else 'no'} ({int(gaps.sum()):,}): its 'missing' odds ratio is that "
+                         "coincidence (perfect separation), not an effect — check what a gap means in this column.")
+    if cv["roc_auc"].value >= LEAK_AUC:
+        carriers = leak_carriers(table.frame, screen.features)
+        warns.insert(0, f"LEAK LIKELY: the cross-validated ROC AUC is {cv['roc_auc'].value:.3f} (≥ {LEAK_AUC}). "
+                        f"Experiences do not predict {table.outcome} this well; some input most likely restates it. "
+                        "The columns that carry it: " + ", ".join(labels.get(c, c) for c in carriers)
+                        + ". Check how they were recorded (after the outcome? computed from it?) and map them as "
+                        "'ignore'.")
+    return warns
+
+
+def _card(table: FeatureTable, y: np.ndarray, screen: Screen, labels: dict[str, str], n_splits: int,
+          resamples: int, C: float, random_state, same: dict[str, str] | None = None,
+          thinned: dict[str, list[str]] | None = None) -> ModelCard:
+    features, excluded = screen.features, screen.excluded
     notes = list(table.notes)
+    for name, gone in (thinned or {}).items():
+        notes.append(f"The feature set {name!r} is compared without {', '.join(labels.get(c, c) for c in gone)} "
+                     "(left out as nearly a combination of the other inputs).")
+    for name, twin in (same or {}).items():
+        notes.append(f"The feature set {name!r} is not compared: after merging duplicates it holds the same "
+                     f"features as {twin!r}" + (" (one rating per customer: worst, end and mean are one number, so "
+                                                "there is no peak-end question to answer)" if name == "Peak-end" else "")
+                     + ".")
     if excluded:
-        notes.append("Left out as restating the outcome: " + "; ".join(
-            f"{labels.get(c, c)} — {r}" for c, r in excluded.items()) + ".")
+        notes.append(f"Left out as leaks (they carry the outcome): {_leak_text(excluded, labels)}.")
+    if screen.merged:
+        notes.append("Merged as one measure (the same values under several names): " + "; ".join(
+            labels[c] for c in screen.merged) + ".")
+    if screen.collinear:
+        notes.append("Left out as nearly a combination of the other inputs (variance inflation factor ≥ "
+                     f"{MAX_VIF:g}; kept in, they would trade coefficients with their partners and flip signs): "
+                     + ", ".join(f"{labels.get(c, c)} (VIF {'∞' if not np.isfinite(v) else f'{v:.0f}'})"
+                                 for c, v in screen.collinear.items()) + ".")
     seed = f"seed {random_state}" if isinstance(random_state, (int, np.integer)) else "the caller's random generator"
     return ModelCard(
         outcome=table.outcome, n=len(y), positives=int(y.sum()), negatives=int(len(y) - y.sum()),
@@ -429,26 +554,40 @@ def _card(table: FeatureTable, y: np.ndarray, features: Sequence[str], excluded:
                     f"(Newton steps under {TOL:g}; the bootstrap refits alike); median imputation with missing-value "
                     "indicators; categories one-hot against their most common level."),
         features=tuple(labels.get(f, f) for f in features), excluded={labels.get(c, c): r for c, r in excluded.items()},
-        notes=tuple(notes), as_of=None if table.as_of is None else f"{table.as_of:%Y-%m-%d}",
+        notes=tuple(notes), leaks=tuple(labels.get(c, c) for c in excluded),
+        as_of=None if table.as_of is None else f"{table.as_of:%Y-%m-%d}",
+        good_outcome=outcome_is_good(table.outcome, table.positive), risk_words=risk_words(table.outcome, table.positive),
+        allowed=tuple(labels.get(c, c) for c in screen.allowed),
     )
 
 
-def _at_risk(population: pd.DataFrame, top: int) -> pd.DataFrame:
+def _at_risk(population: pd.DataFrame, top: int, good: bool = False) -> pd.DataFrame:
+    """The customers most at risk: the highest chance of a bad outcome, or the lowest of a good one, × value."""
     out = pd.DataFrame({"customer_id": population["customer_id"].astype(str),
                         "probability": population["probability"]})
+    risk = 1.0 - out["probability"] if good else out["probability"]
     if "segment" in population:
         out["segment"] = population["segment"]
     ltv = population["lifetime_value"] if "lifetime_value" in population else pd.Series(np.nan, index=population.index)
     out["lifetime_value"] = ltv.astype(float)
-    out["value_at_risk"] = out["probability"] * out["lifetime_value"]
+    out["value_at_risk"] = risk * out["lifetime_value"]
     for col in ("incidents", "recovery"):
         if col in population:
             out[col] = population[col].to_numpy()
-    key = out["value_at_risk"].fillna(-1.0) if out["lifetime_value"].notna().any() else out["probability"]
-    out = out.assign(_key=key).sort_values(["_key", "probability", "customer_id"], ascending=[False, False, True])
-    out = out.drop(columns="_key").head(int(top)).reset_index(drop=True)
+    key = out["value_at_risk"].fillna(-1.0) if out["lifetime_value"].notna().any() else risk
+    out = out.assign(_key=key, _risk=risk).sort_values(["_key", "_risk", "customer_id"], ascending=[False, False, True])
+    out = out.drop(columns=["_key", "_risk"]).head(int(top)).reset_index(drop=True)
     out.insert(0, "rank", np.arange(1, len(out) + 1))
     return out
 
 
-__all__ = ["ChurnModelError", "ChurnReport", "ModelCard", "fit_churn", "fit_churn_table"]
+def risk_words(outcome: str, positive=None, good: bool | None = None) -> str:
+    """How the at-risk list reads: "most likely to churn", "least likely to be Satisfied"."""
+    good = outcome_is_good(outcome, positive) if good is None else good
+    if outcome == "churned" and positive is None:
+        return "most likely to churn"
+    what = f"to be {positive}" if positive is not None else f"to be {outcome}" if good else f"{outcome} = yes"
+    return f"{'least' if good else 'most'} likely {what}"
+
+
+__all__ = ["ChurnModelError", "ChurnReport", "ModelCard", "fit_churn", "fit_churn_table", "risk_words"]

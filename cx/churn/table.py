@@ -121,6 +121,10 @@ class FeatureTable:
         The end of the data (or the window's cut-off).
     notes : tuple of str
         Things the user should know (rows left out and why).
+    positive : optional
+        The outcome's value counted as yes, when the user named one.
+    unknown_outcomes : int
+        Customers left out because their outcome is missing.
     """
 
     frame: pd.DataFrame
@@ -133,6 +137,8 @@ class FeatureTable:
     rule_text: str
     as_of: pd.Timestamp | None
     notes: tuple[str, ...] = field(default_factory=tuple)
+    positive: object = None
+    unknown_outcomes: int = 0
 
 
 @dataclass(frozen=True)
@@ -290,6 +296,7 @@ def finish_table(result: QueryResult, notes: Sequence[str] = ()) -> FeatureTable
     notes = list(notes)
     frame = typed_columns(result.frame)
     frame, as_of = outcome_and_as_of(frame, result, notes)
+    unknown = int(frame["outcome"].isna().sum())
     frame, as_of = drop_unknown_outcomes(frame, as_of, result.outcome, notes)
     frame = time_features(frame, as_of, result, notes)
     labels, features, groups = feature_sets(frame, result.touchpoints, result.attributes, notes)
@@ -297,7 +304,8 @@ def finish_table(result: QueryResult, notes: Sequence[str] = ()) -> FeatureTable
     return FeatureTable(frame=frame, outcome=result.outcome, features=features,
                         attributes=tuple(a for a in result.attributes if a in frame and informative(frame[a])),
                         groups=groups, labels=labels, rule=rule, rule_text=result.rule_text,
-                        as_of=result.end if rule.kind != "window" else pd.Timestamp(rule.cutoff), notes=tuple(notes))
+                        as_of=result.end if rule.kind != "window" else pd.Timestamp(rule.cutoff), notes=tuple(notes),
+                        positive=result.positive, unknown_outcomes=unknown)
 
 
 __all__ = [

@@ -180,10 +180,16 @@ def compare_predictors(features: pd.DataFrame, outcome_column: str, *, resamples
     """
     if outcome_column not in features:
         raise ValueError(f"no outcome column {outcome_column!r} in the journey features")
+    if features.empty:
+        raise ValueError("no journeys to compare: there are no interactions in scope (a customer table alone has "
+                         "none); add an interactions file on the Data page (or a second --source), or widen the filters")
     if "mean" not in predictors:
         raise ValueError("the mean must be among the predictors: it is the baseline")
     kind, outcome = outcome_values(features[outcome_column])
     measure = "auc" if kind == "binary" else "pearson_r"
+    declined, predictors, note = _what_to_compare(features, predictors)
+    if declined:
+        return _no_comparison(outcome_column, kind, measure, predictors, declined)
     data = pd.DataFrame({name: _as_float(features[name]) for name in predictors})
     data["y"] = outcome
     data = data.dropna()
@@ -195,12 +201,9 @@ def compare_predictors(features: pd.DataFrame, outcome_column: str, *, resamples
     if too_few or (kind == "numeric" and np.nanstd(y) == 0):
         need = (f"at least {MIN_ROWS} journeys with {MIN_PER_CLASS} of each outcome" if kind == "binary"
                 else f"at least {MIN_ROWS} journeys with a varying outcome")
-        table = pd.DataFrame({"predictor": list(predictors), "label": [PREDICTOR_LABELS.get(p, p) for p in predictors]}
-                             | {c: np.nan for c in ("value", "ci_low", "ci_high", "diff_vs_mean", "diff_ci_low",
-                                                    "diff_ci_high", "p_value")})
-        return PredictorComparison(outcome_column, kind, measure, n, positives, "", table, None, False,
-                                   f"Not enough data to compare: {n:,} journeys with an experience score and "
-                                   f"a known {outcome_column}; the comparison needs {need}.", 0)
+        return _no_comparison(outcome_column, kind, measure, predictors,
+                              f"Not enough data to compare: {n:,} journeys with an experience score and "
+                              f"a known {outcome_column}; the comparison needs {need}.", n, positives)
     resamples = int(max(100, min(resamples, _MAX_CELLS // n))) if resamples > 0 else 0
     point, draws = _bootstrap(X, y, kind, resamples, seed)
 
@@ -231,8 +234,48 @@ def compare_predictors(features: pd.DataFrame, outcome_column: str, *, resamples
     else:
         direction = f"a {higher} experience index goes with a higher {outcome_column}"
     best, clear, verdict = _verdict(table, boot, predictors, kind, outcome_column, higher)
+    verdict = f"{note} {verdict}" if note else verdict
     return PredictorComparison(outcome_column, kind, measure, n, positives, direction, table, best, clear, verdict,
                                resamples)
+
+
+def _no_comparison(outcome_column: str, kind: str, measure: str, predictors, verdict: str, n: int = 0,
+                   positives: int | None = None) -> PredictorComparison:
+    """A comparison that was not made, with the reason as its verdict."""
+    table = pd.DataFrame({"predictor": list(predictors), "label": [PREDICTOR_LABELS.get(p, p) for p in predictors]}
+                         | {c: np.nan for c in ("value", "ci_low", "ci_high", "diff_vs_mean", "diff_ci_low",
+                                                "diff_ci_high", "p_value")})
+    return PredictorComparison(outcome_column, kind, measure, n, positives, "", table, None, False, verdict, 0)
+
+
+def _what_to_compare(features: pd.DataFrame, predictors: tuple[str, ...]) -> tuple[str, tuple[str, ...], str]:
+    """Whether the peak-end question can be asked of these journeys: (reason to decline, predictors, note).
+
+    Declined when every journey has one rated moment, or the summaries are one number (|r| ≥ 0.98
+    with the mean): "worst = end = mean" leaves nothing to compare. Without dates no rating is the
+    last one (a wide file's column order is not an order in time), so the end and peak-end are left
+    out and the note says so.
+    """
+    scored = pd.to_numeric(features.get("scored", pd.Series(dtype=float)), errors="coerce").dropna()
+    if len(scored) and (scored <= 1).all():
+        return ("Not compared: every customer has one rated moment, so worst = end = mean (one rating per "
+                "customer) and there is no peak-end question to answer on these data.", predictors, "")
+    note = ""
+    if "last_at" in features and features["last_at"].isna().all() and len(features):
+        dropped = [p for p in predictors if p in ("end", "peak_end")]
+        predictors = tuple(p for p in predictors if p not in dropped)
+        if dropped:
+            note = ("End and peak-end are not compared: the ratings carry no dates, so none of them is the last "
+                    "(the order of a file's columns is not an order in time).")
+    values = pd.DataFrame({p: _as_float(features[p]) for p in predictors if p in features})
+    others = [p for p in values if p != "mean"]
+    if others and "mean" in values and len(values.dropna()) >= 3:
+        r = values.dropna().corr()["mean"].abs()
+        if all(r.get(p, 0) >= 0.98 for p in others):
+            named = " = ".join(PREDICTOR_LABELS.get(p, p).lower() for p in ["mean", *others])
+            return (f"Not compared: {named} here (they correlate |r| ≥ 0.98), so there is no peak-end question "
+                    "to answer on these data.", predictors, note)
+    return "", predictors, note
 
 
 def _fmt(kind: str, value: float) -> str:
@@ -315,6 +358,9 @@ def outcome_by_class(features: pd.DataFrame, outcome_column: str, *, confidence:
     """
     if outcome_column not in features:
         raise ValueError(f"no outcome column {outcome_column!r} in the journey features")
+    if features.empty:
+        raise ValueError("no journeys to compare: there are no interactions in scope (a customer table alone has "
+                         "none); add an interactions file on the Data page (or a second --source), or widen the filters")
     kind, values = outcome_values(features[outcome_column])
     y = pd.Series(values, index=features.index)
     rows = []

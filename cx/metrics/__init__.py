@@ -16,7 +16,15 @@ from cx.metrics.intervals import (
     t_interval,
     wilson_interval,
 )
-from cx.metrics.query import RESULT_COLUMNS, Cut, MetricTable, metric_query, metric_table, metric_tables
+from cx.metrics.query import (
+    RESULT_COLUMNS,
+    Cut,
+    MetricTable,
+    metric_query,
+    metric_table,
+    metric_tables,
+    why_empty,
+)
 from cx.metrics.registry import (
     METRICS,
     Metric,
@@ -52,4 +60,5 @@ __all__ = [
     "registry",
     "t_interval",
     "wilson_interval",
+    "why_empty",
 ]

@@ -115,13 +115,39 @@ def _labelled(statistics: dict) -> list:
 
 
 def _aggregates(source: Source, m: Metric, period: list, by: list[str], scope: Scope, where: list) -> sa.Select:
-    """Counts and sums per cell, straight off the interactions."""
+    """Counts and sums per cell, straight off the interactions.
+
+    A metric with a per-answer ``score`` is summed per (cell, customer) first, then per cell, so
+    that the cell also carries the sums of the cluster-robust variance (``clusters``,
+    ``cluster_n2``, ``cluster_s2``, ``cluster_sn``; answers without a customer id count as one
+    customer each).
+    """
     dims = _dimensions(source, by)
     value = source.interactions.c[m.column] if m.counted is not None else None
     count = sa.func.count(value) if value is not None else sa.func.count()
-    query = sa.select(*period, *dims, count.label("n"), *_labelled(m.statistics(value, 0.0)))
-    query = query.select_from(_base(source, by, scope)).where(*where)
-    return query.group_by(*[k.element for k in (*period, *dims)])
+    statistics = m.statistics(value, 0.0)
+    keys = [k.element for k in (*period, *dims)]
+    if m.score is None or value is None:
+        query = sa.select(*period, *dims, count.label("n"), *_labelled(statistics))
+        return query.select_from(_base(source, by, scope)).where(*where).group_by(*keys)
+    customer = source.interactions.c.customer_id
+    x = m.score(value)
+    inner = (sa.select(*period, *dims, customer.label("_customer"), count.label("n"), *_labelled(statistics),
+                       sa.func.sum(x).label("_s"), sa.func.sum(x * x).label("_q"))
+             .select_from(_base(source, by, scope)).where(*where).group_by(*keys, customer).subquery("per_customer"))
+    alone = inner.c._customer.is_(None)
+    n, total = inner.c.n, inner.c._s
+    combine = dict(m.combine)
+    outer = [getattr(sa.func, combine.get(name, "sum"))(inner.c[name]).label(name) for name in statistics]
+    cells = [inner.c.period] if period else []
+    cells += [inner.c[b] for b in by]
+    return sa.select(
+        *cells, sa.func.sum(n).label("n"), *outer,
+        sa.func.sum(sa.case((alone, n), else_=sa.literal_column("1"))).label("clusters"),
+        sa.func.sum(sa.case((alone, n), else_=n * n)).label("cluster_n2"),
+        sa.func.sum(sa.case((alone, inner.c._q), else_=total * total)).label("cluster_s2"),
+        sa.func.sum(sa.case((alone, total), else_=total * n)).label("cluster_sn"),
+    ).group_by(*cells)
 
 
 def _order_statistics(source: Source, m: Metric, period: list, by: list[str], scope: Scope, where: list,
@@ -138,9 +164,17 @@ def _order_statistics(source: Source, m: Metric, period: list, by: list[str], sc
 
 def _per_customer(source: Source, m: Metric, period: list, by: list[str], where: list,
                   condition, segment: list) -> sa.Select:
-    """Each customer once per cell: DISTINCT (cell, customer) first, then join their flags or values."""
+    """Each customer once per cell: DISTINCT (cell, customer) first, then join their flags or values.
+
+    A source with no interactions at all (a customer table alone) counts every customer, once.
+    """
     i, c = source.interactions, source.customers
     on_interactions = [b for b in by if DIMENSIONS.get(b) == "interactions"]
+    if not period and not on_interactions and not any(not a.startswith("customers.") for a in source.available):
+        # a customers-only source (one row per customer, no interactions): every customer counts once
+        keys = [c.c[b].label(b) for b in by]
+        query = sa.select(*keys, sa.func.count().label("n"), *_labelled(m.statistics(c.c[m.source_column], 0.0)))
+        return query.select_from(c).where(condition, *segment).group_by(*[k.element for k in keys])
     cells = (sa.select(*period, *[i.c[b].label(b) for b in on_interactions], i.c.customer_id)
              .where(*where).distinct().subquery("cells"))
     keys = [cells.c.period] if period else []
@@ -365,5 +399,28 @@ def metric_tables(source: Source, metric: str | Metric, cuts: Mapping[str, Cut],
     return out
 
 
+def why_empty(source: Source, metric: str | Metric, grain: Grain | str | None = None, scope: Scope | None = None) -> str:
+    """Why a metric table came back empty, and what to do about it (one sentence, for the CLI and the pages).
+
+    The causes, in order: no dated interactions for a time grain (the undated ones count only in
+    ``all``), no customers table, the metric's column not mapped, the date range, or no value the
+    metric counts (scale, missing codes).
+    """
+    m, grain, scope = lookup(metric, source.scales), Grain(grain or Grain.WEEK), scope or Scope()
+    if grain is not Grain.ALL and len(MetricTable.read(source, m, Grain.ALL, (), scope)):
+        return (f"no rows: a {grain.value}ly {m.label} needs dated interactions and this data has none "
+                "(occurred_at is not mapped or empty); use the grain 'all' (--grain all), or map a date column on the "
+                "Data page")
+    if m.per_customer and source.customers is None:
+        return f"no rows: {m.label} needs a customers table; map one on the Data page or add a second --source"
+    if not source.has(m.column):
+        return (f"no rows: {m.label} needs the column {m.column}, which this data does not have; map one on the "
+                "Data page or with --mapping")
+    if scope.date_from or scope.date_to:
+        return f"no rows: no {m.label} values between {scope.date_from or 'the start'} and {scope.date_to or 'the end'}"
+    return (f"no rows: {m.column} holds no value that {m.label} counts (check the declared scale and the missing "
+            "codes in the mapping)")
+
+
 __all__ = ["RESULT_COLUMNS", "Cut", "MetricTable", "breakdown", "counted", "metric_query", "metric_table",
-           "metric_tables"]
+           "metric_tables", "why_empty"]

@@ -107,6 +107,14 @@ class Metric:
         Whether a change is good or bad news (more contacts is neither).
     drill_columns : tuple of str
         Columns shown when drilling into a cell's interactions.
+    score : callable, optional
+        ``score(column) -> expression``: each counted answer's contribution to the value (the
+        value is their mean: +1/−1/0 for NPS, 1/0 for a share, the answer for a mean). With it,
+        the query also sums per-customer statistics and the interval is cluster-robust where a
+        customer answered more than once (:func:`cx.metrics.intervals.cluster_variance`).
+    combine : tuple of (str, str)
+        Statistics that do not add up over a cell's customers, with their SQL aggregate
+        (``("lowest", "min")``); every other statistic is a sum or a count.
     """
 
     key: str
@@ -127,6 +135,8 @@ class Metric:
     count: bool = False
     judged: bool = True
     drill_columns: tuple[str, ...] = ()
+    score: Callable[[Any], Any] | None = None
+    combine: tuple[tuple[str, str], ...] = ()
 
     @property
     def per_customer(self) -> bool:
@@ -149,8 +159,11 @@ class Metric:
 
 # --- shared pieces ---------------------------------------------------------------------------
 
-_WILSON = "Wilson score interval for a proportion."
-_T = "Student t interval: mean ± t(0.975, n − 1) × s / √n."
+_CLUSTERED = (" Where a customer answered more than once in a cell, the variance is cluster-robust (by customer: "
+              "the sandwich variance of a ratio mean, never below the independent-answers one).")
+_WILSON = "Wilson score interval for a proportion." + _CLUSTERED.replace(" the variance", " n is divided by the design "
+                                                                         "effect of that variance")
+_T = "Student t interval: mean ± t(0.975, n − 1) × s / √n." + _CLUSTERED.replace("robust", "robust, with G − 1 degrees of freedom")
 _MEDIAN = "Distribution-free interval for the median: the order statistics at ranks (n + 1 ∓ 1.96√n) / 2."
 _PER_CELL = "of the customers with a matching interaction in the period (each counted once)"
 
@@ -163,8 +176,16 @@ def _successes(value, z) -> dict:
     return {"successes": sa.func.sum(as_int(value))}
 
 
+def clusters(s: Statistics) -> tuple | None:
+    """The per-customer sums of a cell (customers, Σn², Σs², Σsn), or None when the query has none."""
+    try:
+        return s.clusters, s.cluster_n2, s.cluster_s2, s.cluster_sn
+    except AttributeError:
+        return None
+
+
 def _proportion(s: Statistics, confidence: float) -> Estimate:
-    return wilson_interval(s.n, s.successes, confidence)
+    return wilson_interval(s.n, s.successes, confidence, clusters(s))
 
 
 def _proportion_change(now: Statistics, before: Statistics) -> np.ndarray:
@@ -177,7 +198,14 @@ def _moments(value, z) -> dict:
 
 
 def _mean(s: Statistics, confidence: float) -> Estimate:
-    return t_interval(s.n, s.total, s.squares, confidence, s.lowest == s.highest)
+    return t_interval(s.n, s.total, s.squares, confidence, s.lowest == s.highest, clusters(s))
+
+
+_EXTREMES = (("lowest", "min"), ("highest", "max"))
+
+
+def _indicator(condition):
+    return sa.case((condition, sa.literal_column("1")), else_=sa.literal_column("0"))
 
 
 def _mean_change(now: Statistics, before: Statistics) -> np.ndarray:
@@ -216,9 +244,11 @@ NPS = Metric(
     key="nps", label="NPS", unit="points", column="nps", higher_is_better=True,
     definition="Net Promoter Score: share of promoters (9–10) minus share of detractors (0–6) among 0–10 answers.",
     formula="NPS = 100 × (promoters − detractors) / responses",
-    interval="Normal interval with the trinomial variance (p + d − (p − d)²) / n, clipped to −100…100.",
+    interval="Normal interval with the trinomial variance (p + d − (p − d)²) / n, clipped to −100…100." + _CLUSTERED,
     statistics=lambda x, z: {"promoters": count_where(x >= 9), "detractors": count_where(x <= 6)},
-    estimate=lambda s, confidence: nps_interval(s.n, s.promoters, s.detractors, confidence),
+    estimate=lambda s, confidence: nps_interval(s.n, s.promoters, s.detractors, confidence, clusters(s)),
+    score=lambda x: sa.case((x >= 9, sa.literal_column("1")), (x <= 6, sa.literal_column("-1")),
+                            else_=sa.literal_column("0")),
     change_test=lambda now, before: sig.nps_difference_test(now.promoters, now.detractors, now.n,
                                                             before.promoters, before.detractors, before.n)[1],
     counted=lambda x: x.between(0, 10), span=200.0, drill_columns=("nps",),
@@ -240,6 +270,7 @@ def csat(scales: Scales) -> Metric:
                                                           else x <= scale.low + 1)},
         estimate=_proportion, change_test=_proportion_change,
         counted=lambda x: x.between(scale.low, scale.high), span=100.0, drill_columns=("csat",),
+        score=lambda x: _indicator(x >= scale.high - 1 if scale.higher_is_better else x <= scale.low + 1),
     )
 
 
@@ -253,6 +284,7 @@ def ces(scales: Scales) -> Metric:
         formula=f"CES = sum of answers / number of answers (scale {scale.low:g}–{scale.high:g})",
         interval=_T, statistics=_moments, estimate=_mean, change_test=_mean_change,
         counted=lambda x: x.between(scale.low, scale.high), span=scale.high - scale.low, drill_columns=("ces",),
+        score=as_float, combine=_EXTREMES,
     )
 
 
@@ -267,6 +299,7 @@ FCR = Metric(
     formula="FCR = 100 × resolved at first contact / tickets with a known outcome", interval=_WILSON,
     statistics=_successes, estimate=_proportion, change_test=_proportion_change,
     counted=_known, span=100.0, drill_columns=("resolved_first_contact", "resolution_hours"),
+    score=as_int,
 )
 
 VOLUME = Metric(

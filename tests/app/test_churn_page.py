@@ -75,3 +75,67 @@ def test_the_sidebar_view_never_refits_and_own_data_stay_in_their_session(app, m
     at.session_state[SOURCE_KEY] = None  # back to the demo: its model was cached for everyone
     at.run()
     assert not at.exception and len(fits) == 3
+
+
+def _corpus_source(name: str, mapping: dict, tmp_path):
+    """A real-export corpus file loaded as a user's own upload (tests/data/real)."""
+    import dataclasses
+    import json
+    from pathlib import Path
+
+    from cx.cli import _open_source
+
+    real = Path(__file__).resolve().parents[1] / "data" / "real"
+    file = real / json.loads((real / f"{name}.expected.json").read_text(encoding="utf-8"))["file"]
+    path = tmp_path / f"{name}.mapping.json"
+    path.write_text(json.dumps(mapping), encoding="utf-8")
+    return dataclasses.replace(_open_source([str(file)], path), kind="upload", key=f"upload:{name}:{tmp_path.name}")
+
+
+def _expected_mapping(name: str) -> dict:
+    import json
+    from pathlib import Path
+
+    real = Path(__file__).resolve().parents[1] / "data" / "real"
+    return json.loads((real / f"{name}.expected.json").read_text(encoding="utf-8"))["mapping"]
+
+
+def test_a_two_valued_text_outcome_with_its_positive_value_and_the_at_risk_words(app, tmp_path):
+    from cx.app.ui import SOURCE_KEY
+
+    mapping = _expected_mapping("airline_satisfaction")
+    mapping = {**mapping, "columns": {**mapping["columns"], "Satisfaction": "customers.verdict"}, "booleans": {}}
+    at = app("views/churn.py", timeout=240)
+    at.session_state[SOURCE_KEY] = _corpus_source("airline_satisfaction", mapping, tmp_path)
+    at.run()
+    at.selectbox(key="churn.outcome").set_value("verdict").run()
+    assert not at.exception
+    box = at.selectbox(key="churn.positive.verdict")
+    assert list(box.options) == ["Neutral or Dissatisfied", "Satisfied"]
+    box.set_value("Satisfied").run()
+    assert not at.exception
+    assert any("least likely to be Satisfied" in c.value for c in at.caption)
+
+
+def test_leaks_are_named_kept_out_and_can_be_kept_in_with_the_warning_visible(app, tmp_path):
+    from cx.app.ui import SOURCE_KEY
+
+    mapping = _expected_mapping("telco_churn_ibm")
+    mapping = {**mapping, "shape": "interactions",
+               "scales": {**mapping["scales"], "csat": {"low": 0, "high": 100, "higher_is_better": True,
+                                                        "zero_means_na": False}},
+               "columns": {**mapping["columns"], "Churn Score": "csat", "Churn Value": "revenue",
+                           "Churn Reason": "touchpoint"}}
+    at = app("views/churn.py", timeout=240)
+    at.session_state[SOURCE_KEY] = _corpus_source("telco_churn_ibm", mapping, tmp_path)
+    at.run()
+    assert not at.exception
+    assert any("No model" in w.value and "Left out as leaks" in w.value for w in at.warning)
+    at.multiselect(key="churn.attributes").set_value(["segment"]).run()
+    assert not at.exception
+    assert any("Left out as leaks" in w.value and "Mean CSAT" in w.value for w in at.warning)
+    leak = "Attitude of support person (touchpoint index)"
+    assert leak in at.multiselect(key="churn.allow_leak").options
+    at.multiselect(key="churn.allow_leak").set_value([leak]).run()
+    assert not at.exception
+    assert any("LEAK kept in the model" in e.value for e in at.error)

@@ -116,3 +116,30 @@ def test_incident_rules_apply_to_every_page_and_travel_with_the_mapping(app):
     saved = json.loads(Mapping(columns={"customer_id": "customer_id"}, rules=rules).to_json())
     assert saved["rules"]["nps_at_most"] is None and saved["rules"]["ces_worst"] is False
     assert read_mappings(json.dumps(saved)).rules == rules
+
+
+def test_incidents_page_on_a_wide_survey_with_a_text_outcome(app, tmp_path):
+    """Airline survey (real export): 'Satisfied' counts as yes; undated ratings have no end, said on the page."""
+    import dataclasses
+    import json
+    from pathlib import Path
+
+    from cx.app.ui import SOURCE_KEY
+    from cx.cli import _open_source
+
+    real = Path(__file__).resolve().parents[1] / "data" / "real"
+    mapping = json.loads((real / "airline_satisfaction.expected.json").read_text(encoding="utf-8"))["mapping"]
+    mapping = {**mapping, "columns": {**mapping["columns"], "Satisfaction": "customers.verdict"}, "booleans": {}}
+    path = tmp_path / "airline.json"
+    path.write_text(json.dumps(mapping), encoding="utf-8")
+    source = dataclasses.replace(_open_source([str(real / "airline_satisfaction.csv")], path), kind="upload",
+                                 key=f"upload:airline:{tmp_path.name}")
+    at = app("views/incidents.py", timeout=240)
+    at.session_state[SOURCE_KEY] = source
+    at.run()
+    at.selectbox(key="incidents.outcome").set_value("verdict").run()
+    assert not at.exception
+    box = at.selectbox(key="incidents.positive.verdict")
+    assert list(box.options) == ["Neutral or Dissatisfied", "Satisfied"] and box.value == "Satisfied"
+    said = " ".join(x.value for x in [*at.info, *at.success])
+    assert "End and peak-end are not compared: the ratings carry no dates" in said

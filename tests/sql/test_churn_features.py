@@ -105,12 +105,16 @@ def _leaky(n: int = 300, seed: int = 0):
 def test_leakage_rule_removes_a_perfect_but_false_signal(make_source):
     source = make_source(*_leaky())
     honest = fit_churn(source, resamples=50)
-    assert honest.cv["roc_auc"].value < 0.7
-    assert any("includes 0.5" in w for w in honest.warnings)
+    assert honest.cv["roc_auc"].value < 0.7 and honest.cv["roc_auc"].ci_low < 0.55  # no signal before churn
+    assert not any("LEAK" in w for w in honest.warnings)
     # without the rule, the after-churn survey makes the model "perfect" …
     cheat_features = churn_features(source, rule=CutoffRule("none")).features
     cheat = fit_churn(source, rule=CutoffRule("none"), include_restating=cheat_features, resamples=50)
     assert cheat.cv["roc_auc"].value > 0.97
+    # … which it says loudly, naming the columns that carry the leak
+    [loud] = [w for w in cheat.warnings if w.startswith("LEAK LIKELY")]
+    assert "Contacts" in loud or "exit survey" in loud
+    assert any(w.startswith("LEAK kept in the model because you asked: Contacts") for w in cheat.warnings)
     # … and even then the restating guard names the culprits when left on
     guarded = fit_churn(source, rule=CutoffRule("none"), resamples=50)
     assert {"End of journey (index)", "Contacts"} <= set(guarded.card.excluded)

@@ -20,7 +20,10 @@ def small(tmp_path_factory):
 def test_churn_json_has_the_documented_shape(small, capsys):
     assert main(["churn", "--source", small, "--format", "json", "--top", "5"]) == 0
     doc = json.loads(capsys.readouterr().out)
-    assert set(doc) == {"n", "positives", "cv", "odds_ratios", "feature_sets", "at_risk"}
+    # the documented keys, plus (issue 12) the leaks left out, whether a leak is likely, and the warnings
+    assert set(doc) == {"n", "positives", "cv", "odds_ratios", "feature_sets", "at_risk", "leaks", "leak_likely",
+                        "warnings"}
+    assert doc["leaks"] == {} and doc["leak_likely"] is False and isinstance(doc["warnings"], list)
     assert doc["n"] == 3000 and 0 < doc["positives"] < 3000
     for metric in ("roc_auc", "pr_auc", "brier"):
         assert set(doc["cv"][metric]) == {"value", "ci_low", "ci_high"}

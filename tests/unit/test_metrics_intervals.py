@@ -130,3 +130,84 @@ def test_median_interval_coverage_on_durations(n):
     lo_rank, hi_rank = median_rank_bounds([n])
     low, high = x[:, lo_rank[0] - 1], x[:, hi_rank[0] - 1]
     assert 0.93 <= _covers(low, high, math.exp(2.0)) <= 0.97
+
+
+# --- repeated respondents: cluster-robust intervals -------------------------------------------
+
+
+def _wide_survey(rng, draws: int, respondents: int, answers, sd_person: float = 0.9):
+    """Ratings 1–5 of a wide survey: a person effect shared by all of a respondent's answers.
+
+    ``answers`` per respondent (an int, or an array of per-respondent counts). Returns the ratings
+    (draws × respondents × max answers, NaN where not answered) and the counts.
+    """
+    k = np.broadcast_to(np.asarray(answers), (respondents,))
+    width = int(k.max())
+    person = rng.normal(0, sd_person, (draws, respondents, 1))
+    ratings = np.clip(np.round(3.8 + person + rng.normal(0, 0.8, (draws, respondents, width))), 1, 5)
+    answered = np.arange(width)[None, None, :] < k[None, :, None]
+    return np.where(answered, ratings, np.nan), k
+
+
+def _sums(scores: np.ndarray):
+    """Per-draw n, total and the cluster sums from per-answer scores (draws × respondents × answers, NaN = none)."""
+    answered = ~np.isnan(scores)
+    n_i = answered.sum(axis=2).astype(float)
+    s_i = np.nansum(scores, axis=2)
+    clusters = (n_i > 0).sum(axis=1).astype(float)
+    return (n_i.sum(axis=1), s_i.sum(axis=1), np.nansum(scores**2, axis=(1, 2)),
+            (clusters, (n_i**2).sum(axis=1), (s_i**2).sum(axis=1), (s_i * n_i).sum(axis=1)))
+
+
+@pytest.mark.parametrize("answers", [14, "varied"])
+def test_cluster_robust_intervals_cover_with_repeated_respondents(answers):
+    """Wide survey, 150 respondents each rating up to 14 questions: the naive interval misses, the robust covers."""
+    rng = np.random.default_rng(21)
+    respondents, draws = 150, 4_000
+    k = 14 if answers == 14 else rng.integers(1, 15, respondents)
+    ratings, _ = _wide_survey(rng, draws, respondents, k)
+    sd = math.sqrt(0.9**2 + 0.8**2)
+    truth_share = stats.norm.sf(-0.3 / sd)  # P(3.8 + person + noise ≥ 3.5), before rounding to 1–5
+    top = np.where(np.isnan(ratings), np.nan, (ratings >= 4).astype(float))
+    n, successes, _, clusters = _sums(top)
+    _, low, high = wilson_interval(n, successes, clusters=clusters)
+    _, naive_low, naive_high = wilson_interval(n, successes)
+    assert 0.93 <= _covers(low, high, 100 * truth_share) <= 0.97
+    assert _covers(naive_low, naive_high, 100 * truth_share) < 0.85
+    if answers == 14:  # a wide survey: the naive interval is far too narrow
+        assert np.median((high - low) / (naive_high - naive_low)) > 1.6
+    # the mean rating (t interval, G − 1 degrees of freedom): truth by a large simulation of the same process
+    big, _ = _wide_survey(np.random.default_rng(99), 1, 400_000, 1)
+    truth_mean = float(np.nanmean(big))
+    n, total, squares, clusters = _sums(ratings)
+    _, low, high = t_interval(n, total, squares, clusters=clusters)
+    assert 0.93 <= _covers(low, high, truth_mean) <= 0.97
+    # NPS-style scores (+1 / 0 / −1) from the same ratings: 5 = promoter, 1–3 = detractor
+    scores = np.where(np.isnan(ratings), np.nan, (ratings == 5).astype(float) - (ratings <= 3).astype(float))
+    promoters = np.nansum(ratings == 5, axis=(1, 2)) * 1.0
+    detractors = np.nansum(ratings <= 3, axis=(1, 2)) * 1.0
+    n, _, _, clusters = _sums(scores)
+    truth_nps = 100 * float(np.nanmean((big == 5).astype(float) - (big <= 3).astype(float)))
+    _, low, high = nps_interval(n, promoters, detractors, clusters=clusters)
+    assert 0.93 <= _covers(low, high, truth_nps) <= 0.97
+
+
+def test_cluster_variance_matches_statsmodels_and_is_the_textbook_one_without_repeats():
+    import pandas as pd
+    import statsmodels.api as sm
+
+    from cx.metrics.intervals import cluster_variance
+
+    rng = np.random.default_rng(5)
+    ids = rng.integers(0, 40, 300)
+    x = (rng.random(300) < 0.3 + 0.01 * ids).astype(float)
+    fit = sm.OLS(x, np.ones(300)).fit(cov_type="cluster", cov_kwds={"groups": ids})
+    frame = pd.DataFrame({"id": ids, "x": x}).groupby("id")["x"].agg(["size", "sum"])
+    v = cluster_variance([300], [x.sum()], [len(frame)], [(frame["size"] ** 2).sum()], [(frame["sum"] ** 2).sum()],
+                         [(frame["sum"] * frame["size"]).sum()])
+    assert v[0] == pytest.approx(fit.bse[0] ** 2, rel=1e-12)
+    # one answer per customer: the robust and the textbook intervals agree (no repeats, no change)
+    assert wilson_interval([300], [90], clusters=([300], [300], [90], [90]))[1] == pytest.approx(
+        wilson_interval([300], [90])[1], rel=1e-12)
+    # one customer answering several times: nothing to measure the spread between customers by
+    assert np.isnan(wilson_interval([5], [2], clusters=([1], [25], [4], [10]))[1][0])

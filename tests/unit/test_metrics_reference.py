@@ -1,7 +1,8 @@
 """A pandas reference implementation of every metric, checked by hand, then against metric_table.
 
 ``reference_table`` is written independently of cx.metrics (its own bucket arithmetic, statsmodels'
-Wilson interval, scipy's t interval, the textbook order-statistic median interval) so that the SQL
+Wilson interval, scipy's t interval, statsmodels' cluster-robust variance where a customer answered
+more than once, the textbook order-statistic median interval) so that the SQL
 and the reference can only agree by both being right. tests/sql/test_metrics_backends.py runs the
 same comparison on every database backend.
 """
@@ -17,6 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy import stats
+from statsmodels import api as sm
 from statsmodels.stats.proportion import proportion_confint
 
 from cx import metrics
@@ -47,17 +49,52 @@ def _wilson(k, n):
     return 100 * k / n, 100 * low, 100 * high
 
 
-def _summarise(metric: str, x: pd.Series, scales: Scales) -> dict:
+def _cluster_variance(scores: pd.Series, customers: pd.Series | None) -> float | None:
+    """statsmodels' cluster-robust variance of a mean (OLS on a constant, clusters = customers).
+
+    ``None`` when no customer answered twice (the textbook interval applies); NaN with one customer.
+    """
+    if customers is None or customers.nunique() == len(customers):
+        return None
+    if customers.nunique() < 2:
+        return math.nan
+    fit = sm.OLS(scores.to_numpy(float), np.ones(len(scores))).fit(
+        cov_type="cluster", cov_kwds={"groups": pd.factorize(customers)[0]})  # G/(G−1) small-sample factor
+    return float(fit.bse[0]) ** 2
+
+
+def _share(k: int, n: int, customers, scores) -> tuple[float, float, float]:
+    robust = _cluster_variance(scores, customers)
+    p = k / n
+    if robust is None or p in (0, 1):
+        return _wilson(k, n)
+    if math.isnan(robust):
+        return 100 * p, math.nan, math.nan
+    n_eff = n / max(robust / (p * (1 - p) / n), 1.0)
+    low, high = proportion_confint(p * n_eff, n_eff, alpha=0.05, method="wilson")
+    return 100 * p, 100 * low, 100 * high
+
+
+def _summarise(metric: str, x: pd.Series, scales: Scales, customers: pd.Series | None = None) -> dict:
     n = len(x)
     if metric == "nps":
         p, d = (x >= 9).mean(), (x <= 6).mean()
         value = 100 * (p - d)
-        half = 100 * Z * math.sqrt(max(p + d - (p - d) ** 2, 0) / n)
-        return dict(n=n, value=value, ci_low=max(value - half, -100), ci_high=min(value + half, 100))
+        variance = max(p + d - (p - d) ** 2, 0) / n
+        robust = _cluster_variance((x >= 9).astype(float) - (x <= 6).astype(float), customers)
+        if robust is not None:
+            variance = max(robust, variance) if not math.isnan(robust) else math.nan
+        half = 100 * Z * math.sqrt(variance)
+        return dict(n=n, value=value, ci_low=max(value - half, -100) if not math.isnan(half) else math.nan,
+                    ci_high=min(value + half, 100) if not math.isnan(half) else math.nan)
     if metric == "csat":
-        value, low, high = _wilson(int((x >= scales.csat.high - 1).sum()), n)
+        top = x >= scales.csat.high - 1
+        value, low, high = _share(int(top.sum()), n, customers, top.astype(float))
         return dict(n=n, value=value, ci_low=low, ci_high=high)
-    if metric in ("fcr", "churn"):
+    if metric == "fcr":
+        value, low, high = _share(int(x.astype(bool).sum()), n, customers, x.astype(float))
+        return dict(n=n, value=value, ci_low=low, ci_high=high)
+    if metric == "churn":
         value, low, high = _wilson(int(x.astype(bool).sum()), n)
         return dict(n=n, value=value, ci_low=low, ci_high=high)
     if metric == "retention":
@@ -69,7 +106,13 @@ def _summarise(metric: str, x: pd.Series, scales: Scales) -> dict:
             return dict(n=n, value=mean, ci_low=np.nan, ci_high=np.nan)
         if x.min() == x.max():
             return dict(n=n, value=mean, ci_low=mean, ci_high=mean)
-        low, high = stats.t.interval(0.95, n - 1, loc=mean, scale=float(x.std(ddof=1)) / math.sqrt(n))
+        scale, df = float(x.std(ddof=1)) / math.sqrt(n), n - 1
+        robust = _cluster_variance(x.astype(float), customers if metric == "ces" else None)
+        if robust is not None:
+            scale, df = math.sqrt(max(robust, scale**2)) if not math.isnan(robust) else math.nan, customers.nunique() - 1
+        if math.isnan(scale):
+            return dict(n=n, value=mean, ci_low=np.nan, ci_high=np.nan)
+        low, high = stats.t.interval(0.95, df, loc=mean, scale=scale)
         return dict(n=n, value=mean, ci_low=low, ci_high=high)
     if metric in ("frt", "ttr"):
         ordered = np.sort(x.to_numpy(float))
@@ -146,7 +189,8 @@ def reference_table(interactions: pd.DataFrame, customers: pd.DataFrame | None, 
         if metric != "volume":
             x = x.astype(float) if metric not in ("fcr", "churn", "retention") else x.astype(bool)
         row = dict(zip(keys, [None if (not isinstance(k, str) and pd.isna(k)) else k for k in key]))
-        row.update(metric=metric, **_summarise(metric, x, scales))
+        customers = group["customer_id"] if metric in ("nps", "csat", "ces", "fcr") else None
+        row.update(metric=metric, **_summarise(metric, x, scales, customers))
         row["low_n"] = row["n"] < min_n
         rows.append(row)
     columns = ["period", *by, "metric", "n", "value", "ci_low", "ci_high", "low_n"]

@@ -223,3 +223,167 @@ def test_nyc311_time_to_resolution_median_and_p90(capsys, tmp_path):
     records = _metrics(capsys, "nyc311_requests", tmp_path, "--metric", "ttr", "--grain", "all", "--by", "channel")
     got = sorted((r["n"], round(r["value"], 9)) for r in records)
     assert got == sorted((int(n), round(m, 9)) for n, m in by_channel.itertuples(index=False))
+
+
+# --- (c) no leak as a driver, every odds ratio inside its interval ------------------------------
+
+
+def _leaky_telco_mapping(tmp_path: Path) -> Path:
+    """The telco roles as a new user was offered them: the churn score as CSAT, the churn value as revenue,
+    the churn reason as a touchpoint (issue 12, seen 1)."""
+    mapping = _expected("telco_churn_ibm")["mapping"]
+    mapping = {**mapping, "shape": "interactions", "scales": {**mapping["scales"], "csat": {
+        "low": 0, "high": 100, "higher_is_better": True, "zero_means_na": False}},
+        "columns": {**mapping["columns"], "Churn Score": "csat", "Churn Value": "revenue", "Churn Reason": "touchpoint"}}
+    out = tmp_path / "telco.leaky.json"
+    out.write_text(json.dumps(mapping), encoding="utf-8")
+    return out
+
+
+def _churn(capsys, name: str, mapping: Path, *argv: str) -> tuple[int, dict | None, str]:
+    code = cli.main(["churn", "--source", str(_path(name)), "--mapping", str(mapping), *argv, "--format", "json"])
+    out, err = capsys.readouterr()
+    return code, (json.loads(out) if code == 0 else None), err
+
+
+def test_telco_leaks_are_never_drivers(capsys, tmp_path):
+    mapping = _leaky_telco_mapping(tmp_path)
+    # with only the leaky columns as experience, there is no model, and the refusal names every leak
+    code, _, err = _churn(capsys, "telco_churn_ibm", mapping)
+    assert code == 2 and "Left out as leaks" in err and "Mean CSAT" in err and "Attitude of support person" in err
+    assert "wrong way round" in err and "filled only for customers with churned = yes" in err
+    # with the contract as an attribute, the model runs on it alone: no leaked column as a driver
+    code, doc, err = _churn(capsys, "telco_churn_ibm", mapping, "--attribute", "segment")
+    assert code == 0, err
+    drivers = {r["feature"] for r in doc["odds_ratios"]}
+    assert drivers and all(d.startswith("Segment") for d in drivers)
+    assert {"Mean CSAT", "Worst moment (index)", "Attitude of support person (touchpoint index)"} <= set(doc["leaks"])
+    assert doc["leak_likely"] is False
+    # the user may keep a leak in; the page and the CLI then say loudly what the model shows
+    code, doc, err = _churn(capsys, "telco_churn_ibm", mapping, "--attribute", "segment",
+                            "--allow-leak", "Attitude of support person (touchpoint index)")
+    assert code == 0, err
+    assert any(w.startswith("LEAK kept in the model because you asked") for w in doc["warnings"])
+
+
+def test_churn_score_alone_separates_churn_as_the_screen_says():
+    """The independent check behind the 'wrong way round' reason: the churn score's AUC for churn."""
+    from sklearn.metrics import roc_auc_score
+
+    frame = _frame("telco_churn_ibm")
+    auc = roc_auc_score(frame["Churn Label"].eq("Yes"), frame["Churn Score"].astype(float))
+    assert auc >= 0.9
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_airline_odds_ratios_lie_inside_their_intervals_and_no_sign_flips_from_duplicates(tmp_path, seed):
+    from cx.churn import fit_churn
+    from cx.cli import _open_source
+
+    source = _open_source([str(_path("airline_satisfaction"))], _mapping_file("airline_satisfaction", tmp_path))
+    report = fit_churn(source, "satisfied", resamples=60, random_state=seed)
+    odds = report.odds_ratios
+    assert ((odds["ci_low"] <= odds["value"]) & (odds["value"] <= odds["ci_high"])).all()
+    assert report.card.leaks == ()
+    # mean CSAT and mean index are one column here: named once, and left out as the mean of the ratings beside it
+    assert not any(f.startswith("Mean CSAT") for f in report.card.features)
+    assert any("Mean CSAT = Mean experience index" in note for note in report.card.notes)
+    # a good outcome: the at-risk list starts with the least likely to be satisfied
+    assert report.card.risk_words == "least likely to be satisfied"
+    assert report.at_risk["probability"].is_monotonic_increasing
+
+
+def test_telco_customer_table_alone_gives_churn_and_value_by_contract(capsys, tmp_path):
+    """A customers-only file: every customer counts once (it used to print [] and exit 0)."""
+    frame = _frame("telco_churn_ibm")
+    churned = frame["Churn Label"].eq("Yes").groupby(frame["Contract"]).agg(["size", "mean"])
+    records = _metrics(capsys, "telco_churn_ibm", tmp_path, "--metric", "churn", "--grain", "all", "--by", "segment")
+    assert {r["segment"]: r["n"] for r in records} == churned["size"].to_dict()
+    assert {r["segment"]: r["value"] for r in records} == pytest.approx((100 * churned["mean"]).to_dict(), abs=1e-9)
+    ltv = frame["CLTV"].astype(float).groupby(frame["Contract"]).mean()
+    records = _metrics(capsys, "telco_churn_ibm", tmp_path, "--metric", "ltv", "--grain", "all", "--by", "segment")
+    assert {r["segment"]: r["value"] for r in records} == pytest.approx(ltv.to_dict(), rel=1e-12)
+
+
+def test_empty_metric_results_exit_non_zero_with_the_reason(capsys, tmp_path):
+    mapping = str(_mapping_file("airline_satisfaction", tmp_path))
+    code = cli.main(["metrics", "--source", str(_path("airline_satisfaction")), "--mapping", mapping,
+                     "--metric", "csat", "--grain", "week"])
+    out, err = capsys.readouterr()
+    assert code == 2 and out == "" and "needs dated interactions" in err and "--grain all" in err
+    code = cli.main(["metrics", "--source", str(_path("telco_churn_ibm")), "--mapping",
+                     str(_mapping_file("telco_churn_ibm", tmp_path)), "--metric", "csat", "--grain", "all"])
+    out, err = capsys.readouterr()
+    assert code == 2 and "needs the column csat" in err and "Data page" in err
+
+
+def test_airline_csat_interval_is_cluster_robust_by_respondent(capsys, tmp_path):
+    """1,500 respondents × up to 14 ratings: the interval accounts for who answered (statsmodels, independently)."""
+    import statsmodels.api as sm
+    from statsmodels.stats.proportion import proportion_confint
+
+    frame = _frame("airline_satisfaction")
+    columns = _expected("airline_satisfaction")["roles"]["score"]["columns"]
+    long = frame.set_index("ID")[columns].stack()
+    long = pd.to_numeric(long, errors="coerce").dropna()
+    long = long[long > 0]
+    top = (long >= 4).astype(float)
+    fit = sm.OLS(top.to_numpy(), np.ones(len(top))).fit(
+        cov_type="cluster", cov_kwds={"groups": pd.factorize(top.index.get_level_values(0))[0]})
+    p, n = top.mean(), len(top)
+    n_eff = n / max(fit.bse[0] ** 2 / (p * (1 - p) / n), 1.0)
+    low, high = proportion_confint(p * n_eff, n_eff, method="wilson")
+    [record] = _metrics(capsys, "airline_satisfaction", tmp_path, "--metric", "csat", "--grain", "all")
+    assert (record["ci_low"], record["ci_high"]) == pytest.approx((100 * low, 100 * high), abs=1e-9)
+    naive_low, naive_high = proportion_confint(top.sum(), n, method="wilson")
+    assert (high - low) / (naive_high - naive_low) == pytest.approx(1.8, abs=0.15)  # the naive one: ~1.8x too narrow
+
+
+def test_airline_text_verdict_is_an_outcome_with_its_positive_value(capsys, tmp_path):
+    """'Satisfied' / 'Neutral or Dissatisfied' as text: --positive names the yes (it used to be refused)."""
+    mapping = _expected("airline_satisfaction")["mapping"]
+    mapping = {**mapping, "columns": {**mapping["columns"], "Satisfaction": "customers.verdict"}, "booleans": {}}
+    path = tmp_path / "airline.text.json"
+    path.write_text(json.dumps(mapping), encoding="utf-8")
+    code = cli.main(["journeys", "--source", str(_path("airline_satisfaction")), "--mapping", str(path),
+                     "--outcome", "verdict", "--positive", "Satisfied", "--format", "json"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    outcome = json.loads(out)["outcome"]
+    assert outcome["kind"] == "binary" and set(outcome["predictors"]) == {"mean", "worst"}  # no dates: no "end"
+    frame = _frame("airline_satisfaction")
+    ratings = frame[_expected("airline_satisfaction")["roles"]["score"]["columns"]].apply(pd.to_numeric)
+    mean = ratings.where(ratings > 0).mean(axis=1)
+    from sklearn.metrics import roc_auc_score
+
+    auc = roc_auc_score(frame["Satisfaction"].eq("Satisfied"), mean)
+    assert outcome["predictors"]["mean"]["value"] == pytest.approx(auc, abs=1e-4)  # the JSON keeps 4 decimals
+
+
+def test_refusals_on_the_telco_customer_table_name_the_cause_and_the_fix(capsys, tmp_path):
+    mapping = _mapping_file("telco_churn_ibm", tmp_path)
+    code, _, err = _churn(capsys, "telco_churn_ibm", mapping)
+    assert code == 2 and "no interactions (a customer table alone)" in err and "--attribute segment" in err
+    code = cli.main(["journeys", "--source", str(_path("telco_churn_ibm")), "--mapping", str(mapping)])
+    err = capsys.readouterr().err
+    assert code == 2 and "no journeys to compare" in err and "customer table alone" in err
+    # the churn column not mapped: not "the customer table is empty" (1,000 customers exist)
+    unmapped = _expected("telco_churn_ibm")["mapping"]
+    unmapped = {**unmapped, "columns": {**unmapped["columns"], "Churn Label": "ignore"}}
+    path = tmp_path / "telco.nochurn.json"
+    path.write_text(json.dumps(unmapped), encoding="utf-8")
+    code, _, err = _churn(capsys, "telco_churn_ibm", path, "--attribute", "segment")
+    assert code == 2 and "No churn column: none of the 1,000 customers" in err and "--outcome" in err
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_skytrax_recommended_odds_ratios_lie_inside_their_intervals(tmp_path, seed):
+    from cx.churn import fit_churn
+    from cx.cli import _open_source
+
+    source = _open_source([str(_path("skytrax_seat_reviews"))], _mapping_file("skytrax_seat_reviews", tmp_path))
+    report = fit_churn(source, "recommended", resamples=60, random_state=seed)
+    odds = report.odds_ratios
+    assert ((odds["ci_low"] <= odds["value"]) & (odds["value"] <= odds["ci_high"])).all()
+    assert report.card.leaks == () and report.card.risk_words == "least likely to be recommended"
+    assert not any(w.startswith("LEAK") for w in report.warnings)
