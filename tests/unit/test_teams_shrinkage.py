@@ -122,35 +122,27 @@ def _true_ranks(theta: np.ndarray) -> np.ndarray:
     return stats.rankdata(-theta, method="ordinal")
 
 
-def test_normal_intervals_and_rank_intervals_cover_at_the_stated_rate():
+def _normal_world(rng, n):
+    theta = rng.normal(-15, 12, n.size)  # NPS-like agent levels, answers with sd 75
+    return theta, shrink_means(rng.normal(theta, 75 / np.sqrt(n)), 75**2 / n)
+
+
+def _beta_world(rng, n):
+    p = rng.beta(12, 6, n.size)  # CSAT-like shares
+    return p, shrink_proportions(rng.binomial(n, p), n)
+
+
+@pytest.mark.parametrize("world", [_normal_world, _beta_world], ids=["normal", "beta-binomial"])
+def test_intervals_and_rank_intervals_cover_at_the_stated_rate(world):
     rng = np.random.default_rng(11)
     covered, ranked = [], []
     for sim in range(SIMULATIONS):
-        k = 30
-        n = rng.integers(4, 300, k)  # agents from a handful of answers to hundreds
-        theta = rng.normal(-15, 12, k)
-        y = rng.normal(theta, 75 / np.sqrt(n))
-        s = shrink_means(y, 75**2 / n)
-        covered.append(np.mean((s.low <= theta) & (theta <= s.high)))
+        n = rng.integers(4, 300, 30)  # 30 agents, from a handful of answers to hundreds
+        truth, s = world(rng, n)
+        covered.append(np.mean((s.low <= truth) & (truth <= s.high)))
         _, low, high = rank_intervals(s, draws=1000, random_state=sim)
-        truth = _true_ranks(theta)
-        ranked.append(np.mean((low <= truth) & (truth <= high)))
-    assert 0.93 <= np.mean(covered) <= 0.97
-    assert 0.93 <= np.mean(ranked) <= 0.99
-
-
-def test_beta_intervals_and_rank_intervals_cover_at_the_stated_rate():
-    rng = np.random.default_rng(12)
-    covered, ranked = [], []
-    for sim in range(SIMULATIONS):
-        k = 30
-        n = rng.integers(4, 300, k)
-        p = rng.beta(12, 6, k)
-        s = shrink_proportions(rng.binomial(n, p), n)
-        covered.append(np.mean((s.low <= p) & (p <= s.high)))
-        _, low, high = rank_intervals(s, draws=1000, random_state=sim)
-        truth = _true_ranks(p)
-        ranked.append(np.mean((low <= truth) & (truth <= high)))
+        true_rank = _true_ranks(truth)
+        ranked.append(np.mean((low <= true_rank) & (true_rank <= high)))
     assert 0.93 <= np.mean(covered) <= 0.97
     assert 0.93 <= np.mean(ranked) <= 0.99
 
