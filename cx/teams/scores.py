@@ -11,11 +11,13 @@ Which model each metric takes:
 * NPS and CES (means of single answers; NPS is the mean of +100 / 0 / −100) — normal-normal with
   each group's sampling variance = the pooled within-group variance of single answers / n (a group
   whose four answers are all 10 does not have zero variance);
-* FRT and TTR (medians) — normal-normal with each group's variance = c / n, c from the groups'
-  distribution-free median intervals.
+* FRT and TTR (medians) — normal-normal on the log scale, log(1 + median), with each group's
+  variance = c / n, c from the groups' distribution-free median intervals.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -35,27 +37,37 @@ TEAM_METRICS = ("nps", "csat", "ces", "fcr", "frt", "ttr")
 RECORD_COLUMNS = ("n", "raw", "shrunk", "ci_low", "ci_high", "rank_low", "rank_high")
 
 
-def shrink_statistics(table: MetricTable, confidence: float = 0.95) -> tuple[Shrunk, float]:
-    """Fit the metric's shrinkage model to a table's per-group statistics; returns it and the display scale.
+def _percent(x):
+    return 100.0 * np.asarray(x)
 
-    The values of the returned :class:`Shrunk` times the scale are in the metric's units (NPS in
-    points, CSAT and FCR in percent).
+
+def _same(x):
+    return np.asarray(x)
+
+
+def shrink_statistics(table: MetricTable, confidence: float = 0.95) -> tuple[Shrunk, Callable]:
+    """Fit the metric's shrinkage model to a table's per-group statistics.
+
+    Returns the fit and the function that turns its values into the metric's units (NPS in
+    points, CSAT and FCR in percent, durations back from the log scale they are shrunk on).
     """
     key, s = table.metric, table.statistics
     if key in ("csat", "fcr"):
-        return shrink_proportions(s.successes, s.n, confidence), 100.0
+        return shrink_proportions(s.successes, s.n, confidence), _percent
     if key == "nps":
         total, squares = s.promoters - s.detractors, s.promoters + s.detractors  # answers as +1 / 0 / −1
         variance = pooled_variance(s.n, total, squares)
-        return shrink_means(total / s.n, variance / s.n, confidence, bounds=(-1.0, 1.0)), 100.0
+        return shrink_means(total / s.n, variance / s.n, confidence, bounds=(-1.0, 1.0)), _percent
     if key == "ces":
         variance = pooled_variance(s.n, s.total, s.squares)
-        return shrink_means(s.total / s.n, variance / s.n, confidence), 1.0
+        return shrink_means(s.total / s.n, variance / s.n, confidence), _same
     if key in ("frt", "ttr"):
-        half = (s.median_high - s.median_low) / (2 * normal_quantile(table.confidence))
+        # durations are skewed: medians are compared on the log scale, log(1 + median)
+        half = (np.log1p(s.median_high) - np.log1p(s.median_low)) / (2 * normal_quantile(table.confidence))
         known = np.isfinite(half) & (half > 0)
-        per_answer = float(np.median(half[known] ** 2 * s.n[known])) if known.any() else float(np.nanvar(s.median))
-        return shrink_means(s.median, per_answer / s.n, confidence, bounds=(0.0, np.inf)), 1.0
+        median = np.log1p(s.median)
+        per_answer = float(np.median(half[known] ** 2 * s.n[known])) if known.any() else float(np.nanvar(median))
+        return shrink_means(median, per_answer / s.n, confidence, bounds=(0.0, np.inf)), np.expm1
     raise MetricError(f"agents and teams can be compared on {', '.join(TEAM_METRICS)}, not {key!r}")
 
 
@@ -127,17 +139,17 @@ def scores_frame(table: MetricTable, by: str, *, confidence: float = 0.95, min_n
                  draws: int = 4000, random_state: int | None = 0) -> pd.DataFrame:
     """The result of :func:`team_scores` from a table of per-group statistics (no query)."""
     m = table.definition
-    shrunk, scale = shrink_statistics(table, confidence)
+    shrunk, units = shrink_statistics(table, confidence)
     rank, rank_low, rank_high = rank_intervals(shrunk, m.higher_is_better, confidence, draws, random_state)
     n = table.statistics.n.astype("int64")
     raw_order = -shrunk.raw if m.higher_is_better else shrunk.raw
     out = pd.DataFrame({
         by: table.cells[by].astype(str).to_numpy(),
         "n": n,
-        "raw": shrunk.raw * scale,
-        "shrunk": shrunk.shrunk * scale,
-        "ci_low": shrunk.low * scale,
-        "ci_high": shrunk.high * scale,
+        "raw": units(shrunk.raw),
+        "shrunk": units(shrunk.shrunk),
+        "ci_low": units(shrunk.low),
+        "ci_high": units(shrunk.high),
         "rank": rank,
         "rank_low": rank_low,
         "rank_high": rank_high,
@@ -151,8 +163,9 @@ def scores_frame(table: MetricTable, by: str, *, confidence: float = 0.95, min_n
         out["standing"] = out["standing"].map({"above": "below", "below": "above", "within": "within"})
     out = out.sort_values("shrunk", ascending=not m.higher_is_better, kind="stable")
     out = out.reset_index(drop=True)
-    out.attrs.update(metric=m.key, by=by, unit=m.unit, overall=shrunk.overall * scale, spread=shrunk.spread * scale,
-                     label=m.label)
+    overall = float(units(shrunk.overall))
+    out.attrs.update(metric=m.key, by=by, unit=m.unit, overall=overall, label=m.label,
+                     spread=float(units(shrunk.overall + shrunk.spread)) - overall)
     return out
 
 
