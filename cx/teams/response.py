@@ -100,6 +100,15 @@ def response_rates(source: Source, metric: str, grain: Grain | str = Grain.ALL, 
     })
 
 
+def pooled_rates(rates: pd.DataFrame, by: Sequence[str] = ()) -> pd.DataFrame:
+    """A :func:`response_rates` table summed over its periods (per ``by`` cell, or one row overall)."""
+    by = list(by)
+    sums = rates.groupby(by, dropna=False)[["offered", "answered"]].sum().reset_index() if by else \
+        pd.DataFrame({"offered": [int(rates["offered"].sum())], "answered": [int(rates["answered"].sum())]})
+    rate, low, high = wilson_interval(sums["offered"].to_numpy("float64"), sums["answered"].to_numpy("float64"))
+    return sums.assign(response_rate=rate, ci_low=low, ci_high=high)
+
+
 def response_warning(rates: pd.DataFrame, by: str, *, points: float = SPREAD_WARNING_POINTS,
                      min_offers: int = MIN_OFFERS) -> str | None:
     """One sentence when the response rates of the compared groups differ by ``points`` or more, else None.
@@ -183,6 +192,7 @@ __all__ = [
     "SPREAD_WARNING_POINTS",
     "Sensitivity",
     "has_offers",
+    "pooled_rates",
     "nonresponse_sensitivity",
     "response_metric",
     "response_rates",
