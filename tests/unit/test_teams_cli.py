@@ -79,19 +79,26 @@ def test_a_source_without_agents_is_one_clear_error(capsys):
 # --- real data: NYC 311 service requests, the agency as the team ---------------------------------
 
 
-def test_nyc311_agencies_time_to_resolution_equals_pandas(capsys, tmp_path):
-    expected = json.loads((REAL / "nyc311_requests.expected.json").read_text(encoding="utf-8"))
-    mapping = tmp_path / "nyc.mapping.json"
+def _real_ttr(capsys, tmp_path, name: str, by: str) -> pd.DataFrame:
+    expected = json.loads((REAL / f"{name}.expected.json").read_text(encoding="utf-8"))
+    mapping = tmp_path / f"{name}.mapping.json"
     mapping.write_text(json.dumps(expected["mapping"]), encoding="utf-8")
-    records = _records(capsys, "--source", str(REAL / "nyc311_requests.csv"), "--mapping", str(mapping),
-                       "--metric", "ttr", "--by", "team")
+    records = _records(capsys, "--source", str(REAL / expected["file"]), "--mapping", str(mapping),
+                       "--metric", "ttr", "--by", by)
+    return pd.DataFrame(records).set_index(by)
+
+
+def _hours(frame: pd.DataFrame, start: str, end: str, fmt: str) -> pd.Series:
+    return (pd.to_datetime(frame[end], format=fmt, errors="coerce")
+            - pd.to_datetime(frame[start], format=fmt)).dt.total_seconds() / 3600
+
+
+def test_nyc311_agencies_time_to_resolution_equals_pandas(capsys, tmp_path):
     frame = pd.read_csv(REAL / "nyc311_requests.csv", dtype=str, keep_default_na=False)
-    fmt = "%m/%d/%Y %I:%M:%S %p"
-    hours = (pd.to_datetime(frame["Closed Date"], format=fmt, errors="coerce")
-             - pd.to_datetime(frame["Created Date"], format=fmt)).dt.total_seconds() / 3600
+    hours = _hours(frame, "Created Date", "Closed Date", "%m/%d/%Y %I:%M:%S %p")
     kept = hours >= 0  # open requests have no duration; closed-before-created ones are quarantined
     medians = hours[kept].groupby(frame.loc[kept, "Agency"]).agg(["size", "median"])
-    got = pd.DataFrame(records).set_index("team").loc[medians.index]
+    got = _real_ttr(capsys, tmp_path, "nyc311_requests", "team").loc[medians.index]
     assert got["n"].tolist() == medians["size"].tolist()
     assert got["raw"].to_numpy() == pytest.approx(medians["median"].to_numpy(), abs=1e-9)
     assert ((got["ci_low"] <= got["shrunk"]) & (got["shrunk"] <= got["ci_high"])).all()
@@ -99,3 +106,20 @@ def test_nyc311_agencies_time_to_resolution_equals_pandas(capsys, tmp_path):
     small, big = medians["size"].idxmin(), medians["size"].idxmax()
     pull = (got["shrunk"] - got["raw"]).abs() / (got["raw"] - got["shrunk"].median()).abs().clip(lower=1e-9)
     assert pull[small] >= pull[big]
+
+
+@pytest.mark.parametrize("by, column", [("agent", "assigned_to"), ("team", "assignment_group")])
+def test_servicenow_resolvers_and_groups_time_to_resolution_equals_pandas(capsys, tmp_path, by, column):
+    """A real ServiceNow incident log: the resolver ('assigned_to') is the agent, the assignment group the team."""
+    frame = pd.read_csv(REAL / "servicenow_incidents.csv", dtype=str, keep_default_na=False)
+    hours = _hours(frame, "opened_at", "resolved_at", "%d-%m-%Y %H:%M")
+    kept = (hours >= 0) & (frame[column] != "?")  # '?' is the export's "unknown": nobody is credited
+    medians = hours[kept].groupby(frame.loc[kept, column]).agg(["size", "median"])
+    got = _real_ttr(capsys, tmp_path, "servicenow_incidents", by)
+    assert sorted(got.index) == sorted(medians.index)
+    got = got.loc[medians.index]
+    assert got["n"].tolist() == medians["size"].tolist()
+    assert got["raw"].to_numpy() == pytest.approx(medians["median"].to_numpy(), abs=1e-9)
+    # the fastest raw resolver stands on a handful of incidents and is not ranked first for sure
+    fastest = medians["median"].idxmin()
+    assert got.loc[fastest, "rank_high"] > 1 or medians.loc[fastest, "size"] >= 30
