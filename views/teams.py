@@ -109,7 +109,7 @@ download_csv("Download table (CSV)", shown, file_name=f"teams_{metric}_{by}.csv"
 # --- response rates by the same groups ----------------------------------------------------------
 if metric in RESPONSE_METRICS:
     st.subheader("Response rates")
-    if not has_offers(source):
+    if not has_offers(source, summary):
         st.caption("These data do not mark which contacts were offered a survey, so response rates are unknown: "
                    "map a survey-offered column on the **Data** page.")
     else:

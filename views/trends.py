@@ -108,7 +108,7 @@ st.caption(
     + (f" · {low} hollow point{'s' if low != 1 else ''} with n under {view.min_n}" if low else "")
     + " · click a point to see its interactions"
 )
-if metric in RESPONSE_METRICS and has_offers(source):  # the response rate beside the score (cx.teams.response)
+if metric in RESPONSE_METRICS and has_offers(source, summary):  # the response rate beside the score (cx.teams.response)
     rates = load_response_rates(source, metric, grain, tuple(by), scope)
     table = table.merge(rates[["period", *by, "offered", "response_rate"]], on=["period", *by], how="left")
     overall = pooled_rates(rates).iloc[0]

@@ -42,9 +42,14 @@ SPREAD_WARNING_POINTS = 10.0
 MIN_OFFERS = 30
 
 
-def has_offers(source: Source) -> bool:
-    """Whether the source marks offered surveys (without it, no response rate can be computed)."""
-    return source.has("survey_offered")
+def has_offers(source: Source, summary=None) -> bool:
+    """Whether the source marks offered surveys (without it, no response rate can be computed).
+
+    With the source's summary (:class:`cx.db.summary.SourceSummary`), the marker must also hold a
+    value: a mapped column that is empty everywhere says nothing about who was asked.
+    """
+    counts = getattr(summary, "column_counts", None)
+    return source.has("survey_offered") and (counts is None or counts.get("survey_offered", 0) > 0)
 
 
 def response_metric(source: Source, metric: str | Metric) -> Metric:

@@ -6,10 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from cx.db.summary import summarize
 from cx.metrics import MetricError
 from cx.scope import Scope
 from cx.teams import team_scores
-from cx.teams.response import nonresponse_sensitivity, response_rates, response_warning
+from cx.teams.response import has_offers, nonresponse_sensitivity, response_rates, response_warning
 from cx.teams.shrinkage import shrink_means, shrink_proportions
 
 
@@ -164,3 +165,12 @@ def test_warning_when_response_rates_differ_a_lot():
     warning = response_warning(rates, "channel")
     assert warning is not None and "chat 45% vs email 20%" in warning  # phone: too few offers to compare
     assert response_warning(rates.assign(response_rate=[40.0, 45.0, 90.0]), "channel") is None
+
+
+def test_no_offer_marker_no_response_rate(make_source):
+    frame, customers = _frames(rows=60)
+    source = make_source(frame.drop(columns=["survey_offered"]), customers)  # mapped, but empty everywhere
+    assert source.has("survey_offered") and not has_offers(source, summarize(source))
+    assert has_offers(source)  # without the summary: mapped is all that can be said
+    with pytest.raises(MetricError, match="response rates exist for survey scores"):
+        response_rates(source, "ttr")
