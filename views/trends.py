@@ -12,7 +12,14 @@ from cx.app import state
 from cx.app.cache import cached_by_source
 from cx.app.widgets import chart, dataframe, download_csv, md, page_start, show_error
 from cx.schema import DIMENSIONS, STAGES, Grain
-from cx.teams.response import RESPONSE_METRICS, has_offers, pooled_rates, response_rates, response_warning
+from cx.teams.response import (
+    RESPONSE_METRICS,
+    has_offers,
+    nonresponse_sensitivity,
+    pooled_rates,
+    response_rates,
+    response_warning,
+)
 
 DRILL_LIMIT = 200
 BREAKDOWN_LABELS = {"none": "No breakdown", "channel": "Channel", "journey_stage": "Journey stage",
@@ -34,6 +41,11 @@ def metric_table(source, metric: str, grain: str, by: tuple[str, ...], scope, mi
 @cached_by_source
 def load_response_rates(source, metric: str, grain: str, by: tuple[str, ...], scope):
     return response_rates(source, metric, grain, list(by), scope)
+
+
+@cached_by_source
+def load_sensitivity(source, metric: str, by: str, scope):
+    return nonresponse_sensitivity(source, metric, by, scope)
 
 
 @cached_by_source
@@ -116,6 +128,12 @@ if metric in RESPONSE_METRICS and has_offers(source, summary):  # the response r
                f"{int(overall.offered):,} contacts offered a survey (each point's rate is in the CSV download)")
     if by and (warning := response_warning(pooled_rates(rates, by), by[0])):
         st.warning(warning, icon=":material/how_to_vote:")
+    if by:
+        shift = load_sensitivity(source, metric, by[0], scope)
+        st.caption(f"Non-response sensitivity: if every {BREAKDOWN_LABELS.get(by_name, by_name).lower()} had answered at the "
+                   f"same rate, {definition.label} over the whole range would be {shift.reweighted:.1f} instead of "
+                   f"{shift.measured:.1f} ({shift.difference:+.1f}; assumes the silent resemble those who answered "
+                   "in their group)")
 download_csv("Download table (CSV)", table, file_name=f"trend_{metric}_{grain}_{by_name}.csv", key="trends.csv")
 
 # --- journey stage × channel for one period ------------------------------------------------

@@ -66,6 +66,9 @@ def test_trends_page_shows_the_response_rate_beside_the_score(app):
     at = app("views/trends.py").run()
     assert not at.exception
     assert any(c.value.startswith("Response rate") for c in at.caption)
+    at.segmented_control(key="trends.metric").set_value("csat").run()
     at.selectbox(key="trends.by").set_value("channel").run()
     assert not at.exception
     assert any(c.value.startswith("Response rate") for c in at.caption)
+    assert any(c.value.startswith("Non-response sensitivity: if every channel") for c in at.caption)
+    assert any("Response rates differ a lot between channels" in w.value for w in at.warning)
