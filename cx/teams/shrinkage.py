@@ -92,8 +92,10 @@ def fit_beta_prior(successes, n) -> tuple[float, float]:
     0.47
     """
     successes, n = np.asarray(successes, dtype="float64"), np.asarray(n, dtype="float64")
+    if successes.size < 2:  # one group: nothing to learn how groups differ from, so a vague (Jeffreys) prior
+        return 0.5, 0.5
     pooled = np.clip(successes.sum() / n.sum(), 1e-6, 1 - 1e-6)
-    if successes.size < 2 or np.all(successes == 0) or np.all(successes == n):
+    if np.all(successes == 0) or np.all(successes == n):
         return pooled * MAX_CONCENTRATION, (1 - pooled) * MAX_CONCENTRATION
     start = np.array([special.logit(pooled), np.log(10.0)])
     bounds = [(-15.0, 15.0), (np.log(1e-2), np.log(MAX_CONCENTRATION))]

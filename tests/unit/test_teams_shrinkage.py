@@ -83,6 +83,13 @@ def test_shrunk_shares_are_beta_posterior_means_and_four_of_four_is_not_best():
     assert np.all(s.low <= s.shrunk) and np.all(s.shrunk <= s.high)
 
 
+def test_a_single_group_keeps_its_own_score_and_uncertainty():
+    s = shrink_proportions([3], [10])
+    assert s.low[0] == pytest.approx(stats.beta.ppf(0.025, 3.5, 7.5)) and s.high[0] > 0.55  # Jeffreys interval
+    m = shrink_means([4.0], [0.25])
+    assert m.shrunk[0] == 4.0 and m.low[0] == pytest.approx(4.0 - 1.959964 * 0.5, abs=1e-5)
+
+
 def test_pooled_variance_matches_numpy_on_the_answers():
     rng = np.random.default_rng(1)
     groups = [rng.normal(i, 2, size) for i, size in enumerate([5, 40, 12, 1])]
