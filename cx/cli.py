@@ -562,6 +562,47 @@ def _send_review(source, review, scope, base_url: str) -> int:
     return _report_delivery(delivery.deliver(store, config, [key], build), f"review {review.week}")
 
 
+# --- cx teams --------------------------------------------------------------------------------
+
+
+def _add_teams(sub) -> None:
+    p = sub.add_parser("teams", help="scores by agent or team, shrunk by their n, with intervals and rank intervals")
+    p.add_argument("--source", action="append", default=None, help="URL, database file or data file (repeatable)")
+    p.add_argument("--mapping", default=None, help="mapping JSON for data files")
+    p.add_argument("--metric", required=True, choices=("nps", "csat", "ces", "fcr", "frt", "ttr"))
+    p.add_argument("--by", choices=("agent", "team"), default="agent")
+    p.add_argument("--channel", default="", help="comma-separated channels to keep")
+    p.add_argument("--stage", default="", help="comma-separated journey stages to keep")
+    p.add_argument("--segment", default="", help="comma-separated segments to keep")
+    p.add_argument("--min-n", type=int, default=30, help="groups with fewer answers are flagged low_n")
+    p.add_argument("--format", choices=("table", "json"), default="table")
+
+
+def _cmd_teams(args) -> int:
+    from cx.metrics import MetricError
+    from cx.scope import Scope
+    from cx.teams import RECORD_COLUMNS, team_scores
+
+    source = _open_source(args.source, args.mapping)
+    try:
+        scores = team_scores(source, args.metric, by=args.by, min_n=args.min_n,
+                             scope=Scope(channels=args.channel, stages=args.stage, segments=args.segment))
+    except (SourceError, MetricError, ValueError) as exc:
+        raise CliError(str(exc)) from None
+    if scores.empty:
+        raise CliError(f"no {args.metric} answers credited to any {args.by} in these data")
+    if args.format == "json":
+        print_frame(scores[[args.by, *RECORD_COLUMNS]], "json")
+        return 0
+    shown = scores[[args.by, "n", "raw", "shrunk", "ci_low", "ci_high", "rank_low", "rank_high", "raw_rank",
+                    "low_n", "standing"]].round({"raw": 1, "shrunk": 1, "ci_low": 1, "ci_high": 1})
+    print_frame(shown, "table")
+    print(f"\n{scores.attrs['label']} by {args.by}, {scores.attrs['unit']}: raw scores shrunk toward the overall level "
+          f"{scores.attrs['overall']:.1f} as far as their n warrants; 95% intervals; rank 1 = best, "
+          "rank_low–rank_high holds the true rank with 95% probability.")
+    return 0
+
+
 # --- main ------------------------------------------------------------------------------------
 
 

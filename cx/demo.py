@@ -16,6 +16,14 @@ effects that the analytics must find (tests check each one):
    critical incident; an incident followed by a good ending (index ≥ 60) lowers churn compared
    with the same incident left unrecovered.
 
+6. **Agents and teams** — service tickets are handled by 24 agents in four teams; team Borealis
+   scores clearly above the rest and team Delta below, one agent (``STAR_AGENT``) far above and one
+   (``STRUGGLING_AGENT``) far below their peers. A new agent (``NEW_AGENT``) has only six rated
+   tickets, all perfect: the top raw score by luck, not by skill (shrinkage puts them mid-table).
+7. **Survey response** — a survey is offered on every answered contact and on some unanswered ones,
+   more often on email and social and for enterprise customers, so response rates differ by channel
+   and segment (``survey_offered``; offered rows without a score are non-responses).
+
 Churners leave: their interactions all fall before a leaving day drawn over their tenure, and their
 churn date follows their last interaction (about 25 days later), so churn events are spread over
 the period instead of piling up in its last weeks, and nobody churns while still in contact.
@@ -97,6 +105,27 @@ COMMENTS = {
     ),
 }
 
+# --- agents and teams (planted effect 6) and survey offers (planted effect 7) ---
+TEAMS = ("Atlas", "Borealis", "Cascade", "Delta")
+_TEAM_LIFT = {"Atlas": 0.0, "Borealis": 1.0, "Cascade": 0.0, "Delta": -1.0}
+# (name, team, individual lift, share of the tickets): the lift tilts which contacts an agent gets
+# towards better (> 0) or worse (< 0) experiences; a few part-timers handle far fewer tickets
+AGENTS = (
+    ("Aisha", "Atlas", 0.3, 1.0), ("Ben", "Atlas", -0.4, 1.0), ("Chloe", "Atlas", 0.0, 0.15),
+    ("Dev", "Atlas", 0.5, 1.0), ("Elena", "Atlas", -0.2, 1.0), ("Farid", "Atlas", 0.1, 0.6),
+    ("Grace", "Borealis", 0.2, 1.0), ("Hiro", "Borealis", -0.3, 1.0), ("Maya", "Borealis", 2.5, 1.0),
+    ("Ines", "Borealis", 0.0, 0.1), ("Jonas", "Borealis", 0.4, 1.0), ("Kemi", "Borealis", -0.1, 1.0),
+    ("Liam", "Cascade", 0.2, 1.0), ("Noor", "Cascade", -0.5, 1.0), ("Oscar", "Cascade", 0.6, 0.08),
+    ("Priya", "Cascade", 0.0, 1.0), ("Quinn", "Cascade", -0.2, 1.0), ("Rosa", "Cascade", 0.3, 1.0),
+    ("Sam", "Delta", 0.1, 1.0), ("Tariq", "Delta", -0.3, 1.0), ("Owen", "Delta", -2.5, 1.0),
+    ("Uma", "Delta", 0.4, 0.12), ("Victor", "Delta", 0.0, 1.0), ("Wen", "Delta", -0.1, 1.0),
+)
+STAR_AGENT, STRUGGLING_AGENT = "Maya", "Owen"
+NEW_AGENT, NEW_AGENT_TEAM, NEW_AGENT_TICKETS, NEW_AGENT_DAYS = "Zoe", "Cascade", 6, 21
+# chance that a contact nobody answered was offered a survey, by channel (CHANNELS order) and segment
+_OFFER_UNANSWERED = np.array([1.0, 0.25, 0.45, 0.9, 0.3, 0.3, 0.1])
+_OFFER_SEGMENT = np.array([0.7, 1.0, 1.6])
+
 BLOCK_CUSTOMERS = 50_000
 CHURN_INTERCEPT = -2.5
 
@@ -123,6 +152,44 @@ def _seasonal_weight(days: np.ndarray) -> np.ndarray:
 
 def _quantize(values: np.ndarray, low: float, high: float) -> np.ndarray:
     return np.clip(np.rint(values), low, high)
+
+
+def _side_rng(rng: np.random.Generator, key: int) -> np.random.Generator:
+    """A generator of its own for a later addition, so that the draws of the main stream stay as they were."""
+    seq = rng.bit_generator.seed_seq
+    return np.random.default_rng(np.random.SeedSequence(seq.entropy, spawn_key=(*seq.spawn_key, key)))
+
+
+def _staff(rng: np.random.Generator, q: np.ndarray, day: np.ndarray, handled: np.ndarray,
+           perfect: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Agent and team of each handled ticket (planted effect 6); ``None`` elsewhere.
+
+    An agent with lift b gets a contact of quality q with odds proportional to exp(b·(q − 0.6)), so
+    their contacts' experience (and scores) lean good or bad; the new agent gets a few of the last
+    weeks' perfectly rated tickets.
+    """
+    n = q.size
+    names = np.array([a[0] for a in AGENTS], dtype=object)
+    teams = np.array([a[1] for a in AGENTS], dtype=object)
+    lift = np.array([_TEAM_LIFT[a[1]] + a[2] for a in AGENTS])
+    share = np.array([a[3] for a in AGENTS])
+    rows = np.flatnonzero(handled)
+    weight = share[None, :] * np.exp(lift[None, :] * (q[rows, None] - 0.6))
+    cum = np.cumsum(weight, axis=1)
+    pick = (rng.random(rows.size)[:, None] * cum[:, -1:] > cum).sum(axis=1)
+    agent = np.full(n, None, dtype=object)
+    team = np.full(n, None, dtype=object)
+    agent[rows], team[rows] = names[pick], teams[pick]
+    recent = np.flatnonzero(handled & perfect & (day >= (END - START).days + 1 - NEW_AGENT_DAYS))
+    lucky = rng.choice(recent, min(NEW_AGENT_TICKETS, recent.size), replace=False)
+    agent[lucky], team[lucky] = NEW_AGENT, NEW_AGENT_TEAM
+    return agent, team
+
+
+def _offered(rng: np.random.Generator, answered: np.ndarray, channel: np.ndarray, segment: np.ndarray) -> np.ndarray:
+    """Whether a survey was offered (planted effect 7): always when answered, else by channel and segment."""
+    chance = np.clip(_OFFER_UNANSWERED[channel] * _OFFER_SEGMENT[segment], 0.0, 1.0)
+    return answered | (rng.random(answered.size) < chance)
 
 
 def _block(rng: np.random.Generator, first_id: int, n_customers: int, n_interactions: int):
@@ -282,6 +349,10 @@ def _block(rng: np.random.Generator, first_id: int, n_customers: int, n_interact
         base = np.datetime64(START, "s") + day_arr.astype("timedelta64[D]")
         return base + (sec_arr.astype("timedelta64[s]") if sec_arr is not None else np.timedelta64(9 * 3600, "s"))
 
+    side = _side_rng(rng, 17)  # agents, teams and survey offers (planted effects 6 and 7)
+    agent, team = _staff(side, e["q"], day, has_ticket, has_nps & (nps == 10) & has_csat & (csat == 5))
+    offered = _offered(side, has_nps | has_csat | has_ces, channel, segment[cust])
+
     ids = np.array([f"C{first_id + i:07d}" for i in range(n_customers)], dtype=object)
     interactions = pa.table(
         {
@@ -299,6 +370,9 @@ def _block(rng: np.random.Generator, first_id: int, n_customers: int, n_interact
             "resolved_first_contact": pa.array(np.where(has_ticket, fcr, None), pa.bool_()),
             "comment": pa.array(comment, pa.string()),
             "revenue": pa.array(revenue, pa.float64(), from_pandas=True),
+            "agent": pa.array(agent, pa.string()),
+            "team": pa.array(team, pa.string()),
+            "survey_offered": pa.array(offered, pa.bool_()),
         }
     )
     customers = pa.table(
@@ -320,7 +394,8 @@ CREATE TABLE interactions (
     customer_id VARCHAR NOT NULL, occurred_at TIMESTAMP, seq INTEGER, channel VARCHAR,
     journey_stage VARCHAR, touchpoint VARCHAR, nps SMALLINT, csat DOUBLE, ces DOUBLE,
     first_response_minutes DOUBLE, resolution_hours DOUBLE, resolved_first_contact BOOLEAN,
-    comment VARCHAR, revenue DOUBLE
+    comment VARCHAR, revenue DOUBLE,
+    agent VARCHAR, team VARCHAR, survey_offered BOOLEAN
 );
 CREATE TABLE customers (
     customer_id VARCHAR PRIMARY KEY, segment VARCHAR, region VARCHAR, signup_at TIMESTAMP,

@@ -31,6 +31,11 @@ INTERACTION_COLUMNS: dict[str, str] = {
     "resolved_first_contact": "bool",
     "comment": "text",
     "revenue": "number",
+    # who handled the contact at rating time, and their team or queue (optional; see cx.teams)
+    "agent": "text",
+    "team": "text",
+    # a survey was offered on this contact; offered rows without a score are non-responses (cx.teams.response)
+    "survey_offered": "bool",
 }
 
 #: customers: one row per customer. Extra mapped attribute columns are kept beside these.
@@ -55,6 +60,8 @@ DIMENSIONS: dict[str, str] = {
     "channel": "interactions",
     "journey_stage": "interactions",
     "touchpoint": "interactions",
+    "agent": "interactions",
+    "team": "interactions",
     "segment": "customers",
     "region": "customers",
 }

@@ -13,10 +13,19 @@ from cx.app.cache import cached_by_source
 from cx.app.widgets import chart, dataframe, download_csv, md, page_start, show_error
 from cx.metrics import plausible
 from cx.schema import DIMENSIONS, STAGES, Grain
+from cx.teams.response import (
+    RESPONSE_METRICS,
+    has_offers,
+    nonresponse_sensitivity,
+    pooled_rates,
+    response_rates,
+    response_warning,
+)
 
 DRILL_LIMIT = 200
 BREAKDOWN_LABELS = {"none": "No breakdown", "channel": "Channel", "journey_stage": "Journey stage",
-                    "touchpoint": "Touchpoint", "segment": "Customer segment", "region": "Region"}
+                    "touchpoint": "Touchpoint", "agent": "Agent", "team": "Team", "segment": "Customer segment",
+                    "region": "Region"}
 
 
 @cached_by_source
@@ -28,6 +37,16 @@ def metric_table(source, metric: str, grain: str, by: tuple[str, ...], scope, mi
     """The cached table with its low-n flags for this view's minimum n (a change of n re-queries nothing)."""
     table = load_metric_table(source, metric, grain, by, scope)
     return table.assign(low_n=table["n"] < min_n)
+
+
+@cached_by_source
+def load_response_rates(source, metric: str, grain: str, by: tuple[str, ...], scope):
+    return response_rates(source, metric, grain, list(by), scope)
+
+
+@cached_by_source
+def load_sensitivity(source, metric: str, by: str, scope):
+    return nonresponse_sensitivity(source, metric, by, scope)
 
 
 @cached_by_source
@@ -109,6 +128,20 @@ st.caption(
     + (f" · {low} hollow point{'s' if low != 1 else ''} with n under {view.min_n}" if low else "")
     + " · click a point to see its interactions"
 )
+if metric in RESPONSE_METRICS and has_offers(source, summary):  # the response rate beside the score (cx.teams.response)
+    rates = load_response_rates(source, metric, grain, tuple(by), scope)
+    table = table.merge(rates[["period", *by, "offered", "response_rate"]], on=["period", *by], how="left")
+    overall = pooled_rates(rates).iloc[0]
+    st.caption(f"Response rate {overall.response_rate:.0f}%: {int(overall.answered):,} answers of "
+               f"{int(overall.offered):,} contacts offered a survey (each point's rate is in the CSV download)")
+    if by and (warning := response_warning(pooled_rates(rates, by), by[0])):
+        st.warning(warning, icon=":material/how_to_vote:")
+    if by:
+        shift = load_sensitivity(source, metric, by[0], scope)
+        st.caption(f"Non-response sensitivity: if every {BREAKDOWN_LABELS.get(by_name, by_name).lower()} had answered at the "
+                   f"same rate, {definition.label} over the whole range would be {shift.reweighted:.1f} instead of "
+                   f"{shift.measured:.1f} ({shift.difference:+.1f}; assumes the silent resemble those who answered "
+                   "in their group)")
 download_csv("Download table (CSV)", table, file_name=f"trend_{metric}_{grain}_{by_name}.csv", key="trends.csv")
 
 # --- journey stage × channel for one period ------------------------------------------------

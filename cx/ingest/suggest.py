@@ -33,6 +33,7 @@ WEAK = frozenset({
     "time", "when", "source", "score", "rating", "note", "status", "text", "message", "description", "notes",
     "order", "position", "step", "reason", "category", "t", "second", "seconds", "minute", "minutes", "moment",
     "session", "subject", "trial", "general", "global", "price", "sales", "department", "queue", "journey",
+    "group", "owner", "operator", "agency", "desk", "rep", "handler", "offered", "invited",
     "member", "client", "kunde", "cliente", "klant", "date", "datum", "fecha", "created", "closed", "completed",
     "resolved", "recommend", "area", "zone", "land", "phase", "left", "lost", "active", "aktiv", "actif", "plan",
     "tijd", "momento", "instant", "patient", "participant", "sat", "easy", "ease",
@@ -127,6 +128,8 @@ _FITS = {  # kind -> whether a column's values can be a target of that kind
     "bool": lambda p: p.flag,
     "text": lambda p: p.dates < 0.8 and p.numeric < 0.9,
     "category": lambda p: p.dates < 0.8 and (p.numeric < 0.5 or p.distinct <= 50),
+    # an agent or team: a name or an id, never a rating column (a wide survey's "Service" question)
+    "who": lambda p: p.dates < 0.8 and not p.rating and (p.numeric < 0.5 or p.id_like or p.distinct <= 200),
 }
 
 

@@ -298,6 +298,8 @@ def _labels(values: pd.Series, target: str, mapping: Mapping) -> pd.Series:
         return parse.stages(values)
     if target in ("touchpoint", "customers.segment", "customers.region"):
         return parse.text(values).str.replace(r"\s+", " ", regex=True).astype(object)
+    if target in ("agent", "team"):  # "?", "N/A", "-": nobody to credit, not an agent called "?"
+        return parse.text(values).str.replace(r"\s+", " ", regex=True).where(~parse.missing(values)).astype(object)
     if target.startswith("customers."):
         parsed = parse.numbers(values, mapping.decimal)  # an extra attribute: numbers when every value is one
         if not parsed.bad.any() and parsed.values.notna().any():

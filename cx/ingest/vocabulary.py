@@ -83,7 +83,7 @@ SYNONYMS: dict[str, tuple[str, tuple[str, ...]]] = {
     )),
     "touchpoint": ("category", (
         "touchpoint", "touch point", "question", "topic", "category", "contact reason", "reason",
-        "step", "department", "queue", "thema", "kategorie", "anliegen", "sujet", "motif",
+        "step", "thema", "kategorie", "anliegen", "sujet", "motif",
         "categorie", "tema", "categoria", "motivo", "onderwerp", "categorie",
     )),
     "nps": ("nps", (
@@ -135,6 +135,22 @@ SYNONYMS: dict[str, tuple[str, tuple[str, ...]]] = {
         "revenue", "amount", "order value", "order amount", "spend", "sales", "value", "price",
         "umsatz", "betrag", "bestellwert", "chiffre d affaires", "montant", "ingresos", "importe",
         "omzet", "bedrag",
+    )),
+    "agent": ("who", (
+        "agent", "agent name", "agent id", "assignee", "assigned to", "assigned agent", "rep", "sales rep",
+        "representative", "handled by", "handler", "advisor", "adviser", "operator", "owner", "ticket owner",
+        "case owner", "responder", "sachbearbeiter", "bearbeiter", "mitarbeiter",
+        "conseiller", "agent traitant", "agente", "asesor", "medewerker", "behandelaar",
+    )),
+    "team": ("who", (
+        "team", "team name", "queue", "support queue", "group", "assignment group", "support group",
+        "agent group", "department", "agency", "desk", "service desk", "squad",
+        "abteilung", "gruppe", "equipe", "equipo", "departamento", "cola", "afdeling", "wachtrij",
+    )),
+    "survey_offered": ("bool", (
+        "survey offered", "offered", "survey sent", "survey invited", "invited", "invitation sent",
+        "surveyed", "survey requested", "survey delivered", "umfrage gesendet", "enquete envoyee",
+        "encuesta enviada", "enquete verstuurd",
     )),
     "customers.segment": ("category", (
         "segment", "customer segment", "tier", "plan", "customer type", "type", "customer tier",

@@ -429,10 +429,12 @@ def datasets(draw, max_rows: int = 30):
         "first_response_minutes": SMALL_FLOATS,
         "resolution_hours": SMALL_FLOATS,
         "resolved_first_contact": st.one_of(st.none(), st.booleans()),
+        "agent": st.sampled_from(["ann", "bob", None]),
+        "team": st.sampled_from(["north", "south", None]),
     }), min_size=n, max_size=n))
     interactions = pd.DataFrame(rows, columns=["customer_id", "occurred_at", "channel", "journey_stage", "touchpoint",
                                                "nps", "csat", "ces", "first_response_minutes", "resolution_hours",
-                                               "resolved_first_contact"])
+                                               "resolved_first_contact", "agent", "team"])
     interactions["occurred_at"] = pd.to_datetime(interactions["occurred_at"])
     customers = pd.DataFrame(draw(st.lists(st.fixed_dictionaries({
         "segment": st.sampled_from(["consumer", "enterprise", None]),
