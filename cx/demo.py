@@ -84,25 +84,22 @@ COMMENTS = {
         ("The parcel arrived damaged and the delivery was late.", "Delivery was late and the box was damaged, awful.",
          "Damaged parcel, late delivery, very disappointed."),
         ("The agent was rude and hung up on me.", "Rude agent, did not listen at all.",
-         "The agent was rude and unhelpful."),
+         "The agent was rude and unhelpful.", "Sehr schlechter Kundenservice, niemand hilft."),
         ("Third time I'm explaining the same problem, very frustrating.",
          "Had to explain the same problem again and again.", "Same problem again, nobody fixes it."),
-        ("Sehr schlechter Kundenservice, niemand hilft.",),
     ),
     "mid": (
         ("It was okay, took a bit long.", "Okay in the end but it took too long.", "Took a while, but okay."),
         ("Fine in the end but I had to chase it.", "Had to chase them twice, fine now.",
          "I had to chase the answer, fine in the end."),
-        ("Average experience, nothing special.", "Nothing special, an average experience."),
-        ("ok",),
+        ("Average experience, nothing special.", "Nothing special, an average experience.", "ok"),
     ),
     "good": (
         ("Quick and friendly, thank you!", "Friendly and helpful staff, thank you!",
-         "Helpful, friendly agent, problem sorted quickly."),
+         "Helpful, friendly agent, problem sorted quickly.", "Muy buen servicio, gracias."),
         ("Love the app, easy to use.", "The app is easy to use and fast.", "Great app, easy to order."),
         ("Smooth checkout and fast delivery, great.", "Fast delivery and a smooth checkout.",
          "Delivery was fast, great service."),
-        ("Muy buen servicio, gracias.",),
     ),
 }
 # planted themes (effects 1 and 2): what chat customers write in the outage week, and what unhappy

@@ -58,7 +58,9 @@ def load_comments(source: Source, scope: Scope | None = None, limit: int = DEFAU
     if joined:
         columns.append(c.c.churned.label("churned"))
     query = (sa.select(*columns).select_from(base).where(*where)
-             .order_by(i.c.occurred_at.desc(), i.c.customer_id).limit(max(1, int(limit))))
+             # undated last on every backend (PostgreSQL would put NULLs first in DESC order)
+             .order_by(sa.case((i.c.occurred_at.is_(None), 1), else_=0), i.c.occurred_at.desc(), i.c.customer_id)
+             .limit(max(1, int(limit))))
     frame = source.read(query, "reading comments failed")
     frame["occurred_at"] = pd.to_datetime(frame["occurred_at"])
     for name in ("nps", "csat"):
