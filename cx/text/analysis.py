@@ -49,6 +49,7 @@ class CommentAnalysis:
     impact: pd.DataFrame
     coverage: pd.DataFrame
     terms: dict[str, list[str]] = field(default_factory=dict)
+    discovered: dict[str, str] = field(default_factory=dict)  # discovered name -> shown name
 
     @property
     def analysed(self) -> pd.DataFrame:
@@ -135,7 +136,8 @@ def analyse_comments(source: Source, scope: Scope | None = None, settings: Theme
     impact = theme_impact(data)
     report(1.0, "done")
     return CommentAnalysis(in_scope=in_scope, comments=frame, themes=table, impact=impact,
-                           coverage=coverage(languages), terms=terms)
+                           coverage=coverage(languages), terms=terms,
+                           discovered={name: settings.shown_name(name) for name in found.names})
 
 
 def disagreements(analysis: CommentAnalysis, threshold: float = 0.5, limit: int = 200) -> pd.DataFrame:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -67,14 +67,37 @@ class ThemeSettings:
             keywords=tuple(KeywordTheme(k["name"], tuple(k["keywords"])) for k in data.get("keywords", ())),
         )
 
-    def shown_name(self, discovered: str) -> str:
-        """The name a discovered theme is shown under, after merges and renames."""
-        merges, renames = dict(self.merges), dict(self.renames)
-        name, seen = discovered, set()
+    def renamed(self, discovered: str, name: str) -> ThemeSettings:
+        """These settings with the theme of ``discovered`` (a discovered name, the root of any
+        merge) shown as ``name``."""
+        renames = [(k, v) for k, v in self.renames if k != discovered]
+        if name.strip() and name.strip() != discovered:
+            renames.append((discovered, name.strip()))
+        return replace(self, renames=tuple(renames))
+
+    def merged(self, discovered: Sequence[str], into: str) -> ThemeSettings:
+        """These settings with the discovered themes ``discovered`` merged into ``into``."""
+        merges = [(k, v) for k, v in self.merges if k not in discovered]
+        merges += [(k, into) for k in discovered if k != into]
+        return replace(self, merges=tuple(merges))
+
+    def with_keywords(self, theme: KeywordTheme) -> ThemeSettings:
+        """These settings with a keyword theme added (or replaced, by name); no keywords removes it."""
+        kept = tuple(k for k in self.keywords if k.name != theme.name)
+        return replace(self, keywords=kept + ((theme,) if theme.keywords else ()))
+
+    def root(self, discovered: str) -> str:
+        """The discovered theme a discovered theme is finally merged into (itself when not merged)."""
+        merges, name, seen = dict(self.merges), discovered, set()
         while name in merges and name not in seen:
             seen.add(name)
             name = merges[name]
-        return renames.get(name, name)
+        return name
+
+    def shown_name(self, discovered: str) -> str:
+        """The name a discovered theme is shown under, after merges and renames."""
+        name = self.root(discovered)
+        return dict(self.renames).get(name, name)
 
 
 def load_settings(store, source_label: str) -> tuple[ThemeSettings, int]:

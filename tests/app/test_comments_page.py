@@ -1,0 +1,44 @@
+"""AppTest of the Comments page on the small demo warehouse (fixture ``app`` in tests/app/conftest.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _own_app_db(tmp_path, monkeypatch):
+    monkeypatch.setenv("CX_APP_DB", f"sqlite:///{tmp_path / 'app.sqlite'}")
+
+
+def test_comments_page_shows_themes_impact_and_words(app):
+    at = app("views/comments.py", timeout=180).run()
+    assert not at.exception
+    assert "Comments" in [t.value for t in at.title]
+    assert {"Themes", "What to fix first", "Over time, by channel and by journey stage", "Comments behind a theme",
+            "Sentiment beside the score", "Words that set two groups apart", "Your themes"} <= {s.value for s in at.subheader}
+    assert any("analysed" in c.value and "not analysed" in c.value for c in at.caption)
+    themes = at.dataframe[0].value
+    assert len(themes) >= 4 and any("email" in t for t in themes["terms"])
+    assert len(at.get("plotly_chart")) >= 4
+    assert at.get("download_button")
+    # the comments behind a theme are the analysed, masked texts of that theme
+    at.selectbox(key="comments.theme").set_value(themes["theme"].iloc[-1]).run()
+    assert not at.exception
+    behind = [d.value for d in at.dataframe if "comment" in d.value.columns and "sentiment" in d.value.columns][0]
+    assert len(behind) > 0
+    # distinctive words of the email channel
+    at.selectbox(key="comments.versus").set_value("channel email vs the rest").run()
+    assert not at.exception
+    words = [d.value for d in at.dataframe if "log_odds" in d.value.columns][0]
+    assert "email" in words["term"].head(5).tolist()
+
+
+def test_comments_page_saves_a_keyword_theme_and_counts_it_in_the_database(app):
+    at = app("views/comments.py", timeout=180).run()
+    at.text_input(key="comments.keyword_name").set_value("Refunds")
+    at.text_input(key="comments.keyword_words").set_value("refund, charged")
+    at.button[-1].click().run()
+    assert not at.exception
+    assert "Refunds" in at.dataframe[0].value["theme"].tolist()
+    counts = [d.value for d in at.dataframe if "Refunds" in d.value.columns]
+    assert counts and counts[0]["Refunds"].sum() > 0
