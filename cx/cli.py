@@ -116,6 +116,8 @@ def _cmd_review(args) -> int:
             "movers": review.movers.astype(object).where(review.movers.notna(), None).to_dict("records"),
             "tested": review.tested, "sentences": [s.text for s in review.sentences],
             "incidents": len(review.incidents), "unrecovered": review.unrecovered, "at_risk": len(review.at_risk),
+            "comment_themes": review.comment_themes.astype(object).where(review.comment_themes.notna(), None)
+            .to_dict("records"),
         }))
         return 0
     print(f"Weekly review {review.week} ({review.start} – {review.end}) · {review.source_label}\n")
@@ -125,6 +127,9 @@ def _cmd_review(args) -> int:
     print()
     for sentence in review.sentences:
         print(f"- {sentence.text}")
+    if len(review.comment_themes):
+        print("\nWhat customers wrote about this week (themes that grew significantly against the 4 weeks before):")
+        print_frame(review.comment_themes.round({"share": 3, "before_share": 3, "change": 1, "q": 4}), "table")
     return 0
 
 

@@ -16,6 +16,11 @@ effects that the analytics must find (tests check each one):
    critical incident; an incident followed by a good ending (index ≥ 60) lowers churn compared
    with the same incident left unrecovered.
 
+Comments follow the experience (unhappy, middling and happy topics, each in a few wordings; a few in
+Spanish or German, a few too short to analyse), and two effects are planted in them: chat comments of
+the outage week tell of a chat that disconnects, and most unhappy email comments of waiting days for a
+reply (the Comments page and the weekly review find both).
+
 Churners leave: their interactions all fall before a leaving day drawn over their tenure, and their
 churn date follows their last interaction (about 25 days later), so churn events are spread over
 the period instead of piling up in its last weeks, and nobody churns while still in contact.

@@ -29,7 +29,27 @@ POSITIVE = 0.05
 def _analyzer():
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-    return SentimentIntensityAnalyzer()
+    class LinearVader(SentimentIntensityAnalyzer):
+        """VADER with its two look-around checks handed the words around the sentiment word
+        instead of the whole comment.
+
+        ``sentiment_valence`` calls them only where every index they read, i−3 … i+2, exists
+        (``i > start_i``), so the window gives the same result; the original lower-cases the whole
+        comment at every sentiment word, which makes long comments quadratic. The tests compare
+        both on every real review in tests/data/real/.
+        """
+
+        @staticmethod
+        def _negation_check(valence, words_and_emoticons, start_i, i):
+            low = max(0, i - 3)
+            return SentimentIntensityAnalyzer._negation_check(valence, words_and_emoticons[low:i + 3], start_i, i - low)
+
+        @staticmethod
+        def _special_idioms_check(valence, words_and_emoticons, i):
+            low = max(0, i - 3)
+            return SentimentIntensityAnalyzer._special_idioms_check(valence, words_and_emoticons[low:i + 3], i - low)
+
+    return LinearVader()
 
 
 def sentiment(text: str | None) -> float:

@@ -27,7 +27,8 @@ import pandas as pd
 
 SETTING = "text.themes"
 NO_THEME = "no clear theme"
-MIN_WEIGHT = 0.1
+MIN_WEIGHT = 0.02
+FIT_SAMPLE = 20_000  # distinct comments the themes are fitted on; every comment is then placed
 # words every customer comment uses, that name no theme
 EXTRA_STOP_WORDS = ("just", "got", "did", "didn", "don", "really", "thank", "thanks", "ve", "ll", "im")
 
@@ -171,21 +172,28 @@ def discover_themes(texts: Sequence[str], n_themes: int = 8, *, random_state: in
     vectorizer = TfidfVectorizer(stop_words=_stop_words(), ngram_range=(1, 2), min_df=2, max_df=0.5,
                                  sublinear_tf=True, max_features=max_features,
                                  token_pattern=r"(?u)\b[^\W\d_][^\W\d_']+\b")
+    # fit on distinct comments (a template pasted thousands of times must not take over the
+    # themes), at most FIT_SAMPLE of them (a seeded sample), then place every comment
     distinct = list(dict.fromkeys(texts))
+    position = {t: n for n, t in enumerate(distinct)}
+    rows = np.fromiter((position[t] for t in texts), dtype=np.int64, count=len(texts))
+    sample = np.arange(len(distinct))
+    if len(distinct) > FIT_SAMPLE:
+        sample = np.sort(np.random.default_rng(random_state).choice(len(distinct), FIT_SAMPLE, replace=False))
     try:
-        vectorizer.fit(distinct)
+        vectorizer.fit([distinct[n] for n in sample])
     except ValueError:  # no word in two comments
         return empty
-    fit_matrix = vectorizer.transform(distinct)
-    matrix = vectorizer.transform(texts)
+    distinct_matrix = vectorizer.transform(distinct)
     vocabulary = vectorizer.get_feature_names_out()
-    k = int(max(1, min(n_themes, matrix.shape[1], fit_matrix.shape[0] - 1)))
+    k = int(max(1, min(n_themes, distinct_matrix.shape[1], sample.size - 1)))
     report(0.3, "finding themes")
     model = NMF(n_components=k, init="nndsvda", random_state=random_state, max_iter=400, tol=1e-4)
     with np.errstate(invalid="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore")  # convergence notes on tiny inputs; the result is still used
-        model.fit(fit_matrix)
-        doc_topic = model.transform(matrix)
+        model.fit(distinct_matrix[sample])
+        report(0.6, "placing comments")
+        doc_topic = model.transform(distinct_matrix)[rows]
     report(0.85, "naming themes")
     terms = [list(vocabulary[np.argsort(-row)[:10]][np.sort(-row)[:10] < 0]) for row in model.components_]
     names = [" · ".join(t[:3]) for t in terms]
