@@ -66,6 +66,9 @@ if analysed.empty:
     st.stop()
 
 themes, impact = analysis.themes, analysis.impact
+if themes.empty:
+    st.info("No themes: too few of these comments share words. Widen the filters or load more comments.")
+    st.stop()
 has_nps = analysed["nps"].notna().any()
 
 # --- themes --------------------------------------------------------------------------------------

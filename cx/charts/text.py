@@ -65,9 +65,10 @@ def theme_trend_chart(trend: pd.DataFrame, themes: list[str]) -> go.Figure:
 def theme_split_heatmap(split: pd.DataFrame, by: str, themes: list[str]) -> go.Figure:
     """Share of each group's comments (rows: channel, stage, …) raising each theme (columns)."""
     table = split.pivot(index=by, columns="theme", values="share").reindex(columns=themes).fillna(0.0)
+    shares = table.to_numpy()
     fig = go.Figure(go.Heatmap(
-        z=table.to_numpy(), x=_labels(table.columns), y=_labels(table.index), colorscale=SEQUENTIAL,
-        zmin=0, text=np.vectorize(lambda v: f"{v:.0%}")(table.to_numpy()), texttemplate="%{text}",
+        z=shares, x=_labels(table.columns), y=_labels(table.index), colorscale=SEQUENTIAL,
+        zmin=0, text=[[f"{v:.0%}" for v in row] for row in shares], texttemplate="%{text}",
         hovertemplate="%{y} · %{x}<br>%{z:.1%} of the comments<extra></extra>", colorbar=dict(tickformat=".0%")))
     fig.update_xaxes(tickangle=-30)
     return style(fig, height=max(260, 40 * len(table) + 140), margin=dict(l=10, r=20, t=20, b=120))
