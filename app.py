@@ -26,6 +26,7 @@ PAGES = [
     ("views/churn.py", "Churn drivers", ":material/trending_down:", "churn"),
     ("views/followup.py", "Follow-up", ":material/assignment_ind:", "followup"),
     ("views/teams.py", "Teams", ":material/groups:", "teams"),
+    ("views/comments.py", "Comments", ":material/forum:", "comments"),
     ("views/data.py", "Data", ":material/database:", "data"),
 ]
 # Pages that choose the data rather than analyse them get no sidebar filters.

@@ -121,6 +121,8 @@ def _cmd_review(args) -> int:
             "movers": review.movers.astype(object).where(review.movers.notna(), None).to_dict("records"),
             "tested": review.tested, "sentences": [s.text for s in review.sentences],
             "incidents": len(review.incidents), "unrecovered": review.unrecovered, "at_risk": len(review.at_risk),
+            "comment_themes": review.comment_themes.astype(object).where(review.comment_themes.notna(), None)
+            .to_dict("records"),
         }))
         return 0
     print(f"Weekly review {review.week} ({review.start} – {review.end}) · {review.source_label}\n")
@@ -130,6 +132,9 @@ def _cmd_review(args) -> int:
     print()
     for sentence in review.sentences:
         print(f"- {sentence.text}")
+    if len(review.comment_themes):
+        print("\nWhat customers wrote about this week (themes that grew significantly against the 4 weeks before):")
+        print_frame(review.comment_themes.round({"share": 3, "before_share": 3, "change": 1, "q": 4}), "table")
     return 0
 
 
@@ -600,6 +605,87 @@ def _cmd_teams(args) -> int:
     print(f"\n{scores.attrs['label']} by {args.by}, {scores.attrs['unit']}: raw scores shrunk toward the overall level "
           f"{scores.attrs['overall']:.1f} as far as their n warrants; 95% intervals; rank 1 = best, "
           "rank_low–rank_high holds the true rank with 95% probability.")
+# --- cx themes -------------------------------------------------------------------------------
+
+
+def _add_themes(sub) -> None:
+    p = sub.add_parser("themes", help="what customers write: themes, sentiment, and each theme's score gap")
+    p.add_argument("--source", action="append", default=None, help="URL, .duckdb/.sqlite file or data file(s)")
+    p.add_argument("--mapping", type=Path, default=None, help="mapping JSON for data files")
+    p.add_argument("--by", default="", help="comma-separated split of each theme's share: channel,journey_stage,touchpoint")
+    p.add_argument("--from", dest="date_from", default=None, metavar="DATE", help="first day, YYYY-MM-DD (inclusive)")
+    p.add_argument("--to", dest="date_to", default=None, metavar="DATE", help="last day, YYYY-MM-DD (inclusive)")
+    p.add_argument("--themes", type=int, default=None, help="number of themes to discover (default: the saved setting, 8)")
+    p.add_argument("--limit", type=int, default=100_000, help="newest comments read (default 100000)")
+    p.add_argument("--assignments", type=Path, default=None, metavar="OUT.csv",
+                   help="write one row per analysed comment (masked): comment, theme, sentiment, language")
+    p.add_argument("--format", choices=["table", "json"], default="table")
+
+
+def _cmd_themes(args) -> int:
+    import dataclasses
+
+    from cx.scope import Scope
+    from cx.text import analyse_comments, load_settings
+    from cx.text.themes import ThemeSettings, theme_split
+
+    by = [b.strip() for b in args.by.split(",") if b.strip()]
+    unknown = [b for b in by if b not in ("channel", "journey_stage", "touchpoint")]
+    if unknown:
+        raise CliError(f"--by {unknown[0]!r}: themes split by channel, journey_stage or touchpoint")
+    try:
+        scope = Scope(date_from=args.date_from, date_to=args.date_to)
+    except ValueError as exc:
+        raise CliError(f"--from/--to: {exc} (expected dates as YYYY-MM-DD)") from None
+    source = _open_source(args.source, args.mapping)
+    settings = ThemeSettings()
+    try:
+        from cx.db.write import app_store
+
+        settings, _ = load_settings(app_store(), source.label)
+    except SourceError as exc:  # the saved themes are a nicety: say so and go on with the defaults
+        print(f"cx themes: warning: saved theme settings not read ({exc})", file=sys.stderr)
+    if args.themes is not None:
+        if args.themes < 1:
+            raise CliError("--themes must be at least 1")
+        settings = dataclasses.replace(settings, n_themes=args.themes)
+    reporter = _progress("themes")
+    try:
+        analysis = analyse_comments(source, scope, settings, limit=max(1, args.limit),
+                                    progress=(lambda f, _step: reporter(f)) if reporter else None)
+    except SourceError as exc:
+        raise CliError(str(exc)) from None
+    if analysis.in_scope == 0:
+        raise CliError("no comments in scope: the comment column is empty or unmapped")
+    if analysis.analysed.empty:
+        raise CliError(f"none of the {analysis.in_scope:,} comments could be analysed (not English, or too short)")
+    if args.assignments:
+        try:
+            args.assignments.write_bytes(to_safe_csv(analysis.assignments()))
+        except OSError as exc:
+            raise CliError(f"cannot write {args.assignments}: {exc.strerror}") from None
+    splits = {b: theme_split(analysis.analysed, b) for b in by}
+    if args.format == "json":
+        doc = analysis.to_dict()
+        if splits:  # only with --by: each theme's share of each group's comments
+            doc["by"] = {b: split.to_dict("records") for b, split in splits.items()}
+        print(dumps(doc))
+        return 0
+    read = len(analysis.comments)
+    print(f"{analysis.in_scope:,} comments in scope, {read:,} read (newest first), "
+          f"{len(analysis.analysed):,} analysed ({len(analysis.analysed) / max(read, 1):.0%})")
+    for row in analysis.coverage.itertuples():
+        if row.reason != "analysed":
+            print(f"  not analysed: {row.n:,} ({row.share:.0%}) {row.label}")
+    table = analysis.themes[["theme", "count", "share", "sentiment", "detractor_share", "promoter_share"]].copy()
+    print("\nThemes (share of analysed comments; detractor/promoter share = how many of their comments raise it)")
+    print_frame(table.round(3), "table")
+    print("\nWhat to fix first (NPS gap in points with 95% CI; churn gap in percentage points; impact × volume)")
+    impact = analysis.impact[["rank", "theme", "count", "nps_gap", "nps_low", "nps_high", "churn_gap", "points_lost"]]
+    print_frame(impact.round(2), "table")
+    for b, split in splits.items():
+        print(f"\nShare of each {b}'s comments raising each theme")
+        print_frame(split.pivot(index=b, columns="theme", values="share").fillna(0).round(3).reset_index(), "table")
     return 0
 
 

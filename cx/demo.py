@@ -23,6 +23,10 @@ effects that the analytics must find (tests check each one):
 7. **Survey response** — a survey is offered on every answered contact and on some unanswered ones,
    more often on email and social and for enterprise customers, so response rates differ by channel
    and segment (``survey_offered``; offered rows without a score are non-responses).
+Comments follow the experience (unhappy, middling and happy topics, each in a few wordings; a few in
+Spanish or German, a few too short to analyse), and two effects are planted in them: chat comments of
+the outage week tell of a chat that disconnects, and most unhappy email comments of waiting days for a
+reply (the Comments page and the weekly review find both).
 
 Churners leave: their interactions all fall before a leaving day drawn over their tenure, and their
 churn date follows their last interaction (about 25 days later), so churn events are spread over
@@ -81,29 +85,62 @@ _TTR_MEDIAN_H = np.array([40.0, 8.0, 9.0, 12.0, 10.0, 11.0, 6.0])
 SEGMENTS = ("consumer", "small business", "enterprise")
 REGIONS = ("north", "south", "east", "west", "international")
 
+# comments: each band has topics, each topic a few wordings that share its words (as real comments
+# on one subject do), so that theme discovery has something to find
 COMMENTS = {
     "bad": (
-        "Waited forever and nobody could help me.",
-        "Third time I'm explaining the same problem.",
-        "The chat kept disconnecting, I gave up.",
-        "Order arrived broken and the refund is still pending.",
-        "Very disappointed, thinking of switching.",
-        "Charged twice, support was useless.",
+        ("Waited forever on hold, nobody helped me. Terrible.", "On hold for an hour and still no help, awful.",
+         "Long hold times every time I call, nobody helps."),
+        ("Charged twice and the refund is still pending.", "Still waiting for my refund after being charged twice.",
+         "Billing error: charged twice, refund never arrived."),
+        ("The parcel arrived damaged and the delivery was late.", "Delivery was late and the box was damaged, awful.",
+         "Damaged parcel, late delivery, very disappointed."),
+        ("The agent was rude and hung up on me.", "Rude agent, did not listen at all.",
+         "The agent was rude and unhelpful.", "Sehr schlechter Kundenservice, niemand hilft."),
+        ("Third time I'm explaining the same problem, very frustrating.",
+         "Had to explain the same problem again and again.", "Same problem again, nobody fixes it."),
     ),
     "mid": (
-        "It was okay, took a bit long.",
-        "Fine in the end but I had to chase it.",
-        "Average experience, nothing special.",
-        "Solved, although the first answer was wrong.",
+        ("It was okay, took a bit long.", "Okay in the end but it took too long.", "Took a while, but okay."),
+        ("Fine in the end but I had to chase it.", "Had to chase them twice, fine now.",
+         "I had to chase the answer, fine in the end."),
+        ("Average experience, nothing special.", "Nothing special, an average experience.", "ok"),
     ),
     "good": (
-        "Quick and friendly, thank you!",
-        "Agent solved it in one call, great service.",
-        "Smooth checkout and fast delivery.",
-        "Really impressed with how they fixed my issue.",
-        "Love the app, easy to use.",
+        ("Quick and friendly, thank you!", "Friendly and helpful staff, thank you!",
+         "Helpful, friendly agent, problem sorted quickly.", "Muy buen servicio, gracias."),
+        ("Love the app, easy to use.", "The app is easy to use and fast.", "Great app, easy to order."),
+        ("Smooth checkout and fast delivery, great.", "Fast delivery and a smooth checkout.",
+         "Delivery was fast, great service."),
     ),
 }
+# planted themes (effects 1 and 2): what chat customers write in the outage week, and what unhappy
+# email customers write about waiting for replies
+PLANTED_COMMENTS = {
+    "outage": (
+        ("The chat kept disconnecting and I lost the whole conversation. Terrible.",
+         "Chat was down all day, could not reach anyone. Awful.", "Live chat disconnected three times, awful experience.",
+         "Chat window froze and disconnected, so frustrating."),
+    ),
+    "slow_email": (
+        ("Waited four days for a reply to my email, very frustrating.",
+         "Still no reply to my email after a week, unacceptable.",
+         "Email support is painfully slow, days between replies. Poor.",
+         "Sent three emails and waited days for a reply, disappointing."),
+    ),
+}
+
+
+def _pick_comments(pool, pick: np.ndarray) -> np.ndarray:
+    """A comment for each pick in [0, 1): its leading digits choose the topic, later digits the wording."""
+    topic = (pick * len(pool)).astype(int)
+    wording = (pick * 97) % 1
+    out = np.empty(pick.size, dtype=object)
+    for t, variants in enumerate(pool):
+        sel = topic == t
+        out[sel] = np.array(variants, dtype=object)[(wording[sel] * len(variants)).astype(int)]
+    return out
+
 
 # --- agents and teams (planted effect 6) and survey offers (planted effect 7) ---
 TEAMS = ("Atlas", "Borealis", "Cascade", "Delta")
@@ -333,9 +370,16 @@ def _block(rng: np.random.Generator, first_id: int, n_customers: int, n_interact
     has_comment = comment_draw < np.where(band == 0, 0.6, 0.18)
     comment = np.full(n, None, dtype=object)
     for b, key in enumerate(("bad", "mid", "good")):
-        options = np.array(COMMENTS[key], dtype=object)
         sel = has_comment & (band == b)
-        comment[sel] = options[(comment_pick[sel] * len(options)).astype(int)]
+        comment[sel] = _pick_comments(COMMENTS[key], comment_pick[sel])
+    # the planted themes: further digits of the same pick choose, so no new draw shifts later data
+    dates = np.datetime64(START) + day.astype("timedelta64[D]")
+    in_outage = (dates >= np.datetime64(OUTAGE_WEEK[0])) & (dates <= np.datetime64(OUTAGE_WEEK[1]))
+    planted = {"outage": in_outage & (channel == CHANNELS.index(OUTAGE_CHANNEL)),
+               "slow_email": (channel == CHANNELS.index(SLOW_CHANNEL)) & ((comment_pick * 89) % 1 < 0.7)}
+    for key, where in planted.items():
+        sel = has_comment & (band < 2) & where
+        comment[sel] = _pick_comments(PLANTED_COMMENTS[key], comment_pick[sel])
 
     last_day = np.full(n_customers, -1)
     np.maximum.at(last_day, cust, day)

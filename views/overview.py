@@ -147,6 +147,17 @@ else:
     dataframe(review.at_risk, hide_index=True, key="overview.at_risk")
     followup.open_case_control(source, "at_risk", review.at_risk["customer_id"], key="overview.at_risk")
 
+st.subheader("What customers wrote about this week")
+if review.comment_themes.empty:
+    st.caption("No theme of the comments grew significantly against the four weeks before. See the Comments page.")
+else:
+    dataframe(review.comment_themes, hide_index=True, key="overview.comment_themes",
+              column_config={"share": st.column_config.NumberColumn("share this week", format="percent"),
+                             "before_share": st.column_config.NumberColumn("4 weeks before", format="percent"),
+                             "example": st.column_config.TextColumn("for example", width="large")})
+    st.caption("Themes whose share of the week's comments grew significantly (Benjamini–Hochberg q < 0.05); "
+               "examples are masked comments shown as plain text.")
+
 st.subheader("Share")
 st.code(share_link(""), language=None)  # the start page lives at "/" ("/overview" is not a page of its own)
 st.caption("Copy the link (button at the right of the box) to reopen exactly this view, or export the report.")

@@ -105,6 +105,14 @@ def _charts(figures: dict[str, go.Figure], static_images: dict[str, str] | None)
     return charts
 
 
+def _comment_themes_shown(frame: pd.DataFrame) -> pd.DataFrame:
+    """Shares in percent, rounded, for the report's table."""
+    if frame.empty:
+        return frame
+    return frame.assign(share=(100 * frame["share"]).round(1), before_share=(100 * frame["before_share"]).round(1),
+                        change=frame["change"].round(1), q=frame["q"].round(4))
+
+
 def render_html(review: Review, figures: dict[str, go.Figure], scales: Scales = Scales(), *,
                 static_images: dict[str, str] | None = None, base_url: str = "") -> str:
     """The report as one HTML document, from the Jinja2 template ``templates/report.html.j2``.
@@ -134,6 +142,10 @@ def render_html(review: Review, figures: dict[str, go.Figure], scales: Scales = 
         incidents=_table(review.incidents.head(25), incident_columns),
         at_risk=_table(review.at_risk.head(25), at_risk_columns,
                        ("probability", "lifetime_value", "value_at_risk", "incidents")),
+        comment_themes=_table(_comment_themes_shown(review.comment_themes),
+                              {"theme": "theme", "this_week": "comments", "share": "share this week",
+                               "before_share": "share before", "change": "change (points)", "q": "q",
+                               "example": "for example"}, ("this_week", "share", "before_share", "change", "q")),
         counts={"incidents": f"{len(review.incidents):,}", "unrecovered": f"{review.unrecovered:,}",
                 "at_risk": f"{len(review.at_risk):,}"},
         definitions=list(metric_definitions(scales).values()),

@@ -72,4 +72,36 @@ def week_extras(source: Source, scope: Scope, monday: dt.date, available: set[st
     return incidents, unrecovered, week_at_risk(source, scope, monday), ()
 
 
-__all__ = ["AT_RISK_COLUMNS", "AT_RISK_MAX_CUSTOMERS", "INCIDENT_COLUMNS", "week_at_risk", "week_extras", "week_incidents"]
+COMMENT_THEME_COLUMNS = ("theme", "this_week", "share", "before_share", "change", "q", "example")
+COMMENT_WEEKS_BEFORE = 4
+
+
+def week_comment_themes(source: Source, scope: Scope, monday: dt.date) -> pd.DataFrame:
+    """What customers wrote about this week: themes whose share of the week's comments grew
+    significantly against the four weeks before (see :func:`cx.text.themes_that_grew`), each with
+    one of the week's comments (masked) as an example. The source's saved theme settings apply."""
+    from cx.db.errors import SourceError
+    from cx.text import ThemeSettings, analyse_comments, load_settings, themes_that_grew
+
+    if not source.has("comment"):
+        return pd.DataFrame(columns=list(COMMENT_THEME_COLUMNS))
+    settings = ThemeSettings()
+    try:
+        from cx.db.write import app_store
+
+        settings, _ = load_settings(app_store(), source.label)
+    except SourceError:
+        pass  # no app database: the discovered themes, unrenamed
+    sunday = monday + dt.timedelta(days=6)
+    window = replace(scope, date_from=monday - dt.timedelta(weeks=COMMENT_WEEKS_BEFORE), date_to=sunday)
+    analysis = analyse_comments(source, window, settings)
+    grown = themes_that_grew(analysis, monday, COMMENT_WEEKS_BEFORE)
+    if grown.empty:
+        return pd.DataFrame(columns=list(COMMENT_THEME_COLUMNS))
+    week = analysis.analysed[analysis.analysed["occurred_at"] >= pd.Timestamp(monday)]
+    examples = week.sort_values("sentiment").drop_duplicates("theme").set_index("theme")["comment"]
+    grown["example"] = grown["theme"].map(examples)
+    return grown[list(COMMENT_THEME_COLUMNS)]
+
+
+__all__ = ["AT_RISK_COLUMNS", "COMMENT_THEME_COLUMNS", "week_comment_themes", "AT_RISK_MAX_CUSTOMERS", "INCIDENT_COLUMNS", "week_at_risk", "week_extras", "week_incidents"]

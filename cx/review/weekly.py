@@ -24,8 +24,10 @@ from cx.metrics import significance as sig
 from cx.review.extras import (  # noqa: F401  re-exported: the review's public names
     AT_RISK_COLUMNS,
     AT_RISK_MAX_CUSTOMERS,
+    COMMENT_THEME_COLUMNS,
     INCIDENT_COLUMNS,
     week_at_risk,
+    week_comment_themes,
     week_extras,
     week_incidents,
 )
@@ -84,6 +86,7 @@ class Review:
     notes: tuple[str, ...] = ()
     min_n: int = DEFAULT_MIN_N
     changes: pd.DataFrame = field(default_factory=pd.DataFrame)
+    comment_themes: pd.DataFrame = field(default_factory=pd.DataFrame)  # what customers wrote about this week
 
     def with_min_n(self, min_n: int) -> Review:
         """The same review with movers tested only in cells of at least ``min_n`` each week (no query)."""
@@ -288,14 +291,17 @@ def weekly_review(source: Source, week: str | dt.date | None = None, scope: Scop
     kpis, changes = week_metrics(source, scope, monday, available,
                                  summary.column_counts.get("customers.churned_at", 0) > 0)
     incidents, unrecovered, at_risk, notes = pd.DataFrame(), 0, pd.DataFrame(), ()
+    comment_themes = pd.DataFrame(columns=list(COMMENT_THEME_COLUMNS))
     if extras:
         incidents, unrecovered, at_risk, notes = week_extras(source, scope, monday, available, summary.customers)
+        comment_themes = week_comment_themes(source, scope, monday)
     review = Review(
         week=week_label(monday), start=monday, end=monday + dt.timedelta(days=6), kpis=kpis,
         movers=pd.DataFrame(columns=MOVER_COLUMNS), tested=0, sentences=(),
         scope=_window(scope, monday, monday + dt.timedelta(days=6)),
         source_label=source.label, generated_at=dt.datetime.now(dt.timezone.utc).replace(microsecond=0),
         incidents=incidents, unrecovered=unrecovered, at_risk=at_risk, notes=notes, changes=changes,
+        comment_themes=comment_themes,
     )
     return review.with_min_n(min_n)
 

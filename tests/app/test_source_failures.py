@@ -21,6 +21,7 @@ PAGES = [
     ("views/incidents.py", "Critical incidents"),
     ("views/churn.py", "Churn drivers"),
     ("views/teams.py", "Teams and agents"),
+    ("views/comments.py", "Comments"),
     ("views/data.py", "Data"),
 ]
 SQL_WORDS = ("SELECT", "FROM (", "Traceback", "File \"")

@@ -1,0 +1,82 @@
+"""AppTest of the Comments page on the small demo warehouse (fixture ``app`` in tests/app/conftest.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _own_app_db(tmp_path, monkeypatch):
+    monkeypatch.setenv("CX_APP_DB", f"sqlite:///{tmp_path / 'app.sqlite'}")
+
+
+def test_comments_page_shows_themes_impact_and_words(app):
+    at = app("views/comments.py", timeout=180).run()
+    assert not at.exception
+    assert "Comments" in [t.value for t in at.title]
+    assert {"Themes", "What to fix first", "Over time, by channel and by journey stage", "Comments behind a theme",
+            "Sentiment beside the score", "Words that set two groups apart", "Your themes"} <= {s.value for s in at.subheader}
+    assert any("analysed" in c.value and "not analysed" in c.value for c in at.caption)
+    themes = at.dataframe[0].value
+    assert len(themes) >= 4 and any("email" in t for t in themes["terms"])
+    assert len(at.get("plotly_chart")) >= 4
+    assert at.get("download_button")
+    # the comments behind a theme are the analysed, masked texts of that theme
+    at.selectbox(key="comments.theme").set_value(themes["theme"].iloc[-1]).run()
+    assert not at.exception
+    behind = [d.value for d in at.dataframe if "comment" in d.value.columns and "sentiment" in d.value.columns][0]
+    assert len(behind) > 0
+    # distinctive words of the email channel
+    at.selectbox(key="comments.versus").set_value("channel email vs the rest").run()
+    assert not at.exception
+    words = [d.value for d in at.dataframe if "log_odds" in d.value.columns][0]
+    assert "email" in words["term"].head(5).tolist()
+
+
+def test_comments_page_saves_a_keyword_theme_and_counts_it_in_the_database(app):
+    at = app("views/comments.py", timeout=180).run()
+    at.text_input(key="comments.keyword_name").set_value("Refunds")
+    at.text_input(key="comments.keyword_words").set_value("refund, charged")
+    at.button[-1].click().run()
+    assert not at.exception
+    assert "Refunds" in at.dataframe[0].value["theme"].tolist()
+    counts = [d.value for d in at.dataframe if "Refunds" in d.value.columns]
+    assert counts and counts[0]["Refunds"].sum() > 0
+
+
+def test_comments_page_on_own_data_without_nps_or_customers(app, tmp_path):
+    """CSAT only, no customers table, hostile and personal text: plain text, masked, no churn column."""
+    import pandas as pd
+
+    from cx.app.ui import SOURCE_KEY
+
+    from .sources import Warehouse, backend_url
+
+    texts = ["The refund never came, call me on +44 20 7946 0958", "Delivery was late and the box was damaged",
+             "Great support, quick and friendly staff",
+             "=HYPERLINK(\"http://x\") <script>alert(1)</script> the refund was slow and nobody answered my emails",
+             "Lovely staff, really helpful and friendly", "ok", "Late delivery again, the box arrived damaged",
+             "Still waiting for my refund after two weeks", "Friendly staff and a quick answer", "Delivery late by a week"]
+    n = 120  # a multiple of the 10 texts and of the 6 CSAT values
+    interactions = pd.DataFrame({
+        "customer_id": [f"c{i % 40}" for i in range(n)],
+        "occurred_at": pd.date_range("2026-01-01", periods=n, freq="D"),
+        "channel": ["email", "chat", "phone"] * (n // 3),
+        "journey_stage": ["purchase"] * n,
+        "csat": [1.0, 2.0, 5.0, 1.0, 5.0, 3.0] * (n // 6),
+        "comment": texts * (n // 10),
+    })
+    warehouse = Warehouse(backend_url("sqlite", tmp_path))
+    try:
+        at = app(timeout=180)
+        at.session_state[SOURCE_KEY] = warehouse.source(interactions, None, label="Own survey")
+        at.run()
+        at.switch_page("views/comments.py").run()
+        assert not at.exception and not at.error
+        assert any("not analysed" in c.value and "too short" in c.value for c in at.caption)
+        shown = pd.concat([d.value for d in at.dataframe if "comment" in d.value.columns], ignore_index=True)
+        assert not shown["comment"].str.contains("7946").any()
+        impact = [d.value for d in at.dataframe if "churn_gap" in d.value.columns][0]
+        assert impact["churn_gap"].isna().all() and impact["csat_gap"].notna().any()
+    finally:
+        warehouse.close()

@@ -1,0 +1,205 @@
+"""Comments: what customers write, in themes and sentiment, tied to their scores and to churn."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from cx import text
+from cx.app.cache import cached_by_source
+from cx.app.widgets import chart, dataframe, download_csv, md, page_start, show_error
+from cx.charts import text as text_charts
+from cx.db.write import StaleUpdate, app_store
+from cx.text import comments as comment_sql
+from cx.text import sentiment as sentiment_method
+from cx.text.terms import comments_with_term, distinctive_terms
+from cx.text.themes import KeywordTheme, theme_split, theme_trend
+
+SHOWN = 200
+COMMENT = st.column_config.TextColumn("comment", width="large")
+
+
+@cached_by_source
+def load_analysis(source, scope, settings):
+    """The analysis, with a progress bar while it runs (made and cleared inside, so a cache hit shows none)."""
+    bar = st.progress(0.0, text="Reading comments…")
+    result = text.analyse_comments(source, scope, settings,
+                                   progress=lambda f, step: bar.progress(min(f, 1.0), text=f"{step}…"))
+    bar.empty()
+    return result
+
+
+@cached_by_source
+def load_keyword_counts(source, scope, keywords):
+    return comment_sql.keyword_counts(source, scope, keywords, "week")
+
+
+def saved_settings(source):
+    return text.load_settings(app_store(), source.label)
+
+
+source, scope, summary = page_start(
+    "Comments", "What customers write: themes found without labels, sentiment beside the score, what "
+    "to fix first, and the words that set two groups apart. E-mail addresses, phone and card numbers "
+    "are masked.")
+if not summary.column_counts.get("comment"):
+    st.info("These data have no comments. Map a free-text column as **comment** on the **Data** page.")
+    st.stop()
+
+settings, version = saved_settings(source)
+analysis = load_analysis(source, scope, settings)
+if analysis.in_scope == 0:
+    st.info("No comments match these filters.")
+    st.stop()
+
+read, analysed = len(analysis.comments), analysis.analysed
+left_out = ", ".join(f"{row.n:,} {row.label}" for row in analysis.coverage.itertuples() if row.reason != "analysed")
+st.caption(
+    f"{analysis.in_scope:,} comments in scope" + (f", the newest {read:,} read" if read < analysis.in_scope else "")
+    + f" · {len(analysed):,} analysed ({len(analysed) / max(read, 1):.0%})"
+    + (f" · not analysed: {left_out}" if left_out else ""))
+if analysed.empty:
+    st.info("None of these comments could be analysed (themes and sentiment are English-only).")
+    st.stop()
+
+themes, impact = analysis.themes, analysis.impact
+if themes.empty:
+    st.info("No themes: too few of these comments share words. Widen the filters or load more comments.")
+    st.stop()
+has_nps = analysed["nps"].notna().any()
+
+# --- themes --------------------------------------------------------------------------------------
+st.subheader("Themes")
+table = themes.assign(terms=themes["terms"].map(", ".join))
+dataframe(table[["theme", "terms", "count", "share", "sentiment", "detractor_share", "promoter_share", "pinned"]],
+          hide_index=True, key="comments.themes",
+          column_config={"share": st.column_config.NumberColumn(format="percent"),
+                         "detractor_share": st.column_config.NumberColumn("among detractors", format="percent"),
+                         "promoter_share": st.column_config.NumberColumn("among promoters", format="percent"),
+                         "sentiment": st.column_config.NumberColumn(format="%.2f")})
+if has_nps:
+    chart(text_charts.theme_groups_chart(themes), key="comments.groups")
+else:
+    chart(text_charts.theme_groups_chart(themes, "low_csat_share", "high_csat_share", "low CSAT", "top-two CSAT"),
+          key="comments.groups")
+st.caption("Share of each group's comments that raise the theme. Themes: TF-IDF + NMF over words and two-word "
+           "phrases; each comment goes to its strongest theme. Sentiment: VADER, −1 to 1.")
+
+# --- what to fix first -------------------------------------------------------------------------
+st.subheader("What to fix first")
+column, unit = ("nps", "NPS points") if has_nps else ("csat", "CSAT percentage points")
+chart(text_charts.theme_impact_chart(impact, column, unit), key="comments.impact")
+dataframe(impact, hide_index=True, key="comments.impact_table",
+          column_config={"share": st.column_config.NumberColumn(format="percent")})
+st.caption("Gap = score of the responses that raised the theme − the others' (95% interval); churn gap compares "
+           "customers who raised it with the other commenting customers. Ranked by impact × volume: the points "
+           "the overall score would gain if those responses scored like the rest.")
+
+# --- over time and by channel / stage ------------------------------------------------------------
+st.subheader("Over time, by channel and by journey stage")
+names = themes["theme"].tolist()
+picked = st.multiselect("Themes to follow", names, default=names[:4], key="comments.trend_themes")
+trend = theme_trend(analysed)
+if picked and not trend.empty:
+    chart(text_charts.theme_trend_chart(trend, picked), key="comments.trend")
+by = st.segmented_control("Split by", ["channel", "journey_stage", "touchpoint"], default="channel",
+                          key="comments.by", required=True) or "channel"
+chart(text_charts.theme_split_heatmap(theme_split(analysed, by), by, names), key="comments.split")
+
+# --- the comments behind a theme -------------------------------------------------------------------
+st.subheader("Comments behind a theme")
+theme_name = st.selectbox("Theme", names, key="comments.theme")
+behind = analysed[analysed["theme"] == theme_name]
+st.caption(f"{len(behind):,} comments, newest first (at most {SHOWN} shown). Shown as plain text.")
+dataframe(behind[["occurred_at", "channel", "journey_stage", "nps", "csat", "sentiment", "comment"]].head(SHOWN),
+          hide_index=True, key="comments.behind", column_config={"comment": COMMENT})
+download_csv("Download every analysed comment with its theme (CSV, masked)", analysis.assignments(),
+             file_name="comment_themes.csv", key="comments.csv")
+
+# --- sentiment beside the score ------------------------------------------------------------------
+st.subheader("Sentiment beside the score")
+scored = analysed.dropna(subset=["nps"]) if has_nps else analysed.dropna(subset=["csat"])
+if not scored.empty:
+    score = "nps" if has_nps else "csat"
+    by_score = scored.groupby(score)["sentiment"].agg(["mean", "size"]).reset_index()
+    dataframe(by_score.rename(columns={"mean": "mean sentiment", "size": "comments"}), hide_index=True,
+              key="comments.by_score")
+odd = text.disagreements(analysis)
+st.caption(f"Scores the words contradict (a promoter with sentiment ≤ −0.5, a detractor with ≥ 0.5): "
+           f"{len(odd):,} shown. Sentiment is VADER's compound score (a lexicon rated by people, with rules "
+           f"for negation and emphasis); negative ≤ {sentiment_method.NEGATIVE}, positive ≥ {sentiment_method.POSITIVE}.")
+dataframe(odd, hide_index=True, key="comments.disagreements", column_config={"comment": COMMENT})
+
+# --- distinctive words ---------------------------------------------------------------------------
+st.subheader("Words that set two groups apart")
+choices = ["detractors vs promoters", "low vs top-two CSAT", "this week vs last week"]
+channels = sorted(analysed["channel"].dropna().unique())
+choices += [f"channel {c} vs the rest" for c in channels]
+versus = st.selectbox("Compare", choices, key="comments.versus")
+if versus == "detractors vs promoters":
+    a, b = analysed["nps"] <= 6, analysed["nps"] >= 9
+elif versus == "low vs top-two CSAT":
+    a, b = analysed["csat_top"] == 0, analysed["csat_top"] == 1
+elif versus == "this week vs last week":
+    last_day = analysed["occurred_at"].max()
+    monday = (last_day - pd.Timedelta(days=last_day.weekday())).normalize() if pd.notna(last_day) else pd.NaT
+    day = analysed["occurred_at"]
+    a = (day >= monday) & (day < monday + dt.timedelta(days=7))
+    b = (day >= monday - dt.timedelta(days=7)) & (day < monday)
+else:
+    chosen = versus.removeprefix("channel ").removesuffix(" vs the rest")
+    a, b = analysed["channel"] == chosen, analysed["channel"] != chosen
+words = distinctive_terms(analysed.loc[a, "comment"].tolist(), analysed.loc[b, "comment"].tolist())
+if words.empty:
+    st.info("One of the two groups has no comments here.")
+else:
+    first, second = versus.split(" vs ")
+    words = words.assign(side=words["side"].map({"a": first, "b": second}))
+    dataframe(words, hide_index=True, key="comments.words",
+              column_config={"z": st.column_config.NumberColumn(format="%.1f"),
+                             "log_odds": st.column_config.NumberColumn(format="%.2f")})
+    st.caption("Log-odds ratio with an informative Dirichlet prior (Monroe, Colaresi & Quinn 2008); |z| > 1.96 "
+               "is distinctive. Counts are of words; shares per 1,000 words.")
+    term = st.selectbox("Comments with the word", words["term"].tolist(), key="comments.term")
+    hits = comments_with_term(analysed.loc[a | b, "comment"], term, limit=SHOWN)
+    dataframe(hits.to_frame("comment"), hide_index=True, key="comments.term_hits", column_config={"comment": COMMENT})
+
+# --- your own themes -----------------------------------------------------------------------------
+st.subheader("Your themes")
+if settings.keywords:
+    counts = load_keyword_counts(source, scope, settings.keywords)
+    st.caption("Themes defined by keywords, counted over every comment in scope in the database "
+               "(a comment counts when it contains any keyword).")
+    dataframe(counts, hide_index=True, key="comments.keyword_counts")
+with st.form("comments.edit"):
+    st.caption(md("Saved with the settings of {label}, so next week's numbers use the same themes.",
+                  label=source.label))
+    n_themes = st.slider("Themes to discover", 2, 20, settings.n_themes, key="comments.n_themes")
+    rename_from = st.selectbox("Rename theme", ["—"] + names, key="comments.rename_from")
+    rename_to = st.text_input("New name", key="comments.rename_to")
+    merge_from = st.multiselect("Merge these themes…", names, key="comments.merge_from")
+    merge_into = st.selectbox("…into", ["—"] + names, key="comments.merge_into")
+    pinned = st.multiselect("Pin (shown first)", sorted(set(names) | set(settings.pinned)),
+                            default=list(settings.pinned), key="comments.pinned")
+    keyword_name = st.text_input("Keyword theme: name", key="comments.keyword_name")
+    keyword_words = st.text_input("Keyword theme: keywords, comma-separated (empty removes it)",
+                                  key="comments.keyword_words")
+    saved = st.form_submit_button("Save themes")
+if saved:
+    roots = {shown: settings.root(d) for d, shown in analysis.discovered.items()}
+    new = dataclasses.replace(settings, n_themes=int(n_themes), pinned=tuple(pinned))
+    if rename_from != "—" and rename_to.strip() and rename_from in roots:
+        new = new.renamed(roots[rename_from], rename_to)
+    if merge_from and merge_into != "—" and merge_into in roots:
+        new = new.merged([d for d, shown in analysis.discovered.items() if shown in merge_from], roots[merge_into])
+    if keyword_name.strip():
+        new = new.with_keywords(KeywordTheme(keyword_name.strip(), tuple(keyword_words.split(","))))
+    try:
+        text.save_settings(app_store(), source.label, new, version)
+    except StaleUpdate as exc:
+        show_error(exc)
+    else:
+        st.rerun()
