@@ -66,3 +66,55 @@ def test_week_over_week_from_a_kept_table_agrees(make_source):
     wow = week_over_week(table, WEEK2[0], WEEK1[0])
     direct = mix_shift(source, "nps", "channel", before=WEEK1, after=WEEK2)
     assert (wow.total, wow.within, wow.mix) == pytest.approx((direct.total, direct.within, direct.mix), abs=1e-9)
+
+
+def _contacts(seed: int = 4) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    n = 500
+    channel = rng.choice(["chat", "email", "phone"], n, p=[0.4, 0.35, 0.25])
+    hours = np.round(rng.lognormal(2, 0.8, n) * np.where(channel == "email", 3, 1), 2)
+    fcr = rng.random(n) < 0.7
+    quality = -0.6 * np.log1p(hours) + 1.2 * fcr + rng.normal(0, 1.2, n)
+    return pd.DataFrame({
+        "customer_id": [f"c{k:04d}" for k in range(n)],
+        "occurred_at": [dt.datetime(2026, 3, 1) + dt.timedelta(hours=int(k)) for k in range(n)],
+        "channel": channel, "journey_stage": rng.choice(["purchase", "retention"], n),
+        "nps": np.clip(np.rint(7 + 1.5 * quality), 0, 10).astype(int),
+        "resolution_hours": hours, "resolved_first_contact": fcr,
+    })
+
+
+def test_contact_drivers_match_a_pandas_design_on_every_backend(make_source):
+    from sklearn.linear_model import LinearRegression
+
+    from cx.drivers.keydrivers import contact_drivers
+
+    rows = _contacts()
+    source = make_source(rows)
+    got = contact_drivers(source, "nps", n_boot=20)
+    assert got.n == len(rows) and got.sample == f"all {len(rows)} NPS answers in scope"
+    # independent: the same design from the raw rows with pandas, R² of every subset with sklearn
+    y = 100.0 * (rows.nps >= 9) - 100.0 * (rows.nps <= 6)
+    x = pd.DataFrame({"email": rows.channel.eq("email") * 1.0, "phone": rows.channel.eq("phone") * 1.0,
+                      "stage": rows.journey_stage.eq("retention") * 1.0, "ttr": np.log1p(rows.resolution_hours),
+                      "fcr": rows.resolved_first_contact * 1.0})
+    groups = {"channel": ["email", "phone"], "journey stage": ["stage"], "resolution time": ["ttr"],
+              "first-contact resolution": ["fcr"]}
+    names = list(groups)
+
+    def r2(subset):
+        cols = [c for g in subset for c in groups[g]]
+        return LinearRegression().fit(x[cols], y).score(x[cols], y) if cols else 0.0
+
+    import itertools
+    want = dict.fromkeys(names, 0.0)
+    orders = list(itertools.permutations(names))
+    for order in orders:
+        for k, g in enumerate(order):
+            want[g] += (r2(order[:k + 1]) - r2(order[:k])) / len(orders)
+    table = got.table.set_index("driver")
+    assert got.r2 == pytest.approx(r2(names), abs=1e-9)
+    for g in names:
+        assert table.loc[g, "importance"] == pytest.approx(want[g], abs=1e-9)
+    assert table.loc["resolution time", "performance"] == pytest.approx(100 * np.mean(rows.resolution_hours <= 24))
+    assert table.loc["first-contact resolution", "performance"] == pytest.approx(100 * rows.resolved_first_contact.mean())
