@@ -118,3 +118,52 @@ def test_contact_drivers_match_a_pandas_design_on_every_backend(make_source):
         assert table.loc[g, "importance"] == pytest.approx(want[g], abs=1e-9)
     assert table.loc["resolution time", "performance"] == pytest.approx(100 * np.mean(rows.resolution_hours <= 24))
     assert table.loc["first-contact resolution", "performance"] == pytest.approx(100 * rows.resolved_first_contact.mean())
+
+
+def _cohort_data(seed: int = 9) -> tuple[pd.DataFrame, pd.DataFrame]:
+    rng = np.random.default_rng(seed)
+    customers, rows = [], []
+    for k in range(120):
+        happy = rng.random() < 0.6
+        churn_month = None if happy or rng.random() < 0.4 else int(rng.integers(1, 4))  # leaves after month 1..3
+        customers.append({"customer_id": f"c{k:03d}", "churned": churn_month is not None,
+                          "churned_at": dt.datetime(2026, churn_month, 20) if churn_month else None})
+        for month in (1, 2, 3, 4):
+            if churn_month is not None and month > churn_month:
+                break
+            if month > 1 and rng.random() < 0.3:
+                continue  # silent this month
+            for _ in range(int(rng.integers(1, 3))):
+                rows.append({"customer_id": f"c{k:03d}", "occurred_at": dt.datetime(2026, month, int(rng.integers(1, 15)), 9),
+                             "channel": "chat", "csat": float(rng.integers(3, 6) if happy else rng.integers(1, 5))})
+    late = pd.DataFrame([{"customer_id": "new", "occurred_at": dt.datetime(2026, 2, 3, 9), "channel": "chat", "csat": 5.0}])
+    return pd.concat([pd.DataFrame(rows), late], ignore_index=True), pd.DataFrame(customers + [{"customer_id": "new", "churned": False}])
+
+
+def test_fixed_cohort_matches_pandas_on_every_backend(make_source):
+    from cx.drivers.cohort import cohort_trend
+
+    rows, customers = _cohort_data()
+    source = make_source(rows, customers)
+    got = cohort_trend(source, "csat", "month")
+    assert got.cohort == (dt.date(2026, 1, 1), dt.date(2026, 1, 31))
+    # pandas reference, customer by customer
+    rows = rows.assign(period=rows.occurred_at.dt.to_period("M").dt.start_time, top=100.0 * (rows.csat >= 4))
+    cohort = set(rows.loc[rows.period == "2026-01-01", "customer_id"])
+    assert got.size == len(cohort)
+    info = customers.set_index("customer_id")
+    for row in got.table.itertuples():
+        here = rows[(rows.period == row.period) & rows.customer_id.isin(cohort)]
+        per = here.groupby("customer_id")["top"].mean()
+        end = row.period + pd.offsets.MonthEnd(0) + pd.Timedelta(days=1)
+        gone = {c for c in cohort if info.loc[c, "churned"] and pd.Timestamp(info.loc[c, "churned_at"]) < end}
+        lost = len(gone - set(per.index))
+        assert (row.answered, row.lost, row.churned) == (len(per), lost, len(gone))
+        assert row.respondents == pytest.approx(per.mean(), abs=1e-9)
+        assert row.fixed == pytest.approx(per.sum() / (len(per) + lost), abs=1e-9)
+        assert row.fixed_high == pytest.approx((per.sum() + 100 * lost) / (len(per) + lost), abs=1e-9)
+        everyone = rows[rows.period == row.period]
+        assert row.usual == pytest.approx(everyone["top"].mean(), abs=1e-9)
+    # survivorship: the respondents' score rises while the fixed cohort's falls
+    first, last = got.table.iloc[0], got.table.iloc[-1]
+    assert last.respondents > first.respondents and last.fixed < first.fixed
