@@ -134,3 +134,24 @@ def test_an_empty_period_is_a_clear_error():
     cells = pd.DataFrame({"channel": ["a"], "n": [3], "promoters": [1], "detractors": [1]})
     with pytest.raises(MetricError, match="before period"):
         decompose(NPS, cells.assign(n=0), cells, ["channel"])
+
+
+def test_the_demo_social_care_launch_is_found_as_a_mix_shift(demo_source):
+    import datetime as dt
+
+    from cx import demo
+    from cx.drivers.mix import mix_shift
+
+    launch = demo.SOCIAL_LAUNCH
+    before = (launch - dt.timedelta(days=7), launch - dt.timedelta(days=1))
+    after = (launch, launch + dt.timedelta(days=6))
+    for metric in ("nps", "csat"):
+        shift = mix_shift(demo_source, metric, "channel", before, after)
+        assert shift.mix < -1.5, (metric, shift.mix)
+        top = shift.cells.iloc[shift.cells["mix"].abs().to_numpy().argmax()]
+        assert top["channel"] == "social" and top["weight_after"] - top["weight_before"] > 0.15
+        assert "toward social" in shift.explanation()
+    # the week before the launch shows no such shift
+    quiet = mix_shift(demo_source, "nps", "channel", (before[0] - dt.timedelta(days=7), before[0] - dt.timedelta(days=1)),
+                      before)
+    assert abs(quiet.mix) < 1.0
