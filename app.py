@@ -24,6 +24,7 @@ PAGES = [
     ("views/journeys.py", "Journeys", ":material/route:", "journeys"),
     ("views/incidents.py", "Incidents", ":material/report:", "incidents"),
     ("views/churn.py", "Churn drivers", ":material/trending_down:", "churn"),
+    ("views/drivers.py", "Drivers", ":material/insights:", "drivers"),
     ("views/data.py", "Data", ":material/database:", "data"),
 ]
 # Pages that choose the data rather than analyse them get no sidebar filters.

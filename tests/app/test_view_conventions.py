@@ -41,7 +41,7 @@ def _params(marked: dict[str, str]):
 
 
 def test_every_page_is_listed():
-    assert PAGES == ["churn.py", "data.py", "incidents.py", "journeys.py", "overview.py", "trends.py"]
+    assert PAGES == ["churn.py", "data.py", "drivers.py", "incidents.py", "journeys.py", "overview.py", "trends.py"]
 
 
 @pytest.mark.parametrize("name", PAGES)
