@@ -322,6 +322,8 @@ def respondent_drivers(source: Source, outcome: str, metric: str | Metric = "csa
 
 def _fit(name: str, design: pd.DataFrame, groups: dict[str, list[str]], performance: dict, sample: str,
          kind: str, notes: list[str], n_boot: int, seed: int, confidence: float) -> KeyDrivers:
+    if len(design) == 0:
+        raise DriversError(f"no rows in scope have {name} and every driver: nothing to explain")
     if len(design) < MIN_ROWS:
         raise DriversError(f"only {len(design)} rows have the score and every driver; key drivers need at least {MIN_ROWS}")
     if not groups:
