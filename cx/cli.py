@@ -116,6 +116,7 @@ def _cmd_review(args) -> int:
             "movers": review.movers.astype(object).where(review.movers.notna(), None).to_dict("records"),
             "tested": review.tested, "sentences": [s.text for s in review.sentences],
             "incidents": len(review.incidents), "unrecovered": review.unrecovered, "at_risk": len(review.at_risk),
+            "mix": [shift.record() for shift in review.mix],
         }))
         return 0
     print(f"Weekly review {review.week} ({review.start} – {review.end}) · {review.source_label}\n")

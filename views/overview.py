@@ -92,6 +92,10 @@ for i, row in enumerate(review.kpis.itertuples()):
                  + ("" if row.p_value != row.p_value else f" · p = {row.p_value:.2g}"),
         )
 
+headline_mix = next((shift for shift in review.mix if shift.by == ("channel",)), None)  # why the first KPI moved
+if headline_mix is not None:
+    (st.warning if headline_mix.simpson else st.caption)(md_escape(headline_mix.warning() or headline_mix.explanation()))
+
 st.subheader("What happened")
 for sentence in review.sentences:
     left, right = st.columns([5, 1], vertical_alignment="center")

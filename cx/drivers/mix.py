@@ -217,6 +217,40 @@ def week_over_week(table: MetricTable, now, before) -> MixShift:
     return decompose(table.definition, pick[0], pick[1], table.by)
 
 
+def collapse(table: MetricTable, by: Sequence[str]) -> MetricTable:
+    """The same statistics on coarser cells: ``table`` (say channel × stage) summed to ``by`` (channel), no query.
+
+    Counts and sums add up; ``lowest`` / ``highest`` (the range, for an interval's edge case) take
+    the min / max. Only additive statistics collapse: not order statistics (medians).
+    """
+    m = table.definition
+    if m.ranked:
+        raise MetricError(f"{m.label} is a median: its cells cannot be summed")
+    keys = ["period", *by]
+    statistics = [c for c in table.cells.columns if c not in ("period", *table.by)]
+    how = {c: ("min" if c == "lowest" else "max" if c == "highest" else "sum") for c in statistics}
+    cells = table.cells[[*keys, *statistics]].copy()
+    for c in statistics:
+        cells[c] = getattr(Statistics(cells), c)
+    grouped = cells.groupby([cells[k].astype(object).fillna("\0") for k in keys], sort=False, dropna=False)
+    summed = grouped.agg(how).reset_index(drop=True)
+    firsts = grouped[keys].first().reset_index(drop=True)
+    out = pd.concat([firsts, summed], axis=1)
+    return MetricTable(m, table.grain, tuple(by), out, table.confidence)
+
+
+def week_mix(table: MetricTable, monday, by: Sequence[str] = ("channel", "journey_stage")) -> list[MixShift]:
+    """The week-over-week mix shift of a weekly table (the review's channel × stage cells) for each of ``by``."""
+    m = table.definition
+    if decomposable(m) is not None:
+        return []
+    before = pd.Timestamp(monday) - pd.Timedelta(days=7)
+    periods = set(pd.to_datetime(table.cells["period"]))
+    if pd.Timestamp(monday) not in periods or before not in periods:
+        return []
+    return [week_over_week(collapse(table, [b]), monday, before) for b in by if b in table.by]
+
+
 def mix_shift(source: Source, metric: str | Metric, by: Sequence[str] | str,
               before: tuple[dt.date, dt.date], after: tuple[dt.date, dt.date],
               scope: Scope | None = None) -> MixShift:
@@ -251,4 +285,4 @@ def mix_shift(source: Source, metric: str | Metric, by: Sequence[str] | str,
     return decompose(m, tables["before"].cells.drop(columns="period"), tables["after"].cells.drop(columns="period"), by)
 
 
-__all__ = ["MixShift", "cell_values", "decompose", "decomposable", "mix_shift", "pooled_value", "week_over_week"]
+__all__ = ["MixShift", "cell_values", "collapse", "decompose", "decomposable", "mix_shift", "pooled_value", "week_mix", "week_over_week"]

@@ -62,3 +62,10 @@ def test_drivers_page_on_a_small_upload_says_why(app):
     at.run()
     assert not at.exception
     assert any("at least 30" in e.value for e in at.error)
+
+
+def test_overview_explains_the_headline_change_by_mix(app):
+    at = app("views/overview.py", timeout=180).run()
+    assert not at.exception
+    lines = [c.value for c in at.caption] + [w.value for w in at.warning]
+    assert any("from the shift in mix" in line or "Simpson" in line for line in lines)

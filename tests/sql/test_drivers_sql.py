@@ -167,3 +167,15 @@ def test_fixed_cohort_matches_pandas_on_every_backend(make_source):
     # survivorship: the respondents' score rises while the fixed cohort's falls
     first, last = got.table.iloc[0], got.table.iloc[-1]
     assert last.respondents > first.respondents and last.fixed < first.fixed
+
+
+def test_week_mix_from_finer_cells_equals_the_direct_split(make_source):
+    from cx.drivers.mix import week_mix
+
+    rows = _rows(12)
+    source = make_source(rows)
+    table = MetricTable.read(source, "nps", "week", ["channel", "journey_stage"])
+    by_channel, by_stage = week_mix(table, WEEK2[0])
+    for shift, by in ((by_channel, "channel"), (by_stage, "journey_stage")):
+        direct = mix_shift(source, "nps", by, before=WEEK1, after=WEEK2)
+        assert (shift.total, shift.within, shift.mix) == pytest.approx((direct.total, direct.within, direct.mix), abs=1e-9)
