@@ -114,6 +114,9 @@ else:
             f"{definitions[metric].label if found.design == 'contact' else found.metric} "
             f"(95% CI {100 * found.r2_low:.1f}–{100 * found.r2_high:.1f}%); the strongest is {top.driver} "
             f"({top.share:.0f}% of what is explained)."))
+        for row in found.table[found.table["kind"] == "measure"].itertuples():
+            st.markdown(md_escape(f"- {row.driver}: {row.share:.0f}% of what is explained; performance "
+                                  f"{row.performance:.0f} ({row.performance_means})"))
         one, two = st.columns(2)
         with one:
             chart(figures.driver_importance(found.table, found.r2), key="drivers.importance")

@@ -152,6 +152,19 @@ def _levels(values: pd.Series) -> tuple[pd.Series, list[str]]:
     return text, [lv for lv in common.index if lv != reference]
 
 
+def _slowest(rows: pd.DataFrame, col: str, unit: str) -> str:
+    """"; slowest channel: email (median 41 hours)" when the rows have channels to compare."""
+    if "channel" not in rows:
+        return ""
+    medians = rows.groupby(rows["channel"].astype(object).where(rows["channel"].notna(), "(missing)"))[col]
+    medians = medians.agg(["median", "size"])
+    medians = medians[medians["size"] >= MIN_ROWS]
+    if len(medians) < 2:
+        return ""
+    slowest = medians["median"].idxmax()
+    return f"; slowest channel: {slowest} (median {medians.loc[slowest, 'median']:.3g} {unit})"
+
+
 def _contact_design(raw: pd.DataFrame, m: Metric) -> tuple[pd.DataFrame, dict[str, list[str]], dict, list[str]]:
     """Indicator and numeric columns from the rows; drivers as groups of columns; performance per driver."""
     notes: list[str] = []
@@ -198,7 +211,7 @@ def _contact_design(raw: pd.DataFrame, m: Metric) -> tuple[pd.DataFrame, dict[st
             columns[col] = np.log1p(values)
             unit = "minutes" if col == "first_response_minutes" else "hours"
             performance[LABELS[col]] = (float(100 * np.mean(values <= TARGETS[col])),
-                                        f"% within {TARGETS[col]:g} {unit}")
+                                        f"% within {TARGETS[col]:g} {unit}" + _slowest(rows, col, unit))
         else:
             columns[col] = values
             performance[LABELS[col]] = (float(100 * np.mean(values)), "% resolved at the first contact")

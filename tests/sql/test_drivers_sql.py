@@ -179,3 +179,33 @@ def test_week_mix_from_finer_cells_equals_the_direct_split(make_source):
     for shift, by in ((by_channel, "channel"), (by_stage, "journey_stage")):
         direct = mix_shift(source, "nps", by, before=WEEK1, after=WEEK2)
         assert (shift.total, shift.within, shift.mix) == pytest.approx((direct.total, direct.within, direct.mix), abs=1e-9)
+
+
+def test_respondent_pivot_matches_pandas_on_every_backend(make_source):
+    """A wide survey in canonical form: one row per (respondent, touchpoint rating); the verdict on the customer."""
+    from cx.drivers.keydrivers import respondent_drivers
+
+    rng = np.random.default_rng(21)
+    touchpoints = ["boarding", "seat", "wifi", "food"]
+    people = 160
+    ratings = rng.integers(1, 6, (people, len(touchpoints))).astype(float)
+    ratings[rng.random(ratings.shape) < 0.05] = 0  # 0 = not applicable, outside the 1–5 scale
+    verdict = (ratings[:, 0] * 0.8 + ratings[:, 2] * 0.4 + rng.normal(0, 1, people)) > 3.5
+    rows = pd.DataFrame([{"customer_id": f"p{k:03d}", "touchpoint": t, "csat": ratings[k, j]}
+                         for k in range(people) for j, t in enumerate(touchpoints)])
+    customers = pd.DataFrame({"customer_id": [f"p{k:03d}" for k in range(people)],
+                              "satisfied": np.where(verdict, "yes", "no")})
+    source = make_source(rows, customers)
+    got = respondent_drivers(source, "satisfied", "csat", n_boot=10)
+    frame = pd.DataFrame(ratings, columns=touchpoints).replace(0, np.nan)
+    frame["y"] = 100.0 * verdict
+    frame = frame.dropna()
+    assert got.n == len(frame)
+    from sklearn.linear_model import LinearRegression
+    full = LinearRegression().fit(frame[touchpoints], frame["y"]).score(frame[touchpoints], frame["y"])
+    assert got.r2 == pytest.approx(full, abs=1e-9)
+    table = got.table.set_index("driver")
+    assert table["importance"].sum() == pytest.approx(full, abs=1e-9)
+    assert table.index[0] == "boarding"
+    for t in touchpoints:
+        assert table.loc[t, "performance"] == pytest.approx(100 * np.mean(frame[t] >= 4), abs=1e-9)
