@@ -96,6 +96,32 @@ def _cohort_window(source: Source, scope: Scope, grain: Grain, m) -> tuple[dt.da
     return start, end
 
 
+def cohort_queries(source: Source, m, grain: Grain, scope: Scope, cohort: tuple[dt.date, dt.date]) -> tuple[sa.Select, sa.Select]:
+    """The two aggregates behind :func:`cohort_trend`: cohort answers per (period × churn period), churns per period."""
+    c = source.customers
+    i = source.interactions
+    base = [counted(source, m), i.c.occurred_at.is_not(None)]
+    segments = segment_filter(c, scope)
+    in_cohort = (sa.select(i.c.customer_id).select_from(i.outerjoin(c, c.c.customer_id == i.c.customer_id))
+                 .where(*interaction_filters(i, dataclasses.replace(scope, date_from=cohort[0], date_to=cohort[1])),
+                        *base, *segments).distinct())
+    followed = dataclasses.replace(scope, date_from=cohort[0])
+    period = time_bucket(grain, i.c.occurred_at).label("period")
+    per_customer = (sa.select(period, i.c.customer_id, sa.func.avg(as_float(row_score(source, m))).label("score"))
+                    .where(*interaction_filters(i, followed), *base, i.c.customer_id.in_(in_cohort))
+                    .group_by(period.element, i.c.customer_id).subquery("per_customer"))
+    gone = sa.and_(as_int(c.c.churned) == 1, c.c.churned_at.is_not(None))
+    churn_period = sa.case((gone, time_bucket(grain, c.c.churned_at)), else_=sa.null()).label("churn_period")
+    answers = (
+        sa.select(per_customer.c.period, churn_period, sa.func.count().label("answered"),
+                  sa.func.sum(per_customer.c.score).label("score"))
+        .select_from(per_customer.join(c, c.c.customer_id == per_customer.c.customer_id))
+        .group_by(per_customer.c.period, churn_period.element))
+    members = sa.select(c.c.customer_id, churn_period).where(c.c.customer_id.in_(in_cohort)).subquery("members")
+    churns = sa.select(members.c.churn_period, sa.func.count().label("customers")).group_by(members.c.churn_period)
+    return answers, churns
+
+
 def cohort_trend(source: Source, metric: str = "csat", grain: Grain | str = Grain.MONTH,
                  scope: Scope | None = None, cohort: tuple[dt.date, dt.date] | None = None) -> CohortTrend:
     """The fixed-cohort trend of NPS or CSAT beside the usual one.
@@ -128,27 +154,9 @@ def cohort_trend(source: Source, metric: str = "csat", grain: Grain | str = Grai
         raise MetricError("the fixed-cohort view needs a customers table with churned and churned_at")
     scope = scope or Scope()
     cohort = cohort or _cohort_window(source, scope, grain, m)
-    i = source.interactions
-    base = [counted(source, m), i.c.occurred_at.is_not(None)]
-    segments = segment_filter(c, scope)
-    in_cohort = (sa.select(i.c.customer_id).select_from(i.outerjoin(c, c.c.customer_id == i.c.customer_id))
-                 .where(*interaction_filters(i, dataclasses.replace(scope, date_from=cohort[0], date_to=cohort[1])),
-                        *base, *segments).distinct())
+    answers_query, churns_query = cohort_queries(source, m, grain, scope, cohort)
+    answers, churns = source.read(answers_query), source.read(churns_query)
     followed = dataclasses.replace(scope, date_from=cohort[0])
-    period = time_bucket(grain, i.c.occurred_at).label("period")
-    per_customer = (sa.select(period, i.c.customer_id, sa.func.avg(as_float(row_score(source, m))).label("score"))
-                    .where(*interaction_filters(i, followed), *base, i.c.customer_id.in_(in_cohort))
-                    .group_by(period.element, i.c.customer_id).subquery("per_customer"))
-    gone = sa.and_(as_int(c.c.churned) == 1, c.c.churned_at.is_not(None))
-    churn_period = sa.case((gone, time_bucket(grain, c.c.churned_at)), else_=sa.null()).label("churn_period")
-    answers = source.read(
-        sa.select(per_customer.c.period, churn_period, sa.func.count().label("answered"),
-                  sa.func.sum(per_customer.c.score).label("score"))
-        .select_from(per_customer.join(c, c.c.customer_id == per_customer.c.customer_id))
-        .group_by(per_customer.c.period, churn_period.element))
-    members = sa.select(c.c.customer_id, churn_period).where(c.c.customer_id.in_(in_cohort)).subquery("members")
-    churns = source.read(sa.select(members.c.churn_period, sa.func.count().label("customers"))
-                         .group_by(members.c.churn_period))
     usual = metric_table(source, m, grain, (), followed)
     return CohortTrend(m.key, grain, cohort, int(pd.to_numeric(churns["customers"]).sum()),
                        _assemble(answers, churns, usual, m.key))
@@ -183,4 +191,4 @@ def _assemble(answers: pd.DataFrame, churns: pd.DataFrame, usual: pd.DataFrame, 
                                                         "answered", "lost", "silent", "churned"]]
 
 
-__all__ = ["CohortTrend", "cohort_trend"]
+__all__ = ["CohortTrend", "cohort_queries", "cohort_trend"]
