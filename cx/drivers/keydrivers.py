@@ -13,7 +13,8 @@ LIMIT-bounded (the most recent rows; the sample is stated in :attr:`KeyDrivers.s
   customer (``satisfied``, a 0–10 score…), as in a classic key-driver survey.
 
 Importance is the Shapley split of the linear model's R² (:mod:`cx.drivers.shapley`), with
-percentile bootstrap intervals; the importances sum to R². Performance, for the focus-areas chart,
+percentile bootstrap intervals (per contact, whole customers are resampled: one customer's several
+answers are not independent); the importances sum to R². Performance, for the focus-areas chart,
 is how well each driver does today on a 0–100 scale: the share in the top two boxes for a rating,
 the share resolved at first contact, the share answered or resolved within :data:`TARGETS`, and
 for a channel / stage / touchpoint the score of its weakest level (NPS rescaled to 0–100).
@@ -133,7 +134,7 @@ def contact_query(source: Source, metric: str | Metric, scope: Scope | None = No
     m = _score_metric(source, metric)
     i = source.interactions
     base, where = _scoped(source, scope or Scope(), m)
-    columns = [row_score(source, m).label("score")]
+    columns = [row_score(source, m).label("score"), i.c.customer_id.label("customer_id")]
     columns += [i.c[c].label(c) for c in CATEGORIES if source.has(c)]
     columns += [as_float(i.c[c]).label(c) for c in MEASURES[:2] if source.has(c)]
     if source.has("resolved_first_contact"):
@@ -217,6 +218,7 @@ def _contact_design(raw: pd.DataFrame, m: Metric) -> tuple[pd.DataFrame, dict[st
             performance[LABELS[col]] = (float(100 * np.mean(values)), "% resolved at the first contact")
         groups[LABELS[col]] = [col]
     design = pd.DataFrame({"score": rows["score"].to_numpy(float), **columns})
+    design.attrs["clusters"] = rows["customer_id"].astype(str).to_numpy()  # customers: the bootstrap's unit
     return design, groups, performance, notes
 
 
@@ -348,7 +350,7 @@ def _fit(name: str, design: pd.DataFrame, groups: dict[str, list[str]], performa
     position = {c: k for k, c in enumerate(cols)}
     z = design[["score", *cols]].to_numpy(float)
     out = importance(z, [[position[c] for c in groups[g]] for g in names], n_boot=n_boot, seed=seed,
-                     confidence=confidence)
+                     confidence=confidence, clusters=design.attrs.get("clusters"))
     r2 = out["r2"]
     table = pd.DataFrame({
         "driver": names,

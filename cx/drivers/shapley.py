@@ -101,7 +101,7 @@ def weighted_cov(z: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray
 
 
 def importance(z: np.ndarray, groups: Sequence[Sequence[int]], *, n_boot: int = 200, seed: int = 0,
-               confidence: float = 0.95) -> dict[str, np.ndarray | float]:
+               confidence: float = 0.95, clusters: np.ndarray | None = None) -> dict[str, np.ndarray | float]:
     """Shapley importances of the driver groups for ``z[:, 0]`` with percentile bootstrap intervals.
 
     Parameters
@@ -116,6 +116,9 @@ def importance(z: np.ndarray, groups: Sequence[Sequence[int]], *, n_boot: int = 
         Seed of the resampling (same seed, same intervals).
     confidence : float
         Coverage of the intervals.
+    clusters : array-like, optional
+        One label per row (a customer id): the bootstrap resamples whole clusters, so that several
+        answers of one customer do not count as independent evidence.
 
     Returns
     -------
@@ -141,11 +144,17 @@ def importance(z: np.ndarray, groups: Sequence[Sequence[int]], *, n_boot: int = 
     out.update(ci_low=nan, ci_high=nan, r2_low=np.nan, r2_high=np.nan)
     if n_boot > 0 and len(z) > 1:
         rng = np.random.default_rng(seed)
+        if clusters is None:
+            members, n_clusters = np.arange(len(z)), len(z)
+        else:
+            _, members = np.unique(np.asarray(clusters, dtype=object).astype(str), return_inverse=True)
+            n_clusters = int(members.max()) + 1
         draws = np.empty((n_boot, len(point)))
         r2s = np.empty(n_boot)
         with threadpool_limits(1):  # thin products: on shared cores one BLAS thread is several times faster
             for b in range(n_boot):
-                counts = np.bincount(rng.integers(0, len(z), len(z)), minlength=len(z)).astype("float64")
+                picked = np.bincount(rng.integers(0, n_clusters, n_clusters), minlength=n_clusters)
+                counts = picked[members].astype("float64")
                 r2 = subset_r2(weighted_cov(z, counts), groups)
                 draws[b], r2s[b] = shapley_values(r2), r2[-1]
         tail = 100 * (1 - confidence) / 2

@@ -175,3 +175,26 @@ def test_demo_drivers_of_nps(demo_source):
         assert table.loc[measure, "ci_low"] > table.loc["journey stage", "ci_high"]
     # the demo's slow channel (email, resolution ~4× slower) is named beside the resolution-time driver
     assert "slowest channel: email" in table.loc["resolution time", "performance_means"]
+
+
+def test_cluster_bootstrap_covers_when_customers_answer_several_times():
+    """Five answers per customer sharing a customer effect: resampling customers keeps 95% coverage."""
+    sigma_c = np.array([[0.6, 0.3, 0.0], [0.3, 0.6, 0.1], [0.0, 0.1, 0.6]])  # per customer
+    sigma_e = np.eye(3) * 0.4                                                # per answer
+    beta = np.array([0.7, 0.3, 0.2])
+    cov_x = sigma_c + sigma_e
+    var_y = beta @ cov_x @ beta + 0.5 + 0.5
+    pop = np.block([[np.array([[var_y]]), (cov_x @ beta)[None, :]], [(cov_x @ beta)[:, None], cov_x]])
+    truth = shapley_values(subset_r2(pop, [[0], [1], [2]]))
+    rng = np.random.default_rng(33)
+    lc, le = np.linalg.cholesky(sigma_c), np.linalg.cholesky(sigma_e)
+    customers, per = 100, 5
+    ids = np.repeat(np.arange(customers), per)
+    hits, reps = np.zeros(3), 200
+    for r in range(reps):
+        x = (rng.normal(size=(customers, 3)) @ lc.T)[ids] + rng.normal(size=(customers * per, 3)) @ le.T
+        y = x @ beta + rng.normal(0, np.sqrt(0.5), customers)[ids] + rng.normal(0, np.sqrt(0.5), customers * per)
+        out = importance(np.column_stack([y, x]), [[0], [1], [2]], n_boot=150, seed=r, clusters=ids)
+        hits += (out["ci_low"] <= truth) & (truth <= out["ci_high"])
+    coverage = hits / reps
+    assert np.all(coverage >= 0.90) and np.all(coverage <= 0.99), coverage
