@@ -20,6 +20,7 @@ PAGES = [
     ("views/journeys.py", "Journeys"),
     ("views/incidents.py", "Critical incidents"),
     ("views/churn.py", "Churn drivers"),
+    ("views/drivers.py", "Drivers"),
     ("views/data.py", "Data"),
 ]
 SQL_WORDS = ("SELECT", "FROM (", "Traceback", "File \"")
