@@ -78,7 +78,9 @@ def focus_areas(table: pd.DataFrame, *, height: int = 440) -> go.Figure:
     mid_x, mid_y = float(np.nanmedian(x)) if len(x) else 0.0, float(np.nanmedian(y)) if len(y) else 50.0
     focus = (x >= mid_x) & (y < mid_y)
     fig = go.Figure(go.Scatter(
-        x=x, y=y, mode="markers+text", text=table["driver"], textposition="top center",
+        x=x, y=y, mode="markers+text", text=table["driver"], cliponaxis=False,
+        # labels alternate above and below, so that drivers of similar importance stay readable
+        textposition=["top center" if k % 2 == 0 else "bottom center" for k in range(len(table))],
         marker=dict(size=12, color=[VERMILION if f else BLUE for f in focus]),
         customdata=np.column_stack([table["performance_means"]]),
         hovertemplate="%{text}<br>%{x:.0f}% of R²<br>performance %{y:.0f}: %{customdata[0]}<extra></extra>",
@@ -87,7 +89,8 @@ def focus_areas(table: pd.DataFrame, *, height: int = 440) -> go.Figure:
     fig.add_hline(y=mid_y, line=dict(color=GREY, dash="dot"))
     fig.add_annotation(x=1, y=0, xref="paper", yref="paper", xanchor="right", yanchor="bottom", showarrow=False,
                        text="focus here: important, performing below the median", font=dict(color=VERMILION))
-    fig.update_xaxes(title="importance (% of explained variance)", rangemode="tozero")
+    top = float(np.nanmax(x)) if len(x) and np.isfinite(np.nanmax(x)) else 1.0
+    fig.update_xaxes(title="importance (% of explained variance)", range=[-0.08 * top, 1.12 * top])
     fig.update_yaxes(title="current performance (0–100)", range=[0, 105])
     return style(fig, height=height, showlegend=False)
 
