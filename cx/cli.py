@@ -126,6 +126,10 @@ def _cmd_review(args) -> int:
     print()
     for sentence in review.sentences:
         print(f"- {sentence.text}")
+    if review.mix:
+        print("\nWhy the headline moved (within cells vs shift in mix):")
+        for shift in review.mix:
+            print(f"- {shift.warning() or shift.explanation()}")
     return 0
 
 

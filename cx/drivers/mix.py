@@ -88,14 +88,14 @@ class MixShift:
         by = " × ".join(b.replace("_", " ") for b in self.by)
         total_word, within_word = ("rose", "fell") if self.total > 0 else ("fell", "rose")
         return (f"Simpson's paradox: {self.label or self.metric} {total_word} overall ({_signed(self.total, self.unit)}) "
-                f"although it {within_word} within {by} on average ({_signed(self.within, self.unit)}); the shift in mix "
+                f"although it {within_word} within each {by} on average ({_signed(self.within, self.unit)}); the shift in mix "
                 f"({_signed(self.mix, self.unit)}) outweighs the change inside the cells.")
 
     def explanation(self) -> str:
         """One plain sentence splitting the change, naming the cell that moved the mix most."""
         by = " × ".join(b.replace("_", " ") for b in self.by)
         text = (f"{self.label or self.metric} changed {_signed(self.total, self.unit)}: "
-                f"{_signed(self.within, self.unit)} within {by} and {_signed(self.mix, self.unit)} from the shift in mix")
+                f"{_signed(self.within, self.unit)} within each {by} and {_signed(self.mix, self.unit)} from the shift in mix")
         if len(self.cells) and abs(self.mix) > 0:
             top = self.cells.iloc[self.cells["mix"].abs().to_numpy().argmax()]
             name = " / ".join(str(top[b]) for b in self.by)
@@ -115,7 +115,7 @@ def _round(x: float) -> float:
 
 
 def _signed(x: float, unit: str) -> str:
-    suffix = {"points": " pts", "%": " pts"}.get(unit, f" {unit}" if unit else "")
+    suffix = {"points": " pts", "%": " pts", "score": ""}.get(unit, f" {unit}" if unit else "")
     return f"{'+' if x >= 0 else '−'}{abs(x):.2f}{suffix}"
 
 
