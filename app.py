@@ -27,6 +27,7 @@ PAGES = [
     ("views/followup.py", "Follow-up", ":material/assignment_ind:", "followup"),
     ("views/teams.py", "Teams", ":material/groups:", "teams"),
     ("views/comments.py", "Comments", ":material/forum:", "comments"),
+    ("views/drivers.py", "Drivers", ":material/insights:", "drivers"),
     ("views/data.py", "Data", ":material/database:", "data"),
 ]
 # Pages that choose the data rather than analyse them get no sidebar filters.

@@ -123,6 +123,7 @@ def _cmd_review(args) -> int:
             "incidents": len(review.incidents), "unrecovered": review.unrecovered, "at_risk": len(review.at_risk),
             "comment_themes": review.comment_themes.astype(object).where(review.comment_themes.notna(), None)
             .to_dict("records"),
+            "mix": [shift.record() for shift in review.mix],
         }))
         return 0
     print(f"Weekly review {review.week} ({review.start} – {review.end}) · {review.source_label}\n")
@@ -135,6 +136,10 @@ def _cmd_review(args) -> int:
     if len(review.comment_themes):
         print("\nWhat customers wrote about this week (themes that grew significantly against the 4 weeks before):")
         print_frame(review.comment_themes.round({"share": 3, "before_share": 3, "change": 1, "q": 4}), "table")
+    if review.mix:
+        print("\nWhy the headline moved (within cells vs shift in mix):")
+        for shift in review.mix:
+            print(f"- {shift.warning() or shift.explanation()}")
     return 0
 
 
@@ -686,6 +691,53 @@ def _cmd_themes(args) -> int:
     for b, split in splits.items():
         print(f"\nShare of each {b}'s comments raising each theme")
         print_frame(split.pivot(index=b, columns="theme", values="share").fillna(0).round(3).reset_index(), "table")
+# --- cx drivers ------------------------------------------------------------------------------
+
+
+def _add_drivers(sub) -> None:
+    p = sub.add_parser("drivers", help="key drivers of NPS or CSAT: Shapley share of R² with bootstrap intervals")
+    p.add_argument("--source", action="append", default=None, help="URL, .duckdb/.sqlite file or data file(s)")
+    p.add_argument("--mapping", type=Path, default=None, help="mapping JSON for data files")
+    p.add_argument("--metric", required=True, choices=["nps", "csat"], help="the score to explain")
+    p.add_argument("--outcome", default=None, metavar="COLUMN",
+                   help="explain this customer column (a wide survey's overall verdict) by the touchpoint ratings")
+    p.add_argument("--positive", default=None, metavar="VALUE", help="the outcome's value that counts as yes")
+    p.add_argument("--from", dest="date_from", default=None, metavar="DATE", help="first day, YYYY-MM-DD (inclusive)")
+    p.add_argument("--to", dest="date_to", default=None, metavar="DATE", help="last day, YYYY-MM-DD (inclusive)")
+    p.add_argument("--limit", type=int, default=20_000, help="rows read at most (the most recent answers)")
+    p.add_argument("--boot", type=int, default=200, help="bootstrap resamples for the intervals")
+    p.add_argument("--format", choices=["table", "json"], default="table")
+
+
+def _cmd_drivers(args) -> int:
+    import datetime as dt
+
+    from cx.drivers.keydrivers import DriversError, key_drivers
+    from cx.scope import Scope
+
+    try:
+        scope = Scope(date_from=dt.date.fromisoformat(args.date_from) if args.date_from else None,
+                      date_to=dt.date.fromisoformat(args.date_to) if args.date_to else None)
+    except ValueError as exc:
+        raise CliError(f"--from/--to: {exc} (dates as YYYY-MM-DD)") from None
+    if args.limit < 1 or args.boot < 0:
+        raise CliError("--limit must be at least 1 and --boot at least 0")
+    source = _open_source(args.source, args.mapping)
+    try:
+        found = key_drivers(source, args.metric, scope, outcome=args.outcome, positive=args.positive,
+                            limit=args.limit, n_boot=args.boot)
+    except (DriversError, SourceError) as exc:
+        raise CliError(str(exc)) from None
+    if args.format == "json":
+        print(dumps(found.record()))
+        return 0
+    print(f"{found.metric}: R² = {found.r2:.3f} (95% CI {found.r2_low:.3f}–{found.r2_high:.3f}) over {found.n:,} rows "
+          f"({found.sample})")
+    for line in found.notes:
+        print(f"note: {line}")
+    columns = ["driver", "importance", "ci_low", "ci_high", "share", "performance", "performance_means"]
+    print_frame(found.table[columns].round({"importance": 4, "ci_low": 4, "ci_high": 4, "share": 1,
+                                            "performance": 1}), "table")
     return 0
 
 

@@ -15,6 +15,10 @@ effects that the analytics must find (tests check each one):
 5. **Service recovery** — half of the customers get an excellent follow-up after their first
    critical incident; an incident followed by a good ending (index ≥ 60) lowers churn compared
    with the same incident left unrecovered.
+6. **Mix shift (social care launch)** — from Monday 5 October 2026 (ISO week 2026-W41) 60% of the
+   web and app contacts go through social instead (:func:`_social_care_launch`). Social scores
+   lower than web and app, so NPS and CSAT fall from that week by a shift in channel mix, not
+   because any channel got worse: the mix-shift decomposition (:mod:`cx.drivers.mix`) finds it.
 
 6. **Agents and teams** — service tickets are handled by 24 agents in four teams; team Borealis
    scores clearly above the rest and team Delta below, one agent (``STAR_AGENT``) far above and one
@@ -58,6 +62,8 @@ END = dt.date(2026, 11, 22)  # a Sunday: the last complete ISO week is 2026-W47
 OUTAGE_WEEK = (dt.date(2026, 3, 9), dt.date(2026, 3, 15))
 OUTAGE_CHANNEL = "chat"
 SLOW_CHANNEL = "email"
+SOCIAL_LAUNCH = dt.date(2026, 10, 5)  # the planted mix shift: web and app contacts move to social
+SOCIAL_SHARE = 0.6
 
 CHANNELS = ("email", "chat", "phone", "social", "web", "app", "store")
 SERVICE_CHANNELS = ("email", "chat", "phone", "social")
@@ -363,6 +369,7 @@ def _block(rng: np.random.Generator, first_id: int, n_customers: int, n_interact
     # are handed out in rank order
     sorted_rows = np.lexsort((seconds[todo], new_day, cust[todo]))
     day[todo], seconds[todo] = new_day[sorted_rows], seconds[todo][sorted_rows]
+    channel, has_ticket, has_ces = _social_care_launch(first_id, day, channel, has_ticket, has_ces)
     e = experience(day)
     nps, csat, ces, frt, ttr, fcr = (e[k] for k in ("nps", "csat", "ces", "frt", "ttr", "fcr"))
 
@@ -431,6 +438,23 @@ def _block(rng: np.random.Generator, first_id: int, n_customers: int, n_interact
         }
     )
     return interactions, customers
+
+
+def _social_care_launch(first_id: int, day: np.ndarray, channel: np.ndarray, has_ticket: np.ndarray,
+                        has_ces: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The planted mix shift: from SOCIAL_LAUNCH, SOCIAL_SHARE of web and app contacts go through social.
+
+    Drawn from a generator of its own (seeded by the block), so every other draw — and so every
+    other planted effect and who churns — stays exactly as it was; moved contacts become service
+    contacts and get a ticket and an effort answer as often as other service contacts do.
+    """
+    rng = np.random.default_rng([first_id, 2026, 41])
+    n = day.size
+    launched = day >= (SOCIAL_LAUNCH - START).days
+    moved = launched & np.isin(channel, [CHANNELS.index("web"), CHANNELS.index("app")]) & (rng.random(n) < SOCIAL_SHARE)
+    ticket, effort = rng.random(n) < 0.85, rng.random(n) < 0.55
+    return (np.where(moved, CHANNELS.index("social"), channel), has_ticket | (moved & ticket),
+            has_ces | (moved & effort))
 
 
 _DDL = """

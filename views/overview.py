@@ -100,6 +100,10 @@ for i, row in enumerate(review.kpis.itertuples()):
             goal = goals[row.metric]
             st.caption(f"Target {goal.describe()}: **{target_status(row.value, row.ci_low, row.ci_high, goal.value, goal.higher_is_better)}**")
 
+headline_mix = next((shift for shift in review.mix if shift.by == ("channel",)), None)  # why the first KPI moved
+if headline_mix is not None:
+    (st.warning if headline_mix.simpson else st.caption)(md_escape(headline_mix.warning() or headline_mix.explanation()))
+
 st.subheader("What happened")
 for sentence in review.sentences:
     left, right = st.columns([5, 1], vertical_alignment="center")

@@ -149,7 +149,19 @@ def render_html(review: Review, figures: dict[str, go.Figure], scales: Scales = 
         counts={"incidents": f"{len(review.incidents):,}", "unrecovered": f"{review.unrecovered:,}",
                 "at_risk": f"{len(review.at_risk):,}"},
         definitions=list(metric_definitions(scales).values()),
+        mix=_table(_mix_frame(review), {"metric": "metric", "by": "cells", "before": "last week", "after": "this week",
+                                        "total": "change", "within": "within cells", "mix": "shift in mix"},
+                   ("before", "after", "total", "within", "mix")),
+        mix_notes=[shift.warning() or shift.explanation() for shift in review.mix],
     )
+
+
+def _mix_frame(review: Review) -> pd.DataFrame:
+    """The review's week-over-week mix shifts as rows (within + mix = change)."""
+    return pd.DataFrame([{"metric": s.label, "by": " × ".join(s.by).replace("_", " "), "before": round(s.before, 2),
+                          "after": round(s.after, 2), "total": round(s.total, 2), "within": round(s.within, 2),
+                          "mix": round(s.mix, 2)} for s in review.mix],
+                        columns=["metric", "by", "before", "after", "total", "within", "mix"])
 
 
 def chromium_path() -> str:

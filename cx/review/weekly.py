@@ -87,6 +87,7 @@ class Review:
     min_n: int = DEFAULT_MIN_N
     changes: pd.DataFrame = field(default_factory=pd.DataFrame)
     comment_themes: pd.DataFrame = field(default_factory=pd.DataFrame)  # what customers wrote about this week
+    mix: tuple = ()  # cx.drivers.mix.MixShift per (metric, channel | journey_stage), week over week
 
     def with_min_n(self, min_n: int) -> Review:
         """The same review with movers tested only in cells of at least ``min_n`` each week (no query)."""
@@ -239,7 +240,7 @@ def churn_row(source: Source, scope: Scope, monday: dt.date) -> dict:
 
 
 def week_metrics(source: Source, scope: Scope, monday: dt.date, available: set[str],
-                 churn_dates: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:
+                 churn_dates: bool = True, mix: list | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The KPI rows and every channel × stage change of the week: one query per metric, one for churn.
 
     The churn tile counts churn events among customers still there (:func:`weekly_churn`), so it
@@ -254,6 +255,9 @@ def week_metrics(source: Source, scope: Scope, monday: dt.date, available: set[s
             rows.append(kpi_row(tables, monday))
         if "cells" in tables and len(tables["cells"]):
             changes.append(cell_changes(tables["cells"], monday))
+            if mix is not None:  # the change split into within and mix, from the same cells (no query)
+                from cx.drivers.mix import week_mix
+                mix.extend(week_mix(tables["cells"], monday))
     if "churn" in available and churn_dates:
         rows.append(churn_row(source, scope, monday))
     return pd.DataFrame(rows), (pd.concat(changes, ignore_index=True) if changes else pd.DataFrame())
@@ -288,8 +292,9 @@ def weekly_review(source: Source, week: str | dt.date | None = None, scope: Scop
     if summary.last is not None and monday > summary.last.date():
         raise ReviewError(f"{week_label(monday)} is after the last dated interaction ({summary.last.date()})")
     available = set(metrics.available(summary))
+    mix: list = []
     kpis, changes = week_metrics(source, scope, monday, available,
-                                 summary.column_counts.get("customers.churned_at", 0) > 0)
+                                 summary.column_counts.get("customers.churned_at", 0) > 0, mix)
     incidents, unrecovered, at_risk, notes = pd.DataFrame(), 0, pd.DataFrame(), ()
     comment_themes = pd.DataFrame(columns=list(COMMENT_THEME_COLUMNS))
     if extras:
@@ -302,6 +307,7 @@ def weekly_review(source: Source, week: str | dt.date | None = None, scope: Scop
         source_label=source.label, generated_at=dt.datetime.now(dt.timezone.utc).replace(microsecond=0),
         incidents=incidents, unrecovered=unrecovered, at_risk=at_risk, notes=notes, changes=changes,
         comment_themes=comment_themes,
+        mix=tuple(mix),
     )
     return review.with_min_n(min_n)
 

@@ -22,6 +22,7 @@ PAGES = [
     ("views/churn.py", "Churn drivers"),
     ("views/teams.py", "Teams and agents"),
     ("views/comments.py", "Comments"),
+    ("views/drivers.py", "Drivers"),
     ("views/data.py", "Data"),
 ]
 SQL_WORDS = ("SELECT", "FROM (", "Traceback", "File \"")

@@ -41,7 +41,7 @@ def _params(marked: dict[str, str]):
 
 
 def test_every_page_is_listed():
-    assert PAGES == ["churn.py", "comments.py", "data.py", "followup.py", "incidents.py", "journeys.py", "overview.py", "teams.py", "trends.py"]
+    assert PAGES == ["churn.py", "comments.py", "data.py", "drivers.py", "followup.py", "incidents.py", "journeys.py", "overview.py", "teams.py", "trends.py"]
 
 
 @pytest.mark.parametrize("name", PAGES)
