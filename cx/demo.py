@@ -20,11 +20,11 @@ effects that the analytics must find (tests check each one):
    lower than web and app, so NPS and CSAT fall from that week by a shift in channel mix, not
    because any channel got worse: the mix-shift decomposition (:mod:`cx.drivers.mix`) finds it.
 
-6. **Agents and teams** — service tickets are handled by 24 agents in four teams; team Borealis
+7. **Agents and teams** — service tickets are handled by 24 agents in four teams; team Borealis
    scores clearly above the rest and team Delta below, one agent (``STAR_AGENT``) far above and one
    (``STRUGGLING_AGENT``) far below their peers. A new agent (``NEW_AGENT``) has only six rated
    tickets, all perfect: the top raw score by luck, not by skill (shrinkage puts them mid-table).
-7. **Survey response** — a survey is offered on every answered contact and on some unanswered ones,
+8. **Survey response** — a survey is offered on every answered contact and on some unanswered ones,
    more often on email and social and for enterprise customers, so response rates differ by channel
    and segment (``survey_offered``; offered rows without a score are non-responses).
 Comments follow the experience (unhappy, middling and happy topics, each in a few wordings; a few in
