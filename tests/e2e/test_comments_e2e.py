@@ -17,7 +17,7 @@ def test_comments_page_shows_themes_and_downloads_them(app_url, page, tmp_path):
     page.get_by_role("heading", name="What to fix first").wait_for(timeout=180_000)
     wait_for_app(page, timeout=180_000)
     for heading in ("Themes", "Comments behind a theme", "Words that set two groups apart"):
-        assert page.get_by_role("heading", name=heading).count() == 1
+        assert page.get_by_role("heading", name=heading, exact=True).count() == 1
     assert page.locator(".js-plotly-plot").count() >= 4
     assert page.get_by_text("analysed", exact=False).first.is_visible()
     button = page.get_by_role("button", name="Download every analysed comment with its theme (CSV, masked)")
