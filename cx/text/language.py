@@ -5,6 +5,13 @@ over byte n-grams, trained on 97 languages, shipped inside the wheel, nothing do
 time). It is restricted to the languages customer comments usually come in (``LANGUAGES``), which
 makes it ~4× faster and avoids exotic guesses on short texts; the model is loaded once per process.
 
+A fast path skips the model for comments that are plainly English: ASCII only, at least
+``FAST_MIN_WORDS`` words, and at least ``FAST_SHARE`` of them English function words
+(scikit-learn's stop-word list). On the public review sets in tests/data/real/ it agreed with the
+model on every comment it took (clothing reviews: 97% of comments taken; Portuguese Olist reviews:
+none taken), and on English comments it makes detection about ten times faster (0.1 s instead of
+1.0 s of CPU for 5,000 comments; 2.4 s instead of 16 s for bench/bench_text.py's 100,000).
+
 What is *analysed* (themes, sentiment, distinctive words) is English: the sentiment lexicon
 (VADER) and the stop-word list (scikit-learn's) are English. Every other comment is counted and
 shown, with the reason it was not analysed, so the page can say what share was left out and why.
@@ -22,6 +29,8 @@ LANGUAGES = ("en", "es", "fr", "de", "it", "pt", "nl", "sv", "da", "no", "fi", "
 ANALYSED = frozenset({"en"})
 MIN_WORDS = 2
 MIN_CONFIDENCE = 0.5
+FAST_MIN_WORDS = 5
+FAST_SHARE = 0.35
 _WORD = re.compile(r"[^\W\d_]+")
 
 REASONS = {
@@ -30,6 +39,13 @@ REASONS = {
     "uncertain": "language uncertain (detector confidence under 50%)",
     "unsupported": "a language other than English (themes and sentiment are English-only)",
 }
+
+
+@functools.lru_cache(maxsize=1)
+def _english_function_words() -> frozenset[str]:
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return frozenset(ENGLISH_STOP_WORDS)
 
 
 @functools.lru_cache(maxsize=1)
@@ -54,8 +70,13 @@ def detect(text: str | None) -> tuple[str | None, str | None]:
     """
     if not isinstance(text, str) or not _WORD.search(text):
         return None, "empty"
-    if len(_WORD.findall(text)) < MIN_WORDS:
+    words = _WORD.findall(text)
+    if len(words) < MIN_WORDS:
         return None, "too_short"
+    if len(words) >= FAST_MIN_WORDS and text.isascii():
+        function_words = _english_function_words()
+        if sum(w.lower() in function_words for w in words) >= FAST_SHARE * len(words):
+            return "en", None
     language, confidence = _identifier().classify(text)
     if confidence < MIN_CONFIDENCE:
         return None, "uncertain"

@@ -80,3 +80,20 @@ def test_comments_page_on_own_data_without_nps_or_customers(app, tmp_path):
         assert impact["churn_gap"].isna().all() and impact["csat_gap"].notna().any()
     finally:
         warehouse.close()
+
+
+def test_comments_page_renames_merges_and_pins(app):
+    at = app("views/comments.py", timeout=180).run()
+    names = at.dataframe[0].value["theme"].tolist()
+    at.selectbox(key="comments.rename_from").set_value(names[0])
+    at.text_input(key="comments.rename_to").set_value("Renamed theme")
+    at.multiselect(key="comments.merge_from").set_value([names[2]])
+    at.selectbox(key="comments.merge_into").set_value(names[1])
+    at.multiselect(key="comments.pinned").set_value([names[3]])
+    at.button[-1].click().run()
+    assert not at.exception and not at.error
+    table = at.dataframe[0].value
+    shown = table["theme"].tolist()
+    assert "Renamed theme" in shown and names[0] not in shown and names[2] not in shown
+    assert shown[0] == names[3] and bool(table["pinned"].iloc[0])
+    assert len(shown) == len(names) - 1

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from cx.text.evaluate import purity, sentiment_agreement, theme_agreement
-from cx.text.language import detect
+from cx.text.language import _identifier, detect
 from cx.text.sentiment import _analyzer, sentiment_all
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
@@ -67,6 +67,19 @@ def test_languages_of_real_reviews(sets):
     assert all(reason is not None for _, reason in portuguese)  # none analysed as English
     english = [detect(t) for t in sets["clothing"]["text"]]
     assert sum(lang == "en" and reason is None for lang, reason in english) > 0.97 * len(english)
+
+
+def test_language_fast_path_agrees_with_the_model(sets):
+    import pandas as pd
+
+    olist = pd.read_csv(Path(__file__).resolve().parents[1] / "data" / "real" / "olist_classified_reviews.csv")
+    texts = [t for data in sets.values() for t in data["text"]] + list(olist["review_comment_message"].dropna().astype(str))
+    model = _identifier()
+    for text in texts:
+        language, reason = detect(text)
+        if language is not None:
+            expected, confidence = model.classify(text)
+            assert language == expected or confidence < 0.5, text
 
 
 def test_purity_by_hand():
