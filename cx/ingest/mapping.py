@@ -87,6 +87,19 @@ class Mapping:
         What the mapper inferred, in plain sentences for the user.
     ambiguous_dates : list of str
         Example values when day-first vs month-first cannot be told from the data.
+    confidence : dict
+        Source column -> how sure the suggestion is of its target (0–1): from the header's match and
+        what the values say. Empty for a hand-written mapping.
+    reasons : dict
+        Source column -> why it got its target (or was left out), in words.
+    questions : dict
+        Source column -> what the user must decide (a doubtful role is asked, not guessed).
+    leaks : dict
+        Source column -> why it gives the outcome away (:func:`cx.ingest.leaks.leak_columns`); a leak
+        mapped to anything but ``ignore`` is loaded with a warning.
+    missing : dict
+        Source column (or ``"*"`` for every score and rating column) -> values that mean "no answer"
+        (0, −1, 99…): such cells load with the score empty and are counted, not quarantined.
     """
 
     shape: str = "interactions"
@@ -102,6 +115,11 @@ class Mapping:
     rules: IncidentRules = field(default_factory=IncidentRules)
     notes: list[str] = field(default_factory=list)
     ambiguous_dates: list[str] = field(default_factory=list)
+    confidence: dict[str, float] = field(default_factory=dict)
+    reasons: dict[str, str] = field(default_factory=dict)
+    questions: dict[str, str] = field(default_factory=dict)
+    leaks: dict[str, str] = field(default_factory=dict)
+    missing: dict[str, list[float]] = field(default_factory=dict)
 
     # --- views -------------------------------------------------------------------------------
 
@@ -128,6 +146,17 @@ class Mapping:
             if start and end and not self.source_of(target):
                 out[target] = (start, end)
         return out
+
+    def missing_codes(self, column: str) -> list[float]:
+        """The declared "no answer" codes of a score or rating column (its own plus the file's ``"*"``)."""
+        return sorted({float(v) for v in [*self.missing.get("*", []), *self.missing.get(column, [])]})
+
+    @property
+    def leak_warnings(self) -> list[str]:
+        """One sentence per leaking column that is mapped to something (the user overrode the suggestion)."""
+        return [f"'{c}' is mapped to {self.columns[c]} but gives the outcome away ({why}); numbers that use it "
+                "are not evidence: map it to ignore unless you are sure" for c, why in self.leaks.items()
+                if self.columns.get(c, IGNORE) not in (IGNORE, "customers.churned")]
 
     @property
     def needs_date_order(self) -> bool:
@@ -159,6 +188,11 @@ class Mapping:
             raise IngestError(f"{name}: rating_target must be csat, ces or nps, not '{self.rating_target}'")
         if self.decimal not in (".", ","):
             raise IngestError(f"{name}: decimal must be '.' or ','")
+        scored = {s for s, t in self.columns.items() if t in ("nps", "csat", "ces", ROLE_RATING)}
+        odd = [c for c in self.missing if c != "*" and c not in scored]
+        if odd:
+            raise IngestError(f"{name}: missing codes are declared for {', '.join(repr(c) for c in odd)}, which "
+                              "is not mapped to a score or rating; declare them for a score column or for \"*\"")
 
     def _check_shape(self, name: str) -> None:
         if self.shape == "wide" and not self.ratings:
@@ -186,6 +220,11 @@ class Mapping:
             "rules": self.rules.to_dict(),
             "notes": list(self.notes),
             "ambiguous_dates": list(self.ambiguous_dates),
+            "confidence": {c: round(float(v), 2) for c, v in self.confidence.items()},
+            "reasons": dict(self.reasons),
+            "questions": dict(self.questions),
+            "leaks": dict(self.leaks),
+            "missing": {c: [_plain_number(v) for v in vs] for c, vs in self.missing.items()},
         }
 
     def to_json(self) -> str:
@@ -249,4 +288,38 @@ def _plain_fields(data: dict) -> dict:
         "sheet": data.get("sheet") or None,
         "notes": [str(n) for n in data.get("notes") or []],
         "ambiguous_dates": [str(n) for n in data.get("ambiguous_dates") or []],
+        "confidence": {str(k): float(v) for k, v in (data.get("confidence") or {}).items()},
+        "reasons": _text_dict(data.get("reasons")),
+        "questions": _text_dict(data.get("questions")),
+        "leaks": _text_dict(data.get("leaks")),
+        "missing": parse_missing(data.get("missing")),
     }
+
+
+def _plain_number(value: float) -> float | int:
+    return int(value) if float(value).is_integer() else float(value)
+
+
+def parse_missing(value) -> dict[str, list[float]]:
+    """Declared missing codes from JSON (``{"col": [0, -1]}``) or the command line (``"col=0,-1"``,
+    ``"0,99"`` for every score column; several separated by ``;``)."""
+    if not value:
+        return {}
+    if isinstance(value, dict):
+        items = value.items()
+    else:
+        items = []
+        for part in str(value).split(";"):
+            column, _, codes = part.rpartition("=")
+            items.append((column.strip() or "*", codes.split(",")))
+    out: dict[str, list[float]] = {}
+    for column, codes in items:
+        codes = [codes] if isinstance(codes, (int, float, str)) else list(codes)
+        try:
+            numbers = [float(str(c).strip()) for c in codes if str(c).strip()]
+        except ValueError:
+            raise IngestError(f"missing codes for {column!r} must be numbers (such as 0, -1, 99), not {codes!r}") from None
+        if numbers:
+            out.setdefault(str(column), [])
+            out[str(column)] += [n for n in numbers if n not in out[str(column)]]
+    return out
