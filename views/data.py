@@ -37,17 +37,23 @@ from cx.ingest import (
     to_source,
 )
 from cx.ingest.editor import (
+    ASKED,
     COLUMN,
+    CONFIDENCE,
     EXAMPLES,
     TARGET,
+    WHY,
     edit_mapping,
     editor_rows,
     flag_values,
     mappings_json,
+    missing_text,
+    open_questions,
     pick_mapping,
     read_mappings,
     target_options,
 )
+from cx.ingest.mapping import parse_missing
 from cx.ingest.warehouse import preview_rows, sample_table, warehouse_columns
 from cx.schema import Scale
 
@@ -93,15 +99,25 @@ def mapping_editor(raw, mapping, key: str):
     """Widgets for one file's mapping; returns the edited mapping."""
     shape = st.selectbox("Shape of this file", SHAPES, index=SHAPES.index(mapping.shape),
                          format_func=SHAPE_LABELS.get, key=f"{key}.shape")
+    for _column, question in open_questions(mapping):
+        st.warning(ui.md_escape(question))
     rows = editor_rows(raw, mapping)
     edited = st.data_editor(
-        rows, key=f"{key}.columns", hide_index=True, width="stretch", disabled=[COLUMN, EXAMPLES],
+        rows, key=f"{key}.columns", hide_index=True, width="stretch", disabled=[ASKED, COLUMN, EXAMPLES, CONFIDENCE, WHY],
         column_config={TARGET: st.column_config.SelectboxColumn(
             TARGET, options=target_options(raw, mapping), required=True,
             help="Canonical column, customer attribute, a role (first_response_at / resolved_at derive durations; "
                  "rating = a wide survey's touchpoint; offset = a stream's time), or ignore")},
     )
-    draft = edit_mapping(mapping, edited, shape=shape)
+    codes = st.text_input("Missing codes of scores (no answer): e.g. 0,-1 for every score column, or "
+                          "Q3=99; Q4=0,-1 per column", value=missing_text(mapping), key=f"{key}.missing",
+                          help="Cells holding these values load with no score and are counted, not quarantined.")
+    try:
+        declared = parse_missing(codes)
+    except IngestError as exc:
+        report_error(exc)
+        declared = mapping.missing
+    draft = edit_mapping(mapping, edited, shape=shape, missing=declared)
     scores = set(draft.columns.values()) | ({draft.rating_target} if shape in ("wide", "stream") else set())
     rating_target = None
     if shape in ("wide", "stream"):

@@ -52,8 +52,15 @@ class Prepared:
 
     @property
     def warnings(self) -> list[str]:
-        """What a user must hear even without the mapping on screen: columns named like a target but left out."""
-        return [] if self.given else [n for n in self.mapping.notes if LEFT_OUT in n]
+        """What a user must hear even without the mapping on screen: leaking columns mapped anyway, and
+        (for a suggestion) the open questions and the columns named like a target but left out."""
+        out = list(self.mapping.leak_warnings)
+        if not self.given:
+            out += [f"'{c}' gives the outcome away ({why}); left out of every role." for c, why in self.mapping.leaks.items()
+                    if self.mapping.columns.get(c, "ignore") == "ignore"]
+            out += [f"asked: {q}" for q in self.mapping.questions.values()]
+            out += [n for n in self.mapping.notes if LEFT_OUT in n]
+        return out
 
 
 @dataclass
@@ -144,12 +151,35 @@ def _name_and_data(item: FileLike) -> tuple[str, bytes | Path]:
 
 
 def ingest(files: Iterable[FileLike], mapping: Mappings = None, *, dayfirst: bool | None = None,
-           progress: Progress | None = None, limits: Limits | None = None) -> Loaded:
-    """:func:`prepare` and :func:`run` for several files (paths or ``(name, bytes)``)."""
+           progress: Progress | None = None, limits: Limits | None = None,
+           missing: dict[str, list[float]] | None = None) -> Loaded:
+    """:func:`prepare` and :func:`run` for several files (paths or ``(name, bytes)``).
+
+    ``missing`` adds declared missing codes (column or ``"*"`` -> codes) to every file's mapping;
+    a column a file does not map to a score is skipped for that file.
+    """
     limits = limits or current_limits()
     items = [prepare(data, name, mapping=mapping, dayfirst=dayfirst, limits=limits)
              for name, data in (_name_and_data(f) for f in files)]
+    used = {c for item in items for c in declare_missing(item.mapping, missing or {})}
+    unused = [c for c in missing or {} if c != "*" and c not in used]
+    if unused:
+        raise IngestError(f"missing codes are declared for {', '.join(repr(c) for c in unused)}, which no file maps to "
+                          "a score or rating column; check the column name (as in the file's header) or map it first")
     return run(items, progress, limits)
+
+
+def declare_missing(mapping: Mapping, missing: dict[str, list[float]]) -> list[str]:
+    """Add missing codes to a mapping: ``"*"`` always, a named column where this file maps it to a score.
+    Returns the columns it declared codes for."""
+    scored = {c for c, t in mapping.columns.items() if t in ("nps", "csat", "ces", "rating")}
+    declared = []
+    for column, codes in missing.items():
+        if column == "*" or column in scored:
+            current = mapping.missing.setdefault(column, [])
+            current += [c for c in codes if c not in current]
+            declared.append(column)
+    return declared
 
 
 def to_source(loaded: Loaded, label: str) -> Source:

@@ -365,7 +365,7 @@ def _ratings_together(frame: pd.DataFrame, columns: list[str], mapping: Mapping)
     target = mapping.rating_target
     scale, whole = (Scale(0, 10), True) if target == "nps" else (mapping.scales.for_column(target), False)
     stacked = pd.concat([frame[c] for c in columns], ignore_index=True)
-    parts = [p.to_numpy() for p in _score_parts(stacked, scale, mapping.decimal, whole)]
+    parts = [np.array(p.to_numpy(), copy=True) for p in _score_parts(stacked, scale, mapping.decimal, whole)]
     n = len(frame)
     declared = np.zeros(len(stacked), dtype=bool)
     for i, column in enumerate(columns):
