@@ -27,10 +27,35 @@ def _canonical_first(frame: pd.DataFrame, canonical: dict) -> pd.DataFrame:
     return frame[[c for c in canonical if c in frame] + [c for c in frame if c not in canonical]]
 
 
+def _precedence(results: list[LoadResult]) -> list[LoadResult]:
+    """Files in the order their customer facts win: customer tables first, then by file name — never the
+    order the files were given in (lifetime value must not depend on it)."""
+    return sorted(results, key=lambda r: (r.shape != "customers", r.name))
+
+
+def customer_conflicts(results: list[LoadResult]) -> list[str]:
+    """Sentences for customer attributes that two files give differently (the file that wins is named)."""
+    ranked = [r for r in _precedence(results) if r.customers is not None and len(r.customers)]
+    notes = []
+    for i, first in enumerate(ranked):
+        a = first.customers.drop_duplicates("customer_id").set_index("customer_id")
+        for later in ranked[i + 1:]:
+            b = later.customers.drop_duplicates("customer_id").set_index("customer_id")
+            shared = a.index.intersection(b.index)
+            for column in [c for c in a.columns if c in b.columns]:
+                x, y = a.loc[shared, column], b.loc[shared, column]
+                differ = int((x.notna() & y.notna() & (x.astype(str) != y.astype(str))).sum())
+                if differ:
+                    notes.append(f"{first.name} and {later.name} give different {column} for {differ:,} customers; "
+                                 f"{first.name}'s value is kept (customer tables first, then by file name).")
+    return notes
+
+
 def _customers(results: list[LoadResult]) -> pd.DataFrame | None:
-    """One row per customer over every file; the first file giving an attribute wins."""
+    """One row per customer over every file; where files disagree, a customer table's value wins, then the
+    file whose name sorts first (see :func:`customer_conflicts`)."""
     customers = None
-    for result in results:
+    for result in _precedence(results):
         if result.customers is None or not len(result.customers):
             continue
         part = result.customers.drop_duplicates("customer_id", keep="first").set_index("customer_id")

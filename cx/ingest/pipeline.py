@@ -24,7 +24,7 @@ import pandas as pd
 from cx.db import Source, memory_source
 from cx.ingest.editor import read_mappings
 from cx.ingest.limits import Limits, current_limits
-from cx.ingest.load import combine
+from cx.ingest.load import combine, customer_conflicts
 from cx.ingest.mapping import Mapping
 from cx.ingest.readers import SUFFIXES, RawTable, read_table
 from cx.ingest.sniff import IngestError
@@ -138,7 +138,7 @@ def run(items: Sequence[Prepared], progress: Progress | None = None, limits: Lim
         results.append(apply_mapping(item.raw, item.mapping, progress=step if progress else None, limits=limits))
     interactions, customers, scales = combine(results)
     rules = items[0].mapping.rules if items else IncidentRules()
-    warnings = [f"{item.name}: {warning}" for item in items for warning in item.warnings]
+    warnings = [f"{item.name}: {warning}" for item in items for warning in item.warnings] + customer_conflicts(results)
     return Loaded(results, interactions, customers, scales, rules, warnings)
 
 
