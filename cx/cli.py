@@ -190,9 +190,9 @@ def _cmd_load(args) -> int:
         raise CliError(f"{missing[0]}: no such file")
     if args.mapping is not None and not args.mapping.is_file():
         raise CliError(f"{args.mapping}: no such mapping file")
-    given = ingest.read_mapping_file(args.mapping) if args.mapping is not None else None
     from cx.ingest.mapping import parse_missing
 
+    given = ingest.read_mapping_file(args.mapping) if args.mapping is not None else None
     dayfirst = True if args.dayfirst else False if args.monthfirst else None
     missing = parse_missing(";".join(args.missing)) if args.missing else None
     reporter = _progress("loading")
@@ -200,9 +200,6 @@ def _cmd_load(args) -> int:
                            progress=(lambda fraction, _name: reporter(fraction)) if reporter else None)
     for warning in loaded.warnings:  # the page shows these beside the mapping; here they would go unseen
         print(f"cx load: warning: {warning}", file=sys.stderr)
-    for result in loaded.results:  # what the reader and the shapes did (blank rows skipped, codes read as missing…)
-        for note in result.notes:
-            print(f"cx load: note: {result.name}: {note}", file=sys.stderr if args.format == "json" else sys.stdout)
     into = ingest.write_tables(args.into, loaded.interactions, loaded.customers) if args.into else None
     if args.quarantine:
         _write_quarantine(loaded.results, args.quarantine)
@@ -210,6 +207,11 @@ def _cmd_load(args) -> int:
         print(dumps({"files": [r.summary() for r in loaded.results], "into": into}))
     else:
         _print_load(loaded.results, into, args.quarantine)
+        for result in loaded.results:  # what the reader and the shapes did (blank rows skipped, codes read as missing…)
+            for note in result.notes:
+                print(f"note: {result.name}: {note}")
+        for question in loaded.questions:
+            print(f"asked: {question} (answer it in a mapping file: `cx map FILE > m.json`, edit, --mapping m.json)")
     return 0
 
 

@@ -170,12 +170,14 @@ class Mapping:
         twice = sorted({t for t in single if single.count(t) > 1})
         if twice:
             columns = ", ".join(f"'{s}'" for s, t in self.columns.items() if t in twice)
-            raise IngestError(f"{name}: {', '.join(twice)} is mapped from more than one column ({columns})")
+            raise IngestError(f"{name}: {', '.join(twice)} is mapped from more than one column ({columns}); keep one "
+                              "and set the others to ignore (Data page: 'maps to'; mapping file: \"columns\")")
         absent = [s for s, t in self.columns.items() if t != IGNORE and s not in available] if available is not None else []
         if absent:
             listing = ", ".join(f"'{c}'" for c in absent)
             raise IngestError(f"{name}: the mapping uses column(s) {listing} that the file does not have "
-                              f"(it has: {', '.join(available[:12])}{' …' if len(available) > 12 else ''})")
+                              f"(it has: {', '.join(available[:12])}{' …' if len(available) > 12 else ''}); was the mapping saved for "
+                              "another export? Run `cx map FILE` for a fresh suggestion")
         self._check_shape(name)
 
     def _check_values(self, name: str) -> None:
@@ -183,7 +185,8 @@ class Mapping:
             raise IngestError(f"{name}: unknown shape '{self.shape}' (expected one of {', '.join(SHAPES)})")
         bad = [f"'{s}' -> '{t}'" for s, t in self.columns.items() if not is_valid_target(t)]
         if bad:
-            raise IngestError(f"{name}: unknown target(s) {', '.join(bad)}")
+            raise IngestError(f"{name}: unknown target(s) {', '.join(bad)}; use one of the targets `cx map` writes "
+                              "(interaction columns, customers.<attribute>, or ignore)")
         if self.rating_target not in ("csat", "ces", "nps"):
             raise IngestError(f"{name}: rating_target must be csat, ces or nps, not '{self.rating_target}'")
         if self.decimal not in (".", ","):
@@ -196,11 +199,15 @@ class Mapping:
 
     def _check_shape(self, name: str) -> None:
         if self.shape == "wide" and not self.ratings:
-            raise IngestError(f"{name}: a wide survey needs at least one column mapped to 'rating'")
+            raise IngestError(f"{name}: a wide survey needs at least one column mapped to 'rating'; map the rating "
+                              "columns to rating, or choose another shape")
         if self.shape == "stream" and not self.source_of(ROLE_OFFSET) and not self.source_of("seq"):
-            raise IngestError(f"{name}: a rating stream needs a column mapped to 'offset' (or 'seq')")
+            raise IngestError(f"{name}: a rating stream needs a column mapped to 'offset' (or 'seq'); map the time "
+                              "column to offset, or choose another shape")
         if self.shape != "wide" and not self.source_of("customer_id"):
-            raise IngestError(f"{name}: no column is mapped to customer_id (the customer, account or episode id)")
+            raise IngestError(f"{name}: no column is mapped to customer_id (the customer, account or episode id); "
+                              "map one on the Data page or in the mapping file — a ticket or order number will "
+                              "do when the export has no customer column (each row then counts as its own customer)")
 
     # --- JSON --------------------------------------------------------------------------------
 
@@ -246,7 +253,8 @@ class Mapping:
         if not isinstance(data, dict) or not isinstance(data.get("columns"), dict):
             raise IngestError(f"{name}: not a mapping (expected a JSON object with \"columns\")")
         if int(data.get("version", VERSION)) > VERSION:
-            raise IngestError(f"{name}: written by a newer version (mapping version {data['version']})")
+            raise IngestError(f"{name}: written by a newer version (mapping version {data['version']}); update cx, "
+                              "or make a new mapping with `cx map FILE`")
         try:
             scales = Scales(**{k: Scale(**v) for k, v in (data.get("scales") or {}).items() if k in ("csat", "ces")})
         except (TypeError, ValueError) as exc:

@@ -51,6 +51,11 @@ class Prepared:
         return self.raw.name
 
     @property
+    def questions(self) -> list[str]:
+        """The suggestion's open questions (none for a saved mapping: its author answered them)."""
+        return [] if self.given else list(self.mapping.questions.values())
+
+    @property
     def warnings(self) -> list[str]:
         """What a user must hear even without the mapping on screen: leaking columns mapped anyway, and
         (for a suggestion) the open questions and the columns named like a target but left out."""
@@ -58,7 +63,6 @@ class Prepared:
         if not self.given:
             out += [f"'{c}' gives the outcome away ({why}); left out of every role." for c, why in self.mapping.leaks.items()
                     if self.mapping.columns.get(c, "ignore") == "ignore"]
-            out += [f"asked: {q}" for q in self.mapping.questions.values()]
             out += [n for n in self.mapping.notes if LEFT_OUT in n]
         return out
 
@@ -73,6 +77,7 @@ class Loaded:
     scales: Scales
     rules: IncidentRules = field(default_factory=IncidentRules)
     warnings: list[str] = field(default_factory=list)
+    questions: list[str] = field(default_factory=list)
 
     @property
     def rows_loaded(self) -> int:
@@ -139,7 +144,8 @@ def run(items: Sequence[Prepared], progress: Progress | None = None, limits: Lim
     interactions, customers, scales = combine(results)
     rules = items[0].mapping.rules if items else IncidentRules()
     warnings = [f"{item.name}: {warning}" for item in items for warning in item.warnings] + customer_conflicts(results)
-    return Loaded(results, interactions, customers, scales, rules, warnings)
+    questions = [f"{item.name}: {question}" for item in items for question in item.questions]
+    return Loaded(results, interactions, customers, scales, rules, warnings, questions)
 
 
 def _name_and_data(item: FileLike) -> tuple[str, bytes | Path]:
