@@ -52,9 +52,10 @@ def _dates(mapping: Mapping, profiles: dict[str, Profile]) -> list[str]:
     return [c for c, p in profiles.items() if p.n and (p.dates >= 0.8 or mapping.columns.get(c) in TIMESTAMPS)]
 
 
-def _contact_rank(column: str, p: Profile) -> tuple[int, int]:
+def _contact_rank(column: str, p: Profile) -> int:
+    """Lower = more likely the contact: words of a survey or ticket count for it, words of an order against."""
     words = set(p.words)
-    return (-len(words & CONTACT_WORDS) + len(words & OTHER_DATE_WORDS), 0)
+    return len(words & OTHER_DATE_WORDS) - len(words & CONTACT_WORDS)
 
 
 def _choose_contact_date(mapping: Mapping, profiles: dict[str, Profile], notes: list[str]) -> None:
@@ -65,14 +66,13 @@ def _choose_contact_date(mapping: Mapping, profiles: dict[str, Profile], notes: 
     others = [c for c in _dates(mapping, profiles) if c != chosen and mapping.columns.get(c) == IGNORE]
     if not others:
         return
-    best = min([chosen, *others], key=lambda c: _contact_rank(c, profiles[c]))
+    candidates = [chosen, *others]
+    best = min(candidates, key=lambda c: _contact_rank(c, profiles[c]))
     if _contact_rank(best, profiles[best]) < _contact_rank(chosen, profiles[chosen]):
         mapping.columns[chosen], mapping.columns[best] = IGNORE, "occurred_at"
         notes.append(f"'{best}' taken as the contact date rather than '{chosen}' (its name says contact).")
         chosen = best
-    listing = ", ".join(f"'{c}'" for c in others if c != chosen)
-    if chosen in others:
-        listing = ", ".join(f"'{c}'" for c in [*others, mapping.source_of("occurred_at")] if c != chosen)
+    listing = ", ".join(f"'{c}'" for c in candidates if c != chosen)
     mapping.questions[chosen] = (f"Which date is when the customer was in contact? '{chosen}' is used; the file "
                                  f"also has {listing}. Durations and trends follow this choice.")
 

@@ -108,6 +108,11 @@ def _one_class(values: pd.Series, y: np.ndarray, words: tuple[str, str]) -> str 
     return None
 
 
+def _shares_a_word(own: set[str], words: list[str]) -> bool:
+    """"Churn Score" shares a word with "Churned": one word starts with the other (four letters at least)."""
+    return any(len(w) >= 4 and (w.startswith(o) or o.startswith(w)) for w in words for o in own)
+
+
 def _siblings(columns: list[str]) -> dict[str, list[str]]:
     """Columns grouped by a shared first header word ("votes_atrasado", "votes_devolucao")."""
     groups: dict[str, list[str]] = {}
@@ -200,7 +205,7 @@ def leak_columns(frame: pd.DataFrame, outcome: str | pd.Series, positive=None, *
             auc = _auc(values, y)
             if auc >= AUC_LEAK:
                 reason = f"predicts the outcome alone (ROC AUC {auc:.3f})"
-            elif auc >= AUC_NAMED and own & set(_words(column)):
+            elif auc >= AUC_NAMED and _shares_a_word(own, _words(column)):
                 reason = f"named after the outcome and predicts it (ROC AUC {auc:.3f})"
         if reason is not None:
             out[column] = reason

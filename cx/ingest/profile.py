@@ -51,6 +51,7 @@ class Profile:
     values: tuple[str, ...] = ()  # distinct lower-cased values when there are few
     examples: tuple[str, ...] = ()
     scale_hint: tuple[float, float] | None = None
+    na_codes: tuple[float, ...] = ()  # values like -1 or 99 beside small whole answers: "no answer" codes
     numbers: pd.Series = field(default=None, repr=False)
 
     @property
@@ -202,7 +203,30 @@ def profiles(frame: pd.DataFrame, decimal: str = ".") -> dict[str, Profile]:
             p.zeros, p.ones = int(row.zeros), int(row.ones)
             p.serial_dates = float(row.serial) if p.numeric >= 0.9 else 0.0
             p.numbers = numbers_by_column[code].reset_index(drop=True)
+            _set_aside_codes(p)
     return out
+
+
+#: values exports write for "no answer" beside a rating's answers
+NA_CODE_CANDIDATES = (-1.0, -2.0, -9.0, -99.0, -999.0, 98.0, 99.0, 999.0, 9999.0)
+
+
+def _set_aside_codes(p: Profile) -> None:
+    """Answers 0–10 plus a few -1 / 99 cells: the codes are "no answer", and the statistics describe the
+    answers only (so the column still reads as a rating and its scale is the answers')."""
+    values = p.numbers
+    coded = values.isin(NA_CODE_CANDIDATES)
+    core = values[~coded]
+    if not coded.any() or core.empty or p.integers < 0.95:
+        return
+    if not (core.between(0, 10).all() and (core % 1 == 0).all() and core.nunique() >= 2):
+        return
+    p.na_codes = tuple(sorted(float(v) for v in values[coded].unique()))
+    p.numbers = core.reset_index(drop=True)
+    p.low, p.high, p.p95 = float(core.min()), float(core.max()), float(core.quantile(0.95))
+    p.zeros, p.ones = int((core == 0).sum()), int((core == 1).sum())
+    p.distinct = int(core.nunique()) + len(p.na_codes)
+    p.within10 = p.within100 = 1.0
 
 
 def _date_shares(firsts: pd.DataFrame, numeric: pd.Series, longest: pd.Series) -> pd.Series:

@@ -94,6 +94,7 @@ def suggest_mapping(raw: RawTable) -> Mapping:
     mapping.shape = shape
     mapping.columns = {c: columns.get(c, IGNORE) for c in frame.columns}
     _fill_by_values(mapping, profiles)
+    _missing_codes(mapping, profiles)
     infer.scales(mapping, profiles)
     infer.booleans(mapping, profiles)
     infer.units(mapping, profiles)
@@ -383,6 +384,19 @@ def _fill_by_values(mapping: Mapping, profiles: dict[str, Profile]) -> None:
                 mapping.columns[c] = "comment"
                 mapping.notes.append(f"'{c}' holds free text: taken as the comment.")
                 break
+
+
+def _missing_codes(mapping: Mapping, profiles: dict[str, Profile]) -> None:
+    """Codes like -1 or 99 beside a score's answers are declared missing, said and asked."""
+    for column, target in mapping.columns.items():
+        codes = profiles[column].na_codes
+        if target in (*SCORE_TARGETS, ROLE_RATING) and codes:
+            mapping.missing[column] = list(codes)
+            listing = ", ".join(f"{c:g}" for c in codes)
+            mapping.notes.append(f"'{column}' holds {listing} beside its answers: read as no answer (declared "
+                                 "missing codes).")
+            mapping.questions[column] = (f"'{column}' holds {listing} outside its other answers: they load as no "
+                                         "answer. Remove them from the missing codes if they are real scores.")
 
 
 def _describe(mapping: Mapping, profiles: dict[str, Profile]) -> None:
