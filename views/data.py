@@ -99,8 +99,6 @@ def mapping_editor(raw, mapping, key: str):
     """Widgets for one file's mapping; returns the edited mapping."""
     shape = st.selectbox("Shape of this file", SHAPES, index=SHAPES.index(mapping.shape),
                          format_func=SHAPE_LABELS.get, key=f"{key}.shape")
-    for _column, question in open_questions(mapping):
-        st.warning(ui.md_escape(question))
     rows = editor_rows(raw, mapping)
     edited = st.data_editor(
         rows, key=f"{key}.columns", hide_index=True, width="stretch", disabled=[ASKED, COLUMN, EXAMPLES, CONFIDENCE, WHY],
@@ -140,7 +138,11 @@ def mapping_editor(raw, mapping, key: str):
         answer = st.radio(f"Dates such as {ui.md_escape(examples)} are written", ["day first (3 April)", "month first (March 4)"],
                           index=None if draft.dayfirst is None else (0 if draft.dayfirst else 1), key=f"{key}.dayfirst")
         dayfirst = None if answer is None else answer.startswith("day")
-    return edit_mapping(draft, shape=shape, csat=csat, ces=ces, booleans=flags, dayfirst=dayfirst, rating_target=rating_target)
+    result = edit_mapping(draft, shape=shape, csat=csat, ces=ces, booleans=flags, dayfirst=dayfirst,
+                          rating_target=rating_target)
+    for _column, question in open_questions(result):  # ⛔ leaks first, then ⚠ what the suggestion asks
+        st.warning(ui.md_escape(question))
+    return result
 
 
 def mapping_key(upload, sheet, mapping) -> str:
