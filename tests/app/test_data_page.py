@@ -259,7 +259,7 @@ def test_confidence_questions_and_leaks_are_shown_and_missing_codes_edited(page)
     warnings = [shown(w.value) for w in at.warning]
     assert any("'Churn Reason' gives the outcome away (filled only for churners" in w for w in warnings)
     assert any("'CSAT' holds -1 outside its other answers" in w for w in warnings)
-    codes = at.text_input(key=next(k for k in at.session_state.filtered_state if k.endswith(".missing")))
+    codes = next(t for t in at.text_input if t.key and t.key.endswith(".missing"))
     assert codes.value == "CSAT=-1"
     at.button(key="data.load").click().run()
     report = next(d.value for d in at.dataframe if "rows read" in d.value.columns)
