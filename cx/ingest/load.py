@@ -72,6 +72,19 @@ def _scales(results: list[LoadResult]) -> Scales:
     return Scales(csat=chosen["csat"], ces=chosen["ces"])
 
 
+def _customer_scores(results: list[LoadResult]) -> pd.DataFrame | None:
+    """The undated score rows of customer tables, one per customer however many customer files carry
+    one (two CRM extracts must not count each customer twice); files in :func:`_precedence` order."""
+    parts = [r.interactions for r in _precedence(results) if r.shape == "customers" and r.interactions is not None
+             and len(r.interactions)]
+    if not parts:
+        return None
+    if len(parts) == 1:
+        return parts[0]
+    merged = pd.concat(parts, ignore_index=True)
+    return merged.groupby("customer_id", sort=False, dropna=True).first().reset_index()
+
+
 def combine(results: list[LoadResult]) -> tuple[pd.DataFrame, pd.DataFrame | None, Scales]:
     """Merge the loaded files: all interactions stacked, customers joined on ``customer_id``.
 
@@ -83,7 +96,11 @@ def combine(results: list[LoadResult]) -> tuple[pd.DataFrame, pd.DataFrame | Non
     IngestError
         When two files carrying the same score declare different scales for it.
     """
-    frames = [r.interactions for r in results if r.interactions is not None and len(r.interactions)]
+    frames = [r.interactions for r in results if r.interactions is not None and len(r.interactions)
+              and r.shape != "customers"]
+    per_customer = _customer_scores(results)
+    if per_customer is not None:
+        frames.append(per_customer)
     interactions = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame({"customer_id": pd.Series([], dtype=object)})
     return _canonical_first(interactions, INTERACTION_COLUMNS), _customers(results), _scales(results)
 

@@ -48,6 +48,7 @@ class Profile:
     letters: float = 0.0  # share of values with a word of two or more letters
     word_count: float = 0.0  # mean words per value
     names: float = 0.0  # share of values written like a proper name (every word capitalised, at most five words)
+    scientific: float = 0.0  # share written like 5.70306E+17: an id a spreadsheet rounded (digits lost)
     values: tuple[str, ...] = ()  # distinct lower-cased values when there are few
     examples: tuple[str, ...] = ()
     scale_hint: tuple[float, float] | None = None
@@ -71,7 +72,7 @@ class Profile:
     @property
     def id_like(self) -> bool:
         return self.n > 0 and self.length <= 64 and self.dates < 0.5 and self.spaces < 0.2 \
-            and not (self.numeric >= 0.8 and self.integers < 0.9)
+            and not (self.numeric >= 0.8 and self.integers < 0.9) and self.scientific < 0.5
 
     @property
     def free_text(self) -> bool:
@@ -154,6 +155,8 @@ def profiles(frame: pd.DataFrame, decimal: str = ".") -> dict[str, Profile]:
         .fillna(False).astype(bool) & text.str.fullmatch(r"(?:(?:[A-Z\u00C0-\u00DE][^\s]*|&|of|and|de|la|von|van)\s*)+") \
         .fillna(False).astype(bool)
     names = names.groupby(codes).mean()
+    scientific = text.str.fullmatch(r"[+-]?[0-9](?:[.,][0-9]+)?[eE][+][0-9]{1,3}").fillna(False).astype(bool)
+    scientific = scientific.groupby(codes).mean()
     nums = parse.numbers(text, decimal, likert=True)
     number = nums.values
     read = number.notna()
@@ -191,6 +194,7 @@ def profiles(frame: pd.DataFrame, decimal: str = ".") -> dict[str, Profile]:
         p.length, p.spaces = float(length.get(code, 0.0)), float(spaces.get(code, 0.0))
         p.letters, p.word_count = float(letters.get(code, 0.0)), float(word_count.get(code, 0.0))
         p.names = float(names.get(code, 0.0))
+        p.scientific = float(scientific.get(code, 0.0))
         p.numeric, p.likert = float(numeric.get(code, 0.0)), float(likert.get(code, 0.0))
         p.percent, p.clock = float(percent.get(code, 0.0)), float(clock.get(code, 0.0))
         p.decimal_commas = float(decimal_commas.get(code, 0.0))

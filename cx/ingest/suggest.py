@@ -194,6 +194,12 @@ def _assign(profiles: dict[str, Profile], scores: dict[str, dict[str, float]], f
         if column in columns or target in taken or target in (ROLE_RATING,):
             continue
         p = profiles[column]
+        if target in ("customer_id", ROLE_RECORD_ID) and p.scientific >= 0.5:
+            if not any(n.startswith(f"'{column}'") for n in notes):
+                notes.append(f"'{column}' holds ids written like {_examples(p)}: a spreadsheet rounded them, so "
+                             f"different ids now look alike ({p.distinct:,} distinct in {p.n:,} rows); re-export "
+                             f"the ids as text; {LEFT_OUT}.")
+            continue
         if not _fits(target, p):
             if -neg >= 90 and not any(n.startswith(f"'{column}'") for n in notes):
                 notes.append(f"'{column}' is named like {target} but its values (e.g. {_examples(p)}) do not fit; "
@@ -371,6 +377,15 @@ def _fill_by_values(mapping: Mapping, profiles: dict[str, Profile]) -> None:
                 mapping.notes.append(f"'{c}' taken as the customer id (its values look like identifiers).")
                 free.remove(c)
                 break
+    if "customer_id" not in set(mapping.columns.values()) and mapping.shape in ("interactions", "stream"):
+        ids = [c for c in free if profiles[c].id_like and profiles[c].distinct >= 2 and _fits("customer_id", profiles[c])
+               and not profiles[c].flag]
+        if ids:  # the most varied id-like column; asked, since no header says customer
+            best = max(ids, key=lambda c: profiles[c].distinct)
+            mapping.columns[best] = "customer_id"
+            free.remove(best)
+            mapping.questions[best] = (f"No column is named like a customer id; '{best}' (e.g. {_examples(profiles[best])}) "
+                                       "is the most varied id-like column. Is it the customer? Map another one if not.")
     if "occurred_at" not in taken and mapping.shape in ("interactions", "wide"):
         for c in free:
             if profiles[c].dates >= 0.8:

@@ -28,7 +28,8 @@ SYNONYMS: dict[str, tuple[str, tuple[str, ...]]] = {
     "customer_id": ("id", (
         "customer id", "customer", "customer number", "customer no", "customer nr", "customer ref",
         "cust id", "custid", "client id", "client", "client number", "account id", "account",
-        "account number", "customerid", "clientid", "accountid", "memberid", "user id", "userid", "user", "member id", "member", "contact id",
+        "account number", "customerid", "clientid", "accountid", "memberid", "screen name", "screenname",
+        "user name", "username", "handle", "twitter handle", "user id", "userid", "user", "member id", "member", "contact id",
         "respondent id", "respondent", "participant", "participant id", "subject", "subject id",
         "patient", "patient id", "episode", "episode id", "session id", "session", "conversation id",
         "call id", "trial", "customer email", "email address", "e mail", "email",

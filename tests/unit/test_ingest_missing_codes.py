@@ -140,3 +140,13 @@ def test_a_customer_table_without_scores_adds_no_contacts():
     result = apply_mapping(raw, suggest_mapping(raw))
     assert result.shape == "customers"
     assert len(result.interactions) == 0 and len(result.customers) == 50
+
+
+def test_two_customer_tables_with_a_score_count_each_customer_once():
+    a = pd.DataFrame({"Customer ID": ["C1", "C2", "C3"], "CSAT": [5, 2, 4], "Churned": ["no", "yes", "no"]})
+    b = pd.DataFrame({"Customer ID": ["C2", "C3", "C4"], "CSAT": [1, 4, 3], "Plan": ["Gold", "Basic", "Gold"]})
+    files = [("crm_a.csv", a.to_csv(index=False).encode()), ("crm_b.csv", b.to_csv(index=False).encode())]
+    for order in (files, files[::-1]):
+        loaded = ingest(order)
+        rows = loaded.interactions.set_index("customer_id")["csat"].astype(float).sort_index()
+        assert rows.to_dict() == {"C1": 5.0, "C2": 2.0, "C3": 4.0, "C4": 3.0}  # crm_a.csv wins by name, once each

@@ -309,3 +309,21 @@ def test_cx_map_never_suggests_what_cx_load_refuses(capsys, tmp_path, name):
     assert code == 0, err
     [record] = json.loads(out)["files"]
     assert record["rows_loaded"] + record["rows_quarantined"] == record["rows_read"] == len(_frame(name))
+
+
+def test_twitter_volume_by_day_and_airline_and_the_negative_reason_leak(capsys, tmp_path):
+    frame = _frame("twitter_airline_sentiment")
+    day = pd.to_datetime(frame["tweet_created"], format="%d-%m-%Y %H:%M").dt.strftime("%Y-%m-%d")
+    records = _metrics(capsys, "twitter_airline_sentiment", tmp_path, "--metric", "volume", "--grain", "day")
+    assert {r["period"]: r["value"] for r in records} == day.value_counts().to_dict()
+    records = _metrics(capsys, "twitter_airline_sentiment", tmp_path, "--metric", "volume", "--grain", "all",
+                       "--by", "touchpoint")
+    assert {r["touchpoint"]: r["value"] for r in records} == frame["airline"].value_counts().to_dict()
+    result = apply_mapping(_raw("twitter_airline_sentiment"), Mapping.from_dict(_expected("twitter_airline_sentiment")["mapping"]))
+    assert result.interactions["customer_id"].nunique() == frame["name"].nunique()
+    negative = frame["airline_sentiment"].eq("negative").rename("negative")
+    from cx.ingest.leaks import leak_columns
+
+    found = leak_columns(frame[["negativereason", "airline", "retweet_count"]], negative)
+    assert list(found) == ["negativereason"]
+    assert frame["negativereason"].ne("").equals(negative)  # independent: filled exactly for negative tweets
