@@ -13,6 +13,7 @@ import pandas as pd
 
 from cx.ingest import infer
 from cx.ingest.judge import judge
+from cx.ingest.limits import DIMENSION_TARGETS, current_limits
 from cx.ingest.mapping import SHAPE_LABELS, Mapping
 from cx.ingest.profile import Profile, sample
 from cx.ingest.profile import profiles as profile_columns
@@ -94,6 +95,7 @@ def suggest_mapping(raw: RawTable) -> Mapping:
     mapping.shape = shape
     mapping.columns = {c: columns.get(c, IGNORE) for c in frame.columns}
     _fill_by_values(mapping, profiles)
+    _within_limits(mapping, frame)
     _missing_codes(mapping, profiles)
     infer.scales(mapping, profiles)
     infer.booleans(mapping, profiles)
@@ -399,6 +401,16 @@ def _fill_by_values(mapping: Mapping, profiles: dict[str, Profile]) -> None:
                 mapping.columns[c] = "comment"
                 mapping.notes.append(f"'{c}' holds free text: taken as the comment.")
                 break
+
+
+def _within_limits(mapping: Mapping, frame: pd.DataFrame) -> None:
+    """Never suggest a breakdown the load would refuse (more distinct values than the limit)."""
+    limit = current_limits().max_distinct
+    for column, target in list(mapping.columns.items()):
+        if target in DIMENSION_TARGETS and frame[column].nunique() > limit:
+            mapping.columns[column] = IGNORE
+            mapping.notes.append(f"'{column}' has {frame[column].nunique():,} distinct values, more than the "
+                                 f"{limit:,} a breakdown may have; {LEFT_OUT} (comment, or raise CX_INGEST_MAX_DISTINCT).")
 
 
 def _missing_codes(mapping: Mapping, profiles: dict[str, Profile]) -> None:

@@ -213,3 +213,14 @@ def test_cx_map_prints_the_questions_on_stderr_and_json_on_stdout(capsys, tmp_pa
     data = json.loads(out)
     assert data["confidence"]["Complaint ID"] < 0.6 and "Complaint ID" in data["questions"]
     assert "cx map: asked (40% sure of 'Complaint ID')" in err
+
+
+def test_the_suggestion_never_maps_a_breakdown_the_load_would_refuse(monkeypatch):
+    monkeypatch.setenv("CX_INGEST_MAX_DISTINCT", "50")
+    frame = pd.DataFrame({"Customer": [f"C{i % 40}" for i in range(N)],
+                          "Date": pd.date_range("2026-01-01", periods=N, freq="h").astype(str),
+                          "Channel": [f"queue-{i}" for i in range(N)], "NPS": RNG.integers(0, 11, N)})
+    raw, mapping = _suggest(frame)
+    assert mapping.columns["Channel"] == "ignore"
+    assert any("'Channel' has 200 distinct values" in n for n in mapping.notes)
+    assert apply_mapping(raw, mapping).rows_loaded == N
