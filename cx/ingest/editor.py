@@ -112,6 +112,8 @@ def edit_mapping(
                 out.questions.pop(column, None)
     if missing is not None:
         out.missing = {c: list(v) for c, v in missing.items() if v}
+    scored = ("nps", "csat", "ces", "rating")  # a column mapped away from a score takes its codes with it
+    out.missing = {c: v for c, v in out.missing.items() if c == "*" or out.columns.get(c) in scored}
     if shape is not None:
         out.shape = shape
     out.scales = Scales(csat=csat or out.scales.csat, ces=ces or out.scales.ces)
