@@ -260,6 +260,9 @@ def validation_report() -> None:
     } for r in results])
     dataframe(table, hide_index=True, width="stretch")
     st.caption("Every row read is either loaded or quarantined: read = loaded + quarantined.")
+    for result in results:  # what the loader did beyond the counts: codes read as missing, placeholder dates…
+        for note in result.notes:
+            st.text(f"• {result.name}: {note}")
     for number, result in enumerate(results):
         if result.rows_quarantined:
             ui.download_csv(f"Download the {result.rows_quarantined:,} quarantined rows of {ui.md_escape(result.name)}",

@@ -264,6 +264,7 @@ def test_confidence_questions_and_leaks_are_shown_and_missing_codes_edited(page)
     at.button(key="data.load").click().run()
     report = next(d.value for d in at.dataframe if "rows read" in d.value.columns)
     assert report["quarantined"].tolist() == [0]  # -1 = no answer: loaded, score empty
+    assert "telco.csv: 12 answers in 'CSAT' hold a declared missing code (-1)" in _texts(at)
     codes.set_value("").run()
     at.button(key="data.load").click().run()
     report = next(d.value for d in at.dataframe if "rows read" in d.value.columns)
