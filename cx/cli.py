@@ -171,7 +171,12 @@ def _add_map(sub) -> None:
 def _cmd_map(args) -> int:
     if not args.file.is_file():
         raise CliError(f"{args.file}: no such file")
-    print(ingest.prepare(args.file, args.file.name, sheet=args.sheet).mapping.to_json())
+    from cx.ingest.editor import open_questions
+
+    mapping = ingest.prepare(args.file, args.file.name, sheet=args.sheet).mapping
+    print(mapping.to_json())
+    for column, question in open_questions(mapping):  # the JSON carries them too; here a person sees them
+        print(f"cx map: asked ({mapping.confidence.get(column, 0):.0%} sure of '{column}'): {question}", file=sys.stderr)
     return 0
 
 
@@ -186,6 +191,9 @@ def _add_load(sub) -> None:
     p.add_argument("--into", default=None, help="write canonical interactions/customers into this URL or .duckdb file")
     p.add_argument("--quarantine", type=Path, default=None, help="write every quarantined row to this CSV")
     p.add_argument("--format", choices=["table", "json"], default="table")
+    p.add_argument("--missing", action="append", default=[], metavar="COL=CODES",
+                   help="values of a score column that mean no answer, e.g. \"Q3=0,-1\" or \"99\" for every score "
+                        "column (repeatable); such cells load with no score and are counted")
     order = p.add_mutually_exclusive_group()
     order.add_argument("--dayfirst", action="store_true", help="numeric dates are day/month/year")
     order.add_argument("--monthfirst", action="store_true", help="numeric dates are month/day/year")
@@ -197,10 +205,13 @@ def _cmd_load(args) -> int:
         raise CliError(f"{missing[0]}: no such file")
     if args.mapping is not None and not args.mapping.is_file():
         raise CliError(f"{args.mapping}: no such mapping file")
+    from cx.ingest.mapping import parse_missing
+
     given = ingest.read_mapping_file(args.mapping) if args.mapping is not None else None
     dayfirst = True if args.dayfirst else False if args.monthfirst else None
+    missing = parse_missing(";".join(args.missing)) if args.missing else None
     reporter = _progress("loading")
-    loaded = ingest.ingest(args.files, given, dayfirst=dayfirst,
+    loaded = ingest.ingest(args.files, given, dayfirst=dayfirst, missing=missing,
                            progress=(lambda fraction, _name: reporter(fraction)) if reporter else None)
     for warning in loaded.warnings:  # the page shows these beside the mapping; here they would go unseen
         print(f"cx load: warning: {warning}", file=sys.stderr)
@@ -211,6 +222,11 @@ def _cmd_load(args) -> int:
         print(dumps({"files": [r.summary() for r in loaded.results], "into": into}))
     else:
         _print_load(loaded.results, into, args.quarantine)
+        for result in loaded.results:  # what the reader and the shapes did (blank rows skipped, codes read as missing…)
+            for note in result.notes:
+                print(f"note: {result.name}: {note}")
+        for question in loaded.questions:
+            print(f"asked: {question} (answer it in a mapping file: `cx map FILE > m.json`, edit, --mapping m.json)")
     return 0
 
 

@@ -37,17 +37,23 @@ from cx.ingest import (
     to_source,
 )
 from cx.ingest.editor import (
+    ASKED,
     COLUMN,
+    CONFIDENCE,
     EXAMPLES,
     TARGET,
+    WHY,
     edit_mapping,
     editor_rows,
     flag_values,
     mappings_json,
+    missing_text,
+    open_questions,
     pick_mapping,
     read_mappings,
     target_options,
 )
+from cx.ingest.mapping import parse_missing
 from cx.ingest.warehouse import preview_rows, sample_table, warehouse_columns
 from cx.schema import Scale
 
@@ -95,13 +101,21 @@ def mapping_editor(raw, mapping, key: str):
                          format_func=SHAPE_LABELS.get, key=f"{key}.shape")
     rows = editor_rows(raw, mapping)
     edited = st.data_editor(
-        rows, key=f"{key}.columns", hide_index=True, width="stretch", disabled=[COLUMN, EXAMPLES],
+        rows, key=f"{key}.columns", hide_index=True, width="stretch", disabled=[ASKED, COLUMN, EXAMPLES, CONFIDENCE, WHY],
         column_config={TARGET: st.column_config.SelectboxColumn(
             TARGET, options=target_options(raw, mapping), required=True,
             help="Canonical column, customer attribute, a role (first_response_at / resolved_at derive durations; "
                  "rating = a wide survey's touchpoint; offset = a stream's time), or ignore")},
     )
-    draft = edit_mapping(mapping, edited, shape=shape)
+    codes = st.text_input("Missing codes of scores (no answer): e.g. 0,-1 for every score column, or "
+                          "Q3=99; Q4=0,-1 per column", value=missing_text(mapping), key=f"{key}.missing",
+                          help="Cells holding these values load with no score and are counted, not quarantined.")
+    try:
+        declared = parse_missing(codes)
+    except IngestError as exc:
+        report_error(exc)
+        declared = mapping.missing
+    draft = edit_mapping(mapping, edited, shape=shape, missing=declared)
     scores = set(draft.columns.values()) | ({draft.rating_target} if shape in ("wide", "stream") else set())
     rating_target = None
     if shape in ("wide", "stream"):
@@ -124,7 +138,11 @@ def mapping_editor(raw, mapping, key: str):
         answer = st.radio(f"Dates such as {ui.md_escape(examples)} are written", ["day first (3 April)", "month first (March 4)"],
                           index=None if draft.dayfirst is None else (0 if draft.dayfirst else 1), key=f"{key}.dayfirst")
         dayfirst = None if answer is None else answer.startswith("day")
-    return edit_mapping(draft, shape=shape, csat=csat, ces=ces, booleans=flags, dayfirst=dayfirst, rating_target=rating_target)
+    result = edit_mapping(draft, shape=shape, csat=csat, ces=ces, booleans=flags, dayfirst=dayfirst,
+                          rating_target=rating_target)
+    for _column, question in open_questions(result):  # ⛔ leaks first, then ⚠ what the suggestion asks
+        st.warning(ui.md_escape(question))
+    return result
 
 
 def mapping_key(upload, sheet, mapping) -> str:
@@ -242,6 +260,9 @@ def validation_report() -> None:
     } for r in results])
     dataframe(table, hide_index=True, width="stretch")
     st.caption("Every row read is either loaded or quarantined: read = loaded + quarantined.")
+    for result in results:  # what the loader did beyond the counts: codes read as missing, placeholder dates…
+        for note in result.notes:
+            st.text(f"• {result.name}: {note}")
     for number, result in enumerate(results):
         if result.rows_quarantined:
             ui.download_csv(f"Download the {result.rows_quarantined:,} quarantined rows of {ui.md_escape(result.name)}",

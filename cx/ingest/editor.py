@@ -20,16 +20,52 @@ from cx.ingest.vocabulary import slug
 from cx.schema import Scale, Scales
 
 COLUMN, EXAMPLES, TARGET = "column", "examples", "maps to"
+CONFIDENCE, WHY, ASKED = "confidence", "why", "check"
+EDITOR_COLUMNS = [ASKED, COLUMN, EXAMPLES, TARGET, CONFIDENCE, WHY]
 
 
 def editor_rows(raw: RawTable, mapping: Mapping, examples: int = 3) -> pd.DataFrame:
-    """One row per source column: its name, a few example values, and its current target."""
+    """One row per source column: whether it is asked (⚠ question, ⛔ leak), its name, a few example
+    values, its current target, how sure the suggestion is and why (empty for a hand-made choice)."""
     rows = []
     for column in raw.frame.columns:
         values = parse.text(raw.frame[column].head(2000)).dropna()
         sample = " · ".join(str(v)[:30] for v in pd.unique(values)[:examples])
-        rows.append({COLUMN: column, EXAMPLES: sample, TARGET: mapping.columns.get(column, "ignore")})
-    return pd.DataFrame(rows, columns=[COLUMN, EXAMPLES, TARGET])
+        confidence = mapping.confidence.get(column)
+        asked = "⛔ leak" if column in mapping.leaks else "⚠ asked" if column in mapping.questions else ""
+        rows.append({ASKED: asked, COLUMN: column, EXAMPLES: sample, TARGET: mapping.columns.get(column, "ignore"),
+                     CONFIDENCE: f"{confidence:.0%}" if confidence is not None else "",
+                     WHY: mapping.reasons.get(column, "")})
+    return pd.DataFrame(rows, columns=EDITOR_COLUMNS)
+
+
+def open_questions(mapping: Mapping) -> list[tuple[str, str]]:
+    """What the user must decide, leaks first: ``(column, sentence)`` for the page and ``cx map``."""
+    leaks = enumerate_warnings(mapping)
+    said = {c for c, _ in leaks}
+    return leaks + [(c, q) for c, q in mapping.questions.items() if c not in said]
+
+
+def missing_text(mapping: Mapping) -> str:
+    """The declared missing codes as the page's text field writes them: ``0, -1; Q3=99``."""
+    parts = []
+    for column, codes in mapping.missing.items():
+        listing = ",".join(f"{c:g}" for c in codes)
+        parts.append(listing if column == "*" else f"{column}={listing}")
+    return "; ".join(parts)
+
+
+def enumerate_warnings(mapping: Mapping) -> list[tuple[str, str]]:
+    """Leaking columns: mapped anyway (the warning stays) or left out (said once)."""
+    out = []
+    for column, why in mapping.leaks.items():
+        target = mapping.columns.get(column, "ignore")
+        if target in ("ignore", "customers.churned"):
+            out.append((column, f"'{column}' gives the outcome away ({why}); it is left out of every role."))
+        else:
+            out.append((column, f"'{column}' is mapped to {target} but gives the outcome away ({why}): numbers that "
+                                "use it are not evidence."))
+    return out
 
 
 def target_options(raw: RawTable, mapping: Mapping | None = None) -> list[str]:
@@ -57,15 +93,27 @@ def edit_mapping(
     booleans: dict[str, str] | None = None,
     dayfirst: bool | None | str = "keep",
     rating_target: str | None = None,
+    missing: dict[str, list[float]] | None = None,
 ) -> Mapping:
     """A copy of ``mapping`` with the editor's changes applied (``None`` = unchanged).
 
-    ``rows`` is the edited :func:`editor_rows` table. Flag values are kept for columns still
-    mapped to something; ``dayfirst="keep"`` leaves the date order as it is.
+    ``rows`` is the edited :func:`editor_rows` table. A column whose target the user changed is
+    theirs: its confidence becomes 1 ("set by you") and its question is answered. Flag values are
+    kept for columns still mapped to something; ``dayfirst="keep"`` leaves the date order as it
+    is; ``missing`` replaces the declared missing codes (column or ``"*"`` -> codes).
     """
     out = copy.deepcopy(mapping)
     if rows is not None:
         out.columns = {str(r[COLUMN]): str(r[TARGET] or "ignore") for _, r in rows.iterrows()}
+        for column, target in out.columns.items():
+            if target != mapping.columns.get(column, "ignore"):
+                out.confidence[column] = 1.0
+                out.reasons[column] = "set by you"
+                out.questions.pop(column, None)
+    if missing is not None:
+        out.missing = {c: list(v) for c, v in missing.items() if v}
+    scored = ("nps", "csat", "ces", "rating")  # a column mapped away from a score takes its codes with it
+    out.missing = {c: v for c, v in out.missing.items() if c == "*" or out.columns.get(c) in scored}
     if shape is not None:
         out.shape = shape
     out.scales = Scales(csat=csat or out.scales.csat, ces=ces or out.scales.ces)

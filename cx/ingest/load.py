@@ -27,10 +27,35 @@ def _canonical_first(frame: pd.DataFrame, canonical: dict) -> pd.DataFrame:
     return frame[[c for c in canonical if c in frame] + [c for c in frame if c not in canonical]]
 
 
+def _precedence(results: list[LoadResult]) -> list[LoadResult]:
+    """Files in the order their customer facts win: customer tables first, then by file name — never the
+    order the files were given in (lifetime value must not depend on it)."""
+    return sorted(results, key=lambda r: (r.shape != "customers", r.name))
+
+
+def customer_conflicts(results: list[LoadResult]) -> list[str]:
+    """Sentences for customer attributes that two files give differently (the file that wins is named)."""
+    ranked = [r for r in _precedence(results) if r.customers is not None and len(r.customers)]
+    notes = []
+    for i, first in enumerate(ranked):
+        a = first.customers.drop_duplicates("customer_id").set_index("customer_id")
+        for later in ranked[i + 1:]:
+            b = later.customers.drop_duplicates("customer_id").set_index("customer_id")
+            shared = a.index.intersection(b.index)
+            for column in [c for c in a.columns if c in b.columns]:
+                x, y = a.loc[shared, column], b.loc[shared, column]
+                differ = int((x.notna() & y.notna() & (x.astype(str) != y.astype(str))).sum())
+                if differ:
+                    notes.append(f"{first.name} and {later.name} give different {column} for {differ:,} customers; "
+                                 f"{first.name}'s value is kept (customer tables first, then by file name).")
+    return notes
+
+
 def _customers(results: list[LoadResult]) -> pd.DataFrame | None:
-    """One row per customer over every file; the first file giving an attribute wins."""
+    """One row per customer over every file; where files disagree, a customer table's value wins, then the
+    file whose name sorts first (see :func:`customer_conflicts`)."""
     customers = None
-    for result in results:
+    for result in _precedence(results):
         if result.customers is None or not len(result.customers):
             continue
         part = result.customers.drop_duplicates("customer_id", keep="first").set_index("customer_id")
@@ -47,6 +72,19 @@ def _scales(results: list[LoadResult]) -> Scales:
     return Scales(csat=chosen["csat"], ces=chosen["ces"])
 
 
+def _customer_scores(results: list[LoadResult]) -> pd.DataFrame | None:
+    """The undated score rows of customer tables, one per customer however many customer files carry
+    one (two CRM extracts must not count each customer twice); files in :func:`_precedence` order."""
+    parts = [r.interactions for r in _precedence(results) if r.shape == "customers" and r.interactions is not None
+             and len(r.interactions)]
+    if not parts:
+        return None
+    if len(parts) == 1:
+        return parts[0]
+    merged = pd.concat(parts, ignore_index=True)
+    return merged.groupby("customer_id", sort=False, dropna=True).first().reset_index()
+
+
 def combine(results: list[LoadResult]) -> tuple[pd.DataFrame, pd.DataFrame | None, Scales]:
     """Merge the loaded files: all interactions stacked, customers joined on ``customer_id``.
 
@@ -58,7 +96,11 @@ def combine(results: list[LoadResult]) -> tuple[pd.DataFrame, pd.DataFrame | Non
     IngestError
         When two files carrying the same score declare different scales for it.
     """
-    frames = [r.interactions for r in results if r.interactions is not None and len(r.interactions)]
+    frames = [r.interactions for r in results if r.interactions is not None and len(r.interactions)
+              and r.shape != "customers"]
+    per_customer = _customer_scores(results)
+    if per_customer is not None:
+        frames.append(per_customer)
     interactions = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame({"customer_id": pd.Series([], dtype=object)})
     return _canonical_first(interactions, INTERACTION_COLUMNS), _customers(results), _scales(results)
 

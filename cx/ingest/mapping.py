@@ -87,6 +87,19 @@ class Mapping:
         What the mapper inferred, in plain sentences for the user.
     ambiguous_dates : list of str
         Example values when day-first vs month-first cannot be told from the data.
+    confidence : dict
+        Source column -> how sure the suggestion is of its target (0–1): from the header's match and
+        what the values say. Empty for a hand-written mapping.
+    reasons : dict
+        Source column -> why it got its target (or was left out), in words.
+    questions : dict
+        Source column -> what the user must decide (a doubtful role is asked, not guessed).
+    leaks : dict
+        Source column -> why it gives the outcome away (:func:`cx.ingest.leaks.leak_columns`); a leak
+        mapped to anything but ``ignore`` is loaded with a warning.
+    missing : dict
+        Source column (or ``"*"`` for every score and rating column) -> values that mean "no answer"
+        (0, −1, 99…): such cells load with the score empty and are counted, not quarantined.
     """
 
     shape: str = "interactions"
@@ -102,6 +115,11 @@ class Mapping:
     rules: IncidentRules = field(default_factory=IncidentRules)
     notes: list[str] = field(default_factory=list)
     ambiguous_dates: list[str] = field(default_factory=list)
+    confidence: dict[str, float] = field(default_factory=dict)
+    reasons: dict[str, str] = field(default_factory=dict)
+    questions: dict[str, str] = field(default_factory=dict)
+    leaks: dict[str, str] = field(default_factory=dict)
+    missing: dict[str, list[float]] = field(default_factory=dict)
 
     # --- views -------------------------------------------------------------------------------
 
@@ -129,6 +147,17 @@ class Mapping:
                 out[target] = (start, end)
         return out
 
+    def missing_codes(self, column: str) -> list[float]:
+        """The declared "no answer" codes of a score or rating column (its own plus the file's ``"*"``)."""
+        return sorted({float(v) for v in [*self.missing.get("*", []), *self.missing.get(column, [])]})
+
+    @property
+    def leak_warnings(self) -> list[str]:
+        """One sentence per leaking column that is mapped to something (the user overrode the suggestion)."""
+        return [f"'{c}' is mapped to {self.columns[c]} but gives the outcome away ({why}); numbers that use it "
+                "are not evidence: map it to ignore unless you are sure" for c, why in self.leaks.items()
+                if self.columns.get(c, IGNORE) not in (IGNORE, "customers.churned")]
+
     @property
     def needs_date_order(self) -> bool:
         """True when the page must ask whether dates are day-first."""
@@ -141,12 +170,14 @@ class Mapping:
         twice = sorted({t for t in single if single.count(t) > 1})
         if twice:
             columns = ", ".join(f"'{s}'" for s, t in self.columns.items() if t in twice)
-            raise IngestError(f"{name}: {', '.join(twice)} is mapped from more than one column ({columns})")
+            raise IngestError(f"{name}: {', '.join(twice)} is mapped from more than one column ({columns}); keep one "
+                              "and set the others to ignore (Data page: 'maps to'; mapping file: \"columns\")")
         absent = [s for s, t in self.columns.items() if t != IGNORE and s not in available] if available is not None else []
         if absent:
             listing = ", ".join(f"'{c}'" for c in absent)
             raise IngestError(f"{name}: the mapping uses column(s) {listing} that the file does not have "
-                              f"(it has: {', '.join(available[:12])}{' …' if len(available) > 12 else ''})")
+                              f"(it has: {', '.join(available[:12])}{' …' if len(available) > 12 else ''}); was the mapping saved for "
+                              "another export? Run `cx map FILE` for a fresh suggestion")
         self._check_shape(name)
 
     def _check_values(self, name: str) -> None:
@@ -154,19 +185,29 @@ class Mapping:
             raise IngestError(f"{name}: unknown shape '{self.shape}' (expected one of {', '.join(SHAPES)})")
         bad = [f"'{s}' -> '{t}'" for s, t in self.columns.items() if not is_valid_target(t)]
         if bad:
-            raise IngestError(f"{name}: unknown target(s) {', '.join(bad)}")
+            raise IngestError(f"{name}: unknown target(s) {', '.join(bad)}; use one of the targets `cx map` writes "
+                              "(interaction columns, customers.<attribute>, or ignore)")
         if self.rating_target not in ("csat", "ces", "nps"):
             raise IngestError(f"{name}: rating_target must be csat, ces or nps, not '{self.rating_target}'")
         if self.decimal not in (".", ","):
             raise IngestError(f"{name}: decimal must be '.' or ','")
+        scored = {s for s, t in self.columns.items() if t in ("nps", "csat", "ces", ROLE_RATING)}
+        odd = [c for c in self.missing if c != "*" and c not in scored]
+        if odd:
+            raise IngestError(f"{name}: missing codes are declared for {', '.join(repr(c) for c in odd)}, which "
+                              "is not mapped to a score or rating; declare them for a score column or for \"*\"")
 
     def _check_shape(self, name: str) -> None:
         if self.shape == "wide" and not self.ratings:
-            raise IngestError(f"{name}: a wide survey needs at least one column mapped to 'rating'")
+            raise IngestError(f"{name}: a wide survey needs at least one column mapped to 'rating'; map the rating "
+                              "columns to rating, or choose another shape")
         if self.shape == "stream" and not self.source_of(ROLE_OFFSET) and not self.source_of("seq"):
-            raise IngestError(f"{name}: a rating stream needs a column mapped to 'offset' (or 'seq')")
+            raise IngestError(f"{name}: a rating stream needs a column mapped to 'offset' (or 'seq'); map the time "
+                              "column to offset, or choose another shape")
         if self.shape != "wide" and not self.source_of("customer_id"):
-            raise IngestError(f"{name}: no column is mapped to customer_id (the customer, account or episode id)")
+            raise IngestError(f"{name}: no column is mapped to customer_id (the customer, account or episode id); "
+                              "map one on the Data page or in the mapping file — a ticket or order number will "
+                              "do when the export has no customer column (each row then counts as its own customer)")
 
     # --- JSON --------------------------------------------------------------------------------
 
@@ -186,6 +227,11 @@ class Mapping:
             "rules": self.rules.to_dict(),
             "notes": list(self.notes),
             "ambiguous_dates": list(self.ambiguous_dates),
+            "confidence": {c: round(float(v), 2) for c, v in self.confidence.items()},
+            "reasons": dict(self.reasons),
+            "questions": dict(self.questions),
+            "leaks": dict(self.leaks),
+            "missing": {c: [_plain_number(v) for v in vs] for c, vs in self.missing.items()},
         }
 
     def to_json(self) -> str:
@@ -207,7 +253,8 @@ class Mapping:
         if not isinstance(data, dict) or not isinstance(data.get("columns"), dict):
             raise IngestError(f"{name}: not a mapping (expected a JSON object with \"columns\")")
         if int(data.get("version", VERSION)) > VERSION:
-            raise IngestError(f"{name}: written by a newer version (mapping version {data['version']})")
+            raise IngestError(f"{name}: written by a newer version (mapping version {data['version']}); update cx, "
+                              "or make a new mapping with `cx map FILE`")
         try:
             scales = Scales(**{k: Scale(**v) for k, v in (data.get("scales") or {}).items() if k in ("csat", "ces")})
         except (TypeError, ValueError) as exc:
@@ -249,4 +296,38 @@ def _plain_fields(data: dict) -> dict:
         "sheet": data.get("sheet") or None,
         "notes": [str(n) for n in data.get("notes") or []],
         "ambiguous_dates": [str(n) for n in data.get("ambiguous_dates") or []],
+        "confidence": {str(k): float(v) for k, v in (data.get("confidence") or {}).items()},
+        "reasons": _text_dict(data.get("reasons")),
+        "questions": _text_dict(data.get("questions")),
+        "leaks": _text_dict(data.get("leaks")),
+        "missing": parse_missing(data.get("missing")),
     }
+
+
+def _plain_number(value: float) -> float | int:
+    return int(value) if float(value).is_integer() else float(value)
+
+
+def parse_missing(value) -> dict[str, list[float]]:
+    """Declared missing codes from JSON (``{"col": [0, -1]}``) or the command line (``"col=0,-1"``,
+    ``"0,99"`` for every score column; several separated by ``;``)."""
+    if not value:
+        return {}
+    if isinstance(value, dict):
+        items = value.items()
+    else:
+        items = []
+        for part in str(value).split(";"):
+            column, _, codes = part.rpartition("=")
+            items.append((column.strip() or "*", codes.split(",")))
+    out: dict[str, list[float]] = {}
+    for column, codes in items:
+        codes = [codes] if isinstance(codes, (int, float, str)) else list(codes)
+        try:
+            numbers = [float(str(c).strip()) for c in codes if str(c).strip()]
+        except ValueError:
+            raise IngestError(f"missing codes for {column!r} must be numbers (such as 0, -1, 99), not {codes!r}") from None
+        if numbers:
+            out.setdefault(str(column), [])
+            out[str(column)] += [n for n in numbers if n not in out[str(column)]]
+    return out

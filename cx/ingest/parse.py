@@ -252,6 +252,16 @@ def dates(values: pd.Series, dayfirst: bool | None = None, timezone: str | None 
     return out.where(~implausible), bad, implausible
 
 
+#: dates systems write for "no date": the Unix epoch, spreadsheet day zero, the end of time
+PLACEHOLDER_DATES = ("1970-01-01", "1900-01-01", "1899-12-30", "1899-12-31", "1901-01-01")
+
+
+def placeholder_dates(stamps: pd.Series) -> pd.Series:
+    """Timestamps at midnight of a placeholder day (:data:`PLACEHOLDER_DATES`): a missing date, not a real one."""
+    days = pd.to_datetime(pd.Series(PLACEHOLDER_DATES)).astype("datetime64[us]")
+    return (stamps.isin(days.tolist()) & stamps.notna()).astype(bool)
+
+
 def _written_date(value: str, dayfirst: bool | None, timezone: str | None):
     """One free-form date ("5 Jan 2026 10:00", "Mon, 05 Jan 2026 10:00:00 +0100") or None."""
     if not re.search(r"[A-Za-z]", value) or len(value) > 64:

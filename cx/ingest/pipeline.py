@@ -24,7 +24,7 @@ import pandas as pd
 from cx.db import Source, memory_source
 from cx.ingest.editor import read_mappings
 from cx.ingest.limits import Limits, current_limits
-from cx.ingest.load import combine
+from cx.ingest.load import combine, customer_conflicts
 from cx.ingest.mapping import Mapping
 from cx.ingest.readers import SUFFIXES, RawTable, read_table
 from cx.ingest.sniff import IngestError
@@ -51,9 +51,20 @@ class Prepared:
         return self.raw.name
 
     @property
+    def questions(self) -> list[str]:
+        """The suggestion's open questions (none for a saved mapping: its author answered them)."""
+        return [] if self.given else list(self.mapping.questions.values())
+
+    @property
     def warnings(self) -> list[str]:
-        """What a user must hear even without the mapping on screen: columns named like a target but left out."""
-        return [] if self.given else [n for n in self.mapping.notes if LEFT_OUT in n]
+        """What a user must hear even without the mapping on screen: leaking columns mapped anyway, and
+        (for a suggestion) the open questions and the columns named like a target but left out."""
+        out = list(self.mapping.leak_warnings)
+        if not self.given:
+            out += [f"'{c}' gives the outcome away ({why}); left out of every role." for c, why in self.mapping.leaks.items()
+                    if self.mapping.columns.get(c, "ignore") == "ignore"]
+            out += [n for n in self.mapping.notes if LEFT_OUT in n]
+        return out
 
 
 @dataclass
@@ -66,6 +77,7 @@ class Loaded:
     scales: Scales
     rules: IncidentRules = field(default_factory=IncidentRules)
     warnings: list[str] = field(default_factory=list)
+    questions: list[str] = field(default_factory=list)
 
     @property
     def rows_loaded(self) -> int:
@@ -131,8 +143,9 @@ def run(items: Sequence[Prepared], progress: Progress | None = None, limits: Lim
         results.append(apply_mapping(item.raw, item.mapping, progress=step if progress else None, limits=limits))
     interactions, customers, scales = combine(results)
     rules = items[0].mapping.rules if items else IncidentRules()
-    warnings = [f"{item.name}: {warning}" for item in items for warning in item.warnings]
-    return Loaded(results, interactions, customers, scales, rules, warnings)
+    warnings = [f"{item.name}: {warning}" for item in items for warning in item.warnings] + customer_conflicts(results)
+    questions = [f"{item.name}: {question}" for item in items for question in item.questions]
+    return Loaded(results, interactions, customers, scales, rules, warnings, questions)
 
 
 def _name_and_data(item: FileLike) -> tuple[str, bytes | Path]:
@@ -144,12 +157,35 @@ def _name_and_data(item: FileLike) -> tuple[str, bytes | Path]:
 
 
 def ingest(files: Iterable[FileLike], mapping: Mappings = None, *, dayfirst: bool | None = None,
-           progress: Progress | None = None, limits: Limits | None = None) -> Loaded:
-    """:func:`prepare` and :func:`run` for several files (paths or ``(name, bytes)``)."""
+           progress: Progress | None = None, limits: Limits | None = None,
+           missing: dict[str, list[float]] | None = None) -> Loaded:
+    """:func:`prepare` and :func:`run` for several files (paths or ``(name, bytes)``).
+
+    ``missing`` adds declared missing codes (column or ``"*"`` -> codes) to every file's mapping;
+    a column a file does not map to a score is skipped for that file.
+    """
     limits = limits or current_limits()
     items = [prepare(data, name, mapping=mapping, dayfirst=dayfirst, limits=limits)
              for name, data in (_name_and_data(f) for f in files)]
+    used = {c for item in items for c in declare_missing(item.mapping, missing or {})}
+    unused = [c for c in missing or {} if c != "*" and c not in used]
+    if unused:
+        raise IngestError(f"missing codes are declared for {', '.join(repr(c) for c in unused)}, which no file maps to "
+                          "a score or rating column; check the column name (as in the file's header) or map it first")
     return run(items, progress, limits)
+
+
+def declare_missing(mapping: Mapping, missing: dict[str, list[float]]) -> list[str]:
+    """Add missing codes to a mapping: ``"*"`` always, a named column where this file maps it to a score.
+    Returns the columns it declared codes for."""
+    scored = {c for c, t in mapping.columns.items() if t in ("nps", "csat", "ces", "rating")}
+    declared = []
+    for column, codes in missing.items():
+        if column == "*" or column in scored:
+            current = mapping.missing.setdefault(column, [])
+            current += [c for c in codes if c not in current]
+            declared.append(column)
+    return declared
 
 
 def to_source(loaded: Loaded, label: str) -> Source:

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from cx.ingest import parse
-from cx.ingest.vocabulary import FALSE_WORDS, TRUE_WORDS, normalise
+from cx.ingest.vocabulary import COUNT_WORDS, FALSE_WORDS, TRUE_WORDS, normalise
 
 SAMPLE_ROWS = 20_000
 #: distinct values per column tried as dates: free-form ones cost ~0.5 ms each (dateutil), so a
@@ -44,9 +44,15 @@ class Profile:
     serial_dates: float = 0.0  # Excel serial day numbers or Unix epochs (only dates if the header says so)
     length: float = 0.0  # mean text length
     spaces: float = 0.0  # share of values containing a space
+    rows: int = 0  # sample rows, missing cells included (n / rows = how full the column is)
+    letters: float = 0.0  # share of values with a word of two or more letters
+    word_count: float = 0.0  # mean words per value
+    names: float = 0.0  # share of values written like a proper name (every word capitalised, at most five words)
+    scientific: float = 0.0  # share written like 5.70306E+17: an id a spreadsheet rounded (digits lost)
     values: tuple[str, ...] = ()  # distinct lower-cased values when there are few
     examples: tuple[str, ...] = ()
     scale_hint: tuple[float, float] | None = None
+    na_codes: tuple[float, ...] = ()  # values like -1 or 99 beside small whole answers: "no answer" codes
     numbers: pd.Series = field(default=None, repr=False)
 
     @property
@@ -59,19 +65,30 @@ class Profile:
 
     @property
     def rating(self) -> bool:
-        """Small whole numbers 0–10: a rating."""
+        """Small whole numbers 0–10 (not only 0 and 1, which is a flag; not a count by its name): a rating."""
         return self.n > 0 and self.numeric >= 0.8 and self.integers >= 0.95 and self.low >= 0 and self.high <= 10 \
-            and self.distinct >= 2
+            and self.distinct >= 2 and not self.zero_one and not (set(self.words) & COUNT_WORDS)
 
     @property
     def id_like(self) -> bool:
         return self.n > 0 and self.length <= 64 and self.dates < 0.5 and self.spaces < 0.2 \
-            and not (self.numeric >= 0.8 and self.integers < 0.9)
+            and not (self.numeric >= 0.8 and self.integers < 0.9) and self.scientific < 0.5
 
     @property
     def free_text(self) -> bool:
+        """Sentences people wrote: letters, several words, mostly distinct, not names (a reviewer, a company)."""
         return self.n > 0 and self.numeric < 0.5 and self.dates < 0.5 and (self.length >= 20 or self.spaces >= 0.5) \
-            and self.distinct >= max(2, 0.3 * self.n)
+            and self.distinct >= max(2, 0.3 * self.n) and self.letters >= 0.5 and self.names < 0.6
+
+    @property
+    def fill(self) -> float:
+        """Share of the sampled rows that hold a value."""
+        return self.n / self.rows if self.rows else 0.0
+
+    @property
+    def zero_one(self) -> bool:
+        """Numbers 0 and 1 only: a flag written as numbers, not a rating, a score or an amount."""
+        return self.n > 0 and self.numeric >= 0.99 and self.distinct <= 2 and self.low >= 0 and self.high <= 1
 
 
 def header_words(name: str) -> tuple[str, ...]:
@@ -110,12 +127,12 @@ def _hint(name: str) -> tuple[float, float] | None:
 def profiles(frame: pd.DataFrame, decimal: str = ".") -> dict[str, Profile]:
     """Profiles of every column at once: the columns are stacked into one long Series so that a
     300-column file costs about what one long column costs."""
-    names = list(frame.columns)
-    out = {c: Profile(name=c, words=header_words(c), scale_hint=_hint(c)) for c in names}
-    if frame.empty or not names:
+    names_of = list(frame.columns)
+    out = {c: Profile(name=c, words=header_words(c), scale_hint=_hint(c), rows=len(frame)) for c in names_of}
+    if frame.empty or not names_of:
         return out
-    stacked = pd.concat([frame[c].astype("str") for c in names], ignore_index=True)
-    codes_all = np.repeat(np.arange(len(names)), len(frame))
+    stacked = pd.concat([frame[c].astype("str") for c in names_of], ignore_index=True)
+    codes_all = np.repeat(np.arange(len(names_of)), len(frame))
     keep = ~parse.missing(stacked)
     text = parse.text(stacked)[keep].reset_index(drop=True)
     codes = pd.Series(codes_all[keep.to_numpy()])
@@ -132,6 +149,14 @@ def profiles(frame: pd.DataFrame, decimal: str = ".") -> dict[str, Profile]:
     length = lengths.groupby(codes).mean()
     longest = lengths.groupby(codes).max()
     spaces = text.str.contains(" ", regex=False).groupby(codes).mean()
+    letters = text.str.contains(r"[^\W\d_]{2}", regex=True).groupby(codes).mean()
+    word_count = text.str.count(r"\S+").groupby(codes).mean()
+    names = text.str.fullmatch(r"(?:[^\W\d_][\w'.&-]*|&)(?:\s+(?:[^\W\d_][\w'.&-]*|&|of|and|de|la|von|van)){0,5}") \
+        .fillna(False).astype(bool) & text.str.fullmatch(r"(?:(?:[A-Z\u00C0-\u00DE][^\s]*|&|of|and|de|la|von|van)\s*)+") \
+        .fillna(False).astype(bool)
+    names = names.groupby(codes).mean()
+    scientific = text.str.fullmatch(r"[+-]?[0-9](?:[.,][0-9]+)?[eE][+][0-9]{1,3}").fillna(False).astype(bool)
+    scientific = scientific.groupby(codes).mean()
     nums = parse.numbers(text, decimal, likert=True)
     number = nums.values
     read = number.notna()
@@ -157,8 +182,9 @@ def profiles(frame: pd.DataFrame, decimal: str = ".") -> dict[str, Profile]:
     denominators = nums.denominator.dropna().groupby(codes[nums.denominator.notna()]).agg(lambda d: tuple(sorted(set(d))))
     numbers_by_column = dict(tuple(valued.groupby("c")["x"]))
     date_share = _date_shares(firsts, numeric, longest)
-    for code, column in enumerate(names):
+    for code, column in enumerate(names_of):
         p = out[column]
+        p.rows = len(frame)
         p.n = int(n.get(code, 0))
         if not p.n:
             continue
@@ -166,6 +192,9 @@ def profiles(frame: pd.DataFrame, decimal: str = ".") -> dict[str, Profile]:
         p.values = few.get(code, ())
         p.examples = tuple(str(e) for e in examples.get(code, ()))
         p.length, p.spaces = float(length.get(code, 0.0)), float(spaces.get(code, 0.0))
+        p.letters, p.word_count = float(letters.get(code, 0.0)), float(word_count.get(code, 0.0))
+        p.names = float(names.get(code, 0.0))
+        p.scientific = float(scientific.get(code, 0.0))
         p.numeric, p.likert = float(numeric.get(code, 0.0)), float(likert.get(code, 0.0))
         p.percent, p.clock = float(percent.get(code, 0.0)), float(clock.get(code, 0.0))
         p.decimal_commas = float(decimal_commas.get(code, 0.0))
@@ -178,7 +207,30 @@ def profiles(frame: pd.DataFrame, decimal: str = ".") -> dict[str, Profile]:
             p.zeros, p.ones = int(row.zeros), int(row.ones)
             p.serial_dates = float(row.serial) if p.numeric >= 0.9 else 0.0
             p.numbers = numbers_by_column[code].reset_index(drop=True)
+            _set_aside_codes(p)
     return out
+
+
+#: values exports write for "no answer" beside a rating's answers
+NA_CODE_CANDIDATES = (-1.0, -2.0, -9.0, -99.0, -999.0, 98.0, 99.0, 999.0, 9999.0)
+
+
+def _set_aside_codes(p: Profile) -> None:
+    """Answers 0–10 plus a few -1 / 99 cells: the codes are "no answer", and the statistics describe the
+    answers only (so the column still reads as a rating and its scale is the answers')."""
+    values = p.numbers
+    coded = values.isin(NA_CODE_CANDIDATES)
+    core = values[~coded]
+    if not coded.any() or core.empty or p.integers < 0.95:
+        return
+    if not (core.between(0, 10).all() and (core % 1 == 0).all() and core.nunique() >= 2):
+        return
+    p.na_codes = tuple(sorted(float(v) for v in values[coded].unique()))
+    p.numbers = core.reset_index(drop=True)
+    p.low, p.high, p.p95 = float(core.min()), float(core.max()), float(core.quantile(0.95))
+    p.zeros, p.ones = int((core == 0).sum()), int((core == 1).sum())
+    p.distinct = int(core.nunique()) + len(p.na_codes)
+    p.within10 = p.within100 = 1.0
 
 
 def _date_shares(firsts: pd.DataFrame, numeric: pd.Series, longest: pd.Series) -> pd.Series:

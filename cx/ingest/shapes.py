@@ -80,12 +80,37 @@ def build(mapping: Mapping, typed: dict[str, pd.Series], ratings: dict[str, pd.S
     return builder(mapping, typed, ratings, accepted, frame)
 
 
+def _latest_first(parts: dict[str, pd.Series], typed: dict[str, pd.Series], rows: pd.Series) -> dict[str, pd.Series]:
+    """The customer parts ordered by date (latest last, undated first; ties keep file order), so that
+    "the customer's value" is the most recent one and never depends on how the file was sorted."""
+    if "occurred_at" not in typed:
+        return parts
+    when = typed["occurred_at"][rows]
+    order = when.sort_values(kind="stable", na_position="first").index
+    return {k: v.loc[order] for k, v in parts.items()}
+
+
+def _varying(parts: dict[str, pd.Series]) -> list[str]:
+    """Customer attributes that take more than one value for some customer (per-row facts, not the customer's)."""
+    frame = pd.DataFrame(parts)
+    notes = []
+    for column in [c for c in frame.columns if c != "customer_id"]:
+        counts = frame.groupby("customer_id", sort=False)[column].nunique()
+        several = int((counts > 1).sum())
+        if several:
+            notes.append(f"'{column}' changes from row to row for {several:,} customers: each customer keeps the "
+                         "value of their latest row, so a breakdown by it counts all of a customer's contacts there.")
+    return notes
+
+
 def _interactions(mapping, typed, ratings, accepted, frame):
     interactions = pd.DataFrame(_interaction_part(typed, accepted))
-    customers = _per_customer(_customer_part(typed, accepted))
+    parts = _latest_first(_customer_part(typed, accepted), typed, accepted)
+    customers = _per_customer(parts, keep="last")
     notes = []
     if customers is not None:
         notes.append(f"{len(customers):,} customers gathered from the rows' customer columns.")
+        notes += _varying(parts)
     return (*_finish(interactions, customers), notes)
 
 

@@ -12,14 +12,18 @@ from __future__ import annotations
 import pandas as pd
 
 from cx.ingest import infer
+from cx.ingest.judge import judge
+from cx.ingest.limits import DIMENSION_TARGETS, current_limits
 from cx.ingest.mapping import SHAPE_LABELS, Mapping
 from cx.ingest.profile import Profile, sample
 from cx.ingest.profile import profiles as profile_columns
 from cx.ingest.readers import RawTable
 from cx.ingest.vocabulary import (
+    COUNT_WORDS,
     HIGHER_IS_WORSE_WORDS,
     IGNORE,
     OVERALL_WORDS,
+    PLACE_WORDS,
     ROLE_OFFSET,
     ROLE_RATING,
     ROLE_RECORD_ID,
@@ -71,6 +75,9 @@ def suggest_mapping(raw: RawTable) -> Mapping:
     decimal = infer.decimal(part, raw.delimiter)
     profiles = profile_columns(part, decimal)
     scores = {c: _header_scores(p) for c, p in profiles.items()}
+    for c, p in profiles.items():  # of two columns named like a comment, the longer text is the comment
+        if "comment" in scores[c] and p.free_text:
+            scores[c]["comment"] += min(p.length, 400) / 1000
     notes: list[str] = []
     mapping = Mapping(decimal=decimal, sheet=raw.sheet, notes=notes)
     if decimal == ",":
@@ -89,10 +96,13 @@ def suggest_mapping(raw: RawTable) -> Mapping:
     mapping.shape = shape
     mapping.columns = {c: columns.get(c, IGNORE) for c in frame.columns}
     _fill_by_values(mapping, profiles)
+    _within_limits(mapping, frame)
+    _missing_codes(mapping, profiles)
     infer.scales(mapping, profiles)
     infer.booleans(mapping, profiles)
     infer.units(mapping, profiles)
     infer.date_order(mapping, frame)
+    judge(mapping, profiles, scores, part)
     _describe(mapping, profiles)
     return mapping
 
@@ -133,13 +143,47 @@ _FITS = {  # kind -> whether a column's values can be a target of that kind
 }
 
 
+#: targets that hold an amount or a score: a 0/1 flag is neither
+_NOT_FLAGS = frozenset({"revenue", "customers.lifetime_value", "nps", "csat", "ces", "first_response_minutes",
+                        "resolution_hours"})
+#: targets a dashboard breaks down by: a column filled on a few rows only is no breakdown
+_BREAKDOWNS = frozenset({"channel", "journey_stage", "touchpoint", "customers.segment", "customers.region",
+                         "agent", "team"})
+SPARSE = 0.2
+
+
 def _fits(target: str, p: Profile) -> bool:
     """Whether a column's values can be ``target`` (an empty column fits anything its name says)."""
     if p.n == 0:
         return True
     if target == ROLE_OFFSET and p.clock >= 0.8:  # a stream's offsets may be written as clock times
         return True
+    if target in _NOT_FLAGS and p.zero_one:
+        return False
+    if target in ("customer_id", ROLE_RECORD_ID) and set(p.words) & PLACE_WORDS:
+        return False  # a zip code or a coordinate names a place, not a customer
+    if target == "seq" and set(p.words) & COUNT_WORDS:
+        return False  # "order_items_qty" counts items; it does not order anything
+    if target == "comment" and not p.free_text and p.names >= 0.6:
+        return False  # names (a reviewer, a company) are not what customers wrote
     return _FITS.get(_KINDS.get(target, "category"), _FITS["category"])(p)
+
+
+def _doubtful(target: str, p: Profile, score: float) -> str | None:
+    """Why a column's values argue against a target its header only weakly names (None: they do not)."""
+    if not p.n:
+        return None
+    if target in _BREAKDOWNS and p.distinct == 1 and p.n >= 30:
+        return f"every row holds the same value ({_examples(p)})"
+    if score >= 90:
+        return None
+    if target in ("revenue", "customers.lifetime_value") and p.rating:
+        return f"its values are small whole numbers {p.low:g}–{p.high:g} (a rating, not an amount)"
+    if target in ("csat", "ces") and score < 80 and p.numeric >= 0.8 and p.high > 10:
+        return f"its values run {p.low:g}–{p.high:g}, a percent-like scale, not a satisfaction rating"
+    if target in _BREAKDOWNS and p.fill < SPARSE:
+        return f"only {p.fill:.0%} of rows hold a value"
+    return None
 
 
 def _assign(profiles: dict[str, Profile], scores: dict[str, dict[str, float]], fixed: dict[str, str],
@@ -155,10 +199,21 @@ def _assign(profiles: dict[str, Profile], scores: dict[str, dict[str, float]], f
         if column in columns or target in taken or target in (ROLE_RATING,):
             continue
         p = profiles[column]
+        if target in ("customer_id", ROLE_RECORD_ID) and p.scientific >= 0.5:
+            if not any(n.startswith(f"'{column}'") for n in notes):
+                notes.append(f"'{column}' holds ids written like {_examples(p)}: a spreadsheet rounded them, so "
+                             f"different ids now look alike ({p.distinct:,} distinct in {p.n:,} rows); re-export "
+                             f"the ids as text; {LEFT_OUT}.")
+            continue
         if not _fits(target, p):
             if -neg >= 90 and not any(n.startswith(f"'{column}'") for n in notes):
                 notes.append(f"'{column}' is named like {target} but its values (e.g. {_examples(p)}) do not fit; "
                              f"{LEFT_OUT}.")
+            continue
+        doubt = _doubtful(target, p, -neg)
+        if doubt is not None:
+            if not any(n.startswith(f"'{column}'") for n in notes):
+                notes.append(f"'{column}' is named like {target} but {doubt}; {LEFT_OUT}.")
             continue
         if target in ("csat", "nps") and -neg < 80 and p.rating and p.low == 0 and p.high >= 9 and "nps" not in taken:
             target = "nps"  # a generic "Score" holding 0–10 is a likelihood-to-recommend
@@ -246,6 +301,18 @@ def _wide_target(column: str, p: Profile, columns: dict[str, str], scores, out: 
     return None
 
 
+def _rating_target(headers: list[tuple[str, ...]]) -> str:
+    """The score a survey's ratings are: effort or recommendation only when most questions ask it
+    (one "Ease of online booking" among fourteen satisfaction questions does not make a CES survey)."""
+    effort = sum(bool(set(words) & {"effort", "easy", "ease", "difficulty"}) for words in headers)
+    recommend = sum("recommend" in words for words in headers)
+    if headers and effort > len(headers) / 2:
+        return "ces"
+    if headers and recommend > len(headers) / 2:
+        return "nps"
+    return "csat"
+
+
 def _wide_columns(profiles, scores, columns, mapping: Mapping) -> dict[str, str]:
     id_column = next((c for c, t in columns.items() if t == "customer_id"), None)
     out = {c: t for c, t in columns.items() if t not in SCORE_TARGETS}
@@ -254,8 +321,7 @@ def _wide_columns(profiles, scores, columns, mapping: Mapping) -> dict[str, str]
         if target is not None:
             out[c] = target
     ratings = [c for c in profiles if out.get(c) == ROLE_RATING]
-    words = set(w for c in ratings for w in profiles[c].words)
-    mapping.rating_target = "ces" if words & {"effort", "easy", "ease"} else "nps" if "recommend" in words else "csat"
+    mapping.rating_target = _rating_target([profiles[c].words for c in ratings])
     mapping.notes.append(f"Wide survey: {len(ratings)} rating columns become one interaction each "
                          f"(touchpoint = column name, seq = column order), scored as {mapping.rating_target}.")
     return out
@@ -310,11 +376,21 @@ def _fill_by_values(mapping: Mapping, profiles: dict[str, Profile]) -> None:
     if "customer_id" not in taken and mapping.shape != "wide":
         for c in free:
             p = profiles[c]
-            if p.id_like and set(p.words) & {"id", "nr", "no", "number", "code", "key", "ref", "nummer", "numero"}:
+            if p.id_like and set(p.words) & {"id", "nr", "no", "number", "code", "key", "ref", "nummer", "numero"} \
+                    and not set(p.words) & PLACE_WORDS and _fits("customer_id", p):
                 mapping.columns[c] = "customer_id"
                 mapping.notes.append(f"'{c}' taken as the customer id (its values look like identifiers).")
                 free.remove(c)
                 break
+    if "customer_id" not in set(mapping.columns.values()) and mapping.shape in ("interactions", "stream"):
+        ids = [c for c in free if profiles[c].id_like and profiles[c].distinct >= 2 and _fits("customer_id", profiles[c])
+               and not profiles[c].flag]
+        if ids:  # the most varied id-like column; asked, since no header says customer
+            best = max(ids, key=lambda c: profiles[c].distinct)
+            mapping.columns[best] = "customer_id"
+            free.remove(best)
+            mapping.questions[best] = (f"No column is named like a customer id; '{best}' (e.g. {_examples(profiles[best])}) "
+                                       "is the most varied id-like column. Is it the customer? Map another one if not.")
     if "occurred_at" not in taken and mapping.shape in ("interactions", "wide"):
         for c in free:
             if profiles[c].dates >= 0.8:
@@ -328,6 +404,29 @@ def _fill_by_values(mapping: Mapping, profiles: dict[str, Profile]) -> None:
                 mapping.columns[c] = "comment"
                 mapping.notes.append(f"'{c}' holds free text: taken as the comment.")
                 break
+
+
+def _within_limits(mapping: Mapping, frame: pd.DataFrame) -> None:
+    """Never suggest a breakdown the load would refuse (more distinct values than the limit)."""
+    limit = current_limits().max_distinct
+    for column, target in list(mapping.columns.items()):
+        if target in DIMENSION_TARGETS and frame[column].nunique() > limit:
+            mapping.columns[column] = IGNORE
+            mapping.notes.append(f"'{column}' has {frame[column].nunique():,} distinct values, more than the "
+                                 f"{limit:,} a breakdown may have; {LEFT_OUT} (comment, or raise CX_INGEST_MAX_DISTINCT).")
+
+
+def _missing_codes(mapping: Mapping, profiles: dict[str, Profile]) -> None:
+    """Codes like -1 or 99 beside a score's answers are declared missing, said and asked."""
+    for column, target in mapping.columns.items():
+        codes = profiles[column].na_codes
+        if target in (*SCORE_TARGETS, ROLE_RATING) and codes:
+            mapping.missing[column] = list(codes)
+            listing = ", ".join(f"{c:g}" for c in codes)
+            mapping.notes.append(f"'{column}' holds {listing} beside its answers: read as no answer (declared "
+                                 "missing codes).")
+            mapping.questions[column] = (f"'{column}' holds {listing} outside its other answers: they load as no "
+                                         "answer. Remove them from the missing codes if they are real scores.")
 
 
 def _describe(mapping: Mapping, profiles: dict[str, Profile]) -> None:

@@ -134,24 +134,27 @@ def apply_mapping(raw: RawTable, mapping: Mapping, progress: Progress = None, li
             problems.add(pd.Series(frame.index.isin(rows), index=frame.index), column, UNCOMPUTED)
     typed: dict[str, pd.Series] = {}
     ratings: dict[str, pd.Series] = {}
+    counted: dict[str, int] = {}
     mapped = [(c, t) for c, t in mapping.columns.items() if t != IGNORE]
     together = _ratings_together(frame, [c for c, t in mapped if t == ROLE_RATING], mapping)
     for step, (column, target) in enumerate(mapped, start=1):
         target_key = target
         score = mapping.rating_target if target == ROLE_RATING else target
         if column in together:  # parsed with the other ratings; problems still added in column order
-            values, bad, outside = together[column]
+            values, bad, outside, declared = together[column]
             problems.add(bad, column, NOT_A_NUMBER)
             problems.add(outside, column, OUT_OF_RANGE)
+            if declared.any():
+                counted[f"missing:{column}"] = int(declared.sum())
         else:
-            values = _parse(frame[column], column, score, mapping, dayfirst, problems)
+            values = _parse(frame[column], column, score, mapping, dayfirst, problems, counted)
         if target == ROLE_RATING:
             ratings[column] = values
         else:
             typed[target_key] = values
         if progress:
             progress(0.9 * step / max(1, len(mapped)))
-    notes = list(raw.notes)
+    notes = list(raw.notes) + _counted_notes(counted, mapping)
     id_column = mapping.source_of("customer_id")
     if id_column is None:  # only wide surveys get here (checked): respondents numbered by row
         typed["customer_id"] = pd.Series([f"{raw.name}#{r}" for r in frame.index], index=frame.index, dtype=object)
@@ -184,6 +187,21 @@ def apply_mapping(raw: RawTable, mapping: Mapping, progress: Progress = None, li
         interactions=interactions, customers=customers, quarantine=quarantine, scales=scales,
         mapping=Mapping(**{**mapping.__dict__, "dayfirst": dayfirst}), notes=notes,
     )
+
+
+def _counted_notes(counted: dict[str, int], mapping: Mapping) -> list[str]:
+    """Cells loaded empty on purpose, per column: declared missing codes and placeholder dates."""
+    notes = []
+    for key, count in counted.items():
+        kind, column = key.split(":", 1)
+        if kind == "missing":
+            codes = ", ".join(f"{c:g}" for c in mapping.missing_codes(column))
+            notes.append(f"{count:,} answers in '{column}' hold a declared missing code ({codes}): loaded with no "
+                         "score (rows kept, not quarantined).")
+        else:
+            notes.append(f"{count:,} dates in '{column}' are placeholders (1970-01-01, 1900-01-01 …), not real "
+                         "dates: loaded as undated.")
+    return notes
 
 
 def check_mapping(raw: RawTable, mapping: Mapping, limits: Limits | None = None) -> None:
@@ -246,16 +264,25 @@ def _dayfirst(raw: RawTable, mapping: Mapping) -> bool | None:
     return None
 
 
-def _parse(values: pd.Series, column: str, target: str, mapping: Mapping, dayfirst, problems: Problems) -> pd.Series:
-    """One mapped column to its canonical type; unreadable cells become row problems."""
+def _parse(values: pd.Series, column: str, target: str, mapping: Mapping, dayfirst, problems: Problems,
+           counted: dict[str, int] | None = None) -> pd.Series:
+    """One mapped column to its canonical type; unreadable cells become row problems.
+
+    ``counted`` collects cells loaded as empty on purpose: declared missing codes and placeholder
+    dates (1970-01-01), per source column.
+    """
     if target in TIMESTAMP_TARGETS:
         stamps, bad, odd = parse.dates(values, dayfirst, mapping.timezone)
         problems.add(bad, column, BAD_DATE)
         problems.add(odd, column, ODD_DATE)
-        return stamps
+        placeholder = parse.placeholder_dates(stamps)
+        if placeholder.any() and counted is not None:
+            counted[f"placeholder:{column}"] = int(placeholder.sum())
+        return stamps.where(~placeholder)
     if target in ("nps", "csat", "ces"):
         scale = Scale(0, 10) if target == "nps" else mapping.scales.for_column(target)
-        return _score(values, column, scale, mapping.decimal, problems, whole=target == "nps")
+        return _score(values, column, scale, mapping.decimal, problems, whole=target == "nps",
+                      codes=mapping.missing_codes(column), counted=counted)
     if target in ("first_response_minutes", "resolution_hours", ROLE_OFFSET):
         return _durations(values, column, target, mapping, problems)
     if target in ("revenue", "customers.lifetime_value", "seq"):
@@ -307,23 +334,29 @@ def _labels(values: pd.Series, target: str, mapping: Mapping) -> pd.Series:
     return parse.text(values).astype(object)
 
 
-def _score_parts(values: pd.Series, scale: Scale, decimal: str, whole: bool = False):
-    """A score column's values, the cells that are not numbers, and the numbers outside the scale."""
+def _score_parts(values: pd.Series, scale: Scale, decimal: str, whole: bool = False, codes=()):
+    """A score column's values, the cells that are not numbers, the numbers outside the scale, and the
+    cells holding a declared missing code (loaded empty)."""
     parsed = parse.numbers(values, decimal, likert=(scale.low, scale.high) == (1, 5))
     score = parsed.values
+    declared = score.isin(list(codes)).fillna(False).astype(bool) if len(codes) else pd.Series(False, index=score.index)
+    score = score.where(~declared)
     if scale.zero_means_na:
         score = score.where(score != 0)
     other_scale = parsed.denominator.notna() & (parsed.denominator != scale.high)
     outside = (score < scale.low) | (score > scale.high) | other_scale
     if whole:
         outside |= score.notna() & (score % 1 != 0)
-    return score, parsed.bad, outside.fillna(False).astype(bool)
+    return score, parsed.bad, outside.fillna(False).astype(bool), declared
 
 
-def _score(values, column, scale: Scale, decimal: str, problems: Problems, whole: bool = False) -> pd.Series:
-    score, bad, outside = _score_parts(values, scale, decimal, whole)
+def _score(values, column, scale: Scale, decimal: str, problems: Problems, whole: bool = False, codes=(),
+           counted: dict[str, int] | None = None) -> pd.Series:
+    score, bad, outside, declared = _score_parts(values, scale, decimal, whole, codes)
     problems.add(bad, column, NOT_A_NUMBER)
     problems.add(outside, column, OUT_OF_RANGE)
+    if counted is not None and declared.any():
+        counted[f"missing:{column}"] = int(declared.sum())
     return score
 
 
@@ -334,8 +367,18 @@ def _ratings_together(frame: pd.DataFrame, columns: list[str], mapping: Mapping)
     target = mapping.rating_target
     scale, whole = (Scale(0, 10), True) if target == "nps" else (mapping.scales.for_column(target), False)
     stacked = pd.concat([frame[c] for c in columns], ignore_index=True)
-    parts = [p.to_numpy() for p in _score_parts(stacked, scale, mapping.decimal, whole)]
+    parts = [np.array(p.to_numpy(), copy=True) for p in _score_parts(stacked, scale, mapping.decimal, whole)]
     n = len(frame)
+    declared = np.zeros(len(stacked), dtype=bool)
+    for i, column in enumerate(columns):
+        own = mapping.missing_codes(column)
+        if own:
+            part = slice(i * n, (i + 1) * n)
+            hit = np.isin(parts[0][part], own)
+            declared[part] = hit
+            parts[0][part] = np.where(hit, np.nan, parts[0][part])
+            parts[2][part] = parts[2][part] & ~hit
+    parts[3] = declared
     return {c: tuple(pd.Series(p[i * n:(i + 1) * n], index=frame.index) for p in parts) for i, c in enumerate(columns)}
 
 

@@ -28,7 +28,8 @@ SYNONYMS: dict[str, tuple[str, tuple[str, ...]]] = {
     "customer_id": ("id", (
         "customer id", "customer", "customer number", "customer no", "customer nr", "customer ref",
         "cust id", "custid", "client id", "client", "client number", "account id", "account",
-        "account number", "user id", "userid", "user", "member id", "member", "contact id",
+        "account number", "customerid", "clientid", "accountid", "memberid", "screen name", "screenname",
+        "user name", "username", "handle", "twitter handle", "user id", "userid", "user", "member id", "member", "contact id",
         "respondent id", "respondent", "participant", "participant id", "subject", "subject id",
         "patient", "patient id", "episode", "episode id", "session id", "session", "conversation id",
         "call id", "trial", "customer email", "email address", "e mail", "email",
@@ -185,6 +186,17 @@ SYNONYMS: dict[str, tuple[str, tuple[str, ...]]] = {
         "valeur client", "valor de vida", "valor del cliente", "klantwaarde",
     )),
 }
+
+#: header words of a count (items, votes, photos): small whole numbers that are not a rating
+COUNT_WORDS = frozenset({
+    "qty", "quantity", "count", "counts", "votes", "vote", "number", "num", "nr", "n", "items", "photos", "times",
+    "anzahl", "menge", "nombre", "quantite", "cantidad", "numero", "aantal",
+})
+#: header words of a place: a postal code or coordinates is never a customer id
+PLACE_WORDS = frozenset({
+    "zip", "postal", "postcode", "post", "plz", "cep", "lat", "latitude", "long", "longitude", "lon", "lng", "geo",
+    "location", "address", "city", "state", "country", "borough", "prefix", "area",
+})
 
 #: headers that announce the overall (retrospective) verdict of a survey or episode
 OVERALL_WORDS = (

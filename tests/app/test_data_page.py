@@ -237,3 +237,46 @@ def test_back_to_the_demo(page):
     at.button(key="data.demo").click().run()
     assert not at.exception
     assert int({m.label: m.value for m in at.metric}["Rows"].replace(",", "")) == 45_000
+
+
+def _telco_like() -> bytes:
+    rows = ["CustomerID,Zip Code,Churn Label,Churn Reason,Tenure,CSAT"]
+    for i in range(120):
+        churned = i % 4 == 0
+        reason = ["Price", "Competitor", "Support"][i % 3] if churned else ""
+        csat = -1 if i % 10 == 0 else 1 + i % 5
+        rows.append(f"{1000 + i}-AB,{90001 + (i * 37) % 500},{'Yes' if churned else 'No'},{reason},{i % 70},{csat}")
+    return ("\n".join(rows) + "\n").encode()
+
+
+def test_confidence_questions_and_leaks_are_shown_and_missing_codes_edited(page):
+    at = _upload(page, ("telco.csv", _telco_like(), "text/csv"))
+    table = at.data_editor[0].value.set_index("column")
+    assert {"confidence", "why", "check"} <= set(table.columns)
+    assert table.loc["CustomerID", "maps to"] == "customer_id" and table.loc["Zip Code", "maps to"] != "customer_id"
+    assert table.loc["Churn Reason", "maps to"] == "ignore" and table.loc["Churn Reason", "check"] == "⛔ leak"
+    assert table.loc["CSAT", "check"] == "⚠ asked" and table.loc["CustomerID", "confidence"].endswith("%")
+    warnings = [shown(w.value) for w in at.warning]
+    assert any("'Churn Reason' gives the outcome away (filled only for churners" in w for w in warnings)
+    assert any("'CSAT' holds -1 outside its other answers" in w for w in warnings)
+    codes = next(t for t in at.text_input if t.key and t.key.endswith(".missing"))
+    assert codes.value == "CSAT=-1"
+    at.button(key="data.load").click().run()
+    report = next(d.value for d in at.dataframe if "rows read" in d.value.columns)
+    assert report["quarantined"].tolist() == [0]  # -1 = no answer: loaded, score empty
+    assert "telco.csv: 12 answers in 'CSAT' hold a declared missing code (-1)" in _texts(at)
+    codes.set_value("").run()
+    at.button(key="data.load").click().run()
+    report = next(d.value for d in at.dataframe if "rows read" in d.value.columns)
+    assert report["quarantined"].tolist() == [12]  # undeclared, the twelve -1 are out of range
+
+
+def test_a_leak_mapped_anyway_keeps_its_warning(page):
+    at = _upload(page, ("telco.csv", _telco_like(), "text/csv"))
+    editor = at.data_editor[0]
+    row = editor.value["column"].tolist().index("Churn Reason")
+    at.session_state[editor.key] = {"edited_rows": {row: {"maps to": "touchpoint"}}, "added_rows": [], "deleted_rows": []}
+    at.run()
+    assert not at.exception
+    warnings = [shown(w.value) for w in at.warning]
+    assert any("'Churn Reason' is mapped to touchpoint but gives the outcome away" in w for w in warnings)

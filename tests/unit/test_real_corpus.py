@@ -387,3 +387,105 @@ def test_skytrax_recommended_odds_ratios_lie_inside_their_intervals(tmp_path, se
     assert ((odds["ci_low"] <= odds["value"]) & (odds["value"] <= odds["ci_high"])).all()
     assert report.card.leaks == () and report.card.risk_words == "least likely to be recommended"
     assert not any(w.startswith("LEAK") for w in report.warnings)
+# --- (d) the suggestion needs no correction for the roles that matter, or asks ------------------
+
+EXPERIENCE = {"touchpoint", "comment", "nps", "csat", "ces", "rating", "revenue", "first_response_minutes",
+              "resolution_hours", "resolved_first_contact", "customers.lifetime_value", "channel", "journey_stage"}
+
+
+def _named(entries: list[str]) -> list[str]:
+    """Column names from README-style notes ("ZIP code (masked as 770XX)" -> "ZIP code")."""
+    return [e.split(" (")[0] for e in entries]
+
+
+def _matches_or_asks(mapping: Mapping, role: str, expected: str | None) -> bool:
+    got = mapping.source_of(role)
+    if got == expected:
+        return True
+    return got is not None and got in mapping.questions and (expected is None or f"'{expected}'" in mapping.questions[got])
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_suggestion_needs_no_correction_for_the_roles_that_matter_or_asks(name):
+    expected = _expected(name)
+    must, roles = expected["suggestion_must"], expected["roles"]
+    mapping = _suggested(name)
+    assert mapping.shape == roles["shape"]
+    for column in must["asks"]:
+        assert column in mapping.questions, f"{column} should be asked"
+        assert mapping.confidence[column] < 0.6
+    for role in ("customer_id", "occurred_at", "channel"):
+        assert _matches_or_asks(mapping, role, must[role]), (role, mapping.source_of(role), mapping.questions)
+    scored = {c: t for c, t in mapping.columns.items() if t in ("nps", "csat", "ces", "rating")}
+    if must["score"] is None:
+        assert scored == {}
+    else:
+        kind = mapping.rating_target if mapping.ratings else scored[must["score"]["column"]]
+        assert kind == must["score"]["kind"]
+        scale = mapping.scales.for_column(kind)
+        assert [scale.low, scale.high] == must["score"]["scale"]
+        if "columns" in roles["score"]:
+            assert sorted(mapping.ratings) == sorted(roles["score"]["columns"])
+    if must["outcome"]:
+        assert mapping.columns[must["outcome"]] not in EXPERIENCE
+    for column in roles.get("leaks", {}):
+        assert mapping.columns[column] not in EXPERIENCE, column
+    for column in _named(roles.get("not_customer_id", [])):
+        assert mapping.columns.get(column) != "customer_id", column
+    for column in _named(roles.get("not_a_rating", [])):
+        assert mapping.columns[column] != "rating", column
+    for column in _named(roles.get("not_segment", [])):
+        assert mapping.columns[column] != "customers.segment", column
+    mapped = [c for c, t in mapping.columns.items() if t != "ignore"]
+    assert all(0 < mapping.confidence[c] <= 1 and mapping.reasons[c] for c in mapped)
+
+
+def test_telco_leaks_are_found_and_named():
+    mapping = _suggested("telco_churn_ibm")
+    assert set(mapping.leaks) == set(_expected("telco_churn_ibm")["roles"]["leaks"])
+    assert mapping.leaks["Churn Reason"].startswith("filled only for churners (265 rows")
+    frame = _frame("telco_churn_ibm")  # independent: the reason is filled exactly for the churners
+    assert frame["Churn Reason"].ne("").equals(frame["Churn Label"].eq("Yes"))
+    assert mapping.columns["Churn Label"] == "customers.churned" and mapping.booleans["Churn Label"] == "yes"
+    assert mapping.columns["CustomerID"] == "customer_id"
+
+
+def test_skytrax_placeholder_dates_load_undated_and_recommended_is_not_a_rating():
+    frame = _frame("skytrax_seat_reviews")
+    result = apply_mapping(_raw("skytrax_seat_reviews"), _suggested("skytrax_seat_reviews"))
+    placeholders = int(frame["date"].eq("1970-01-01").sum())
+    assert placeholders == 9 and result.rows_quarantined == 0
+    dated = result.interactions.drop_duplicates("customer_id")["occurred_at"]
+    assert (dated.dt.year == 1970).sum() == 0
+    assert any(f"{placeholders} dates in 'date' are placeholders" in n for n in result.notes)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_cx_map_never_suggests_what_cx_load_refuses(capsys, tmp_path, name):
+    assert cli.main(["map", str(_path(name))]) == 0
+    out, _ = capsys.readouterr()
+    mapping = tmp_path / "m.json"
+    mapping.write_text(out, encoding="utf-8")
+    code = cli.main(["load", str(_path(name)), "--mapping", str(mapping), "--format", "json"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    [record] = json.loads(out)["files"]
+    assert record["rows_loaded"] + record["rows_quarantined"] == record["rows_read"] == len(_frame(name))
+
+
+def test_twitter_volume_by_day_and_airline_and_the_negative_reason_leak(capsys, tmp_path):
+    frame = _frame("twitter_airline_sentiment")
+    day = pd.to_datetime(frame["tweet_created"], format="%d-%m-%Y %H:%M").dt.strftime("%Y-%m-%d")
+    records = _metrics(capsys, "twitter_airline_sentiment", tmp_path, "--metric", "volume", "--grain", "day")
+    assert {r["period"]: r["value"] for r in records} == day.value_counts().to_dict()
+    records = _metrics(capsys, "twitter_airline_sentiment", tmp_path, "--metric", "volume", "--grain", "all",
+                       "--by", "touchpoint")
+    assert {r["touchpoint"]: r["value"] for r in records} == frame["airline"].value_counts().to_dict()
+    result = apply_mapping(_raw("twitter_airline_sentiment"), Mapping.from_dict(_expected("twitter_airline_sentiment")["mapping"]))
+    assert result.interactions["customer_id"].nunique() == frame["name"].nunique()
+    negative = frame["airline_sentiment"].eq("negative").rename("negative")
+    from cx.ingest.leaks import leak_columns
+
+    found = leak_columns(frame[["negativereason", "airline", "retweet_count"]], negative)
+    assert list(found) == ["negativereason"]
+    assert frame["negativereason"].ne("").equals(negative)  # independent: filled exactly for negative tweets
