@@ -354,6 +354,7 @@ def fit_churn_table(table: FeatureTable, *, now: FeatureTable | None = None, att
         population = _population(table, now, features, model, predictions["All"], line)
         card = _card(table, y, screen, labels, n_splits, resamples, C, random_state, same,
                      {k: v for k, v in thinned.items() if v})
+        card = replace(card, notes=(*card.notes, *_reversals(table.frame, y, odds, table.outcome)))
         leaks = _leak_warnings(table, screen, cv, labels)
         return ChurnReport(card=card, cv=cv, folds=folds, calibration=calibration_table(y, predictions["All"]),
                            calibration_fit=line, odds_ratios=odds, importance=importance, feature_sets=feature_sets,
@@ -408,6 +409,26 @@ def _screen(table: FeatureTable, attributes: Sequence[str], include_restating: S
                               + (f" Left out as leaks: {said}. To keep one in anyway (the warning stays), name it "
                                  "with --allow-leak or tick it on the page." if excluded else ""))
     return Screen(features, excluded, allowed, merged, collinear)
+
+
+def _reversals(frame: pd.DataFrame, y: np.ndarray, odds: pd.DataFrame, outcome: str) -> list[str]:
+    """Inputs whose clear odds ratio points the other way from their own correlation with the outcome.
+
+    Not an error (adjusted for the other inputs a direction may reverse), but easy to misread: the
+    note says so, with both numbers.
+    """
+    found = []
+    for row in odds[(odds["kind"] == "per SD") & ((odds["ci_high"] < 1) | (odds["ci_low"] > 1))].itertuples():
+        values = pd.to_numeric(frame[row.column], errors="coerce")
+        known = values.notna().to_numpy()
+        if known.sum() < 10 or values[known].nunique() < 2:
+            continue
+        r = float(np.corrcoef(values[known].to_numpy(float), y[known])[0, 1])
+        if abs(r) >= 0.1 and np.sign(r) != np.sign(np.log(row.value)):
+            found.append(f"{row.feature}: alone it goes with {'more' if r > 0 else 'less'} {outcome} (r = {r:+.2f}), "
+                         f"but adjusted for the other inputs with {'more' if row.value > 1 else 'less'} (odds ratio "
+                         f"{row.value:.2f}); read it as 'among customers alike in every other input'.")
+    return ["Directions that reverse once the other inputs are held equal — " + " ".join(found)] if found else []
 
 
 def _leak_text(flagged: dict[str, str], labels: dict[str, str]) -> str:

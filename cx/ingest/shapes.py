@@ -56,11 +56,18 @@ def _customer_part(typed: dict[str, pd.Series], rows: pd.Series) -> dict[str, pd
     return out
 
 
-def _per_customer(parts: dict[str, pd.Series], keep: str = "first") -> pd.DataFrame | None:
-    """One row per customer: the first (or last) non-missing value of each attribute."""
+def _per_customer(parts: dict[str, pd.Series], keep: str = "first", when: pd.Series | None = None) -> pd.DataFrame | None:
+    """One row per customer: the first (or last) non-missing value of each attribute.
+
+    ``when`` (the rows' dates) orders a customer's rows in time first, so that "last" is the latest
+    answer, as the journey's end is, not the last row of the file (undated rows count as earliest).
+    """
     if len(parts) <= 1:
         return None
     frame = pd.DataFrame(parts)
+    if when is not None:
+        frame = frame.iloc[np.argsort(pd.to_datetime(when.reindex(frame.index)).to_numpy(dtype="datetime64[ns]"),
+                                      kind="stable")]
     grouped = frame.groupby("customer_id", sort=False, dropna=True)
     result = (grouped.first() if keep == "first" else grouped.last()).reset_index()
     return canonical(result, CUSTOMER_COLUMNS)
@@ -173,7 +180,7 @@ def _wide(mapping, typed, ratings, accepted, frame):
     for target in dict.fromkeys(targets):
         long[target] = np.where(targets[positions] == target, values[rows, positions], np.nan)
     interactions = pd.DataFrame(long) if items else pd.DataFrame({"customer_id": []})
-    customers = _per_customer(_customer_part(typed, accepted), keep="last")
+    customers = _per_customer(_customer_part(typed, accepted), keep="last", when=typed.get("occurred_at"))
     skipped = int((taken & np.isnan(values)).sum())
     notes = [f"{len(interactions):,} ratings from {int(accepted.sum()):,} respondents"
              + (f" ({skipped:,} blank or not-applicable answers skipped)." if skipped else ".")]

@@ -171,3 +171,17 @@ def test_every_odds_ratio_lies_inside_its_interval_with_duplicates_collinearity_
     assert "reason" not in set(odds["column"]) and "reason" in report.card.excluded
     assert not {"end_index", "tp: t4"} <= set(odds["column"])  # the same column, named once
     assert {"mean_csat", "mean_index"}.isdisjoint(odds["column"])  # merged, then left out as the mean of the others
+
+
+def test_a_direction_that_reverses_when_adjusted_is_said_in_words():
+    rng = np.random.default_rng(8)
+    n = 3000
+    a = rng.normal(0, 1, n)
+    b = 0.8 * a + 0.6 * rng.normal(0, 1, n)  # r(a, b) = 0.8: b goes with the outcome alone, against it adjusted
+    y = (rng.random(n) < 1 / (1 + np.exp(-(1.5 * a - 0.8 * b)))).astype(int)
+    frame = pd.DataFrame({"tp: a": 60 + 10 * a, "tp: b": 60 + 10 * b, "outcome": y})
+    assert np.corrcoef(frame["tp: b"], y)[0, 1] > 0.1
+    report = fit_churn_table(table_of(frame, ["tp: a", "tp: b"]), resamples=40)
+    [note] = [n for n in report.card.notes if n.startswith("Directions that reverse")]
+    assert "tp: b: alone it goes with more churned" in note and "adjusted for the other inputs with less" in note
+    assert "tp: a:" not in note
