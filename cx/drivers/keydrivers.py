@@ -101,7 +101,7 @@ class KeyDrivers:
 
 def _score_metric(source: Source, metric: str | Metric) -> Metric:
     m = lookup(metric, source.scales)
-    if m.key not in ("nps", "csat"):
+    if not m.explained:
         raise DriversError(f"key drivers explain NPS or CSAT, not {m.label}")
     if not source.has(m.column):
         raise DriversError(f"these data have no {m.label} answers ({m.column} is not mapped)")
@@ -110,12 +110,7 @@ def _score_metric(source: Source, metric: str | Metric) -> Metric:
 
 def row_score(source: Source, m: Metric):
     """The metric's own per-row coding, whose mean is the metric (NPS ±100/0; CSAT 100 in the top two boxes)."""
-    x = source.interactions.c[m.column]
-    if m.key == "nps":
-        return sa.case((x >= 9, 100), (x <= 6, -100), else_=0)
-    scale = source.scales.csat
-    top = x >= scale.high - 1 if scale.higher_is_better else x <= scale.low + 1
-    return sa.case((top, 100), else_=0)
+    return 100 * m.score(source.interactions.c[m.column])
 
 
 def _scoped(source: Source, scope: Scope, m: Metric) -> tuple[sa.FromClause, list]:
@@ -188,7 +183,7 @@ def _contact_design(raw: pd.DataFrame, m: Metric) -> tuple[pd.DataFrame, dict[st
     columns: dict[str, np.ndarray] = {}
     groups: dict[str, list[str]] = {}
     performance: dict[str, tuple[float, str]] = {}
-    rescale = (lambda v: (v + 100) / 2) if m.key == "nps" else (lambda v: v)
+    rescale = (lambda v: (v + 100) / 2) if m.kind == "net" else (lambda v: v)
     for col in CATEGORIES:
         if col not in rows:
             continue
@@ -321,7 +316,7 @@ def respondent_drivers(source: Source, outcome: str, metric: str | Metric = "csa
     design = pd.DataFrame({"score": 100 * y if kind == "binary" else y, **{f"r{k}": ratings[f"r{k}"]
                                                                            for k in range(len(touchpoints))}})
     complete = design.dropna().reset_index(drop=True)
-    scale = source.scales.csat if m.key == "csat" else None
+    scale = source.scales.csat if m.kind == "share" else None
     top = (scale.high - 1) if scale is not None else 9
     performance = {t: (float(100 * np.mean(complete[f"r{k}"] >= top)), "% of ratings in the top two boxes")
                    for k, t in enumerate(touchpoints)}

@@ -115,6 +115,12 @@ class Metric:
     combine : tuple of (str, str)
         Statistics that do not add up over a cell's customers, with their SQL aggregate
         (``("lowest", "min")``); every other statistic is a sum or a count.
+    kind : str
+        The shape of its statistics, for models that pool cells (shrinkage, drivers): ``"net"``
+        (promoters − detractors), ``"share"`` (successes of n), ``"mean"`` (total, squares),
+        ``"median"`` (ranked), ``"count"``.
+    explained : bool
+        A score that key-driver analysis explains (the overall experience: NPS, CSAT).
     """
 
     key: str
@@ -137,6 +143,8 @@ class Metric:
     drill_columns: tuple[str, ...] = ()
     score: Callable[[Any], Any] | None = None
     combine: tuple[tuple[str, str], ...] = ()
+    kind: str = "share"
+    explained: bool = False
 
     @property
     def per_customer(self) -> bool:
@@ -235,7 +243,7 @@ def _duration(key: str, label: str, unit: str, column: str, short: str, drill: t
         definition=f"Median {unit} from contact to {short} (the 90th percentile is shown beside it).",
         formula=f"{key.upper()} = median({column}); p90 = 90th percentile (linear interpolation)",
         interval=_MEDIAN, statistics=_median_statistics, estimate=_median, change_test=_median_change,
-        counted=lambda x: x >= 0, ranked=True, extra=("p90",), drill_columns=drill)
+        counted=lambda x: x >= 0, ranked=True, extra=("p90",), drill_columns=drill, kind="median")
 
 
 # --- the metrics -----------------------------------------------------------------------------
@@ -251,7 +259,7 @@ NPS = Metric(
                             else_=sa.literal_column("0")),
     change_test=lambda now, before: sig.nps_difference_test(now.promoters, now.detractors, now.n,
                                                             before.promoters, before.detractors, before.n)[1],
-    counted=lambda x: x.between(0, 10), span=200.0, drill_columns=("nps",),
+    counted=lambda x: x.between(0, 10), span=200.0, drill_columns=("nps",), kind="net", explained=True,
 )
 
 
@@ -271,6 +279,7 @@ def csat(scales: Scales) -> Metric:
         estimate=_proportion, change_test=_proportion_change,
         counted=lambda x: x.between(scale.low, scale.high), span=100.0, drill_columns=("csat",),
         score=lambda x: _indicator(x >= scale.high - 1 if scale.higher_is_better else x <= scale.low + 1),
+        explained=True,
     )
 
 
@@ -284,7 +293,7 @@ def ces(scales: Scales) -> Metric:
         formula=f"CES = sum of answers / number of answers (scale {scale.low:g}–{scale.high:g})",
         interval=_T, statistics=_moments, estimate=_mean, change_test=_mean_change,
         counted=lambda x: x.between(scale.low, scale.high), span=scale.high - scale.low, drill_columns=("ces",),
-        score=as_float, combine=_EXTREMES,
+        score=as_float, combine=_EXTREMES, kind="mean",
     )
 
 
@@ -309,7 +318,7 @@ VOLUME = Metric(
     statistics=lambda x, z: {},
     estimate=lambda s, confidence: (s.n.copy(), np.full(s.n.shape, np.nan), np.full(s.n.shape, np.nan)),
     change_test=lambda now, before: sig.count_rate_test(now.n, before.n),
-    count=True, judged=False, drill_columns=("nps", "csat"),
+    count=True, judged=False, drill_columns=("nps", "csat"), kind="count",
 )
 
 CHURN = Metric(
@@ -334,7 +343,7 @@ LTV = Metric(
     higher_is_better=True, definition=f"Mean lifetime value {_PER_CELL}.",
     formula="LTV = sum of lifetime_value / customers with a known lifetime value", interval=_T,
     statistics=_moments, estimate=_mean, change_test=_mean_change, counted=_known,
-    drill_columns=("customers.lifetime_value",),
+    drill_columns=("customers.lifetime_value",), kind="mean",
 )
 
 

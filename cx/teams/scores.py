@@ -52,16 +52,17 @@ def shrink_statistics(table: MetricTable, confidence: float = 0.95) -> tuple[Shr
     points, CSAT and FCR in percent, durations back from the log scale they are shrunk on).
     """
     key, s = table.metric, table.statistics
-    if key in ("csat", "fcr"):
+    kind = lookup(key).kind
+    if kind == "share":
         return shrink_proportions(s.successes, s.n, confidence), _percent
-    if key == "nps":
+    if kind == "net":
         total, squares = s.promoters - s.detractors, s.promoters + s.detractors  # answers as +1 / 0 / −1
         variance = pooled_variance(s.n, total, squares)
         return shrink_means(total / s.n, variance / s.n, confidence, bounds=(-1.0, 1.0)), _percent
-    if key == "ces":
+    if kind == "mean":
         variance = pooled_variance(s.n, s.total, s.squares)
         return shrink_means(s.total / s.n, variance / s.n, confidence), _same
-    if key in ("frt", "ttr"):
+    if kind == "median":
         # durations are skewed: medians are compared on the log scale, log(1 + median)
         half = (np.log1p(s.median_high) - np.log1p(s.median_low)) / (2 * normal_quantile(table.confidence))
         known = np.isfinite(half) & (half > 0)
