@@ -4,6 +4,7 @@ import datetime as dt
 
 import streamlit as st
 
+from cx.app.cache import in_background, ready
 from cx.app.ui import (
     cached_by_source,
     download_csv,
@@ -26,8 +27,10 @@ def load_outcomes(source) -> list[str]:
     return outcome_candidates(source)
 
 
-@cached_by_source(max_entries=8)
-def load_report(source, outcome: str, rule: CutoffRule, scope, attributes: tuple, min_positives: int):
+# The fit runs once per source, scope and settings in the background (every session on the demo
+# shares it); the page shows its progress and stays responsive meanwhile.
+@in_background(max_entries=8)
+def fit_report(source, outcome: str, rule: CutoffRule, scope, attributes: tuple, min_positives: int):
     return fit_churn(source, outcome, rule, scope, attributes=list(attributes), min_positives=min_positives,
                      at_risk=500)
 
@@ -35,7 +38,7 @@ def load_report(source, outcome: str, rule: CutoffRule, scope, attributes: tuple
 @cached_by_source(max_entries=64)
 def load_what_if(source, outcome: str, rule: CutoffRule, scope, attributes: tuple, min_positives: int, driver: str,
                  change: float, mode: str, segment: str | None, channel: str | None):
-    report = load_report(source, outcome, rule, scope, attributes, min_positives)
+    report = fit_report(source, outcome, rule, scope, attributes, min_positives).result()
     return what_if(report, driver, change, mode=mode, segment=segment, channel=channel)
 
 
@@ -77,8 +80,11 @@ with st.expander("Guard rails"):
 
 # --- fit -----------------------------------------------------------------------------------------
 try:
-    with st.spinner("Fitting: building features in the database, 5-fold cross-validation, bootstrap intervals…"):
-        report = load_report(source, outcome, rule, scope, tuple(attributes), int(min_positives))
+    report = ready(fit_report(source, outcome, rule, scope, tuple(attributes), int(min_positives)),
+                   "Fitting: building features in the database, 5-fold cross-validation, bootstrap intervals",
+                   key="churn.fit")
+    if report is None:
+        st.stop()
 except ChurnModelError as exc:
     st.warning(f"**No model:** {exc}", icon="🛑")
     st.stop()

@@ -5,7 +5,7 @@ import datetime as dt
 import streamlit as st
 
 from cx.app import state
-from cx.app.cache import cached_by_source
+from cx.app.cache import cached_by_source, in_background, ready
 from cx.app.widgets import chart, dataframe, md, md_escape, page_start, share_link, show_error
 from cx.review import weekly as reviews
 from cx.review.export import html_bytes, pdf_bytes, report_name
@@ -14,15 +14,22 @@ from cx.review.weekly import format_value
 
 @cached_by_source(ttl=1800, max_entries=32)
 def _load_review(source, week: str | None, scope):
-    return reviews.weekly_review(source, week, scope)
+    return reviews.weekly_review(source, week, scope, extras=False)
 
 
 def load_review(source, week: str | None, scope, min_n: int):
-    """The week's review (KPIs, story, movers, incidents, customers at risk).
+    """The week's review (KPIs, story, movers); incidents and customers at risk come from :func:`load_extras`.
 
     Cached by source, week and scope only: a new minimum n re-selects the movers without a query.
     """
     return _load_review(source, week, scope).with_min_n(min_n)
+
+
+@in_background(max_entries=16)
+def load_extras(source, week: str, scope):
+    """The week's incidents and customers at risk: the churn fit behind them takes seconds, so it runs
+    in the background, once per source, week and scope (shared by every session on the demo)."""
+    return reviews.review_extras(source, week, scope)
 
 
 @cached_by_source(ttl=1800, max_entries=32)
@@ -67,7 +74,7 @@ try:
     with st.spinner(f"Comparing {week} with the weeks before…"):
         review = load_review(source, week, scope, view.min_n)
         tables = load_review_trends(source, week, scope)
-        figures = reviews.review_figures(source, review, tables)
+        extras_job = load_extras(source, review.week, review.scope)  # starts now; drawn below the tiles
 except (reviews.ReviewError, ValueError) as exc:
     show_error(exc)
     st.stop()
@@ -76,7 +83,6 @@ span = f"{review.start:%a %d %b} – {review.end:%a %d %b %Y}"
 st.caption(md("{span} against the previous week and the 4-week average before it · {label} · "
               "● = significant at 5%", span=span, label=review.source_label))
 
-trends = {name.split(":", 1)[1]: fig for name, fig in figures.items() if name.startswith("trend:")}
 columns = st.columns(4)
 for i, row in enumerate(review.kpis.itertuples()):
     color = "gray" if row.better is None or not row.significant else ("blue" if row.better else "orange")
@@ -91,6 +97,13 @@ for i, row in enumerate(review.kpis.itertuples()):
                  f"n = {row.n:,} (last week {row.previous_n:,}) · 4-week average {format_value(row.trailing, row.unit)}"
                  + ("" if row.p_value != row.p_value else f" · p = {row.p_value:.2g}"),
         )
+
+extras = ready(extras_job, "Listing this week's critical incidents and fitting the churn model for the customers "
+                           "at risk", key="overview.extras")
+if extras is not None:
+    review = review.with_extras(extras)
+figures = reviews.review_figures(source, review, tables)
+trends = {name.split(":", 1)[1]: fig for name, fig in figures.items() if name.startswith("trend:")}
 
 st.subheader("What happened")
 for sentence in review.sentences:
@@ -119,25 +132,32 @@ if trend_names:
             with b:
                 chart(trends[right], key=f"overview.trend.{right}")
 
-st.subheader(f"Critical incidents this week ({len(review.incidents):,})")
-if review.incidents.empty:
+if extras is None:
+    pass  # the progress line under the tiles says what is coming; the page fills in when it is ready
+elif review.incidents.empty:
+    st.subheader("Critical incidents this week (0)")
     st.caption("No critical incident this week.")
 else:
+    st.subheader(f"Critical incidents this week ({len(review.incidents):,})")
     dataframe(review.incidents, hide_index=True, key="overview.incidents")
     st.caption(f"{review.unrecovered:,} journeys ended on an unrecovered incident. Drill into any of them on the "
                "Incidents page.")
-st.subheader(f"Customers newly at risk ({len(review.at_risk):,})")
-for note in review.notes:
-    st.caption(md_escape(note))
-if review.at_risk.empty and not review.notes:
-    st.caption("No customer active this week is among the model's highest value at risk.")
-else:
-    dataframe(review.at_risk, hide_index=True, key="overview.at_risk")
+if extras is not None:
+    st.subheader(f"Customers newly at risk ({len(review.at_risk):,})")
+    for note in review.notes:
+        st.caption(md_escape(note))
+    if review.at_risk.empty and not review.notes:
+        st.caption("No customer active this week is among the model's highest value at risk.")
+    else:
+        dataframe(review.at_risk, hide_index=True, key="overview.at_risk")
 
 st.subheader("Share")
 st.code(share_link(""), language=None)  # the start page lives at "/" ("/overview" is not a page of its own)
 st.caption("Copy the link (button at the right of the box) to reopen exactly this view, or export the report.")
 left, right = st.columns(2)
+if extras is None:
+    st.caption("The report can be downloaded once the incidents and customers at risk are ready.")
+    st.stop()
 left.download_button("Download report (HTML)", data=lambda: html_bytes(review, figures, source.scales),
                      file_name=report_name(review, "html"), mime="text/html", on_click="ignore",
                      icon=":material/download:", key="overview.html")

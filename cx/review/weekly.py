@@ -92,6 +92,12 @@ class Review:
                             self.at_risk)
         return replace(self, movers=movers, tested=tested, sentences=sentences, min_n=min_n)
 
+    def with_extras(self, extras: tuple) -> Review:
+        """The same review with the week's incidents and customers at risk (:func:`review_extras`)."""
+        incidents, unrecovered, at_risk, notes = extras
+        return replace(self, incidents=incidents, unrecovered=unrecovered, at_risk=at_risk,
+                       notes=notes).with_min_n(self.min_n)
+
 
 # --- the metrics of the week -----------------------------------------------------------------
 
@@ -298,6 +304,14 @@ def weekly_review(source: Source, week: str | dt.date | None = None, scope: Scop
         incidents=incidents, unrecovered=unrecovered, at_risk=at_risk, notes=notes, changes=changes,
     )
     return review.with_min_n(min_n)
+
+
+def review_extras(source: Source, week: str, scope: Scope) -> tuple:
+    """What a review built with ``extras=False`` leaves out, for :meth:`Review.with_extras`: the
+    week's critical incidents, unrecovered journeys, customers at risk and notes (seconds: the
+    churn fit behind the at-risk list), so that a page can show the KPIs before them."""
+    summary = summarize(source)
+    return week_extras(source, scope, parse_week(week), set(metrics.available(summary)), summary.customers)
 
 
 TREND_METRICS = ("csat", "nps", "frt", "ttr")
