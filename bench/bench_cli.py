@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -29,12 +30,18 @@ def commands(demo: Path) -> dict[str, list[str]]:
     }
 
 
-def run(root: Path, argv: list[str]) -> float:
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run(root: Path, argv: list[str]) -> tuple[float, float]:
+    """Wall seconds and CPU seconds (user + system: steadier when the machine is busy) of one run."""
     env = {**os.environ, "PYTHONPATH": str(root)}
-    started = time.perf_counter()
+    cpu, started = children_cpu(), time.perf_counter()
     subprocess.run([sys.executable, "-c", "import sys; from cx.cli import main; sys.exit(main())", *argv],
                    env=env, cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
-    return time.perf_counter() - started
+    return time.perf_counter() - started, children_cpu() - cpu
 
 
 def slowest_imports(root: Path, top: int = 8) -> list[tuple[str, float]]:
@@ -57,7 +64,7 @@ def main() -> None:
     args = parser.parse_args()
     demo = Path(args.demo).resolve()
     roots = {"after": ROOT} | ({"before": Path(args.baseline).resolve()} if args.baseline else {})
-    times: dict[tuple[str, str], list[float]] = {}
+    times: dict[tuple[str, str], list[tuple[float, float]]] = {}
     load = os.getloadavg()
     for _ in range(args.runs):
         for name, argv in commands(demo).items():
@@ -68,14 +75,14 @@ def main() -> None:
     print(f"load average before {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}, after "
           + " ".join(f"{v:.2f}" for v in os.getloadavg()))
     print()
-    print("| command | median | best |" + (" before median | before best |" if args.baseline else ""))
-    print("|---|---|---|" + ("---|---|" if args.baseline else ""))
+    print("| command | wall median | wall best | CPU median |"
+          + (" before: wall median | wall best | CPU median |" if args.baseline else ""))
+    print("|---|---|---|---|" + ("---|---|---|" if args.baseline else ""))
     for name in commands(demo):
-        after = times[(name, "after")]
-        row = f"| `{name}` | {statistics.median(after):.2f} s | {min(after):.2f} s |"
-        if args.baseline:
-            before = times[(name, "before")]
-            row += f" {statistics.median(before):.2f} s | {min(before):.2f} s |"
+        row = f"| `{name}` |"
+        for label in roots:
+            wall, cpu = zip(*times[(name, label)])
+            row += f" {statistics.median(wall):.2f} s | {min(wall):.2f} s | {statistics.median(cpu):.2f} s |"
         print(row)
     for label, root in roots.items():
         print(f"\nslowest imports of `import cx.cli` ({label}, cumulative): "

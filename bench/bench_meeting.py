@@ -36,6 +36,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -84,6 +85,12 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU seconds (user + system) the app server has used so far: steadier than wall time on a busy machine."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def rss_mb(pid: int) -> tuple[float, float]:
     fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
     return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
@@ -130,11 +137,15 @@ def pending(page) -> bool:
     return page.locator('[class*="st-key-cx-pending"]').count() > 0
 
 
-def measure(page, t0: float, out: dict, kind: str) -> None:
-    """Record how long the click at ``t0`` took to answer, and to complete (background parts drawn)."""
+def measure(page, click, out: dict, kind: str, pid: int) -> None:
+    """Record how long ``click()`` (returning the page time of the click) took to answer, to complete
+    (background parts drawn), and the app server's CPU seconds until complete."""
+    cpu = cpu_seconds(pid)
+    t0 = click()
     answered = settle(page, t0)
     out.setdefault(kind, []).append(answered)
     out.setdefault(f"{kind}, complete", []).append(settle(page, t0, complete=True) if pending(page) else answered)
+    out.setdefault(f"{kind}, server CPU s", []).append(cpu_seconds(pid) - cpu)
 
 
 def now(page) -> float:
@@ -201,26 +212,33 @@ def remove_channel(page) -> float:
     return t0
 
 
-def changes(browser, base: str, page_name: str, channels: list[str], repeats: int) -> dict[str, list[float]]:
+def pick_grain(page, grain: str) -> float:
+    return pick(page, sidebar_select(page, "Time grain"), grain)
+
+
+def pick_week(page, index: int) -> float:
+    box = page.locator("[data-testid=stMain] [data-testid=stSelectbox]").filter(has_text="Week under review")
+    box.click()
+    options = page.get_by_role("option")
+    options.first.wait_for()
+    target = options.nth(index)
+    t0 = now(page)
+    target.click()
+    return t0
+
+
+def changes(browser, base: str, page_name: str, channels: list[str], repeats: int, pid: int) -> dict[str, list[float]]:
     """Filter, un-filter, grain (and week) changes on one page in one warm session."""
     *_, page = open_page(browser, f"{base}/{'' if page_name == 'overview' else page_name}")
     settle(page, 0.0, complete=True)
     out: dict[str, list[float]] = {}
     try:
         for i in range(repeats):
-            measure(page, add_channel(page, channels[i % len(channels)]), out, "filter (a new channel)")
-            measure(page, remove_channel(page), out, "filter removed")
-            measure(page, pick(page, sidebar_select(page, "Time grain"), "Month" if i % 2 == 0 else "Week"), out,
-                    "grain")
+            measure(page, partial(add_channel, page, channels[i % len(channels)]), out, "filter (a new channel)", pid)
+            measure(page, partial(remove_channel, page), out, "filter removed", pid)
+            measure(page, partial(pick_grain, page, "Month" if i % 2 == 0 else "Week"), out, "grain", pid)
             if page_name == "overview":
-                box = page.locator("[data-testid=stMain] [data-testid=stSelectbox]").filter(has_text="Week under review")
-                box.click()
-                options = page.get_by_role("option")
-                options.first.wait_for()
-                target = options.nth(1 + i % 4)
-                t0 = now(page)
-                target.click()
-                measure(page, t0, out, "week")
+                measure(page, partial(pick_week, page, 1 + i % 4), out, "week", pid)
     finally:
         page.context.close()
     return out
@@ -251,7 +269,7 @@ def walk(browser, root: Path, demo: Path, channels: list[str], repeats: int, pag
                 again.append(answered)
             results[f"{name}: first visit of a new session"] = again
         for name in pages:
-            for kind, values in changes(browser, base, name, channels, repeats).items():
+            for kind, values in changes(browser, base, name, channels, repeats, pid).items():
                 results[f"{name}: {kind}"] = values
         results["_rss"] = list(rss_mb(pid))
     return results
@@ -305,7 +323,7 @@ def main() -> None:
         row = f"| {name} | {len(values)} | {med:.2f} s | {p95:.2f} s | {top:.2f} s |"
         if before and name in before:
             bmed, bp95, _ = quantiles(before[name])
-            row += f" {bmed:.2f} s | {bp95:.2f} s | {med / bmed:.2f} |"
+            row += f" {bmed:.2f} s | {bp95:.2f} s | {med / bmed if bmed else float('nan'):.2f} |"
         print(row)
     print()
     for label, result in runs.items():
