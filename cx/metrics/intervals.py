@@ -4,12 +4,14 @@ Each function takes per-cell counts or sums (numpy arrays or anything array-like
 value with its interval. The metric registry (:mod:`cx.metrics.registry`) calls them on the
 statistics one query returned; the tests check their coverage by simulation.
 
-Quantiles come from ``scipy.special`` (the same functions ``scipy.stats.norm.ppf`` and
-``scipy.stats.t.ppf`` call), imported when first needed: a ``cx metrics`` run does not pay for
-``scipy.stats``.
+The normal quantile comes from the standard library (``statistics.NormalDist``), the Student t
+quantile from ``scipy.special`` (what ``scipy.stats.t.ppf`` calls), imported when first needed: a
+``cx metrics`` run does not pay for ``scipy.stats``, and one on a proportion or NPS not for scipy.
 """
 
 from __future__ import annotations
+
+from statistics import NormalDist
 
 import numpy as np
 
@@ -18,9 +20,7 @@ def normal_quantile(confidence: float) -> float:
     """The two-sided standard normal quantile ``z`` for ``confidence`` (1.96 for 0.95)."""
     if not 0.0 < confidence < 1.0:
         raise ValueError(f"confidence must lie strictly between 0 and 1, got {confidence}")
-    from scipy.special import ndtri
-
-    return float(ndtri(0.5 + confidence / 2.0))
+    return NormalDist().inv_cdf(0.5 + confidence / 2.0)  # Wichura's AS241, as scipy's ndtri: no scipy import
 
 
 def _arrays(*values) -> list[np.ndarray]:

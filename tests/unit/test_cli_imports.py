@@ -43,6 +43,16 @@ def test_cx_metrics_on_a_database_loads_no_file_reader_or_model(tmp_path):
                           "assert code == 0, code")
     assert "cx.metrics" in loaded
     assert not [m for m in HEAVY if m in loaded]
+    assert "scipy" not in loaded  # NPS intervals need only the normal quantile (statistics.NormalDist)
+
+
+@pytest.mark.parametrize("confidence", [0.5, 0.8, 0.9, 0.95, 0.99, 0.9999, 1e-6, 1 - 1e-9])
+def test_the_normal_quantile_without_scipy_is_scipys(confidence):
+    from scipy.stats import norm
+
+    from cx.metrics.intervals import normal_quantile
+
+    assert normal_quantile(confidence) == pytest.approx(norm.ppf(0.5 + confidence / 2), rel=1e-12, abs=1e-15)
 
 
 @pytest.mark.parametrize("name", ["is_data_file", "IngestError", "apply_mapping", "open_files", "SHAPES"])
