@@ -99,7 +99,8 @@ class _Jobs:
     def get(self, key, submit, ttl: float, max_entries: int) -> Job:
         with self.lock:
             job = self.jobs.get(key)
-            if job is None or job.failed_to_read() or (job.done() and time.monotonic() - job.started > ttl):
+            if (job is None or job.future.cancelled() or job.failed_to_read()
+                    or (job.done() and time.monotonic() - job.started > ttl)):
                 job = self.jobs[key] = submit()
             self.jobs.move_to_end(key)
             while len(self.jobs) > max_entries:
@@ -125,6 +126,8 @@ def in_background(func=None, *, label: str = "", ttl: int = 3600, max_entries: i
     other arguments must be hashable values (a Scope, a tuple, a string), except keyword arguments
     whose name starts with ``_`` (as with ``st.cache_data``): they are passed but not part of the
     key, for inputs the other arguments already determine. The function must not call Streamlit.
+    A session has one current job per function: asking it for other arguments cancels the previous
+    job if that has not started yet.
     """
 
     def wrap(f):
@@ -134,12 +137,28 @@ def in_background(func=None, *, label: str = "", ttl: int = 3600, max_entries: i
         def wrapper(source: Source, *args, **kwargs) -> Job:
             key = (name, source.key, args, tuple(sorted((k, v) for k, v in kwargs.items() if not k.startswith("_"))))
             jobs = _shared_jobs() if source.kind == "demo" else _session_jobs()
-            return jobs.get(key, lambda: Job(_executor.submit(f, source, *args, **kwargs), label or name), ttl,
-                            max_entries)
+            job = jobs.get(key, lambda: Job(_executor.submit(f, source, *args, **kwargs), label or name), ttl,
+                           max_entries)
+            _supersede(name, job)
+            return job
 
         return wrapper
 
     return wrap(func) if func is not None else wrap
+
+
+_LATEST = "cx.jobs.latest"
+
+
+def _supersede(name: str, job: Job) -> None:
+    """This session now wants ``job`` from function ``name``: the one it wanted before, if still
+    queued, is cancelled (clicking through five filters queues one fit, not five). A cancelled job
+    that another session asks for again is simply submitted again."""
+    latest = st.session_state.setdefault(_LATEST, {})
+    previous = latest.get(name)
+    if previous is not None and previous is not job:
+        previous.future.cancel()  # only a job not yet started can be cancelled
+    latest[name] = job
 
 
 def wait_seconds() -> float:
@@ -160,7 +179,7 @@ def ready(job: Job, message: str, key: str):
     ends (a fragment polls it every second), so the caller just skips what needs the result.
     The progress line sits in a container keyed ``cx-pending-<key>`` (the bench waits for it to go).
     """
-    if job.wait(wait_seconds()):
+    if job.wait(wait_seconds()) and not job.future.cancelled():
         return job.result()
     with st.container(key=f"cx-pending-{key}"):
         _poll(job, message)
