@@ -125,11 +125,21 @@ def serve(root: Path, demo: Path):
             proc.kill()
 
 
-def settle(page, t0: float, content: str = CONTENT, complete: bool = False, timeout_ms: int = 180_000) -> float:
+TIMEOUT_MS = 180_000
+
+
+def settle(page, t0: float, content: str = CONTENT, complete: bool = False) -> float:
     """Seconds from ``t0`` (page clock, ms) until the run it started has ended and the content is drawn
-    (``complete``: also every part that was computing in the background, i.e. no progress line left)."""
+    (``complete``: also every part that was computing in the background, i.e. no progress line left).
+    A wait beyond TIMEOUT_MS is recorded as infinite (and printed as such), not an abort."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     page.evaluate("window.__cx.doneAt = null")
-    page.wait_for_function(SETTLED, arg=[t0, content, QUIET_MS, complete], polling="raf", timeout=timeout_ms)
+    try:
+        page.wait_for_function(SETTLED, arg=[t0, content, QUIET_MS, complete], polling="raf", timeout=TIMEOUT_MS)
+    except PlaywrightTimeout:
+        print(f"  timeout after {TIMEOUT_MS / 1000:.0f} s on {page.url} (complete={complete})", flush=True)
+        return float("inf")
     return (page.evaluate("window.__cx.doneAt") - t0) / 1000
 
 
@@ -255,7 +265,7 @@ def walk(browser, root: Path, demo: Path, channels: list[str], repeats: int, pag
     results: dict[str, list[float]] = {}
     with serve(root, demo) as (base, pid):
         results["tiles, first session after start"] = [tiles(browser, base)]
-        results["tiles, new session (warm server)"] = [tiles(browser, base) for _ in range(repeats)]
+        results["tiles, new session (warm server)"] = [tiles(browser, base) for _ in range(max(2, repeats // 2))]
         for name in pages:
             url = f"{base}/{'' if name == 'overview' else name}"
             first, complete, page = open_page(browser, url)
@@ -263,14 +273,17 @@ def walk(browser, root: Path, demo: Path, channels: list[str], repeats: int, pag
             results[f"{name}: first visit (page never opened on this server)"] = [first]
             results[f"{name}: first visit (page never opened on this server), complete"] = [complete]
             again = []
-            for _ in range(max(1, repeats // 2)):
+            for _ in range(max(1, repeats // 3)):
                 answered, complete, page = open_page(browser, url)
                 page.context.close()
                 again.append(answered)
             results[f"{name}: first visit of a new session"] = again
+            print(f"  {root.name} {name}: first visit {first:.2f} (complete {complete:.2f}), again "
+                  + ", ".join(f"{v:.2f}" for v in again), flush=True)
         for name in pages:
             for kind, values in changes(browser, base, name, channels, repeats, pid).items():
                 results[f"{name}: {kind}"] = values
+                print(f"  {root.name} {name}: {kind}: " + ", ".join(f"{v:.2f}" for v in values), flush=True)
         results["_rss"] = list(rss_mb(pid))
     return results
 

@@ -176,7 +176,7 @@ def ready(job: Job, message: str, key: str):
     """The job's result when it is done (its error raised), else None after drawing a progress line.
 
     The line says what is being computed and for how long; the page is redrawn as soon as the job
-    ends (a fragment polls it every second), so the caller just skips what needs the result.
+    ends (a fragment polls it every 1.5 s), so the caller just skips what needs the result.
     The progress line sits in a container keyed ``cx-pending-<key>`` (the bench waits for it to go).
     """
     if job.wait(wait_seconds()) and not job.future.cancelled():
@@ -186,7 +186,7 @@ def ready(job: Job, message: str, key: str):
     return None
 
 
-@st.fragment(run_every=1.0)
+@st.fragment(run_every=1.5)
 def _poll(job: Job, message: str) -> None:
     if job.done():
         st.rerun()
