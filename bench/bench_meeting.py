@@ -125,7 +125,7 @@ def serve(root: Path, demo: Path):
             proc.kill()
 
 
-TIMEOUT_MS = 180_000
+TIMEOUT_MS = 90_000
 
 
 def settle(page, t0: float, content: str = CONTENT, complete: bool = False) -> float:
@@ -278,7 +278,7 @@ def walk(browser, root: Path, demo: Path, channels: list[str], repeats: int, pag
                 page.context.close()
                 again.append(answered)
             results[f"{name}: first visit of a new session"] = again
-            print(f"  {root.name} {name}: first visit {first:.2f} (complete {complete:.2f}), again "
+            print(f"  {root.name} {name}: first visit {first:.2f}, again "
                   + ", ".join(f"{v:.2f}" for v in again), flush=True)
         for name in pages:
             for kind, values in changes(browser, base, name, channels, repeats, pid).items():
@@ -317,8 +317,9 @@ def main() -> None:
         finally:
             browser.close()
     load_after = os.getloadavg()
-    command = "python bench/bench_meeting.py --repeats {}{}".format(
-        args.repeats, f" --baseline {args.baseline}" if args.baseline else "")
+    command = "python bench/bench_meeting.py --repeats {}{}{}".format(
+        args.repeats, f" --pages {' '.join(args.pages)}" if args.pages != PAGES else "",
+        f" --baseline {args.baseline}" if args.baseline else "")
     print(f"command: {command} (demo {demo.name})")
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
           f"load average before {load_before[0]:.2f} {load_before[1]:.2f} {load_before[2]:.2f}, "
