@@ -151,7 +151,12 @@ def measure(page, click, out: dict, kind: str, pid: int) -> None:
     """Record how long ``click()`` (returning the page time of the click) took to answer, to complete
     (background parts drawn), and the app server's CPU seconds until complete."""
     cpu = cpu_seconds(pid)
-    t0 = click()
+    try:
+        t0 = click()
+    except Exception as exc:  # the widget could not be operated: say so, record nothing, go on
+        print(f"  {kind}: the click failed ({str(exc).splitlines()[0]})", flush=True)
+        page.keyboard.press("Escape")
+        return
     answered = settle(page, t0)
     out.setdefault(kind, []).append(answered)
     out.setdefault(f"{kind}, complete", []).append(settle(page, t0, complete=True) if pending(page) else answered)
@@ -193,9 +198,16 @@ def sidebar_select(page, label: str):
 
 def pick(page, box, option: str) -> float:
     """Open a selectbox and choose ``option``; returns the page time of the choosing click."""
-    box.click()
     target = page.get_by_role("option", name=option, exact=True)
-    target.wait_for()
+    for attempt in range(3):  # a dropdown left open elsewhere can swallow the first click
+        page.keyboard.press("Escape")
+        box.click()
+        try:
+            target.wait_for(timeout=5_000)
+            break
+        except Exception:
+            if attempt == 2:
+                raise
     t0 = now(page)
     target.click()
     return t0
@@ -228,9 +240,10 @@ def pick_grain(page, grain: str) -> float:
 
 def pick_week(page, index: int) -> float:
     box = page.locator("[data-testid=stMain] [data-testid=stSelectbox]").filter(has_text="Week under review")
+    page.keyboard.press("Escape")
     box.click()
     options = page.get_by_role("option")
-    options.first.wait_for()
+    options.first.wait_for(timeout=10_000)
     target = options.nth(index)
     t0 = now(page)
     target.click()
