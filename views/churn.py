@@ -4,6 +4,7 @@ import datetime as dt
 
 import streamlit as st
 
+from cx.app.cache import in_background, ready
 from cx.app.followup import open_case_control
 from cx.app.ui import (
     cached_by_source,
@@ -28,9 +29,11 @@ def load_outcomes(source) -> tuple[list[str], dict[str, list]]:
     return outcome_candidates(source), two_valued_outcomes(source)
 
 
-@cached_by_source(max_entries=8)
-def load_report(source, outcome: str, positive, rule: CutoffRule, scope, attributes: tuple, min_positives: int,
-                allowed: tuple):
+# The fit runs once per source, scope and settings in the background (every session on the demo
+# shares it); the page shows its progress and stays responsive meanwhile.
+@in_background(max_entries=8)
+def fit_report(source, outcome: str, positive, rule: CutoffRule, scope, attributes: tuple, min_positives: int,
+               allowed: tuple):
     return fit_churn(source, outcome, rule, scope, positive=positive, attributes=list(attributes),
                      include_restating=list(allowed), min_positives=min_positives, at_risk=500)
 
@@ -38,7 +41,7 @@ def load_report(source, outcome: str, positive, rule: CutoffRule, scope, attribu
 @cached_by_source(max_entries=64)
 def load_what_if(source, outcome: str, positive, rule: CutoffRule, scope, attributes: tuple, min_positives: int,
                  allowed: tuple, driver: str, change: float, mode: str, segment: str | None, channel: str | None):
-    report = load_report(source, outcome, positive, rule, scope, attributes, min_positives, allowed)
+    report = fit_report(source, outcome, positive, rule, scope, attributes, min_positives, allowed).result()
     return what_if(report, driver, change, mode=mode, segment=segment, channel=channel)
 
 
@@ -88,9 +91,12 @@ with st.expander("Guard rails"):
 
 # --- fit -----------------------------------------------------------------------------------------
 try:
-    with st.spinner("Fitting: building features in the database, 5-fold cross-validation, bootstrap intervals…"):
-        report = load_report(source, outcome, positive, rule, scope, tuple(attributes), int(min_positives),
-                             tuple(st.session_state.get("churn.allow_leak", [])))
+    report = ready(fit_report(source, outcome, positive, rule, scope, tuple(attributes), int(min_positives),
+                              tuple(st.session_state.get("churn.allow_leak", []))),
+                   "Fitting: building features in the database, 5-fold cross-validation, bootstrap intervals",
+                   key="churn.fit")
+    if report is None:
+        st.stop()
 except ChurnModelError as exc:
     st.warning(f"**No model:** {exc}", icon="🛑")
     st.stop()

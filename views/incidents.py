@@ -9,7 +9,7 @@ import streamlit as st
 
 from cx import journeys
 from cx.app import state
-from cx.app.cache import cached_by_source
+from cx.app.cache import cached_by_source, in_background, ready
 from cx.app.followup import open_case_control
 from cx.app.widgets import chart, dataframe, download_csv, md, page_start, show_error
 from cx.charts import journeys as journey_charts
@@ -39,9 +39,17 @@ def load_features(source, scope, rules, outcome: str | None, positive=None):
     return journeys.journey_features(source, scope, rules)
 
 
-@cached_by_source
+@in_background
+def compare(source, scope, rules, outcome: str, positive=None, *, _features):
+    """The bootstrap comparison (seconds): in the background, once per source, scope, rules and outcome."""
+    return journeys.compare_predictors(_features, outcome)
+
+
 def load_comparison(source, scope, rules, outcome: str, positive=None):
-    return journeys.compare_predictors(load_features(source, scope, rules, outcome, positive), outcome)
+    """The comparison when it is ready, else None (a progress line is drawn instead)."""
+    job = compare(source, scope, rules, outcome, positive,
+                  _features=load_features(source, scope, rules, outcome, positive))
+    return ready(job, "Comparing what customers remember (bootstrap resamples)", key="incidents.compare")
 
 
 @cached_by_source
@@ -232,7 +240,9 @@ with left:
 with right:
     st.markdown("#### What do your customers remember?")
     comparison = load_comparison(source, scope, rules, outcome, positive)
-    if comparison.best is None:
+    if comparison is None:
+        pass  # the progress line is drawn; the page fills in when the comparison is done
+    elif comparison.best is None:
         st.info(comparison.verdict)
     else:
         (st.success if comparison.clear and comparison.best != "mean" else st.info)(comparison.verdict)

@@ -8,7 +8,12 @@ cannot be read; the page frame (:func:`cx.app.widgets.run_page`) turns that into
 
 from __future__ import annotations
 
+import collections
+import concurrent.futures
 import functools
+import os
+import threading
+import time
 
 import sqlalchemy as sa
 import streamlit as st
@@ -46,6 +51,147 @@ def cached_by_source(func=None, *, ttl: int = 3600, max_entries: int = 64):
         return wrapper
 
     return wrap(func) if func is not None else wrap
+
+
+# --- slow work in the background ------------------------------------------------------------
+#
+# A model fit or a bootstrap takes seconds. Run inside the script it would hold every click of the
+# page for that long, and a room of people clicking would queue behind it. ``@in_background`` runs
+# it once per source and arguments in a worker thread instead: the page draws what it already has,
+# shows a progress line for the rest (:func:`ready`) and is redrawn when the work is done. Sessions
+# on the same demo share one job; a user's own data get jobs of their own session, as with
+# ``cached_by_source``.
+
+#: Worker threads for background jobs (two cores are shared by every session of the server).
+WORKERS = 2
+_executor = concurrent.futures.ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="cx-job")
+
+
+class Job:
+    """One piece of background work: ``done()`` without waiting, ``result()`` (raises its error)."""
+
+    def __init__(self, future: concurrent.futures.Future, label: str):
+        self.future, self.label, self.started = future, label, time.monotonic()
+
+    def done(self) -> bool:
+        return self.future.done()
+
+    def result(self, timeout: float | None = None):
+        return self.future.result(timeout)
+
+    def wait(self, seconds: float) -> bool:
+        """Wait at most ``seconds`` for the work to end; True when it has."""
+        concurrent.futures.wait([self.future], timeout=max(seconds, 0))
+        return self.future.done()
+
+    def failed_to_read(self) -> bool:
+        """The work ended on a :class:`~cx.db.SourceError` (perhaps passing: the next call retries)."""
+        return self.future.done() and isinstance(self.future.exception(), sources.SourceError)
+
+
+class _Jobs:
+    """Jobs by key, the most recently used kept (bounded), each dropped after ``ttl`` seconds."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.jobs: collections.OrderedDict = collections.OrderedDict()
+
+    def get(self, key, submit, ttl: float, max_entries: int) -> Job:
+        with self.lock:
+            job = self.jobs.get(key)
+            if (job is None or job.future.cancelled() or job.failed_to_read()
+                    or (job.done() and time.monotonic() - job.started > ttl)):
+                job = self.jobs[key] = submit()
+            self.jobs.move_to_end(key)
+            while len(self.jobs) > max_entries:
+                self.jobs.popitem(last=False)
+            return job
+
+
+@st.cache_resource(show_spinner=False)
+def _shared_jobs() -> _Jobs:
+    return _Jobs()
+
+
+@st.cache_resource(show_spinner=False, scope="session")
+def _session_jobs() -> _Jobs:
+    return _Jobs()
+
+
+def in_background(func=None, *, label: str = "", ttl: int = 3600, max_entries: int = 16):
+    """Run ``func(source, *args, **kwargs)`` in a worker thread, once per source key and arguments.
+
+    The wrapper returns a :class:`Job` at once. The demo's jobs are shared by every session; a
+    user's own data (uploads, warehouses) get jobs of this session only, released with it. The
+    other arguments must be hashable values (a Scope, a tuple, a string), except keyword arguments
+    whose name starts with ``_`` (as with ``st.cache_data``): they are passed but not part of the
+    key, for inputs the other arguments already determine. The function must not call Streamlit.
+    A session has one current job per function: asking it for other arguments cancels the previous
+    job if that has not started yet.
+    """
+
+    def wrap(f):
+        name = f"{f.__code__.co_filename}:{f.__qualname__}"  # pages all run as __main__: the file tells them apart
+
+        @functools.wraps(f)
+        def wrapper(source: Source, *args, **kwargs) -> Job:
+            key = (name, source.key, args, tuple(sorted((k, v) for k, v in kwargs.items() if not k.startswith("_"))))
+            jobs = _shared_jobs() if source.kind == "demo" else _session_jobs()
+            job = jobs.get(key, lambda: Job(_executor.submit(f, source, *args, **kwargs), label or name), ttl,
+                           max_entries)
+            _supersede(name, job)
+            return job
+
+        return wrapper
+
+    return wrap(func) if func is not None else wrap
+
+
+_LATEST = "cx.jobs.latest"
+
+
+def _supersede(name: str, job: Job) -> None:
+    """This session now wants ``job`` from function ``name``: the one it wanted before, if still
+    queued, is cancelled (clicking through five filters queues one fit, not five). A cancelled job
+    that another session asks for again is simply submitted again."""
+    latest = st.session_state.setdefault(_LATEST, {})
+    previous = latest.get(name)
+    if previous is not None and previous is not job:
+        previous.future.cancel()  # only a job not yet started can be cancelled
+    latest[name] = job
+
+
+def wait_seconds() -> float:
+    """How long a page waits for a job before drawing a progress line instead (``CX_WAIT_SECONDS``).
+
+    Short, so that a click answers at once; AppTest runs set it long (no browser to redraw the page).
+    """
+    try:
+        return float(os.environ.get("CX_WAIT_SECONDS", "0.7"))
+    except ValueError:
+        return 0.7
+
+
+def ready(job: Job, message: str, key: str):
+    """The job's result when it is done (its error raised), else None after drawing a progress line.
+
+    The line says what is being computed and for how long; the page is redrawn as soon as the job
+    ends (a fragment polls it every 1.5 s), so the caller just skips what needs the result.
+    The progress line sits in a container keyed ``cx-pending-<key>`` (the bench waits for it to go).
+    """
+    if job.wait(wait_seconds()) and not job.future.cancelled():
+        return job.result()
+    with st.container(key=f"cx-pending-{key}"):
+        _poll(job, message)
+    return None
+
+
+@st.fragment(run_every=1.5)
+def _poll(job: Job, message: str) -> None:
+    if job.done():
+        st.rerun()
+    st.caption(f":material/hourglass_top: {message} ({time.monotonic() - job.started:.0f} s so far; "
+               "the page fills in by itself when it is done, and the filters keep working meanwhile.)")
 
 
 @cached_by_source

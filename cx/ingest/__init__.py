@@ -17,26 +17,56 @@ values per dimension).
 row keeps its original cells plus ``_row``, ``_column`` and ``_reason``.
 """
 
-from cx.ingest.limits import Limits, current_limits
-from cx.ingest.load import combine, write_tables
-from cx.ingest.mapping import SHAPE_LABELS, SHAPES, Mapping, targets
-from cx.ingest.pipeline import (
-    Loaded,
-    Prepared,
-    check,
-    ingest,
-    is_data_file,
-    load_files,
-    open_files,
-    prepare,
-    read_mapping_file,
-    run,
-    to_source,
-)
-from cx.ingest.readers import RawTable, from_frame, read_table
-from cx.ingest.sniff import IngestError
-from cx.ingest.suggest import suggest_mapping
-from cx.ingest.validate import LoadResult, apply_mapping, check_mapping
+import importlib
+from typing import TYPE_CHECKING
+
+# The names below are imported on first use (PEP 562), so that ``import cx.ingest.sniff`` or a
+# command that never reads a file (``cx metrics --source warehouse.duckdb``) does not load every
+# reader (Excel, Parquet) and the validator.
+_HOME = {
+    "Limits": "limits", "current_limits": "limits",
+    "combine": "load", "write_tables": "load",
+    "SHAPE_LABELS": "mapping", "SHAPES": "mapping", "Mapping": "mapping", "targets": "mapping",
+    "Loaded": "pipeline", "Prepared": "pipeline", "check": "pipeline", "ingest": "pipeline",
+    "load_files": "pipeline", "open_files": "pipeline", "prepare": "pipeline", "read_mapping_file": "pipeline",
+    "run": "pipeline", "to_source": "pipeline",
+    "RawTable": "readers", "from_frame": "readers", "read_table": "readers",
+    "IngestError": "sniff", "is_data_file": "sniff",
+    "suggest_mapping": "suggest",
+    "LoadResult": "validate", "apply_mapping": "validate", "check_mapping": "validate",
+}
+
+
+def __getattr__(name: str):
+    home = _HOME.get(name)
+    if home is None:
+        raise AttributeError(f"module 'cx.ingest' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"cx.ingest.{home}"), name)
+    globals()[name] = value
+    return value
+
+
+if TYPE_CHECKING:
+    from cx.ingest.limits import Limits, current_limits
+    from cx.ingest.load import combine, write_tables
+    from cx.ingest.mapping import SHAPE_LABELS, SHAPES, Mapping, targets
+    from cx.ingest.pipeline import (
+        Loaded,
+        Prepared,
+        check,
+        ingest,
+        is_data_file,
+        load_files,
+        open_files,
+        prepare,
+        read_mapping_file,
+        run,
+        to_source,
+    )
+    from cx.ingest.readers import RawTable, from_frame, read_table
+    from cx.ingest.sniff import IngestError
+    from cx.ingest.suggest import suggest_mapping
+    from cx.ingest.validate import LoadResult, apply_mapping, check_mapping
 
 __all__ = [
     "IngestError",

@@ -26,8 +26,8 @@ from cx.ingest.editor import read_mappings
 from cx.ingest.limits import Limits, current_limits
 from cx.ingest.load import combine, customer_conflicts
 from cx.ingest.mapping import Mapping
-from cx.ingest.readers import SUFFIXES, RawTable, read_table
-from cx.ingest.sniff import IngestError
+from cx.ingest.readers import RawTable, read_table
+from cx.ingest.sniff import IngestError, is_data_file  # noqa: F401  is_data_file re-exported
 from cx.ingest.suggest import LEFT_OUT, suggest_mapping
 from cx.ingest.validate import LoadResult, apply_mapping, check_mapping
 from cx.schema import IncidentRules, Scales
@@ -203,12 +203,6 @@ def read_mapping_file(path: str | Path) -> Mapping | dict[str, Mapping]:
     except OSError as exc:
         raise IngestError(f"{path}: cannot be read ({exc.strerror or exc})") from None
     return read_mappings(data.decode("utf-8-sig", errors="replace"), path.name)
-
-
-def is_data_file(spec: str | Path) -> bool:
-    """Whether a ``--source`` value names a data file (rather than a database URL or file)."""
-    text = str(spec)
-    return "://" not in text and Path(text).suffix.lower() in SUFFIXES
 
 
 def open_files(paths: Sequence[str | Path], mapping: Mappings | str | Path = None, *, dayfirst: bool | None = None,

@@ -22,11 +22,8 @@ import pandas as pd
 from cx.ingest import archives, encoding, excel, formats, sniff
 from cx.ingest.formats import from_frame
 from cx.ingest.limits import Limits, current_limits
-from cx.ingest.sniff import IngestError
+from cx.ingest.sniff import SUFFIXES, IngestError  # noqa: F401  SUFFIXES re-exported
 from cx.ingest.table import META, RawTable, finish, fit_width
-
-SUFFIXES = (".csv", ".tsv", ".tab", ".txt", ".xlsx", ".xlsm", ".xls", ".parquet", ".pq", ".json", ".jsonl", ".ndjson",
-            ".gz", ".zip")
 
 __all__ = ["META", "IngestError", "RawTable", "from_frame", "read_table"]
 

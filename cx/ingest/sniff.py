@@ -12,11 +12,23 @@ import csv
 import io
 import re
 from collections import Counter
+from pathlib import PurePath
 
 EXCEL_MEMBER = "xl/workbook.xml"
 DELIMITERS = (",", ";", "\t", "|")
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 _NUMBERISH = re.compile(r"^[-+]?[\d.,]+\s*%?$|^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}")
+
+
+#: File name endings the readers accept (a ``--source`` value ending so is a data file, not a database).
+SUFFIXES = (".csv", ".tsv", ".tab", ".txt", ".xlsx", ".xlsm", ".xls", ".parquet", ".pq", ".json", ".jsonl", ".ndjson",
+            ".gz", ".zip")
+
+
+def is_data_file(spec) -> bool:
+    """Whether a ``--source`` value names a data file (rather than a database URL or file)."""
+    text = str(spec)
+    return "://" not in text and PurePath(text).suffix.lower() in SUFFIXES
 
 
 class IngestError(ValueError):

@@ -108,7 +108,7 @@ SYNONYMS: dict[str, tuple[str, tuple[str, ...]]] = {
         "klantinspanning",
     )),
     "first_response_minutes": ("duration", (
-        "first response time", "frt", "time to first response", "response time", "first reply time",
+        "first response time", "first response minutes", "frt", "time to first response", "response time", "first reply time",
         "time to first reply", "reply time", "wait time", "waiting time", "reaktionszeit",
         "antwortzeit", "temps de premiere reponse", "delai de reponse", "temps de reponse",
         "tiempo de primera respuesta", "tiempo de respuesta", "reactietijd", "responstijd",

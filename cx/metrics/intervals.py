@@ -18,12 +18,14 @@ never below the independent-answers variance (clustering cannot make a cell more
 independent answers; with a handful of customers the sandwich can fall below it by chance). With
 one customer only there is no between-customer variation to measure: the interval is missing.
 
-Quantiles come from ``scipy.special`` (the same functions ``scipy.stats.norm.ppf`` and
-``scipy.stats.t.ppf`` call), imported when first needed: a ``cx metrics`` run does not pay for
-``scipy.stats``.
+The normal quantile comes from the standard library (``statistics.NormalDist``), the Student t
+quantile from ``scipy.special`` (what ``scipy.stats.t.ppf`` calls), imported when first needed: a
+``cx metrics`` run does not pay for ``scipy.stats``, and one on a proportion or NPS not for scipy.
 """
 
 from __future__ import annotations
+
+from statistics import NormalDist
 
 import numpy as np
 
@@ -32,9 +34,7 @@ def normal_quantile(confidence: float) -> float:
     """The two-sided standard normal quantile ``z`` for ``confidence`` (1.96 for 0.95)."""
     if not 0.0 < confidence < 1.0:
         raise ValueError(f"confidence must lie strictly between 0 and 1, got {confidence}")
-    from scipy.special import ndtri
-
-    return float(ndtri(0.5 + confidence / 2.0))
+    return NormalDist().inv_cdf(0.5 + confidence / 2.0)  # Wichura's AS241, as scipy's ndtri: no scipy import
 
 
 def _arrays(*values) -> list[np.ndarray]:

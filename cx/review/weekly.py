@@ -96,6 +96,13 @@ class Review:
                             self.at_risk)
         return replace(self, movers=movers, tested=tested, sentences=sentences, min_n=min_n)
 
+    def with_extras(self, extras: tuple) -> Review:
+        """The same review with the week's incidents, customers at risk and comment themes
+        (:func:`review_extras`)."""
+        incidents, unrecovered, at_risk, notes, comment_themes = extras
+        return replace(self, incidents=incidents, unrecovered=unrecovered, at_risk=at_risk,
+                       notes=notes, comment_themes=comment_themes).with_min_n(self.min_n)
+
 
 # --- the metrics of the week -----------------------------------------------------------------
 
@@ -310,6 +317,16 @@ def weekly_review(source: Source, week: str | dt.date | None = None, scope: Scop
         mix=tuple(mix),
     )
     return review.with_min_n(min_n)
+
+
+def review_extras(source: Source, week: str, scope: Scope) -> tuple:
+    """What a review built with ``extras=False`` leaves out, for :meth:`Review.with_extras`: the
+    week's critical incidents, unrecovered journeys, customers at risk and notes (seconds: the
+    churn fit behind the at-risk list) and the comment themes that grew, so that a page can show the
+    KPIs before them."""
+    summary, monday = summarize(source), parse_week(week)
+    return (*week_extras(source, scope, monday, set(metrics.available(summary)), summary.customers),
+            week_comment_themes(source, scope, monday))
 
 
 TREND_METRICS = ("csat", "nps", "frt", "ttr")

@@ -26,6 +26,7 @@ def app(small_demo, monkeypatch):
     from streamlit.testing.v1 import AppTest
 
     monkeypatch.setattr(demo, "DEFAULT_PATH", small_demo)
+    monkeypatch.setenv("CX_WAIT_SECONDS", "600")  # no browser to redraw: pages wait for background jobs
     st.cache_data.clear()
     st.cache_resource.clear()
 

@@ -62,7 +62,11 @@ def test_the_sidebar_view_never_refits_and_own_data_stay_in_their_session(app, m
     # data of one's own (here: the demo file under another name) is cached in the session, and goes
     # with it; the demo's model is shared by every session (AppTest runs every session under one id,
     # so the end of a session is played by clearing that id's caches, as the server does)
-    from streamlit.runtime.caching.cache_data_api import clear_session_cache
+    from streamlit.runtime.caching import clear_session_data_cache, clear_session_resource_cache
+
+    def clear_session_cache(session_id):  # what the server does when a session ends (AppSession.clear_session_caches)
+        clear_session_data_cache(session_id)
+        clear_session_resource_cache(session_id)
 
     own = dataclasses.replace(demo_source(small_demo), kind="upload", key="upload:own-data")
     at.session_state[SOURCE_KEY] = own

@@ -141,3 +141,87 @@ def test_back_to_the_demo_releases_the_upload(app):
     with pytest.raises(SourceError):
         summarize(old)
     assert {m.label: m.value for m in at.metric}["Rows"] == DEMO_ROWS
+
+
+# --- slow work in the background: shared by demo sessions, never across a user's own data -------------
+
+
+def _end_session(session_id: str = "test session id") -> None:
+    """What the server does when a session ends (AppSession.clear_session_caches); AppTest runs
+    every session under one id, so the end of a session is played by clearing that id's caches."""
+    from streamlit.runtime.caching import clear_session_data_cache, clear_session_resource_cache
+
+    clear_session_data_cache(session_id)
+    clear_session_resource_cache(session_id)
+
+
+def _counting_extras(monkeypatch) -> list[str]:
+    from cx.review import weekly
+
+    calls, real = [], weekly.review_extras
+
+    def counting(source, week, scope):
+        calls.append(source.key)
+        return real(source, week, scope)
+
+    monkeypatch.setattr(weekly, "review_extras", counting)
+    return calls
+
+
+def _headings(at) -> set[str]:
+    return {s.value for s in at.subheader}
+
+
+def test_the_weeks_slow_part_runs_once_for_every_demo_session_and_per_session_for_own_data(app, small_demo,
+                                                                                            monkeypatch):
+    import dataclasses
+
+    from cx.db import demo_source
+
+    calls = _counting_extras(monkeypatch)
+    a, b = app().run(), app().run()  # two sessions on the Overview of the demo
+    for at in (a, b):
+        assert not at.exception and any(h.startswith("Customers newly at risk") for h in _headings(at))
+    assert len(calls) == 1, "the churn fit behind the at-risk list ran once per session"
+    demo_key = calls[0]
+    a.sidebar.selectbox(key="f.grain").set_value("month").run()  # cannot change the list: nothing recomputed
+    assert len(calls) == 1
+
+    own = dataclasses.replace(demo_source(small_demo), kind="upload", key="upload:own-data")
+    a.session_state[SOURCE_KEY] = own
+    a.run()
+    assert not a.exception and calls == [demo_key, "upload:own-data"]
+    a.run()
+    assert calls == [demo_key, "upload:own-data"]  # kept for the session...
+    _end_session()
+    a.run()
+    assert calls == [demo_key, "upload:own-data", "upload:own-data"]  # ...and gone with it
+    b.run()  # the demo's result outlives any one session
+    assert not b.exception and calls.count(demo_key) == 1
+
+
+def test_the_page_answers_while_the_slow_part_is_still_running(app, monkeypatch):
+    import threading
+
+    from cx.app import cache
+    from cx.review import weekly
+
+    release, real = threading.Event(), weekly.review_extras
+
+    def slow(source, week, scope):
+        release.wait(60)
+        return real(source, week, scope)
+
+    monkeypatch.setattr(weekly, "review_extras", slow)
+    monkeypatch.setenv("CX_WAIT_SECONDS", "0")
+    at = app().run()
+    assert not at.exception
+    assert len(at.metric) >= 4, "the KPI tiles wait for the incidents and the churn fit"
+    assert not any(h.startswith("Customers newly at risk") for h in _headings(at))
+    assert any("fitting the churn model" in c.value for c in at.caption), [c.value for c in at.caption]
+    release.set()
+    job = next(iter(cache._shared_jobs().jobs.values()))
+    assert job.wait(60)
+    at.run()
+    assert not at.exception and any(h.startswith("Customers newly at risk") for h in _headings(at))
+    assert not any("fitting the churn model" in c.value for c in at.caption)

@@ -1,0 +1,93 @@
+"""Start-up time of the command line: ``cx metrics`` from the shell until it exits.
+
+Each command runs as a fresh process (what cron and scripts pay), ``--runs`` times, interleaved with
+the same command of ``--baseline`` (another checkout, e.g. /work/main) when given, so that load from
+other work hits both alike. Also prints the slowest imports of ``import cx.cli`` (``-X importtime``).
+
+    .venv/bin/python bench/bench_cli.py --runs 7 --baseline /work/main
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def commands(demo: Path) -> dict[str, list[str]]:
+    return {
+        "cx --help": ["--help"],
+        "cx metrics --help": ["metrics", "--help"],
+        "cx metrics --metric nps (demo, weekly)": ["metrics", "--metric", "nps", "--source", str(demo)],
+    }
+
+
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run(root: Path, argv: list[str]) -> tuple[float, float]:
+    """Wall seconds and CPU seconds (user + system: steadier when the machine is busy) of one run."""
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    cpu, started = children_cpu(), time.perf_counter()
+    subprocess.run([sys.executable, "-c", "import sys; from cx.cli import main; sys.exit(main())", *argv],
+                   env=env, cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    return time.perf_counter() - started, children_cpu() - cpu
+
+
+def slowest_imports(root: Path, top: int = 8) -> list[tuple[str, float]]:
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    out = subprocess.run([sys.executable, "-X", "importtime", "-c", "import cx.cli"], env=env, cwd=root,
+                         capture_output=True, text=True).stderr
+    rows = []
+    for line in out.splitlines():
+        m = re.match(r"import time:\s+\d+ \|\s+(\d+) \| ( *)(\S+)", line)
+        if m and len(m.group(2)) <= 2:  # top-level imports and their direct children
+            rows.append((m.group(3), int(m.group(1)) / 1e6))
+    return sorted(rows, key=lambda r: -r[1])[:top]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--baseline", help="another checkout to time alongside (e.g. /work/main)")
+    parser.add_argument("--demo", default=str(ROOT / "data" / "demo.duckdb"))
+    args = parser.parse_args()
+    demo = Path(args.demo).resolve()
+    roots = {"after": ROOT} | ({"before": Path(args.baseline).resolve()} if args.baseline else {})
+    times: dict[tuple[str, str], list[tuple[float, float]]] = {}
+    load = os.getloadavg()
+    for _ in range(args.runs):
+        for name, argv in commands(demo).items():
+            for label, root in roots.items():
+                times.setdefault((name, label), []).append(run(root, argv))
+    print(f"command: python bench/bench_cli.py --runs {args.runs}"
+          + (f" --baseline {args.baseline}" if args.baseline else ""))
+    print(f"load average before {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}, after "
+          + " ".join(f"{v:.2f}" for v in os.getloadavg()))
+    print()
+    print("| command | wall median | wall best | CPU median |"
+          + (" before: wall median | wall best | CPU median |" if args.baseline else ""))
+    print("|---|---|---|---|" + ("---|---|---|" if args.baseline else ""))
+    for name in commands(demo):
+        row = f"| `{name}` |"
+        for label in roots:
+            wall, cpu = zip(*times[(name, label)])
+            row += f" {statistics.median(wall):.2f} s | {min(wall):.2f} s | {statistics.median(cpu):.2f} s |"
+        print(row)
+    for label, root in roots.items():
+        print(f"\nslowest imports of `import cx.cli` ({label}, cumulative): "
+              + ", ".join(f"{name} {seconds:.2f} s" for name, seconds in slowest_imports(root)))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,65 @@
+"""Background jobs (cx.app.cache.in_background): one job per source key and arguments, a superseded
+queued job is cancelled, and a cancelled one is submitted again when someone wants it."""
+
+from __future__ import annotations
+
+import threading
+from types import SimpleNamespace
+
+import pytest
+
+
+@pytest.fixture
+def cache(monkeypatch):
+    import streamlit as st
+
+    from cx.app import cache
+
+    st.cache_resource.clear()
+    monkeypatch.setattr(cache.st, "session_state", {})
+    return cache
+
+
+def _source(key="demo:x", kind="demo"):
+    return SimpleNamespace(key=key, kind=kind)
+
+
+def test_same_source_and_arguments_share_one_job_and_a_blocked_queue_cancels_the_superseded(cache, monkeypatch):
+    gate, calls = threading.Event(), []
+
+    @cache.in_background
+    def hold(source, n):
+        gate.wait(30)
+
+    @cache.in_background
+    def work(source, n, *, _frame=None):
+        calls.append(n)
+        return n * 10
+
+    blockers = []
+    for i in range(cache.WORKERS):  # every worker busy, each with another session's job
+        monkeypatch.setattr(cache.st, "session_state", {})
+        blockers.append(hold(_source(), i))
+    monkeypatch.setattr(cache.st, "session_state", {})
+    first = work(_source(), 1, _frame=object())
+    assert work(_source(), 1, _frame=object()) is first  # ``_`` arguments are not part of the key
+    second = work(_source(), 2)  # the session moved on before the first started
+    assert first.future.cancelled() and not second.future.cancelled()
+    monkeypatch.setattr(cache.st, "session_state", {})  # another session wants the first: submitted again
+    again = work(_source(), 1)
+    assert again is not first and not again.future.cancelled() and not second.future.cancelled()
+    gate.set()
+    assert [b.wait(30) for b in blockers] == [True] * cache.WORKERS
+    assert again.result(30) == 10 and second.result(30) == 20
+    assert sorted(calls) == [1, 2]  # the cancelled job never ran
+
+
+def test_another_source_key_is_another_job(cache, monkeypatch):
+    @cache.in_background
+    def work(source):
+        return source.key
+
+    a = work(_source("demo:a"))
+    monkeypatch.setattr(cache.st, "session_state", {})  # another session
+    b = work(_source("demo:b"))
+    assert a is not b and (a.result(30), b.result(30)) == ("demo:a", "demo:b")
