@@ -10,6 +10,7 @@ from cx.app.widgets import chart, dataframe, md, md_escape, page_start, share_li
 from cx.review import weekly as reviews
 from cx.review.export import html_bytes, pdf_bytes, report_name
 from cx.review.weekly import format_value
+from cx.scope import Scope
 
 
 @cached_by_source(ttl=1800, max_entries=32)
@@ -31,18 +32,27 @@ def load_review_trends(source, week: str | None, scope) -> dict:
     return reviews.trend_tables(source, _load_review(source, week, scope))
 
 
-def review_weeks(summary) -> list[str]:
-    """ISO weeks with data, the default (last complete) week first."""
-    default = reviews.default_week(summary.last, summary.first)
-    first = reviews.parse_week(summary.first.date())
-    return [reviews.week_label(default - dt.timedelta(days=7 * i)) for i in range(0, (default - first).days // 7 + 1)]
+def review_range(summary, scope) -> tuple[dt.date, dt.date]:
+    """The days the week under review is chosen from: the sidebar's date range within the data's."""
+    first, last = summary.first.date(), summary.last.date()
+    lo = max(first, scope.date_from) if scope.date_from else first
+    hi = min(last, scope.date_to) if scope.date_to else last
+    return (lo, hi) if lo <= hi else (first, last)
+
+
+def review_weeks(summary, scope=None) -> list[str]:
+    """ISO weeks with data in the sidebar's date range, the default (last complete) week first."""
+    first, last = review_range(summary, scope or Scope())
+    default = reviews.default_week(last, first)
+    start = reviews.parse_week(first)
+    return [reviews.week_label(default - dt.timedelta(days=7 * i)) for i in range(0, (default - start).days // 7 + 1)]
 
 
 def chosen_week(summary) -> str | None:
     """The week under review: the picker's, else the URL's, else the default (None without dates)."""
     if summary is None or summary.last is None:
         return None
-    weeks = review_weeks(summary)
+    weeks = review_weeks(summary, state.current_scope())
     state.start_from_url("overview.week", "week", weeks, weeks[0])
     return st.session_state["overview.week"]
 
@@ -59,8 +69,10 @@ if summary.last is None:
             "an `occurred_at` column; the Journeys and Churn pages still work.")
     st.stop()
 
-week = st.selectbox("Week under review", review_weeks(summary), key="overview.week",
-                    help="ISO weeks, Monday to Sunday. The default is the last complete week in the data.")
+first_day, last_day = review_range(summary, scope)
+week = st.selectbox("Week under review", review_weeks(summary, scope), key="overview.week",
+                    help="ISO weeks, Monday to Sunday, within the sidebar's date range. The default is the last "
+                         "complete week in that range.")
 state.set_url_state("week", week)
 
 try:
@@ -74,7 +86,11 @@ except (reviews.ReviewError, ValueError) as exc:
 
 span = f"{review.start:%a %d %b} – {review.end:%a %d %b %Y}"
 st.caption(md("{span} against the previous week and the 4-week average before it · {label} · "
-              "● = significant at 5%", span=span, label=review.source_label))
+              "● = a real change (more than chance would explain)", span=span, label=review.source_label))
+if scope.date_from or scope.date_to:
+    st.caption(f"Weeks offered: those in the sidebar's date range ({first_day:%d %b %Y} – {last_day:%d %b %Y}). "
+               "The comparison weeks before the one under review are read even when they fall before the range; "
+               "the other filters (channels, stages, segments) apply to every number here.")
 
 trends = {name.split(":", 1)[1]: fig for name, fig in figures.items() if name.startswith("trend:")}
 columns = st.columns(4)

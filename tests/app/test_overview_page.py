@@ -49,3 +49,17 @@ def test_a_week_outside_the_data_falls_back_to_the_default(app, week):
     at.run()
     assert not at.exception
     assert at.title[0].value.startswith("Weekly review — 2026-W47")
+
+
+def test_the_week_follows_the_sidebar_date_range(app):
+    """Issue 14: with February–April selected the Overview reviewed November. Now it offers only the
+    weeks of the range, defaults to the last complete one and says what it reads outside it."""
+    at = app()
+    at.query_params["from"] = "2026-02-01"
+    at.query_params["to"] = "2026-04-30"
+    at.run()
+    assert not at.exception
+    weeks = at.selectbox(key="overview.week").options
+    assert weeks[0] == "2026-W17" and weeks[-1] == "2026-W05", weeks  # 20–26 April is the last complete week
+    assert at.title[0].value.startswith("Weekly review — 2026-W17")
+    assert any("sidebar's date range" in c.value for c in at.caption)
