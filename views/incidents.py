@@ -4,6 +4,7 @@ the peak-end view tracks the outcome better than the average on these data."""
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 
 import streamlit as st
 
@@ -130,8 +131,12 @@ selected = None
 if found.empty:
     st.info("No critical incidents match these filters and rules.")
 else:
+    # A selection is a row position; a re-sorted or re-filtered list is a new table with no selection,
+    # so the customer whose journey is open (kept by id, in the URL) never silently changes.
+    listing = hashlib.sha1(repr((sort, classes, kinds, scope, rules)).encode()).hexdigest()[:10]
     event = dataframe(
-        found[SHOWN], hide_index=True, key="incidents.table", on_select="rerun", selection_mode="single-row",
+        found[SHOWN], hide_index=True, key=f"incidents.table.{listing}", on_select="rerun",
+        selection_mode="single-row",
         height=360,
         column_config={
             "occurred_at": st.column_config.DatetimeColumn("When", format="YYYY-MM-DD HH:mm"),
