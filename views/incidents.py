@@ -11,7 +11,7 @@ import streamlit as st
 from cx import journeys
 from cx.app import state
 from cx.app.cache import cached_by_source
-from cx.app.widgets import chart, dataframe, download_csv, md, page_start, show_error
+from cx.app.widgets import chart, dataframe, download_csv, md, md_escape, page_start, show_error
 from cx.charts import journeys as journey_charts
 from cx.ingest.editor import mappings_json
 from cx.schema import IncidentRules
@@ -107,9 +107,11 @@ if features.empty:
     st.stop()
 totals = journeys.summarize_journeys(features)
 cols = st.columns(4)
-cols[0].metric("Critical incidents", f"{totals.incidents:,}")
+cols[0].metric("Critical incidents", f"{totals.incidents:,}",
+               help="in the whole history of the journeys shown; the list below shows those inside the filters")
 cols[1].metric("Journeys with an incident", f"{totals.journeys_with_incident:,}",
-               help=f"of {totals.journeys:,} journeys")
+               help=f"of {totals.journeys:,} journeys: one per customer with an interaction in these filters "
+                    "(customers who never got in touch have no journey, so this can be fewer than all customers)")
 cols[2].metric("Recovered", f"{totals.recovered:,}", help="an incident, then a good end")
 cols[3].metric("Unrecovered", f"{totals.unrecovered:,}")
 
@@ -209,12 +211,13 @@ with right:
     st.markdown("#### What do your customers remember?")
     comparison = load_comparison(source, scope, rules, outcome)
     if comparison.best is None:
-        st.info(comparison.verdict)
+        st.info(comparison.headline)
     else:
-        (st.success if comparison.clear and comparison.best != "mean" else st.info)(comparison.verdict)
+        (st.success if comparison.clear and comparison.best != "mean" else st.info)(md_escape(comparison.headline))
         chart(journey_charts.predictor_forest(comparison.table, comparison.measure), key="incidents.forest")
-        measure = "AUC" if comparison.measure == "auc" else "Pearson r"
-        st.caption(md(f"{measure} of each journey summary against {{outcome}} over {comparison.n:,} journeys "
-                      f"({comparison.direction}); 95% intervals from {comparison.resamples:,} bootstrap resamples, "
-                      "differences from a paired bootstrap.", outcome=outcome))
+        measure = "AUC" if comparison.measure == "auc" else "correlation"
+        with st.expander("How this is computed", icon=":material/calculate:"):
+            st.markdown(md_escape(comparison.details))
+            st.caption(md(f"Each bar: how well one summary of a journey (the {measure}) separates {{outcome}}; "
+                          f"{comparison.direction}. Whiskers are 95% intervals.", outcome=outcome))
 download_csv("Download journey features (CSV)", features, file_name="journeys.csv", key="incidents.features_csv")
