@@ -122,11 +122,15 @@ sort_col, class_col, kind_col = st.columns([2, 3, 4])
 sort = sort_col.segmented_control("Order", list(SORTS), format_func=SORTS.get, key="incidents.sort",
                                   required=True) or "severity"
 state.set_url_state("sort", None if sort == "severity" else sort)
+state.start_list_from_url("incidents.classes", "journeys", ["recovered", "unrecovered"])
 classes = class_col.multiselect("Journeys", ["recovered", "unrecovered"], key="incidents.classes",
                                 placeholder="Recovered and unrecovered")
 labels = journeys.rule_labels(rules, source.scales)
+state.start_list_from_url("incidents.kinds", "rules", list(labels))
 kinds = kind_col.multiselect("Rules", list(labels), format_func=labels.get, key="incidents.kinds",
                              placeholder="Any rule")
+state.set_url_list("journeys", classes)
+state.set_url_list("rules", kinds)
 found = load_incidents(source, scope, rules, sort, tuple(classes), tuple(kinds), LIST_LIMIT)
 
 selected = None

@@ -6,7 +6,7 @@ import streamlit as st
 
 from cx.app import state
 from cx.app.cache import cached_by_source
-from cx.app.widgets import chart, dataframe, md, md_escape, page_start, share_link, show_error
+from cx.app.widgets import chart, dataframe, md, md_escape, page_start, show_error
 from cx.review import weekly as reviews
 from cx.review.export import html_bytes, pdf_bytes, report_name
 from cx.review.weekly import format_value
@@ -151,8 +151,7 @@ else:
     dataframe(review.at_risk, hide_index=True, key="overview.at_risk")
 
 st.subheader("Share")
-st.code(share_link(""), language=None)  # the start page lives at "/" ("/overview" is not a page of its own)
-st.caption("Copy the link (button at the right of the box) to reopen exactly this view, or export the report.")
+st.caption("The sidebar's **Copy link** reopens exactly this view; or export the report:")
 left, right = st.columns(2)
 left.download_button("Download report (HTML)", data=lambda: html_bytes(review, figures, source.scales),
                      file_name=report_name(review, "html"), mime="text/html", on_click="ignore",

@@ -109,12 +109,12 @@ if {"journey_stage", "channel"} <= set(breakdowns):
     st.subheader("Journey stage × channel")
     periods = ["all"] + ([] if grain == Grain.ALL.value else
                          sorted({p.date().isoformat() for p in table.period}, reverse=True))
-    if st.session_state.get("trends.heatmap_period") not in periods:
-        st.session_state["trends.heatmap_period"] = "all"
+    state.start_from_url("trends.heatmap_period", "period", periods, "all")
     period = st.selectbox(
         "Period", periods, key="trends.heatmap_period",
         format_func=lambda p: "Whole date range" if p == "all" else f"{grain.capitalize()} starting {p}",
         help="Clicking a point of the trend above moves the heatmap to that period.")
+    state.set_url_state("period", None if period == "all" else period)
     if period != "all":
         start = dt.date.fromisoformat(period)
         end = metrics.period_end(start, grain)

@@ -81,10 +81,21 @@ def run_page(page, *, filters: bool = True) -> None:
             sidebar.render()
         except SourceError:
             pass  # the page's preamble reads the same summary and says what went wrong, once
+    link = st.sidebar.empty() if filters else None
     try:
         page.run()
     except SourceError as exc:
         show_error(exc)
+    finally:  # also after st.stop(): the link holds what the page put in the URL during its run
+        if link is not None:
+            share_box("" if getattr(page, "_default", False) else page.url_path, link.container())
+
+
+def share_box(page: str, where=None) -> None:
+    """The "Copy link" box: this view's absolute URL in a code block (its button copies it)."""
+    where = where or st
+    where.caption("Copy link — opens exactly this view (page, filters and settings) in any browser:")
+    where.code(share_link(page), language=None, wrap_lines=True)
 
 
 class PageStart(NamedTuple):
@@ -167,5 +178,7 @@ def share_link(page: str) -> str:
         base = f"{parts.scheme}://{parts.netloc}" if parts.netloc else ""
     except Exception:  # no browser context (AppTest, bare mode)
         base = ""
+    prefix = (st.get_option("server.baseUrlPath") or "").strip("/")
     query = {k: st.query_params.get(k) for k in st.query_params.keys()}
-    return f"{base}/{page}" + (f"?{urlencode(query)}" if query else "")
+    path = "/".join(p for p in (prefix, page) if p)
+    return f"{base}/{path}" + (f"?{urlencode(query)}" if query else "")
