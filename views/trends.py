@@ -91,8 +91,22 @@ if table.empty:
     st.stop()
 
 st.caption(f"**{definition.label}** — {definition.definition}")
-chart(charts.trend_chart(table, by=by, label=definition.label, unit=definition.unit, min_n=view.min_n),
-      key="trends.chart", on_select=lambda: focus("chart"), selection_mode=("points",))
+state.start_from_url("trends.all", "lines", ["all", "moved"], "moved")
+show_all = st.session_state["trends.all"] == "all"
+figure = charts.trend_chart(table, by=by, label=definition.label, unit=definition.unit, min_n=view.min_n,
+                            highlight=[] if show_all else None)
+moved = figure.layout.meta["highlight"]
+chart(figure, key="trends.chart", on_select=lambda: focus("chart"), selection_mode=("points",))
+if moved or show_all:
+    left, right = st.columns([4, 1], vertical_alignment="center")
+    if moved:
+        left.caption(md("In full: {names}, which moved most in the latest " + grain + " (beyond its own 95% "
+                        "interval); the others are muted. Click a legend entry to hide or show a series.",
+                        names=" and ".join(moved)))
+    right.segmented_control("Lines", ["moved", "all"], key="trends.all", required=True,
+                            format_func={"moved": "Highlight movers", "all": "All in full"}.get,
+                            label_visibility="collapsed")
+state.set_url_state("lines", "all" if show_all else None)
 unit_word = "interactions" if definition.count else ("customers" if definition.per_customer else "responses")
 low = int(table.low_n.sum())
 st.caption(

@@ -20,5 +20,6 @@ from cx.charts.trends import (  # noqa: F401
     SMALL_MULTIPLES_ABOVE,
     breakdown_heatmap,
     series_labels,
+    moved_series,
     trend_chart,
 )

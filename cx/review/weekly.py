@@ -321,7 +321,8 @@ def review_figures(source: Source, review: Review, tables: dict[str, pd.DataFram
     definitions = metrics.definitions(source.scales)
     figures = {}
     if len(review.movers):
-        figures["movers"] = review_charts.movers_figure(review.movers)
+        figures["movers"] = review_charts.movers_figure(review.movers,
+                                                        units={k: d.unit for k, d in definitions.items()})
     for metric, table in (tables if tables is not None else trend_tables(source, review)).items():
         if len(table):
             d = definitions[metric]
