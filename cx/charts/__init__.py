@@ -19,7 +19,7 @@ from cx.charts.trends import (  # noqa: F401
     SERIES_SEPARATOR,
     SMALL_MULTIPLES_ABOVE,
     breakdown_heatmap,
-    series_labels,
     moved_series,
+    series_labels,
     trend_chart,
 )
