@@ -7,6 +7,7 @@ import streamlit as st
 from cx.app import state
 from cx.app.cache import cached_by_source
 from cx.app.widgets import chart, dataframe, md, md_escape, page_start, show_error
+from cx.display import currency
 from cx.review import weekly as reviews
 from cx.review.export import html_bytes, pdf_bytes, report_name
 from cx.review.weekly import format_value
@@ -62,6 +63,30 @@ def title(summary) -> str:
     return f"Weekly review — {week}" if week else "Weekly review"
 
 
+INCIDENT_COLUMNS = {
+    "occurred_at": st.column_config.DatetimeColumn("When", format="YYYY-MM-DD HH:mm"),
+    "customer_id": "Customer", "channel": "Channel", "journey_stage": "Stage", "touchpoint": "Touchpoint",
+    "severity": st.column_config.NumberColumn("Severity", help="number of incident rules broken"),
+    "reasons": st.column_config.TextColumn("Why", width="medium"),
+    "journey_class": "Journey", "comment": st.column_config.TextColumn("Comment", width="large"),
+}
+
+
+def at_risk_columns(symbol: str) -> dict:
+    """Labels for the at-risk table: a person's words, money in the configured currency."""
+    money = f"{symbol.replace('%', '%%')}%,.0f"
+    return {
+        "customer_id": "Customer", "segment": "Segment",
+        "probability": st.column_config.ProgressColumn("Chance of leaving", format="percent", min_value=0, max_value=1),
+        "lifetime_value": st.column_config.NumberColumn("Lifetime value", format=money),
+        "value_at_risk": st.column_config.NumberColumn("Value at risk", format=money,
+                                                       help="chance of leaving × lifetime value"),
+        "recovery": "Journey", "incidents": st.column_config.NumberColumn("Incidents", format="%d"),
+        "last_at": st.column_config.DatetimeColumn("Last contact", format="YYYY-MM-DD"),
+        "last_channel": "Last channel", "last_touchpoint": "Last touchpoint",
+    }
+
+
 source, scope, summary = page_start(title)
 view = state.current_view()
 if summary.last is None:
@@ -103,9 +128,10 @@ for i, row in enumerate(review.kpis.itertuples()):
             format_value(row.value, row.unit),
             delta=None if row.delta != row.delta else format_value(row.delta, row.unit, signed=True),
             delta_color=color, delta_description="vs last week", border=True, chart_data=spark,
-            help=f"95% CI {format_value(row.ci_low, row.unit)} – {format_value(row.ci_high, row.unit)} · "
-                 f"n = {row.n:,} (last week {row.previous_n:,}) · 4-week average {format_value(row.trailing, row.unit)}"
-                 + ("" if row.p_value != row.p_value else f" · p = {row.p_value:.2g}"),
+            help=f"Likely range {format_value(row.ci_low, row.unit)} – {format_value(row.ci_high, row.unit)} · "
+                 f"{row.n:,} responses (last week {row.previous_n:,}) · 4-week average "
+                 f"{format_value(row.trailing, row.unit)}"
+                 + (" · ● a real change against last week" if row.significant else ""),
         )
 
 st.subheader("What happened")
@@ -115,14 +141,27 @@ for sentence in review.sentences:
     right.page_link(f"views/{sentence.page}.py", label=f"Open {sentence.page}", icon=":material/arrow_forward:",
                     query_params=sentence.query)
 
+with st.expander("How this is computed", icon=":material/calculate:"):
+    st.markdown(
+        "A **real change** is one larger than chance would explain. Each KPI tile compares this week with the "
+        "previous one by a two-sample test at the 5% level (● = the test says so); its range is the 95% "
+        "confidence interval. The channel × stage changes are tested together, "
+        f"{review.tested:,} comparisons, with the Benjamini–Hochberg false-discovery correction (q < 0.05), so "
+        "that checking many segments does not turn noise into news.")
+    details = [s.detail for s in review.sentences if s.detail]
+    details += [f"{row.label}: p = {row.p_value:.2g}" for row in review.kpis.itertuples()
+                if row.p_value == row.p_value and not any(d.startswith(f"Overall {row.label}:") for d in details)]
+    for detail in details:
+        st.markdown("- " + md_escape(detail))
+
 st.subheader("What moved")
 if review.movers.empty:
-    st.info(f"None of the {review.tested} channel × stage changes tested is significant after the "
-            "Benjamini–Hochberg correction: this week's differences are within noise.")
+    st.info(f"No detectable change: none of the {review.tested:,} channel × stage comparisons moved more than "
+            "chance would explain.")
 else:
     chart(figures["movers"], key="overview.movers")
-    st.caption(f"{len(review.movers)} of {review.tested} channel × stage changes are significant after the "
-               "Benjamini–Hochberg correction (q < 0.05), sorted by impact = size of change × responses.")
+    st.caption(f"{len(review.movers)} of {review.tested:,} channel × stage comparisons are real changes (more than "
+               "chance would explain), biggest impact (size of change × responses) first; one panel per unit.")
 
 trend_names = list(trends)
 if trend_names:
@@ -139,7 +178,8 @@ st.subheader(f"Critical incidents this week ({len(review.incidents):,})")
 if review.incidents.empty:
     st.caption("No critical incident this week.")
 else:
-    dataframe(review.incidents, hide_index=True, key="overview.incidents")
+    dataframe(review.incidents.fillna({"comment": ""}), hide_index=True, key="overview.incidents",
+              column_config=INCIDENT_COLUMNS)
     st.caption(f"{review.unrecovered:,} journeys ended on an unrecovered incident. Drill into any of them on the "
                "Incidents page.")
 st.subheader(f"Customers newly at risk ({len(review.at_risk):,})")
@@ -148,7 +188,7 @@ for note in review.notes:
 if review.at_risk.empty and not review.notes:
     st.caption("No customer active this week is among the model's highest value at risk.")
 else:
-    dataframe(review.at_risk, hide_index=True, key="overview.at_risk")
+    dataframe(review.at_risk, hide_index=True, key="overview.at_risk", column_config=at_risk_columns(currency()))
 
 st.subheader("Share")
 st.caption("The sidebar's **Copy link** reopens exactly this view; or export the report:")

@@ -22,6 +22,7 @@ from urllib.parse import urlencode, urlsplit
 import pandas as pd
 import streamlit as st
 
+from cx import display
 from cx.app import cache, sidebar, state
 from cx.db import Source, SourceError, SourceSummary
 from cx.safe import neutralise_frame, to_safe_csv
@@ -76,6 +77,7 @@ def run_page(page, *, filters: bool = True) -> None:
     The only place a :class:`SourceError` is caught. When the data cannot be read the sidebar stays
     empty and the page ends where the error arose — after its banner and title — with one line.
     """
+    display.set_currency(_configured_currency())
     if filters:
         try:
             sidebar.render()
@@ -89,6 +91,14 @@ def run_page(page, *, filters: bool = True) -> None:
     finally:  # also after st.stop(): the link holds what the page put in the URL during its run
         if link is not None:
             share_box("" if getattr(page, "_default", False) else page.url_path, link.container())
+
+
+def _configured_currency() -> str | None:
+    """``[display] currency`` from the app's secrets, if set."""
+    try:
+        return st.secrets.get("display", {}).get("currency")
+    except Exception:  # no secrets file: the default
+        return None
 
 
 def share_box(page: str, where=None) -> None:

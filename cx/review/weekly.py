@@ -89,7 +89,7 @@ class Review:
         """The same review with movers tested only in cells of at least ``min_n`` each week (no query)."""
         movers, tested = select_movers(self.changes, min_n)
         sentences = narrate(self.kpis, movers, self.start, self.scope, len(self.incidents), self.unrecovered,
-                            self.at_risk)
+                            self.at_risk, tested=tested)
         return replace(self, movers=movers, tested=tested, sentences=sentences, min_n=min_n)
 
 
