@@ -11,7 +11,17 @@ import streamlit as st
 from cx import journeys
 from cx.app import state
 from cx.app.cache import cached_by_source
-from cx.app.widgets import chart, dataframe, download_csv, md, md_escape, page_start, show_error
+from cx.app.widgets import (
+    TILE_WIDTH,
+    chart,
+    dataframe,
+    download_csv,
+    md,
+    md_escape,
+    page_start,
+    show_error,
+    tile_row,
+)
 from cx.charts import journeys as journey_charts
 from cx.ingest.editor import mappings_json
 from cx.schema import IncidentRules
@@ -106,29 +116,31 @@ if features.empty:
     st.info("No interactions match these filters.")
     st.stop()
 totals = journeys.summarize_journeys(features)
-cols = st.columns(4)
-cols[0].metric("Critical incidents", f"{totals.incidents:,}",
-               help="in the whole history of the journeys shown; the list below shows those inside the filters")
-cols[1].metric("Journeys with an incident", f"{totals.journeys_with_incident:,}",
+tiles = tile_row()
+tiles.metric("Critical incidents", f"{totals.incidents:,}",
+               help="in the whole history of the journeys shown; the list below shows those inside the filters",
+               width=TILE_WIDTH)
+tiles.metric("Journeys with an incident", f"{totals.journeys_with_incident:,}",
                help=f"of {totals.journeys:,} journeys: one per customer with an interaction in these filters "
-                    "(customers who never got in touch have no journey, so this can be fewer than all customers)")
-cols[2].metric("Recovered", f"{totals.recovered:,}", help="an incident, then a good end")
-cols[3].metric("Unrecovered", f"{totals.unrecovered:,}")
+                    "(customers who never got in touch have no journey, so this can be fewer than all customers)",
+               width=TILE_WIDTH)
+tiles.metric("Recovered", f"{totals.recovered:,}", help="an incident, then a good end", width=TILE_WIDTH)
+tiles.metric("Unrecovered", f"{totals.unrecovered:,}", width=TILE_WIDTH)
 
 # --- the list ----------------------------------------------------------------------------------
 st.subheader("Incident list")
 state.start_from_url("incidents.sort", "sort", list(SORTS), "severity")
-sort_col, class_col, kind_col = st.columns([2, 3, 4])
+sort_col = class_col = kind_col = st.container(horizontal=True, wrap=True, vertical_alignment="bottom")
 sort = sort_col.segmented_control("Order", list(SORTS), format_func=SORTS.get, key="incidents.sort",
                                   required=True) or "severity"
 state.set_url_state("sort", None if sort == "severity" else sort)
 state.start_list_from_url("incidents.classes", "journeys", ["recovered", "unrecovered"])
 classes = class_col.multiselect("Journeys", ["recovered", "unrecovered"], key="incidents.classes",
-                                placeholder="Recovered and unrecovered")
+                                placeholder="Recovered and unrecovered", width=260)
 labels = journeys.rule_labels(rules, source.scales)
 state.start_list_from_url("incidents.kinds", "rules", list(labels))
 kinds = kind_col.multiselect("Rules", list(labels), format_func=labels.get, key="incidents.kinds",
-                             placeholder="Any rule")
+                             placeholder="Any rule", width=320)
 state.set_url_list("journeys", classes)
 state.set_url_list("rules", kinds)
 found = load_incidents(source, scope, rules, sort, tuple(classes), tuple(kinds), LIST_LIMIT)
@@ -175,11 +187,11 @@ if customer:
         st.info("This customer has no interactions under the current filters.")
     else:
         row = mine.iloc[0]
-        stats = st.columns(5)
-        for col, (label, value) in zip(stats, [("Average", row["mean"]), ("Worst", row["worst"]),
-                                               ("End", row["end"]), ("Peak-end", row["peak_end"])]):
-            col.metric(label, "–" if value != value else f"{value:.0f}")
-        stats[4].metric("Journey", str(row["journey_class"]).capitalize())
+        stats = tile_row()
+        for label, value in [("Average", row["mean"]), ("Worst", row["worst"]), ("End", row["end"]),
+                             ("Peak-end", row["peak_end"])]:
+            stats.metric(label, "–" if value != value else f"{value:.0f}", width=110)
+        stats.metric("Journey", str(row["journey_class"]).capitalize(), width=TILE_WIDTH)
         chart(journey_charts.timeline_chart(timeline, rules.good_end_index), key="incidents.timeline")
         said = timeline[timeline["comment"].notna()][["occurred_at", "channel", "index", "comment"]]
         if len(said):

@@ -6,7 +6,7 @@ import streamlit as st
 
 from cx.app import state
 from cx.app.cache import cached_by_source
-from cx.app.widgets import chart, dataframe, md, md_escape, page_start, show_error
+from cx.app.widgets import TILE_WIDTH, chart, dataframe, md, md_escape, page_start, show_error, tile_row
 from cx.display import currency
 from cx.review import weekly as reviews
 from cx.review.export import html_bytes, pdf_bytes, report_name
@@ -63,6 +63,7 @@ def title(summary) -> str:
     return f"Weekly review — {week}" if week else "Weekly review"
 
 
+TILE_HEIGHT = 214  # one height: tiles without a sparkline line up with the others
 INCIDENT_COLUMNS = {
     "occurred_at": st.column_config.DatetimeColumn("When", format="YYYY-MM-DD HH:mm"),
     "customer_id": "Customer", "channel": "Channel", "journey_stage": "Stage", "touchpoint": "Touchpoint",
@@ -111,23 +112,23 @@ except (reviews.ReviewError, ValueError) as exc:
 
 span = f"{review.start:%a %d %b} – {review.end:%a %d %b %Y}"
 st.caption(md("{span} against the previous week and the 4-week average before it · {label} · "
-              "● = a real change (more than chance would explain)", span=span, label=review.source_label))
+              "change on each tile: against last week · ● = a real change (more than chance would explain)", span=span, label=review.source_label))
 if scope.date_from or scope.date_to:
     st.caption(f"Weeks offered: those in the sidebar's date range ({first_day:%d %b %Y} – {last_day:%d %b %Y}). "
                "The comparison weeks before the one under review are read even when they fall before the range; "
                "the other filters (channels, stages, segments) apply to every number here.")
 
 trends = {name.split(":", 1)[1]: fig for name, fig in figures.items() if name.startswith("trend:")}
-columns = st.columns(4)
-for i, row in enumerate(review.kpis.itertuples()):
+tiles = tile_row()
+for row in review.kpis.itertuples():
     color = "gray" if row.better is None or not row.significant else ("blue" if row.better else "orange")
     spark = tables[row.metric]["value"].dropna().tolist() if row.metric in tables else None
-    with columns[i % 4]:
+    with tiles:
         st.metric(
             f"{row.label}{' ●' if row.significant else ''}",
             format_value(row.value, row.unit),
             delta=None if row.delta != row.delta else format_value(row.delta, row.unit, signed=True),
-            delta_color=color, delta_description="vs last week", border=True, chart_data=spark,
+            delta_color=color, border=True, chart_data=spark, width=TILE_WIDTH, height=TILE_HEIGHT,
             help=f"Likely range {format_value(row.ci_low, row.unit)} – {format_value(row.ci_high, row.unit)} · "
                  f"{row.n:,} responses (last week {row.previous_n:,}) · 4-week average "
                  f"{format_value(row.trailing, row.unit)}"

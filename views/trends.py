@@ -69,12 +69,13 @@ state.start_from_url("trends.metric", "metric", available, available[0])
 state.start_from_url("trends.by", "by", breakdowns, "channel" if "channel" in breakdowns else "none")
 metric = st.segmented_control("Metric", available, format_func=lambda m: definitions[m].label,
                               key="trends.metric", required=True, wrap=True) or available[0]
-by_col, _, about = st.columns([2, 3, 1], vertical_alignment="bottom")
-by_name = by_col.selectbox("Break down by", breakdowns, format_func=BREAKDOWN_LABELS.get, key="trends.by")
+controls = st.container(horizontal=True, vertical_alignment="bottom", gap="medium")
+by_name = controls.selectbox("Break down by", breakdowns, format_func=BREAKDOWN_LABELS.get, key="trends.by", width=220)
+about = controls
 state.set_url_state("metric", metric)
 state.set_url_state("by", None if by_name == "none" else by_name)
 definition = definitions[metric]
-with about.popover("Definitions", icon=":material/info:", width="stretch"):
+with about.popover("Definitions", icon=":material/info:", width="content"):
     for d in [definition] + [d for k, d in definitions.items() if k != metric and k in available]:
         st.markdown(f"**{d.label}** ({d.unit}) — {d.definition}  \n`{d.formula}`  \n*Interval:* {d.interval}")
 
@@ -98,12 +99,11 @@ figure = charts.trend_chart(table, by=by, label=definition.label, unit=definitio
 moved = figure.layout.meta["highlight"]
 chart(figure, key="trends.chart", on_select=lambda: focus("chart"), selection_mode=("points",))
 if moved or show_all:
-    left, right = st.columns([4, 1], vertical_alignment="center")
     if moved:
-        left.caption(md("In full: {names}, which moved most in the latest " + grain + " (beyond its own 95% "
+        st.caption(md("In full: {names}, which moved most in the latest " + grain + " (beyond its own 95% "
                         "interval); the others are muted. Click a legend entry to hide or show a series.",
                         names=" and ".join(moved)))
-    right.segmented_control("Lines", ["moved", "all"], key="trends.all", required=True,
+    st.segmented_control("Lines", ["moved", "all"], key="trends.all", required=True,
                             format_func={"moved": "Highlight movers", "all": "All in full"}.get,
                             label_visibility="collapsed")
 state.set_url_state("lines", "all" if show_all else None)

@@ -101,6 +101,16 @@ def _configured_currency() -> str | None:
         return None
 
 
+#: KPI tiles: wide enough for "First response time" and "20.1 min", one height so a grid stays even
+TILE_WIDTH = 212
+
+
+def tile_row():
+    """A row of KPI tiles (``st.metric(..., width=TILE_WIDTH)``) that wraps: as many per row as fit
+    (2 at 1024 px with the sidebar open, 4 at 1440), so no value or label is ever cut off."""
+    return st.container(horizontal=True, wrap=True, gap="small")
+
+
 def share_box(page: str, where=None) -> None:
     """The "Copy link" box: this view's absolute URL in a code block (its button copies it)."""
     where = where or st
