@@ -6,7 +6,9 @@ import streamlit as st
 
 from cx.app import state
 from cx.app.cache import cached_by_source
+from cx.app.notes import current_notes
 from cx.app.widgets import TILE_WIDTH, chart, dataframe, md, md_escape, page_start, show_error, tile_row
+from cx.charts import theme
 from cx.display import currency
 from cx.review import weekly as reviews
 from cx.review.export import html_bytes, pdf_bytes, report_name
@@ -119,6 +121,9 @@ if scope.date_from or scope.date_to:
                "the other filters (channels, stages, segments) apply to every number here.")
 
 trends = {name.split(":", 1)[1]: fig for name, fig in figures.items() if name.startswith("trend:")}
+noted, _ = current_notes(source)
+for fig in trends.values():  # the notes on dates (added on the Trends page), on every trend here too
+    theme.mark_dates(fig, noted, first=review.start - dt.timedelta(weeks=12), last=review.end)
 tiles = tile_row()
 for row in review.kpis.itertuples():
     color = "gray" if row.better is None or not row.significant else ("blue" if row.better else "orange")

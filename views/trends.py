@@ -10,7 +10,9 @@ import streamlit as st
 from cx import charts, metrics
 from cx.app import state
 from cx.app.cache import cached_by_source
+from cx.app.notes import notes_panel
 from cx.app.widgets import chart, dataframe, download_csv, md, page_start, show_error
+from cx.charts import theme
 from cx.schema import DIMENSIONS, STAGES, Grain
 
 DRILL_LIMIT = 200
@@ -97,6 +99,10 @@ show_all = st.session_state["trends.all"] == "all"
 figure = charts.trend_chart(table, by=by, label=definition.label, unit=definition.unit, min_n=view.min_n,
                             highlight=[] if show_all else None)
 moved = figure.layout.meta["highlight"]
+if grain != Grain.ALL.value:
+    day_range = (summary.first.date(), summary.last.date()) if summary.first is not None else (None, None)
+    theme.mark_dates(figure, notes_panel(source, *day_range, key="trends"),
+                     first=scope.date_from or day_range[0], last=scope.date_to or day_range[1])
 chart(figure, key="trends.chart", on_select=lambda: focus("chart"), selection_mode=("points",))
 if moved or show_all:
     if moved:
