@@ -153,7 +153,8 @@ else:
     # so the customer whose journey is open (kept by id, in the URL) never silently changes.
     listing = hashlib.sha1(repr((sort, classes, kinds, scope, rules)).encode()).hexdigest()[:10]
     event = dataframe(
-        found[SHOWN], hide_index=True, key=f"incidents.table.{listing}", on_select="rerun",
+        found[SHOWN].fillna({"comment": "", "touchpoint": ""}), hide_index=True, key=f"incidents.table.{listing}",
+        on_select="rerun",
         selection_mode="single-row",
         height=360,
         column_config={

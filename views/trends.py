@@ -182,5 +182,8 @@ else:
     st.caption(f"Showing {note}, earliest first (at most {DRILL_LIMIT}). Comments are shown as plain text.")
     if "comment" in rows:
         rows = rows.assign(comment=rows["comment"].fillna(""))
-    dataframe(rows, hide_index=True, key="trends.drill",
-              column_config={"comment": st.column_config.TextColumn("comment", width="large")})
+    labels = {d: BREAKDOWN_LABELS.get(d, d.replace("_", " ").capitalize()) for d in rows.columns}
+    labels.update({key: d.label for key, d in definitions.items() if key in rows})
+    dataframe(rows, hide_index=True, key="trends.drill", column_config={
+        **labels, "occurred_at": st.column_config.DatetimeColumn("When", format="YYYY-MM-DD HH:mm"),
+        "customer_id": "Customer", "comment": st.column_config.TextColumn("Comment", width="large")})
