@@ -195,11 +195,17 @@ def journey_rows(source: Source, scope: Scope | None, rules: IncidentRules, *, g
     else:
         f = _episodes(o, layer, gap_days)
         srank = f.episode_scum
+    # A whole-customer journey of a customer chosen by the scope always has a row in scope; only an
+    # episode (gap_days) can lie wholly outside it, and only then is a window needed to say so.
+    if gap_days is not None and _narrows(scope) and not within_scope:
+        journey_in_scope = sa.func.max(f.in_scope).over(partition_by=[f.customer_id, f.journey])
+    else:
+        journey_in_scope = sa.literal(1)
     out = sa.select(
         *[col for col in f if col.key not in ("scum", "episode_scum")],
         srank.label("scored_upto"),
         sa.case((f.idx.is_(None), sa.null()), else_=srank).label("srank"),
-        sa.func.max(f.in_scope).over(partition_by=[f.customer_id, f.journey]).label("journey_in_scope"),
+        journey_in_scope.label("journey_in_scope"),
     ).subquery("scored")
     return out, flag_names
 

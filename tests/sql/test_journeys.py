@@ -343,6 +343,15 @@ def test_filters_and_before_cut_the_journeys(make_source):
                                                      everything=inter))
     whole = journeys.journey_features(source).set_index("customer_id")
     assert_features_equal(ranged, whole.loc[ranged["customer_id"]].reset_index())
+    # episodes: those with an interaction in the range are shown, each exactly as without the filter
+    episodes = journeys.journey_features(source, gap_days=20).set_index(["customer_id", "journey"])
+    shown = journeys.journey_features(source, Scope(date_from=day_from, date_to=day_to), gap_days=20)
+    assert 0 < len(shown) < len(episodes)
+    assert_features_equal(shown, episodes.loc[list(zip(shown.customer_id, shown.journey))].reset_index())
+    in_range = [(c, j) for c, j, a, b in zip(episodes.index.get_level_values(0), episodes.index.get_level_values(1),
+                                             episodes.first_at, episodes.last_at)
+                if pd.notna(a) and a.date() <= day_to and b.date() >= day_from]
+    assert set(in_range) <= set(zip(shown.customer_id, shown.journey))
 
     seg = journeys.journey_features(source, Scope(segments=["enterprise"]), customer_columns=["segment", "churned"])
     assert set(seg["segment"]) == {"enterprise"}
