@@ -124,7 +124,9 @@ st.multiselect("Keep a leak in the model anyway (its warning stays on this page)
 st.subheader("Model card")
 with st.container(border=True):
     c1, c2, c3, c4 = st.columns(4)
-    c1.metric("Customers", f"{card.n:,}")
+    c1.metric("Customers", f"{card.n:,}",
+              help="the customers the model learns from: those in the filters whose outcome is known at the "
+                   "cut-off. The Data page counts every customer in the data, so its number can be larger.")
     c2.metric(f"{card.outcome} = yes", f"{card.positives:,}")
     c3.metric("Class balance", f"{card.positive_share:.1%} yes")
     c4.metric("Features", f"{len(card.features)}")

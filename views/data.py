@@ -372,7 +372,9 @@ def loaded_summary() -> None:
     span = "—" if summary.first is None else f"{summary.first:%Y-%m-%d} → {summary.last:%Y-%m-%d}"
     a, b, c, d = st.columns(4)
     a.metric("Rows", f"{summary.rows:,}")
-    b.metric("Customers", f"{summary.customers:,}")
+    b.metric("Customers", f"{summary.customers:,}",
+             help="every customer in these data. Other pages count the customers their question covers "
+                  "(Incidents: those with interactions in the filters; Churn: those the model learns from).")
     c.metric("Date span", span)
     d.metric("Undated rows", f"{summary.undated_rows:,}")
     left, right = st.columns(2)

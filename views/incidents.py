@@ -4,6 +4,7 @@ the peak-end view tracks the outcome better than the average on these data."""
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 
 import streamlit as st
 
@@ -11,7 +12,17 @@ from cx import journeys
 from cx.app import state
 from cx.app.cache import cached_by_source, in_background, ready
 from cx.app.followup import open_case_control
-from cx.app.widgets import chart, dataframe, download_csv, md, page_start, show_error
+from cx.app.widgets import (
+    TILE_WIDTH,
+    chart,
+    dataframe,
+    download_csv,
+    md,
+    md_escape,
+    page_start,
+    show_error,
+    tile_row,
+)
 from cx.charts import journeys as journey_charts
 from cx.ingest.editor import mappings_json
 from cx.metrics import plausible
@@ -128,33 +139,46 @@ if features.empty:
     st.info("No interactions match these filters.")
     st.stop()
 totals = journeys.summarize_journeys(features)
-cols = st.columns(4)
-cols[0].metric("Critical incidents", f"{totals.incidents:,}")
-cols[1].metric("Journeys with an incident", f"{totals.journeys_with_incident:,}",
-               help=f"of {totals.journeys:,} journeys")
-cols[2].metric("Recovered", f"{totals.recovered:,}", help="an incident, then a good end")
-cols[3].metric("Unrecovered", f"{totals.unrecovered:,}")
+tiles = tile_row()
+tiles.metric("Critical incidents", f"{totals.incidents:,}",
+               help="in the whole history of the journeys shown; the list below shows those inside the filters",
+               width=TILE_WIDTH)
+tiles.metric("Journeys with an incident", f"{totals.journeys_with_incident:,}",
+               help=f"of {totals.journeys:,} journeys: one per customer with an interaction in these filters "
+                    "(customers who never got in touch have no journey, so this can be fewer than all customers)",
+               width=TILE_WIDTH)
+tiles.metric("Recovered", f"{totals.recovered:,}", help="an incident, then a good end", width=TILE_WIDTH)
+tiles.metric("Unrecovered", f"{totals.unrecovered:,}", width=TILE_WIDTH)
 
 # --- the list ----------------------------------------------------------------------------------
 st.subheader("Incident list")
 state.start_from_url("incidents.sort", "sort", list(SORTS), "severity")
-sort_col, class_col, kind_col = st.columns([2, 3, 4])
+sort_col = class_col = kind_col = st.container(horizontal=True, wrap=True, vertical_alignment="bottom")
 sort = sort_col.segmented_control("Order", list(SORTS), format_func=SORTS.get, key="incidents.sort",
                                   required=True) or "severity"
 state.set_url_state("sort", None if sort == "severity" else sort)
+state.start_list_from_url("incidents.classes", "journeys", ["recovered", "unrecovered"])
 classes = class_col.multiselect("Journeys", ["recovered", "unrecovered"], key="incidents.classes",
-                                placeholder="Recovered and unrecovered")
+                                placeholder="Recovered and unrecovered", width=260)
 labels = journeys.rule_labels(rules, source.scales)
+state.start_list_from_url("incidents.kinds", "rules", list(labels))
 kinds = kind_col.multiselect("Rules", list(labels), format_func=labels.get, key="incidents.kinds",
-                             placeholder="Any rule")
+                             placeholder="Any rule", width=320)
+state.set_url_list("journeys", classes)
+state.set_url_list("rules", kinds)
 found = load_incidents(source, scope, rules, sort, tuple(classes), tuple(kinds), LIST_LIMIT)
 
 selected = None
 if found.empty:
     st.info("No critical incidents match these filters and rules.")
 else:
+    # A selection is a row position; a re-sorted or re-filtered list is a new table with no selection,
+    # so the customer whose journey is open (kept by id, in the URL) never silently changes.
+    listing = hashlib.sha1(repr((sort, classes, kinds, scope, rules)).encode()).hexdigest()[:10]
     event = dataframe(
-        found[SHOWN], hide_index=True, key="incidents.table", on_select="rerun", selection_mode="single-row",
+        found[SHOWN].fillna({"comment": "", "touchpoint": ""}), hide_index=True, key=f"incidents.table.{listing}",
+        on_select="rerun",
+        selection_mode="single-row",
         height=360,
         column_config={
             "occurred_at": st.column_config.DatetimeColumn("When", format="YYYY-MM-DD HH:mm"),
@@ -188,11 +212,11 @@ if customer:
         st.info("This customer has no interactions under the current filters.")
     else:
         row = mine.iloc[0]
-        stats = st.columns(5)
-        for col, (label, value) in zip(stats, [("Average", row["mean"]), ("Worst", row["worst"]),
-                                               ("End", row["end"]), ("Peak-end", row["peak_end"])]):
-            col.metric(label, "–" if value != value else f"{value:.0f}")
-        stats[4].metric("Journey", str(row["journey_class"]).capitalize())
+        stats = tile_row()
+        for label, value in [("Average", row["mean"]), ("Worst", row["worst"]), ("End", row["end"]),
+                             ("Peak-end", row["peak_end"])]:
+            stats.metric(label, "–" if value != value else f"{value:.0f}", width=110)
+        stats.metric("Journey", str(row["journey_class"]).capitalize(), width=TILE_WIDTH)
         chart(journey_charts.timeline_chart(timeline, rules.good_end_index), key="incidents.timeline")
         said = timeline[timeline["comment"].notna()][["occurred_at", "channel", "index", "comment"]]
         if len(said):
@@ -243,12 +267,13 @@ with right:
     if comparison is None:
         pass  # the progress line is drawn; the page fills in when the comparison is done
     elif comparison.best is None:
-        st.info(comparison.verdict)
+        st.info(comparison.headline)
     else:
-        (st.success if comparison.clear and comparison.best != "mean" else st.info)(comparison.verdict)
+        (st.success if comparison.clear and comparison.best != "mean" else st.info)(md_escape(comparison.headline))
         chart(journey_charts.predictor_forest(comparison.table, comparison.measure), key="incidents.forest")
-        measure = "AUC" if comparison.measure == "auc" else "Pearson r"
-        st.caption(md(f"{measure} of each journey summary against {{outcome}} over {comparison.n:,} journeys "
-                      f"({comparison.direction}); 95% intervals from {comparison.resamples:,} bootstrap resamples, "
-                      "differences from a paired bootstrap.", outcome=outcome))
+        measure = "AUC" if comparison.measure == "auc" else "correlation"
+        with st.expander("How this is computed", icon=":material/calculate:"):
+            st.markdown(md_escape(comparison.details))
+            st.caption(md(f"Each bar: how well one summary of a journey (the {measure}) separates {{outcome}}; "
+                          f"{comparison.direction}. Whiskers are 95% intervals.", outcome=outcome))
 download_csv("Download journey features (CSV)", features, file_name="journeys.csv", key="incidents.features_csv")

@@ -78,10 +78,14 @@ if not flow_options:
     st.info("No stage, channel or touchpoint column to follow.")
     st.stop()
 state.start_from_url("journeys.flow_by", "flow", flow_options, flow_options[0])
-by_col, steps_col = st.columns([3, 2])
+by_col = steps_col = st.container(horizontal=True, wrap=True, vertical_alignment="bottom", gap="large")
 flow_by = by_col.segmented_control("Follow", flow_options, format_func=FLOW_BY.get, key="journeys.flow_by",
                                    required=True) or flow_options[0]
-steps = steps_col.slider("Steps", min_value=2, max_value=6, value=4, key="journeys.steps")
+if st.session_state.get("journeys.steps") not in range(2, 7):
+    wanted = state.url_state("steps", "4")
+    st.session_state["journeys.steps"] = int(wanted) if wanted in {"2", "3", "4", "5", "6"} else 4
+steps = steps_col.slider("Steps", min_value=2, max_value=6, key="journeys.steps", width=220)
+state.set_url_state("steps", None if steps == 4 else str(steps))
 state.set_url_state("flow", None if flow_by == flow_options[0] else flow_by)
 flows = load_flows(source, scope, flow_by, steps)
 chart(journey_charts.flow_sankey(flows), key="journeys.sankey")

@@ -6,12 +6,15 @@ import streamlit as st
 
 from cx.app import followup, state
 from cx.app.cache import cached_by_source, in_background, ready
-from cx.app.widgets import chart, dataframe, md, md_escape, page_start, share_link, show_error
-from cx.charts import add_goal_lines
+from cx.app.notes import current_notes
+from cx.app.widgets import TILE_WIDTH, chart, dataframe, md, md_escape, page_start, show_error, tile_row
+from cx.charts import add_goal_lines, theme
+from cx.display import currency
 from cx.loop.targets import status as target_status
 from cx.review import weekly as reviews
 from cx.review.export import html_bytes, pdf_bytes, report_name
 from cx.review.weekly import format_value
+from cx.scope import Scope
 
 
 @cached_by_source(ttl=1800, max_entries=32)
@@ -20,7 +23,8 @@ def _load_review(source, week: str | None, scope):
 
 
 def load_review(source, week: str | None, scope, min_n: int):
-    """The week's review (KPIs, story, movers); incidents and customers at risk come from :func:`load_extras`.
+    """The week's review (KPIs, story, movers); incidents, customers at risk and comment themes come
+    from :func:`load_extras`.
 
     Cached by source, week and scope only: a new minimum n re-selects the movers without a query.
     """
@@ -29,8 +33,9 @@ def load_review(source, week: str | None, scope, min_n: int):
 
 @in_background(max_entries=16)
 def load_extras(source, week: str, scope):
-    """The week's incidents and customers at risk: the churn fit behind them takes seconds, so it runs
-    in the background, once per source, week and scope (shared by every session on the demo)."""
+    """The week's incidents, customers at risk and comment themes: the churn fit behind them takes
+    seconds, so it runs in the background, once per source, week and scope (shared by every session
+    on the demo)."""
     return reviews.review_extras(source, week, scope)
 
 
@@ -40,18 +45,27 @@ def load_review_trends(source, week: str | None, scope) -> dict:
     return reviews.trend_tables(source, _load_review(source, week, scope))
 
 
-def review_weeks(summary) -> list[str]:
-    """ISO weeks with data, the default (last complete) week first."""
-    default = reviews.default_week(summary.last, summary.first)
-    first = reviews.parse_week(summary.first.date())
-    return [reviews.week_label(default - dt.timedelta(days=7 * i)) for i in range(0, (default - first).days // 7 + 1)]
+def review_range(summary, scope) -> tuple[dt.date, dt.date]:
+    """The days the week under review is chosen from: the sidebar's date range within the data's."""
+    first, last = summary.first.date(), summary.last.date()
+    lo = max(first, scope.date_from) if scope.date_from else first
+    hi = min(last, scope.date_to) if scope.date_to else last
+    return (lo, hi) if lo <= hi else (first, last)
+
+
+def review_weeks(summary, scope=None) -> list[str]:
+    """ISO weeks with data in the sidebar's date range, the default (last complete) week first."""
+    first, last = review_range(summary, scope or Scope())
+    default = reviews.default_week(last, first)
+    start = reviews.parse_week(first)
+    return [reviews.week_label(default - dt.timedelta(days=7 * i)) for i in range(0, (default - start).days // 7 + 1)]
 
 
 def chosen_week(summary) -> str | None:
     """The week under review: the picker's, else the URL's, else the default (None without dates)."""
     if summary is None or summary.last is None:
         return None
-    weeks = review_weeks(summary)
+    weeks = review_weeks(summary, state.current_scope())
     state.start_from_url("overview.week", "week", weeks, weeks[0])
     return st.session_state["overview.week"]
 
@@ -61,6 +75,31 @@ def title(summary) -> str:
     return f"Weekly review — {week}" if week else "Weekly review"
 
 
+TILE_HEIGHT = 214  # one height: tiles without a sparkline line up with the others
+INCIDENT_COLUMNS = {
+    "occurred_at": st.column_config.DatetimeColumn("When", format="YYYY-MM-DD HH:mm"),
+    "customer_id": "Customer", "channel": "Channel", "journey_stage": "Stage", "touchpoint": "Touchpoint",
+    "severity": st.column_config.NumberColumn("Severity", help="number of incident rules broken"),
+    "reasons": st.column_config.TextColumn("Why", width="medium"),
+    "journey_class": "Journey", "comment": st.column_config.TextColumn("Comment", width="large"),
+}
+
+
+def at_risk_columns(symbol: str) -> dict:
+    """Labels for the at-risk table: a person's words, money in the configured currency."""
+    money = f"{symbol.replace('%', '%%')}%,.0f"
+    return {
+        "customer_id": "Customer", "segment": "Segment",
+        "probability": st.column_config.ProgressColumn("Chance of leaving", format="percent", min_value=0, max_value=1),
+        "lifetime_value": st.column_config.NumberColumn("Lifetime value", format=money),
+        "value_at_risk": st.column_config.NumberColumn("Value at risk", format=money,
+                                                       help="chance of leaving × lifetime value"),
+        "recovery": "Journey", "incidents": st.column_config.NumberColumn("Incidents", format="%d"),
+        "last_at": st.column_config.DatetimeColumn("Last contact", format="YYYY-MM-DD"),
+        "last_channel": "Last channel", "last_touchpoint": "Last touchpoint",
+    }
+
+
 source, scope, summary = page_start(title)
 view = state.current_view()
 if summary.last is None:
@@ -68,8 +107,10 @@ if summary.last is None:
             "an `occurred_at` column; the Journeys and Churn pages still work.")
     st.stop()
 
-week = st.selectbox("Week under review", review_weeks(summary), key="overview.week",
-                    help="ISO weeks, Monday to Sunday. The default is the last complete week in the data.")
+first_day, last_day = review_range(summary, scope)
+week = st.selectbox("Week under review", review_weeks(summary, scope), key="overview.week",
+                    help="ISO weeks, Monday to Sunday, within the sidebar's date range. The default is the last "
+                         "complete week in that range.")
 state.set_url_state("week", week)
 
 try:
@@ -83,22 +124,27 @@ except (reviews.ReviewError, ValueError) as exc:
 
 span = f"{review.start:%a %d %b} – {review.end:%a %d %b %Y}"
 st.caption(md("{span} against the previous week and the 4-week average before it · {label} · "
-              "● = significant at 5%", span=span, label=review.source_label))
+              "change on each tile: against last week · ● = a real change (more than chance would explain)", span=span, label=review.source_label))
+if scope.date_from or scope.date_to:
+    st.caption(f"Weeks offered: those in the sidebar's date range ({first_day:%d %b %Y} – {last_day:%d %b %Y}). "
+               "The comparison weeks before the one under review are read even when they fall before the range; "
+               "the other filters (channels, stages, segments) apply to every number here.")
 
 goals = {t.metric: t for t in followup.saved_targets(source)[0] if not t.cell}  # overall targets only
-columns = st.columns(4)
-for i, row in enumerate(review.kpis.itertuples()):
+tiles = tile_row()
+for row in review.kpis.itertuples():
     color = "gray" if row.better is None or not row.significant else ("blue" if row.better else "orange")
     spark = tables[row.metric]["value"].dropna().tolist() if row.metric in tables else None
-    with columns[i % 4]:
+    with tiles:
         st.metric(
             f"{row.label}{' ●' if row.significant else ''}",
             format_value(row.value, row.unit),
             delta=None if row.delta != row.delta else format_value(row.delta, row.unit, signed=True),
-            delta_color=color, delta_description="vs last week", border=True, chart_data=spark,
-            help=f"95% CI {format_value(row.ci_low, row.unit)} – {format_value(row.ci_high, row.unit)} · "
-                 f"n = {row.n:,} (last week {row.previous_n:,}) · 4-week average {format_value(row.trailing, row.unit)}"
-                 + ("" if row.p_value != row.p_value else f" · p = {row.p_value:.2g}"),
+            delta_color=color, border=True, chart_data=spark, width=TILE_WIDTH, height=TILE_HEIGHT,
+            help=f"Likely range {format_value(row.ci_low, row.unit)} – {format_value(row.ci_high, row.unit)} · "
+                 f"{row.n:,} responses (last week {row.previous_n:,}) · 4-week average "
+                 f"{format_value(row.trailing, row.unit)}"
+                 + (" · ● a real change against last week" if row.significant else ""),
         )
         if row.metric in goals:
             goal = goals[row.metric]
@@ -114,8 +160,10 @@ if extras is not None:
     review = review.with_extras(extras)
 figures = reviews.review_figures(source, review, tables)
 trends = {name.split(":", 1)[1]: fig for name, fig in figures.items() if name.startswith("trend:")}
-for name in trends:
-    add_goal_lines(trends[name], followup.goal_lines(source, name, ()))
+noted, _ = current_notes(source)
+for name, fig in trends.items():  # the notes on dates (added on the Trends page) and targets, on every trend
+    theme.mark_dates(fig, noted, first=review.start - dt.timedelta(weeks=12), last=review.end)
+    add_goal_lines(fig, followup.goal_lines(source, name, ()))
 
 st.subheader("What happened")
 for sentence in review.sentences:
@@ -124,14 +172,27 @@ for sentence in review.sentences:
     right.page_link(f"views/{sentence.page}.py", label=f"Open {sentence.page}", icon=":material/arrow_forward:",
                     query_params=sentence.query)
 
+with st.expander("How this is computed", icon=":material/calculate:"):
+    st.markdown(
+        "A **real change** is one larger than chance would explain. Each KPI tile compares this week with the "
+        "previous one by a two-sample test at the 5% level (● = the test says so); its range is the 95% "
+        "confidence interval. The channel × stage changes are tested together, "
+        f"{review.tested:,} comparisons, with the Benjamini–Hochberg false-discovery correction (q < 0.05), so "
+        "that checking many segments does not turn noise into news.")
+    details = [s.detail for s in review.sentences if s.detail]
+    details += [f"{row.label}: p = {row.p_value:.2g}" for row in review.kpis.itertuples()
+                if row.p_value == row.p_value and not any(d.startswith(f"Overall {row.label}:") for d in details)]
+    for detail in details:
+        st.markdown("- " + md_escape(detail))
+
 st.subheader("What moved")
 if review.movers.empty:
-    st.info(f"None of the {review.tested} channel × stage changes tested is significant after the "
-            "Benjamini–Hochberg correction: this week's differences are within noise.")
+    st.info(f"No detectable change: none of the {review.tested:,} channel × stage comparisons moved more than "
+            "chance would explain.")
 else:
     chart(figures["movers"], key="overview.movers")
-    st.caption(f"{len(review.movers)} of {review.tested} channel × stage changes are significant after the "
-               "Benjamini–Hochberg correction (q < 0.05), sorted by impact = size of change × responses.")
+    st.caption(f"{len(review.movers)} of {review.tested:,} channel × stage comparisons are real changes (more than "
+               "chance would explain), biggest impact (size of change × responses) first; one panel per unit.")
 
 followup.alert_panel(source, week, scope, key="overview")
 
@@ -147,45 +208,43 @@ if trend_names:
                 chart(trends[right], key=f"overview.trend.{right}")
 
 if extras is None:
-    pass  # the progress line under the tiles says what is coming; the page fills in when it is ready
-elif review.incidents.empty:
-    st.subheader("Critical incidents this week (0)")
+    st.caption("Critical incidents, customers at risk and what customers wrote appear here when ready (see the "
+               "progress line under the tiles).")
+    st.stop()
+
+st.subheader(f"Critical incidents this week ({len(review.incidents):,})")
+if review.incidents.empty:
     st.caption("No critical incident this week.")
 else:
-    st.subheader(f"Critical incidents this week ({len(review.incidents):,})")
-    dataframe(review.incidents, hide_index=True, key="overview.incidents")
+    dataframe(review.incidents.fillna({"comment": ""}), hide_index=True, key="overview.incidents",
+              column_config=INCIDENT_COLUMNS)
     st.caption(f"{review.unrecovered:,} journeys ended on an unrecovered incident. Drill into any of them on the "
                "Incidents page.")
     followup.open_case_control(source, ("incident", "detractor"), review.incidents["customer_id"],
                                key="overview.incidents")
-if extras is not None:
-    st.subheader(f"Customers newly at risk ({len(review.at_risk):,})")
-    for note in review.notes:
-        st.caption(md_escape(note))
-    if review.at_risk.empty and not review.notes:
-        st.caption("No customer active this week is among the model's highest value at risk.")
-    else:
-        dataframe(review.at_risk, hide_index=True, key="overview.at_risk")
-        followup.open_case_control(source, "at_risk", review.at_risk["customer_id"], key="overview.at_risk")
+st.subheader(f"Customers newly at risk ({len(review.at_risk):,})")
+for note in review.notes:
+    st.caption(md_escape(note))
+if review.at_risk.empty and not review.notes:
+    st.caption("No customer active this week is among the model's highest value at risk.")
+else:
+    dataframe(review.at_risk, hide_index=True, key="overview.at_risk", column_config=at_risk_columns(currency()))
+    followup.open_case_control(source, "at_risk", review.at_risk["customer_id"], key="overview.at_risk")
 
-    st.subheader("What customers wrote about this week")
-    if review.comment_themes.empty:
-        st.caption("No theme of the comments grew significantly against the four weeks before. See the Comments page.")
-    else:
-        dataframe(review.comment_themes, hide_index=True, key="overview.comment_themes",
-                  column_config={"share": st.column_config.NumberColumn("share this week", format="percent"),
-                                 "before_share": st.column_config.NumberColumn("4 weeks before", format="percent"),
-                                 "example": st.column_config.TextColumn("for example", width="large")})
-        st.caption("Themes whose share of the week's comments grew significantly (Benjamini–Hochberg q < 0.05); "
-                   "examples are masked comments shown as plain text.")
+st.subheader("What customers wrote about this week")
+if review.comment_themes.empty:
+    st.caption("No theme of the comments grew significantly against the four weeks before. See the Comments page.")
+else:
+    dataframe(review.comment_themes, hide_index=True, key="overview.comment_themes",
+              column_config={"theme": "Theme", "share": st.column_config.NumberColumn("Share this week", format="percent"),
+                             "before_share": st.column_config.NumberColumn("4 weeks before", format="percent"),
+                             "example": st.column_config.TextColumn("For example", width="large")})
+    st.caption("Themes whose share of the week's comments grew by more than chance would explain (checked "
+               "together, Benjamini–Hochberg q < 0.05); examples are masked comments shown as plain text.")
 
 st.subheader("Share")
-st.code(share_link(""), language=None)  # the start page lives at "/" ("/overview" is not a page of its own)
-st.caption("Copy the link (button at the right of the box) to reopen exactly this view, or export the report.")
+st.caption("The sidebar's **Copy link** reopens exactly this view; or export the report:")
 left, right = st.columns(2)
-if extras is None:
-    st.caption("The report can be downloaded once the incidents and customers at risk are ready.")
-    st.stop()
 left.download_button("Download report (HTML)", data=lambda: html_bytes(review, figures, source.scales),
                      file_name=report_name(review, "html"), mime="text/html", on_click="ignore",
                      icon=":material/download:", key="overview.html")

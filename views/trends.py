@@ -10,7 +10,9 @@ import streamlit as st
 from cx import charts, metrics
 from cx.app import followup, state
 from cx.app.cache import cached_by_source
+from cx.app.notes import notes_panel
 from cx.app.widgets import chart, dataframe, download_csv, md, page_start, show_error
+from cx.charts import theme
 from cx.metrics import plausible
 from cx.schema import DIMENSIONS, STAGES, Grain
 from cx.teams.response import (
@@ -89,12 +91,14 @@ state.start_from_url("trends.metric", "metric", available, available[0])
 state.start_from_url("trends.by", "by", breakdowns, "channel" if "channel" in breakdowns else "none")
 metric = st.segmented_control("Metric", available, format_func=lambda m: definitions[m].label,
                               key="trends.metric", required=True, wrap=True) or available[0]
-by_col, _, goal, about = st.columns([2, 2, 1, 1], vertical_alignment="bottom")
-by_name = by_col.selectbox("Break down by", breakdowns, format_func=BREAKDOWN_LABELS.get, key="trends.by")
+controls = st.container(horizontal=True, vertical_alignment="bottom", gap="medium")
+by_name = controls.selectbox("Break down by", breakdowns, format_func=BREAKDOWN_LABELS.get, key="trends.by", width=220)
+goal = controls.container(width="content")
+about = controls
 state.set_url_state("metric", metric)
 state.set_url_state("by", None if by_name == "none" else by_name)
 definition = definitions[metric]
-with about.popover("Definitions", icon=":material/info:", width="stretch"):
+with about.popover("Definitions", icon=":material/info:", width="content"):
     for d in [definition] + [d for k, d in definitions.items() if k != metric and k in available]:
         st.markdown(f"**{d.label}** ({d.unit}) — {d.definition}  \n`{d.formula}`  \n*Interval:* {d.interval}")
 
@@ -116,10 +120,25 @@ with goal:
 for warning in plausible.metric_table(table, by):
     st.warning(warning, icon="🤨")
 st.caption(f"**{definition.label}** — {definition.definition}")
-figure = charts.trend_chart(table, by=by, label=definition.label, unit=definition.unit, min_n=view.min_n)
-if len(charts.series_labels(table, by).unique()) <= charts.SMALL_MULTIPLES_ABOVE:  # one panel: goal lines fit
-    charts.add_goal_lines(figure, followup.goal_lines(source, metric, by), series=charts.series_labels(table, by))
+state.start_from_url("trends.all", "lines", ["all", "moved"], "moved")
+show_all = st.session_state["trends.all"] == "all"
+figure = charts.trend_chart(table, by=by, label=definition.label, unit=definition.unit, min_n=view.min_n,
+                            highlight=[] if show_all else None)
+moved = figure.layout.meta["highlight"]
+if grain != Grain.ALL.value:
+    day_range = (summary.first.date(), summary.last.date()) if summary.first is not None else (None, None)
+    theme.mark_dates(figure, notes_panel(source, *day_range, key="trends"),
+                     first=scope.date_from or day_range[0], last=scope.date_to or day_range[1])
 chart(figure, key="trends.chart", on_select=lambda: focus("chart"), selection_mode=("points",))
+if moved or show_all:
+    if moved:
+        st.caption(md("In full: {names}, which moved most in the latest " + grain + " (beyond its own 95% "
+                        "interval); the others are muted. Click a legend entry to hide or show a series.",
+                        names=" and ".join(moved)))
+    st.segmented_control("Lines", ["moved", "all"], key="trends.all", required=True,
+                            format_func={"moved": "Highlight movers", "all": "All in full"}.get,
+                            label_visibility="collapsed")
+state.set_url_state("lines", "all" if show_all else None)
 unit_word = "interactions" if definition.count else ("customers" if definition.per_customer else "responses")
 low = int(table.low_n.sum())
 st.caption(
@@ -150,12 +169,12 @@ if {"journey_stage", "channel"} <= set(breakdowns):
     st.subheader("Journey stage × channel")
     periods = ["all"] + ([] if grain == Grain.ALL.value else
                          sorted({p.date().isoformat() for p in table.period}, reverse=True))
-    if st.session_state.get("trends.heatmap_period") not in periods:
-        st.session_state["trends.heatmap_period"] = "all"
+    state.start_from_url("trends.heatmap_period", "period", periods, "all")
     period = st.selectbox(
         "Period", periods, key="trends.heatmap_period",
         format_func=lambda p: "Whole date range" if p == "all" else f"{grain.capitalize()} starting {p}",
         help="Clicking a point of the trend above moves the heatmap to that period.")
+    state.set_url_state("period", None if period == "all" else period)
     if period != "all":
         start = dt.date.fromisoformat(period)
         end = metrics.period_end(start, grain)
@@ -203,5 +222,8 @@ else:
     st.caption(f"Showing {note}, earliest first (at most {DRILL_LIMIT}). Comments are shown as plain text.")
     if "comment" in rows:
         rows = rows.assign(comment=rows["comment"].fillna(""))
-    dataframe(rows, hide_index=True, key="trends.drill",
-              column_config={"comment": st.column_config.TextColumn("comment", width="large")})
+    labels = {d: BREAKDOWN_LABELS.get(d, d.replace("_", " ").capitalize()) for d in rows.columns}
+    labels.update({key: d.label for key, d in definitions.items() if key in rows})
+    dataframe(rows, hide_index=True, key="trends.drill", column_config={
+        **labels, "occurred_at": st.column_config.DatetimeColumn("When", format="YYYY-MM-DD HH:mm"),
+        "customer_id": "Customer", "comment": st.column_config.TextColumn("Comment", width="large")})

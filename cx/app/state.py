@@ -178,3 +178,15 @@ def start_from_url(widget_key: str, url_key: str, options: Sequence[str], defaul
     if st.session_state.get(widget_key) not in options:
         value = url_state(url_key, default)
         st.session_state[widget_key] = value if value in options else default
+
+
+def start_list_from_url(widget_key: str, url_key: str, options: Sequence[str]) -> None:
+    """:func:`start_from_url` for a multiselect: a comma-separated list in the URL, unknown values dropped."""
+    if widget_key not in st.session_state or not set(st.session_state[widget_key]) <= set(options):
+        wanted = [v for v in (url_state(url_key) or "").split(",") if v]
+        st.session_state[widget_key] = [v for v in options if v in wanted]
+
+
+def set_url_list(key: str, values: Sequence[str]) -> None:
+    """Put a multiselect's choice in the URL (an empty choice removes it)."""
+    set_url_state(key, ",".join(values) if values else None)

@@ -22,6 +22,7 @@ from urllib.parse import urlencode, urlsplit
 import pandas as pd
 import streamlit as st
 
+from cx import display
 from cx.app import cache, sidebar, state
 from cx.db import Source, SourceError, SourceSummary
 from cx.safe import neutralise_frame, to_safe_csv
@@ -76,15 +77,45 @@ def run_page(page, *, filters: bool = True) -> None:
     The only place a :class:`SourceError` is caught. When the data cannot be read the sidebar stays
     empty and the page ends where the error arose — after its banner and title — with one line.
     """
+    display.set_currency(_configured_currency())
     if filters:
         try:
             sidebar.render()
         except SourceError:
             pass  # the page's preamble reads the same summary and says what went wrong, once
+    link = st.sidebar.empty() if filters else None
     try:
         page.run()
     except SourceError as exc:
         show_error(exc)
+    finally:  # also after st.stop(): the link holds what the page put in the URL during its run
+        if link is not None:
+            share_box("" if getattr(page, "_default", False) else page.url_path, link.container())
+
+
+def _configured_currency() -> str | None:
+    """``[display] currency`` from the app's secrets, if set."""
+    try:
+        return st.secrets.get("display", {}).get("currency")
+    except Exception:  # no secrets file: the default
+        return None
+
+
+#: KPI tiles: wide enough for "First response time" and "20.1 min", one height so a grid stays even
+TILE_WIDTH = 212
+
+
+def tile_row():
+    """A row of KPI tiles (``st.metric(..., width=TILE_WIDTH)``) that wraps: as many per row as fit
+    (2 at 1024 px with the sidebar open, 4 at 1440), so no value or label is ever cut off."""
+    return st.container(horizontal=True, wrap=True, gap="small")
+
+
+def share_box(page: str, where=None) -> None:
+    """The "Copy link" box: this view's absolute URL in a code block (its button copies it)."""
+    where = where or st
+    where.caption("Copy link — opens exactly this view (page, filters and settings) in any browser:")
+    where.code(share_link(page), language=None, wrap_lines=True)
 
 
 class PageStart(NamedTuple):
@@ -167,5 +198,7 @@ def share_link(page: str) -> str:
         base = f"{parts.scheme}://{parts.netloc}" if parts.netloc else ""
     except Exception:  # no browser context (AppTest, bare mode)
         base = ""
+    prefix = (st.get_option("server.baseUrlPath") or "").strip("/")
     query = {k: st.query_params.get(k) for k in st.query_params.keys()}
-    return f"{base}/{page}" + (f"?{urlencode(query)}" if query else "")
+    path = "/".join(p for p in (prefix, page) if p)
+    return f"{base}/{path}" + (f"?{urlencode(query)}" if query else "")

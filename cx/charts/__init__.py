@@ -20,6 +20,7 @@ from cx.charts.trends import (  # noqa: F401
     SERIES_SEPARATOR,
     SMALL_MULTIPLES_ABOVE,
     breakdown_heatmap,
+    moved_series,
     series_labels,
     trend_chart,
 )

@@ -79,7 +79,9 @@ def stage_metrics_chart(table: pd.DataFrame, labels: dict[str, tuple[str, str]])
     ncols = 2 if len(keys) > 1 else 1
     nrows = -(-len(keys) // ncols)
     fig = make_subplots(rows=nrows, cols=ncols, subplot_titles=[
-        f"{labels.get(k, (k, ''))[0]} ({labels.get(k, (k, ''))[1]})" for k in keys],
+        # the unit on a line of its own: a long name ("Time to resolution") still fits a narrow panel
+        f"{labels.get(k, (k, ''))[0]}<br><span style='font-size:11px'>{labels.get(k, (k, ''))[1]}</span>"
+        for k in keys],
         horizontal_spacing=0.1, vertical_spacing=0.24)
     for k, key in enumerate(keys):
         row, col = divmod(k, ncols)

@@ -24,22 +24,54 @@ def week_trend_figure(table: pd.DataFrame, label: str, unit: str, week_start: dt
     return fig
 
 
-def movers_figure(movers: pd.DataFrame, top: int = 12) -> go.Figure:
-    """The biggest significant changes as horizontal bars (change against last week), coloured by direction."""
-    rows = movers.head(top).iloc[::-1]
-    names = [f"{r.label} · {r.channel} · {r.journey_stage}" for r in rows.itertuples()]
-    colors = [BETTER if b else WORSE for b in rows.better]
-    text = [f"{p:,.1f} → {v:,.1f}" for p, v in zip(rows.previous, rows.value)]
-    fig = go.Figure(go.Bar(
-        x=rows.delta, y=names, orientation="h", marker_color=colors, text=text, textposition="auto",
-        customdata=np.c_[rows.n, rows.q_value],
-        hovertemplate="%{y}<br>change %{x:+,.1f}<br>%{text}<br>n = %{customdata[0]:,}<br>q = %{customdata[1]:.2g}<extra></extra>",
-    ))
-    fig.update_layout(
-        title={"text": "Significant movers (change vs previous week; blue = better, orange = worse)", "x": 0, "font": {"size": 16}},
-        height=max(220, 38 * len(rows) + 90), margin={"l": 10, "r": 10, "t": 50, "b": 30},
-        xaxis={"title": "change (metric units)", "zeroline": True, "zerolinecolor": "#999"},
-        yaxis={"automargin": True},  # the labels ("CSAT · chat · purchase") get the room they need, in print too
-        plot_bgcolor="white",
-    )
+_UNIT_TITLES = {"%": "change (percentage points)", "points": "change (points)", "minutes": "change (minutes)",
+                "hours": "change (hours)", "interactions": "change (interactions)"}
+
+
+def movers_figure(movers: pd.DataFrame, top: int = 12, units: dict[str, str] | None = None) -> go.Figure:
+    """The biggest real changes as horizontal bars (change against last week), coloured by direction.
+
+    Like units share an axis and unlike ones never do: one panel per unit (minutes, points, hours…),
+    each with its own x axis titled with that unit; every bar is labelled with its raw change and the
+    values before and after.
+
+    Parameters
+    ----------
+    movers : DataFrame
+        :attr:`cx.review.weekly.Review.movers`.
+    top : int
+        At most this many bars (the biggest impact first).
+    units : dict, optional
+        Metric key → unit (``"%"``, ``"points"``, ``"minutes"``…); from the metric registry by default.
+    """
+    from plotly.subplots import make_subplots
+
+    from cx.charts.theme import style
+    from cx.review.narrative import format_value
+
+    rows = movers.head(top).copy()
+    if units is None:
+        from cx.metrics.registry import registry
+
+        units = {m: getattr(registry().get(m), "unit", "") for m in rows.metric.unique()}
+    rows["unit"] = [units.get(m, "") for m in rows.metric]
+    order = list(dict.fromkeys(rows["unit"]))
+    counts = [int((rows["unit"] == u).sum()) for u in order]
+    fig = make_subplots(rows=max(1, len(order)), cols=1, row_heights=counts or None, vertical_spacing=0.12 if len(order) > 1 else 0,
+                        subplot_titles=[_UNIT_TITLES.get(u, "change") for u in order])
+    for k, unit in enumerate(order, start=1):
+        part = rows[rows["unit"] == unit].iloc[::-1]
+        names = [f"{r.label} · {r.channel} · {r.journey_stage}" for r in part.itertuples()]
+        text = [f"{format_value(d, unit, signed=True)} ({format_value(p, unit)} → {format_value(v, unit)})"
+                for d, p, v in zip(part.delta, part.previous, part.value)]
+        fig.add_trace(go.Bar(
+            x=part.delta, y=names, orientation="h", marker_color=[BETTER if b else WORSE for b in part.better],
+            text=text, textposition="auto", customdata=np.c_[part.n], showlegend=False,
+            hovertemplate="%{y}<br>%{text}<br>n = %{customdata[0]:,}<extra></extra>", meta={"unit": unit},
+        ), row=k, col=1)
+        fig.update_xaxes(zeroline=True, zerolinecolor="#999", row=k, col=1)
+    style(fig, height=max(240, 40 * len(rows) + 90 * len(order)), margin={"l": 10, "r": 10, "t": 60, "b": 30},
+          title="Real changes against last week (blue = better, orange = worse)")
+    fig.update_annotations(font_size=12, x=0, xanchor="left")
+    fig.update_yaxes(automargin=True)  # the labels ("CSAT · chat · purchase") get the room they need, in print too
     return fig

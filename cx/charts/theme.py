@@ -19,6 +19,7 @@ own theme does not restyle them.
 
 from __future__ import annotations
 
+import datetime as dt
 import zlib
 from collections.abc import Iterable, Sequence
 
@@ -175,6 +176,25 @@ def style(fig: go.Figure, *, height: int | None = None, title: str | None = None
     return fig
 
 
+def mark_dates(fig: go.Figure, notes, *, first=None, last=None) -> go.Figure:
+    """Draw user notes on dates (:class:`cx.notes.DateNote`) as dotted vertical lines labelled with their
+    text, on every panel of a time chart; notes outside ``first``–``last`` (when given) are left out.
+    The text is the user's: it is escaped, never read as HTML."""
+    from cx.safe import plain_text
+
+    for note in notes:
+        if (first is not None and note.day < first) or (last is not None and note.day > last):
+            continue
+        x = dt.datetime.combine(note.day, dt.time())
+        kwargs = {"row": "all", "col": "all"} if fig._has_subplots() else {}
+        fig.add_vline(x=x.timestamp() * 1000, line=dict(color=TEXT, width=1, dash="dot"), opacity=0.6,
+                      annotation_text=plain_text(note.text), annotation_position="top left",
+                      annotation_font=dict(size=11, color=TEXT), **kwargs)
+    if notes:
+        fig.update_layout(meta={**(fig.layout.meta or {}), "notes": [n.text for n in notes]})
+    return fig
+
+
 def low_n_veil(low: np.ndarray, x: Sequence[str], y: Sequence[str], text=None) -> go.Heatmap:
     """A white veil over the cells of a heatmap that stand on too few responses, so they read faded
     (their colour at :data:`LOW_N_OPACITY`); the labels of those cells (``text``,
@@ -195,5 +215,6 @@ def low_n_opacity(low_n: Sequence[bool]) -> list[float]:
 __all__ = [
     "BETTER", "BLACK", "BLUE", "CHANNEL_COLORS", "GREEN", "GREY", "KNOWN_COLORS", "LOW_N_OPACITY", "NEUTRAL",
     "ORANGE", "OTHER_COLORS", "PALETTE", "PURPLE", "SEQUENTIAL", "SKY", "STAGE_COLORS", "TEMPLATE", "TEMPLATE_NAME", "VERMILION",
-    "WORSE", "YELLOW", "color_for", "diverging", "faded", "low_n_opacity", "low_n_veil", "rgba", "series_colors", "style",
+    "WORSE", "YELLOW", "color_for", "diverging", "faded", "low_n_opacity", "low_n_veil", "mark_dates", "rgba",
+    "series_colors", "style",
 ]

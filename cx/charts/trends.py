@@ -38,6 +38,35 @@ MISSING_LABEL = "(not recorded)"
 SERIES_SEPARATOR = " · "
 #: Above this many series a trend is drawn as small multiples (one panel per series).
 SMALL_MULTIPLES_ABOVE = 8
+#: With more series than this on one chart, only the ones that moved are drawn in full (with their
+#: bands); the others are muted (thin, faint, no band) but keep their colour and legend entry.
+HIGHLIGHT_ABOVE = 3
+#: Opacity of a muted series.
+MUTED_OPACITY = 0.28
+
+
+def moved_series(table: pd.DataFrame, names: Sequence[str], top: int = 2) -> list[str]:
+    """The series whose latest period moved most against their own earlier periods, biggest first.
+
+    The move of a series is ``|last − mean of the earlier periods|`` divided by the half-width of
+    the last period's 95% interval (so a wobble within noise scores under 1). At most ``top`` series,
+    and only those scoring over 1 (outside their own noise); a count metric without intervals
+    is scored by the change relative to its earlier mean.
+    """
+    scores = {}
+    for name in names:
+        rows = table[(table["series"] == name) & table["value"].notna()].sort_values("period")
+        if len(rows) < 3:
+            continue
+        last, before = rows.iloc[-1], rows.iloc[:-1]["value"].astype(float)
+        change = abs(float(last["value"]) - float(before.mean()))
+        half = (float(last["ci_high"]) - float(last["ci_low"])) / 2 if pd.notna(last["ci_low"]) else np.nan
+        if half == half and half > 0:
+            scores[name] = change / half
+        elif before.mean():
+            scores[name] = 10 * change / abs(float(before.mean()))  # a count: 10% off its mean scores 1
+    ranked = sorted((s for s in scores.items() if s[1] > 1), key=lambda s: -s[1])
+    return [name for name, _ in ranked[:top]]
 
 
 def _format(unit: str) -> str:
@@ -142,8 +171,14 @@ def trend_chart(
     min_n: int | None = None,
     small_multiples_above: int = SMALL_MULTIPLES_ABOVE,
     height: int | None = None,
+    highlight: Sequence[str] | None = None,
 ) -> go.Figure:
     """Lines with shaded 95% interval bands, one per series; small multiples when there are many.
+
+    A meeting reads one story at a time: with more than :data:`HIGHLIGHT_ABOVE` series on one
+    chart, the series in ``highlight`` (by default :func:`moved_series`) are drawn in full with
+    their bands and the others muted (thin, faint, no band; hover and legend still work). The
+    figure's ``layout.meta["highlight"]`` names them.
 
     Parameters
     ----------
@@ -160,6 +195,8 @@ def trend_chart(
         More series than this are drawn as a grid of panels sharing both axes.
     height : int, optional
         Figure height in pixels (grows with the number of panels by default).
+    highlight : sequence of str, optional
+        Series to draw in full (``[]``: all in full); default: those that moved.
 
     Returns
     -------
@@ -177,16 +214,27 @@ def trend_chart(
     periods = pd.Index(sorted(table["period"].unique())) if len(table) else None
 
     many = len(names) > small_multiples_above
+    if highlight is None:
+        highlight = moved_series(table, names) if not many and len(names) > HIGHLIGHT_ABOVE else []
+    highlight = [h for h in highlight if h in names]
     if many:
         cols = 3 if len(names) <= 12 else 4
         rows_n = -(-len(names) // cols)
-        fig = make_subplots(rows=rows_n, cols=cols, shared_xaxes=True, shared_yaxes=True,
+        fig = make_subplots(rows=rows_n, cols=cols, shared_xaxes="all", shared_yaxes="all",
                             subplot_titles=[plain_text(name) for name in names], vertical_spacing=min(0.08, 0.5 / rows_n), horizontal_spacing=0.03)
     else:
         fig = go.Figure()
     for k, name in enumerate(names):
         rows = table[table["series"] == name]
         band, line = _series_traces(rows, name, colors[name], label, unit, periods, showlegend=not many)
+        if highlight and name not in highlight:  # muted: no band, thin and faint, still hoverable
+            band.visible = False
+            line.opacity = MUTED_OPACITY
+            line.line.width = 1.2
+            line.mode = "lines+markers"
+            line.marker.size = 4
+        elif highlight:
+            line.line.width = 3
         if many:
             r, c = divmod(k, cols)
             fig.add_trace(band, row=r + 1, col=c + 1)
@@ -203,8 +251,7 @@ def trend_chart(
     else:
         fig.update_yaxes(title_text=axis_title)
     fig.update_xaxes(title_text="")
-    if min_n is not None:
-        fig.update_layout(meta={"min_n": int(min_n)})
+    fig.update_layout(meta={"min_n": None if min_n is None else int(min_n), "highlight": list(highlight)})
     return fig
 
 
@@ -341,5 +388,5 @@ def breakdown_heatmap(
     return fig
 
 
-__all__ = ["KNOWN_COLORS", "MISSING_LABEL", "PALETTE", "SMALL_MULTIPLES_ABOVE", "breakdown_heatmap", "series_colors",
-           "series_labels", "trend_chart"]
+__all__ = ["HIGHLIGHT_ABOVE", "KNOWN_COLORS", "MISSING_LABEL", "PALETTE", "SMALL_MULTIPLES_ABOVE", "breakdown_heatmap",
+           "moved_series", "series_colors", "series_labels", "trend_chart"]

@@ -247,7 +247,8 @@ def _feature_query(source: Source, scope: Scope, rules: IncidentRules, before: s
                    touchpoints: Sequence[str], channels: Sequence[str], wanted: Sequence[str]):
     """Customers joined to their journey features, service aggregates and medians (one SELECT)."""
     c = source.customers
-    jq = journeys.journey_features_query(source, scope, rules, before=before).order_by(None).subquery("journey")
+    jq = journeys.journey_features_query(source, scope, rules, before=before,
+                                         within_scope=True).order_by(None).subquery("journey")
     service = _service_query(source, frm, conditions, touchpoints, channels)
     medians = [_median_query(source, frm, conditions, col, name) for col, name in MEDIANS if source.has(col)]
     j = jq.c

@@ -30,6 +30,9 @@ PREDICTOR_LABELS = {"mean": "Average", "worst": "Worst moment", "end": "Last mom
 CLASSES = ("clean", "recovered", "unrecovered")
 MIN_ROWS = 30
 MIN_PER_CLASS = 10
+#: The smallest lead (AUC points, or Pearson r) worth announcing: a statistically clear 0.007 AUC on a
+#: large sample is no reason to tell anyone that one summary "tracks the outcome better".
+MIN_DIFFERENCE = {"binary": 0.01, "numeric": 0.02}
 _MAX_CELLS = 40_000_000  # resamples × rows per bootstrap (keeps a big source to a few seconds)
 
 
@@ -56,12 +59,17 @@ class PredictorComparison:
     best : str or None
         The predictor with the strongest relation (None when there are too few journeys).
     clear : bool
-        Whether the best predictor's lead over the runner-up (or over the mean) is statistically
-        clear at the 95% level.
+        Whether the best predictor's lead over the runner-up (or over the mean) is both statistically
+        clear (its paired-bootstrap interval, widened for the three comparisons with the average,
+        excludes zero) and at least :data:`MIN_DIFFERENCE` — a lead too small to matter is no verdict.
     verdict : str
-        One or two plain sentences.
+        The headline and the details, as one text (the CLI's).
     resamples : int
         Bootstrap resamples used.
+    headline : str
+        The verdict in a CX lead's words, without method names or statistics.
+    details : str
+        The numbers behind it (measures, differences, intervals) for a "How this is computed" note.
     """
 
     outcome: str
@@ -75,6 +83,8 @@ class PredictorComparison:
     clear: bool
     verdict: str
     resamples: int
+    headline: str = ""
+    details: str = ""
 
     def to_dict(self) -> dict:
         """The ``outcome`` block of ``cx journeys --format json`` (see DESIGN.md)."""
@@ -233,10 +243,14 @@ def compare_predictors(features: pd.DataFrame, outcome_column: str, *, resamples
         direction = f"a {higher} experience index goes with {outcome_column} = yes"
     else:
         direction = f"a {higher} experience index goes with a higher {outcome_column}"
-    best, clear, verdict = _verdict(table, boot, predictors, kind, outcome_column, higher)
-    verdict = f"{note} {verdict}" if note else verdict
-    return PredictorComparison(outcome_column, kind, measure, n, positives, direction, table, best, clear, verdict,
-                               resamples)
+    best, clear, headline, details = _verdict(table, boot, predictors, kind, outcome_column)
+    headline = f"{note} {headline}" if note else headline
+    details += (f" Measured over {n:,} journeys; 95% intervals from {resamples:,} bootstrap resamples, differences "
+                f"from a paired bootstrap (intervals widened to {100 - 5 / (len(predictors) - 1):.1f}% for the "
+                f"{len(predictors) - 1} comparisons with the average); a lead under "
+                f"{MIN_DIFFERENCE[kind]:g} is treated as no difference.")
+    return PredictorComparison(outcome_column, kind, measure, n, positives, direction, table, best, clear,
+                               f"{headline} {details}", resamples, headline, details)
 
 
 def _no_comparison(outcome_column: str, kind: str, measure: str, predictors, verdict: str, n: int = 0,
@@ -245,7 +259,8 @@ def _no_comparison(outcome_column: str, kind: str, measure: str, predictors, ver
     table = pd.DataFrame({"predictor": list(predictors), "label": [PREDICTOR_LABELS.get(p, p) for p in predictors]}
                          | {c: np.nan for c in ("value", "ci_low", "ci_high", "diff_vs_mean", "diff_ci_low",
                                                 "diff_ci_high", "p_value")})
-    return PredictorComparison(outcome_column, kind, measure, n, positives, "", table, None, False, verdict, 0)
+    return PredictorComparison(outcome_column, kind, measure, n, positives, "", table, None, False, verdict, 0,
+                               verdict, "")
 
 
 def _what_to_compare(features: pd.DataFrame, predictors: tuple[str, ...]) -> tuple[str, tuple[str, ...], str]:
@@ -282,8 +297,13 @@ def _fmt(kind: str, value: float) -> str:
     return f"AUC {value:.2f}" if kind == "binary" else f"r = {value:+.2f}"
 
 
-def _verdict(table: pd.DataFrame, boot: np.ndarray, predictors, kind: str, outcome: str, higher: str):
-    """Which measure wins, and whether its lead is statistically clear (paired bootstrap)."""
+def _verdict(table: pd.DataFrame, boot: np.ndarray, predictors, kind: str, outcome: str):
+    """Which measure wins, and whether its lead is clear: ``(best, clear, headline, details)``.
+
+    A lead is announced only when its paired-bootstrap interval (Bonferroni-widened for the
+    comparisons with the average) excludes zero *and* it is at least :data:`MIN_DIFFERENCE`;
+    otherwise the headline says there is no detectable difference.
+    """
     values = table["value"].to_numpy()
     order = np.argsort(-values, kind="stable")
     best_k, runner_k = int(order[0]), int(order[1])
@@ -292,47 +312,50 @@ def _verdict(table: pd.DataFrame, boot: np.ndarray, predictors, kind: str, outco
     neutral = 0.5 if kind == "binary" else 0.0
     row = table.iloc[best_k]
     label = PREDICTOR_LABELS.get
+    alpha = 0.05 / max(1, len(predictors) - 1)
+    smallest = MIN_DIFFERENCE[kind]
     if row.ci_low <= neutral:
         return best, False, (
-            f"None of the measures relates clearly to {outcome}: even the strongest, "
-            f"{label(best, best).lower()} ({_fmt(kind, row.value)}), has a 95% interval reaching "
-            f"{'0.5 (chance)' if kind == 'binary' else 'zero'}."
-        )
+            f"None of the measures relates clearly to {outcome}: on these data, how customers felt does not "
+            f"detectably go with {outcome}."
+        ), (f"Even the strongest, {label(best, best).lower()} ({_fmt(kind, row.value)}), has a 95% interval "
+            f"reaching {'0.5 (chance)' if kind == 'binary' else 'zero'}.")
 
     def lead(a: int, b: int) -> tuple[float, float, float]:
         d = boot[:, a] - boot[:, b]
-        lo, hi = np.nanpercentile(d, [2.5, 97.5])
+        lo, hi = np.nanpercentile(d, [100 * alpha / 2, 100 * (1 - alpha / 2)])
         return values[a] - values[b], lo, hi
+
+    def numbers(a: int, b: int, d: float, lo: float, hi: float) -> str:
+        return (f"{label(predictors[a], predictors[a])}: {_fmt(kind, values[a])}; "
+                f"{label(predictors[b], predictors[b]).lower()}: {_fmt(kind, values[b])}; difference {d:.3f} "
+                f"({100 * (1 - alpha):.1f}% interval {lo:.3f} to {hi:.3f}).")
 
     if best == "mean":
         d, lo, hi = lead(mean_k, runner_k)
         other = label(predictors[runner_k], predictors[runner_k]).lower()
-        if lo > 0:
+        if lo > 0 and d >= smallest:
             return best, True, (
-                f"The average experience tracks {outcome} best ({_fmt(kind, values[mean_k])} vs "
-                f"{_fmt(kind, values[runner_k])} for the {other}; difference {d:.3f}, 95% CI {lo:.3f} to {hi:.3f}). "
-                f"On your data customers seem to weigh every moment, not just the worst and the last: "
-                f"the peak-end view does not beat the plain average here."
-            )
+                f"The average experience tracks {outcome} best: on your data customers seem to weigh every "
+                f"moment, not just the worst and the last, so the peak-end view does not beat the plain average here."
+            ), numbers(mean_k, runner_k, d, lo, hi)
         return best, False, (
-            f"The average and the {other} track {outcome} about equally well ({_fmt(kind, values[mean_k])} vs "
-            f"{_fmt(kind, values[runner_k])}); the difference ({d:.3f}, 95% CI {lo:.3f} to {hi:.3f}) is not "
-            f"statistically clear, so the data don't say that peak-end beats the average."
-        )
+            f"No detectable difference: the average and the {other} track {outcome} about equally well, so the "
+            f"data don't say that peak-end beats the average."
+        ), numbers(mean_k, runner_k, d, lo, hi)
     d, lo, hi = lead(best_k, mean_k)
     name = label(best, best)
-    if lo > 0:
+    if lo > 0 and d >= smallest:
         memory = {"peak_end": "the worst moment and the end", "worst": "the worst moment", "end": "how it ended"}
         return best, True, (
-            f"{name} tracks {outcome} better than the average ({_fmt(kind, values[best_k])} vs "
-            f"{_fmt(kind, values[mean_k])}; difference {d:.3f}, 95% CI {lo:.3f} to {hi:.3f}): "
-            f"customers remember {memory.get(best, best)} more than the average moment."
-        )
+            f"{name} tracks {outcome} better than the average: customers remember "
+            f"{memory.get(best, best)} more than the average moment."
+        ), numbers(best_k, mean_k, d, lo, hi)
+    why = "too small to matter" if lo > 0 else "within what chance would explain"
     return best, False, (
-        f"{name} tracks {outcome} slightly better than the average ({_fmt(kind, values[best_k])} vs "
-        f"{_fmt(kind, values[mean_k])}), but the difference ({d:.3f}, 95% CI {lo:.3f} to {hi:.3f}) is not "
-        f"statistically clear."
-    )
+        f"No detectable difference: {name.lower()} and the average track {outcome} about equally well "
+        f"(the gap is {why})."
+    ), numbers(best_k, mean_k, d, lo, hi)
 
 
 # --- outcome by journey class --------------------------------------------------------------------

@@ -101,12 +101,16 @@ def channel_p95(source: Source) -> pd.DataFrame:
 
 def journey_features_query(source: Source, scope: Scope | None = None, rules: IncidentRules | None = None, *,
                            gap_days: float | None = None, end_last: int = 1, before: str | None = None,
-                           customer_columns: Sequence[str] = ()) -> sa.Select:
-    """The SQL of :func:`journey_features` (to run elsewhere, or to build on)."""
+                           customer_columns: Sequence[str] = (), within_scope: bool = False) -> sa.Select:
+    """The SQL of :func:`journey_features` (to run elsewhere, or to build on).
+
+    ``within_scope=True``: the scope defines the journeys (e.g. a model's observation window, which
+    must not see past its cut-off) instead of choosing which whole journeys are shown.
+    """
     rules = rules or source.rules
     if end_last < 1:
         raise ValueError("end_last must be at least 1")
-    s, _ = journey_rows(source, scope, rules, gap_days=gap_days, before=before)
+    s, _ = journey_rows(source, scope, rules, gap_days=gap_days, before=before, within_scope=within_scope)
     s = s.c
     # Least-squares slope of the index on the moment's rank. The ranks of the scored moments are
     # exactly 1..n, so their sum and sum of squares have closed forms and only Σ rank·index and
@@ -141,7 +145,7 @@ def journey_features_query(source: Source, scope: Scope | None = None, rules: In
         ((EpochSeconds(end_at) - EpochSeconds(worst_at)) / 86400.0).label("worst_to_end_days"),
         n_incidents.label("incidents"),
         journey_class_expr(n_incidents, end_value, sa.func.max(s.n_scored), upto_last_incident, rules).label("journey_class"),
-    ).group_by(s.customer_id, s.journey).subquery("features")
+    ).where(s.journey_in_scope == 1).group_by(s.customer_id, s.journey).subquery("features")
     out = sa.select(*features.c)
     if customer_columns:
         c = source.customers
@@ -165,8 +169,9 @@ def journey_features(source: Source, scope: Scope | None = None, rules: Incident
     source : Source
         Where the interactions (and customers) live.
     scope : Scope, optional
-        Date range, channels, stages and segments; interactions outside them are left out of the
-        journeys (undated interactions drop out when a date range is set).
+        Date range, channels, stages and segments: which journeys are shown (those with at least one
+        interaction in scope). Each journey is computed over the customer's whole history, so a
+        journey's features never depend on the filters (one truth across pages and filters).
     rules : IncidentRules, optional
         Critical-incident rules; defaults to the source's.
     gap_days : float, optional
@@ -341,7 +346,7 @@ def incidents(source: Source, scope: Scope | None = None, rules: IncidentRules |
         """The incidents of ``rows`` with their journey values, filtered and in the asked order."""
         inner = sa.select(*rows.c, *_journey_windows(rows.c, end_last, rules)).subquery("journeys")
         j = inner.c
-        conditions = [j.incident == 1]
+        conditions = [j.incident == 1, j.in_scope == 1]  # in scope: the filters choose what is shown
         if classes:
             conditions.append(j.journey_class.in_(list(classes)))
         if kinds:
@@ -408,7 +413,7 @@ def customer_timeline(source: Source, customer_id: str, scope: Scope | None = No
         j.customer_id, j.journey, j.pos.label("position"), sa.type_coerce(j.at, sa.DateTime()).label("occurred_at"),
         j.seq, *[j[name] for name in _DETAIL if name != "occurred_at"], j.idx.label("index"), j.incident,
         j.severity, j.is_worst, j.is_end, j.journey_end, j.journey_class, *[j[name] for name in flag_names],
-    ).order_by(j.pos).limit(int(limit))
+    ).where(j.journey_in_scope == 1).order_by(j.pos).limit(int(limit))
     frame = _tidy_rows(source.read(query), flag_names, rules, source.scales)
     frame["incident"] = frame["incident"].astype(int).astype(bool)
     frame["position"] = frame["position"].astype(int)

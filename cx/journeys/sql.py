@@ -19,7 +19,7 @@ from cx.db.dialects import (
     ranked,
 )
 from cx.db.source import Source
-from cx.db.where import scope_filter
+from cx.db.where import interaction_filters, scope_filter
 from cx.schema import IncidentRules, Scale, Scales
 from cx.scope import Scope
 
@@ -159,21 +159,34 @@ def _row_flags(source: Source, rules: IncidentRules, p95) -> dict[str, sa.Column
 
 def journey_rows(source: Source, scope: Scope | None, rules: IncidentRules, *, gap_days: float | None,
                  before: str | None = None, customer_id: str | None = None, detail: Sequence[str] | None = None,
-                 customers_in=None):
-    """Every interaction in scope with its index, incident flags, journey and positions.
+                 customers_in=None, within_scope: bool = False):
+    """Every interaction of the customers in scope, over each one's whole history, with its index,
+    incident flags, journey and positions.
+
+    One truth: a cell's number never depends on filters that do not define it. The incident rules
+    (the repeat-contact rule looks at the *next* contact, whatever its channel or date) and the
+    journeys (worst moment, end, class) see each customer's whole history; the scope only chooses
+    which customers come back (those with an interaction in scope) and marks each row ``in_scope``
+    (1 when the row itself passes the date, channel and stage filters). Callers show the rows
+    (``in_scope = 1``) or the journeys (``journey_in_scope = 1``) the filters ask for.
 
     Columns: customer_id, journey, pos (1-based order in the customer's interactions), at, idx,
     srank (rank among the journey's scored moments, NULL when unscored), n_scored, worst (the
-    journey's lowest index), incident (0/1), severity. With ``detail`` (canonical column names)
-    also seq, each rule's 0/1 flag and those columns. Returns ``(subquery, rule flag names)``.
+    journey's lowest index), incident (0/1), severity, in_scope, journey_in_scope. With ``detail``
+    (canonical column names) also seq, each rule's 0/1 flag and those columns. Returns
+    ``(subquery, rule flag names)``.
 
     Costs (DuckDB): one sort per customer for all the ordered windows; with ``gap_days`` a second
     pass per episode.
+
+    ``within_scope=True`` is for a scope that *defines* the journeys rather than filters them: the
+    churn model's observation window, where nothing after the cut-off may be seen. Then only the
+    rows in scope exist.
     """
     p95 = channel_p95_query(source).subquery("channel_p95") if rules.resolution_above_channel_p95 else None
     flags = _row_flags(source, rules, p95)
     repeat_rule = rules.repeat_contact_days is not None
-    base = _base_rows(source, scope, flags, p95, repeat_rule, before, customer_id, detail, customers_in)
+    base = _base_rows(source, scope, flags, p95, repeat_rule, before, customer_id, detail, customers_in, within_scope)
     o = _ordered(base.c, repeat_rule, gap_days, detail is not None)
     layer, flag_names = _incident_layer(o, flags, rules, detail is not None)
     if gap_days is None:
@@ -182,32 +195,61 @@ def journey_rows(source: Source, scope: Scope | None, rules: IncidentRules, *, g
     else:
         f = _episodes(o, layer, gap_days)
         srank = f.episode_scum
+    # A whole-customer journey of a customer chosen by the scope always has a row in scope; only an
+    # episode (gap_days) can lie wholly outside it, and only then is a window needed to say so.
+    if gap_days is not None and _narrows(scope) and not within_scope:
+        journey_in_scope = sa.func.max(f.in_scope).over(partition_by=[f.customer_id, f.journey])
+    else:
+        journey_in_scope = sa.literal(1)
     out = sa.select(
         *[col for col in f if col.key not in ("scum", "episode_scum")],
         srank.label("scored_upto"),
         sa.case((f.idx.is_(None), sa.null()), else_=srank).label("srank"),
+        journey_in_scope.label("journey_in_scope"),
     ).subquery("scored")
     return out, flag_names
 
 
+def _narrows(scope: Scope | None) -> bool:
+    return scope is not None and any((scope.date_from, scope.date_to, scope.channels, scope.stages, scope.segments))
+
+
 def _base_rows(source: Source, scope, flags: dict, p95, repeat_rule: bool, before, customer_id, detail,
-               customers_in) -> sa.Subquery:
-    """The interactions in scope with their experience index, summed rule flags (and detail columns)."""
+               customers_in, within_scope: bool = False) -> sa.Subquery:
+    """Every interaction of the customers in scope (whole histories) with its experience index, summed
+    rule flags, ``in_scope`` mark (and detail columns)."""
     i = source.interactions
     row_severity = sum(list(flags.values())[1:], list(flags.values())[0]) if flags else sa.literal(0)
+    shown = interaction_filters(i, scope) if scope is not None else []
     columns = [
         i.c.customer_id.label("customer_id"),
         i.c.occurred_at.label("at"),
         i.c.seq.label("seq"),
         experience_index(i.c, source.scales).label("idx"),
         row_severity.label("sev0"),
+        (_flag(sa.and_(*shown)) if shown else sa.literal(1)).label("in_scope"),
     ]
     if repeat_rule:
         columns.append(_flag(i.c.resolved_first_contact == sa.false()).label("unresolved"))
     if detail is not None:
         columns += [expr.label(name) for name, expr in flags.items()]
         columns += [i.c[name].label(name) for name in detail if name not in ("customer_id", "seq")]
-    return filtered(source, scope, before, customer_id, columns, p95, customers_in).subquery("base")
+    query = filtered(source, scope if within_scope else None, before, customer_id, columns, p95, customers_in)
+    if _narrows(scope) and not within_scope:
+        # the customers with at least one interaction in scope (segments are a customer's, so they
+        # are decided here exactly); an alias keeps the subquery from correlating with the outer rows
+        inner = i.alias("in_scope_interactions")
+        c = source.customers
+        conditions = scope_filter(inner, c, scope)
+        frm = inner
+        if (scope.segments or before) and c is not None:
+            frm = inner.join(c, c.c.customer_id == inner.c.customer_id, isouter=not scope.segments)
+        if before:
+            conditions.append(sa.or_(c.c[before].is_(None), inner.c.occurred_at.is_(None),
+                                     inner.c.occurred_at < c.c[before]))
+        chosen = sa.select(inner.c.customer_id).select_from(frm).where(*conditions).distinct()
+        query = query.where(i.c.customer_id.in_(chosen.correlate(None)))
+    return query.subquery("base")
 
 
 def _ordered(b, repeat_rule: bool, gap_days: float | None, detail: bool):

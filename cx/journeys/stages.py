@@ -129,7 +129,7 @@ def stage_channel_matrix(source: Source, scope: Scope | None = None,
         sa.func.count(r.idx).label("scored"),
         sa.func.avg(r.idx).label("mean_index"),
         sa.func.sum(r.incident).label("incidents"),
-    ).group_by(r.journey_stage, r.channel)
+    ).where(r.in_scope == 1).group_by(r.journey_stage, r.channel)
     frame = source.read(query)
     for name in ("interactions", "customers", "scored", "incidents"):
         frame[name] = pd.to_numeric(frame[name]).fillna(0).astype(int)

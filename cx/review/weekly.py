@@ -93,7 +93,7 @@ class Review:
         """The same review with movers tested only in cells of at least ``min_n`` each week (no query)."""
         movers, tested = select_movers(self.changes, min_n)
         sentences = narrate(self.kpis, movers, self.start, self.scope, len(self.incidents), self.unrecovered,
-                            self.at_risk)
+                            self.at_risk, tested=tested)
         return replace(self, movers=movers, tested=tested, sentences=sentences, min_n=min_n)
 
     def with_extras(self, extras: tuple) -> Review:
@@ -350,7 +350,8 @@ def review_figures(source: Source, review: Review, tables: dict[str, pd.DataFram
     definitions = metrics.definitions(source.scales)
     figures = {}
     if len(review.movers):
-        figures["movers"] = review_charts.movers_figure(review.movers)
+        figures["movers"] = review_charts.movers_figure(review.movers,
+                                                        units={k: d.unit for k, d in definitions.items()})
     for metric, table in (tables if tables is not None else trend_tables(source, review)).items():
         if len(table):
             d = definitions[metric]

@@ -49,3 +49,34 @@ def test_a_week_outside_the_data_falls_back_to_the_default(app, week):
     at.run()
     assert not at.exception
     assert at.title[0].value.startswith("Weekly review — 2026-W47")
+
+
+def test_the_week_follows_the_sidebar_date_range(app):
+    """Issue 14: with February–April selected the Overview reviewed November. Now it offers only the
+    weeks of the range, defaults to the last complete one and says what it reads outside it."""
+    at = app()
+    at.query_params["from"] = "2026-02-01"
+    at.query_params["to"] = "2026-04-30"
+    at.run()
+    assert not at.exception
+    weeks = at.selectbox(key="overview.week").options
+    assert weeks[0] == "2026-W17" and weeks[-1] == "2026-W05", weeks  # 20–26 April is the last complete week
+    assert at.title[0].value.startswith("Weekly review — 2026-W17")
+    assert any("sidebar's date range" in c.value for c in at.caption)
+
+
+def test_words_a_cx_lead_uses_and_money_in_the_configured_currency(app, monkeypatch):
+    """Issue 14: no p / q values, method names or raw field names as headlines; money with its currency."""
+    monkeypatch.setenv("CX_CURRENCY", "€")
+    at = app()
+    at.query_params["week"] = "2026-W11"
+    at.run()
+    assert not at.exception
+    story = " ".join(m.value for m in at.markdown if "Open" not in m.value)
+    headline = story.split("A **real change**")[0]  # what is read before the "How this is computed" note
+    assert "a real change, more than chance would explain after checking" in headline
+    for word in ("p = ", "q = ", "Benjamini", "value_at_risk", "None"):
+        assert word not in headline, word
+    assert "€" in headline  # the lifetime value at risk, in the configured currency
+    details = [e for e in at.expander if e.label == "How this is computed"]
+    assert details and "q = " in " ".join(m.value for m in details[0].markdown).replace("\\", "")

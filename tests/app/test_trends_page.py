@@ -138,3 +138,22 @@ def test_runs_on_an_upload_without_customers_or_stages(trends):
     assert at.segmented_control(key="trends.metric").options == ["NPS", "Contact volume"]
     assert at.selectbox(key="trends.by").options == ["No breakdown", "Channel"]
     assert len(_figures(at)) == 1  # no stage × channel heatmap without stages
+
+
+def test_a_note_on_a_date_is_saved_with_the_data_and_drawn_on_the_trend(trends, tmp_path, monkeypatch):
+    import datetime as dt
+
+    from cx import notes
+    from cx.db import write
+
+    monkeypatch.setenv("CX_APP_DB", f"sqlite:///{tmp_path / 'app.sqlite'}")
+    at = trends()
+    assert not at.exception
+    day = at.date_input(key="trends.note_day").value  # the data's last day
+    at.text_input(key="trends.note_text").set_value("chat outage")
+    at.button[[b.label for b in at.button].index("Add")].click().run()
+    assert not at.exception
+    found, _ = notes.read_notes(write.app_store(f"sqlite:///{tmp_path / 'app.sqlite'}"), "Demo warehouse (synthetic)")
+    assert [(n.day, n.text) for n in found] == [(day, "chat outage")]
+    assert "chat outage" in at.get("plotly_chart")[0].proto.spec  # drawn on the trend
+    assert isinstance(day, dt.date)

@@ -60,3 +60,27 @@ def test_a_customer_in_the_link_is_shown_as_text(app_url, page):
     assert page.locator("img[src*='x.example']").count() == 0
     assert not [u for u in requests if urlparse(u).hostname in ("x.example", "evil.example")]
     assert page.locator("[data-testid=stException]").count() == 0
+
+
+def test_re_sorting_the_list_keeps_the_open_customer(app_url, page):
+    """Issue 14: re-sorting the incident list silently swapped the customer whose journey was open
+    (the selection was a row position). The open customer is kept by id."""
+    page.goto(f"{app_url}/incidents")
+    wait_for_app(page)
+    grid = page.locator("[data-testid=stDataFrame]").first
+    grid.scroll_into_view_if_needed()
+    box = grid.bounding_box()
+    page.mouse.click(box["x"] + 18, box["y"] + HEADER_PX + ROW_PX * 2.5)  # the third incident's checkbox
+    wait_for_app(page)
+    heading = page.get_by_role("heading", name=re.compile(r"^Customer \S+"))
+    heading.wait_for()
+    customer = heading.inner_text().split()[-1]
+
+    page.get_by_text("Most recent", exact=True).click()
+    wait_for_app(page)
+    assert page.get_by_role("heading", name=re.compile(r"^Customer \S+")).inner_text().split()[-1] == customer
+    assert parse_qs(urlparse(page.url).query).get("customer") == [customer]
+    assert parse_qs(urlparse(page.url).query).get("sort") == ["recency"]
+    page.get_by_text("Most severe", exact=True).click()
+    wait_for_app(page)
+    assert page.get_by_role("heading", name=re.compile(r"^Customer \S+")).inner_text().split()[-1] == customer

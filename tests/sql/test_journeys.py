@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 from cx import journeys
+from cx.journeys import stages
 from cx.schema import IncidentRules, Scale, Scales
 from cx.scope import Scope
 
@@ -328,14 +329,29 @@ def test_filters_and_before_cut_the_journeys(make_source):
     customers["churned_at"] = pd.Timestamp(T0) + pd.to_timedelta(np.arange(len(customers)) * 3, unit="D")
     source = make_source(inter, customers)
 
+    # the filters choose which journeys are shown (those with an interaction in scope); each journey
+    # is the customer's whole history, so its features are the same with or without the filter
+    chatted = inter[inter.customer_id.isin(inter.loc[inter.channel == "chat", "customer_id"])]
     chat = journeys.journey_features(source, Scope(channels=["chat"]))
-    assert_features_equal(chat, reference_features(inter[inter.channel == "chat"], everything=inter))
+    assert_features_equal(chat, reference_features(chatted, everything=inter))
 
     day_from, day_to = dt.date(2026, 2, 1), dt.date(2026, 4, 30)
     dated = inter.occurred_at.notna() & (inter.occurred_at >= pd.Timestamp(day_from)) & \
         (inter.occurred_at < pd.Timestamp(day_to) + pd.Timedelta(days=1))
     ranged = journeys.journey_features(source, Scope(date_from=day_from, date_to=day_to))
-    assert_features_equal(ranged, reference_features(inter[dated], everything=inter))
+    assert_features_equal(ranged, reference_features(inter[inter.customer_id.isin(inter.loc[dated, "customer_id"])],
+                                                     everything=inter))
+    whole = journeys.journey_features(source).set_index("customer_id")
+    assert_features_equal(ranged, whole.loc[ranged["customer_id"]].reset_index())
+    # episodes: those with an interaction in the range are shown, each exactly as without the filter
+    episodes = journeys.journey_features(source, gap_days=20).set_index(["customer_id", "journey"])
+    shown = journeys.journey_features(source, Scope(date_from=day_from, date_to=day_to), gap_days=20)
+    assert 0 < len(shown) < len(episodes)
+    assert_features_equal(shown, episodes.loc[list(zip(shown.customer_id, shown.journey))].reset_index())
+    in_range = [(c, j) for c, j, a, b in zip(episodes.index.get_level_values(0), episodes.index.get_level_values(1),
+                                             episodes.first_at, episodes.last_at)
+                if pd.notna(a) and a.date() <= day_to and b.date() >= day_from]
+    assert set(in_range) <= set(zip(shown.customer_id, shown.journey))
 
     seg = journeys.journey_features(source, Scope(segments=["enterprise"]), customer_columns=["segment", "churned"])
     assert set(seg["segment"]) == {"enterprise"}
@@ -347,3 +363,27 @@ def test_filters_and_before_cut_the_journeys(make_source):
     assert cut["interactions"].sum() == int(keep.sum())
     with pytest.raises(ValueError, match="no such customer column"):
         journeys.journey_features(source, before="nope")
+
+
+def test_a_cell_never_depends_on_filters_that_do_not_define_it(make_source):
+    """Issue 14: email's incident rate was 15–17% unfiltered and 9–11% with Channels = email, because the
+    repeat-contact rule only saw the next contact *in scope*. Rules and journeys see the whole history."""
+    inter = random_interactions(seed=8)
+    source = make_source(inter)
+    rules = IncidentRules(repeat_contact_days=30)
+    cells = ["journey_stage", "channel"]
+    everything = stages.stage_channel_matrix(source, rules=rules).set_index(cells)
+    for channel in sorted(inter.channel.dropna().unique()):
+        alone = stages.stage_channel_matrix(source, Scope(channels=[channel]), rules).set_index(cells)
+        assert set(alone.index.get_level_values("channel")) == {channel}
+        pd.testing.assert_frame_equal(alone, everything.loc[alone.index], check_like=True)
+    # the incident list under a filter is exactly the unfiltered list's rows that pass the filter
+    found = journeys.incidents(source, rules=rules, limit=100_000)
+    email = journeys.incidents(source, Scope(channels=["email"]), rules, limit=100_000)
+    keys = ["customer_id", "seq"]
+    expected = found[found.channel == "email"].sort_values(keys).reset_index(drop=True)
+    pd.testing.assert_frame_equal(email.sort_values(keys).reset_index(drop=True), expected)
+    # a customer's timeline is the same whole journey under any filter that shows it
+    someone = email["customer_id"].iloc[0]
+    pd.testing.assert_frame_equal(journeys.customer_timeline(source, someone, Scope(channels=["email"]), rules),
+                                  journeys.customer_timeline(source, someone, rules=rules))

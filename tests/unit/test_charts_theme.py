@@ -160,3 +160,53 @@ def test_user_text_is_escaped_in_labels_and_hovers_but_kept_for_clicks():
     marker = heat.data[1]
     assert HOSTILE in {c[1] for c in marker.customdata} and "customdata[5]" in marker.hovertemplate
     assert not any("<a" in c[5] for c in marker.customdata)
+
+
+def test_small_multiples_share_one_y_range_across_every_row():
+    """Issue 14: panels in different rows had different y ranges, so a flat line could look steep."""
+    fig = charts.trend_chart(_metric_table([f"tp {k}" for k in range(10)], by="touchpoint"), by=["touchpoint"])
+    layout = fig.to_dict()["layout"]
+    axes = [k for k in layout if k.startswith("yaxis")]
+    assert len(axes) == 12  # 4 rows × 3 columns
+    matches = [layout[k].get("matches") for k in axes]
+    anchor = {m for m in matches if m}
+    assert len(anchor) == 1 and matches.count(None) == 1  # every panel follows one axis: one range
+    assert layout["yaxis" + next(iter(anchor))[1:]].get("matches") is None
+
+
+def test_a_busy_trend_highlights_the_series_that_moved_and_mutes_the_rest():
+    table = _metric_table(["chat", "email", "phone", "social", "web"], periods=6)
+    # chat jumps in its last period, far outside its interval (±3); the others drift by 1 per period
+    table.loc[(table.channel == "chat") & (table.period == table.period.max()), "value"] += 25
+    assert charts.moved_series(table.assign(series=table.channel), ["chat", "email", "phone", "social", "web"]) == ["chat"]
+    fig = charts.trend_chart(table, by=["channel"])
+    assert fig.layout.meta["highlight"] == ["chat"]
+    lines = {t.name: t for t in fig.data if t.meta["role"] == "series"}
+    bands = {t.meta["series"]: t for t in fig.data if t.meta["role"] == "band"}
+    assert lines["chat"].opacity in (None, 1) and bands["chat"].visible is not False
+    assert all(lines[n].opacity < 0.5 and bands[n].visible is False for n in ("email", "phone", "social", "web"))
+    assert lines["email"].line.color == theme.CHANNEL_COLORS["email"]  # muted, but still its own colour
+    # nothing moved beyond noise: every series in full; few series: never muted
+    calm = _metric_table(["chat", "email", "phone", "social", "web"], periods=6)
+    assert charts.trend_chart(calm, by=["channel"]).layout.meta["highlight"] == []
+    assert charts.trend_chart(table[table.channel.isin(["chat", "email"])], by=["channel"]).layout.meta["highlight"] == []
+
+
+def test_movers_never_put_unlike_units_on_one_axis():
+    """Issue 14: minutes, points and hours shared one x axis. One panel per unit, raw change in the label."""
+    from cx.charts.review import movers_figure
+
+    movers = pd.DataFrame({
+        "metric": ["frt", "csat", "ttr", "fcr"], "label": ["First response time", "CSAT", "Time to resolution", "FCR"],
+        "channel": ["chat"] * 4, "journey_stage": ["purchase"] * 4, "previous": [1.8, 70.3, 7.5, 77.0],
+        "value": [26.5, 7.9, 11.6, 25.1], "delta": [24.7, -62.4, 4.1, -51.9], "n": [187, 140, 187, 183],
+        "better": [False] * 4})
+    units = {"frt": "minutes", "csat": "%", "ttr": "hours", "fcr": "%"}
+    fig = movers_figure(movers, units=units)
+    bars = [t for t in fig.data if t.type == "bar"]
+    assert sorted(t.meta["unit"] for t in bars) == ["%", "hours", "minutes"]
+    assert len({t.xaxis for t in bars}) == 3  # each unit on its own axis
+    by_unit = {t.meta["unit"]: t for t in bars}
+    assert sorted(by_unit["%"].y) == ["CSAT · chat · purchase", "FCR · chat · purchase"]
+    assert by_unit["minutes"].text[0] == "+24.7 min (1.8 min → 26.5 min)"
+    assert fig.layout.template.layout.font.family == theme.TEMPLATE.layout.font.family

@@ -60,7 +60,26 @@ def test_noise_says_nothing_is_clear():
     frame["churned"] = np.random.default_rng(6).random(len(frame)) < 0.3
     result = compare_predictors(frame, "churned", resamples=300)
     assert not result.clear
-    assert "None of the measures relates clearly" in result.verdict or "not statistically clear" in result.verdict
+    assert "None of the measures relates clearly" in result.verdict or "No detectable difference" in result.verdict
+
+
+def test_a_tiny_lead_is_no_verdict_even_when_it_is_statistically_clear():
+    """Issue 14: "0.72 vs 0.72" was announced in a green box as "peak-end tracks churn better". A
+    peak-end that is a slightly less noisy copy of the average leads by ~0.006 AUC with an interval
+    far from zero on 20,000 journeys: that is no difference a CX lead should act on."""
+    rng = np.random.default_rng(21)
+    n = 20_000
+    latent, noise, other = rng.normal(0, 1, n), rng.normal(0, 1, n), rng.normal(0, 1, n)
+    frame = pd.DataFrame({"mean": 60 + 10 * (latent + noise), "worst": 60 + 10 * (latent + 2 * other),
+                          "end": 60 + 10 * (latent + 2.2 * other), "peak_end": 60 + 10 * (latent + 0.95 * noise)})
+    frame["churned"] = rng.random(n) < 1 / (1 + np.exp(1.5 * latent))
+    result = compare_predictors(frame, "churned", resamples=300)
+    lead = result.table.set_index("predictor").loc["peak_end"]
+    assert result.best == "peak_end" and 0 < lead["diff_ci_low"] and lead["diff_vs_mean"] < 0.01  # a real, tiny lead
+    assert not result.clear
+    assert result.headline.startswith("No detectable difference")
+    assert "AUC" not in result.headline and "CI" not in result.headline  # numbers go to the details
+    assert "0.72" in result.details
 
 
 def test_too_few_journeys_are_reported_not_compared():

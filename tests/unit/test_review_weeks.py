@@ -37,7 +37,7 @@ def test_narrative_says_when_nothing_moved():
     movers = pd.DataFrame(columns=["metric", "label", "channel", "journey_stage", "previous", "value", "delta", "n",
                                    "q_value", "better"])
     sentences = narrate(kpis, movers, dt.date(2026, 3, 9), Scope())
-    assert "within sampling noise" in sentences[0].text
+    assert "No detectable change" in sentences[0].text
     assert 1 <= len(sentences) <= 5
     assert all(s.page in ("trends", "incidents", "churn") for s in sentences)
 
