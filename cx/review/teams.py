@@ -18,8 +18,11 @@ from cx.review.narrative import format_value
 from cx.scope import DEFAULT_MIN_N, Scope
 from cx.teams import GROUPS, RECORD_COLUMNS, extremes, team_scores
 
-#: the scores whose agents and teams, response rates and drivers the review shows, in order
-HEADLINE_METRICS = ("nps", "csat")
+#: the metrics whose agents and teams the review shows: the first two of these the source has
+HEADLINE_METRICS = ("nps", "csat", "ces", "frt", "ttr", "fcr")
+HEADLINES = 2
+#: the scores whose key drivers the review shows (the first one the source has)
+DRIVER_METRICS = ("nps", "csat")
 
 
 def _records(frame: pd.DataFrame) -> list[dict]:
@@ -71,8 +74,7 @@ class TeamStanding:
             if leader[self.by] == found[word][self.by]:
                 continue
             out.append(
-                f"{leader[self.by]} has the {word} raw {self.label} ({_score(leader['raw'], u)} on {int(leader['n']):,} "
-                f"answers) but is not the {word} {self.by}: with {'so few' if leader['low_n'] else 'these'} answers the "
+                f"{leader[self.by]} has the {word} raw {self.label} ({_score(leader['raw'], u)}, n = {int(leader['n']):,}) but is not the {word} {self.by}: with {'so few' if leader['low_n'] else 'these'} answers the "
                 f"score is pulled toward the overall level {_score(self.scores.attrs['overall'], u)}, to "
                 f"{_score(leader['shrunk'], u)} (95% interval {_score(leader['ci_low'], u)} to "
                 f"{_score(leader['ci_high'], u)}), and the rank could be anywhere from {leader['rank_low']} to "
@@ -127,7 +129,8 @@ def rates_for(standing: TeamStanding, rates: tuple[ResponseRates, ...]) -> Respo
 
 def week_teams(source: Source, scope: Scope, available: set[str], summary=None,
                min_n: int = DEFAULT_MIN_N) -> tuple[tuple[TeamStanding, ...], tuple[ResponseRates, ...]]:
-    """The week's headline scores by agent and by team, and their response rates.
+    """The week's headline metrics (the first :data:`HEADLINES` of :data:`HEADLINE_METRICS` the source
+    has) by agent and by team, and the response rates of those that are survey scores.
 
     ``scope`` is the week's (dates included). Nothing when the source has no agent or team column;
     no response rates when it does not mark offered surveys.
@@ -136,7 +139,7 @@ def week_teams(source: Source, scope: Scope, available: set[str], summary=None,
 
     counts = getattr(summary, "column_counts", None)
     groups = [g for g in GROUPS if source.has(g) and (counts is None or counts.get(g, 0) > 0)]
-    wanted = [m for m in HEADLINE_METRICS if m in available]
+    wanted = [m for m in HEADLINE_METRICS if m in available][:HEADLINES]
     standings, rates = [], []
     for metric in wanted:
         for by in groups:
@@ -157,7 +160,7 @@ def week_key_drivers(source: Source, scope: Scope, available: set[str]):
     the source has, over the week; None when they cannot be computed (too few answers, no drivers)."""
     from cx.drivers.keydrivers import DriversError, key_drivers
 
-    metric = next((m for m in HEADLINE_METRICS if m in available), None)
+    metric = next((m for m in DRIVER_METRICS if m in available), None)
     if metric is None:
         return None
     try:
@@ -166,4 +169,4 @@ def week_key_drivers(source: Source, scope: Scope, available: set[str]):
         return None
 
 
-__all__ = ["HEADLINE_METRICS", "ResponseRates", "TeamStanding", "rates_for", "week_key_drivers", "week_teams"]
+__all__ = ["DRIVER_METRICS", "HEADLINES", "HEADLINE_METRICS", "ResponseRates", "TeamStanding", "rates_for", "week_key_drivers", "week_teams"]

@@ -128,3 +128,16 @@ def test_no_agent_columns_no_section(demo_source, tmp_path, capsys):
     assert len(out["kpis"])
     assert cli.main(["review", "--source", str(path), "--week", WEEK]) == 0
     assert "Who moves it" not in capsys.readouterr().out
+
+
+def test_real_service_desk_shows_its_agents_on_resolution_time(capsys):
+    """Real ServiceNow incidents (tests/data/real): agents and teams, no scores to ask about, so no
+    response rates and no key drivers, and no error."""
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "data" / "real" / "servicenow_incidents.csv"
+    out = _cli_json(capsys, "review", "--source", str(path), "--format", "json")
+    assert {(t["metric"], t["by"]) for t in out["teams"]} == {("ttr", "agent"), ("ttr", "team")}
+    agents = next(t for t in out["teams"] if t["by"] == "agent")
+    assert agents["warnings"] and all(r["rank_low"] <= r["rank_high"] for r in agents["records"])
+    assert out["response_rates"] == [] and out["key_drivers"] is None
