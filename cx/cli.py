@@ -124,6 +124,9 @@ def _cmd_review(args) -> int:
             "comment_themes": review.comment_themes.astype(object).where(review.comment_themes.notna(), None)
             .to_dict("records"),
             "mix": [shift.record() for shift in review.mix],
+            "teams": [standing.record() for standing in review.teams],
+            "response_rates": [rates.record() for rates in review.response_rates],
+            "key_drivers": review.key_drivers.record() if review.key_drivers is not None else None,
         }))
         return 0
     print(f"Weekly review {review.week} ({review.start} – {review.end}) · {review.source_label}\n")
@@ -140,7 +143,27 @@ def _cmd_review(args) -> int:
         print("\nWhy the headline moved (within cells vs shift in mix):")
         for shift in review.mix:
             print(f"- {shift.warning() or shift.explanation()}")
+    _print_review_teams(review)
     return 0
+
+
+def _print_review_teams(review) -> None:
+    """Who moves the headline scores, their response rates and the key drivers (table output of cx review)."""
+    from cx.review.teams import rates_for
+
+    if review.teams:
+        print("\nWho moves it (scores shrunk by their n; rank intervals 95%; same numbers as cx teams for the week):")
+        for standing in review.teams:
+            rates = rates_for(standing, review.response_rates)
+            for line in (*standing.lines(rates), *standing.warnings()):
+                print(f"- {line}")
+            if rates is not None and rates.warning:
+                print(f"- {rates.warning}")
+    drivers = review.key_drivers
+    if drivers is not None and len(drivers.table):
+        print(f"\nKey drivers of {drivers.metric.upper()} this week (R² {drivers.r2:.2f}, split among the drivers as share %; {drivers.sample}):")
+        print_frame(drivers.table[["driver", "share", "importance", "ci_low", "ci_high", "performance"]].head(5)
+                    .round({"share": 1, "importance": 3, "ci_low": 3, "ci_high": 3, "performance": 1}), "table")
 
 
 # --- cx app ----------------------------------------------------------------------------------
@@ -601,6 +624,8 @@ def _add_teams(sub) -> None:
     p.add_argument("--stage", default="", help="comma-separated journey stages to keep")
     p.add_argument("--segment", default="", help="comma-separated segments to keep")
     p.add_argument("--min-n", type=int, default=30, help="groups with fewer answers are flagged low_n")
+    p.add_argument("--from", dest="date_from", default=None, metavar="DATE", help="first day, YYYY-MM-DD (inclusive)")
+    p.add_argument("--to", dest="date_to", default=None, metavar="DATE", help="last day, YYYY-MM-DD (inclusive)")
     p.add_argument("--format", choices=("table", "json"), default="table")
 
 
@@ -609,10 +634,14 @@ def _cmd_teams(args) -> int:
     from cx.scope import Scope
     from cx.teams import RECORD_COLUMNS, team_scores
 
+    try:
+        scope = Scope(channels=args.channel, stages=args.stage, segments=args.segment, date_from=args.date_from,
+                      date_to=args.date_to)
+    except ValueError as exc:
+        raise CliError(f"--from/--to: {exc} (expected dates as YYYY-MM-DD)") from None
     source = _open_source(args.source, args.mapping)
     try:
-        scores = team_scores(source, args.metric, by=args.by, min_n=args.min_n,
-                             scope=Scope(channels=args.channel, stages=args.stage, segments=args.segment))
+        scores = team_scores(source, args.metric, by=args.by, min_n=args.min_n, scope=scope)
     except (SourceError, MetricError, ValueError) as exc:
         raise CliError(str(exc)) from None
     if scores.empty:

@@ -153,7 +153,36 @@ def render_html(review: Review, figures: dict[str, go.Figure], scales: Scales = 
                                         "total": "change", "within": "within cells", "mix": "shift in mix"},
                    ("before", "after", "total", "within", "mix")),
         mix_notes=[shift.warning() or shift.explanation() for shift in review.mix],
+        **_teams_context(review),
     )
+
+
+def _teams_context(review: Review) -> dict:
+    """The "Who moves it" section: best and worst by shrunk score with n, rank interval and response
+    rate, the raw-leader and response-rate warnings, and the key drivers."""
+    from cx.review.teams import rates_for
+
+    rows, warnings_ = [], []
+    for standing in review.teams:
+        rates = rates_for(standing, review.response_rates)
+        rows.append(standing.best_and_worst(rates))
+        warnings_ += [*standing.warnings(), *([rates.warning] if rates is not None and rates.warning else [])]
+    frame = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
+    if len(frame):
+        frame = frame.round({"shrunk": 1, "ci_low": 1, "ci_high": 1})
+    drivers = review.key_drivers
+    table = drivers.table.head(5).round({"share": 1, "performance": 1}) if drivers is not None else pd.DataFrame()
+    return {
+        "teams": _table(frame, {"metric": "metric", "by": "among", "place": "most likely", "who": "who",
+                                "shrunk": "score (shrunk)", "ci_low": "95% from", "ci_high": "95% to", "n": "n",
+                                "rank_interval": "rank (95%)", "response_rate": "response rate"},
+                        ("shrunk", "ci_low", "ci_high", "n")),
+        "teams_notes": warnings_,
+        "key_drivers": _table(table, {"driver": "driver", "share": "share of R² (%)", "performance": "performance (0–100)",
+                                      "performance_means": "performance means"}, ("share", "performance")),
+        "key_drivers_note": (f"{drivers.metric.upper()}: the drivers together explain R² = {drivers.r2:.2f} of its "
+                             f"variance; {drivers.sample}." if drivers is not None else ""),
+    }
 
 
 def _mix_frame(review: Review) -> pd.DataFrame:

@@ -88,6 +88,9 @@ class Review:
     changes: pd.DataFrame = field(default_factory=pd.DataFrame)
     comment_themes: pd.DataFrame = field(default_factory=pd.DataFrame)  # what customers wrote about this week
     mix: tuple = ()  # cx.drivers.mix.MixShift per (metric, channel | journey_stage), week over week
+    teams: tuple = ()  # cx.review.teams.TeamStanding per (headline metric, agent | team): who moves it
+    response_rates: tuple = ()  # cx.review.teams.ResponseRates beside those scores (survey-offered column)
+    key_drivers: object = None  # cx.drivers.keydrivers.KeyDrivers of the headline score over the week, or None
 
     def with_min_n(self, min_n: int) -> Review:
         """The same review with movers tested only in cells of at least ``min_n`` each week (no query)."""
@@ -97,11 +100,12 @@ class Review:
         return replace(self, movers=movers, tested=tested, sentences=sentences, min_n=min_n)
 
     def with_extras(self, extras: tuple) -> Review:
-        """The same review with the week's incidents, customers at risk and comment themes
-        (:func:`review_extras`)."""
-        incidents, unrecovered, at_risk, notes, comment_themes = extras
+        """The same review with the week's incidents, customers at risk, comment themes, agents and
+        teams, response rates and key drivers (:func:`review_extras`)."""
+        incidents, unrecovered, at_risk, notes, comment_themes, teams, response_rates, key_drivers = extras
         return replace(self, incidents=incidents, unrecovered=unrecovered, at_risk=at_risk,
-                       notes=notes, comment_themes=comment_themes).with_min_n(self.min_n)
+                       notes=notes, comment_themes=comment_themes, teams=teams, response_rates=response_rates,
+                       key_drivers=key_drivers).with_min_n(self.min_n)
 
 
 # --- the metrics of the week -----------------------------------------------------------------
@@ -302,31 +306,36 @@ def weekly_review(source: Source, week: str | dt.date | None = None, scope: Scop
     mix: list = []
     kpis, changes = week_metrics(source, scope, monday, available,
                                  summary.column_counts.get("customers.churned_at", 0) > 0, mix)
-    incidents, unrecovered, at_risk, notes = pd.DataFrame(), 0, pd.DataFrame(), ()
-    comment_themes = pd.DataFrame(columns=list(COMMENT_THEME_COLUMNS))
-    if extras:
-        incidents, unrecovered, at_risk, notes = week_extras(source, scope, monday, available, summary.customers)
-        comment_themes = week_comment_themes(source, scope, monday)
     review = Review(
         week=week_label(monday), start=monday, end=monday + dt.timedelta(days=6), kpis=kpis,
         movers=pd.DataFrame(columns=MOVER_COLUMNS), tested=0, sentences=(),
         scope=_window(scope, monday, monday + dt.timedelta(days=6)),
         source_label=source.label, generated_at=dt.datetime.now(dt.timezone.utc).replace(microsecond=0),
-        incidents=incidents, unrecovered=unrecovered, at_risk=at_risk, notes=notes, changes=changes,
-        comment_themes=comment_themes,
-        mix=tuple(mix),
+        changes=changes, comment_themes=pd.DataFrame(columns=list(COMMENT_THEME_COLUMNS)), mix=tuple(mix),
+        min_n=min_n,
     )
+    if extras:
+        return review.with_extras(_extras(source, scope, monday, summary))
     return review.with_min_n(min_n)
 
 
 def review_extras(source: Source, week: str, scope: Scope) -> tuple:
     """What a review built with ``extras=False`` leaves out, for :meth:`Review.with_extras`: the
     week's critical incidents, unrecovered journeys, customers at risk and notes (seconds: the
-    churn fit behind the at-risk list) and the comment themes that grew, so that a page can show the
-    KPIs before them."""
-    summary, monday = summarize(source), parse_week(week)
-    return (*week_extras(source, scope, monday, set(metrics.available(summary)), summary.customers),
-            week_comment_themes(source, scope, monday))
+    churn fit behind the at-risk list), the comment themes that grew, the headline scores by agent
+    and team with their response rates, and the key drivers, so that a page can show the KPIs
+    before them."""
+    return _extras(source, scope, parse_week(week), summarize(source))
+
+
+def _extras(source: Source, scope: Scope, monday: dt.date, summary) -> tuple:
+    from cx.review.teams import week_key_drivers, week_teams
+
+    available = set(metrics.available(summary))
+    week = _window(scope, monday, monday + dt.timedelta(days=6))
+    return (*week_extras(source, scope, monday, available, summary.customers),
+            week_comment_themes(source, scope, monday), *week_teams(source, week, available, summary),
+            week_key_drivers(source, week, available))
 
 
 TREND_METRICS = ("csat", "nps", "frt", "ttr")
