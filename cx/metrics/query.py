@@ -20,7 +20,7 @@ import sqlalchemy as sa
 
 from cx.db.dialects import ranked, time_bucket
 from cx.db.source import Source
-from cx.db.where import interaction_filters, segment_filter
+from cx.db.where import contacts, interaction_filters, segment_filter
 from cx.metrics.intervals import normal_quantile
 from cx.metrics.registry import Metric, MetricError, Ranked, Statistics, lookup
 from cx.schema import DIMENSIONS, Grain
@@ -61,16 +61,6 @@ def counted(source: Source, metric: Metric):
         return contact
     condition = metric.counted(source.interactions.c[metric.column])
     return condition if contact is None else sa.and_(condition, contact)
-
-
-def contacts(source: Source):
-    """The condition that makes an interaction row a contact (``None``: every row is one).
-
-    A customer table's rows that carry its scores (``customer_record`` true) are records, not contacts.
-    """
-    if not source.has("customer_record"):
-        return None
-    return sa.or_(source.interactions.c.customer_record.is_(None), sa.not_(source.interactions.c.customer_record))
 
 
 # --- the query -------------------------------------------------------------------------------
@@ -440,5 +430,5 @@ def why_empty(source: Source, metric: str | Metric, grain: Grain | str | None = 
             "codes in the mapping)")
 
 
-__all__ = ["RESULT_COLUMNS", "Cut", "MetricTable", "breakdown", "contacts", "counted", "metric_query", "metric_table",
+__all__ = ["RESULT_COLUMNS", "Cut", "MetricTable", "breakdown", "counted", "metric_query", "metric_table",
            "metric_tables", "why_empty"]

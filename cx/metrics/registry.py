@@ -103,7 +103,7 @@ class Metric:
         ``None``: the change relative to the larger of the two values.
     count : bool
         A count of what happened, not an estimate: no interval; averaged per week over several weeks.
-        It counts contacts only (:func:`cx.metrics.query.contacts`): not a customer table's score rows.
+        It counts contacts only (:func:`cx.db.where.contacts`): not a customer table's score rows.
     judged : bool
         Whether a change is good or bad news (more contacts is neither).
     drill_columns : tuple of str
@@ -407,7 +407,7 @@ def available(summary) -> list[str]:
     """Metrics the data support: those whose column holds at least one value, in display order.
 
     ``summary`` is a :class:`cx.db.source.SourceSummary` or its ``column_counts`` (values per
-    column, customer columns with a ``customers.`` prefix; ``customer_id`` counts every interaction).
+    column, customer columns with a ``customers.`` prefix; ``customer_id`` counts every contact).
 
     Examples
     --------

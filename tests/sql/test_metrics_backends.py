@@ -83,6 +83,10 @@ def test_volume_counts_contacts_not_customer_records(make_source):
     assert dict(zip(by["segment"], by["n"])) == segment
     assert metrics.metric_table(source, "csat", "all").loc[0, "n"] == len(frame)  # scores still count
     assert sorted(metrics.interactions_for_cell(source, "volume")["customer_id"]) == sorted(contacts["customer_id"])
+    from cx.db.summary import summarize
+
+    summary = summarize(source)
+    assert summary.column_counts["customer_id"] == len(contacts) and summary.rows == len(frame)
 
 
 def _groups(rng, sizes) -> pd.DataFrame:

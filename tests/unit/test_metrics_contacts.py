@@ -98,3 +98,15 @@ def test_the_score_rows_are_marked_and_the_drilldown_lists_no_record_as_a_contac
     assert set(marked["customer_id"]) == set(telco["CustomerID"])
     rows = metrics.interactions_for_cell(source, "volume", limit=100_000)
     assert len(rows) == len(pd.read_csv(files["cfpb"], dtype=str))
+
+
+def test_volume_is_not_offered_on_customer_tables_alone(files):
+    from cx.db.summary import summarize
+
+    mappings = json.loads(files["mapping"].read_text(encoding="utf-8"))
+    mappings = {k: Mapping.from_dict(v) for k, v in mappings.items()}
+    alone = summarize(open_files([files["telco"], files["copy"]], mappings))
+    assert "volume" not in metrics.available(alone) and "csat" in metrics.available(alone)
+    beside = summarize(open_files([files["cfpb"], files["telco"]], mappings))
+    assert "volume" in metrics.available(beside)
+    assert beside.column_counts["customer_id"] == len(pd.read_csv(files["cfpb"], dtype=str))
