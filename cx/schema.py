@@ -36,6 +36,9 @@ INTERACTION_COLUMNS: dict[str, str] = {
     "team": "text",
     # a survey was offered on this contact; offered rows without a score are non-responses (cx.teams.response)
     "survey_offered": "bool",
+    # true on a customer table's row that carries the customer's scores: a record, not a contact
+    # (contact volume leaves it out; NULL or false = a contact)
+    "customer_record": "bool",
 }
 
 #: customers: one row per customer. Extra mapped attribute columns are kept beside these.

@@ -8,6 +8,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from cx.db.source import Source
+from cx.db.where import contacts
 from cx.schema import INTERACTION_COLUMNS
 
 
@@ -30,12 +31,14 @@ def summarize(source: Source) -> SourceSummary:
     """Counts, date span, channels, stages and per-column fill — three aggregate queries."""
     i = source.interactions
     counted = [c for c in INTERACTION_COLUMNS if c != "customer_id"]
+    contact = contacts(source)
     q = sa.select(
         sa.func.count().label("rows"),
         sa.func.count(sa.distinct(i.c.customer_id)).label("customers"),
         sa.func.min(i.c.occurred_at).label("first"),
         sa.func.max(i.c.occurred_at).label("last"),
         *[sa.func.count(i.c[c]).label(c) for c in counted],
+        (sa.func.count() if contact is None else sa.func.count(sa.case((contact, 1)))).label("contacts"),
     )
     context = f"reading {source.label} failed"
     row = source.read(q, context).iloc[0]
@@ -44,7 +47,7 @@ def summarize(source: Source) -> SourceSummary:
     )
     by_stage = source.read(sa.select(i.c.journey_stage, sa.func.count().label("n")).group_by(i.c.journey_stage), context)
     counts = {c: int(row[c]) for c in counted}
-    counts["customer_id"] = int(row["rows"])
+    counts["customer_id"] = int(row["contacts"])  # the contacts: what contact volume counts
     customer_rows = None
     if source.customers is not None:
         cu = source.customers

@@ -58,3 +58,14 @@ def scope_filter(interactions, customers, scope, dates=None) -> list[sa.ColumnEl
     The caller joins ``customers`` (on ``customer_id``) whenever the scope names segments.
     """
     return interaction_filters(interactions, scope, dates) + segment_filter(customers, scope)
+
+
+def contacts(source):
+    """The condition that makes an interaction row a contact (``None``: every row is one).
+
+    A customer table's rows that carry its scores (``customer_record`` true) are records, not contacts:
+    contact volume and the summary's contact count leave them out.
+    """
+    if not source.has("customer_record"):
+        return None
+    return sa.or_(source.interactions.c.customer_record.is_(None), sa.not_(source.interactions.c.customer_record))

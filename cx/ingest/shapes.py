@@ -3,7 +3,8 @@
 - **interactions** — one row per response/ticket: the typed columns as they are; customer
   attributes found on the rows (segment, region…) are gathered into one row per customer.
 - **customers** — one row per customer: the customers frame, plus one undated interaction row per
-  customer carrying the score(s), so satisfaction metrics work on a customer-level table.
+  customer carrying the score(s), so satisfaction metrics work on a customer-level table; those rows
+  have ``customer_record`` true, so contact volume does not count them as contacts.
 - **wide** — one row per respondent and one rating column per touchpoint: melted to one
   interaction per answered rating (touchpoint = column name, seq = column order); the overall
   verdict and other respondent attributes go to the customers frame.
@@ -129,7 +130,7 @@ def _customers(mapping, typed, ratings, accepted, frame):
     if carried:
         interactions = pd.DataFrame(part)
         has_value = interactions[carried].notna().any(axis=1)
-        interactions = interactions[has_value]
+        interactions = interactions[has_value].assign(customer_record=True)  # records, not contacts
         notes.append(f"{len(interactions):,} undated interaction rows (one per customer) carry "
                      f"{', '.join(carried)}.")
     else:

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 
 from cx.db.dialects import ranked, time_bucket
 from cx.db.source import Source
-from cx.db.where import interaction_filters, segment_filter
+from cx.db.where import contacts, interaction_filters, segment_filter
 from cx.metrics.intervals import normal_quantile
 from cx.metrics.registry import Metric, MetricError, Ranked, Statistics, lookup
 from cx.schema import DIMENSIONS, Grain
@@ -56,9 +56,11 @@ def counted(source: Source, metric: Metric):
         if source.customers is None:
             raise MetricError(f"{metric.label} needs a customers table")
         return metric.counted(source.customers.c[metric.source_column])
+    contact = contacts(source) if metric.count else None  # a count of what happened: contacts only
     if metric.counted is None:
-        return None
-    return metric.counted(source.interactions.c[metric.column])
+        return contact
+    condition = metric.counted(source.interactions.c[metric.column])
+    return condition if contact is None else sa.and_(condition, contact)
 
 
 # --- the query -------------------------------------------------------------------------------
@@ -403,8 +405,8 @@ def why_empty(source: Source, metric: str | Metric, grain: Grain | str | None = 
     """Why a metric table came back empty, and what to do about it (one sentence, for the CLI and the pages).
 
     The causes, in order: no dated interactions for a time grain (the undated ones count only in
-    ``all``), no customers table, the metric's column not mapped, the date range, or no value the
-    metric counts (scale, missing codes).
+    ``all``), no customers table, a count of contacts on customer rows alone (a customer table), the
+    metric's column not mapped, the date range, or no value the metric counts (scale, missing codes).
     """
     m, grain, scope = lookup(metric, source.scales), Grain(grain or Grain.WEEK), scope or Scope()
     if grain is not Grain.ALL and len(MetricTable.read(source, m, Grain.ALL, (), scope)):
@@ -413,6 +415,12 @@ def why_empty(source: Source, metric: str | Metric, grain: Grain | str | None = 
                 "Data page")
     if m.per_customer and source.customers is None:
         return f"no rows: {m.label} needs a customers table; map one on the Data page or add a second --source"
+    if m.count and source.customers is not None:
+        contact = contacts(source)
+        probe = sa.select(sa.literal(1).label("one")).select_from(source.interactions).limit(1)
+        if not len(source.read(probe if contact is None else probe.where(contact), "checking for contacts failed")):
+            return ("no rows: this data has no contacts: its rows are customers (a customer table), not "
+                    "interactions; load an interactions file beside it to count contacts")
     if not source.has(m.column):
         return (f"no rows: {m.label} needs the column {m.column}, which this data does not have; map one on the "
                 "Data page or with --mapping")

@@ -103,6 +103,7 @@ class Metric:
         ``None``: the change relative to the larger of the two values.
     count : bool
         A count of what happened, not an estimate: no interval; averaged per week over several weeks.
+        It counts contacts only (:func:`cx.db.where.contacts`): not a customer table's score rows.
     judged : bool
         Whether a change is good or bad news (more contacts is neither).
     drill_columns : tuple of str
@@ -313,7 +314,8 @@ FCR = Metric(
 
 VOLUME = Metric(
     key="volume", label="Contact volume", unit="interactions", column="customer_id", higher_is_better=True,
-    definition="Number of recorded interactions (every touchpoint, with or without a score).",
+    definition="Number of recorded interactions (every touchpoint, with or without a score; a customer "
+               "table's rows are customers, not contacts).",
     formula="volume = count of interactions", interval="None: a count of what happened, not an estimate from a sample.",
     statistics=lambda x, z: {},
     estimate=lambda s, confidence: (s.n.copy(), np.full(s.n.shape, np.nan), np.full(s.n.shape, np.nan)),
@@ -405,7 +407,7 @@ def available(summary) -> list[str]:
     """Metrics the data support: those whose column holds at least one value, in display order.
 
     ``summary`` is a :class:`cx.db.source.SourceSummary` or its ``column_counts`` (values per
-    column, customer columns with a ``customers.`` prefix; ``customer_id`` counts every interaction).
+    column, customer columns with a ``customers.`` prefix; ``customer_id`` counts every contact).
 
     Examples
     --------

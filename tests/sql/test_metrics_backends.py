@@ -66,6 +66,29 @@ def test_date_range_is_inclusive_by_day(make_source):
     assert list(rows["customer_id"]) == ["b", "c"]
 
 
+def test_volume_counts_contacts_not_customer_records(make_source):
+    """A customer table's score rows (customer_record true) are not contacts; NULL and false are (issue 12)."""
+    record = [True, False, None, True, None, False, True]
+    frame = pd.DataFrame({"customer_id": list("abcdefg"), "csat": [5.0, 4.0, 1.0, 2.0, 5.0, 3.0, 4.0],
+                          "channel": ["email", "chat", "chat", None, "email", "chat", None],
+                          "customer_record": pd.array(record, dtype="boolean")})
+    customers = pd.DataFrame({"customer_id": list("abcdefg"), "segment": list("xxyyxyx")})
+    source = make_source(frame, customers)
+    contacts = frame[~frame["customer_record"].fillna(False).astype(bool)]
+    assert metrics.metric_table(source, "volume", "all").loc[0, "n"] == len(contacts) == 4
+    by = metrics.metric_table(source, "volume", "all", "channel")
+    assert dict(zip(by["channel"], by["n"])) == contacts["channel"].value_counts().to_dict()
+    by = metrics.metric_table(source, "volume", "all", "segment")
+    segment = contacts.merge(customers, on="customer_id")["segment"].value_counts().to_dict()
+    assert dict(zip(by["segment"], by["n"])) == segment
+    assert metrics.metric_table(source, "csat", "all").loc[0, "n"] == len(frame)  # scores still count
+    assert sorted(metrics.interactions_for_cell(source, "volume")["customer_id"]) == sorted(contacts["customer_id"])
+    from cx.db.summary import summarize
+
+    summary = summarize(source)
+    assert summary.column_counts["customer_id"] == len(contacts) and summary.rows == len(frame)
+
+
 def _groups(rng, sizes) -> pd.DataFrame:
     rows = []
     for size in sizes:
