@@ -148,7 +148,9 @@ def profiles(frame: pd.DataFrame, decimal: str = ".") -> dict[str, Profile]:
     lengths = text.str.len()
     length = lengths.groupby(codes).mean()
     longest = lengths.groupby(codes).max()
-    spaces = text.str.contains(" ", regex=False).groupby(codes).mean()
+    # "Caller 2403", "Ticket #77": a code with a word in front is an id, not words (its space does not count)
+    coded = text.str.fullmatch(r"[^\W\d_]{1,20} ?[#-]?\d{1,12}").fillna(False).astype(bool)
+    spaces = (text.str.contains(" ", regex=False) & ~coded).groupby(codes).mean()
     letters = text.str.contains(r"[^\W\d_]{2}", regex=True).groupby(codes).mean()
     word_count = text.str.count(r"\S+").groupby(codes).mean()
     names = text.str.fullmatch(r"(?:[^\W\d_][\w'.&-]*|&)(?:\s+(?:[^\W\d_][\w'.&-]*|&|of|and|de|la|von|van)){0,5}") \
