@@ -709,6 +709,9 @@ def _cmd_themes(args) -> int:
         raise CliError("no comments in scope: the comment column is empty or unmapped")
     if analysis.analysed.empty:
         raise CliError(f"none of the {analysis.in_scope:,} comments could be analysed (not English, or too short)")
+    if analysis.themes.empty:
+        raise CliError(f"no themes formed in the {len(analysis.analysed):,} analysed comments: no word is shared "
+                       "by two of them (more, or more varied, comments are needed)")
     if args.assignments:
         try:
             args.assignments.write_bytes(to_safe_csv(analysis.assignments()))
@@ -736,6 +739,9 @@ def _cmd_themes(args) -> int:
     for b, split in splits.items():
         print(f"\nShare of each {b}'s comments raising each theme")
         print_frame(split.pivot(index=b, columns="theme", values="share").fillna(0).round(3).reset_index(), "table")
+    return 0
+
+
 # --- cx drivers ------------------------------------------------------------------------------
 
 

@@ -125,6 +125,9 @@ show_all = st.session_state["trends.all"] == "all"
 figure = charts.trend_chart(table, by=by, label=definition.label, unit=definition.unit, min_n=view.min_n,
                             highlight=[] if show_all else None)
 moved = figure.layout.meta["highlight"]
+series = charts.series_labels(table, by)
+if len(series.unique()) <= charts.SMALL_MULTIPLES_ABOVE:  # one panel: goal lines fit
+    charts.add_goal_lines(figure, followup.goal_lines(source, metric, by), series=series)
 if grain != Grain.ALL.value:
     day_range = (summary.first.date(), summary.last.date()) if summary.first is not None else (None, None)
     theme.mark_dates(figure, notes_panel(source, *day_range, key="trends"),

@@ -182,11 +182,16 @@ def discover_themes(texts: Sequence[str], n_themes: int = 8, *, random_state: in
         sample = np.sort(np.random.default_rng(random_state).choice(len(distinct), FIT_SAMPLE, replace=False))
     try:
         vectorizer.fit([distinct[n] for n in sample])
-    except ValueError:  # no word in two comments
-        return empty
+    except ValueError:  # no word in two distinct comments
+        if len(distinct) == len(texts):
+            return empty
+        try:  # few distinct comments, each repeated: their words are in two comments (the repeats)
+            vectorizer.fit(texts)
+        except ValueError:
+            return empty
     distinct_matrix = vectorizer.transform(distinct)
     vocabulary = vectorizer.get_feature_names_out()
-    k = int(max(1, min(n_themes, distinct_matrix.shape[1], sample.size - 1)))
+    k = int(max(1, min(n_themes, distinct_matrix.shape[1], sample.size)))  # at most one theme per distinct comment
     report(0.3, "finding themes")
     model = NMF(n_components=k, init="nndsvda", random_state=random_state, max_iter=400, tol=1e-4)
     with np.errstate(invalid="ignore"), warnings.catch_warnings():
