@@ -18,6 +18,7 @@ same names). Saved per source with :func:`cx.db.write.app_store` under ``text.th
 from __future__ import annotations
 
 import json
+import re
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -30,6 +31,8 @@ NO_THEME = "no clear theme"
 MIN_WEIGHT = 0.02
 FIT_SAMPLE = 20_000  # distinct comments the themes are fitted on; every comment is then placed
 # words every customer comment uses, that name no theme
+#: the masks of cx.text.mask: left out of the words a theme is learned from
+_PLACEHOLDER = re.compile(r"\[(?:email|phone|card)\]")
 EXTRA_STOP_WORDS = ("just", "got", "did", "didn", "don", "really", "thank", "thanks", "ve", "ll", "im")
 
 
@@ -164,7 +167,7 @@ def discover_themes(texts: Sequence[str], n_themes: int = 8, *, random_state: in
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     report = progress or (lambda fraction, step: None)
-    texts = list(texts)
+    texts = [_PLACEHOLDER.sub(" ", t) for t in texts]  # a masked "[email]" is not a word the customer wrote
     empty = DiscoveredThemes([], [], np.full(len(texts), -1), np.zeros(len(texts)))
     if len(texts) < 2:
         return empty
