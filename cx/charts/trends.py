@@ -210,7 +210,10 @@ def trend_chart(
     colors = series_colors(names) if by else {name: BLUE for name in names}  # one series: the app's blue
     axis_title = f"{label} ({unit})" if unit and unit not in ("score",) else label
     if len(table) and (table["period"] == "all").all():
-        return _dot_plot(table, names, colors, label, unit, axis_title, height)
+        fig = _dot_plot(table, names, colors, label, unit, axis_title, height)
+        # Same layout.meta as the line chart: one dot per series, nothing to highlight.
+        fig.update_layout(meta={"min_n": None if min_n is None else int(min_n), "highlight": []})
+        return fig
     periods = pd.Index(sorted(table["period"].unique())) if len(table) else None
 
     many = len(names) > small_multiples_above
