@@ -47,9 +47,14 @@ def test_alert_to_case_to_another_session_to_metric(loop_app, browser):
     heading.wait_for()
     assert heading.inner_text() != "Alerts (0)"
     assert lead.get_by_text(re.compile("false discovery rate controlled at 5%")).first.is_visible()
-    alert = lead.locator("[data-testid=stExpander]").filter(has_text="chat").first
+    alert = lead.locator("[data-testid=stExpander]").filter(has_text="chat") \
+        .filter(has_not_text="How this is computed").first  # that expander explains the review's tests
     alert.locator("summary").click()
-    _visible(alert.get_by_text(re.compile("Every cell this rule checked"))).wait_for()
+    try:
+        _visible(alert.get_by_text(re.compile("Every cell this rule checked"))).wait_for()
+    except Exception:
+        lead.screenshot(path="test-results/followup_alert_failure.png", full_page=True)
+        raise
     assert alert.locator("[data-testid=stDataFrame]").count() == 1
 
     # … becomes a case, owned by Ann
