@@ -68,6 +68,7 @@ class ModelCard:
     good_outcome: bool = False
     risk_words: str = "most likely to churn"
     allowed: tuple[str, ...] = ()
+    chance_of: str = "churning"
 
     @property
     def positive_share(self) -> float:
@@ -578,6 +579,7 @@ def _card(table: FeatureTable, y: np.ndarray, screen: Screen, labels: dict[str, 
         notes=tuple(notes), leaks=tuple(labels.get(c, c) for c in excluded),
         as_of=None if table.as_of is None else f"{table.as_of:%Y-%m-%d}",
         good_outcome=outcome_is_good(table.outcome, table.positive), risk_words=risk_words(table.outcome, table.positive),
+        chance_of=outcome_words(table.outcome, table.positive),
         allowed=tuple(labels.get(c, c) for c in screen.allowed),
     )
 
@@ -602,13 +604,21 @@ def _at_risk(population: pd.DataFrame, top: int, good: bool = False) -> pd.DataF
     return out
 
 
+def outcome_words(outcome: str, positive=None, good: bool | None = None) -> str:
+    """The outcome as the end of "chance of …": "churning", "being Satisfied", "plan_downgrade = yes"."""
+    good = outcome_is_good(outcome, positive) if good is None else good
+    if outcome == "churned" and positive is None:
+        return "churning"
+    return f"being {positive}" if positive is not None else f"being {outcome}" if good else f"{outcome} = yes"
+
+
 def risk_words(outcome: str, positive=None, good: bool | None = None) -> str:
     """How the at-risk list reads: "most likely to churn", "least likely to be Satisfied"."""
     good = outcome_is_good(outcome, positive) if good is None else good
     if outcome == "churned" and positive is None:
         return "most likely to churn"
-    what = f"to be {positive}" if positive is not None else f"to be {outcome}" if good else f"{outcome} = yes"
-    return f"{'least' if good else 'most'} likely {what}"
+    what = outcome_words(outcome, positive, good)
+    return f"{'least' if good else 'most'} likely {'to be' + what[len('being'):] if what.startswith('being ') else what}"
 
 
-__all__ = ["ChurnModelError", "ChurnReport", "ModelCard", "fit_churn", "fit_churn_table", "risk_words"]
+__all__ = ["ChurnModelError", "ChurnReport", "ModelCard", "fit_churn", "fit_churn_table", "outcome_words", "risk_words"]

@@ -23,6 +23,8 @@ def test_churn_page_what_if_and_window_rule(app):
     at.selectbox(key="churn.driver").set_value("end_index").run()
     assert not at.exception
     assert any("End of journey" in c.value for c in at.caption)
+    assert "Chance of churning" in {m.label for m in at.metric}  # the outcome's words (issue 12)
+    assert any("chance of churning" in c.value and "points, better" in c.value for c in at.caption)
     at.radio(key="churn.rule").set_value("window").run()
     assert not at.exception
     assert any("Observation window and outcome horizon" in i.value for i in at.info)

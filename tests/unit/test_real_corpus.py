@@ -489,3 +489,24 @@ def test_twitter_volume_by_day_and_airline_and_the_negative_reason_leak(capsys, 
     found = leak_columns(frame[["negativereason", "airline", "retweet_count"]], negative)
     assert list(found) == ["negativereason"]
     assert frame["negativereason"].ne("").equals(negative)  # independent: filled exactly for negative tweets
+
+
+@pytest.mark.parametrize(("name", "outcome", "words"), [("airline_satisfaction", "satisfied", "being satisfied"),
+                                                        ("skytrax_seat_reviews", "recommended", "being recommended")])
+def test_what_if_on_a_good_outcome_reads_in_its_words_and_direction(capsys, tmp_path, name, outcome, words):
+    """Better ratings raise the chance of being satisfied / recommended, said so (it used to read as churn)."""
+    mapping = _mapping_file(name, tmp_path)
+    code, doc, err = _churn(capsys, name, mapping, "--outcome", outcome)
+    assert code == 0, err
+    [move] = doc["what_if"]
+    assert move["chance_of"] == words and move["good_outcome"] is True
+    # the default move is +10 index points on the strongest driver, whose odds ratio is above 1 here
+    label = move["description"].split(" +10, ")[0]
+    [moved] = [r for r in doc["odds_ratios"] if r["feature"].startswith(label) and not r["feature"].endswith(": missing")]
+    assert moved["ci_low"] > 1
+    assert move["churn_after"] > move["churn_before"] and move["churners_change"]["ci_low"] > 0
+    assert move["better"] is True and f"chance of {words}" in move["headline"]
+    assert cli.main(["churn", "--source", str(_path(name)), "--mapping", str(mapping), "--outcome", outcome,
+                     "--what-if", "worst_index=+10", "--top", "1"]) == 0
+    out = capsys.readouterr().out
+    assert f"What if… (chance of {words}" in out and "Worst moment (index) +10" in out and "points, better" in out
