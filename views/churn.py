@@ -109,6 +109,8 @@ st.info(f"**Cut-off rule in force.** {card.rule_text}", icon="✂️")
 for message in report.warnings:
     if message.startswith("LEAK"):
         st.error(f"**{message.split(':', 1)[0]}:**{md_escape(message.split(':', 1)[1])}", icon="🚨")
+    elif message.startswith("Suspected leak"):  # an attribute that predicts the outcome almost alone: kept, named
+        st.warning(f"**Suspected leak:**{md_escape(message.split(':', 1)[1])}", icon="🕵️")
     else:
         st.warning(md_escape(message), icon="⚠️")
 for message in plausibility.churn_report(report):

@@ -113,7 +113,7 @@ def judge(mapping: Mapping, profiles: dict[str, Profile], scores: dict[str, dict
           frame: pd.DataFrame) -> None:
     """Fill ``mapping.confidence``, ``reasons``, ``questions`` and ``leaks`` (and take leaks out of their roles)."""
     notes = mapping.notes
-    _leaks(mapping, frame, notes)
+    _leaks(mapping, frame, notes, profiles)
     _choose_contact_date(mapping, profiles, notes)
     for column, target in mapping.columns.items():
         if target == IGNORE:
@@ -155,19 +155,62 @@ def judge(mapping: Mapping, profiles: dict[str, Profile], scores: dict[str, dict
 EXPERIENCE_OK = (IGNORE, "customer_id", "customers.churned")
 
 
-def _leaks(mapping: Mapping, frame: pd.DataFrame, notes: list[str]) -> None:
-    outcome = mapping.source_of("customers.churned")
-    if outcome is None:
-        return
-    from cx.ingest.leaks import leak_columns
-    from cx.outcomes import OutcomeError
+def outcome_columns(mapping: Mapping, profiles: dict[str, Profile]) -> list[str]:
+    """The columns a user may model as the outcome: the churn column, then every customer attribute holding
+    two values (the Churn page offers each of them, :func:`cx.outcomes.two_valued_outcomes`), those named
+    like an outcome (satisfied, recommended, disputed…) first."""
+    from cx.outcomes import NOT_OUTCOMES, names_an_outcome
 
-    positive = mapping.booleans.get(outcome)
-    try:
-        found = leak_columns(frame, outcome, positive)
-    except (OutcomeError, ValueError):
+    churn = mapping.source_of("customers.churned")
+    found = [c for c, t in mapping.columns.items()
+             if c != churn and t.startswith("customers.") and t.removeprefix("customers.") not in NOT_OUTCOMES
+             and c in profiles and profiles[c].distinct == 2]
+    found.sort(key=lambda c: not names_an_outcome(c))
+    return ([churn] if churn else []) + found
+
+
+def _leaks(mapping: Mapping, frame: pd.DataFrame, notes: list[str], profiles: dict[str, Profile]) -> None:
+    """Leaks of the outcome the user will most likely model, and what gives away any other they may choose.
+
+    The main outcome is the churn column, or else the first two-valued attribute named like an outcome
+    ("Satisfaction", "recommended"): its leaks are left out of every role (``mapping.leaks``). Every
+    other two-valued attribute may be chosen on the Churn page too: a column that gives one of them away
+    is asked about (``mapping.questions``), naming that outcome; the model checks again whatever is chosen.
+    A suspected restatement (:data:`cx.ingest.leaks.AUC_SUSPECT`) is asked about for any outcome.
+    """
+    from cx.ingest.leaks import prepare, screen_columns
+    from cx.outcomes import OutcomeError, names_an_outcome
+
+    candidates = outcome_columns(mapping, profiles)
+    if not candidates:
         return
-    mapping.leaks = found
+    prepared = prepare(frame)
+    main = candidates[0] if candidates and (mapping.source_of("customers.churned") or names_an_outcome(candidates[0])) else None
+    asked: dict[str, list[str]] = {}
+    for outcome in candidates:
+        others = [c for c in frame.columns if c != outcome and c not in mapping.leaks and c != main]
+        try:
+            found, suspects = screen_columns(frame, outcome, mapping.booleans.get(outcome), columns=others,
+                                             prepared=prepared)
+        except (OutcomeError, ValueError):
+            continue
+        if outcome == main:
+            mapping.leaks = found
+            _take_out(mapping, found, notes)
+        else:
+            for column, why in found.items():
+                asked.setdefault(column, []).append(f"'{column}' gives '{outcome}' away: {why}. If you model "
+                                                    f"'{outcome}' as the outcome, it is left out of that model.")
+        for column, why in suspects.items():
+            asked.setdefault(column, []).append(f"'{column}' {why}. Keep it as an input only if it was recorded before "
+                                                f"'{outcome}' and independently of it; the model names it again.")
+    for column, questions in asked.items():
+        if column not in mapping.leaks:
+            mapping.questions[column] = " ".join([*([mapping.questions[column]] if column in mapping.questions else []),
+                                                  *questions])
+
+
+def _take_out(mapping: Mapping, found: dict[str, str], notes: list[str]) -> None:
     for column, why in found.items():
         target = mapping.columns.get(column, IGNORE)
         if target not in EXPERIENCE_OK:

@@ -510,3 +510,59 @@ def test_what_if_on_a_good_outcome_reads_in_its_words_and_direction(capsys, tmp_
                      "--what-if", "worst_index=+10", "--top", "1"]) == 0
     out = capsys.readouterr().out
     assert f"What if… (chance of {words}" in out and "Worst moment (index) +10" in out and "points, better" in out
+
+
+# --- suspected restatements (AUC_SUSPECT ≤ AUC < AUC_LEAK): named and asked, not left out ------------
+
+
+def _suspect_questions(mapping: Mapping) -> dict[str, str]:
+    return {c: q for c, q in mapping.questions.items() if "almost alone" in q}
+
+
+def test_the_suspect_line_sits_between_honest_measures_and_restatements_on_the_corpus():
+    """The threshold's evidence (README, 'How good an honest predictor gets'), recomputed with scikit-learn:
+    no honest rating reaches it, the overall verdict beside 'recommended' does, and only it is asked."""
+    from sklearn.metrics import roc_auc_score
+
+    from cx.ingest.leaks import AUC_LEAK, AUC_SUSPECT
+
+    def alone(y, x):
+        auc = roc_auc_score(y, x)
+        return max(auc, 1 - auc)
+
+    sky = _frame("skytrax_seat_reviews")
+    y = sky["recommended"].astype(int)
+    ratings = _expected("skytrax_seat_reviews")["roles"]["score"]["columns"]
+    honest = max(alone(y, pd.to_numeric(sky[c], errors="coerce").fillna(-1)) for c in ratings)
+    overall = alone(y, sky["overall_rating"].astype(float))
+    airline = _frame("airline_satisfaction")
+    satisfied = airline["Satisfaction"].eq("Satisfied")
+    numbers = airline.drop(columns=["ID", "Satisfaction"]).apply(pd.to_numeric, errors="coerce").dropna(axis=1, how="all")
+    airline_best = max(alone(satisfied, numbers[c].fillna(-1)) for c in numbers)
+    assert honest == pytest.approx(0.904, abs=5e-4) and airline_best == pytest.approx(0.829, abs=5e-4)
+    assert max(honest, airline_best) < AUC_SUSPECT <= overall < AUC_LEAK
+    asked = {name: sorted(_suspect_questions(_suggested(name))) for name in NAMES}
+    assert {n: cs for n, cs in asked.items() if cs} == {"skytrax_seat_reviews": ["overall_rating"]}
+    question = _suggested("skytrax_seat_reviews").questions["overall_rating"]
+    assert f"ROC AUC {overall:.3f}" in question and "'recommended'" in question
+    assert _suggested("skytrax_seat_reviews").columns["overall_rating"] == "customers.overall_rating"  # kept, asked
+
+
+def test_a_hand_added_attribute_that_restates_the_outcome_is_named_at_model_time(capsys, tmp_path):
+    from sklearn.metrics import roc_auc_score
+
+    mapping = _mapping_file("skytrax_seat_reviews", tmp_path)
+    code, doc, err = _churn(capsys, "skytrax_seat_reviews", mapping, "--outcome", "recommended",
+                            "--attribute", "overall_rating")
+    assert code == 0, err
+    sky = _frame("skytrax_seat_reviews")
+    auc = roc_auc_score(sky["recommended"].astype(int), sky["overall_rating"].astype(float))
+    [warning] = [w for w in doc["warnings"] if w.startswith("Suspected leak")]
+    assert warning.startswith("Suspected leak: Overall rating predicts 'recommended' almost alone") and \
+        f"ROC AUC {auc:.3f}" in warning
+    assert list(doc["suspected_leaks"]) == ["Overall rating"] and doc["leaks"] == {}
+    assert "Overall rating" in {r["feature"] for r in doc["odds_ratios"]}  # kept in: suspected, not a leak
+    assert warning in err  # the text face says it too
+    # without the attribute, the computed experience features (a mean of seven ratings: AUC 0.95) are not suspects
+    code, doc, err = _churn(capsys, "skytrax_seat_reviews", mapping, "--outcome", "recommended")
+    assert code == 0 and doc["suspected_leaks"] == {} and not any(w.startswith("Suspected") for w in doc["warnings"])
