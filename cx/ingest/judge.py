@@ -19,7 +19,7 @@ import pandas as pd
 from cx.ingest import parse
 from cx.ingest.mapping import Mapping
 from cx.ingest.profile import Profile
-from cx.ingest.vocabulary import IGNORE, ROLE_FIRST_RESPONSE_AT, ROLE_RATING, ROLE_RESOLVED_AT
+from cx.ingest.vocabulary import IGNORE, ROLE_FIRST_RESPONSE_AT, ROLE_RATING, ROLE_RESOLVED_AT, slug
 
 #: below this a suggestion is asked, not taken silently
 ASK = 0.6
@@ -114,6 +114,7 @@ def judge(mapping: Mapping, profiles: dict[str, Profile], scores: dict[str, dict
     """Fill ``mapping.confidence``, ``reasons``, ``questions`` and ``leaks`` (and take leaks out of their roles)."""
     notes = mapping.notes
     _leaks(mapping, frame, notes, profiles)
+    _outcomes_left_out(mapping, profiles, len(frame))
     _choose_contact_date(mapping, profiles, notes)
     for column, target in mapping.columns.items():
         if target == IGNORE:
@@ -208,6 +209,28 @@ def _leaks(mapping: Mapping, frame: pd.DataFrame, notes: list[str], profiles: di
         if column not in mapping.leaks:
             mapping.questions[column] = " ".join([*([mapping.questions[column]] if column in mapping.questions else []),
                                                   *questions])
+
+
+def _outcomes_left_out(mapping: Mapping, profiles: dict[str, Profile], rows: int) -> None:
+    """A column named like an outcome ("Consumer disputed?") that the suggestion leaves out is asked about:
+    the Churn page can model only a customer column with two values."""
+    from cx.outcomes import names_an_outcome
+
+    for column, target in mapping.columns.items():
+        p = profiles.get(column)
+        if target != IGNORE or column in mapping.leaks or p is None or not p.n or p.distinct > 2 \
+                or not names_an_outcome(column):
+            continue
+        values = ", ".join(repr(v) for v in p.examples[:2])
+        blanks = rows - p.n
+        if p.distinct == 1:
+            question = (f"'{column}' reads like an outcome but holds one value ({values}) and {blanks:,} blank rows: "
+                        "blank counts as unknown, so it cannot be modelled as it is. If blank means no, export it "
+                        "with the no written out and map it to a customer column; otherwise leave it out.")
+        else:
+            question = (f"'{column}' reads like an outcome ({values}) and is left out: map it to a customer column "
+                        f"(customers.{slug(column)}) to model it on the Churn page or with cx churn --outcome.")
+        mapping.questions[column] = question
 
 
 def _take_out(mapping: Mapping, found: dict[str, str], notes: list[str]) -> None:
