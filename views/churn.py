@@ -212,9 +212,12 @@ else:
         m2.caption(f"{cc.value:+,.1f} customers {md_escape(result.chance_of)} (95% CI {cc.ci_low:+,.1f} to "
                    f"{cc.ci_high:+,.1f})")
         lc = result.ltv_at_risk_change
-        m3.metric("Lifetime value at risk", f"{result.ltv_at_risk_before + lc.value:,.0f}", f"{lc.value:+,.0f}",
-                  delta_color="inverse")
-        m3.caption(f"95% CI {lc.ci_low:+,.0f} to {lc.ci_high:+,.0f}")
+        if "lifetime_value" in report.population and report.population["lifetime_value"].notna().any():
+            m3.metric("Lifetime value at risk", f"{result.ltv_at_risk_before + lc.value:,.0f}", f"{lc.value:+,.0f}",
+                      delta_color="inverse")
+            m3.caption(f"95% CI {lc.ci_low:+,.0f} to {lc.ci_high:+,.0f}")
+        else:
+            m3.metric("Lifetime value at risk", "—", help="No lifetime value is mapped in this data.")
         st.caption(md_escape(result.headline()) + ".")
         if cc.includes(0):
             st.caption("The interval includes no change: in this data, moving this driver is not clearly related to "
