@@ -189,6 +189,8 @@ def _leaks(mapping: Mapping, frame: pd.DataFrame, notes: list[str], profiles: di
     main = candidates[0] if candidates and (mapping.source_of("customers.churned") or names_an_outcome(candidates[0])) else None
     asked: dict[str, list[str]] = {}
     for outcome in candidates:
+        if outcome in mapping.leaks:  # a copy of the main outcome is no outcome of its own
+            continue
         others = [c for c in frame.columns if c != outcome and c not in mapping.leaks and c != main]
         try:
             found, suspects = screen_columns(frame, outcome, mapping.booleans.get(outcome), columns=others,
@@ -222,15 +224,19 @@ def _outcomes_left_out(mapping: Mapping, profiles: dict[str, Profile], rows: int
                 or not names_an_outcome(column):
             continue
         values = ", ".join(repr(v) for v in p.examples[:2])
-        blanks = rows - p.n
+        if p.distinct == 1 and p.n == rows:
+            continue  # the same value on every row: nothing to model, nothing to ask
         if p.distinct == 1:
-            question = (f"'{column}' reads like an outcome but holds one value ({values}) and {blanks:,} blank rows: "
-                        "blank counts as unknown, so it cannot be modelled as it is. If blank means no, export it "
-                        "with the no written out and map it to a customer column; otherwise leave it out.")
+            question = (f"'{column}' reads like an outcome but holds one value ({values}) on {p.n:,} of {rows:,} rows "
+                        "and blanks elsewhere: blank counts as unknown, so it cannot be modelled as it is. If blank "
+                        "means no, export it with the no written out and map it to a customer column; otherwise "
+                        "leave it out.")
         else:
             question = (f"'{column}' reads like an outcome ({values}) and is left out: map it to a customer column "
                         f"(customers.{slug(column)}) to model it on the Churn page or with cx churn --outcome.")
         mapping.questions[column] = question
+        mapping.confidence[column] = 0.5  # leaving it out is itself doubtful
+        mapping.reasons[column] = "left out, but named like an outcome: asked"
 
 
 def _take_out(mapping: Mapping, found: dict[str, str], notes: list[str]) -> None:
