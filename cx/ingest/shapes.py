@@ -111,12 +111,15 @@ def varying(parts: dict[str, pd.Series] | pd.DataFrame) -> dict[str, int]:
     customer; dates, flags and values of the customer (signup, churn, lifetime value) are never among them.
     """
     frame = pd.DataFrame(parts)
+    customer = pd.factorize(frame["customer_id"])[0]  # integer codes: a million rows in well under a second
     out = {}
     for column in [c for c in frame.columns if c != "customer_id"]:
         if column in _CUSTOMER_FACTS or column in INTERACTION_COLUMNS:
             continue
-        counts = frame.groupby("customer_id", sort=False)[column].nunique()
-        several = int((counts > 1).sum())
+        value = pd.factorize(frame[column])[0]  # missing = -1, left out
+        known = (value >= 0) & (customer >= 0)
+        spread = pd.Series(value[known]).groupby(customer[known], sort=False).agg(["min", "max"])
+        several = int((spread["min"] != spread["max"]).sum())
         if several:
             out[column] = several
     return out
