@@ -129,9 +129,10 @@ def per_row_note(mapping: Mapping, column: str, several: int) -> str:
     """Why ``column`` is kept per row, in the words the Data page and ``cx load`` show."""
     source = mapping.source_of(f"customers.{column}") or column
     named = f"'{source}'" + (f" ({column})" if source != column else "")
-    return (f"{named} changes from row to row for {several:,} customer{'' if several == 1 else 's'}: kept per row, so a breakdown or a filter "
-            f"by {column} counts each contact under its own value; the customer keeps their latest value "
-            "(churn, journeys and per-customer metrics use that one).")
+    customers = f"{several:,} customer{'' if several == 1 else 's'}"
+    return (f"{named} changes from row to row for {customers}: kept per row, so a breakdown or a filter by {column} "
+            "counts each contact under its own value; the customer keeps their latest value (churn, journeys and "
+            "per-customer metrics use that one).")
 
 
 def _interactions(mapping, typed, ratings, accepted, frame):

@@ -117,7 +117,10 @@ def _per_row(mapping: Mapping, frame: pd.DataFrame) -> None:
     attributes = {t.split(".", 1)[1]: c for c, t in mapping.columns.items() if t.startswith("customers.")}
     if not attributes:
         return
-    parts = {name: frame[c].where(frame[c].astype(str).str.strip() != "") for name, c in attributes.items()}
+    parts = {}
+    for name, column in attributes.items():
+        text = frame[column].astype("string").str.strip()  # as the load reads them: blank = missing
+        parts[name] = text.where(text != "")
     for column, several in varying({"customer_id": frame[id_column], **parts}).items():
         mapping.notes.append(per_row_note(mapping, column, several))
 
