@@ -619,3 +619,58 @@ def test_no_corpus_model_shows_a_leak_as_a_driver_and_every_odds_ratio_lies_insi
                 w.startswith("Suspected leak") and _norm(feature) in w.lower() for w in report.warnings)), feature
         assert not report.cv["roc_auc"].value >= 0.99  # no corpus outcome is predicted perfectly by what is left
     assert fitted >= 1
+def _servicenow_per_row_mapping(tmp_path: Path) -> Path:
+    """The expected servicenow mapping with two facts about each ticket as customer attributes, as a user
+    who wants them as breakdowns would map them: ``priority`` as segment, ``location`` as region."""
+    mapping = _expected("servicenow_incidents")["mapping"]
+    mapping["columns"] |= {"priority": "customers.segment", "location": "customers.region"}
+    out = tmp_path / "servicenow.per_row.json"
+    out.write_text(json.dumps(mapping), encoding="utf-8")
+    return out
+
+
+def test_servicenow_priority_and_location_stay_per_row(capsys, tmp_path):
+    """A caller's tickets have different priorities and locations (issue 12): a breakdown counts each ticket
+    under its own, as pandas counts the file's rows, not every ticket under the caller's latest one."""
+    frame = _frame("servicenow_incidents")
+    varying = frame.groupby("caller_id")[["priority", "location"]].nunique().gt(1).sum()
+    assert varying.to_dict() == {"priority": 47, "location": 10}  # the file itself: they vary per caller
+    mapping = _servicenow_per_row_mapping(tmp_path)
+
+    def run(*argv: str) -> list[dict]:
+        code = cli.main(["metrics", "--source", str(_path("servicenow_incidents")), "--mapping", str(mapping),
+                         "--grain", "all", *argv, "--format", "json"])
+        out, err = capsys.readouterr()
+        assert code == 0, err
+        return json.loads(out)
+
+    records = run("--metric", "volume", "--by", "segment")
+    assert {r["segment"]: r["value"] for r in records} == frame["priority"].value_counts().to_dict()
+    records = run("--metric", "volume", "--by", "region")
+    assert {r["region"]: r["value"] for r in records} == frame["location"].value_counts().to_dict()
+
+    fmt = "%d-%m-%Y %H:%M"
+    hours = (pd.to_datetime(frame["resolved_at"], format=fmt, errors="coerce")
+             - pd.to_datetime(frame["opened_at"], format=fmt)).dt.total_seconds() / 3600
+    want = hours.dropna().groupby(frame["priority"]).agg(["size", "median"])
+    records = run("--metric", "ttr", "--by", "segment")
+    assert {r["segment"]: r["n"] for r in records} == want["size"].to_dict()
+    assert {r["segment"]: r["value"] for r in records} == pytest.approx(want["median"].to_dict(), abs=1e-9)
+
+    from cx.ingest import open_files
+    from cx.metrics import metric_table
+    from cx.scope import Scope
+
+    source = open_files([_path("servicenow_incidents")], mapping)
+    critical = frame["priority"] == "1 - Critical"
+    [record] = metric_table(source, "ttr", "all", scope=Scope(segments=("1 - Critical",))).to_dict("records")
+    assert record["n"] == int(critical.sum())
+    assert record["value"] == pytest.approx(hours[critical].median(), abs=1e-9)
+    by_location = metric_table(source, "volume", "all", "region", Scope(segments=("1 - Critical",)))
+    assert dict(zip(by_location["region"], by_location["n"])) == frame["location"][critical].value_counts().to_dict()
+
+    code = cli.main(["load", str(_path("servicenow_incidents")), "--mapping", str(mapping)])
+    out, _ = capsys.readouterr()
+    assert code == 0
+    assert "'priority' (segment) changes from row to row for 47 customers: kept per row" in out
+    assert "'location' (region) changes from row to row for 10 customers: kept per row" in out
