@@ -3,7 +3,8 @@
 Behaviour, not timing: a fresh interpreter imports ``cx.cli`` (and runs a command that reads no
 file) and we look at ``sys.modules``. The modelling, charting and app stacks (scipy.stats,
 scikit-learn, plotly, streamlit) and the file readers (Excel, the validator) are loaded only by the
-commands that use them.
+commands that use them; ``import cx.cli``, ``cx --help``, ``cx <command> --help`` and an argument
+error load not even the data stack (pandas, numpy, SQLAlchemy, DuckDB).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 HEAVY = ("scipy.stats", "sklearn", "plotly", "streamlit", "openpyxl", "cx.ingest.validate", "cx.ingest.readers")
+DATA_STACK = ("pandas", "numpy", "pyarrow", "sqlalchemy", "duckdb", "scipy", "sklearn", "plotly", "jinja2")
 
 
 def loaded_after(code: str) -> set[str]:
@@ -31,6 +33,21 @@ def test_importing_the_command_line_loads_no_heavy_stack():
     loaded = loaded_after("import cx.cli")
     assert "cx.cli" in loaded
     assert not [m for m in HEAVY if m in loaded]
+
+
+@pytest.mark.parametrize("argv", [[], ["--help"], ["metrics", "--help"], ["review", "--help"], ["alerts", "--help"],
+                                  ["metrics"], ["metrics", "--metric", "nps", "--grain", "year"], ["no-such-command"]])
+def test_help_and_argument_errors_load_no_data_stack(argv):
+    """What cron and scripts meet first (help, a typo) answers from argparse alone."""
+    loaded = loaded_after("from cx.cli import main\n"
+                          "try:\n"
+                          f"    main({argv!r})\n"
+                          "except SystemExit as exc:\n"
+                          "    assert exc.code in (0, 2), exc.code\n"
+                          "else:\n"
+                          "    raise AssertionError('argparse did not exit')")
+    assert "cx.cli" in loaded
+    assert [m for m in DATA_STACK if m in loaded] == []
 
 
 def test_cx_metrics_on_a_database_loads_no_file_reader_or_model(tmp_path):
