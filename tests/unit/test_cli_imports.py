@@ -147,12 +147,12 @@ def test_benjamini_hochberg_is_scipys_false_discovery_control(size):
         benjamini_hochberg([0.2, 1.5])
 
 
-def test_cx_alerts_loads_no_scipy_stats(tmp_path):
+def test_cx_alerts_loads_no_scipy_stats(tmp_path, monkeypatch):
     from cx import demo
 
     path = tmp_path / "demo.duckdb"
     demo.generate(path, customers=2000, interactions=40_000)
-    os.environ["CX_APP_DB"] = f"sqlite:///{tmp_path / 'app.sqlite'}"
+    monkeypatch.setenv("CX_APP_DB", f"sqlite:///{tmp_path / 'app.sqlite'}")  # alerts are recorded there
     loaded = loaded_after("from cx.cli import main\n"
                           f"code = main(['alerts', '--format', 'json', '--source', {str(path)!r}])\n"
                           "assert code == 0, code")
