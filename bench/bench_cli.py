@@ -1,8 +1,10 @@
-"""Start-up time of the command line: ``cx metrics`` from the shell until it exits.
+"""Start-up time of the command line: ``cx --help``, an argument error and real commands from the shell until exit.
 
 Each command runs as a fresh process (what cron and scripts pay), ``--runs`` times, interleaved with
 the same command of ``--baseline`` (another checkout, e.g. /work/main) when given, so that load from
-other work hits both alike. Also prints the slowest imports of ``import cx.cli`` (``-X importtime``).
+other work hits both alike. Alerts are recorded in a throw-away app database (``CX_APP_DB``), never
+in data/app.sqlite. Also prints the slowest imports (``-X importtime``) of ``import cx.cli`` and of
+the ``cx metrics`` run.
 
     .venv/bin/python bench/bench_cli.py --runs 7 --baseline /work/main
 """
@@ -16,6 +18,7 @@ import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -26,8 +29,15 @@ def commands(demo: Path) -> dict[str, list[str]]:
     return {
         "cx --help": ["--help"],
         "cx metrics --help": ["metrics", "--help"],
+        "cx metrics (argument error: no --metric)": ["metrics"],
         "cx metrics --metric nps (demo, weekly)": ["metrics", "--metric", "nps", "--source", str(demo)],
+        "cx alerts (demo)": ["alerts", "--source", str(demo)],
+        "cx review --format json (demo)": ["review", "--format", "json", "--source", str(demo)],
     }
+
+
+PROBE = "import sys; from cx.cli import main; sys.exit(main())"
+ENV = {**os.environ, "CX_APP_DB": f"sqlite:///{Path(tempfile.mkdtemp(prefix='bench_cli_')) / 'app.sqlite'}"}
 
 
 def children_cpu() -> float:
@@ -37,16 +47,18 @@ def children_cpu() -> float:
 
 def run(root: Path, argv: list[str]) -> tuple[float, float]:
     """Wall seconds and CPU seconds (user + system: steadier when the machine is busy) of one run."""
-    env = {**os.environ, "PYTHONPATH": str(root)}
+    env = {**ENV, "PYTHONPATH": str(root)}
     cpu, started = children_cpu(), time.perf_counter()
-    subprocess.run([sys.executable, "-c", "import sys; from cx.cli import main; sys.exit(main())", *argv],
+    subprocess.run([sys.executable, "-c", PROBE, *argv],
                    env=env, cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
     return time.perf_counter() - started, children_cpu() - cpu
 
 
-def slowest_imports(root: Path, top: int = 8) -> list[tuple[str, float]]:
-    env = {**os.environ, "PYTHONPATH": str(root)}
-    out = subprocess.run([sys.executable, "-X", "importtime", "-c", "import cx.cli"], env=env, cwd=root,
+def slowest_imports(root: Path, argv: list[str] | None = None, top: int = 8) -> list[tuple[str, float]]:
+    """The slowest top-level imports (and their direct children) of ``import cx.cli``, or of a run of ``argv``."""
+    env = {**ENV, "PYTHONPATH": str(root)}
+    code = ["-c", "import cx.cli"] if argv is None else ["-c", PROBE, *argv]
+    out = subprocess.run([sys.executable, "-X", "importtime", *code], env=env, cwd=root,
                          capture_output=True, text=True).stderr
     rows = []
     for line in out.splitlines():
@@ -76,17 +88,22 @@ def main() -> None:
           + " ".join(f"{v:.2f}" for v in os.getloadavg()))
     print()
     print("| command | wall median | wall best | CPU median |"
-          + (" before: wall median | wall best | CPU median |" if args.baseline else ""))
-    print("|---|---|---|---|" + ("---|---|---|" if args.baseline else ""))
+          + (" before: wall median | wall best | CPU median | CPU after / before |" if args.baseline else ""))
+    print("|---|---|---|---|" + ("---|---|---|---|" if args.baseline else ""))
     for name in commands(demo):
-        row = f"| `{name}` |"
+        row, cpu_medians = f"| `{name}` |", []
         for label in roots:
             wall, cpu = zip(*times[(name, label)])
+            cpu_medians.append(statistics.median(cpu))
             row += f" {statistics.median(wall):.2f} s | {min(wall):.2f} s | {statistics.median(cpu):.2f} s |"
+        if args.baseline:
+            row += f" {cpu_medians[0] / cpu_medians[1]:.2f} |"
         print(row)
     for label, root in roots.items():
-        print(f"\nslowest imports of `import cx.cli` ({label}, cumulative): "
-              + ", ".join(f"{name} {seconds:.2f} s" for name, seconds in slowest_imports(root)))
+        for what, argv in (("import cx.cli", None), ("cx metrics --metric nps", ["metrics", "--metric", "nps",
+                                                                                 "--source", str(demo)])):
+            print(f"\nslowest imports of `{what}` ({label}, cumulative): "
+                  + ", ".join(f"{name} {seconds:.2f} s" for name, seconds in slowest_imports(root, argv)))
 
 
 if __name__ == "__main__":

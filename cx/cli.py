@@ -2,6 +2,11 @@
 
 Errors are one clear sentence on stderr and a non-zero exit, never a traceback. Each subcommand
 is a pair: ``_add_<name>(subparsers)`` declares it and ``_cmd_<name>(args)`` runs it.
+
+Start-up time is part of the interface (cron jobs and scripts pay it on every call): this module
+imports only the standard library and cx's plain-value modules at the top. pandas, SQLAlchemy,
+DuckDB and the modelling stack are imported inside the command that needs them, so ``cx --help``,
+``cx <command> --help`` and an argument error load none of them (tests/unit/test_cli_imports.py).
 """
 
 from __future__ import annotations
@@ -11,13 +16,13 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
-
-from cx import ingest
-from cx.db import SourceError
-from cx.safe import neutralise_frame, to_safe_csv
+from cx import ingest  # lazy package (PEP 562): its readers load on first use
 from cx.schema import dumps
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 class CliError(Exception):
@@ -29,6 +34,10 @@ class CliError(Exception):
 
 def print_frame(frame: pd.DataFrame, fmt: str) -> None:
     """Print a DataFrame as an aligned table, CSV (formula-safe) or JSON records."""
+    import pandas as pd
+
+    from cx.safe import neutralise_frame
+
     if fmt == "json":
         records = frame.astype(object).where(frame.notna(), None).to_dict("records")
         print(dumps(records))
@@ -255,6 +264,8 @@ def _cmd_load(args) -> int:
 
 def _print_load(results, into: str | None, quarantine: Path | None) -> None:
     """``cx load``'s table: read = loaded + quarantined per file, the top reasons, and what was written."""
+    import pandas as pd
+
     rows = [{"file": r.name, "shape": r.shape, "read": r.rows_read, "loaded": r.rows_loaded,
              "quarantined": r.rows_quarantined,
              "top reasons": "; ".join(f"{k} ({v})" for k, v in list(r.reasons.items())[:3]) or "-"}
@@ -268,6 +279,10 @@ def _print_load(results, into: str | None, quarantine: Path | None) -> None:
 
 def _write_quarantine(results, path: Path) -> None:
     """Every quarantined row of every file in one formula-safe CSV: _file, the file's columns, _row, _column, _reason."""
+    import pandas as pd
+
+    from cx.safe import to_safe_csv
+
     parts = [r.quarantine.assign(_file=r.name) for r in results if len(r.quarantine)]
     frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["_file", "_row", "_column", "_reason"])
     meta = ["_row", "_column", "_reason"]
@@ -289,6 +304,8 @@ def _open_database(specs: list[str] | None):
 
 def _open_source(specs: list[str] | None, mapping=None):
     """``--source`` values: data files are mapped and loaded by cx.ingest; anything else opens a database."""
+    from cx.db import SourceError
+
     files = [s for s in specs or [] if ingest.is_data_file(s)]
     try:
         if not files:
@@ -321,6 +338,8 @@ def _add_journeys(sub) -> None:
 
 
 def _cmd_journeys(args) -> int:
+    import pandas as pd
+
     from cx import journeys
 
     source = _journey_source(args)
@@ -514,6 +533,7 @@ def _cmd_metrics(args) -> int:
     import datetime as dt
 
     from cx import metrics
+    from cx.db import SourceError
     from cx.scope import Scope, View
 
     dates = {}
@@ -565,6 +585,7 @@ def _add_alerts(sub) -> None:
 
 
 def _cmd_alerts(args) -> int:
+    from cx.db import SourceError
     from cx.db.write import app_store
     from cx.loop import alerts, targets
     from cx.review.weeks import ReviewError
@@ -660,6 +681,7 @@ def _add_teams(sub) -> None:
 
 
 def _cmd_teams(args) -> int:
+    from cx.db import SourceError
     from cx.metrics import MetricError
     from cx.scope import Scope
     from cx.teams import RECORD_COLUMNS, team_scores
@@ -705,6 +727,8 @@ def _add_themes(sub) -> None:
 def _cmd_themes(args) -> int:
     import dataclasses
 
+    from cx.db import SourceError
+    from cx.safe import to_safe_csv
     from cx.scope import Scope
     from cx.text import analyse_comments, load_settings
     from cx.text.themes import ThemeSettings, theme_split
@@ -793,6 +817,7 @@ def _add_drivers(sub) -> None:
 def _cmd_drivers(args) -> int:
     import datetime as dt
 
+    from cx.db import SourceError
     from cx.drivers.keydrivers import DriversError, key_drivers
     from cx.scope import Scope
 

@@ -14,7 +14,7 @@ from cx.app.ui import (
     show_error,
     url_state,
 )
-from cx.app.widgets import chart, dataframe, md_escape
+from cx.app.widgets import TILE_WIDTH, chart, dataframe, md_escape, tile_row
 from cx.charts import churn as churn_charts
 from cx.churn import CAVEAT, METRIC_LABELS, ChurnModelError, CutoffRule, FeatureError, fit_churn, what_if
 from cx.db import SourceError
@@ -125,13 +125,13 @@ st.multiselect("Keep a leak in the model anyway (its warning stays on this page)
 # --- model card and scores -------------------------------------------------------------------------
 st.subheader("Model card")
 with st.container(border=True):
-    c1, c2, c3, c4 = st.columns(4)
-    c1.metric("Customers", f"{card.n:,}",
-              help="the customers the model learns from: those in the filters whose outcome is known at the "
-                   "cut-off. The Data page counts every customer in the data, so its number can be larger.")
-    c2.metric(f"{card.outcome} = yes", f"{card.positives:,}")
-    c3.metric("Class balance", f"{card.positive_share:.1%} yes")
-    c4.metric("Features", f"{len(card.features)}")
+    tiles = tile_row()  # wraps instead of cutting a value at 1024 px
+    tiles.metric("Customers", f"{card.n:,}", width=TILE_WIDTH,
+                 help="the customers the model learns from: those in the filters whose outcome is known at the "
+                      "cut-off. The Data page counts every customer in the data, so its number can be larger.")
+    tiles.metric(f"{card.outcome} = yes", f"{card.positives:,}", width=TILE_WIDTH)
+    tiles.metric("Class balance", f"{card.positive_share:.1%} yes", width=TILE_WIDTH)
+    tiles.metric("Features", f"{len(card.features)}", width=TILE_WIDTH)
     st.markdown(f"**Model.** {card.model_text}  \n**Validation.** {card.cv_scheme}  \n"
                 f"**Data as of.** {card.as_of or 'undated interactions'}")
     with st.expander(f"{len(card.features)} features used"):
@@ -140,11 +140,12 @@ with st.container(border=True):
         st.caption(note)
 
 st.subheader("How well it separates (out-of-fold, 95% CI)")
-columns = st.columns(3)
-for column, (metric, label) in zip(columns, METRIC_LABELS.items()):
+tiles = tile_row()
+for metric, label in METRIC_LABELS.items():
     iv = report.cv[metric]
-    column.metric(label, f"{iv.value:.3f}", help="Brier: lower is better." if metric == "brier" else None)
-    column.caption(f"95% CI {iv.ci_low:.3f} – {iv.ci_high:.3f}")
+    tile = tiles.container(width=TILE_WIDTH)
+    tile.metric(label, f"{iv.value:.3f}", help="Brier: lower is better." if metric == "brier" else None)
+    tile.caption(f"95% CI {iv.ci_low:.3f} – {iv.ci_high:.3f}")
 st.caption(f"Chance: ROC AUC 0.5, PR AUC {card.positive_share:.3f} (the class share). "
            f"Calibration intercept {report.calibration_fit[0]:+.2f}, slope {report.calibration_fit[1]:.2f} (ideal 0 and 1).")
 chart(churn_charts.calibration_plot(report.calibration), key="churn.calibration")
@@ -161,13 +162,11 @@ dataframe(report.drivers_table(), hide_index=True, key="churn.drivers",
                             "sd": st.column_config.NumberColumn("1 SD =", format="%.3g"),
                             "ci_low": st.column_config.NumberColumn("CI low", format="%.2f"),
                             "ci_high": st.column_config.NumberColumn("CI high", format="%.2f")})
-left, right = st.columns([1.15, 1])
-with left:
-    chart(churn_charts.odds_ratio_forest(report.odds_ratios, top=15,
-                                         title="Odds ratios, strongest evidence first (95% bootstrap CI)"),
-          key="churn.odds")
-with right:
-    chart(churn_charts.permutation_importance_chart(report.importance), key="churn.importance")
+# one under the other: side by side, their titles were cut off at 1024 px
+chart(churn_charts.odds_ratio_forest(report.odds_ratios, top=15,
+                                     title="Odds ratios, strongest evidence first (95% bootstrap CI)"),
+      key="churn.odds")
+chart(churn_charts.permutation_importance_chart(report.importance), key="churn.importance")
 st.caption("Odds ratios per standard deviation of each measure (the table gives 1 SD in the measure's own units); "
            "red: more likely, green: less likely, grey: the 95% interval includes 1. Permutation importance: held-out "
            "ROC AUC lost when the measure is shuffled.")
@@ -202,7 +201,8 @@ else:
     if result.customers == 0:
         st.info("No customer at risk matches this segment and channel.")
     else:
-        m1, m2, m3 = st.columns(3)
+        tiles = tile_row()
+        m1, m2, m3 = (tiles.container(width=TILE_WIDTH) for _ in range(3))
         m1.metric("Customers affected", f"{result.customers:,}")
         # the outcome's own words and direction: more "being Satisfied" is good news (green), more churn is not
         m2.metric(f"Chance of {result.chance_of}", f"{result.churn_after:.1%}",

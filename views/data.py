@@ -14,7 +14,7 @@ import streamlit as st
 
 from cx import metrics
 from cx.app import state, ui
-from cx.app.widgets import dataframe, page_start
+from cx.app.widgets import TILE_WIDTH, dataframe, page_start, tile_row
 from cx.db import (
     OPERATOR,
     SourceError,
@@ -370,13 +370,13 @@ def loaded_summary() -> None:
         report_error(exc)
         return
     span = "—" if summary.first is None else f"{summary.first:%Y-%m-%d} → {summary.last:%Y-%m-%d}"
-    a, b, c, d = st.columns(4)
-    a.metric("Rows", f"{summary.rows:,}")
-    b.metric("Customers", f"{summary.customers:,}",
-             help="every customer in these data. Other pages count the customers their question covers "
-                  "(Incidents: those with interactions in the filters; Churn: those the model learns from).")
-    c.metric("Date span", span)
-    d.metric("Undated rows", f"{summary.undated_rows:,}")
+    tiles = tile_row()  # wraps instead of cutting a value at 1024 px
+    tiles.metric("Rows", f"{summary.rows:,}", width=TILE_WIDTH)
+    tiles.metric("Customers", f"{summary.customers:,}", width=TILE_WIDTH,
+                 help="every customer in these data. Other pages count the customers their question covers "
+                      "(Incidents: those with interactions in the filters; Churn: those the model learns from).")
+    tiles.metric("Date span", span, width="content")  # two dates: as wide as they need
+    tiles.metric("Undated rows", f"{summary.undated_rows:,}", width=TILE_WIDTH)
     left, right = st.columns(2)
     with left:
         dataframe(pd.DataFrame({"channel": list(summary.channels), "rows": list(summary.channels.values())}),

@@ -7,7 +7,7 @@ import streamlit as st
 
 from cx.app import followup
 from cx.app.cache import cached_by_source
-from cx.app.widgets import dataframe, md, md_escape, page_start, show_error
+from cx.app.widgets import TILE_WIDTH, dataframe, md, md_escape, page_start, show_error, tile_row
 from cx.db.write import StaleUpdate
 from cx.loop import cases
 
@@ -45,16 +45,16 @@ everything = cases.list_cases(store, source.label)
 
 # --- how follow-up goes --------------------------------------------------------------------------
 m = cases.followup_metrics(everything)
-tiles = st.columns(4)
-tiles[0].metric("Open cases", f"{m.open + m.contacted:,}", help=f"{m.open:,} open, {m.contacted:,} contacted, "
-                                                                   f"{m.resolved:,} resolved")
-tiles[1].metric("Median time to first contact",
-                "–" if m.hours_to_first_contact != m.hours_to_first_contact else f"{m.hours_to_first_contact:.1f} h",
-                help="From opening a case to its first move to contacted (or straight to resolved).")
-tiles[2].metric("Closed in time", "–" if not m.due_cases else f"{m.share_closed_in_time:.0f}%",
-                help=f"{m.closed_in_time:,} of {m.due_cases:,} cases due so far were resolved by their due date"
-                     + ("" if not m.due_cases else f" · 95% CI {m.ci_low:.0f}–{m.ci_high:.0f}%"))
-tiles[3].metric("Overdue", f"{m.overdue:,}", help="Not resolved and past the due date.")
+tiles = tile_row()  # wraps instead of cutting a label at 1024 px
+tiles.metric("Open cases", f"{m.open + m.contacted:,}", width=TILE_WIDTH,
+             help=f"{m.open:,} open, {m.contacted:,} contacted, {m.resolved:,} resolved")
+tiles.metric("Median time to first contact",  # a long label: the tile takes the room it needs
+             "–" if m.hours_to_first_contact != m.hours_to_first_contact else f"{m.hours_to_first_contact:.1f} h",
+             width="content", help="From opening a case to its first move to contacted (or straight to resolved).")
+tiles.metric("Closed in time", "–" if not m.due_cases else f"{m.share_closed_in_time:.0f}%", width=TILE_WIDTH,
+             help=f"{m.closed_in_time:,} of {m.due_cases:,} cases due so far were resolved by their due date"
+                  + ("" if not m.due_cases else f" · 95% CI {m.ci_low:.0f}–{m.ci_high:.0f}%"))
+tiles.metric("Overdue", f"{m.overdue:,}", width=TILE_WIDTH, help="Not resolved and past the due date.")
 
 # --- the list ------------------------------------------------------------------------------------
 st.subheader("Cases")

@@ -87,11 +87,9 @@ for leader, word in ((raw_best, "best"), (raw_worst, "worst")):
             lo=signed(leader["ci_low"], unit), hi=signed(leader["ci_high"], unit), rl=leader["rank_low"],
             rh=leader["rank_high"], k=k), icon=":material/casino:")
 
-left, right = st.columns([3, 2])
-with left:
-    chart(team_charts.caterpillar_chart(scores, by, definition.label, unit), key="teams.caterpillar")
-with right:
-    chart(team_charts.rank_chart(scores, by), key="teams.ranks")
+# one under the other: side by side, their titles were cut off at 1024 px
+chart(team_charts.caterpillar_chart(scores, by, definition.label, unit), key="teams.caterpillar")
+chart(team_charts.rank_chart(scores, by), key="teams.ranks")
 low = int(scores["low_n"].sum())
 st.caption(
     f"{int(scores['n'].sum()):,} answers credited to {k} {by}s · {definition.definition} · "

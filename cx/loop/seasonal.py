@@ -59,7 +59,7 @@ def residual_test(residual: float, past: np.ndarray) -> float:
     standard deviations (an earlier incident must not hide the next); the degrees of freedom are the
     residuals kept. NaN with fewer than :data:`MIN_RESIDUALS` of them.
     """
-    from scipy.stats import t as student
+    from cx.metrics.significance import student_sf  # scipy.stats.t.sf without importing scipy.stats
 
     past = np.asarray(past, dtype="float64")
     past = past[np.isfinite(past)]
@@ -72,7 +72,7 @@ def residual_test(residual: float, past: np.ndarray) -> float:
     scale = float(np.sqrt(np.mean(past**2)))
     if scale == 0:
         return 1.0 if residual == 0 else 0.0
-    return float(2 * student.sf(abs(residual) / scale, df=len(past)))
+    return float(2 * student_sf(abs(residual) / scale, len(past)))
 
 
 def anomaly_test(values: np.ndarray, t: int) -> tuple[float, float]:
