@@ -385,8 +385,8 @@ def loaded_summary() -> None:
         dataframe(pd.DataFrame({"journey stage": list(summary.stages), "rows": list(summary.stages.values())}),
                   hide_index=True, width="stretch")
     st.text("Metrics available: " + (", ".join(metrics.available(summary)) or "none"))
-    st.caption("Preview: the first 50 rows (plain text)")
-    dataframe(preview, hide_index=True, width="stretch")
+    st.caption("Preview: the first 50 rows (plain text; a blank cell has no value)")
+    dataframe(preview.map(lambda v: "" if pd.isna(v) else str(v)), hide_index=True, width="stretch")
 
 
 current = page_start("Data", summary=False).source

@@ -76,6 +76,8 @@ def test_upload_map_load_report_and_preview(page):
     assert metrics["Rows"] == "8" and metrics["Customers"] == "4"
     preview = at.dataframe[-1].value
     assert "<script>alert(1)</script> **bold**" in preview["comment"].tolist()  # plain text, as written
+    # a cell without a value is blank, never the word None / nan / NaT (the tickets name no team)
+    assert preview.notna().all().all() and "" in set(preview["team"])
     assert "<script>" not in _texts(at)  # never rendered as markdown or HTML
 
 
