@@ -18,3 +18,5 @@ from cx.journeys.queries import (  # noqa: F401  the package's public face
     rule_labels,
     summarize_journeys,
 )
+from cx.journeys.peak_end import compact  # noqa: F401,E402
+
