@@ -127,6 +127,8 @@ with st.container(border=True):
     c1.metric("Customers", f"{card.n:,}",
               help="the customers the model learns from: those in the filters whose outcome is known at the "
                    "cut-off. The Data page counts every customer in the data, so its number can be larger.")
+    if card.sample:  # very many customers: the fit saw a stratified sample, the scores cover everyone
+        c1.caption(f"a stratified sample of {card.sample.total:,} (see below)")
     c2.metric(f"{card.outcome} = yes", f"{card.positives:,}")
     c3.metric("Class balance", f"{card.positive_share:.1%} yes")
     c4.metric("Features", f"{len(card.features)}")

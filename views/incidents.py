@@ -302,6 +302,6 @@ with right:
             st.markdown(md_escape(comparison.details))
             st.caption(md(f"Each bar: how well one summary of a journey (the {measure}) separates {{outcome}}; "
                           f"{comparison.direction}. Whiskers are 95% intervals.", outcome=outcome))
-download_on_request("journey features (CSV)", lambda: _features(source, scope, rules, outcome, positive),
+download_on_request("journey features", lambda: _features(source, scope, rules, outcome, positive),
                     file_name="journeys.csv", key="incidents.features_csv",
                     what=f"a file of all {totals.journeys:,} journeys with their features")

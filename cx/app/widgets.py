@@ -198,12 +198,12 @@ def download_on_request(label: str, build: Callable[[], pd.DataFrame], file_name
     of seconds and a file of a hundred megabytes); the file is offered in the run the click starts
     and released at the next one.
     """
-    if not st.button(f"Prepare {label}", key=f"{key}.prepare", icon=":material/description:",
+    if not st.button(f"Prepare {label} (CSV)", key=f"{key}.prepare", icon=":material/description:",
                      help=f"Builds {what} now (on a large warehouse this takes a while), then offers it."):
         return
     with st.spinner(f"Building {what}…"):
         data = to_safe_csv(build())
-    st.download_button(f"Download {label} ({len(data) / 1e6:,.1f} MB)", data=data, file_name=file_name, mime="text/csv",
+    st.download_button(f"Download {label} (CSV, {len(data) / 1e6:,.1f} MB)", data=data, file_name=file_name, mime="text/csv",
                        key=key, on_click="ignore", type="primary")
 
 

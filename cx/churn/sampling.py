@@ -39,6 +39,7 @@ class FitSample:
     positives: int
     sample_positives: int
     seed: object = 0
+    above: int = SAMPLE_ABOVE
 
     @property
     def size(self) -> int:
@@ -48,7 +49,7 @@ class FitSample:
         """The sentence the model card and ``cx churn`` show."""
         seed = f"seed {self.seed}" if isinstance(self.seed, (int, np.integer)) else "the caller's random generator"
         return (f"Fitted on a stratified sample of {self.size:,} of the {self.total:,} customers (more than "
-                f"{SAMPLE_ABOVE:,}: a sample keeps the fit to about a minute): each outcome keeps its share "
+                f"{self.above:,}: a sample keeps the fit to about a minute): each outcome keeps its share "
                 f"({self.sample_positives:,} with {outcome} = yes, as {self.positives:,} of all), drawn at random "
                 f"({seed}). Cross-validation, intervals and odds ratios come from the sample; the at-risk scores "
                 f"cover all {self.total:,} customers (those outside the sample are scored by the model fitted on "
@@ -79,9 +80,11 @@ def stratified_rows(y: np.ndarray, size: int, random_state=0) -> np.ndarray:
     return np.sort(np.concatenate(rows))
 
 
-def fit_sample(table: FeatureTable, random_state=0, *, above: int = SAMPLE_ABOVE,
-               size: int = SAMPLE_SIZE) -> tuple[FeatureTable, FitSample | None]:
+def fit_sample(table: FeatureTable, random_state=0, *, above: int | None = None,
+               size: int | None = None) -> tuple[FeatureTable, FitSample | None]:
     """The table the model is fitted on: all of it up to ``above`` customers, else a stratified sample.
+
+    ``above`` and ``size`` default to :data:`SAMPLE_ABOVE` and :data:`SAMPLE_SIZE`.
 
     Returns
     -------
@@ -90,12 +93,14 @@ def fit_sample(table: FeatureTable, random_state=0, *, above: int = SAMPLE_ABOVE
     sample : FitSample or None
         None when every customer is in the fit.
     """
+    above = SAMPLE_ABOVE if above is None else above
+    size = SAMPLE_SIZE if size is None else size
     y = table.frame["outcome"].to_numpy(dtype=int)
     if len(y) <= above:
         return table, None
     rows = stratified_rows(y, size, random_state)
     sample = FitSample(rows=rows, total=len(y), positives=int(y.sum()), sample_positives=int(y[rows].sum()),
-                       seed=random_state)
+                       seed=random_state, above=above)
     return replace(table, frame=table.frame.iloc[rows].reset_index(drop=True)), sample
 
 
