@@ -25,9 +25,9 @@ from cx.churn.bootstrap import generator
 from cx.churn.table import FeatureTable
 
 #: Customers up to which every one of them is in the fit.
-SAMPLE_ABOVE = 200_000
+SAMPLE_ABOVE = 100_000
 #: Customers in the fit above :data:`SAMPLE_ABOVE` (stratified by outcome).
-SAMPLE_SIZE = 200_000
+SAMPLE_SIZE = 100_000
 
 
 @dataclass(frozen=True)
