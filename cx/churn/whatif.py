@@ -25,7 +25,7 @@ if TYPE_CHECKING:  # the report holds what a what-if needs; it does not need thi
     from cx.churn.report import ChurnReport
 
 #: Customers at risk whose what-if is computed at a time (× bootstrap refits, as floats).
-BATCH = 50_000
+BATCH = 20_000
 CAVEAT = ("This is association, not a controlled experiment: customers whose resolution was faster or whose "
           "incident was recovered may differ in other ways the model does not see. Treat the change as the size "
           "of the opportunity if the relation were causal, not as a forecast.")

@@ -92,3 +92,17 @@ def test_scoring_in_batches_gives_the_same_probabilities():
     X = model_frame(table.frame, table.features)
     model = ChurnModel().fit(X, table.frame["outcome"])
     np.testing.assert_array_equal(predict_in_batches(model, X, batch=300), model.predict_proba(X)[:, 1])
+
+
+def test_what_if_in_row_batches_gives_the_same_numbers(monkeypatch):
+    from cx.churn import whatif
+
+    report = fit_churn_table(_table(3_000, 600), resamples=40)
+    whole = what_if(report, "worst_index", 10, mode="absolute")
+    monkeypatch.setattr(whatif, "BATCH", 7)
+    batched = what_if(report, "worst_index", 10, mode="absolute")
+    assert batched.customers == whole.customers == 2_400
+    for a, b in ((batched.churners_change, whole.churners_change), (batched.ltv_at_risk_change, whole.ltv_at_risk_change)):
+        np.testing.assert_allclose([a.value, a.ci_low, a.ci_high], [b.value, b.ci_low, b.ci_high], rtol=1e-9)
+    np.testing.assert_allclose([batched.churn_before, batched.churn_after, batched.ltv_at_risk_before],
+                               [whole.churn_before, whole.churn_after, whole.ltv_at_risk_before], rtol=1e-12)
