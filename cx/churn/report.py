@@ -195,9 +195,10 @@ class ChurnReport:
                              for r in self.feature_sets.itertuples()],
             "at_risk": at_risk.where(at_risk.notna(), None).to_dict("records"),
             "leaks": dict(self.card.excluded),
-            "sample": self.card.sample.to_dict() if self.card.sample else None,
             "leak_likely": self.cv["roc_auc"].value >= LEAK_AUC,
             "warnings": list(self.warnings),
+            # only when the fit saw a stratified sample (very many customers): its size and the population's
+            **({"sample": self.card.sample.to_dict()} if self.card.sample else {}),
         }
 
 

@@ -30,7 +30,7 @@ SAMPLE_ABOVE = 100_000
 SAMPLE_SIZE = 100_000
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class FitSample:
     """Which customers the model was fitted on: ``rows`` (sorted positions in the full table)."""
 
