@@ -419,7 +419,32 @@ def _add_churn(sub) -> None:
                    help="keep a column flagged as a leak in the model anyway (repeatable; the warning stays)")
     p.add_argument("--min-positives", type=int, default=50)
     p.add_argument("--top", type=int, default=20, help="at-risk customers to print")
+    p.add_argument("--what-if", action="append", default=[], metavar="DRIVER[=CHANGE]",
+                   help="move a driver for the customers at risk, e.g. median_resolution_hours=-20%%, end_index=+10, "
+                        "recovery=50%% (repeatable; default: the strongest driver, moved as on the page)")
     p.add_argument("--format", choices=["table", "json"], default="table")
+
+
+def _what_ifs(report, asked: list[str]) -> list:
+    """``--what-if`` moves (or the page's default one), in the outcome's words and direction."""
+    from cx.churn.whatif import default_change, what_if
+
+    wanted = asked or ([report.strongest_driver()] if report.strongest_driver() else [])
+    out = []
+    for item in wanted:
+        driver, _, amount = item.partition("=")
+        change, mode = default_change(driver.strip())
+        if amount.strip():
+            text = amount.strip()
+            try:
+                change = float(text.rstrip("%")) / (100 if text.endswith("%") else 1)
+            except ValueError:
+                raise CliError(f"--what-if {item!r}: the change must be a number (e.g. -20%, +10, 50%)") from None
+        try:
+            out.append(what_if(report, driver.strip(), change, mode="relative" if mode == "relative" else "absolute"))
+        except ValueError as exc:
+            raise CliError(f"--what-if {item!r}: {exc}") from None
+    return out
 
 
 def _cmd_churn(args) -> int:
@@ -440,7 +465,7 @@ def _cmd_churn(args) -> int:
     if args.format == "json":
         for line in (*report.warnings, *implausible):
             print(f"cx churn: warning: {line}", file=sys.stderr)
-        print(dumps(report.to_dict(top=args.top)))
+        print(dumps({**report.to_dict(top=args.top), "what_if": [w.to_dict() for w in _what_ifs(report, args.what_if)]}))
         return 0
     card = report.card
     print(f"{card.outcome}: {card.n:,} customers, {card.positives:,} positive ({card.positive_share:.1%})")
@@ -456,6 +481,11 @@ def _cmd_churn(args) -> int:
     print_frame(report.feature_sets.round(3), "table")
     print("\nOdds ratios (per SD; 95% bootstrap CI)")
     print_frame(report.odds_ratios[["feature", "value", "ci_low", "ci_high"]].head(15).round(3), "table")
+    moves = _what_ifs(report, args.what_if)
+    if moves:
+        print(f"\nWhat if… (chance of {card.chance_of}; association, not an experiment)")
+        for move in moves:
+            print(f"  {move.headline()}")
     print(f"\nAt risk ({card.risk_words}; probability of {card.outcome} = yes, ranked with lifetime value)")
     cols = [c for c in ("rank", "customer_id", "segment", "probability", "lifetime_value", "value_at_risk",
                         "worst_moment_index", "last_at") if c in report.at_risk]

@@ -295,6 +295,8 @@ __all__ = [
     "OutcomeError",
     "TRUE_WORDS",
     "outcome_candidates",
+    "names_an_outcome",
+    "outcome_is_good",
     "outcome_kind",
     "outcome_values",
     "parse_outcome",
@@ -329,3 +331,16 @@ def outcome_is_good(outcome: str, positive=None) -> bool:
         if any(w in words for w in _GOOD_OUTCOME):
             return True
     return False
+
+
+def names_an_outcome(name: str) -> bool:
+    """Whether a column's name reads as an outcome, good or bad ("Satisfaction", "recommended", "Consumer
+    disputed?", "Churn Label"), with the words :func:`outcome_is_good` judges by.
+
+    Examples
+    --------
+    >>> names_an_outcome("Satisfaction"), names_an_outcome("Consumer disputed?"), names_an_outcome("Gender")
+    (True, True, False)
+    """
+    words = _word(name).replace("_", " ") + " "
+    return any(w in words for w in (*_GOOD_OUTCOME, *_BAD_OUTCOME) if w != "not ")

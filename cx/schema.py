@@ -58,7 +58,9 @@ DURATION_COLUMNS = ("first_response_minutes", "resolution_hours")
 #: The journey stages in funnel order; users may define others, which sort after these.
 STAGES: tuple[str, ...] = ("awareness", "consideration", "purchase", "retention", "advocacy")
 
-#: Breakdown dimensions a metric table may be grouped by, and the table each lives in.
+#: Breakdown dimensions a metric table may be grouped by, and the table each lives in. A customer
+#: attribute that changes from row to row within a customer is also kept on the interactions (same
+#: name); questions about rows then read the row's value (:func:`cx.db.where.attribute`).
 DIMENSIONS: dict[str, str] = {
     "channel": "interactions",
     "journey_stage": "interactions",

@@ -109,6 +109,8 @@ st.info(f"**Cut-off rule in force.** {card.rule_text}", icon="✂️")
 for message in report.warnings:
     if message.startswith("LEAK"):
         st.error(f"**{message.split(':', 1)[0]}:**{md_escape(message.split(':', 1)[1])}", icon="🚨")
+    elif message.startswith("Suspected leak"):  # an attribute that predicts the outcome almost alone: kept, named
+        st.warning(f"**Suspected leak:**{md_escape(message.split(':', 1)[1])}", icon="🕵️")
     else:
         st.warning(md_escape(message), icon="⚠️")
 for message in plausibility.churn_report(report):
@@ -204,15 +206,21 @@ else:
     else:
         m1, m2, m3 = st.columns(3)
         m1.metric("Customers affected", f"{result.customers:,}")
-        m2.metric(f"Expected {outcome}", f"{result.churn_after:.1%}", f"{(result.churn_after - result.churn_before) * 100:+.2f} pts",
-                  delta_color="inverse")
+        # the outcome's own words and direction: more "being Satisfied" is good news (green), more churn is not
+        m2.metric(f"Chance of {result.chance_of}", f"{result.churn_after:.1%}",
+                  f"{(result.churn_after - result.churn_before) * 100:+.2f} pts",
+                  delta_color="normal" if result.good else "inverse")
         cc = result.churners_change
-        m2.caption(f"{cc.value:+,.1f} customers (95% CI {cc.ci_low:+,.1f} to {cc.ci_high:+,.1f})")
+        m2.caption(f"{cc.value:+,.1f} customers {md_escape(result.chance_of)} (95% CI {cc.ci_low:+,.1f} to "
+                   f"{cc.ci_high:+,.1f})")
         lc = result.ltv_at_risk_change
-        m3.metric("Lifetime value at risk", f"{result.ltv_at_risk_before + lc.value:,.0f}", f"{lc.value:+,.0f}",
-                  delta_color="inverse")
-        m3.caption(f"95% CI {lc.ci_low:+,.0f} to {lc.ci_high:+,.0f}")
-        st.caption(result.description + ".")
+        if "lifetime_value" in report.population and report.population["lifetime_value"].notna().any():
+            m3.metric("Lifetime value at risk", f"{result.ltv_at_risk_before + lc.value:,.0f}", f"{lc.value:+,.0f}",
+                      delta_color="inverse")
+            m3.caption(f"95% CI {lc.ci_low:+,.0f} to {lc.ci_high:+,.0f}")
+        else:
+            m3.metric("Lifetime value at risk", "—", help="No lifetime value is mapped in this data.")
+        st.caption(md_escape(result.headline()) + ".")
         if cc.includes(0):
             st.caption("The interval includes no change: in this data, moving this driver is not clearly related to "
                        f"{outcome}.")

@@ -15,12 +15,11 @@ import os
 import threading
 import time
 
-import sqlalchemy as sa
 import streamlit as st
 
 from cx import db as sources
 from cx.app import state
-from cx.db import Source, SourceSummary
+from cx.db import Source, SourceSummary, attribute_values
 
 
 def cached_by_source(func=None, *, ttl: int = 3600, max_entries: int = 64):
@@ -209,7 +208,5 @@ def source_summary(source: Source | None = None) -> SourceSummary:
 
 @cached_by_source
 def segment_values(source: Source) -> list[str]:
-    """The customers' segments (at most 200), for the sidebar's segment filter."""
-    c = source.customers
-    frame = source.read(sa.select(c.c.segment).where(c.c.segment.is_not(None)).distinct().order_by(c.c.segment).limit(200))
-    return [str(v) for v in frame["segment"]]
+    """The segments (at most 200; the rows' too where segment is kept per row), for the sidebar's segment filter."""
+    return attribute_values(source, "segment")

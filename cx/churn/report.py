@@ -70,6 +70,8 @@ class ModelCard:
     good_outcome: bool = False
     risk_words: str = "most likely to churn"
     allowed: tuple[str, ...] = ()
+    chance_of: str = "churning"
+    suspected: dict[str, str] = field(default_factory=dict)
     sample: FitSample | None = None
 
     @property
@@ -81,7 +83,8 @@ class ModelCard:
                 "positive_share": self.positive_share, "cutoff_rule": self.rule_text, "cv_scheme": self.cv_scheme,
                 "model": self.model_text, "features": list(self.features), "excluded": dict(self.excluded),
                 "notes": list(self.notes), "as_of": self.as_of, "leaks": list(self.leaks),
-                "at_risk_means": self.risk_words, "sample": self.sample.to_dict() if self.sample else None}
+                "suspected_leaks": dict(self.suspected), "at_risk_means": self.risk_words,
+                "sample": self.sample.to_dict() if self.sample else None}
 
 
 @dataclass(frozen=True, eq=False)
@@ -195,6 +198,7 @@ class ChurnReport:
                              for r in self.feature_sets.itertuples()],
             "at_risk": at_risk.where(at_risk.notna(), None).to_dict("records"),
             "leaks": dict(self.card.excluded),
+            "suspected_leaks": dict(self.card.suspected),
             "leak_likely": self.cv["roc_auc"].value >= LEAK_AUC,
             "warnings": list(self.warnings),
             # only when the fit saw a stratified sample (very many customers): its size and the population's
@@ -383,6 +387,7 @@ class Screen:
     allowed: dict[str, str]
     merged: dict[str, list[str]]
     collinear: dict[str, float]
+    suspected: dict[str, str] = field(default_factory=dict)
 
 
 def _screen(table: FeatureTable, attributes: Sequence[str], include_restating: Sequence[str]) -> Screen:
@@ -406,6 +411,9 @@ def _screen(table: FeatureTable, attributes: Sequence[str], include_restating: S
     allowed = {c: r for c, r in flagged.items() if {c.casefold(), table.labels.get(c, c).casefold()} & asked}
     excluded = {c: r for c, r in flagged.items() if c not in allowed}
     features = [c for c in candidates if c not in excluded]
+    # customer attributes added by hand are screened for restatements; the computed experience features
+    # are the experience itself (the mean of seven seat ratings reaches AUC 0.953 for "recommended" honestly)
+    suspected = _suspected(frame, [c for c in features if c in attributes and c not in allowed], table)
     features, merged = merge_duplicates(frame, features)
     features, collinear = drop_collinear(frame, features)
     if not features and "contacts" in frame and not frame["contacts"].any():
@@ -418,7 +426,21 @@ def _screen(table: FeatureTable, attributes: Sequence[str], include_restating: S
                               "outcome, so there is nothing to relate to it."
                               + (f" Left out as leaks: {said}. To keep one in anyway (the warning stays), name it "
                                  "with --allow-leak or tick it on the page." if excluded else ""))
-    return Screen(features, excluded, allowed, merged, collinear)
+    return Screen(features, excluded, allowed, merged, collinear, suspected)
+
+
+def _suspected(frame: pd.DataFrame, columns: Sequence[str], table: FeatureTable) -> dict[str, str]:
+    """Attributes that predict the outcome almost alone (:data:`cx.ingest.leaks.AUC_SUSPECT` ≤ cross-fitted
+    AUC < the leak line): kept in, named with their AUC — an overall rating beside a recommend verdict."""
+    from cx.ingest.leaks import screen_columns
+
+    if not columns:
+        return {}
+    outcome = frame["outcome"].rename(table.outcome).astype(float)
+    named = frame[list(columns)].rename(columns=lambda c: table.labels.get(c, c))
+    _, found = screen_columns(named, outcome, columns=list(named.columns))
+    back = {table.labels.get(c, c): c for c in columns}
+    return {back[label]: why for label, why in found.items()}
 
 
 def _reversals(frame: pd.DataFrame, y: np.ndarray, odds: pd.DataFrame, outcome: str) -> list[str]:
@@ -544,6 +566,10 @@ def _leak_warnings(table: FeatureTable, screen: Screen, cv: dict[str, Interval],
     """Leaks kept in because the user asked, and a model too good to be true (AUC ≥ 0.99), named loudly."""
     warns = [f"LEAK kept in the model because you asked: {labels.get(c, c)} — {r}. Its odds ratio and the "
              "model's scores describe the leak, not the customers' experience." for c, r in screen.allowed.items()]
+    warns += [f"Suspected leak: {labels.get(c, c)} {r}. It stays in the model: if it was recorded after "
+              f"{table.outcome} or is a verdict like it (an overall rating), leave it out (map it as 'ignore' or do "
+              "not add it), or its odds ratio describes the outcome restated, not an experience."
+              for c, r in screen.suspected.items()]
     for column in screen.features:
         gaps = table.frame[column].isna().to_numpy()
         only = one_class_only(gaps, table.frame["outcome"].to_numpy(dtype=int)) if column in table.frame else None
@@ -598,7 +624,9 @@ def _card(table: FeatureTable, y: np.ndarray, screen: Screen, labels: dict[str, 
         notes=tuple(notes), leaks=tuple(labels.get(c, c) for c in excluded),
         as_of=None if table.as_of is None else f"{table.as_of:%Y-%m-%d}",
         good_outcome=outcome_is_good(table.outcome, table.positive), risk_words=risk_words(table.outcome, table.positive),
+        chance_of=outcome_words(table.outcome, table.positive),
         allowed=tuple(labels.get(c, c) for c in screen.allowed),
+        suspected={labels.get(c, c): r for c, r in screen.suspected.items()},
     )
 
 
@@ -622,13 +650,21 @@ def _at_risk(population: pd.DataFrame, top: int, good: bool = False) -> pd.DataF
     return out
 
 
+def outcome_words(outcome: str, positive=None, good: bool | None = None) -> str:
+    """The outcome as the end of "chance of …": "churning", "being Satisfied", "plan_downgrade = yes"."""
+    good = outcome_is_good(outcome, positive) if good is None else good
+    if outcome == "churned" and positive is None:
+        return "churning"
+    return f"being {positive}" if positive is not None else f"being {outcome}" if good else f"{outcome} = yes"
+
+
 def risk_words(outcome: str, positive=None, good: bool | None = None) -> str:
     """How the at-risk list reads: "most likely to churn", "least likely to be Satisfied"."""
     good = outcome_is_good(outcome, positive) if good is None else good
     if outcome == "churned" and positive is None:
         return "most likely to churn"
-    what = f"to be {positive}" if positive is not None else f"to be {outcome}" if good else f"{outcome} = yes"
-    return f"{'least' if good else 'most'} likely {what}"
+    what = outcome_words(outcome, positive, good)
+    return f"{'least' if good else 'most'} likely {'to be' + what[len('being'):] if what.startswith('being ') else what}"
 
 
-__all__ = ["ChurnModelError", "ChurnReport", "ModelCard", "fit_churn", "fit_churn_table", "risk_words"]
+__all__ = ["ChurnModelError", "ChurnReport", "ModelCard", "fit_churn", "fit_churn_table", "outcome_words", "risk_words"]

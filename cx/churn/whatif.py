@@ -1,8 +1,10 @@
-"""What if a driver moved? The predicted change in churn for a group of customers, with an interval.
+"""What if a driver moved? The predicted change in the outcome for a group of customers, with an interval.
 
 :func:`what_if` moves one driver (a number, or incident recovery) for the customers the report
 ranks (optionally one segment or one channel's users), and compares the fitted model's predicted
-outcome before and after; the interval comes from the bootstrap refits. It is association, not an
+outcome before and after; the interval comes from the bootstrap refits. It speaks the outcome's words and
+direction: "chance of churning −1.2 points, better" for churn, "chance of being Satisfied +2.4 points,
+better" for a good outcome (:attr:`WhatIf.better`). It is association, not an
 experiment (:data:`CAVEAT`): the model holds every other feature where it is, so a measure that in
 the data moves *with* others (resolution time with the scores of the same contacts) shows only its
 own, adjusted part.
@@ -46,10 +48,15 @@ class WhatIf:
     churners_change : Interval
         Change in the expected number of customers with the outcome (negative = fewer).
     ltv_at_risk_before : float
-        Σ probability × lifetime value before.
+        Lifetime value at risk before: Σ P(outcome) × value for a bad outcome (churn), Σ (1 − P) × value
+        for a good one (satisfied), as in the at-risk list.
     ltv_at_risk_change : Interval
-        Change in lifetime value at risk.
+        Change in lifetime value at risk (negative = less at risk, whichever way the outcome points).
     caveat : str
+    chance_of : str
+        The outcome in words ("churning", "being Satisfied"), from the report's model card.
+    good : bool
+        The outcome's "yes" is good news: more of it is better.
     """
 
     description: str
@@ -60,12 +67,42 @@ class WhatIf:
     ltv_at_risk_before: float
     ltv_at_risk_change: Interval
     caveat: str = CAVEAT
+    chance_of: str = "churning"
+    good: bool = False
+
+    @property
+    def better(self) -> bool | None:
+        """Whether the move helps (fewer churners, more satisfied), None when its interval includes no change."""
+        cc = self.churners_change
+        if cc.includes(0) or not np.isfinite(cc.value):
+            return None
+        return (cc.value > 0) == self.good
+
+    def headline(self) -> str:
+        """One sentence in the outcome's own words and direction: "… : chance of being Satisfied 71.0% → 73.4%
+        (+2.4 points); +12.0 customers (95% CI +8.1 to +15.9)"."""
+        cc = self.churners_change
+        points = (self.churn_after - self.churn_before) * 100
+        verdict = {None: "no clear change", True: "better", False: "worse"}[self.better]
+        return (f"{self.description}: chance of {self.chance_of} {self.churn_before:.1%} → {self.churn_after:.1%} "
+                f"({points:+.2f} points, {verdict}); {cc.value:+,.1f} customers {self.chance_of} "
+                f"(95% CI {cc.ci_low:+,.1f} to {cc.ci_high:+,.1f})")
 
     def to_dict(self) -> dict:
-        return {"description": self.description, "customers": self.customers, "churn_before": self.churn_before,
+        return {"description": self.description, "customers": self.customers, "chance_of": self.chance_of,
+                "good_outcome": self.good, "churn_before": self.churn_before,
                 "churn_after": self.churn_after, "churners_change": self.churners_change.to_dict(),
                 "ltv_at_risk_before": self.ltv_at_risk_before, "ltv_at_risk_change": self.ltv_at_risk_change.to_dict(),
-                "caveat": self.caveat}
+                "better": self.better, "headline": self.headline(), "caveat": self.caveat}
+
+
+def default_change(driver: str) -> tuple[float, str]:
+    """The page's starting move for a driver: recover half the incidents, +10 index points, or −20%."""
+    if driver == "recovery":
+        return 0.5, "share"
+    if driver.endswith("_index") or driver.startswith("tp: "):
+        return 10.0, "absolute"
+    return -0.2, "relative"
 
 
 def what_if(report: ChurnReport, driver: str, change: float, *, mode: str = "relative",
@@ -160,6 +197,7 @@ def _effect(report: ChurnReport, X: pd.DataFrame, moved: pd.DataFrame, weight: n
     n = len(X)
     delta, delta_ltv = np.zeros(len(betas)), np.zeros(len(betas))
     before = after_mean = before_ltv = 0.0
+    good = report.card.good_outcome
     # customers × refits matrices, a batch of rows at a time (a million customers × 200 refits would
     # be gigabytes at once); one batch on any source of up to BATCH customers at risk
     for start in range(0, n, BATCH) if n else ():
@@ -172,7 +210,8 @@ def _effect(report: ChurnReport, X: pd.DataFrame, moved: pd.DataFrame, weight: n
         delta_ltv += ((after - p0) * ltv[rows, None]).sum(axis=0)
         before += p0[:, 0].sum()
         after_mean += after[:, 0].sum()
-        before_ltv += (p0[:, 0] * ltv[rows]).sum()
+        at_risk = (1.0 - p0[:, 0]) if good else p0[:, 0]  # the chance of the bad side, as the at-risk list ranks
+        before_ltv += (at_risk * ltv[rows]).sum()
 
     def interval(values):
         low, high = np.percentile(values[1:], [2.5, 97.5]) if len(values) > 1 else (np.nan, np.nan)
@@ -182,7 +221,8 @@ def _effect(report: ChurnReport, X: pd.DataFrame, moved: pd.DataFrame, weight: n
                   churn_before=float(before / n) if n else float("nan"),
                   churn_after=float(after_mean / n) if n else float("nan"),
                   churners_change=interval(delta), ltv_at_risk_before=float(before_ltv),
-                  ltv_at_risk_change=interval(delta_ltv))
+                  ltv_at_risk_change=interval(-delta_ltv if good else delta_ltv),
+                  chance_of=report.card.chance_of, good=good)
 
 
-__all__ = ["CAVEAT", "WhatIf", "what_if"]
+__all__ = ["CAVEAT", "WhatIf", "default_change", "what_if"]

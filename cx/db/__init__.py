@@ -24,7 +24,7 @@ from cx.db.grants import account_warnings
 from cx.db.local import demo_source, memory_source, release, typed_frame
 from cx.db.safety import OPERATOR, Access, url_entry_allowed, visitor_access
 from cx.db.source import Source, read_frame, table_source
-from cx.db.summary import SourceSummary, summarize
+from cx.db.summary import SourceSummary, attribute_values, summarize
 
 __all__ = [
     "OPERATOR",
@@ -34,6 +34,7 @@ __all__ = [
     "SourceError",
     "SourceSummary",
     "account_warnings",
+    "attribute_values",
     "connect",
     "demo_source",
     "list_tables",

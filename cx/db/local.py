@@ -56,7 +56,9 @@ def typed_frame(frame: pd.DataFrame | None, kinds: dict[str, str], extras: bool)
     if extras:
         for column in frame.columns:
             if column not in kinds:
-                out[column] = frame[column]
+                values = frame[column]
+                # text kept as text with real NULLs (a NaN from stacking files would not be one)
+                out[column] = values.where(values.notna(), None) if values.dtype == object else values
     return pd.DataFrame(out, index=range(n)) if n else pd.DataFrame({k: pd.Series([], dtype=v.dtype) for k, v in out.items()})
 
 
@@ -73,7 +75,7 @@ def memory_source(
     Each call makes its own database: two browser sessions never share one. The database is
     freed when the returned source (and its engine) is garbage-collected.
     """
-    itab = typed_frame(interactions, INTERACTION_COLUMNS, extras=False)
+    itab = typed_frame(interactions, INTERACTION_COLUMNS, extras=True)  # extras: attributes kept per row
     available = {c for c in INTERACTION_COLUMNS if c in interactions and interactions[c].notna().any()}
     attributes: tuple[str, ...] = ()
     has_customers = customers is not None and len(customers.columns) > 0

@@ -157,6 +157,7 @@ def table_source(
     scales: Scales = Scales(),
     booleans: dict[str, str] | None = None,
     customer_attributes: tuple[str, ...] = (),
+    row_attributes: tuple[str, ...] | None = None,
     label: str = "",
     kind: str = "warehouse",
     key: str = "",
@@ -165,20 +166,28 @@ def table_source(
 
     ``interactions_columns`` / ``customers_columns`` map *canonical* names to the table's column
     names; when omitted, columns that already carry canonical names are used.
+
+    ``row_attributes``: customer attributes the interactions table also holds per row, in a column
+    of the same name (see :mod:`cx.db.where`); by default every interactions column named like one
+    of the customers table's attributes (segment, region or an extra column).
     """
     itab = _lightweight_table(engine, interactions_table, schema)
     ctab = _lightweight_table(engine, customers_table, schema) if customers_table else None
     return _mapped_source(engine, itab, interactions_columns, ctab, customers_columns, scales=scales,
-                          booleans=booleans, customer_attributes=customer_attributes, label=label, kind=kind,
-                          key=key or f"{interactions_table}|{customers_table}")
+                          booleans=booleans, customer_attributes=customer_attributes, row_attributes=row_attributes,
+                          label=label, kind=kind, key=key or f"{interactions_table}|{customers_table}")
+
+
+#: Customer columns that can be kept per row (the others are facts about the customer, not a breakdown).
+_PER_ROW_CANONICAL = ("segment", "region")
 
 
 def _mapped_source(engine, itab, interactions_columns, ctab, customers_columns, *, scales, booleans,
-                   customer_attributes, label, kind, key) -> Source:
+                   customer_attributes, label, kind, key, row_attributes=None) -> Source:
     icols = interactions_columns or {c: c for c in INTERACTION_COLUMNS if c in itab.c}
-    interactions = _canonical_select(itab, icols, INTERACTION_COLUMNS, "interactions", booleans)
     customers = None
     available = {c for c in icols}
+    per_row: tuple[str, ...] = ()
     if ctab is not None:
         ccols = customers_columns or {c: c for c in CUSTOMER_COLUMNS if c in ctab.c}
         extras = customer_attributes or tuple(
@@ -187,6 +196,11 @@ def _mapped_source(engine, itab, interactions_columns, ctab, customers_columns, 
         customers = _canonical_select(ctab, ccols, CUSTOMER_COLUMNS, "customers", booleans, extras)
         available |= {f"customers.{c}" for c in ccols} | {f"customers.{c}" for c in extras}
         customer_attributes = extras
+        candidates = [c for c in (*_PER_ROW_CANONICAL, *extras) if c in customers.c]
+        per_row = tuple(c for c in (candidates if row_attributes is None else row_attributes)
+                        if c in candidates and c in itab.c and c not in INTERACTION_COLUMNS
+                        and c not in icols.values())
+    interactions = _canonical_select(itab, icols, INTERACTION_COLUMNS, "interactions", booleans, per_row)
     return Source(
         engine=engine,
         interactions=interactions,

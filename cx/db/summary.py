@@ -8,7 +8,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from cx.db.source import Source
-from cx.db.where import contacts
+from cx.db.where import contacts, row_attributes
 from cx.schema import INTERACTION_COLUMNS
 
 
@@ -70,3 +70,18 @@ def summarize(source: Source) -> SourceSummary:
         column_counts=counts,
         customer_rows=customer_rows,
     )
+
+
+def attribute_values(source: Source, name: str, limit: int = 200) -> list[str]:
+    """The distinct values of customer attribute ``name`` (at most ``limit``, sorted), for a filter's choices:
+    the customers' values and, where the attribute is kept per row (:mod:`cx.db.where`), the rows' too."""
+    parts = []
+    if source.customers is not None and name in source.customers.c:
+        parts.append(sa.select(source.customers.c[name].label("value")))
+    if name in row_attributes(source.interactions):
+        parts.append(sa.select(source.interactions.c[name].label("value")))
+    if not parts:
+        return []
+    values = (sa.union(*parts) if len(parts) > 1 else parts[0]).subquery("attribute_values")
+    query = sa.select(values.c.value).where(values.c.value.is_not(None)).distinct().order_by(values.c.value).limit(limit)
+    return [str(v) for v in source.read(query, f"reading the values of {name} failed")["value"]]

@@ -6,8 +6,17 @@ journey stage, and customers by segment. Every query that honours a scope takes 
 from here, so a metric, a drill-down, a journey and a churn feature always see the same rows.
 
 One behaviour for segments: a scope that names segments over a source *without* a customers table
-raises :class:`~cx.db.errors.ScopeError` ("filtering by segment needs a customers table"). It is
-never silently widened to every customer.
+(and no segment kept per row) raises :class:`~cx.db.errors.ScopeError` ("filtering by segment needs a
+customers table"). It is never silently widened to every customer.
+
+**Attributes kept per row.** A customer attribute (segment, region or any extra one) normally lives
+on the customers table, one value per customer. When a file gives it on its interaction rows and it
+changes from row to row within a customer (a complainant's state, a caller's priority), the loader
+also keeps it on the interactions, in a column of the same name (:func:`row_attributes`: every
+non-canonical column of the interactions). Then a question about rows (a metric, a drill-down, the
+comments, key drivers) reads :func:`attribute`: the row's value where it has one, the customer's
+otherwise; a question about customers (churn, journeys, cohorts, per-customer metrics such as churn
+rate) reads the customer's value (their latest row's). This module is the one place that rule lives.
 """
 
 from __future__ import annotations
@@ -18,6 +27,29 @@ import sqlalchemy as sa
 
 from cx.db.dialects import in_day_range
 from cx.db.errors import ScopeError
+from cx.schema import DIMENSIONS, INTERACTION_COLUMNS
+
+
+def row_attributes(interactions) -> tuple[str, ...]:
+    """The customer attributes this source keeps per row: the interactions' non-canonical columns."""
+    if interactions is None:
+        return ()
+    return tuple(c for c in interactions.c.keys() if c not in INTERACTION_COLUMNS)
+
+
+def attribute(name: str, interactions, customers, *, by_customer: bool = False) -> sa.ColumnElement:
+    """The value of breakdown column ``name`` for an interaction row (see the module's note).
+
+    An interaction column (channel, stage…) as it is; a customer attribute kept per row as
+    ``COALESCE(row's value, customer's value)``; any other customer attribute (and every one when
+    ``by_customer``: the question is about customers) the customer's value.
+    """
+    if DIMENSIONS.get(name) == "interactions":
+        return interactions.c[name]
+    if not by_customer and name in row_attributes(interactions):
+        per_row = interactions.c[name]
+        return per_row if customers is None else sa.func.coalesce(per_row, customers.c[name])
+    return customers.c[name]
 
 
 def interaction_filters(interactions, scope, dates: tuple[dt.date | None, dt.date | None] | None = None) -> list[sa.ColumnElement]:
@@ -37,25 +69,31 @@ def interaction_filters(interactions, scope, dates: tuple[dt.date | None, dt.dat
     return conditions
 
 
-def segment_filter(customers, scope) -> list[sa.ColumnElement]:
+def segment_filter(customers, scope, rows=None) -> list[sa.ColumnElement]:
     """``customers.segment IN (...)`` when ``scope`` names segments, else nothing.
+
+    ``rows`` (the interactions) when the question is about rows: where the segment is kept per row,
+    the row's segment decides (:func:`attribute`); the caller joins ``customers`` as before.
 
     Raises
     ------
     ScopeError
-        When the scope names segments and there is no customers table (``customers`` is None).
+        When the scope names segments and there is no customers table (``customers`` is None) nor a
+        segment kept per row.
     """
     if not scope.segments:
         return []
-    if customers is None:
+    if customers is None and "segment" not in row_attributes(rows):
         raise ScopeError("filtering by segment needs a customers table")
-    return [customers.c.segment.in_(scope.segments)]
+    column = customers.c.segment if rows is None else attribute("segment", rows, customers)
+    return [column.in_(scope.segments)]
 
 
 def scope_filter(interactions, customers, scope, dates=None) -> list[sa.ColumnElement]:
     """Every condition of ``scope``: :func:`interaction_filters` and :func:`segment_filter`.
 
-    The caller joins ``customers`` (on ``customer_id``) whenever the scope names segments.
+    The caller joins ``customers`` (on ``customer_id``) whenever the scope names segments. Used where
+    the unit is a customer (journeys, churn features): the segment is the customer's.
     """
     return interaction_filters(interactions, scope, dates) + segment_filter(customers, scope)
 

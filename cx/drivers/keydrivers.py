@@ -119,7 +119,7 @@ def _scoped(source: Source, scope: Scope, m: Metric) -> tuple[sa.FromClause, lis
     base = i
     if scope.segments and c is not None:
         base = i.outerjoin(c, c.c.customer_id == i.c.customer_id)
-        where += segment_filter(c, scope)
+        where += segment_filter(c, scope, rows=i)  # a contact's own segment
     return base, where
 
 

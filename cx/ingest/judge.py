@@ -19,7 +19,7 @@ import pandas as pd
 from cx.ingest import parse
 from cx.ingest.mapping import Mapping
 from cx.ingest.profile import Profile
-from cx.ingest.vocabulary import IGNORE, ROLE_FIRST_RESPONSE_AT, ROLE_RATING, ROLE_RESOLVED_AT
+from cx.ingest.vocabulary import IGNORE, ROLE_FIRST_RESPONSE_AT, ROLE_RATING, ROLE_RESOLVED_AT, slug
 
 #: below this a suggestion is asked, not taken silently
 ASK = 0.6
@@ -113,7 +113,8 @@ def judge(mapping: Mapping, profiles: dict[str, Profile], scores: dict[str, dict
           frame: pd.DataFrame) -> None:
     """Fill ``mapping.confidence``, ``reasons``, ``questions`` and ``leaks`` (and take leaks out of their roles)."""
     notes = mapping.notes
-    _leaks(mapping, frame, notes)
+    _leaks(mapping, frame, notes, profiles)
+    _outcomes_left_out(mapping, profiles, len(frame))
     _choose_contact_date(mapping, profiles, notes)
     for column, target in mapping.columns.items():
         if target == IGNORE:
@@ -155,19 +156,90 @@ def judge(mapping: Mapping, profiles: dict[str, Profile], scores: dict[str, dict
 EXPERIENCE_OK = (IGNORE, "customer_id", "customers.churned")
 
 
-def _leaks(mapping: Mapping, frame: pd.DataFrame, notes: list[str]) -> None:
-    outcome = mapping.source_of("customers.churned")
-    if outcome is None:
-        return
-    from cx.ingest.leaks import leak_columns
-    from cx.outcomes import OutcomeError
+def outcome_columns(mapping: Mapping, profiles: dict[str, Profile]) -> list[str]:
+    """The columns a user may model as the outcome: the churn column, then every customer attribute holding
+    two values (the Churn page offers each of them, :func:`cx.outcomes.two_valued_outcomes`), those named
+    like an outcome (satisfied, recommended, disputed…) first."""
+    from cx.outcomes import NOT_OUTCOMES, names_an_outcome
 
-    positive = mapping.booleans.get(outcome)
-    try:
-        found = leak_columns(frame, outcome, positive)
-    except (OutcomeError, ValueError):
+    churn = mapping.source_of("customers.churned")
+    found = [c for c, t in mapping.columns.items()
+             if c != churn and t.startswith("customers.") and t.removeprefix("customers.") not in NOT_OUTCOMES
+             and c in profiles and profiles[c].distinct == 2]
+    found.sort(key=lambda c: not names_an_outcome(c))
+    return ([churn] if churn else []) + found
+
+
+def _leaks(mapping: Mapping, frame: pd.DataFrame, notes: list[str], profiles: dict[str, Profile]) -> None:
+    """Leaks of the outcome the user will most likely model, and what gives away any other they may choose.
+
+    The main outcome is the churn column, or else the first two-valued attribute named like an outcome
+    ("Satisfaction", "recommended"): its leaks are left out of every role (``mapping.leaks``). Every
+    other two-valued attribute may be chosen on the Churn page too: a column that gives one of them away
+    is asked about (``mapping.questions``), naming that outcome; the model checks again whatever is chosen.
+    A suspected restatement (:data:`cx.ingest.leaks.AUC_SUSPECT`) is asked about for any outcome.
+    """
+    from cx.ingest.leaks import prepare, screen_columns
+    from cx.outcomes import OutcomeError, names_an_outcome
+
+    candidates = outcome_columns(mapping, profiles)
+    if not candidates:
         return
-    mapping.leaks = found
+    prepared = prepare(frame)
+    main = candidates[0] if candidates and (mapping.source_of("customers.churned") or names_an_outcome(candidates[0])) else None
+    asked: dict[str, list[str]] = {}
+    for outcome in candidates:
+        if outcome in mapping.leaks:  # a copy of the main outcome is no outcome of its own
+            continue
+        others = [c for c in frame.columns if c != outcome and c not in mapping.leaks and c != main]
+        try:
+            found, suspects = screen_columns(frame, outcome, mapping.booleans.get(outcome), columns=others,
+                                             prepared=prepared)
+        except (OutcomeError, ValueError):
+            continue
+        if outcome == main:
+            mapping.leaks = found
+            _take_out(mapping, found, notes)
+        else:
+            for column, why in found.items():
+                asked.setdefault(column, []).append(f"'{column}' gives '{outcome}' away: {why}. If you model "
+                                                    f"'{outcome}' as the outcome, it is left out of that model.")
+        for column, why in suspects.items():
+            asked.setdefault(column, []).append(f"'{column}' {why}. Keep it as an input only if it was recorded before "
+                                                f"'{outcome}' and independently of it; the model names it again.")
+    for column, questions in asked.items():
+        if column not in mapping.leaks:
+            mapping.questions[column] = " ".join([*([mapping.questions[column]] if column in mapping.questions else []),
+                                                  *questions])
+
+
+def _outcomes_left_out(mapping: Mapping, profiles: dict[str, Profile], rows: int) -> None:
+    """A column named like an outcome ("Consumer disputed?") that the suggestion leaves out is asked about:
+    the Churn page can model only a customer column with two values."""
+    from cx.outcomes import names_an_outcome
+
+    for column, target in mapping.columns.items():
+        p = profiles.get(column)
+        if target != IGNORE or column in mapping.leaks or p is None or not p.n or p.distinct > 2 \
+                or not names_an_outcome(column):
+            continue
+        values = ", ".join(repr(v) for v in p.examples[:2])
+        if p.distinct == 1 and p.n == rows:
+            continue  # the same value on every row: nothing to model, nothing to ask
+        if p.distinct == 1:
+            question = (f"'{column}' reads like an outcome but holds one value ({values}) on {p.n:,} of {rows:,} rows "
+                        "and blanks elsewhere: blank counts as unknown, so it cannot be modelled as it is. If blank "
+                        "means no, export it with the no written out and map it to a customer column; otherwise "
+                        "leave it out.")
+        else:
+            question = (f"'{column}' reads like an outcome ({values}) and is left out: map it to a customer column "
+                        f"(customers.{slug(column)}) to model it on the Churn page or with cx churn --outcome.")
+        mapping.questions[column] = question
+        mapping.confidence[column] = 0.5  # leaving it out is itself doubtful
+        mapping.reasons[column] = "left out, but named like an outcome: asked"
+
+
+def _take_out(mapping: Mapping, found: dict[str, str], notes: list[str]) -> None:
     for column, why in found.items():
         target = mapping.columns.get(column, IGNORE)
         if target not in EXPERIENCE_OK:

@@ -120,7 +120,7 @@ def write_tables(url: str, interactions: pd.DataFrame, customers: pd.DataFrame |
             raise IngestError(f"{text}: --into needs a SQLAlchemy URL or a .duckdb / .sqlite file")
         path.parent.mkdir(parents=True, exist_ok=True)
         text = f"{'sqlite' if suffix.startswith('.sqlite') else 'duckdb'}:///{path.resolve()}"
-    itab = typed_frame(interactions, INTERACTION_COLUMNS, extras=False)  # the dtypes of the in-memory upload source
+    itab = typed_frame(interactions, INTERACTION_COLUMNS, extras=True)  # as the in-memory upload source (per-row attributes kept)
     ctab = typed_frame(customers, CUSTOMER_COLUMNS, extras=True) if customers is not None else None
     try:
         parsed = sa.engine.make_url(text)

@@ -1,7 +1,9 @@
 """From parsed columns to canonical frames, for each export shape.
 
 - **interactions** — one row per response/ticket: the typed columns as they are; customer
-  attributes found on the rows (segment, region…) are gathered into one row per customer.
+  attributes found on the rows (segment, region…) are gathered into one row per customer (the latest
+  row's value); an attribute that changes from row to row within a customer is also kept on the
+  interactions, in a column of its own name (see :mod:`cx.db.where`: breakdowns read the row's value).
 - **customers** — one row per customer: the customers frame, plus one undated interaction row per
   customer carrying the score(s), so satisfaction metrics work on a customer-level table; those rows
   have ``customer_record`` true, so contact volume does not count them as contacts.
@@ -98,17 +100,39 @@ def _latest_first(parts: dict[str, pd.Series], typed: dict[str, pd.Series], rows
     return {k: v.loc[order] for k, v in parts.items()}
 
 
-def _varying(parts: dict[str, pd.Series]) -> list[str]:
-    """Customer attributes that take more than one value for some customer (per-row facts, not the customer's)."""
+#: Customer columns that are facts about the customer, never kept per row (a breakdown attribute may be).
+_CUSTOMER_FACTS = tuple(c for c in CUSTOMER_COLUMNS if c not in ("segment", "region"))
+
+
+def varying(parts: dict[str, pd.Series] | pd.DataFrame) -> dict[str, int]:
+    """Breakdown attributes that take more than one value for some customer, and for how many customers.
+
+    Those are facts about each row (the state of a complaint, the priority of a ticket), not about the
+    customer; dates, flags and values of the customer (signup, churn, lifetime value) are never among them.
+    """
     frame = pd.DataFrame(parts)
-    notes = []
+    customer = pd.factorize(frame["customer_id"])[0]  # integer codes: a million rows in well under a second
+    out = {}
     for column in [c for c in frame.columns if c != "customer_id"]:
-        counts = frame.groupby("customer_id", sort=False)[column].nunique()
-        several = int((counts > 1).sum())
+        if column in _CUSTOMER_FACTS or column in INTERACTION_COLUMNS:
+            continue
+        value = pd.factorize(frame[column])[0]  # missing = -1, left out
+        known = (value >= 0) & (customer >= 0)
+        spread = pd.Series(value[known]).groupby(customer[known], sort=False).agg(["min", "max"])
+        several = int((spread["min"] != spread["max"]).sum())
         if several:
-            notes.append(f"'{column}' changes from row to row for {several:,} customers: each customer keeps the "
-                         "value of their latest row, so a breakdown by it counts all of a customer's contacts there.")
-    return notes
+            out[column] = several
+    return out
+
+
+def per_row_note(mapping: Mapping, column: str, several: int) -> str:
+    """Why ``column`` is kept per row, in the words the Data page and ``cx load`` show."""
+    source = mapping.source_of(f"customers.{column}") or column
+    named = f"'{source}'" + (f" ({column})" if source != column else "")
+    customers = f"{several:,} customer{'' if several == 1 else 's'}"
+    return (f"{named} changes from row to row for {customers}: kept per row, so a breakdown or a filter by {column} "
+            "counts each contact under its own value; the customer keeps their latest value (churn, journeys and "
+            "per-customer metrics use that one).")
 
 
 def _interactions(mapping, typed, ratings, accepted, frame):
@@ -118,7 +142,11 @@ def _interactions(mapping, typed, ratings, accepted, frame):
     notes = []
     if customers is not None:
         notes.append(f"{len(customers):,} customers gathered from the rows' customer columns.")
-        notes += _varying(parts)
+        for column, several in varying(parts).items():  # a fact about each row: the row keeps its own value
+            values = typed[f"customers.{column}"][accepted]
+            interactions[column] = values.astype(object).where(values.notna(), None) if values.dtype == object \
+                else values
+            notes.append(per_row_note(mapping, column, several))
     return (*_finish(interactions, customers), notes)
 
 

@@ -18,6 +18,7 @@ from cx.ingest.mapping import SHAPE_LABELS, Mapping
 from cx.ingest.profile import Profile, sample
 from cx.ingest.profile import profiles as profile_columns
 from cx.ingest.readers import RawTable
+from cx.ingest.shapes import per_row_note, varying
 from cx.ingest.vocabulary import (
     COUNT_WORDS,
     HIGHER_IS_WORSE_WORDS,
@@ -103,8 +104,25 @@ def suggest_mapping(raw: RawTable) -> Mapping:
     infer.units(mapping, profiles)
     infer.date_order(mapping, frame)
     judge(mapping, profiles, scores, part)
+    _per_row(mapping, frame)
     _describe(mapping, profiles)
     return mapping
+
+
+def _per_row(mapping: Mapping, frame: pd.DataFrame) -> None:
+    """Say which customer attributes change from row to row within a customer: the load keeps them per row."""
+    id_column = mapping.source_of("customer_id")
+    if mapping.shape != "interactions" or id_column is None:
+        return
+    attributes = {t.split(".", 1)[1]: c for c, t in mapping.columns.items() if t.startswith("customers.")}
+    if not attributes:
+        return
+    parts = {}
+    for name, column in attributes.items():
+        text = frame[column].astype("string").str.strip()  # as the load reads them: blank = missing
+        parts[name] = text.where(text != "")
+    for column, several in varying({"customer_id": frame[id_column], **parts}).items():
+        mapping.notes.append(per_row_note(mapping, column, several))
 
 
 # --- header scores and assignment -----------------------------------------------------------

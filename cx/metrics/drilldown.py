@@ -10,7 +10,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from cx.db.source import Source
-from cx.db.where import interaction_filters, segment_filter
+from cx.db.where import attribute, interaction_filters, row_attributes, segment_filter
 from cx.metrics.query import breakdown, counted
 from cx.metrics.registry import Metric, MetricError, lookup
 from cx.schema import DIMENSIONS, Grain
@@ -46,12 +46,12 @@ def _customer_drill_columns(m: Metric) -> list[str]:
     return [w.split(".", 1)[1] for w in m.drill_columns if w.startswith("customers.")]
 
 
-def _cell_conditions(source: Source, cell: Mapping[str, object]) -> list:
+def _cell_conditions(source: Source, cell: Mapping[str, object], by_customer: bool) -> list:
     """``column = value`` for each breakdown value of the point (``IS NULL`` for a missing one)."""
     i, c = source.interactions, source.customers
     out = []
     for name, value in cell.items():
-        column = i.c[name] if DIMENSIONS.get(name) == "interactions" else c.c[name]
+        column = attribute(name, i, c, by_customer=by_customer)
         out.append(column.is_(None) if _is_missing(value) else column == value)
     return out
 
@@ -91,22 +91,24 @@ def interactions_for_cell(
     cell = dict(cell or {})
     by = breakdown(source, list(cell))
     i, c = source.interactions, source.customers
+    per_row = () if m.per_customer else row_attributes(i)
     customer_columns = [b for b in by if DIMENSIONS.get(b) != "interactions"] + _customer_drill_columns(m)
     join = bool(customer_columns or scope.segments)
-    if join and c is None:
+    if join and c is None and not set(customer_columns) <= set(per_row):
         raise MetricError("this drill-down needs a customers table")
-    base = i.outerjoin(c, c.c.customer_id == i.c.customer_id) if join else i
+    base = i.outerjoin(c, c.c.customer_id == i.c.customer_id) if join and c is not None else i
     first, last = _days(scope, grain, period)
     if first and last and first > last:
         return pd.DataFrame(columns=["occurred_at", "customer_id"])
-    where = interaction_filters(i, scope, (first, last)) + segment_filter(c, scope)
+    where = interaction_filters(i, scope, (first, last)) + segment_filter(c, scope, None if m.per_customer else i)
     condition = counted(source, m)
     if condition is not None:
         where.append(condition)
-    where += _cell_conditions(source, cell)
+    where += _cell_conditions(source, cell, m.per_customer)
     columns = [i.c.occurred_at, i.c.customer_id, i.c.channel, i.c.journey_stage, i.c.touchpoint,
                *[i.c[w] for w in m.drill_columns if not w.startswith("customers.")],
-               *[c.c[name].label(name) for name in dict.fromkeys(customer_columns)], i.c.comment]
+               *[attribute(name, i, c, by_customer=m.per_customer).label(name) for name in dict.fromkeys(customer_columns)],
+               i.c.comment]
     query = (sa.select(*columns).select_from(base).where(*where)
              .order_by(i.c.occurred_at, i.c.customer_id).limit(max(1, int(limit))))
     return source.read(query)

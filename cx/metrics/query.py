@@ -20,7 +20,7 @@ import sqlalchemy as sa
 
 from cx.db.dialects import ranked, time_bucket
 from cx.db.source import Source
-from cx.db.where import contacts, interaction_filters, segment_filter
+from cx.db.where import attribute, contacts, interaction_filters, row_attributes, segment_filter
 from cx.metrics.intervals import normal_quantile
 from cx.metrics.registry import Metric, MetricError, Ranked, Statistics, lookup
 from cx.schema import DIMENSIONS, Grain
@@ -44,7 +44,8 @@ def breakdown(source: Source, by: Sequence[str] | str | None) -> list[str]:
             raise MetricError(f"cannot break down by {name!r}: choose from {allowed}")
         if name in _RESERVED:
             raise MetricError(f"{name!r} is a result column and cannot be a breakdown")
-        if DIMENSIONS.get(name, "customers") == "customers" and source.customers is None:
+        if DIMENSIONS.get(name, "customers") == "customers" and source.customers is None \
+                and name not in row_attributes(source.interactions):
             raise MetricError(f"breaking down by {name!r} needs a customers table")
         out.append(name)
     return out
@@ -84,15 +85,14 @@ def metric_query(
     scope = scope or Scope()
     grain = Grain(grain or Grain.WEEK)
     by = breakdown(source, by)
-    segment = segment_filter(source.customers, scope)
     condition = counted(source, m)
     where = interaction_filters(source.interactions, scope)
     if grain is not Grain.ALL:
         where.append(source.interactions.c.occurred_at.is_not(None))
     period = [time_bucket(grain, source.interactions.c.occurred_at).label("period")] if grain is not Grain.ALL else []
-    if m.per_customer:
-        return _per_customer(source, m, period, by, where, condition, segment)
-    where += segment
+    if m.per_customer:  # a question about customers: their own segment
+        return _per_customer(source, m, period, by, where, condition, segment_filter(source.customers, scope))
+    where += segment_filter(source.customers, scope, rows=source.interactions)  # about rows: the row's segment
     if condition is not None:
         where.append(condition)
     if m.ranked:
@@ -103,13 +103,13 @@ def metric_query(
 def _base(source: Source, by: list[str], scope: Scope):
     """The interactions, joined to their customers when a breakdown or the segment filter needs them."""
     i, c = source.interactions, source.customers
-    join = any(DIMENSIONS.get(b) != "interactions" for b in by) or bool(scope.segments)
+    join = c is not None and (any(DIMENSIONS.get(b) != "interactions" for b in by) or bool(scope.segments))
     return i.outerjoin(c, c.c.customer_id == i.c.customer_id) if join else i
 
 
 def _dimensions(source: Source, by: list[str]) -> list:
-    i, c = source.interactions, source.customers
-    return [(i.c[b] if DIMENSIONS.get(b) == "interactions" else c.c[b]).label(b) for b in by]
+    """Each breakdown's value for a row (an attribute kept per row: the row's, see :func:`cx.db.where.attribute`)."""
+    return [attribute(b, source.interactions, source.customers).label(b) for b in by]
 
 
 def _labelled(statistics: dict) -> list:

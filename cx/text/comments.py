@@ -27,7 +27,7 @@ def _base(source: Source, scope: Scope, with_customers: bool):
     i, c = source.interactions, source.customers
     join = c is not None and (with_customers or scope.segments)
     base = i.outerjoin(c, c.c.customer_id == i.c.customer_id) if join else i
-    where = interaction_filters(i, scope) + segment_filter(c, scope)
+    where = interaction_filters(i, scope) + segment_filter(c, scope, rows=i)  # a comment's own segment
     where += [i.c.comment.is_not(None), sa.func.length(sa.func.trim(i.c.comment)) > 0]
     return base, where, bool(join)
 

@@ -24,32 +24,39 @@ import pandas as pd
 from cx.metrics.intervals import normal_quantile
 
 
-def nps_gap(nps_in, nps_out, confidence: float = 0.95) -> tuple[float, float, float, int, int]:
-    """``(gap, low, high, n_in, n_out)``: NPS(in) − NPS(out) in points, NaN when a side has no score."""
-    a = np.asarray(nps_in, dtype="float64")
-    b = np.asarray(nps_out, dtype="float64")
+def _gap(x_in, x_out, stat, confidence: float) -> tuple[float, float, float, int, int]:
+    """``(gap, low, high, n_in, n_out)`` in points for a statistic ``stat(values) -> (estimate, variance
+    of one observation)``; NaNs are dropped first and a side without values gives NaN (Wald interval)."""
+    a = np.asarray(x_in, dtype="float64")
+    b = np.asarray(x_out, dtype="float64")
     a, b = a[~np.isnan(a)], b[~np.isnan(b)]
     if a.size == 0 or b.size == 0:
         return np.nan, np.nan, np.nan, int(a.size), int(b.size)
-    p1, d1 = np.mean(a >= 9), np.mean(a <= 6)
-    p0, d0 = np.mean(b >= 9), np.mean(b <= 6)
-    gap = (p1 - d1) - (p0 - d0)
-    se = np.sqrt((p1 + d1 - (p1 - d1) ** 2) / a.size + (p0 + d0 - (p0 - d0) ** 2) / b.size)
-    z = normal_quantile(confidence)
-    return 100 * gap, 100 * (gap - z * se), 100 * (gap + z * se), int(a.size), int(b.size)
+    (e1, v1), (e0, v0) = stat(a), stat(b)
+    gap = e1 - e0
+    half = normal_quantile(confidence) * np.sqrt(v1 / a.size + v0 / b.size)
+    return 100 * gap, 100 * (gap - half), 100 * (gap + half), int(a.size), int(b.size)
+
+
+def _nps_statistic(scores: np.ndarray) -> tuple[float, float]:
+    promoters, detractors = np.mean(scores >= 9), np.mean(scores <= 6)
+    nps = promoters - detractors
+    return nps, promoters + detractors - nps**2
+
+
+def _share_statistic(flags: np.ndarray) -> tuple[float, float]:
+    share = flags.mean()
+    return share, share * (1 - share)
+
+
+def nps_gap(nps_in, nps_out, confidence: float = 0.95) -> tuple[float, float, float, int, int]:
+    """``(gap, low, high, n_in, n_out)``: NPS(in) − NPS(out) in points, NaN when a side has no score."""
+    return _gap(nps_in, nps_out, _nps_statistic, confidence)
 
 
 def proportion_gap(yes_in, yes_out, confidence: float = 0.95) -> tuple[float, float, float, int, int]:
     """``(gap, low, high, n_in, n_out)``: share(in) − share(out) in percentage points (Wald), NaN-safe."""
-    a = np.asarray(yes_in, dtype="float64")
-    b = np.asarray(yes_out, dtype="float64")
-    a, b = a[~np.isnan(a)], b[~np.isnan(b)]
-    if a.size == 0 or b.size == 0:
-        return np.nan, np.nan, np.nan, int(a.size), int(b.size)
-    p1, p0 = a.mean(), b.mean()
-    se = np.sqrt(p1 * (1 - p1) / a.size + p0 * (1 - p0) / b.size)
-    z = normal_quantile(confidence)
-    return 100 * (p1 - p0), 100 * (p1 - p0 - z * se), 100 * (p1 - p0 + z * se), int(a.size), int(b.size)
+    return _gap(yes_in, yes_out, _share_statistic, confidence)
 
 
 def theme_impact(comments: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 
 def test_churn_page_shows_model_card_scores_and_at_risk(app):
     at = app("views/churn.py", timeout=180).run()
@@ -23,6 +25,8 @@ def test_churn_page_what_if_and_window_rule(app):
     at.selectbox(key="churn.driver").set_value("end_index").run()
     assert not at.exception
     assert any("End of journey" in c.value for c in at.caption)
+    assert "Chance of churning" in {m.label for m in at.metric}  # the outcome's words (issue 12)
+    assert any("chance of churning" in c.value and "points, better" in c.value for c in at.caption)
     at.radio(key="churn.rule").set_value("window").run()
     assert not at.exception
     assert any("Observation window and outcome horizon" in i.value for i in at.info)
@@ -143,3 +147,32 @@ def test_leaks_are_named_kept_out_and_can_be_kept_in_with_the_warning_visible(ap
     at.multiselect(key="churn.allow_leak").set_value([leak]).run()
     assert not at.exception
     assert any("LEAK kept in the model" in e.value for e in at.error)
+
+
+def test_a_good_outcome_reads_in_its_words_and_a_restating_attribute_is_suspected(app, tmp_path):
+    """Skytrax seat reviews (real export): 'recommended' as the outcome, the overall rating ticked as an attribute."""
+    import dataclasses
+    import json
+
+    from cx import cli
+    from cx.app.ui import SOURCE_KEY
+    from cx.db import demo_source
+
+    real = Path(__file__).resolve().parents[1] / "data" / "real"
+    mapping = tmp_path / "skytrax.json"
+    mapping.write_text(json.dumps(json.loads((real / "skytrax_seat_reviews.expected.json").read_text())["mapping"]))
+    warehouse = tmp_path / "skytrax.duckdb"
+    assert cli.main(["load", str(real / "skytrax_seat_reviews.csv"), "--mapping", str(mapping), "--into",
+                     str(warehouse)]) == 0
+    at = app("views/churn.py", timeout=180)
+    at.session_state[SOURCE_KEY] = dataclasses.replace(demo_source(warehouse), kind="upload", key="upload:skytrax")
+    at.run()
+    at.selectbox(key="churn.outcome").set_value("recommended").run()
+    assert not at.exception
+    assert "Chance of being recommended" in {m.label for m in at.metric}
+    assert any("chance of being recommended" in c.value and "points, better" in c.value for c in at.caption)
+    assert not any("Suspected leak" in w.value for w in at.warning)
+    at.multiselect(key="churn.attributes").set_value(["overall_rating"]).run()
+    assert not at.exception
+    [suspect] = [w.value for w in at.warning if "Suspected leak" in w.value]
+    assert "predicts 'recommended' almost alone (ROC AUC 0.970" in suspect.replace("\\", "")

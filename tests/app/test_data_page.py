@@ -280,3 +280,18 @@ def test_a_leak_mapped_anyway_keeps_its_warning(page):
     assert not at.exception
     warnings = [shown(w.value) for w in at.warning]
     assert any("'Churn Reason' is mapped to touchpoint but gives the outcome away" in w for w in warnings)
+
+
+def test_an_attribute_that_varies_by_row_is_said_and_kept_per_row(page):
+    """issue 12: the page says, before and after loading, that 'State' changes between one customer's tickets
+    and is kept per row; the preview shows each ticket's own state."""
+    tickets = b"Customer ID,Date,State,NPS\nC1,2026-01-05,NY,9\nC1,2026-01-06,TX,7\nC2,2026-01-07,CA,3\n"
+    at = _upload(page, ("tickets.csv", tickets, "text/csv"))
+    said = "'State' (region) changes from row to row for 1 customer: kept per row"
+    assert said in _texts(at)
+    at.button(key="data.load").click().run()
+    assert not at.exception and not at.error
+    assert f"tickets.csv: {said}" in _texts(at)
+    preview = at.dataframe[-1].value
+    assert dict(zip(preview["occurred_at"].astype(str).str[:10], preview["region"])) == {
+        "2026-01-05": "NY", "2026-01-06": "TX", "2026-01-07": "CA"}

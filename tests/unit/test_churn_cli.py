@@ -20,10 +20,15 @@ def small(tmp_path_factory):
 def test_churn_json_has_the_documented_shape(small, capsys):
     assert main(["churn", "--source", small, "--format", "json", "--top", "5"]) == 0
     doc = json.loads(capsys.readouterr().out)
-    # the documented keys, plus (issue 12) the leaks left out, whether a leak is likely, and the warnings
+    # the documented keys, plus (issue 12) the leaks left out, the suspected ones kept in, whether a leak is
+    # likely, the warnings, and the default what-if in the outcome's words
     assert set(doc) == {"n", "positives", "cv", "odds_ratios", "feature_sets", "at_risk", "leaks", "leak_likely",
-                        "warnings"}
+                        "suspected_leaks", "warnings", "what_if"}
     assert doc["leaks"] == {} and doc["leak_likely"] is False and isinstance(doc["warnings"], list)
+    assert doc["suspected_leaks"] == {}
+    [move] = doc["what_if"]
+    assert move["chance_of"] == "churning" and move["good_outcome"] is False
+    assert move["headline"].startswith(move["description"]) and "chance of churning" in move["headline"]
     assert doc["n"] == 3000 and 0 < doc["positives"] < 3000
     for metric in ("roc_auc", "pr_auc", "brier"):
         assert set(doc["cv"][metric]) == {"value", "ci_low", "ci_high"}

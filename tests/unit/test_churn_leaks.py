@@ -185,3 +185,20 @@ def test_a_direction_that_reverses_when_adjusted_is_said_in_words():
     [note] = [n for n in report.card.notes if n.startswith("Directions that reverse")]
     assert "tp: b: alone it goes with more churned" in note and "adjusted for the other inputs with less" in note
     assert "tp: a:" not in note
+
+
+@pytest.mark.parametrize(("outcome", "positive"), [("satisfied", None), ("plan", "Pro"), ("verdict", "Neutral or dissatisfied")])
+def test_the_model_screens_leaks_of_whatever_outcome_is_chosen(outcome, positive):
+    """Not only churn: a column filled for one class of the chosen outcome, or restating it, stays out."""
+    frame = _honest(seed=3)
+    y = frame["outcome"].to_numpy()
+    rng = np.random.default_rng(4)
+    # filled for a third of one class only (so its gaps alone do not separate the classes)
+    frame["tp: upgrade desk"] = np.where((y == 1) & (rng.random(len(y)) < 0.3), rng.normal(50, 20, len(y)), np.nan)
+    frame["tp: copy"] = y + rng.normal(0, 0.01, len(y))  # the outcome restated
+    features = ["worst_index", "tp: billing", "tp: upgrade desk", "tp: copy"]
+    report = fit_churn_table(table_of(frame, features, outcome=outcome, positive=positive), resamples=20)
+    assert set(report.card.excluded) == {"tp: upgrade desk", "tp: copy"}
+    assert f"filled only for customers with {outcome} = yes" in report.card.excluded["tp: upgrade desk"]
+    assert f"predicts {outcome} almost perfectly" in report.card.excluded["tp: copy"]
+    assert not {"tp: upgrade desk", "tp: copy"} & set(report.odds_ratios["column"])

@@ -228,3 +228,29 @@ def test_model_frame_pools_rare_levels_and_marks_gaps():
     out = model_frame(frame, ["plan", "score"])
     assert "(missing)" in set(out["plan"]) and "(other)" in set(out["plan"])
     assert out["score"].dtype == float
+
+
+def test_what_if_speaks_a_good_outcome_in_its_own_words_and_direction():
+    """'stayed' is churn turned round: the same customers move, the chance goes up (better), and the value at
+    risk is the same money as with churn (issue 12: the what-if read in churn words for a good outcome)."""
+    from dataclasses import replace
+
+    frame = _frame(n=2000, positives=400)
+    churn = fit_churn_table(table_of(frame, ["mean_index", "worst_index"]), resamples=60)
+    stayed = fit_churn_table(replace(table_of(frame.assign(outcome=1 - frame["outcome"]), ["mean_index", "worst_index"],
+                                              outcome="stayed"), positive="stayed"), resamples=60)
+    assert stayed.card.good_outcome and stayed.card.chance_of == "being stayed"
+    worse = what_if(churn, "worst_index", 10, mode="absolute", segment="a")
+    better = what_if(stayed, "worst_index", 10, mode="absolute", segment="a")
+    assert better.customers == worse.customers
+    assert better.churn_before == pytest.approx(1 - worse.churn_before, abs=1e-6)
+    assert better.churners_change.value == pytest.approx(-worse.churners_change.value, rel=1e-4)
+    assert better.churners_change.ci_low > 0 and better.churn_after > better.churn_before
+    # value at risk: Σ (1 − P(stayed)) × value, the money a churn model puts at risk
+    assert better.ltv_at_risk_before == pytest.approx(worse.ltv_at_risk_before, rel=1e-4)
+    assert better.ltv_at_risk_change.value == pytest.approx(worse.ltv_at_risk_change.value, rel=1e-4)
+    assert better.ltv_at_risk_change.value < 0
+    assert better.better is True and worse.better is True
+    assert "chance of being stayed" in better.headline() and "better" in better.headline()
+    assert "chance of churning" in worse.headline() and "points, better" in worse.headline()
+    assert better.to_dict()["chance_of"] == "being stayed" and better.to_dict()["good_outcome"] is True

@@ -121,3 +121,53 @@ def test_no_experience_role_holds_a_leak_on_random_customer_tables(seed):
     experience = {"touchpoint", "comment", "nps", "csat", "ces", "rating", "revenue", "first_response_minutes",
                   "resolution_hours", "customers.lifetime_value"}
     assert not [c for c in mapping.leaks if mapping.columns[c] in experience]
+
+
+def _no_churn_column(n: int = 400, seed: int = 5) -> pd.DataFrame:
+    """A survey export with no churn column: a verdict, a complaint text written only by the dissatisfied,
+    a plan with an add-on only Pro customers have, and an honest rating."""
+    rng = np.random.default_rng(seed)
+    unhappy = rng.random(n) < 0.35
+    pro = rng.random(n) < 0.4
+    return pd.DataFrame({
+        "Customer ID": [f"K{k:04d}" for k in range(n)],
+        "Recommended": np.where(unhappy, "No", "Yes"),
+        "Comment": np.where(unhappy, [f"the delivery was late again, order {k} arrived broken" for k in range(n)], ""),
+        "Plan": np.where(pro, "Pro", "Basic"),
+        "Pro add-on": np.where(pro, rng.choice(["Backup", "Priority line", "Analytics"], n), ""),
+        "Tenure months": rng.integers(1, 60, n),
+    })
+
+
+def test_leaks_are_judged_against_every_outcome_the_user_may_model_without_a_churn_column():
+    raw, mapping = _upload(_no_churn_column())
+    assert mapping.source_of("customers.churned") is None
+    assert mapping.columns["Recommended"].startswith("customers.")
+    # the verdict is the main outcome (named like one): the complaint gives it away and is taken out of its role
+    assert mapping.leaks["Comment"].startswith("filled only for Recommended = No")
+    assert mapping.columns["Comment"] == "ignore"
+    # the plan may be chosen on the Churn page too: what gives it away is asked, naming it
+    assert "Pro add-on" not in mapping.leaks
+    question = mapping.questions["Pro add-on"]
+    assert "'Pro add-on' gives 'Plan' away: filled only for Plan = " in question and "If you model 'Plan'" in question
+    assert "Tenure months" not in mapping.leaks and "Tenure months" not in mapping.questions
+    asked = dict(open_questions(mapping))
+    assert "Comment" in asked and "Pro add-on" in asked  # cx map and the Data page show both
+
+
+def test_suspected_restatement_is_asked_not_left_out():
+    rng = np.random.default_rng(9)
+    n = 600
+    satisfied = rng.random(n) < 0.5
+    frame = pd.DataFrame({"Satisfied": np.where(satisfied, "Yes", "No"),
+                          "Overall": np.clip(np.round(5.5 + 3.2 * (satisfied - 0.5) + rng.normal(0, 1.1, n)), 1, 10),
+                          "Seat": np.clip(np.round(3 + 0.8 * (satisfied - 0.5) + rng.normal(0, 1, n)), 1, 5)})
+    from sklearn.metrics import roc_auc_score
+
+    from cx.ingest.leaks import AUC_SUSPECT, screen_columns
+
+    overall = roc_auc_score(satisfied, frame["Overall"])
+    assert AUC_SUSPECT <= overall < AUC_LEAK and roc_auc_score(satisfied, frame["Seat"]) < AUC_SUSPECT
+    leaks, suspects = screen_columns(frame, "Satisfied")
+    assert leaks == {} and list(suspects) == ["Overall"]
+    assert suspects["Overall"].startswith(f"predicts 'Satisfied' almost alone (ROC AUC {overall:.3f}")

@@ -122,7 +122,9 @@ def test_a_per_row_attribute_keeps_the_latest_value_whatever_the_row_order():
         results.append(apply_mapping(raw, mapping))
     for result in results:
         assert result.customers.set_index("customer_id").loc["C1", "region"] == "North"  # the latest row
-        assert any("'region' changes from row to row for 1 customers" in n for n in result.notes)
+        assert any("'Region' (region) changes from row to row for 1 customer: kept per row" in n for n in result.notes)
+        by_date = result.interactions.sort_values("occurred_at")
+        assert by_date["region"].tolist() == ["South", "East", "North"]  # and each row keeps its own
 
 
 def test_the_category_none_is_a_value_not_missing():

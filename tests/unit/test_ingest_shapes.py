@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pandas as pd
@@ -9,6 +10,7 @@ import pytest
 
 from cx import metrics
 from cx.db import memory_source, summarize
+from cx.db.where import row_attributes
 from cx.ingest import (
     IngestError,
     LoadResult,
@@ -153,3 +155,51 @@ def test_dtypes_are_canonical():
     assert str(i["nps"].dtype) == "Int64" and str(i["csat"].dtype) == "Float64"
     assert str(i["resolved_first_contact"].dtype) == "boolean"
     assert isinstance(pd.DataFrame(i).iloc[0]["customer_id"], str)
+
+
+_TICKETS = ("Customer ID,Date,State,NPS\n"
+            "C1,2026-01-05,NY,9\nC1,2026-01-06,TX,7\nC2,2026-01-07,CA,3\nC2,2026-01-08,CA,5\nC3,2026-01-08,,5\n"
+            "C3,2026-01-09,WA,5\n")
+
+
+def test_an_attribute_that_varies_by_row_is_said_by_cx_map_and_kept_through_load_into(tmp_path, capsys):
+    """issue 12: 'State' changes between C1's tickets. cx map says it will be kept per row and why; cx load
+    --into writes it on the interactions; the database reopened counts each ticket under its own state (a
+    ticket without one under its customer's), with a second file that has no state counted by the customer's."""
+    import json
+
+    from cx import cli
+    from cx.ingest import open_files
+
+    path = tmp_path / "tickets.csv"
+    path.write_text(_TICKETS, encoding="utf-8")
+    other = tmp_path / "surveys.csv"
+    other.write_text("Customer ID,Date,NPS\nC1,2026-02-01,10\nC2,2026-02-02,0\n", encoding="utf-8")
+    assert cli.main(["map", str(path)]) == 0
+    mapping = json.loads(capsys.readouterr().out)
+    assert mapping["columns"]["State"] == "customers.region"
+    assert any(n.startswith("'State' (region) changes from row to row for 1 customer: kept per row") for n in mapping["notes"])
+
+    into = tmp_path / "cx.duckdb"
+    assert cli.main(["load", str(path), str(other), "--into", str(into)]) == 0
+    assert "kept per row, so a breakdown or a filter by region counts each contact under its own value" in capsys.readouterr().out
+    # independent: the row's state, else the customer's latest (C1 TX, C2 CA, C3 WA) — the survey rows too
+    want = {"NY": 1, "TX": 1 + 1, "CA": 2 + 1, "WA": 2}
+    table = metrics.metric_table(open_files([path, other]), "volume", "all", "region")
+    assert dict(zip(table["region"], table["n"])) == want
+    assert cli.main(["metrics", "--source", str(into), "--metric", "volume", "--grain", "all", "--by", "region",
+                     "--format", "json"]) == 0
+    assert {r["region"]: r["n"] for r in json.loads(capsys.readouterr().out)} == want
+
+
+def test_an_attribute_constant_within_each_customer_stays_on_the_customers_alone():
+    frame = pd.read_csv(io.StringIO(_TICKETS)).assign(State=lambda f: f["Customer ID"].map({"C1": "NY", "C2": "CA",
+                                                                                              "C3": "WA"}))
+    raw = read_table(frame.to_csv(index=False).encode(), "tickets.csv")
+    result = apply_mapping(raw, suggest_mapping(raw))
+    assert "region" not in result.interactions.columns
+    assert not any("row to row" in n for n in result.notes)
+    source = memory_source(result.interactions, result.customers)
+    assert row_attributes(source.interactions) == ()
+    table = metrics.metric_table(source, "volume", "all", "region")
+    assert dict(zip(table["region"], table["n"])) == {"NY": 2, "CA": 2, "WA": 2}
