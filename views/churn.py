@@ -132,6 +132,8 @@ with st.container(border=True):
     tiles.metric(f"{card.outcome} = yes", f"{card.positives:,}", width=TILE_WIDTH)
     tiles.metric("Class balance", f"{card.positive_share:.1%} yes", width=TILE_WIDTH)
     tiles.metric("Features", f"{len(card.features)}", width=TILE_WIDTH)
+    if card.sample:  # very many customers: the fit saw a stratified sample, the scores cover everyone
+        st.caption(f"Customers: the model learned from a stratified sample of {card.sample.total:,} (see below)")
     st.markdown(f"**Model.** {card.model_text}  \n**Validation.** {card.cv_scheme}  \n"
                 f"**Data as of.** {card.as_of or 'undated interactions'}")
     with st.expander(f"{len(card.features)} features used"):

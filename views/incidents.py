@@ -17,6 +17,7 @@ from cx.app.widgets import (
     chart,
     dataframe,
     download_csv,
+    download_on_request,
     md,
     md_escape,
     page_start,
@@ -35,13 +36,8 @@ SHOWN = ["occurred_at", "customer_id", "channel", "journey_stage", "touchpoint",
          "journey_class", "is_worst", "is_end", "comment"]
 
 
-@cached_by_source
-def load_incidents(source, scope, rules, sort: str, classes: tuple, kinds: tuple, limit: int):
-    return journeys.incidents(source, scope, rules, sort=sort, classes=classes, kinds=kinds, limit=limit)
-
-
-@cached_by_source
-def load_features(source, scope, rules, outcome: str | None, positive=None):
+def _features(source, scope, rules, outcome: str | None, positive=None):
+    """Every journey's features (with the outcome, parsed as the page asks), as the database gives them."""
     if outcome:
         features = journeys.journey_outcomes(source, outcome, scope, rules)
         if positive is not None:
@@ -50,16 +46,37 @@ def load_features(source, scope, rules, outcome: str | None, positive=None):
     return journeys.journey_features(source, scope, rules)
 
 
+# A warehouse gives a million journeys and their query takes tens of seconds: it runs in the background
+# (once per source, scope, rules and outcome; demo sessions share it) while the page shows a progress line,
+# and only the totals and a narrow frame for the statistics are kept (journeys.compact), never the full one.
+@in_background(max_entries=16)
+def build_features(source, scope, rules, outcome: str | None, positive=None):
+    features = _features(source, scope, rules, outcome, positive)
+    return journeys.summarize_journeys(features), journeys.compact(features, outcome)
+
+
+@in_background(max_entries=32)
+def find_incidents(source, scope, rules, sort: str, classes: tuple, kinds: tuple, limit: int):
+    return journeys.incidents(source, scope, rules, sort=sort, classes=classes, kinds=kinds, limit=limit)
+
+
+@cached_by_source
+def load_journey(source, scope, rules, outcome: str | None, positive, customer_id: str):
+    """One customer's journey features (the same numbers as their row among everyone's)."""
+    if outcome:
+        return journeys.journey_outcomes(source, outcome, scope, rules, customer_id=customer_id)
+    return journeys.journey_features(source, scope, rules, customer_id=customer_id)
+
+
 @in_background
 def compare(source, scope, rules, outcome: str, positive=None, *, _features):
     """The bootstrap comparison (seconds): in the background, once per source, scope, rules and outcome."""
     return journeys.compare_predictors(_features, outcome)
 
 
-def load_comparison(source, scope, rules, outcome: str, positive=None):
+def load_comparison(source, scope, rules, outcome: str, positive, features):
     """The comparison when it is ready, else None (a progress line is drawn instead)."""
-    job = compare(source, scope, rules, outcome, positive,
-                  _features=load_features(source, scope, rules, outcome, positive))
+    job = compare(source, scope, rules, outcome, positive, _features=features)
     return ready(job, "Comparing what customers remember (bootstrap resamples)", key="incidents.compare")
 
 
@@ -131,24 +148,27 @@ if outcome in two_valued and outcome not in readable and positive is None:
     positive = two_valued[outcome][-1]
 
 try:
-    features = load_features(source, scope, rules, outcome, positive)
+    built = ready(build_features(source, scope, rules, outcome, positive),
+                  "Building every customer's journey in the database (on a large warehouse this takes a while)",
+                  key="incidents.features")
 except ValueError as exc:  # an outcome column that cannot be read as yes/no or a number
     show_error(exc)
     st.stop()
-if features.empty:
+totals, features = built if built is not None else (None, None)
+if totals is not None and totals.journeys == 0:
     st.info("No interactions match these filters.")
     st.stop()
-totals = journeys.summarize_journeys(features)
-tiles = tile_row()
-tiles.metric("Critical incidents", f"{totals.incidents:,}",
-               help="in the whole history of the journeys shown; the list below shows those inside the filters",
-               width=TILE_WIDTH)
-tiles.metric("Journeys with an incident", f"{totals.journeys_with_incident:,}",
-               help=f"of {totals.journeys:,} journeys: one per customer with an interaction in these filters "
-                    "(customers who never got in touch have no journey, so this can be fewer than all customers)",
-               width=TILE_WIDTH)
-tiles.metric("Recovered", f"{totals.recovered:,}", help="an incident, then a good end", width=TILE_WIDTH)
-tiles.metric("Unrecovered", f"{totals.unrecovered:,}", width=TILE_WIDTH)
+if totals is not None:
+    tiles = tile_row()
+    tiles.metric("Critical incidents", f"{totals.incidents:,}",
+                   help="in the whole history of the journeys shown; the list below shows those inside the filters",
+                   width=TILE_WIDTH)
+    tiles.metric("Journeys with an incident", f"{totals.journeys_with_incident:,}",
+                   help=f"of {totals.journeys:,} journeys: one per customer with an interaction in these filters "
+                        "(customers who never got in touch have no journey, so this can be fewer than all customers)",
+                   width=TILE_WIDTH)
+    tiles.metric("Recovered", f"{totals.recovered:,}", help="an incident, then a good end", width=TILE_WIDTH)
+    tiles.metric("Unrecovered", f"{totals.unrecovered:,}", width=TILE_WIDTH)
 
 # --- the list ----------------------------------------------------------------------------------
 st.subheader("Incident list")
@@ -166,10 +186,13 @@ kinds = kind_col.multiselect("Rules", list(labels), format_func=labels.get, key=
                              placeholder="Any rule", width=320)
 state.set_url_list("journeys", classes)
 state.set_url_list("rules", kinds)
-found = load_incidents(source, scope, rules, sort, tuple(classes), tuple(kinds), LIST_LIMIT)
+found = ready(find_incidents(source, scope, rules, sort, tuple(classes), tuple(kinds), LIST_LIMIT),
+              "Finding the critical incidents", key="incidents.list")
 
 selected = None
-if found.empty:
+if found is None:
+    pass  # the progress line is drawn; the list fills in when it is found
+elif found.empty:
     st.info("No critical incidents match these filters and rules.")
 else:
     # A selection is a row position; a re-sorted or re-filtered list is a new table with no selection,
@@ -207,7 +230,7 @@ customer = selected or state.url_state("customer")  # from a link: any text, sho
 if customer:
     timeline = load_timeline(source, customer, scope, rules)
     st.subheader(md("Customer {customer}", customer=customer))
-    mine = features[features["customer_id"] == customer]
+    mine = load_journey(source, scope, rules, outcome, positive, customer)
     if timeline.empty or mine.empty:
         st.info("This customer has no interactions under the current filters.")
     else:
@@ -243,6 +266,9 @@ if outcome in two_valued:
                               format_func=lambda v: "yes (as the column says)" if v is None else str(v),
                               index=0 if outcome in readable else len(two_valued[outcome]) - 1)
 state.set_url_state("outcome", None if outcome == outcomes[0] else outcome)
+if features is None:
+    st.caption("The comparison follows once every journey is built (see the progress line above).")
+    st.stop()
 try:
     by_class = journeys.outcome_by_class(features, outcome)
 except ValueError as exc:
@@ -263,7 +289,7 @@ with left:
 
 with right:
     st.markdown("#### What do your customers remember?")
-    comparison = load_comparison(source, scope, rules, outcome, positive)
+    comparison = load_comparison(source, scope, rules, outcome, positive, features)
     if comparison is None:
         pass  # the progress line is drawn; the page fills in when the comparison is done
     elif comparison.best is None:
@@ -276,4 +302,6 @@ with right:
             st.markdown(md_escape(comparison.details))
             st.caption(md(f"Each bar: how well one summary of a journey (the {measure}) separates {{outcome}}; "
                           f"{comparison.direction}. Whiskers are 95% intervals.", outcome=outcome))
-download_csv("Download journey features (CSV)", features, file_name="journeys.csv", key="incidents.features_csv")
+download_on_request("journey features", lambda: _features(source, scope, rules, outcome, positive),
+                    file_name="journeys.csv", key="incidents.features_csv",
+                    what=f"a file of all {totals.journeys:,} journeys with their features")

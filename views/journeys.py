@@ -6,7 +6,7 @@ import streamlit as st
 
 from cx import metrics
 from cx.app import state
-from cx.app.cache import cached_by_source
+from cx.app.cache import in_background, ready
 from cx.app.widgets import chart, download_csv, page_start
 from cx.charts import journeys as journey_charts
 from cx.journeys import stages as journeys_stages
@@ -15,23 +15,26 @@ FLOW_BY = {"journey_stage": "Journey stage", "channel": "Channel", "touchpoint":
 HEAT_VALUES = {"mean_index": "Experience index", "incident_rate": "Incident rate", "interactions": "Volume"}
 
 
-@cached_by_source
-def load_funnel(source, scope):
+# Each part is one or a few queries over every interaction: seconds on a warehouse of millions. They run
+# in the background (once per source and scope; demo sessions share them), two at a time, and each part
+# is drawn when its numbers are in, with a progress line until then.
+@in_background(max_entries=16)
+def find_funnel(source, scope):
     return journeys_stages.stage_funnel(source, scope)
 
 
-@cached_by_source
-def load_stage_metrics(source, scope):
+@in_background(max_entries=16)
+def find_stage_metrics(source, scope):
     return journeys_stages.stage_metrics(source, scope)
 
 
-@cached_by_source
-def load_matrix(source, scope, rules):
+@in_background(max_entries=16)
+def find_matrix(source, scope, rules):
     return journeys_stages.stage_channel_matrix(source, scope, rules)
 
 
-@cached_by_source
-def load_flows(source, scope, by: str, steps: int):
+@in_background(max_entries=32)
+def find_flows(source, scope, by: str, steps: int):
     return journeys_stages.journey_flows(source, scope, by=by, steps=steps)
 
 
@@ -46,15 +49,19 @@ if not summary.stages:
 funnel_col, metrics_col = st.columns([2, 3])
 with funnel_col:
     st.subheader("Funnel")
-    chart(journey_charts.funnel_chart(load_funnel(source, scope)), key="journeys.funnel")
+    funnel = ready(find_funnel(source, scope), "Counting the customers at each stage", key="journeys.funnel")
+    if funnel is not None:
+        chart(journey_charts.funnel_chart(funnel), key="journeys.funnel")
     if scope.stages:
         st.caption("The funnel shows every stage: the stage filter does not apply to it.")
 with metrics_col:
     st.subheader("Metrics by stage")
-    by_stage = load_stage_metrics(source, scope)
-    by_stage = by_stage.assign(low_n=by_stage["n"] < min_n)
-    labels = {k: (d.label, d.unit) for k, d in metrics.definitions(source.scales).items()}
-    chart(journey_charts.stage_metrics_chart(by_stage, labels), key="journeys.stage_metrics")
+    by_stage = ready(find_stage_metrics(source, scope), "Computing the metrics of each stage",
+                     key="journeys.stage_metrics")
+    if by_stage is not None:
+        by_stage = by_stage.assign(low_n=by_stage["n"] < min_n)
+        labels = {k: (d.label, d.unit) for k, d in metrics.definitions(source.scales).items()}
+        chart(journey_charts.stage_metrics_chart(by_stage, labels), key="journeys.stage_metrics")
     st.caption("All dates in the filter pooled · whiskers are 95% confidence intervals · faded, hatched bars "
                f"have fewer than {min_n} responses.")
 
@@ -64,12 +71,14 @@ state.start_from_url("journeys.heat", "heat", list(HEAT_VALUES), "mean_index")
 heat = st.segmented_control("Show", list(HEAT_VALUES), format_func=HEAT_VALUES.get, key="journeys.heat",
                             required=True) or "mean_index"
 state.set_url_state("heat", None if heat == "mean_index" else heat)
-matrix = load_matrix(source, scope, source.rules)
-chart(journey_charts.stage_channel_heatmap(matrix, heat, min_n=min_n), key="journeys.heatmap")
-counted = "scored interactions" if heat == "mean_index" else "interactions"
-st.caption(("" if heat == "interactions" else "Blue: better than the whole grid, vermilion: worse · ")
-           + f"faded cells have fewer than {min_n} {counted}.")
-download_csv("Download grid (CSV)", matrix, file_name="stage_by_channel.csv", key="journeys.matrix_csv")
+matrix = ready(find_matrix(source, scope, source.rules), "Following every journey through stages and channels "
+               "(incidents need each customer's whole history)", key="journeys.matrix")
+if matrix is not None:
+    chart(journey_charts.stage_channel_heatmap(matrix, heat, min_n=min_n), key="journeys.heatmap")
+    counted = "scored interactions" if heat == "mean_index" else "interactions"
+    st.caption(("" if heat == "interactions" else "Blue: better than the whole grid, vermilion: worse · ")
+               + f"faded cells have fewer than {min_n} {counted}.")
+    download_csv("Download grid (CSV)", matrix, file_name="stage_by_channel.csv", key="journeys.matrix_csv")
 
 # --- flows -------------------------------------------------------------------------------------
 st.subheader("Where customers go next")
@@ -87,7 +96,8 @@ if st.session_state.get("journeys.steps") not in range(2, 7):
 steps = steps_col.slider("Steps", min_value=2, max_value=6, key="journeys.steps", width=220)
 state.set_url_state("steps", None if steps == 4 else str(steps))
 state.set_url_state("flow", None if flow_by == flow_options[0] else flow_by)
-flows = load_flows(source, scope, flow_by, steps)
-chart(journey_charts.flow_sankey(flows), key="journeys.sankey")
-st.caption("Consecutive interactions with the same value are one step; each link counts customers.")
-download_csv("Download flows (CSV)", flows, file_name=f"flows_{flow_by}.csv", key="journeys.flows_csv")
+flows = ready(find_flows(source, scope, flow_by, steps), "Following each customer's steps", key="journeys.flows")
+if flows is not None:
+    chart(journey_charts.flow_sankey(flows), key="journeys.sankey")
+    st.caption("Consecutive interactions with the same value are one step; each link counts customers.")
+    download_csv("Download flows (CSV)", flows, file_name=f"flows_{flow_by}.csv", key="journeys.flows_csv")

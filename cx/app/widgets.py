@@ -190,6 +190,23 @@ def download_csv(label: str, frame: pd.DataFrame, file_name: str, key: str | Non
                        on_click="ignore")
 
 
+def download_on_request(label: str, build: Callable[[], pd.DataFrame], file_name: str, key: str,
+                        what: str = "the file") -> None:
+    """A "Prepare" button that builds a large CSV only when clicked, then offers it for download.
+
+    Nothing is computed or held before the click (a per-journey export of a warehouse is a query
+    of seconds and a file of a hundred megabytes); the file is offered in the run the click starts
+    and released at the next one.
+    """
+    if not st.button(f"Prepare {label} (CSV)", key=f"{key}.prepare", icon=":material/description:",
+                     help=f"Builds {what} now (on a large warehouse this takes a while), then offers it."):
+        return
+    with st.spinner(f"Building {what}…"):
+        data = to_safe_csv(build())
+    st.download_button(f"Download {label} (CSV, {len(data) / 1e6:,.1f} MB)", data=data, file_name=file_name, mime="text/csv",
+                       key=key, on_click="ignore", type="primary")
+
+
 def share_link(page: str) -> str:
     """The absolute URL of this view: the page's path (``""`` for the start page) and every filter
     and page setting in the query string."""

@@ -28,6 +28,7 @@ from cx.churn.features import churn_features, moments
 from cx.churn.leakage import LEAK_AUC, leak_carriers, leak_screen, one_class_only
 from cx.churn.logistic import TOL
 from cx.churn.model import DEFAULT_C, ChurnModel, model_frame
+from cx.churn.sampling import FitSample, fit_sample
 from cx.churn.scores import (
     METRICS,
     Interval,
@@ -35,6 +36,7 @@ from cx.churn.scores import (
     calibration_table,
     cross_validate,
     delong_interval,
+    predict_in_batches,
     recalibrate,
     score_intervals,
 )
@@ -70,6 +72,7 @@ class ModelCard:
     allowed: tuple[str, ...] = ()
     chance_of: str = "churning"
     suspected: dict[str, str] = field(default_factory=dict)
+    sample: FitSample | None = None
 
     @property
     def positive_share(self) -> float:
@@ -80,7 +83,8 @@ class ModelCard:
                 "positive_share": self.positive_share, "cutoff_rule": self.rule_text, "cv_scheme": self.cv_scheme,
                 "model": self.model_text, "features": list(self.features), "excluded": dict(self.excluded),
                 "notes": list(self.notes), "as_of": self.as_of, "leaks": list(self.leaks),
-                "suspected_leaks": dict(self.suspected), "at_risk_means": self.risk_words}
+                "suspected_leaks": dict(self.suspected), "at_risk_means": self.risk_words,
+                "sample": self.sample.to_dict() if self.sample else None}
 
 
 @dataclass(frozen=True, eq=False)
@@ -197,6 +201,8 @@ class ChurnReport:
             "suspected_leaks": dict(self.card.suspected),
             "leak_likely": self.cv["roc_auc"].value >= LEAK_AUC,
             "warnings": list(self.warnings),
+            # only when the fit saw a stratified sample (very many customers): its size and the population's
+            **({"sample": self.card.sample.to_dict()} if self.card.sample else {}),
         }
 
 
@@ -332,6 +338,9 @@ def fit_churn_table(table: FeatureTable, *, now: FeatureTable | None = None, att
         started = time.perf_counter()
         y = table.frame["outcome"].to_numpy(dtype=int)
         _guard(y, table.outcome, min_positives, n_splits, table.unknown_outcomes)
+        everyone = table
+        table, sample = fit_sample(table, random_state)  # very many customers: a stratified sample is fitted
+        y = table.frame["outcome"].to_numpy(dtype=int)
         screen = _screen(table, attributes, include_restating)
         features = screen.features
         X = model_frame(table.frame, features)
@@ -354,9 +363,11 @@ def fit_churn_table(table: FeatureTable, *, now: FeatureTable | None = None, att
         odds = odds_ratio_table(model, labels=labels)
         importance.insert(1, "feature", importance["column"].map(lambda c: labels.get(c, c)))
         line = calibration_line(y, predictions["All"])
-        population = _population(table, now, features, model, predictions["All"], line)
+        population = _population(everyone, now, features, model, predictions["All"], line, sample)
         card = _card(table, y, screen, labels, n_splits, resamples, C, random_state, same,
                      {k: v for k, v in thinned.items() if v})
+        if sample is not None:
+            card = replace(card, sample=sample, notes=(sample.text(table.outcome), *card.notes))
         card = replace(card, notes=(*card.notes, *_reversals(table.frame, y, odds, table.outcome)))
         leaks = _leak_warnings(table, screen, cv, labels)
         return ChurnReport(card=card, cv=cv, folds=folds, calibration=calibration_table(y, predictions["All"]),
@@ -496,20 +507,30 @@ def _feature_sets(y: np.ndarray, predictions: dict[str, np.ndarray], cv: dict[st
 
 
 def _population(table: FeatureTable, now: FeatureTable | None, features: Sequence[str], model: ChurnModel,
-                oof: np.ndarray, line: tuple[float, float]) -> pd.DataFrame:
+                oof: np.ndarray, line: tuple[float, float], sample: FitSample | None = None) -> pd.DataFrame:
     """Whom to rank, with their model inputs, context and calibrated probability.
 
     The customers without the outcome (with it, for a good outcome such as satisfied: those who could
     still lose it) with their out-of-fold probability, or, under the window rule,
-    everyone active now with their current features and the model fitted at the cut-off.
+    everyone active now with their current features and the model fitted at the cut-off. With a fit
+    ``sample``, ``oof`` covers the sampled customers only; the others are scored by ``model``.
     """
     if now is not None and len(now.frame):
         frame = now.frame.reindex(columns=list(dict.fromkeys([*now.frame.columns, *features])))
-        raw = model.predict_proba(model_frame(frame, features))[:, 1]
+        population = model_frame(frame, features).reset_index(drop=True)
+        raw = predict_in_batches(model, population[list(features)])
     else:
         keep = table.frame["outcome"].to_numpy(dtype=int) == int(outcome_is_good(table.outcome, table.positive))
-        frame, raw = table.frame.loc[keep], oof[keep]
-    population = model_frame(frame, features).reset_index(drop=True)
+        frame = table.frame.loc[keep]
+        population = model_frame(frame, features).reset_index(drop=True)
+        if sample is None:
+            raw = oof[keep]
+        else:  # out-of-fold where the customer was in the sample, else the sample's model (never saw them)
+            everyone = np.full(len(keep), np.nan)
+            everyone[sample.rows] = oof
+            raw = everyone[keep]
+            unseen = np.flatnonzero(np.isnan(raw))
+            raw[unseen] = predict_in_batches(model, population.iloc[unseen][list(features)])
     context = ["customer_id", "segment", "lifetime_value", "incidents", "recovery",
                *[c for c in frame if c.startswith(CHANNEL_PREFIX)]]
     for col in context:

@@ -190,6 +190,21 @@ def recalibrate(p, line: tuple[float, float]) -> np.ndarray:
     return expit(line[0] + line[1] * logit(p))
 
 
+# --- scoring many customers -----------------------------------------------------------------------
+
+#: Rows scored at a time (the design matrix of one batch: rows × model columns floats).
+SCORE_BATCH = 100_000
+
+
+def predict_in_batches(model: ChurnModel, X: pd.DataFrame, batch: int = SCORE_BATCH) -> np.ndarray:
+    """``model.predict_proba(X)[:, 1]``, ``batch`` rows at a time (the same numbers, bounded memory)."""
+    out = np.empty(len(X))
+    for start in range(0, len(X), batch):
+        part = X.iloc[start:start + batch]
+        out[start:start + len(part)] = model.predict_proba(part)[:, 1]
+    return out
+
+
 # --- cross-validation ------------------------------------------------------------------------------
 
 
@@ -281,6 +296,7 @@ __all__ = [
     "calibration_table",
     "cross_validate",
     "delong_interval",
+    "predict_in_batches",
     "recalibrate",
     "score_intervals",
     "weighted_scores",

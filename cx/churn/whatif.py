@@ -26,6 +26,8 @@ from cx.churn.table import CHANNEL_PREFIX
 if TYPE_CHECKING:  # the report holds what a what-if needs; it does not need this module
     from cx.churn.report import ChurnReport
 
+#: Customers at risk whose what-if is computed at a time (× bootstrap refits, as floats).
+BATCH = 20_000
 CAVEAT = ("This is association, not a controlled experiment: customers whose resolution was faster or whose "
           "incident was recovered may differ in other ways the model does not see. Treat the change as the size "
           "of the opportunity if the relation were causal, not as a forecast.")
@@ -191,25 +193,34 @@ def _effect(report: ChurnReport, X: pd.DataFrame, moved: pd.DataFrame, weight: n
             description: str) -> WhatIf:
     """Predicted outcome before and after, under the fit and each bootstrap refit (recalibrated)."""
     model = report.model
-    Z0, Z1 = model.design(X), model.design(moved)
     betas = np.vstack([np.r_[model.coef_, model.intercept_], report.draws])
-    p0 = recalibrate(expit(Z0 @ betas[:, :-1].T + betas[:, -1]), report.calibration_fit)
-    p1 = recalibrate(expit(Z1 @ betas[:, :-1].T + betas[:, -1]), report.calibration_fit)
-    after = p0 + weight[:, None] * (p1 - p0)
-    delta = (after - p0).sum(axis=0)
-    delta_ltv = ((after - p0) * ltv[:, None]).sum(axis=0)
     n = len(X)
+    delta, delta_ltv = np.zeros(len(betas)), np.zeros(len(betas))
+    before = after_mean = before_ltv = 0.0
+    good = report.card.good_outcome
+    # customers × refits matrices, a batch of rows at a time (a million customers × 200 refits would
+    # be gigabytes at once); one batch on any source of up to BATCH customers at risk
+    for start in range(0, n, BATCH) if n else ():
+        rows = slice(start, start + BATCH)
+        Z0, Z1 = model.design(X.iloc[rows]), model.design(moved.iloc[rows])
+        p0 = recalibrate(expit(Z0 @ betas[:, :-1].T + betas[:, -1]), report.calibration_fit)
+        p1 = recalibrate(expit(Z1 @ betas[:, :-1].T + betas[:, -1]), report.calibration_fit)
+        after = p0 + weight[rows, None] * (p1 - p0)
+        delta += (after - p0).sum(axis=0)
+        delta_ltv += ((after - p0) * ltv[rows, None]).sum(axis=0)
+        before += p0[:, 0].sum()
+        after_mean += after[:, 0].sum()
+        at_risk = (1.0 - p0[:, 0]) if good else p0[:, 0]  # the chance of the bad side, as the at-risk list ranks
+        before_ltv += (at_risk * ltv[rows]).sum()
 
     def interval(values):
         low, high = np.percentile(values[1:], [2.5, 97.5]) if len(values) > 1 else (np.nan, np.nan)
         return Interval(float(values[0]), float(low), float(high))
 
-    good = report.card.good_outcome
-    at_risk = (1.0 - p0[:, 0]) if good else p0[:, 0]  # the chance of the bad side, as the at-risk list ranks
     return WhatIf(description=description, customers=n,
-                  churn_before=float(p0[:, 0].mean()) if n else float("nan"),
-                  churn_after=float(after[:, 0].mean()) if n else float("nan"),
-                  churners_change=interval(delta), ltv_at_risk_before=float((at_risk * ltv).sum()),
+                  churn_before=float(before / n) if n else float("nan"),
+                  churn_after=float(after_mean / n) if n else float("nan"),
+                  churners_change=interval(delta), ltv_at_risk_before=float(before_ltv),
                   ltv_at_risk_change=interval(-delta_ltv if good else delta_ltv),
                   chance_of=report.card.chance_of, good=good)
 

@@ -38,6 +38,11 @@ DUCKDB_CONFIG = {
     "autoinstall_known_extensions": False,
     "autoload_known_extensions": False,
 }
+#: Memory a database *file* (the demo, a warehouse file) may use for a query's working set before it
+#: spills to disk: DuckDB's default (80% of RAM) let one window query over 10 M interactions take
+#: 1.6 GB of the app's memory, and two at once more. In-memory databases (uploads) hold their data
+#: in that memory, so they keep the default.
+DUCKDB_FILE_MEMORY = os.environ.get("CX_DUCKDB_MEMORY", "1GB")
 _NOT_READ_ONLY = "the session could not be made read-only, so the app refuses to query it"
 
 
@@ -187,7 +192,8 @@ def duckdb_engine(path: Path | None = None, *, load: Callable | None = None,
     import duckdb
     from duckdb_engine import ConnectionWrapper
 
-    database = duckdb.connect(str(path) if path else ":memory:", read_only=path is not None, config=DUCKDB_CONFIG)
+    config = {**DUCKDB_CONFIG, "memory_limit": DUCKDB_FILE_MEMORY} if path else DUCKDB_CONFIG
+    database = duckdb.connect(str(path) if path else ":memory:", read_only=path is not None, config=config)
     try:
         if load is not None:
             load(database)

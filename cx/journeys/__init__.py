@@ -1,5 +1,6 @@
 """Journeys: per-customer journey features in SQL, stages, peak-end and critical incidents."""
 
+from cx.journeys.peak_end import compact  # noqa: F401,E402
 from cx.journeys.queries import (  # noqa: F401  the package's public face
     CLASSES,
     FEATURE_COLUMNS,
@@ -18,3 +19,4 @@ from cx.journeys.queries import (  # noqa: F401  the package's public face
     rule_labels,
     summarize_journeys,
 )
+

@@ -101,7 +101,8 @@ def channel_p95(source: Source) -> pd.DataFrame:
 
 def journey_features_query(source: Source, scope: Scope | None = None, rules: IncidentRules | None = None, *,
                            gap_days: float | None = None, end_last: int = 1, before: str | None = None,
-                           customer_columns: Sequence[str] = (), within_scope: bool = False) -> sa.Select:
+                           customer_columns: Sequence[str] = (), within_scope: bool = False,
+                           customer_id: str | None = None) -> sa.Select:
     """The SQL of :func:`journey_features` (to run elsewhere, or to build on).
 
     ``within_scope=True``: the scope defines the journeys (e.g. a model's observation window, which
@@ -110,7 +111,8 @@ def journey_features_query(source: Source, scope: Scope | None = None, rules: In
     rules = rules or source.rules
     if end_last < 1:
         raise ValueError("end_last must be at least 1")
-    s, _ = journey_rows(source, scope, rules, gap_days=gap_days, before=before, within_scope=within_scope)
+    s, _ = journey_rows(source, scope, rules, gap_days=gap_days, before=before, within_scope=within_scope,
+                        customer_id=customer_id)
     s = s.c
     # Least-squares slope of the index on the moment's rank. The ranks of the scored moments are
     # exactly 1..n, so their sum and sum of squares have closed forms and only Σ rank·index and
@@ -161,7 +163,7 @@ def journey_features_query(source: Source, scope: Scope | None = None, rules: In
 
 def journey_features(source: Source, scope: Scope | None = None, rules: IncidentRules | None = None, *,
                      gap_days: float | None = None, end_last: int = 1, before: str | None = None,
-                     customer_columns: Sequence[str] = ()) -> pd.DataFrame:
+                     customer_columns: Sequence[str] = (), customer_id: str | None = None) -> pd.DataFrame:
     """Peak-end features of every journey, computed in the database in one query.
 
     Parameters
@@ -185,6 +187,8 @@ def journey_features(source: Source, scope: Scope | None = None, rules: Incident
         NULL there and undated interactions are kept whole.
     customer_columns : sequence of str
         Customer columns to join on (e.g. ``["churned", "segment"]``), for outcomes.
+    customer_id : str, optional
+        Only this customer's journeys (the same numbers as their rows among everyone's).
 
     Returns
     -------
@@ -200,7 +204,7 @@ def journey_features(source: Source, scope: Scope | None = None, rules: Incident
     >>> features[["worst", "end", "peak_end", "journey_class"]].head()  # doctest: +SKIP
     """
     query = journey_features_query(source, scope, rules, gap_days=gap_days, end_last=end_last,
-                                   before=before, customer_columns=customer_columns)
+                                   before=before, customer_columns=customer_columns, customer_id=customer_id)
     frame = source.read(query)
     for name in ("mean", "worst", "best", "first", "end", "peak_end", "slope", "worst_to_end_days"):
         frame[name] = pd.to_numeric(frame[name], errors="coerce").astype(float)

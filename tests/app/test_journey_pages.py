@@ -143,3 +143,28 @@ def test_incidents_page_on_a_wide_survey_with_a_text_outcome(app, tmp_path):
     assert list(box.options) == ["Neutral or Dissatisfied", "Satisfied"] and box.value == "Satisfied"
     said = " ".join(x.value for x in [*at.info, *at.success]).replace("\\", "")  # shown Markdown-escaped
     assert "End and peak-end are not compared: the ratings carry no dates" in said
+
+
+def test_incidents_page_builds_the_journey_file_only_when_asked(app, monkeypatch):
+    from cx.journeys import queries
+
+    calls = []
+    original = queries.journey_features
+
+    def counted(*args, **kwargs):
+        calls.append(kwargs.get("customer_id"))
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(queries, "journey_features", counted)
+    at = app("views/incidents.py").run()
+    assert not at.exception
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert not any("journey features" in label for label in labels)  # no file of every journey yet
+    assert calls == [None]  # every journey queried once: the tiles and the statistics
+    at.button(key="incidents.features_csv.prepare").click().run()
+    assert not at.exception
+    offered = [b.proto.label for b in at.get("download_button") if "journey features" in b.proto.label]
+    assert len(offered) == 1 and offered[0].startswith("Download journey features (CSV, ")
+    assert calls == [None, None]  # built on the click
+    at.run()  # the next run lets the file go
+    assert not [b for b in at.get("download_button") if "journey features" in b.proto.label]

@@ -387,3 +387,28 @@ def test_a_cell_never_depends_on_filters_that_do_not_define_it(make_source):
     someone = email["customer_id"].iloc[0]
     pd.testing.assert_frame_equal(journeys.customer_timeline(source, someone, Scope(channels=["email"]), rules),
                                   journeys.customer_timeline(source, someone, rules=rules))
+
+
+def test_one_customers_features_equal_their_row_among_everyones(make_source):
+    inter = random_interactions(seed=7)
+    source = make_source(inter)
+    scope = Scope(channels=("chat",))
+    everyone = journeys.journey_features(source, scope, gap_days=20)
+    for customer in sorted(everyone["customer_id"].unique())[:3]:
+        mine = journeys.journey_features(source, scope, gap_days=20, customer_id=customer)
+        assert_features_equal(mine, everyone[everyone["customer_id"] == customer])
+    assert journeys.journey_features(source, scope, customer_id="nobody").empty
+
+
+def test_compact_features_give_the_same_statistics(make_source):
+    inter = random_interactions(seed=9, customers=200, rows=3000)
+    source = make_source(inter)
+    full = journeys.journey_features(source)
+    full["churned"] = np.arange(len(full)) % 3 == 0
+    narrow = journeys.compact(full, "churned")
+    assert "customer_id" not in narrow and narrow["journey_class"].dtype == "category"
+    assert narrow.memory_usage(deep=True).sum() < full.memory_usage(deep=True).sum() / 2
+    pd.testing.assert_frame_equal(journeys.outcome_by_class(narrow, "churned"), journeys.outcome_by_class(full, "churned"))
+    a, b = journeys.compare_predictors(narrow, "churned", resamples=200), journeys.compare_predictors(full, "churned", resamples=200)
+    pd.testing.assert_frame_equal(a.table, b.table)
+    assert a.headline == b.headline

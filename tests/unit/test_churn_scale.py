@@ -1,0 +1,108 @@
+"""The churn model with very many customers: a stratified, documented fit sample; scores for everyone."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cx.churn import sampling
+from cx.churn.model import ChurnModel, model_frame
+from cx.churn.report import fit_churn_table
+from cx.churn.scores import predict_in_batches
+from cx.churn.table import CutoffRule, FeatureTable
+from cx.churn.whatif import what_if
+
+
+def _table(n: int, positives: int, seed: int = 0) -> FeatureTable:
+    rng = np.random.default_rng(seed)
+    y = np.zeros(n, dtype=int)
+    y[rng.choice(n, positives, replace=False)] = 1
+    frame = pd.DataFrame({
+        "customer_id": [f"C{k:05d}" for k in range(n)], "outcome": y,
+        "mean_index": rng.normal(60, 10, n), "worst_index": rng.normal(40, 10, n) - 8 * y,
+        "recovery": rng.choice(["clean", "recovered", "unrecovered"], n, p=[0.6, 0.2, 0.2]),
+        "segment": rng.choice(["a", "b"], n), "lifetime_value": rng.uniform(100, 1000, n),
+    })
+    features = ("mean_index", "worst_index", "recovery")
+    return FeatureTable(frame=frame, outcome="churned", features=features, attributes=(),
+                        groups={"Mean scores only": ("mean_index",), "All": features},
+                        labels={f: f for f in features}, rule=CutoffRule("none"), rule_text="No cut-off.", as_of=None)
+
+
+@pytest.mark.parametrize(("n", "positives", "size"), [(10_000, 1_737, 3_000), (9_999, 13, 1_000), (501, 250, 500)])
+def test_sample_keeps_each_class_share(n, positives, size):
+    y = np.zeros(n, dtype=int)
+    y[np.random.default_rng(1).choice(n, positives, replace=False)] = 1
+    rows = sampling.stratified_rows(y, size, random_state=3)
+    assert len(rows) == size and len(np.unique(rows)) == size
+    assert np.all(np.diff(rows) > 0)  # sorted positions
+    taken = int(y[rows].sum())
+    assert abs(taken - positives * size / n) < 1  # each class its share, rounded
+    assert np.array_equal(rows, sampling.stratified_rows(y, size, random_state=3))  # the seed decides
+
+
+def test_no_sample_up_to_the_threshold():
+    table = _table(1_000, 200)
+    same, sample = sampling.fit_sample(table, above=1_000, size=300)
+    assert sample is None and same is table
+    fitted, sample = sampling.fit_sample(table, above=999, size=300)
+    assert sample.size == 300 and len(fitted.frame) == 300 and sample.total == 1_000
+    assert fitted.frame["outcome"].sum() == sample.sample_positives == 60
+
+
+def test_a_large_source_is_fitted_on_a_stated_stratified_sample_and_everyone_is_scored(monkeypatch):
+    monkeypatch.setattr(sampling, "SAMPLE_ABOVE", 4_000)
+    monkeypatch.setattr(sampling, "SAMPLE_SIZE", 2_000)
+    table = _table(6_000, 1_200)
+    report = fit_churn_table(table, resamples=40, at_risk=6_000)
+    card = report.card
+    # the model learned from the sample, each outcome in its share, and says so
+    assert card.n == 2_000 and card.positives == 400
+    assert card.sample is not None and card.sample.total == 6_000 and card.sample.positives == 1_200
+    assert "stratified sample of 2,000 of the 6,000 customers" in card.notes[0]
+    assert "400 with churned = yes, as 1,200 of all" in card.notes[0]
+    assert report.to_dict()["sample"] == {"size": 2_000, "of": 6_000, "positives": 400, "positives_of": 1_200,
+                                          "stratified_by": "outcome"}
+    # ... while the scores cover every customer without the outcome, in the sample or not
+    everyone = set(table.frame.loc[table.frame["outcome"] == 0, "customer_id"])
+    assert len(report.population) == len(everyone)
+    assert report.population["probability"].notna().all()
+    assert set(report.at_risk["customer_id"]) == everyone
+    sampled = set(table.frame["customer_id"].iloc[card.sample.rows])
+    outside = report.population[~report.population["customer_id"].isin(sampled)]
+    assert len(outside) == len(everyone) - (2_000 - 400)
+    # outside the sample: the probability of the model fitted on the sample, recalibrated
+    raw = report.model.predict_proba(outside[report.model.feature_names_in_])[:, 1]
+    from cx.churn.scores import recalibrate
+    np.testing.assert_allclose(outside["probability"], recalibrate(raw, report.calibration_fit), rtol=1e-12)
+    # the what-if works on everyone at risk
+    assert what_if(report, "worst_index", 10, mode="absolute").customers == len(everyone)
+
+
+def test_below_the_threshold_nothing_is_sampled():
+    report = fit_churn_table(_table(3_000, 600), resamples=40)
+    assert report.card.sample is None and report.card.n == 3_000
+    assert not any("sample" in note for note in report.card.notes)
+    assert "sample" not in report.to_dict()  # the documented JSON shape, unchanged
+
+
+def test_scoring_in_batches_gives_the_same_probabilities():
+    table = _table(2_500, 500)
+    X = model_frame(table.frame, table.features)
+    model = ChurnModel().fit(X, table.frame["outcome"])
+    np.testing.assert_array_equal(predict_in_batches(model, X, batch=300), model.predict_proba(X)[:, 1])
+
+
+def test_what_if_in_row_batches_gives_the_same_numbers(monkeypatch):
+    from cx.churn import whatif
+
+    report = fit_churn_table(_table(3_000, 600), resamples=40)
+    whole = what_if(report, "worst_index", 10, mode="absolute")
+    monkeypatch.setattr(whatif, "BATCH", 7)
+    batched = what_if(report, "worst_index", 10, mode="absolute")
+    assert batched.customers == whole.customers == 2_400
+    for a, b in ((batched.churners_change, whole.churners_change), (batched.ltv_at_risk_change, whole.ltv_at_risk_change)):
+        np.testing.assert_allclose([a.value, a.ci_low, a.ci_high], [b.value, b.ci_low, b.ci_high], rtol=1e-9)
+    np.testing.assert_allclose([batched.churn_before, batched.churn_after, batched.ltv_at_risk_before],
+                               [whole.churn_before, whole.churn_after, whole.ltv_at_risk_before], rtol=1e-12)
