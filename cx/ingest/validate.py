@@ -135,6 +135,7 @@ def apply_mapping(raw: RawTable, mapping: Mapping, progress: Progress = None, li
     typed: dict[str, pd.Series] = {}
     ratings: dict[str, pd.Series] = {}
     counted: dict[str, int] = {}
+    factorized: dict[str, np.ndarray] = {}  # column -> codes of its values, kept for the duplicate test
     mapped = [(c, t) for c, t in mapping.columns.items() if t != IGNORE]
     together = _ratings_together(frame, [c for c, t in mapped if t == ROLE_RATING], mapping)
     for step, (column, target) in enumerate(mapped, start=1):
@@ -147,7 +148,7 @@ def apply_mapping(raw: RawTable, mapping: Mapping, progress: Progress = None, li
             if declared.any():
                 counted[f"missing:{column}"] = int(declared.sum())
         else:
-            values = _parse(frame[column], column, score, mapping, dayfirst, problems, counted)
+            values = _parse(frame[column], column, score, mapping, dayfirst, problems, counted, factorized)
         if target == ROLE_RATING:
             ratings[column] = values
         else:
@@ -166,7 +167,8 @@ def apply_mapping(raw: RawTable, mapping: Mapping, progress: Progress = None, li
         delta = (typed[role] - typed["occurred_at"]).dt.total_seconds() / 60 / minutes_per_unit
         problems.add(delta < 0, end, NEGATIVE)
         typed[target] = delta
-    problems.add(pd.Series(frame.duplicated(keep="first").to_numpy(), index=frame.index), "", DUPLICATE)
+    problems.add(pd.Series(_duplicated(frame, factorized), index=frame.index), "", DUPLICATE)
+    factorized.clear()  # 4 bytes a cell: not kept while the canonical frames are built
     record_column = mapping.source_of(ROLE_RECORD_ID)
     if record_column is not None and mapping.shape == "interactions":
         _repeated_records(typed, record_column, problems)
@@ -269,7 +271,7 @@ DISTINCT_MIN_ROWS = 50_000
 
 
 def _parse(values: pd.Series, column: str, target: str, mapping: Mapping, dayfirst, problems: Problems,
-           counted: dict[str, int] | None = None) -> pd.Series:
+           counted: dict[str, int] | None = None, factorized: dict[str, np.ndarray] | None = None) -> pd.Series:
     """One mapped column to its canonical type; unreadable cells become row problems.
 
     ``counted`` collects cells loaded as empty on purpose: declared missing codes and placeholder
@@ -283,9 +285,21 @@ def _parse(values: pd.Series, column: str, target: str, mapping: Mapping, dayfir
     """
     if len(values) >= DISTINCT_MIN_ROWS:
         codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        if factorized is not None:
+            factorized[column] = codes.astype(np.int32) if len(uniques) < 2**31 - 1 else codes
         if len(uniques) <= len(values) // 2:
             return _parse_distinct(values, codes, uniques, column, target, mapping, dayfirst, problems, counted)
     return _parse_cells(values, column, target, mapping, dayfirst, problems, counted)
+
+
+def _duplicated(frame: pd.DataFrame, factorized: dict[str, np.ndarray]) -> np.ndarray:
+    """``frame.duplicated(keep="first")``, on the codes of each column's values (two cells are equal
+    exactly when their codes are, missing ones too), reusing the codes :func:`_parse` made."""
+    if frame.columns.has_duplicates or len(frame) < DISTINCT_MIN_ROWS:
+        return frame.duplicated(keep="first").to_numpy()
+    codes = {i: factorized.pop(c) if c in factorized else pd.factorize(frame[c], use_na_sentinel=True)[0].astype(np.int32)
+             for i, c in enumerate(frame.columns)}
+    return pd.DataFrame(codes).duplicated(keep="first").to_numpy()
 
 
 class _Recorded:
