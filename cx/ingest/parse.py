@@ -35,6 +35,7 @@ _DMY = re.compile(r"^([0-9]{1,2})([./-])([0-9]{1,2})[./-]([0-9]{4}|[0-9]{2})" + 
 _YMD = re.compile(r"^([0-9]{4})[./]([0-9]{1,2})[./]([0-9]{1,2})" + _TIME + r"$")
 _CLOCK = re.compile(r"^(?:([0-9]+)[ .d]+)?([0-9]{1,3}):([0-9]{2})(?::([0-9]{2}(?:[.,][0-9]+)?))?$")
 _UNITS = {"seconds": 1 / 60, "minutes": 1.0, "hours": 60.0, "days": 1440.0}
+_SPACES = re.compile(r"\s+")
 DECIMAL_COMMA = r"[+-]?[0-9]+,[0-9]{1,2}|[+-]?[0-9]+,[0-9]{4,}"  # not a thousands group (1,500)
 
 
@@ -50,6 +51,12 @@ def text(values: pd.Series) -> pd.Series:
     """Trimmed text; blank cells become missing."""
     stripped = values.astype("str").str.strip()
     return stripped.where(stripped.str.len() > 0)
+
+
+def single_spaced(values: pd.Series) -> pd.Series:
+    """Runs of whitespace as one space: ``values.str.replace(r"\\s+", " ", regex=True)``, computed once per
+    distinct value (a million touchpoints are a few dozen spellings; pandas would run the regex on each)."""
+    return per_unique(values, lambda v: _SPACES.sub(" ", v)).astype(values.dtype)
 
 
 def missing(values: pd.Series) -> pd.Series:

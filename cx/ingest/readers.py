@@ -19,7 +19,7 @@ from typing import NoReturn
 import numpy as np
 import pandas as pd
 
-from cx.ingest import archives, encoding, excel, formats, sniff
+from cx.ingest import archives, encoding, excel, fastcsv, formats, sniff
 from cx.ingest.formats import from_frame
 from cx.ingest.limits import Limits, current_limits
 from cx.ingest.sniff import SUFFIXES, IngestError  # noqa: F401  SUFFIXES re-exported
@@ -78,12 +78,13 @@ def read_table(data: bytes | str | Path, name: str | None = None, sheet: str | N
     if kind != "json":  # JSON is often written on one line
         encoding.check_line_length(data, name, limits.max_line_bytes)
     text, used, decode_notes = encoding.decode(data, name)
+    plain = data if kind == "text" and used in fastcsv.UTF8 and not decode_notes else None  # for the DuckDB step
     del data
     notes += decode_notes
     if kind == "json":
         return formats.read_json(text, name, used, notes, limits, sheet)
     encoding.check_text(text, name)
-    return _read_text(text, name, hint, used, notes, limits)
+    return _read_text(text, name, hint, used, notes, limits, plain)
 
 
 def _refuse_empty(data: bytes, name: str) -> None:
@@ -115,7 +116,10 @@ def _bytes(data, name: str | None, limits: Limits) -> tuple[bytes, str]:
 # --- text ------------------------------------------------------------------------------------
 
 
-def _read_text(text: str, name: str, hint: str, encoding: str, notes: list[str], limits: Limits) -> RawTable:
+def _read_text(text: str, name: str, hint: str, encoding: str, notes: list[str], limits: Limits,
+               plain: bytes | None = None) -> RawTable:
+    """Split decoded text into a table; ``plain`` (the UTF-8 bytes of the same text) lets DuckDB split
+    the body when the file is plain enough to split exactly as pandas would (:mod:`cx.ingest.fastcsv`)."""
     delimiter = sniff.sniff_delimiter(text, hint)
     head, lines = sniff.records(text, delimiter)
     if not any(sniff._filled(r) for r in head):
@@ -130,10 +134,14 @@ def _read_text(text: str, name: str, hint: str, encoding: str, notes: list[str],
     widest = max(range(start, len(head)), key=lambda i: len(head[i]))
     if len(head[widest]) > limits.max_columns:  # before any row is split: the parser takes its width from these
         _too_wide(name, widest + 1, len(head[widest]), limits, header=widest < start + n_header)
-    body_start = _offset_after_lines(text, lines[start + n_header - 1]) if len(lines) >= start + n_header else len(text)
-    body = text[body_start:]
     first_row = start + n_header + 1
-    frame = _split_body(body, delimiter, name, first_row, limits)
+    header_lines = lines[start + n_header - 1] if len(lines) >= start + n_header else 0
+    frame = None
+    if plain is not None and start == 0 and n_header == 1:
+        frame = fastcsv.split(plain, encoding, delimiter, width, header_lines)
+    if frame is None:
+        body_start = _offset_after_lines(text, header_lines) if len(lines) >= start + n_header else len(text)
+        frame = _split_body(text[body_start:], delimiter, name, first_row, limits)
     names = sniff.header_names(header_rows, max(width, 1))
     frame, rejected = fit_width(frame, names, delimiter)
     table = finish(frame, rejected, name, notes, first_row)
