@@ -119,7 +119,7 @@ def open_case_control(source, kind: str | Sequence[str], subjects: Sequence[str]
 # --- alerts --------------------------------------------------------------------------------------
 
 
-@in_background(label="Checking this week's alerts", max_entries=16)
+@in_background(label="Checking this week's alerts", max_entries=16, quick=True)
 def load_alerts(source, week: str, scope, saved: tuple) -> alerts.AlertRun:
     """The week's alert run (saved targets, ``(metric, value, cell items)``, become threshold rules),
     once per source, week and scope in the background (shared like the page's other results), and
