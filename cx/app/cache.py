@@ -67,9 +67,6 @@ def cached_by_source(func=None, *, ttl: int = 3600, max_entries: int = 64):
 #: Worker threads for background jobs (two cores are shared by every session of the server).
 WORKERS = 2
 _executor = concurrent.futures.ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="cx-job")
-#: Short jobs (a second or two, e.g. the week's alerts) get workers of their own: they never queue
-#: behind model fits that other clicks or sessions started.
-_quick_executor = concurrent.futures.ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="cx-quick")
 
 
 class Job:
@@ -138,7 +135,7 @@ def _session_jobs() -> _Jobs:
     return _Jobs()
 
 
-def in_background(func=None, *, label: str = "", ttl: int = 3600, max_entries: int = 16, quick: bool = False):
+def in_background(func=None, *, label: str = "", ttl: int = 3600, max_entries: int = 16):
     """Run ``func(source, *args, **kwargs)`` in a worker thread, once per source key and arguments.
 
     The wrapper returns a :class:`Job` at once. Jobs are shared as :func:`cached_by_source` shares
@@ -148,8 +145,7 @@ def in_background(func=None, *, label: str = "", ttl: int = 3600, max_entries: i
     whose name starts with ``_`` (as with ``st.cache_data``): they are passed but not part of the
     key, for inputs the other arguments already determine. The function must not call Streamlit.
     A session has one current job per function: asking it for other arguments cancels the previous
-    job if that has not started yet. ``quick`` jobs (seconds, not minutes) run on workers of their
-    own, so that they never wait for a model fit.
+    job if that has not started yet.
     """
 
     def wrap(f):
@@ -161,8 +157,7 @@ def in_background(func=None, *, label: str = "", ttl: int = 3600, max_entries: i
             key = (name, who, source.key, args,
                    tuple(sorted((k, v) for k, v in kwargs.items() if not k.startswith("_"))))
             jobs = _session_jobs() if who is None else _shared_jobs()
-            executor = _quick_executor if quick else _executor
-            job = jobs.get(key, lambda: Job(executor.submit(f, source, *args, **kwargs), label or name, name), ttl,
+            job = jobs.get(key, lambda: Job(_executor.submit(f, source, *args, **kwargs), label or name, name), ttl,
                            max_entries)
             _supersede(name, job)
             return job

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 import streamlit as st
 
-from cx.app.cache import in_background, ready
+from cx.app.cache import cached_by_source
 from cx.app.state import current_user
 from cx.app.widgets import dataframe, md, md_escape, show_error
 from cx.db import SourceError
@@ -119,19 +119,10 @@ def open_case_control(source, kind: str | Sequence[str], subjects: Sequence[str]
 # --- alerts --------------------------------------------------------------------------------------
 
 
-@in_background(label="Checking this week's alerts", max_entries=16, quick=True)
+@cached_by_source(ttl=1800, max_entries=32)
 def load_alerts(source, week: str, scope, saved: tuple) -> alerts.AlertRun:
-    """The week's alert run (saved targets, ``(metric, value, cell items)``, become threshold rules),
-    once per source, week and scope in the background (shared like the page's other results), and
-    what fired remembered in the app database (when it can be written: `cx alerts` records them
-    otherwise)."""
-    run = alerts.evaluate(source, week=week, scope=scope,
-                          targets=[targets.Target(metric=m, value=v, cell=dict(c)) for m, v, c in saved])
-    try:
-        alerts.record_alerts(store(), source.label, run)
-    except APP_DB_DOWN:
-        pass
-    return run
+    """The week's alert run (saved targets become threshold rules), cached per source, week and scope."""
+    return alerts.evaluate(source, week=week, scope=scope, targets=[targets.Target(**t) for t in saved])
 
 
 def _p(value) -> str:
@@ -152,15 +143,15 @@ def cells_behind(run: alerts.AlertRun, record: dict):
 def alert_panel(source, week: str, scope, key: str) -> None:
     """The week's alerts with the false-alarm rate stated; each alert opens onto the cells behind it."""
     saved = tuple(sorted((t.metric, t.value, tuple(sorted(t.cell.items()))) for t in saved_targets(source)[0]))
-    job = load_alerts(source, week, scope, saved)
     try:
-        run = ready(job, "Checking every channel's change this week against what chance would give",
-                    key=f"{key}.alerts")
+        run = load_alerts(source, week, scope, tuple({"metric": m, "value": v, "cell": dict(c)} for m, v, c in saved))
     except (alerts.AlertError, ValueError) as exc:
         show_error(exc)
         return
-    if run is None:  # a progress line is drawn; the panel fills in when the check is done
-        return
+    try:
+        alerts.record_alerts(store(), source.label, run)
+    except APP_DB_DOWN:
+        pass  # shown all the same; `cx alerts` records them when the app database is back
     st.subheader(f"Alerts ({len(run.fired)})")
     st.caption(md_escape(run.statement))
     if run.fired.empty:

@@ -63,26 +63,3 @@ def test_another_source_key_is_another_job(cache, monkeypatch):
     monkeypatch.setattr(cache.st, "session_state", {})  # another session
     b = work(_source("demo:b"))
     assert a is not b and (a.result(30), b.result(30)) == ("demo:a", "demo:b")
-
-
-def test_a_quick_job_does_not_wait_for_the_slow_ones(cache, monkeypatch):
-    """Issue 14: the Overview's alerts (a second's work) queued behind two churn fits of earlier clicks."""
-    gate = threading.Event()
-
-    @cache.in_background
-    def fit(source, n):
-        gate.wait(30)
-
-    @cache.in_background(quick=True)
-    def alerts(source):
-        return "checked"
-
-    try:
-        busy = []
-        for i in range(cache.WORKERS):  # every slow worker busy
-            monkeypatch.setattr(cache.st, "session_state", {})
-            busy.append(fit(_source(), i))
-        assert alerts(_source()).result(10) == "checked"
-        assert not any(job.done() for job in busy)
-    finally:
-        gate.set()
