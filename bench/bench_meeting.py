@@ -197,9 +197,9 @@ def sidebar_select(page, label: str):
 
 
 def pick(page, box, option: str) -> float:
-    """Open a selectbox and choose ``option``; returns the page time of the choosing click."""
+    """Open a selectbox or multiselect and choose ``option``; returns the page time of the choosing click."""
     target = page.get_by_role("option", name=option, exact=True)
-    for attempt in range(3):  # a dropdown left open elsewhere can swallow the first click
+    for attempt in range(3):  # a dropdown left open elsewhere, or a box redrawn under the click, swallows it
         page.keyboard.press("Escape")
         box.click()
         try:
@@ -214,18 +214,13 @@ def pick(page, box, option: str) -> float:
 
 
 def add_channel(page, channel: str) -> float:
-    box = page.locator("[data-testid=stSidebar] [data-testid=stMultiSelect]").first
-    box.click()
-    target = page.get_by_role("option", name=channel, exact=True)
-    target.wait_for()
-    t0 = now(page)
-    target.click()
-    return t0
+    return pick(page, page.locator("[data-testid=stSidebar] [data-testid=stMultiSelect]").filter(has_text="Channels"),
+                channel)
 
 
 def remove_channel(page) -> float:
     page.keyboard.press("Escape")
-    box = page.locator("[data-testid=stSidebar] [data-testid=stMultiSelect]").first
+    box = page.locator("[data-testid=stSidebar] [data-testid=stMultiSelect]").filter(has_text="Channels")
     clear = box.get_by_role("button", name="Clear all")
     if not clear.count():
         clear = box.locator("[title='Clear all'], [aria-label='Clear all']")

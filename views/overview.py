@@ -45,6 +45,13 @@ def load_review_trends(source, week: str | None, scope) -> dict:
     return reviews.trend_tables(source, _load_review(source, week, scope))
 
 
+@cached_by_source(ttl=1800, max_entries=32)
+def load_figures(source, week: str | None, scope, min_n: int) -> dict:
+    """The review's charts (movers, trends), built once per source, week, scope and minimum n: a grain
+    change or a redraw when a background part is done cannot alter them and rebuilds none."""
+    return reviews.review_figures(source, load_review(source, week, scope, min_n), load_review_trends(source, week, scope))
+
+
 def review_range(summary, scope) -> tuple[dt.date, dt.date]:
     """The days the week under review is chosen from: the sidebar's date range within the data's."""
     first, last = summary.first.date(), summary.last.date()
@@ -158,7 +165,7 @@ extras = ready(extras_job, "Listing this week's critical incidents and fitting t
                            "at risk", key="overview.extras")
 if extras is not None:
     review = review.with_extras(extras)
-figures = reviews.review_figures(source, review, tables)
+figures = load_figures(source, week, scope, view.min_n)  # a copy: notes and goal lines are drawn on it below
 trends = {name.split(":", 1)[1]: fig for name, fig in figures.items() if name.startswith("trend:")}
 noted, _ = current_notes(source)
 for name, fig in trends.items():  # the notes on dates (added on the Trends page) and targets, on every trend

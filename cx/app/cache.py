@@ -1,8 +1,9 @@
 """Per-source caches: results computed from the session's data, never served to another user.
 
-``@cached_by_source`` is the only cache the pages use. The demo's results are shared by every
-session (same public data); results of a user's own data (uploads, warehouses) are cached per
-session and released with it. Loaders raise :class:`~cx.db.SourceError` when the data
+``@cached_by_source`` is the only cache the pages use. Who shares a result is
+:func:`cx.app.state.share_key`: the demo's results are shared by every session (same public data);
+a warehouse table's by the sessions of the same signed-in user on the same connection; an upload's
+are cached per session and released with it. Loaders raise :class:`~cx.db.SourceError` when the data
 cannot be read; the page frame (:func:`cx.app.widgets.run_page`) turns that into one clear line.
 """
 
@@ -30,7 +31,7 @@ def cached_by_source(func=None, *, ttl: int = 3600, max_entries: int = 64):
     """
 
     def wrap(f):
-        def shared_call(key, _source, *args, **kwargs):
+        def shared_call(key, who, _source, *args, **kwargs):  # who: state.share_key (in the cache key)
             return f(_source, *args, **kwargs)
 
         def session_call(key, _source, *args, **kwargs):
@@ -44,8 +45,10 @@ def cached_by_source(func=None, *, ttl: int = 3600, max_entries: int = 64):
 
         @functools.wraps(f)
         def wrapper(source: Source, *args, **kwargs):
-            cached = shared if source.kind == "demo" else private
-            return cached(source.key, source, *args, **kwargs)
+            who = state.share_key(source)
+            if who is None:
+                return private(source.key, source, *args, **kwargs)
+            return shared(source.key, who, source, *args, **kwargs)
 
         return wrapper
 
@@ -58,8 +61,7 @@ def cached_by_source(func=None, *, ttl: int = 3600, max_entries: int = 64):
 # page for that long, and a room of people clicking would queue behind it. ``@in_background`` runs
 # it once per source and arguments in a worker thread instead: the page draws what it already has,
 # shows a progress line for the rest (:func:`ready`) and is redrawn when the work is done. Sessions
-# on the same demo share one job; a user's own data get jobs of their own session, as with
-# ``cached_by_source``.
+# share jobs as ``cached_by_source`` shares results (the demo, the same user's warehouse table).
 
 #: Worker threads for background jobs (two cores are shared by every session of the server).
 WORKERS = 2
@@ -69,8 +71,19 @@ _executor = concurrent.futures.ThreadPoolExecutor(max_workers=WORKERS, thread_na
 class Job:
     """One piece of background work: ``done()`` without waiting, ``result()`` (raises its error)."""
 
-    def __init__(self, future: concurrent.futures.Future, label: str):
-        self.future, self.label, self.started = future, label, time.monotonic()
+    def __init__(self, future: concurrent.futures.Future, label: str, name: str = ""):
+        self.future, self.label, self.name, self.started = future, label, name, time.monotonic()
+        future.add_done_callback(self._took)
+
+    def _took(self, future: concurrent.futures.Future) -> None:
+        if not future.cancelled() and future.exception() is None:
+            _TOOK[self.name] = time.monotonic() - self.started
+
+    def expected_left(self) -> float | None:
+        """Seconds this job probably still needs: the last job of its function took that long from
+        being asked for to done (None: no job of it has finished yet)."""
+        took = _TOOK.get(self.name)
+        return None if took is None else took - (time.monotonic() - self.started)
 
     def done(self) -> bool:
         return self.future.done()
@@ -86,6 +99,10 @@ class Job:
     def failed_to_read(self) -> bool:
         """The work ended on a :class:`~cx.db.SourceError` (perhaps passing: the next call retries)."""
         return self.future.done() and isinstance(self.future.exception(), sources.SourceError)
+
+
+#: How long the last finished job of each function took (seconds from being asked for to done).
+_TOOK: dict[str, float] = {}
 
 
 class _Jobs:
@@ -120,9 +137,10 @@ def _session_jobs() -> _Jobs:
 def in_background(func=None, *, label: str = "", ttl: int = 3600, max_entries: int = 16):
     """Run ``func(source, *args, **kwargs)`` in a worker thread, once per source key and arguments.
 
-    The wrapper returns a :class:`Job` at once. The demo's jobs are shared by every session; a
-    user's own data (uploads, warehouses) get jobs of this session only, released with it. The
-    other arguments must be hashable values (a Scope, a tuple, a string), except keyword arguments
+    The wrapper returns a :class:`Job` at once. Jobs are shared as :func:`cached_by_source` shares
+    results (:func:`cx.app.state.share_key`: the demo by every session, a warehouse table by the
+    same user's sessions on the same connection); an upload's jobs are this session's only,
+    released with it. The other arguments must be hashable values (a Scope, a tuple, a string), except keyword arguments
     whose name starts with ``_`` (as with ``st.cache_data``): they are passed but not part of the
     key, for inputs the other arguments already determine. The function must not call Streamlit.
     A session has one current job per function: asking it for other arguments cancels the previous
@@ -134,9 +152,11 @@ def in_background(func=None, *, label: str = "", ttl: int = 3600, max_entries: i
 
         @functools.wraps(f)
         def wrapper(source: Source, *args, **kwargs) -> Job:
-            key = (name, source.key, args, tuple(sorted((k, v) for k, v in kwargs.items() if not k.startswith("_"))))
-            jobs = _shared_jobs() if source.kind == "demo" else _session_jobs()
-            job = jobs.get(key, lambda: Job(_executor.submit(f, source, *args, **kwargs), label or name), ttl,
+            who = state.share_key(source)
+            key = (name, who, source.key, args,
+                   tuple(sorted((k, v) for k, v in kwargs.items() if not k.startswith("_"))))
+            jobs = _session_jobs() if who is None else _shared_jobs()
+            job = jobs.get(key, lambda: Job(_executor.submit(f, source, *args, **kwargs), label or name, name), ttl,
                            max_entries)
             _supersede(name, job)
             return job
@@ -177,8 +197,13 @@ def ready(job: Job, message: str, key: str):
     The line says what is being computed and for how long; the page is redrawn as soon as the job
     ends (a fragment polls it every 1.5 s), so the caller just skips what needs the result.
     The progress line sits in a container keyed ``cx-pending-<key>`` (the bench waits for it to go).
+    A job that clearly will not be done within the wait (judged by how long the last job of its
+    function took) is not waited for: the click answers without that pause.
     """
-    if job.wait(wait_seconds()) and not job.future.cancelled():
+    wait, left = wait_seconds(), job.expected_left()
+    if left is not None and left > 1.5 * wait and not job.done():
+        wait = 0.0
+    if job.wait(wait) and not job.future.cancelled():
         return job.result()
     with st.container(key=f"cx-pending-{key}"):
         _poll(job, message)

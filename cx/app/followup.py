@@ -14,6 +14,7 @@ import sqlalchemy as sa
 import streamlit as st
 
 from cx.app.cache import cached_by_source
+from cx.app.state import current_user
 from cx.app.widgets import dataframe, md, md_escape, show_error
 from cx.db import SourceError
 from cx.db.write import StaleUpdate, app_store
@@ -21,15 +22,6 @@ from cx.loop import alerts, cases, notify, targets
 from cx.metrics.registry import lookup
 
 FOLLOWUP_PAGE = "views/followup.py"
-
-
-def current_user() -> str | None:
-    """The signed-in user's e-mail address, or None (no sign-in configured, or not signed in)."""
-    try:
-        user = st.user.to_dict()
-    except Exception:  # no sign-in configured: st.user is empty or unavailable
-        return None
-    return user.get("email") if user.get("is_logged_in") else None
 
 
 def store():

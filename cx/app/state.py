@@ -87,6 +87,31 @@ def set_source(source: Source | None) -> None:
     st.query_params.clear()
 
 
+def current_user() -> str | None:
+    """The signed-in user's e-mail address, or None (no sign-in configured, or not signed in)."""
+    try:
+        user = st.user.to_dict()
+    except Exception:  # no sign-in configured: st.user is empty or unavailable
+        return None
+    return user.get("email") if user.get("is_logged_in") else None
+
+
+def share_key(source: Source) -> str | None:
+    """Who may share results computed from ``source`` across sessions (None: this session only).
+
+    The demo is public: every session shares it. A warehouse table is shared by the sessions of the
+    same signed-in user on the same connection (its name and masked URL, with the database user, are
+    in the source's label and key; never the password), so a second tab or a colleague's link to the
+    same view does not recompute what the first computed, while another user, who may have other
+    rights, never sees it. Uploads are never shared (each is one session's own data).
+    """
+    if source.kind == "demo":
+        return "demo"
+    if source.kind == "warehouse":
+        return f"warehouse|{source.label}|user={current_user() or ''}"
+    return None
+
+
 # --- what the sidebar chose ------------------------------------------------------------------
 
 

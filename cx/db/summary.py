@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import weakref
 from dataclasses import dataclass
 
 import pandas as pd
@@ -27,8 +29,31 @@ class SourceSummary:
     customer_rows: int | None
 
 
+#: Kinds of source whose data never change under one key: the demo file (its key carries the file's
+#: time stamp). Their summaries are remembered per engine.
+_UNCHANGING = ("demo",)
+_remembered: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # engine -> {source key: summary}
+_lock = threading.Lock()
+
+
 def summarize(source: Source) -> SourceSummary:
-    """Counts, date span, channels, stages and per-column fill — three aggregate queries."""
+    """Counts, date span, channels, stages and per-column fill — three aggregate queries.
+
+    The review, the alerts and the churn fit each ask for it; for the demo the answer is read once
+    per engine and key (a warehouse's rows may change; an upload's summary is cached by the app).
+    """
+    if source.kind not in _UNCHANGING:
+        return _summarize(source)
+    with _lock:
+        known = _remembered.get(source.engine, {}).get(source.key)
+    if known is None:
+        known = _summarize(source)
+        with _lock:
+            _remembered.setdefault(source.engine, {})[source.key] = known
+    return known
+
+
+def _summarize(source: Source) -> SourceSummary:
     i = source.interactions
     counted = [c for c in INTERACTION_COLUMNS if c != "customer_id"]
     contact = contacts(source)

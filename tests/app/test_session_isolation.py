@@ -225,3 +225,37 @@ def test_the_page_answers_while_the_slow_part_is_still_running(app, monkeypatch)
     at.run()
     assert not at.exception and any(h.startswith("Customers newly at risk") for h in _headings(at))
     assert not any("fitting the churn model" in c.value for c in at.caption)
+
+
+def test_a_warehouse_table_is_shared_by_the_same_users_sessions_and_by_no_one_else(app, small_demo, monkeypatch):
+    """Issue 14: results of a warehouse table are computed once for the sessions of one signed-in user
+    on one connection (a second tab, a colleague's link opened by the same person), never for another
+    user, who may have other rights; an upload's stay with its session (test above)."""
+    import dataclasses
+
+    from cx.app import state
+    from cx.db import demo_source
+
+    calls = _counting_extras(monkeypatch)
+    signed_in = {"user": "ann@example.com"}
+    monkeypatch.setattr(state, "current_user", lambda: signed_in["user"], raising=False)
+    warehouse = dataclasses.replace(demo_source(small_demo), kind="warehouse", key="wh-1",
+                                    label="analytics (duckdb:///warehouse) · interactions")
+
+    def session(user: str):
+        signed_in["user"] = user
+        at = app()
+        at.session_state[SOURCE_KEY] = warehouse
+        at.run()
+        assert not at.exception and any(h.startswith("Customers newly at risk") for h in _headings(at))
+        return at
+
+    ann = session("ann@example.com")
+    assert calls == ["wh-1"]
+    _end_session()  # the first tab is closed: its session caches are gone, the shared results are not
+    ann_again = session("ann@example.com")
+    assert calls == ["wh-1"], "the same user's second session recomputed the warehouse's results"
+    bob = session("bob@example.com")
+    assert calls == ["wh-1", "wh-1"], "another user was served the first user's results"
+    assert [m.value for m in bob.metric] == [m.value for m in ann_again.metric] == [m.value for m in ann.metric]
+    assert state.share_key(dataclasses.replace(warehouse, kind="upload")) is None
