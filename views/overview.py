@@ -33,10 +33,24 @@ def load_review(source, week: str | None, scope, min_n: int):
 
 @in_background(max_entries=16)
 def load_extras(source, week: str, scope):
-    """The week's incidents, customers at risk and comment themes: the churn fit behind them takes
-    seconds, so it runs in the background, once per source, week and scope (shared by every session
-    on the demo)."""
-    return reviews.review_extras(source, week, scope)
+    """The week's incidents, comment themes, teams and key drivers, in the background once per
+    source, week and scope (shared by every session on the demo); the customers at risk come from
+    :func:`load_risk_ranking`."""
+    return reviews.review_extras(source, week, scope, at_risk=False)
+
+
+@in_background(max_entries=8)
+def load_risk_ranking(source, week: str):
+    """The churn model's ranking up to the week's end: the fit takes seconds, so it runs in the
+    background, once per source and week. No filter enters it (a customer's risk does not depend on
+    what a page shows), so a filter change refits nothing."""
+    return reviews.week_risk_ranking(source, week)
+
+
+@cached_by_source(ttl=1800, max_entries=64)
+def load_at_risk(source, week: str, scope, ranking):
+    """The ranked customers active in the week within the filters (one small query)."""
+    return reviews.week_at_risk(source, scope, reviews.parse_week(week), ranking=ranking)
 
 
 @cached_by_source(ttl=1800, max_entries=32)
@@ -125,6 +139,7 @@ try:
         review = load_review(source, week, scope, view.min_n)
         tables = load_review_trends(source, week, scope)
         extras_job = load_extras(source, review.week, review.scope)  # starts now; drawn below the tiles
+        ranking_job = load_risk_ranking(source, review.week)  # once per week, whatever the filters
 except (reviews.ReviewError, ValueError) as exc:
     show_error(exc)
     st.stop()
@@ -161,10 +176,13 @@ headline_mix = next((shift for shift in review.mix if shift.by == ("channel",)),
 if headline_mix is not None:
     (st.warning if headline_mix.simpson else st.caption)(md_escape(headline_mix.warning() or headline_mix.explanation()))
 
-extras = ready(extras_job, "Listing this week's critical incidents and fitting the churn model for the customers "
-                           "at risk", key="overview.extras")
+extras = ready(extras_job, "Listing this week's critical incidents and what customers wrote", key="overview.extras")
+ranking = ready(ranking_job, "Fitting the churn model for the customers at risk (once a week, for every filter)",
+                key="overview.ranking")
 if extras is not None:
     review = review.with_extras(extras)
+    if ranking is not None and not review.notes:
+        review = review.with_at_risk(load_at_risk(source, review.week, review.scope, ranking))
 figures = load_figures(source, week, scope, view.min_n)  # a copy: notes and goal lines are drawn on it below
 trends = {name.split(":", 1)[1]: fig for name, fig in figures.items() if name.startswith("trend:")}
 noted, _ = current_notes(source)
@@ -229,6 +247,10 @@ else:
                "Incidents page.")
     followup.open_case_control(source, ("incident", "detractor"), review.incidents["customer_id"],
                                key="overview.incidents")
+if ranking is None and not review.notes:
+    st.subheader("Customers newly at risk")
+    st.caption("They appear here when the churn model is fitted (see the progress line under the tiles).")
+    st.stop()
 st.subheader(f"Customers newly at risk ({len(review.at_risk):,})")
 for note in review.notes:
     st.caption(md_escape(note))

@@ -382,14 +382,26 @@ def metric_tables(source: Source, metric: str | Metric, cuts: Mapping[str, Cut],
         (name, (grain, by, scope)), = plans.items()
         return {name: MetricTable.read(source, m, grain, by, scope, confidence=confidence)}
     columns = list(dict.fromkeys(b for _, by, _ in plans.values() for b in by))
+    inners = [(grain, by, metric_query(source, m, grain, by, scope, confidence=confidence).subquery(f"cut{k}"))
+              for k, (grain, by, scope) in enumerate(plans.values())]
+    # A padding NULL takes the type of the column it stands in for: PostgreSQL types a UNION's columns
+    # branch by branch, and two untyped NULLs become text, which a later branch's date cannot join.
+    types = {}
+    for grain, by, inner in inners:
+        for name in (["period"] if grain is not Grain.ALL else []) + list(by):
+            if not isinstance(inner.c[name].type, sa.types.NullType):
+                types.setdefault(name, inner.c[name].type)
+
+    def padding(name: str):
+        return (sa.cast(sa.null(), types[name]) if name in types else sa.null()).label(name)
+
     branches = []
-    for k, (grain, by, scope) in enumerate(plans.values()):
-        inner = metric_query(source, m, grain, by, scope, confidence=confidence).subquery(f"cut{k}")
+    for k, (grain, by, inner) in enumerate(inners):
         statistics = [c for c in inner.c if c.name != "period" and c.name not in by]
         branches.append(sa.select(
             sa.literal_column(str(k)).label("cut"),
-            inner.c.period if grain is not Grain.ALL else sa.null().label("period"),
-            *[inner.c[b] if b in by else sa.null().label(b) for b in columns],
+            inner.c.period if grain is not Grain.ALL else padding("period"),
+            *[inner.c[b] if b in by else padding(b) for b in columns],
             *statistics,
         ))
     raw = source.read(sa.union_all(*branches))

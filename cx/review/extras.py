@@ -39,36 +39,78 @@ AT_RISK_COLUMNS = ("customer_id", "segment", "probability", "lifetime_value", "v
                    "incidents", "last_at", "last_channel", "last_touchpoint")
 
 
-def week_at_risk(source: Source, scope: Scope, monday: dt.date, top: int = 25) -> pd.DataFrame:
-    """Customers active in the week whom the churn model, fitted on data up to the week's end, ranks at risk.
+#: How many of the highest value at risk the ranking keeps for the weekly lists to choose from.
+RANKING_SIZE = 1000
 
-    Empty when there is no churn outcome or too few churners to fit a model honestly.
+
+def risk_ranking(source: Source, monday: dt.date, top: int = RANKING_SIZE) -> pd.DataFrame:
+    """The customers the churn model, fitted on every customer's history up to the week's end, ranks
+    highest by value at risk (``top`` of them; empty without an outcome or with too few churners).
+
+    No filter enters the fit: a customer's risk is the same whatever channels, stages or segments a
+    page shows (the filters choose whom a list shows, :func:`week_at_risk`). So one fit per source and
+    week serves every filter, and a filter change refits nothing.
     """
     from cx.churn import ChurnModelError, fit_churn
     from cx.churn.features import FeatureError
 
     sunday = monday + dt.timedelta(days=6)
     try:
-        report = fit_churn(source, scope=replace(scope, date_from=None, date_to=sunday), resamples=50, at_risk=1000)
+        report = fit_churn(source, scope=Scope(date_to=sunday), resamples=50, at_risk=top)
     except (ChurnModelError, FeatureError, ValueError):
         return pd.DataFrame(columns=list(AT_RISK_COLUMNS))
-    frame = report.at_risk
-    last = pd.to_datetime(frame["last_at"])
-    frame = frame[(last >= pd.Timestamp(monday)) & (last < pd.Timestamp(sunday + dt.timedelta(days=1)))]
+    return report.at_risk
+
+
+def active_customers(source: Source, scope: Scope, monday: dt.date) -> set[str]:
+    """The customers with an interaction in the week within ``scope`` (channels, stages, segments)."""
+    import sqlalchemy as sa
+
+    from cx.journeys.sql import scoped_interactions
+
+    week = replace(scope, date_from=monday, date_to=monday + dt.timedelta(days=6))
+    frm, conditions = scoped_interactions(source, week)
+    query = sa.select(source.interactions.c.customer_id).select_from(frm).where(*conditions).distinct()
+    found = source.read(query, f"listing the customers active in the week of {monday} failed")
+    return set(found["customer_id"].astype(str))
+
+
+def week_at_risk(source: Source, scope: Scope, monday: dt.date, top: int = 25,
+                 ranking: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Customers active in the week (within ``scope``) among the model's highest value at risk
+    (:func:`risk_ranking`, computed here unless given), the ``top`` highest first.
+
+    Empty when there is no churn outcome or too few churners to fit a model honestly.
+    """
+    ranking = risk_ranking(source, monday) if ranking is None else ranking
+    if ranking.empty:
+        return pd.DataFrame(columns=list(AT_RISK_COLUMNS))
+    frame = ranking[ranking["customer_id"].astype(str).isin(active_customers(source, scope, monday))]
     frame = frame.sort_values("value_at_risk", ascending=False, kind="stable").head(top)
     return frame[[c for c in AT_RISK_COLUMNS if c in frame]].reset_index(drop=True)
 
 
-def week_extras(source: Source, scope: Scope, monday: dt.date, available: set[str], customers: int):
-    """The week's critical incidents, unrecovered journeys, at-risk customers active this week, and notes."""
-    incidents, unrecovered = week_incidents(source, scope, monday)
-    empty = pd.DataFrame(columns=list(AT_RISK_COLUMNS))
+def at_risk_notes(available: set[str], customers: int) -> tuple[str, ...]:
+    """Why a review has no at-risk list (empty: it has one)."""
     if "churn" not in available:
-        return incidents, unrecovered, empty, ("No churn flag in these data: no at-risk list.",)
+        return ("No churn flag in these data: no at-risk list.",)
     if customers > AT_RISK_MAX_CUSTOMERS:
-        return incidents, unrecovered, empty, (
-            f"At-risk list left out of the weekly review for {customers:,} customers (the model fit takes minutes "
-            "at that size): open Churn drivers or run `cx churn`.",)
+        return (f"At-risk list left out of the weekly review for {customers:,} customers (the model fit takes minutes "
+                "at that size): open Churn drivers or run `cx churn`.",)
+    return ()
+
+
+def week_extras(source: Source, scope: Scope, monday: dt.date, available: set[str], customers: int,
+                at_risk: bool = True):
+    """The week's critical incidents, unrecovered journeys, at-risk customers active this week, and notes.
+
+    ``at_risk=False`` leaves the at-risk list empty (a caller that ranks once per week for every
+    filter, :func:`risk_ranking`, fills it with :func:`week_at_risk`).
+    """
+    incidents, unrecovered = week_incidents(source, scope, monday)
+    notes = at_risk_notes(available, customers)
+    if notes or not at_risk:
+        return incidents, unrecovered, pd.DataFrame(columns=list(AT_RISK_COLUMNS)), notes
     return incidents, unrecovered, week_at_risk(source, scope, monday), ()
 
 

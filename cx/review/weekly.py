@@ -26,6 +26,8 @@ from cx.review.extras import (  # noqa: F401  re-exported: the review's public n
     AT_RISK_MAX_CUSTOMERS,
     COMMENT_THEME_COLUMNS,
     INCIDENT_COLUMNS,
+    at_risk_notes,
+    risk_ranking,
     week_at_risk,
     week_comment_themes,
     week_extras,
@@ -106,6 +108,10 @@ class Review:
         return replace(self, incidents=incidents, unrecovered=unrecovered, at_risk=at_risk,
                        notes=notes, comment_themes=comment_themes, teams=teams, response_rates=response_rates,
                        key_drivers=key_drivers).with_min_n(self.min_n)
+
+    def with_at_risk(self, at_risk: pd.DataFrame) -> Review:
+        """The same review with the customers at risk (:func:`cx.review.extras.week_at_risk`), its story retold."""
+        return replace(self, at_risk=at_risk).with_min_n(self.min_n)
 
 
 # --- the metrics of the week -----------------------------------------------------------------
@@ -319,21 +325,31 @@ def weekly_review(source: Source, week: str | dt.date | None = None, scope: Scop
     return review.with_min_n(min_n)
 
 
-def review_extras(source: Source, week: str, scope: Scope) -> tuple:
+def review_extras(source: Source, week: str, scope: Scope, at_risk: bool = True) -> tuple:
     """What a review built with ``extras=False`` leaves out, for :meth:`Review.with_extras`: the
     week's critical incidents, unrecovered journeys, customers at risk and notes (seconds: the
     churn fit behind the at-risk list), the comment themes that grew, the headline scores by agent
     and team with their response rates, and the key drivers, so that a page can show the KPIs
-    before them."""
-    return _extras(source, scope, parse_week(week), summarize(source))
+    before them. ``at_risk=False`` leaves the at-risk list empty for a caller that ranks once per
+    week for every filter (:func:`cx.review.extras.risk_ranking`, then :meth:`Review.with_at_risk`)."""
+    return _extras(source, scope, parse_week(week), summarize(source), at_risk)
 
 
-def _extras(source: Source, scope: Scope, monday: dt.date, summary) -> tuple:
+def week_risk_ranking(source: Source, week: str) -> pd.DataFrame:
+    """:func:`cx.review.extras.risk_ranking` for the week, or an empty ranking where a review has no
+    at-risk list (no churn flag; too many customers: :func:`cx.review.extras.at_risk_notes`)."""
+    summary = summarize(source)
+    if at_risk_notes(set(metrics.available(summary)), summary.customers):
+        return pd.DataFrame(columns=list(AT_RISK_COLUMNS))
+    return risk_ranking(source, parse_week(week))
+
+
+def _extras(source: Source, scope: Scope, monday: dt.date, summary, at_risk: bool = True) -> tuple:
     from cx.review.teams import week_key_drivers, week_teams
 
     available = set(metrics.available(summary))
     week = _window(scope, monday, monday + dt.timedelta(days=6))
-    return (*week_extras(source, scope, monday, available, summary.customers),
+    return (*week_extras(source, scope, monday, available, summary.customers, at_risk),
             week_comment_themes(source, scope, monday), *week_teams(source, week, available, summary),
             week_key_drivers(source, week, available))
 

@@ -80,3 +80,54 @@ def test_words_a_cx_lead_uses_and_money_in_the_configured_currency(app, monkeypa
     assert "€" in headline  # the lifetime value at risk, in the configured currency
     details = [e for e in at.expander if e.label == "How this is computed"]
     assert details and "q = " in " ".join(m.value for m in details[0].markdown).replace("\\", "")
+
+
+def test_a_filter_change_never_refits_the_at_risk_model_and_risk_is_the_same_under_any_filter(app, monkeypatch):
+    """Issue 14 (one truth, speed): a customer's risk does not depend on which channels a page shows, so
+    the churn fit behind the at-risk list runs once per source and week, and the filter only chooses
+    whom the list shows (customers active in the week on those channels)."""
+    import cx.churn
+    from cx.review.extras import active_customers
+    from cx.scope import Scope
+
+    fits = []
+    fit_churn = cx.churn.fit_churn
+
+    def counting(source, *args, **kwargs):
+        fits.append(kwargs.get("scope"))
+        return fit_churn(source, *args, **kwargs)
+
+    monkeypatch.setattr(cx.churn, "fit_churn", counting)
+    at = app()
+    at.query_params["week"] = "2026-W11"
+    at.run()
+    assert not at.exception and len(fits) == 1 and fits[0] == Scope(date_to=demo_sunday("2026-W11"))
+    everyone = _at_risk(at)
+    at.multiselect(key="f.channels").set_value(["email"]).run()
+    assert not at.exception
+    assert len(fits) == 1, "a channel filter refitted the churn model"
+    email = _at_risk(at)
+    assert 0 < len(email) and set(email.index) != set(everyone.index)
+    shared = email.index.intersection(everyone.index)
+    assert (email[shared] == everyone[shared]).all()  # the same risk for the same customer
+    from cx.db.local import demo_source
+
+    active = active_customers(demo_source(demo.DEFAULT_PATH), Scope(channels=("email",)), demo_monday("2026-W11"))
+    assert set(email.index) <= active
+
+
+def _at_risk(at):
+    frame = next(d.value for d in at.dataframe if "value_at_risk" in d.value.columns)
+    return frame.set_index("customer_id")["probability"]
+
+
+def demo_monday(week: str):
+    from cx.review.weeks import parse_week
+
+    return parse_week(week)
+
+
+def demo_sunday(week: str):
+    import datetime as dt
+
+    return demo_monday(week) + dt.timedelta(days=6)

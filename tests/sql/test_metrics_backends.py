@@ -215,3 +215,20 @@ def test_cuts_without_a_period_or_breakdown_first_still_line_up(make_source):
             reference.assert_same(tables[name].table(), metrics.metric_table(source, metric, cut.grain, cut.by, cut.scope),
                                   tol=1e-12)
         assert len(tables["weekly"]) == 5 and tables["all"].table().period.tolist() == ["all"]
+
+
+def test_two_cuts_without_a_period_before_a_dated_one_still_line_up(make_source):
+    """PostgreSQL types a UNION's columns branch by branch: two NULL periods first became text, and the
+    day cut's dates then failed ("UNION types text and date cannot be matched", found by the
+    property test above); the padding NULL now carries the period's type."""
+    frame = _groups(np.random.default_rng(10), [12, 30])
+    frame["nps"] = np.arange(len(frame)) % 11
+    frame["occurred_at"] = pd.Timestamp("2026-01-05") + pd.to_timedelta(np.arange(len(frame)) % 20, unit="D")
+    source = make_source(frame)
+    cuts = {"all": metrics.Cut("all"), "by_channel": metrics.Cut("all", ("channel",)),
+            "days": metrics.Cut("day", (), Scope(date_from="2026-01-10"))}
+    for metric in ("nps", "ttr", "volume"):
+        tables = metrics.metric_tables(source, metric, cuts)
+        for name, cut in cuts.items():
+            reference.assert_same(tables[name].table(), metrics.metric_table(source, metric, cut.grain, cut.by, cut.scope),
+                                  tol=1e-12)
