@@ -191,11 +191,10 @@ for name, fig in trends.items():  # the notes on dates (added on the Trends page
     add_goal_lines(fig, followup.goal_lines(source, name, ()))
 
 st.subheader("What happened")
-for sentence in review.sentences:
-    left, right = st.columns([5, 1], vertical_alignment="center")
-    left.markdown(md_escape(sentence.text))
-    right.page_link(f"views/{sentence.page}.py", label=f"Open {sentence.page}", icon=":material/arrow_forward:",
-                    query_params=sentence.query)
+for sentence in review.sentences:  # the link under its sentence: a side column cut it at 1024 px
+    st.markdown(md_escape(sentence.text))
+    st.page_link(f"views/{sentence.page}.py", label=f"Open {sentence.page}", icon=":material/arrow_forward:",
+                 query_params=sentence.query)
 
 with st.expander("How this is computed", icon=":material/calculate:"):
     st.markdown(

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.e2e
 SIZES = [(1024, 768), (1440, 900)]
 PAGES = ["overview", "trends", "journeys", "incidents", "churn", "followup", "teams", "comments", "drivers", "data"]
 
-# Elements whose text must fit their box: KPI tile values and labels, segmented-control buttons.
+# Elements whose text must fit their box: KPI tile values and labels, segmented-control buttons, page links.
 CUT_OFF = """() => {
   const cut = [];
   const check = (el, what) => {
@@ -22,7 +22,8 @@ CUT_OFF = """() => {
     if (el.scrollWidth > el.clientWidth + 1) cut.push(what + ': ' + el.innerText.trim());
   };
   for (const [selector, what] of [['[data-testid=stMetricValue]', 'tile value'], ['[data-testid=stMetricLabel]', 'tile label'],
-                                  ['[data-testid=stButtonGroup] button', 'button'], ['[data-testid=stPopover] button', 'button']]) {
+                                  ['[data-testid=stButtonGroup] button', 'button'], ['[data-testid=stPopover] button', 'button'],
+                                  ['[data-testid=stPageLink-NavLink]', 'page link']]) {
     document.querySelectorAll(selector).forEach(el => {
       check(el, what);
       el.querySelectorAll('*').forEach(inner => check(inner, what));
@@ -36,7 +37,8 @@ CUT_OFF = """() => {
 OUT_OF_SIGHT = """() => {
   const out = [];
   const name = el => (el.innerText || el.getAttribute('aria-label') || el.tagName).trim().split('\\n')[0];
-  const controls = '[data-testid=stMain] button, [data-testid=stMain] input:not([type=range]), [data-testid=stMain] [data-testid=stSlider]';
+  const controls = '[data-testid=stMain] button, [data-testid=stMain] input:not([type=range]), [data-testid=stMain] [data-testid=stSlider], ' +
+                   '[data-testid=stMain] [data-testid=stPageLink-NavLink]';
   document.querySelectorAll(controls).forEach(el => {
     const holder = el.closest('[data-testid=stColumn]') || document.querySelector('[data-testid=stMain]');
     const box = el.getBoundingClientRect(), room = holder.getBoundingClientRect();
