@@ -66,9 +66,9 @@ positive = None
 if outcome in two_valued:
     choices = ([None] if outcome in yes_no else []) + two_valued[outcome]
     positive = left.selectbox("Counts as yes", choices, key=f"churn.positive.{outcome}",
-                              format_func=lambda v: "yes (as the column says)" if v is None else str(v),
-                              help="Which of the two values is the outcome (e.g. Satisfied). A good outcome ranks the "
-                                   "customers least likely to reach it.")
+                              format_func=lambda v: "yes" if v is None else str(v),  # "yes (as the column says)" was cut at 1024 px
+                              help="Which of the two values is the outcome (e.g. Satisfied); \"yes\" reads the column as "
+                                   "the yes/no it is. A good outcome ranks the customers least likely to reach it.")
 rules = {"before_outcome": "Before each churn date", "window": "Observation window + horizon"}
 rule_kind = middle.radio("Cut-off rule (no peeking at the future)", list(rules), format_func=rules.get,
                          key="churn.rule", horizontal=True, disabled=outcome != "churned")

@@ -263,8 +263,9 @@ choose_outcome.selectbox("Outcome", outcomes, key="incidents.outcome",
 if outcome in two_valued:
     choose_positive.selectbox("Counts as yes", ([None] if outcome in readable else []) + two_valued[outcome],
                               key=f"incidents.positive.{outcome}",
-                              format_func=lambda v: "yes (as the column says)" if v is None else str(v),
-                              index=0 if outcome in readable else len(two_valued[outcome]) - 1)
+                              format_func=lambda v: "yes" if v is None else str(v),  # "yes (as the column says)" was cut at 1024 px
+                              index=0 if outcome in readable else len(two_valued[outcome]) - 1,
+                              help="Which of the two values is the outcome; \"yes\" reads the column as the yes/no it is.")
 state.set_url_state("outcome", None if outcome == outcomes[0] else outcome)
 if features is None:
     st.caption("The comparison follows once every journey is built (see the progress line above).")
