@@ -39,6 +39,11 @@ AT_RISK_COLUMNS = ("customer_id", "segment", "probability", "lifetime_value", "v
                    "incidents", "last_at", "last_channel", "last_touchpoint")
 
 
+def no_at_risk() -> pd.DataFrame:
+    """An empty at-risk list (no outcome, too few churners, or left to the caller)."""
+    return pd.DataFrame(columns=list(AT_RISK_COLUMNS))
+
+
 #: How many of the highest value at risk the ranking keeps for the weekly lists to choose from.
 RANKING_SIZE = 1000
 
@@ -58,7 +63,7 @@ def risk_ranking(source: Source, monday: dt.date, top: int = RANKING_SIZE) -> pd
     try:
         report = fit_churn(source, scope=Scope(date_to=sunday), resamples=50, at_risk=top)
     except (ChurnModelError, FeatureError, ValueError):
-        return pd.DataFrame(columns=list(AT_RISK_COLUMNS))
+        return no_at_risk()
     return report.at_risk
 
 
@@ -84,7 +89,7 @@ def week_at_risk(source: Source, scope: Scope, monday: dt.date, top: int = 25,
     """
     ranking = risk_ranking(source, monday) if ranking is None else ranking
     if ranking.empty:
-        return pd.DataFrame(columns=list(AT_RISK_COLUMNS))
+        return no_at_risk()
     frame = ranking[ranking["customer_id"].astype(str).isin(active_customers(source, scope, monday))]
     frame = frame.sort_values("value_at_risk", ascending=False, kind="stable").head(top)
     return frame[[c for c in AT_RISK_COLUMNS if c in frame]].reset_index(drop=True)
@@ -110,7 +115,7 @@ def week_extras(source: Source, scope: Scope, monday: dt.date, available: set[st
     incidents, unrecovered = week_incidents(source, scope, monday)
     notes = at_risk_notes(available, customers)
     if notes or not at_risk:
-        return incidents, unrecovered, pd.DataFrame(columns=list(AT_RISK_COLUMNS)), notes
+        return incidents, unrecovered, no_at_risk(), notes
     return incidents, unrecovered, week_at_risk(source, scope, monday), ()
 
 

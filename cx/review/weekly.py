@@ -27,6 +27,7 @@ from cx.review.extras import (  # noqa: F401  re-exported: the review's public n
     COMMENT_THEME_COLUMNS,
     INCIDENT_COLUMNS,
     at_risk_notes,
+    no_at_risk,
     risk_ranking,
     week_at_risk,
     week_comment_themes,
@@ -340,7 +341,7 @@ def week_risk_ranking(source: Source, week: str) -> pd.DataFrame:
     at-risk list (no churn flag; too many customers: :func:`cx.review.extras.at_risk_notes`)."""
     summary = summarize(source)
     if at_risk_notes(set(metrics.available(summary)), summary.customers):
-        return pd.DataFrame(columns=list(AT_RISK_COLUMNS))
+        return no_at_risk()
     return risk_ranking(source, parse_week(week))
 
 
