@@ -119,10 +119,34 @@ def open_case_control(source, kind: str | Sequence[str], subjects: Sequence[str]
 # --- alerts --------------------------------------------------------------------------------------
 
 
+@cached_by_source(ttl=1800, max_entries=8)
+def load_alert_history(source, saved: tuple) -> dict:
+    """Every week of the source's history for the alert rules (one query per metric), read once per
+    source and saved targets: a run for any week is cut from it, so a week change reads only baselines."""
+    return alerts.history_tables(source, _rules(source, saved))
+
+
+def _rules(source, saved: tuple) -> list:
+    return alerts.rules_for(source, [targets.Target(**t) for t in saved])
+
+
 @cached_by_source(ttl=1800, max_entries=32)
-def load_alerts(source, week: str, scope, saved: tuple) -> alerts.AlertRun:
-    """The week's alert run (saved targets become threshold rules), cached per source, week and scope."""
-    return alerts.evaluate(source, week=week, scope=scope, targets=[targets.Target(**t) for t in saved])
+def load_alerts(source, week: str, saved: tuple) -> alerts.AlertRun:
+    """The week's alert run for the whole source (saved targets become threshold rules): the run
+    ``cx alerts`` records and sends, whatever a page's filters; cached per source and week."""
+    return alerts.evaluate(source, _rules(source, saved), week=week, history=load_alert_history(source, saved))
+
+
+def _record_once(source, run: alerts.AlertRun) -> None:
+    """Remember the run's alerts in the app database, once per session, source and week."""
+    done = st.session_state.setdefault("followup.recorded_alerts", set())
+    if (source.label, run.week) in done:
+        return
+    try:
+        alerts.record_alerts(store(), source.label, run)
+    except APP_DB_DOWN:
+        return  # shown all the same; `cx alerts` (or the next session) records them when the database is back
+    done.add((source.label, run.week))
 
 
 def _p(value) -> str:
@@ -141,24 +165,30 @@ def cells_behind(run: alerts.AlertRun, record: dict):
 
 
 def alert_panel(source, week: str, scope, key: str) -> None:
-    """The week's alerts with the false-alarm rate stated; each alert opens onto the cells behind it."""
+    """The week's alerts with the false-alarm rate stated; each alert opens onto the cells behind it.
+
+    The run is the whole source's (the one ``cx alerts`` sends): the sidebar's channels, stages and
+    segments choose which of its alerts are shown, and the panel says so."""
     saved = tuple(sorted((t.metric, t.value, tuple(sorted(t.cell.items()))) for t in saved_targets(source)[0]))
     try:
-        run = load_alerts(source, week, scope, tuple({"metric": m, "value": v, "cell": dict(c)} for m, v, c in saved))
+        run = load_alerts(source, week, tuple({"metric": m, "value": v, "cell": dict(c)} for m, v, c in saved))
     except (alerts.AlertError, ValueError) as exc:
         show_error(exc)
         return
-    try:
-        alerts.record_alerts(store(), source.label, run)
-    except APP_DB_DOWN:
-        pass  # shown all the same; `cx alerts` records them when the app database is back
-    st.subheader(f"Alerts ({len(run.fired)})")
+    _record_once(source, run)
+    fired = alerts.in_scope(run.fired, run.cell_columns, scope)
+    st.subheader(f"Alerts ({len(fired)})")
     st.caption(md_escape(run.statement))
-    if run.fired.empty:
-        st.caption("No alert this week: every change checked is within what chance would give.")
+    if scope is not None and (scope.channels or scope.stages or scope.segments):
+        cells = " and ".join(c.replace("journey_stage", "stage") for c in run.cell_columns) or "the whole source"
+        st.caption(f"Alerts are checked on every customer's contacts, per {cells}, as the weekly e-mail sends "
+                   f"them; the filters choose which are shown: {len(fired)} of the week's {len(run.fired)}.")
+    if fired.empty:
+        if run.fired.empty:
+            st.caption("No alert this week: every change checked is within what chance would give.")
         return
     lines = []
-    for i, record in enumerate(run.fired.head(20).to_dict("records")):
+    for i, record in enumerate(fired.head(20).to_dict("records")):
         line = notify.alert_line(record, run.cell_columns)
         lines.append(line)
         with st.expander(md_escape(line), icon=":material/notifications_active:"):

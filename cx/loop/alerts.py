@@ -47,9 +47,10 @@ from cx.loop.seasonal import (  # noqa: F401  re-exported: the anomaly rule's pu
 from cx.loop.tables import ALERTS, ready
 from cx.metrics import significance as sig
 from cx.metrics.intervals import normal_quantile
-from cx.metrics.query import Cut, MetricTable, metric_tables
+from cx.metrics.query import Cut, MetricTable, breakdown, metric_tables
 from cx.metrics.registry import Metric, Statistics, available, lookup
 from cx.review.weeks import default_week, parse_week, week_label
+from cx.schema import Grain
 from cx.scope import DEFAULT_MIN_N, Scope
 
 KINDS = ("threshold", "change", "anomaly")
@@ -310,6 +311,25 @@ class AlertRun:
         return frame.astype(object).where(frame.notna(), None).to_dict("records")
 
 
+SCOPE_FIELDS = {"channel": "channels", "journey_stage": "stages", "segment": "segments"}
+
+
+def in_scope(records: pd.DataFrame, cell_columns: Sequence[str], scope: Scope | None) -> pd.DataFrame:
+    """The records whose cells lie inside ``scope``'s channels, stages and segments.
+
+    A record without a value in a cell column (a rule on the whole source, or on another breakdown)
+    is kept; so is every value of a column the scope does not restrict. The q-values stay those of
+    the whole run: choosing what to show changes no test.
+    """
+    keep = np.ones(len(records), dtype=bool)
+    for column in cell_columns:
+        chosen = getattr(scope, SCOPE_FIELDS.get(column, ""), None) if scope is not None else None
+        if chosen:
+            values = records[column]
+            keep &= (values.isna() | values.astype(str).isin([str(v) for v in chosen])).to_numpy()
+    return records[keep].reset_index(drop=True)
+
+
 def judge(tests: Sequence[pd.DataFrame], monday: dt.date, fdr: float = DEFAULT_FDR) -> AlertRun:
     """One Benjamini–Hochberg correction over every test of a run; alerts fire at q ≤ ``fdr`` in the bad direction."""
     if not 0 < fdr < 1:
@@ -358,9 +378,41 @@ def history_start(monday: dt.date) -> dt.date:
     return monday - dt.timedelta(weeks=SEASON + LEVEL_WEEKS + RESIDUAL_WEEKS + 1)
 
 
+def rules_for(source: Source, targets: Iterable = (), by: Sequence[str] = ("channel",)) -> list[Rule]:
+    """The default rules for the metrics the source holds, with ``targets`` as threshold rules."""
+    from cx.db.summary import summarize
+
+    return default_rules([m for m in DEFAULT_METRICS if m in available(summarize(source))], targets, by)
+
+
+def history_tables(source: Source, rules: Iterable[Rule], scope: Scope | None = None) -> dict:
+    """Every week of the source's history, per metric and breakdown of ``rules`` (one query each).
+
+    Returns ``{(metric, by): cells}``, the weekly cells (:attr:`MetricTable.cells`, plain frames that
+    a cache can keep). Any week's run takes its window from these (:func:`evaluate` with
+    ``history=``), so a run for another week costs only its baselines: the weekly cells of a week do
+    not depend on the window a query asks for (weeks start on Monday and so does every window), and
+    the window is cut exactly as :func:`evaluate` would ask for it. ``scope``'s channels, stages and
+    segments are kept; its dates are not (the history is all of it).
+    """
+    scope = scope or Scope()
+    every_day = Scope(None, None, scope.channels, scope.stages, scope.segments)
+    return {(metric, by): metric_tables(source, metric, {"weeks": Cut("week", by, every_day)})["weeks"].cells
+            for metric, by in _by_query(rules)}
+
+
+def _window(source: Source, metric: str, by: tuple[str, ...], cells: pd.DataFrame, first: dt.date,
+            monday: dt.date) -> MetricTable:
+    """The weeks ``first`` … ``monday`` of a history: the table a query of that window returns."""
+    period = pd.to_datetime(cells["period"])
+    keep = ((period >= pd.Timestamp(first)) & (period <= pd.Timestamp(monday))).to_numpy()
+    return MetricTable(lookup(metric, source.scales), Grain.WEEK, tuple(breakdown(source, by)),
+                       cells[keep].reset_index(drop=True))
+
+
 def evaluate(source: Source, rules: Iterable[Rule] | None = None, week: str | dt.date | None = None,
              scope: Scope | None = None, *, fdr: float = DEFAULT_FDR, targets: Iterable = (),
-             by: Sequence[str] = ("channel",)) -> AlertRun:
+             by: Sequence[str] = ("channel",), history: Mapping | None = None) -> AlertRun:
     """Check every rule in every cell for one ISO week, in one query per metric and breakdown.
 
     Parameters
@@ -376,6 +428,9 @@ def evaluate(source: Source, rules: Iterable[Rule] | None = None, week: str | dt
         False discovery rate across every cell checked.
     by : sequence of str
         Breakdowns of the default rules (each checked on its own: channel, journey_stage, segment…).
+    history : mapping, optional
+        :func:`history_tables` of the same source, rules and scope: the weekly cells are cut from
+        it instead of read (the same numbers), so only the change rules' baselines are queried.
 
     Returns
     -------
@@ -389,21 +444,19 @@ def evaluate(source: Source, rules: Iterable[Rule] | None = None, week: str | dt
         monday = default_week(summary.last, summary.first)
     else:
         monday = parse_week(week)
-    if rules is None:
-        summary = summarize(source)
-        rules = default_rules([m for m in DEFAULT_METRICS if m in available(summary)], targets, by)
-    rules = list(rules)
+    rules = rules_for(source, targets, by) if rules is None else list(rules)
     sunday = monday + dt.timedelta(days=6)
-    history = Scope(history_start(monday), sunday, scope.channels, scope.stages, scope.segments)
+    window = Scope(history_start(monday), sunday, scope.channels, scope.stages, scope.segments)
     weekly, baselines = {}, {}
     for (metric, by), group in _by_query(rules).items():
-        cuts = {"weeks": Cut("week", by, history)}
+        cuts = {} if history is not None else {"weeks": Cut("week", by, window)}
         for weeks in sorted({r.baseline_weeks for r in group if r.kind == "change"}):
             base = Scope(monday - dt.timedelta(weeks=weeks), monday - dt.timedelta(days=1),
                          scope.channels, scope.stages, scope.segments)
             cuts[f"base{weeks}"] = Cut("all", by, base)
-        tables = metric_tables(source, metric, cuts)
-        weekly[(metric, by)] = tables["weeks"]
+        tables = metric_tables(source, metric, cuts) if cuts else {}
+        weekly[(metric, by)] = (tables["weeks"] if history is None
+                                else _window(source, metric, by, history[(metric, by)], window.date_from, monday))
         for name, table in tables.items():
             if name.startswith("base"):
                 baselines[(metric, by, int(name[4:]))] = table

@@ -91,6 +91,44 @@ def test_overview_alert_panel_and_open_case(app, app_db):
     assert len(write.app_store().engine.dialect.name) and alerts_remembered(app_db)
 
 
+def test_the_overview_shows_the_whole_sources_alerts_and_filters_choose_which(app, app_db, monkeypatch):
+    """Issue 14 (one truth, speed): the Overview's alerts are the week's run for every customer (the one
+    `cx alerts` records and sends); a filter chooses which are shown, says so, and reads nothing new; a
+    week change reads only the new week's baselines."""
+    from cx.loop import alerts
+    from cx.metrics import query
+
+    reads = []
+    metric_tables = query.metric_tables
+
+    def counting(source, metric, cuts, **kwargs):
+        reads.append(tuple(cuts))
+        return metric_tables(source, metric, cuts, **kwargs)
+
+    monkeypatch.setattr(alerts, "metric_tables", counting)
+    at = app()
+    at.query_params["week"] = "2026-W11"
+    at.run()
+    assert not at.exception
+    everyone = next(h.value for h in at.subheader if h.value.startswith("Alerts ("))
+    chat = [e.label for e in at.expander if "chat" in e.label]
+    assert everyone != "Alerts (0)" and chat
+    first = len(reads)
+    assert any("weeks" in cuts for cuts in reads)  # the weekly history, read once
+    at.multiselect(key="f.channels").set_value(["email"]).run()
+    assert not at.exception and len(reads) == first, "a filter change re-read the alerts"
+    assert "Alerts (0)" in [h.value for h in at.subheader]
+    assert any(f"0 of the week's {everyone[8:-1]}" in c.value for c in at.caption), [c.value for c in at.caption]
+    at.multiselect(key="f.channels").set_value(["chat"]).run()
+    assert [e.label for e in at.expander if "chat" in e.label] == chat  # the same alerts, the same words
+    at.query_params["week"] = "2026-W10"
+    at.multiselect(key="f.channels").set_value([]).run()
+    assert not at.exception
+    assert all("weeks" not in cuts for cuts in reads[first:]), "a week change re-read the weekly history"
+    recorded = alerts.fired_alerts(app_db, "Demo warehouse (synthetic)", "2026-03-09")
+    assert len(recorded) == int(everyone[len("Alerts ("):-1])  # what the run fired, whatever was shown
+
+
 def alerts_remembered(store) -> bool:
     from cx.loop import alerts
 
