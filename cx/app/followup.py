@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 import streamlit as st
 
-from cx.app.cache import cached_by_source
+from cx.app.cache import cached_by_source, in_background, ready
 from cx.app.state import current_user
 from cx.app.widgets import dataframe, md, md_escape, show_error
 from cx.db import SourceError
@@ -119,22 +119,25 @@ def open_case_control(source, kind: str | Sequence[str], subjects: Sequence[str]
 # --- alerts --------------------------------------------------------------------------------------
 
 
-@cached_by_source(ttl=1800, max_entries=8)
+@in_background(max_entries=8)
 def load_alert_history(source, saved: tuple) -> dict:
     """Every week of the source's history for the alert rules (one query per metric), read once per
-    source and saved targets: a run for any week is cut from it, so a week change reads only baselines."""
+    source and saved targets in the background (seconds at 10 M rows): a run for any week is cut from
+    it, so a week change reads only its baselines."""
     return alerts.history_tables(source, _rules(source, saved))
 
 
 def _rules(source, saved: tuple) -> list:
-    return alerts.rules_for(source, [targets.Target(**t) for t in saved])
+    """The default rules, with each saved target ``(metric, value, cell items)`` as a threshold rule."""
+    return alerts.rules_for(source, [targets.Target(metric=m, value=v, cell=dict(c)) for m, v, c in saved])
 
 
 @cached_by_source(ttl=1800, max_entries=32)
-def load_alerts(source, week: str, saved: tuple) -> alerts.AlertRun:
+def load_alerts(source, week: str, saved: tuple, _history: dict) -> alerts.AlertRun:
     """The week's alert run for the whole source (saved targets become threshold rules): the run
-    ``cx alerts`` records and sends, whatever a page's filters; cached per source and week."""
-    return alerts.evaluate(source, _rules(source, saved), week=week, history=load_alert_history(source, saved))
+    ``cx alerts`` records and sends, whatever a page's filters; cached per source and week (the
+    history, :func:`load_alert_history`, is determined by the source and ``saved``)."""
+    return alerts.evaluate(source, _rules(source, saved), week=week, history=_history)
 
 
 def _record_once(source, run: alerts.AlertRun) -> None:
@@ -171,7 +174,12 @@ def alert_panel(source, week: str, scope, key: str) -> None:
     segments choose which of its alerts are shown, and the panel says so."""
     saved = tuple(sorted((t.metric, t.value, tuple(sorted(t.cell.items()))) for t in saved_targets(source)[0]))
     try:
-        run = load_alerts(source, week, tuple({"metric": m, "value": v, "cell": dict(c)} for m, v, c in saved))
+        history = ready(load_alert_history(source, saved), "Reading every week's scores for the alerts (once for "
+                        "these data; then any week's alerts take a moment)", key=f"{key}.alerts")
+        if history is None:
+            st.subheader("Alerts")
+            return
+        run = load_alerts(source, week, saved, _history=history)
     except (alerts.AlertError, ValueError) as exc:
         show_error(exc)
         return
