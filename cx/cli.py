@@ -121,7 +121,7 @@ def _cmd_review(args) -> int:
 
         path = export(review, reviews.review_figures(source, review), args.out, source.scales, args.base_url)
         print(f"wrote {path} ({review.week}: {len(review.movers)} significant movers, "
-              f"{len(review.incidents)} incidents)")
+              f"{review.incidents_total} incidents)")
         return 0
     if args.format == "json":
         print(dumps({
@@ -129,7 +129,7 @@ def _cmd_review(args) -> int:
             "kpis": review.kpis.astype(object).where(review.kpis.notna(), None).to_dict("records"),
             "movers": review.movers.astype(object).where(review.movers.notna(), None).to_dict("records"),
             "tested": review.tested, "sentences": [s.text for s in review.sentences],
-            "incidents": len(review.incidents), "unrecovered": review.unrecovered, "at_risk": len(review.at_risk),
+            "incidents": review.incidents_total, "unrecovered": review.unrecovered, "at_risk": len(review.at_risk),
             "comment_themes": review.comment_themes.astype(object).where(review.comment_themes.notna(), None)
             .to_dict("records"),
             "mix": [shift.record() for shift in review.mix],

@@ -236,14 +236,16 @@ if extras is None:
                "progress line under the tiles).")
     st.stop()
 
-st.subheader(f"Critical incidents this week ({len(review.incidents):,})")
+st.subheader(f"Critical incidents this week ({review.incidents_total:,})")
 if review.incidents.empty:
     st.caption("No critical incident this week.")
 else:
     dataframe(review.incidents.fillna({"comment": ""}), hide_index=True, key="overview.incidents",
               column_config=INCIDENT_COLUMNS)
-    st.caption(f"{review.unrecovered:,} journeys ended on an unrecovered incident. Drill into any of them on the "
-               "Incidents page.")
+    shown = (f"The {len(review.incidents):,} worst are listed. " if len(review.incidents) < review.incidents_total
+             else "")
+    st.caption(f"{shown}{review.unrecovered:,} journeys ended on an unrecovered incident. Drill into any of them on "
+               "the Incidents page.")
     followup.open_case_control(source, ("incident", "detractor"), review.incidents["customer_id"],
                                key="overview.incidents")
 if ranking is None and not review.notes:

@@ -385,6 +385,22 @@ def incidents(source: Source, scope: Scope | None = None, rules: IncidentRules |
     return frame[front + list(flag_names)]
 
 
+def incident_counts(source: Source, scope: Scope | None = None, rules: IncidentRules | None = None, *,
+                    gap_days: float | None = None, end_last: int = 1) -> tuple[int, int]:
+    """How many incidents :func:`incidents` would list with no LIMIT, and how many of their journeys
+    end unrecovered: the counts behind a list that is cut (one aggregate over the same rows)."""
+    rules = rules or source.rules
+    narrow, _ = journey_rows(source, scope, rules, gap_days=gap_days, detail=())
+    j = sa.select(*narrow.c, *_journey_windows(narrow.c, end_last, rules)).subquery("journeys").c
+    per_journey = (sa.select(sa.func.count().label("n"), sa.func.max(j.journey_class).label("journey_class"))
+                   .where(j.incident == 1, j.in_scope == 1).group_by(j.customer_id, j.journey).subquery("per_journey"))
+    unrecovered = sa.case((per_journey.c.journey_class == "unrecovered", 1), else_=0)
+    found = source.read(sa.select(sa.func.coalesce(sa.func.sum(per_journey.c.n), 0).label("incidents"),
+                                  sa.func.coalesce(sa.func.sum(unrecovered), 0).label("unrecovered")),
+                        "counting the critical incidents failed")
+    return int(found["incidents"].iloc[0]), int(found["unrecovered"].iloc[0])
+
+
 def customer_timeline(source: Source, customer_id: str, scope: Scope | None = None,
                       rules: IncidentRules | None = None, *, gap_days: float | None = None,
                       end_last: int = 1, limit: int = 2000) -> pd.DataFrame:
@@ -439,6 +455,7 @@ from cx.journeys.peak_end import (  # noqa: E402
 )
 
 __all__ = [
+    "incident_counts",
     "CLASSES",
     "FEATURE_COLUMNS",
     "PREDICTORS",

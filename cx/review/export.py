@@ -146,7 +146,7 @@ def render_html(review: Review, figures: dict[str, go.Figure], scales: Scales = 
                               {"theme": "theme", "this_week": "comments", "share": "share this week",
                                "before_share": "share before", "change": "change (points)", "q": "q",
                                "example": "for example"}, ("this_week", "share", "before_share", "change", "q")),
-        counts={"incidents": f"{len(review.incidents):,}", "unrecovered": f"{review.unrecovered:,}",
+        counts={"incidents": f"{review.incidents_total:,}", "unrecovered": f"{review.unrecovered:,}",
                 "at_risk": f"{len(review.at_risk):,}"},
         definitions=list(metric_definitions(scales).values()),
         mix=_table(_mix_frame(review), {"metric": "metric", "by": "cells", "before": "last week", "after": "this week",

@@ -83,8 +83,9 @@ class Review:
     scope: Scope
     source_label: str
     generated_at: dt.datetime
-    incidents: pd.DataFrame = field(default_factory=pd.DataFrame)
+    incidents: pd.DataFrame = field(default_factory=pd.DataFrame)  # the worst, at most 5,000
     unrecovered: int = 0
+    incident_count: int | None = None  # all the week's incidents (None: as many as listed)
     at_risk: pd.DataFrame = field(default_factory=pd.DataFrame)
     notes: tuple[str, ...] = ()
     min_n: int = DEFAULT_MIN_N
@@ -98,17 +99,22 @@ class Review:
     def with_min_n(self, min_n: int) -> Review:
         """The same review with movers tested only in cells of at least ``min_n`` each week (no query)."""
         movers, tested = select_movers(self.changes, min_n)
-        sentences = narrate(self.kpis, movers, self.start, self.scope, len(self.incidents), self.unrecovered,
+        sentences = narrate(self.kpis, movers, self.start, self.scope, self.incidents_total, self.unrecovered,
                             self.at_risk, tested=tested)
         return replace(self, movers=movers, tested=tested, sentences=sentences, min_n=min_n)
 
     def with_extras(self, extras: tuple) -> Review:
         """The same review with the week's incidents, customers at risk, comment themes, agents and
         teams, response rates and key drivers (:func:`review_extras`)."""
-        incidents, unrecovered, at_risk, notes, comment_themes, teams, response_rates, key_drivers = extras
-        return replace(self, incidents=incidents, unrecovered=unrecovered, at_risk=at_risk,
+        incidents, unrecovered, total, at_risk, notes, comment_themes, teams, response_rates, key_drivers = extras
+        return replace(self, incidents=incidents, unrecovered=unrecovered, incident_count=total, at_risk=at_risk,
                        notes=notes, comment_themes=comment_themes, teams=teams, response_rates=response_rates,
                        key_drivers=key_drivers).with_min_n(self.min_n)
+
+    @property
+    def incidents_total(self) -> int:
+        """All the week's critical incidents (the list may hold only the worst of them)."""
+        return len(self.incidents) if self.incident_count is None else self.incident_count
 
     def with_at_risk(self, at_risk: pd.DataFrame) -> Review:
         """The same review with the customers at risk (:func:`cx.review.extras.week_at_risk`), its story retold."""

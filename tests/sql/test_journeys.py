@@ -309,6 +309,21 @@ def test_incidents_agree_with_features(make_source):
     assert (found["severity"] >= 1).all()
 
 
+@pytest.mark.parametrize("gap_days", [None, 3.0])
+def test_incident_counts_are_the_uncut_lists_counts(make_source, gap_days):
+    """The counts behind a cut list (the Overview lists the worst 5,000 of 20,000 a week at 10 M rows):
+    every incident the filters show and the unrecovered journeys among them, as the whole list says."""
+    from cx.journeys.queries import incident_counts
+
+    inter = random_interactions(seed=21)
+    source = make_source(inter)
+    for scope in (None, Scope(channels=("email",)), Scope(date_from=dt.date(2026, 1, 12), date_to=dt.date(2026, 1, 25))):
+        everything = journeys.incidents(source, scope, limit=100_000, gap_days=gap_days)
+        unrecovered = everything[everything["journey_class"] == "unrecovered"][["customer_id", "journey"]]
+        assert incident_counts(source, scope, gap_days=gap_days) == (len(everything), len(unrecovered.drop_duplicates()))
+        assert len(everything) > 5 and len(journeys.incidents(source, scope, limit=5, gap_days=gap_days)) == 5
+
+
 def test_customer_timeline_marks_worst_and_end(make_source):
     source = make_source(hand_built())
     timeline = journeys.customer_timeline(source, "recovered")

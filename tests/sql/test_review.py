@@ -107,3 +107,25 @@ def test_a_new_minimum_n_reselects_movers_without_a_query(demo_source, source_re
     assert [s.text for s in strict.sentences] == [s.text for s in fresh.sentences]
     assert (strict.movers.n >= 150).all() and (strict.movers.previous_n >= 150).all()
     assert strict.min_n == 150 and review.with_min_n(30).tested == review.tested
+
+
+def test_the_weeks_incidents_are_counted_in_full_when_the_list_is_cut(demo_source):
+    """The list holds the worst `limit` incidents; the counts are all of the week's. Asking only for the
+    week's customers changes no journey: the same incidents as the whole history up to Sunday, cut to the week."""
+    import datetime as dt
+
+    from cx.journeys import incidents
+    from cx.review.extras import week_incidents
+    from cx.review.weeks import parse_week
+
+    monday = parse_week("2026-W11")
+    full, unrecovered, total = week_incidents(demo_source, Scope(), monday, limit=100_000)
+    cut, cut_unrecovered, cut_total = week_incidents(demo_source, Scope(), monday, limit=50)
+    assert len(cut) == 50 < total == cut_total == len(full) and unrecovered == cut_unrecovered
+    assert cut["severity"].min() >= full["severity"].iloc[50]  # the worst are the ones kept
+    upto = incidents(demo_source, Scope(date_to=monday + dt.timedelta(days=6)), sort="recency", limit=100_000)
+    upto = upto[pd.to_datetime(upto["occurred_at"]) >= pd.Timestamp(monday)]
+    key = ["customer_id", "occurred_at", "severity", "journey_class"]
+    assert (full[key].sort_values(key).reset_index(drop=True)
+            .equals(upto[key].sort_values(key).reset_index(drop=True)))
+    assert unrecovered == len(upto[upto["journey_class"] == "unrecovered"][["customer_id", "journey"]].drop_duplicates())
