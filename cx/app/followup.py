@@ -173,19 +173,21 @@ def alert_panel(source, week: str, scope, key: str) -> None:
     The run is the whole source's (the one ``cx alerts`` sends): the sidebar's channels, stages and
     segments choose which of its alerts are shown, and the panel says so."""
     saved = tuple(sorted((t.metric, t.value, tuple(sorted(t.cell.items()))) for t in saved_targets(source)[0]))
+    heading = st.empty()  # above the progress line while the history is read
     try:
         history = ready(load_alert_history(source, saved), "Reading every week's scores for the alerts (once for "
                         "these data; then any week's alerts take a moment)", key=f"{key}.alerts")
         if history is None:
-            st.subheader("Alerts")
+            heading.subheader("Alerts")
             return
         run = load_alerts(source, week, saved, _history=history)
     except (alerts.AlertError, ValueError) as exc:
+        heading.subheader("Alerts")
         show_error(exc)
         return
     _record_once(source, run)
     fired = alerts.in_scope(run.fired, run.cell_columns, scope)
-    st.subheader(f"Alerts ({len(fired)})")
+    heading.subheader(f"Alerts ({len(fired)})")
     st.caption(md_escape(run.statement))
     if scope is not None and (scope.channels or scope.stages or scope.segments):
         cells = " and ".join(c.replace("journey_stage", "stage") for c in run.cell_columns) or "the whole source"
