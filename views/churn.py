@@ -179,7 +179,9 @@ drivers = report.drivers()
 if not drivers:
     st.info("No experience measure in the model to move (only customer attributes): nothing to try here.")
 else:
-    w1, w2, w3, w4 = st.columns([1.6, 1.2, 1, 1])
+    # two controls a row: four side by side cut "End of journey (index)" and "All segments" at 1024 px
+    w1, w2 = st.columns([1.4, 1])
+    w3, w4 = st.columns(2)
     # the default is the driver with the strongest evidence (on the demo: the end of the journey)
     strongest = report.strongest_driver()
     driver = w1.selectbox("Move this driver", drivers, format_func=lambda d: report.labels.get(d, d), key="churn.driver",

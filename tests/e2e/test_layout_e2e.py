@@ -1,6 +1,6 @@
 """Every page at the two screens a meeting uses (1024×768 projector, 1440×900 laptop): screenshots into
-test-results/ (open them and look), no KPI tile value cut off and no control pushed out of sight, on
-every page of the app (a finding on any page fails the test)."""
+test-results/ (open them and look), no KPI tile value, dropdown text or field value cut off and no control
+pushed out of sight, on every page of the app (a finding on any page fails the test)."""
 
 from __future__ import annotations
 
@@ -29,6 +29,36 @@ CUT_OFF = """() => {
       el.querySelectorAll('*').forEach(inner => check(inner, what));
     });
   }
+  return [...new Set(cut)];
+}"""
+# Dropdowns and text boxes whose shown text does not fit (Streamlit 1.67 draws a selectbox or multiselect as a
+# react-aria combobox: the placeholder or chosen value is the text of an <input>, which the browser clips
+# without an ellipsis and without a scrollbar, so its box never overflows; the text is measured in the
+# input's own font against the input's content width instead). Chosen values of a multiselect are tags
+# in a container that hides what does not fit (checked by its scroll width), each tag's label with an
+# ellipsis (checked the same way).
+CUT_INPUTS = """() => {
+  const cut = [], ctx = document.createElement('canvas').getContext('2d');
+  const label = el => {
+    const widget = el.closest('[data-testid=stMultiSelect], [data-testid=stSelectbox], [data-testid=stTextInput], ' +
+                              '[data-testid=stNumberInput], [data-testid=stDateInput], [data-testid=stTextArea]');
+    const text = widget && widget.querySelector('[data-testid=stWidgetLabel]');
+    return (text ? text.innerText.trim() : el.getAttribute('aria-label') || 'field');
+  };
+  document.querySelectorAll('[data-testid=stSidebar] input, [data-testid=stMain] input').forEach(el => {
+    if (['range', 'file', 'checkbox', 'radio', 'hidden'].includes(el.type) || !(el.getBoundingClientRect().width > 0)) return;
+    const style = getComputedStyle(el);
+    const text = el.value || el.placeholder || '';
+    ctx.font = style.font;
+    const room = el.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+    if (text && (ctx.measureText(text).width > room + 1 || el.scrollWidth > el.clientWidth + 1))
+      cut.push('dropdown or field "' + label(el) + '": ' + text);
+  });
+  document.querySelectorAll('[data-testid=stSidebar] [data-testid=stMultiSelect] *, [data-testid=stMain] [data-testid=stMultiSelect] *, ' +
+                            '[data-testid=stSidebar] [data-testid=stSelectbox] *, [data-testid=stMain] [data-testid=stSelectbox] *').forEach(el => {
+    if (el.tagName === 'INPUT' || !(el.getBoundingClientRect().width > 0)) return;
+    if (el.scrollWidth > el.clientWidth + 1) cut.push('dropdown "' + label(el) + '": ' + el.innerText.trim().replace(/\\n/g, ', '));
+  });
   return [...new Set(cut)];
 }"""
 # Controls that lie (partly) outside the column or block that holds them, or beyond the window's right
@@ -67,7 +97,8 @@ def test_every_page_fits_the_screen(app_url, browser, width, height):
             page.goto(f"{app_url}/{'' if name == 'overview' else name}")
             wait_for_app(page, timeout=120_000)
             page.wait_for_timeout(500)  # charts finish their layout
-            found = page.evaluate(CUT_OFF) + page.evaluate(OUT_OF_SIGHT) + page.evaluate(CUT_TITLES)
+            found = (page.evaluate(CUT_OFF) + page.evaluate(CUT_INPUTS) + page.evaluate(OUT_OF_SIGHT)
+                     + page.evaluate(CUT_TITLES))
             assert page.locator("[data-testid=stException]").count() == 0, name
             # the whole page in one picture: the main area scrolls inside the window, so the window is made
             # as tall as the page for the screenshot (same width, so the same layout), then set back
