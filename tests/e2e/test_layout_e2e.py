@@ -79,11 +79,23 @@ OUT_OF_SIGHT = """() => {
   });
   return out;
 }"""
-# Chart titles wider than their chart (plotly clips them at the figure's edge).
-CUT_TITLES = """() => [...document.querySelectorAll('[data-testid=stMain] .js-plotly-plot .gtitle')].filter(title => {
-  const box = title.getBoundingClientRect(), room = title.closest('svg').getBoundingClientRect();
-  return box.width > 0 && (box.left < room.left - 1 || box.right > room.right + 1);
-}).map(title => 'chart title: ' + title.textContent)"""
+# Text of a chart that reaches past the chart's left or right edge, where plotly clips it: titles, axis
+# titles (a y axis title, turned upright, past its top or bottom), notes (annotations) and the labels beside
+# points. (The box of a two-line note is taller than its drawn lines, so notes are judged across only.)
+CUT_TITLES = """() => {
+  const kinds = [['.gtitle', 'chart title'], ['.xtitle', 'axis title'], ['.ytitle', 'axis title'],
+                 ['.annotation-text', 'chart note'], ['.textpoint text', 'point label']];
+  const cut = [];
+  for (const [selector, what] of kinds) {
+    document.querySelectorAll('[data-testid=stMain] .js-plotly-plot ' + selector).forEach(text => {
+      const box = text.getBoundingClientRect(), room = text.closest('svg').getBoundingClientRect();
+      const across = box.left < room.left - 1 || box.right > room.right + 1;
+      const upright = selector === '.ytitle' && (box.top < room.top - 1 || box.bottom > room.bottom + 1);
+      if (box.width > 0 && text.textContent.trim() && (across || upright)) cut.push(what + ': ' + text.textContent);
+    });
+  }
+  return [...new Set(cut)];
+}"""
 
 
 @pytest.mark.parametrize("width,height", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
