@@ -170,7 +170,7 @@ chart(churn_charts.odds_ratio_forest(report.odds_ratios, top=15,
       key="churn.odds")
 chart(churn_charts.permutation_importance_chart(report.importance), key="churn.importance")
 st.caption("Odds ratios per standard deviation of each measure (the table gives 1 SD in the measure's own units); "
-           "red: more likely, green: less likely, grey: the 95% interval includes 1. Permutation importance: held-out "
+           "vermilion: more likely, blue: less likely, grey: the 95% interval includes 1. Permutation importance: held-out "
            "ROC AUC lost when the measure is shuffled.")
 
 # --- what-if -------------------------------------------------------------------------------------
