@@ -3,7 +3,8 @@
 Starts the real app (`streamlit run app.py`, the demo warehouse, loopback only) and drives it in the
 system Chromium with Playwright. A duration runs from the click (or the navigation) until the
 script state is ``notRunning``, no element is stale, the page's content is in the DOM, and nothing
-moved for 300 ms (the quiet window itself is not counted). Measured:
+moved for 300 ms (the quiet window itself is not counted). A run too quick for the page to ever show
+"running" is recognised by the server's messages after the click. Measured:
 
 - **tiles**: a new browser session on the Overview until its KPI tiles are drawn (the first session
   after the server starts, then new sessions on a warm server);
@@ -48,9 +49,18 @@ CONTENT = ('.js-plotly-plot, [data-testid=stDataFrame], [data-testid=stMetricVal
            '[class*="st-key-cx-pending"]')
 QUIET_MS = 300
 
-# Records every change of the app's script state with its time (performance.now(), ms since navigation).
+# Records every change of the app's script state with its time (performance.now(), ms since navigation),
+# and the time of the last message from the server: a run of a few tens of milliseconds can start and end
+# within one render of the page, so that "running" never reaches the DOM; its messages still arrive.
 OBSERVER = """
-window.__cx = {events: [], doneAt: null};
+window.__cx = {events: [], doneAt: null, lastMessage: -1};
+const PageWebSocket = window.WebSocket;
+window.WebSocket = class extends PageWebSocket {
+  constructor(...args) {
+    super(...args);
+    this.addEventListener('message', () => { window.__cx.lastMessage = performance.now(); });
+  }
+};
 new MutationObserver(records => {
   for (const r of records) {
     const s = r.target.getAttribute('data-test-script-state');
@@ -60,19 +70,20 @@ new MutationObserver(records => {
 }).observe(document, {attributes: true, subtree: true, attributeFilter: ['data-test-script-state']});
 """
 
-# True once a run that started after t0 has ended, the content is drawn and nothing moved for QUIET_MS.
+# True once a run that started after t0 (seen running, or its messages seen) has ended, the content is
+# drawn and nothing moved (no script state, no message) for QUIET_MS.
 SETTLED = """
 ([t0, content, quiet, complete]) => {
   const cx = window.__cx;
   const ev = cx.events.filter(e => e[0] >= t0);
-  if (!ev.some(e => e[1] === 'running')) return false;
+  if (!ev.some(e => e[1] === 'running') && cx.lastMessage < t0) return false;
   const app = document.querySelector('[data-testid=stApp]');
   const ok = app && app.getAttribute('data-test-script-state') === 'notRunning'
     && !document.querySelector('[data-stale=true]') && document.querySelector(content) !== null
     && !(complete && document.querySelector('[class*="st-key-cx-pending"]'));
   const now = performance.now();
   if (!ok) { cx.doneAt = null; return false; }
-  const last = ev[ev.length - 1][0];
+  const last = Math.max(ev.length ? ev[ev.length - 1][0] : -1, cx.lastMessage);
   if (cx.doneAt === null || cx.doneAt < last) cx.doneAt = Math.max(now, last);
   return now - cx.doneAt >= quiet;
 }

@@ -170,7 +170,7 @@ chart(churn_charts.odds_ratio_forest(report.odds_ratios, top=15,
       key="churn.odds")
 chart(churn_charts.permutation_importance_chart(report.importance), key="churn.importance")
 st.caption("Odds ratios per standard deviation of each measure (the table gives 1 SD in the measure's own units); "
-           "red: more likely, green: less likely, grey: the 95% interval includes 1. Permutation importance: held-out "
+           "vermilion: more likely, blue: less likely, grey: the 95% interval includes 1. Permutation importance: held-out "
            "ROC AUC lost when the measure is shuffled.")
 
 # --- what-if -------------------------------------------------------------------------------------
@@ -179,7 +179,9 @@ drivers = report.drivers()
 if not drivers:
     st.info("No experience measure in the model to move (only customer attributes): nothing to try here.")
 else:
-    w1, w2, w3, w4 = st.columns([1.6, 1.2, 1, 1])
+    # two controls a row: four side by side cut "End of journey (index)" and "All segments" at 1024 px
+    w1, w2 = st.columns([1.4, 1])
+    w3, w4 = st.columns(2)
     # the default is the driver with the strongest evidence (on the demo: the end of the journey)
     strongest = report.strongest_driver()
     driver = w1.selectbox("Move this driver", drivers, format_func=lambda d: report.labels.get(d, d), key="churn.driver",

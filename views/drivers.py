@@ -117,11 +117,9 @@ else:
         for row in found.table[found.table["kind"] == "measure"].itertuples():
             st.markdown(md_escape(f"- {row.driver}: {row.share:.0f}% of what is explained; performance "
                                   f"{row.performance:.0f} ({row.performance_means})"))
-        one, two = st.columns(2)
-        with one:
-            chart(figures.driver_importance(found.table, found.r2), key="drivers.importance")
-        with two:
-            chart(figures.focus_areas(found.table), key="drivers.focus")
+        # one above the other: side by side at 1024 px their axis titles and point labels were cut
+        chart(figures.driver_importance(found.table, found.r2), key="drivers.importance")
+        chart(figures.focus_areas(found.table), key="drivers.focus")
         st.caption(md_escape(f"{found.n:,} rows analysed: {found.sample}. Importance = Shapley share of R² "
                              "(general dominance), 95% bootstrap intervals; performance is on 0–100 "
                              "(see the table). " + " ".join(found.notes)))

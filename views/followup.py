@@ -58,9 +58,12 @@ tiles.metric("Overdue", f"{m.overdue:,}", width=TILE_WIDTH, help="Not resolved a
 
 # --- the list ------------------------------------------------------------------------------------
 st.subheader("Cases")
-status_col, kind_col, owner_col = st.columns(3)
-statuses = status_col.multiselect("Status", cases.STATUSES, default=["open", "contacted"], key="followup.status")
-kinds = kind_col.multiselect("Kind", list(cases.KINDS), format_func=cases.KINDS.get, key="followup.kind")
+# the status box is the widest: its two chosen statuses ("open", "contacted") fit whole at 1024 px
+status_col, kind_col, owner_col = st.columns([2, 1.2, 1])
+statuses = status_col.multiselect("Status", cases.STATUSES, default=["open", "contacted"], key="followup.status",
+                                  placeholder="All statuses")
+kinds = kind_col.multiselect("Kind", list(cases.KINDS), format_func=cases.KINDS.get, key="followup.kind",
+                             placeholder="All kinds")
 owners = sorted(set(everything["owner"].dropna()))
 owner = owner_col.selectbox("Owner", ["everyone", *owners], key="followup.owner",
                             format_func=lambda o: "Everyone" if o == "everyone" else o)

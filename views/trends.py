@@ -11,7 +11,7 @@ from cx import charts, metrics
 from cx.app import followup, state
 from cx.app.cache import cached_by_source
 from cx.app.notes import notes_panel
-from cx.app.widgets import chart, dataframe, download_csv, md, page_start, show_error
+from cx.app.widgets import chart, dataframe, download_csv, figure_once, md, page_start, show_error
 from cx.charts import theme
 from cx.metrics import plausible
 from cx.schema import DIMENSIONS, STAGES, Grain
@@ -122,16 +122,30 @@ for warning in plausible.metric_table(table, by):
 st.caption(f"**{definition.label}** — {definition.definition}")
 state.start_from_url("trends.all", "lines", ["all", "moved"], "moved")
 show_all = st.session_state["trends.all"] == "all"
-figure = charts.trend_chart(table, by=by, label=definition.label, unit=definition.unit, min_n=view.min_n,
-                            highlight=[] if show_all else None)
-moved = figure.layout.meta["highlight"]
 series = charts.series_labels(table, by)
-if len(series.unique()) <= charts.SMALL_MULTIPLES_ABOVE:  # one panel: goal lines fit
-    charts.add_goal_lines(figure, followup.goal_lines(source, metric, by), series=series)
+one_panel = len(series.unique()) <= charts.SMALL_MULTIPLES_ABOVE  # goal lines fit
+goals = followup.goal_lines(source, metric, by) if one_panel else []
+notes, first_day, last_day = [], None, None
 if grain != Grain.ALL.value:
     day_range = (summary.first.date(), summary.last.date()) if summary.first is not None else (None, None)
-    theme.mark_dates(figure, notes_panel(source, *day_range, key="trends"),
-                     first=scope.date_from or day_range[0], last=scope.date_to or day_range[1])
+    notes = notes_panel(source, *day_range, key="trends")
+    first_day, last_day = scope.date_from or day_range[0], scope.date_to or day_range[1]
+
+
+def trend_figure():
+    figure = charts.trend_chart(table, by=by, label=definition.label, unit=definition.unit, min_n=view.min_n,
+                                highlight=[] if show_all else None)
+    if one_panel:
+        charts.add_goal_lines(figure, goals, series=series)
+    if grain != Grain.ALL.value:
+        theme.mark_dates(figure, notes, first=first_day, last=last_day)
+    return figure
+
+
+# built again only when something it shows changed (not on a click elsewhere, a filter set back…)
+figure = figure_once("trends.chart", (table, tuple(by), definition.label, definition.unit, view.min_n, show_all,
+                                      tuple(goals), tuple(notes), first_day, last_day, grain), trend_figure)
+moved = figure.layout.meta["highlight"]
 chart(figure, key="trends.chart", on_select=lambda: focus("chart"), selection_mode=("points",))
 if moved or show_all:
     if moved:
@@ -187,11 +201,13 @@ if {"journey_stage", "channel"} <= set(breakdowns):
     if cells.empty:
         st.info("No responses in this period.")
     else:
-        chart(
-            charts.breakdown_heatmap(cells, rows="journey_stage", columns="channel", row_order=STAGES,
-                                     column_order=list(summary.channels), label=definition.label,
-                                     unit=definition.unit, higher_is_better=definition.higher_is_better),
-            key="trends.heatmap", on_select=lambda: focus("heatmap"), selection_mode=("points",))
+        heatmap = figure_once(
+            "trends.heatmap", (cells, tuple(summary.channels), definition.label, definition.unit,
+                               definition.higher_is_better),
+            lambda: charts.breakdown_heatmap(cells, rows="journey_stage", columns="channel", row_order=STAGES,
+                                             column_order=list(summary.channels), label=definition.label,
+                                             unit=definition.unit, higher_is_better=definition.higher_is_better))
+        chart(heatmap, key="trends.heatmap", on_select=lambda: focus("heatmap"), selection_mode=("points",))
 
 # --- drill-down -------------------------------------------------------------------------------
 chart_point, heat_point = picked("trends.chart"), picked("trends.heatmap")

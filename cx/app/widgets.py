@@ -14,6 +14,8 @@
 
 from __future__ import annotations
 
+import collections
+import hashlib
 import re
 from collections.abc import Callable
 from typing import NamedTuple
@@ -177,6 +179,39 @@ def dataframe(frame: pd.DataFrame, **kwargs):
     copy–paste are as safe as the app's own downloads. Row order and positions are unchanged, so a
     selection indexes ``frame`` itself."""
     return st.dataframe(neutralise_frame(frame), **kwargs)
+
+
+#: Figures kept per chart and session by :func:`figure_once` (the last few views a user went back and forth between).
+FIGURES_KEPT = 6
+
+
+def figure_once(name: str, inputs: tuple, build: Callable[[], object]):
+    """The figure ``build()`` makes from ``inputs``, built once per session for the same inputs.
+
+    A rerun that changes nothing a chart shows (a click elsewhere on the page, a filter set back, a
+    grain chosen again) reuses the figure instead of building and validating it again (~65 ms for a
+    trend of 7 series). ``inputs`` must name everything the figure is drawn from (DataFrames are
+    compared by content); the figure returned is shared by those reruns, so it is drawn, never changed.
+    """
+    digest = hashlib.sha1(repr(tuple(_fingerprint(value) for value in inputs)).encode()).hexdigest()
+    kept = st.session_state.setdefault("_cx.figures", {}).setdefault(name, collections.OrderedDict())
+    if digest in kept:
+        kept.move_to_end(digest)
+        return kept[digest]
+    figure = kept[digest] = build()
+    while len(kept) > FIGURES_KEPT:
+        kept.popitem(last=False)
+    return figure
+
+
+def _fingerprint(value):
+    if isinstance(value, pd.DataFrame):
+        try:
+            rows = pd.util.hash_pandas_object(value, index=True).to_numpy().tobytes()
+        except TypeError:  # a cell pandas cannot hash (a list): the frame's text, all of it
+            rows = value.to_csv().encode()
+        return ("frame", tuple(value.columns), tuple(map(str, value.dtypes)), hashlib.sha1(rows).hexdigest())
+    return repr(value)
 
 
 def chart(figure, key: str, **kwargs):

@@ -9,10 +9,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-BLUE = "#1f77b4"
-GREY = "#8c8c8c"
-RED = "#d62728"
-GREEN = "#2ca02c"
+from cx.charts.theme import BETTER, BLUE, GREY, WORSE, style
 
 
 def _wrap(text: str, width: int = 38) -> str:
@@ -29,9 +26,7 @@ def _wrap(text: str, width: int = 38) -> str:
 
 
 def _layout(fig: go.Figure, title: str, height: int) -> go.Figure:
-    fig.update_layout(title=title, height=height, margin=dict(l=10, r=20, t=50, b=40), showlegend=False,
-                      template="plotly_white")
-    return fig
+    return style(fig, height=height, title=title, margin=dict(l=10, r=20, t=50, b=40), showlegend=False)
 
 
 def calibration_plot(table: pd.DataFrame, title: str = "Calibration: predicted vs observed") -> go.Figure:
@@ -74,7 +69,8 @@ def odds_ratio_forest(table: pd.DataFrame, top: int = 20, title: str = "Odds rat
     rows = table.head(top).iloc[::-1]
     names = [_wrap(name) for name in rows["feature"]]
     unit = rows["kind"].map({"per SD": "per SD", "missing vs present": "missing vs present", "level": "vs reference"})
-    colour = np.where(rows["ci_low"] > 1, RED, np.where(rows["ci_high"] < 1, GREEN, GREY))
+    # the app's colour-blind-safe pair (vermilion: more likely, blue: less likely), never red against green
+    colour = np.where(rows["ci_low"] > 1, WORSE, np.where(rows["ci_high"] < 1, BETTER, GREY))
     fig = go.Figure()
     fig.add_vline(x=1, line=dict(color=GREY, dash="dash"))
     fig.add_trace(go.Scatter(

@@ -88,9 +88,11 @@ def focus_areas(table: pd.DataFrame, *, height: int = 440) -> go.Figure:
     fig.add_vline(x=mid_x, line=dict(color=GREY, dash="dot"))
     fig.add_hline(y=mid_y, line=dict(color=GREY, dash="dot"))
     fig.add_annotation(x=1, y=0, xref="paper", yref="paper", xanchor="right", yanchor="bottom", showarrow=False,
-                       text="focus here: important, performing below the median", font=dict(color=VERMILION))
+                       text="focus here:<br>important, performing below the median", align="right",
+                       font=dict(color=VERMILION))
     top = float(np.nanmax(x)) if len(x) and np.isfinite(np.nanmax(x)) else 1.0
-    fig.update_xaxes(title="importance (% of explained variance)", range=[-0.08 * top, 1.12 * top])
+    # room for half a label beside the least and the most important driver (labels are centred on their point)
+    fig.update_xaxes(title="importance (% of explained variance)", range=[-0.2 * top, 1.3 * top])
     fig.update_yaxes(title="current performance (0–100)", range=[0, 105])
     return style(fig, height=height, showlegend=False)
 

@@ -28,8 +28,8 @@ def theme_groups_chart(themes: pd.DataFrame, low: str = "detractor_share", high:
         fig.add_trace(go.Bar(y=labels, x=data[column], name=name, orientation="h", marker_color=color,
                              hovertemplate="%{y}<br>%{x:.1%} of " + name + "' comments<extra></extra>"))
     fig.update_xaxes(title="share of the group's comments", tickformat=".0%")
-    return style(fig, height=max(260, 34 * len(data) + 110), barmode="group",
-                 legend=dict(orientation="h", y=-0.18), margin=dict(l=10, r=20, t=30, b=60))
+    # the legend above the plot (the template's place): below it, it lay over the axis title at 1024 px
+    return style(fig, height=max(260, 34 * len(data) + 110), barmode="group", margin=dict(l=10, r=20, t=40, b=50))
 
 
 def theme_impact_chart(impact: pd.DataFrame, column: str = "nps", unit: str = "NPS points") -> go.Figure:
@@ -59,7 +59,7 @@ def theme_trend_chart(trend: pd.DataFrame, themes: list[str]) -> go.Figure:
                                  hovertemplate="week of %{x|%Y-%m-%d}<br>%{y:.1%} · %{customdata[0]:,} of "
                                                "%{customdata[1]:,} comments<extra>%{fullData.name}</extra>"))
     fig.update_yaxes(title="share of the week's comments", tickformat=".0%", rangemode="tozero")
-    return style(fig, height=380, legend=dict(orientation="h", y=-0.2), margin=dict(l=10, r=20, t=20, b=80))
+    return style(fig, height=380, margin=dict(l=10, r=20, t=40, b=40))  # legend above: below, it hid the dates
 
 
 def theme_split_heatmap(split: pd.DataFrame, by: str, themes: list[str]) -> go.Figure:

@@ -145,13 +145,15 @@ def _series_traces(rows: pd.DataFrame, name: str, color: str, label: str, unit: 
     period_text = [p if isinstance(p, str) else pd.Timestamp(p).date().isoformat() for p in rows["period"]]
     shown = plain_text(name)
     customdata = np.array([period_text, [name] * len(rows), n, interval, [shown] * len(rows)], dtype=object).T
+    labels = [f"n={k}" if flag and ok else "" for flag, k, ok in zip(low_n, n, has_value)]
     line = go.Scatter(
         x=x, y=rows["value"], name=shown, legendgroup=name, showlegend=showlegend,
-        mode="lines+markers+text",
+        # a text layer only when a point has a label: the browser draws no empty text per point
+        mode="lines+markers+text" if any(labels) else "lines+markers",
         line=dict(color=color, width=2),
         marker=dict(size=np.where(low_n, 9, 6), color=color, opacity=low_n_opacity(low_n),
                     symbol=np.where(low_n, "circle-open", "circle").tolist(), line=dict(width=2, color=color)),
-        text=[f"n={k}" if flag and ok else "" for flag, k, ok in zip(low_n, n, has_value)],
+        text=labels,
         textposition="top center", textfont=dict(size=10, color=rgba(color, LOW_N_OPACITY + 0.3)),
         customdata=customdata,
         hovertemplate=(f"<b>%{{customdata[4]}}</b><br>%{{customdata[0]}}<br>{label}: %{{y:{fmt}}}{suffix}"

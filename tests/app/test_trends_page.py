@@ -157,3 +157,31 @@ def test_a_note_on_a_date_is_saved_with_the_data_and_drawn_on_the_trend(trends, 
     assert [(n.day, n.text) for n in found] == [(day, "chat outage")]
     assert "chat outage" in at.get("plotly_chart")[0].proto.spec  # drawn on the trend
     assert isinstance(day, dt.date)
+
+
+def test_a_rerun_that_changes_nothing_shown_builds_no_trend_or_heatmap_again(trends, monkeypatch):
+    built = {"trend": 0, "heatmap": 0}
+    trend_chart, breakdown_heatmap = charts.trend_chart, charts.breakdown_heatmap
+
+    def counting(name, build):
+        def wrapper(*args, **kwargs):
+            built[name] += 1
+            return build(*args, **kwargs)
+        return wrapper
+
+    monkeypatch.setattr(charts, "trend_chart", counting("trend", trend_chart))
+    monkeypatch.setattr(charts, "breakdown_heatmap", counting("heatmap", breakdown_heatmap))
+    at = trends()
+    first = at.get("plotly_chart")[0].proto.spec
+    assert built == {"trend": 1, "heatmap": 1}
+    at.run()  # nothing changed
+    assert built == {"trend": 1, "heatmap": 1} and at.get("plotly_chart")[0].proto.spec == first
+    at.sidebar.multiselect(key="f.channels").set_value(["chat"]).run()  # a new scope: both built
+    assert built == {"trend": 2, "heatmap": 2}
+    at.sidebar.multiselect(key="f.channels").set_value([]).run()  # set back: the first figures again
+    assert built == {"trend": 2, "heatmap": 2} and at.get("plotly_chart")[0].proto.spec == first
+    at.sidebar.number_input(key="f.min_n").set_value(1000).run()  # other hollow points and faded cells: both
+    assert not at.exception
+    assert built == {"trend": 3, "heatmap": 3} and at.get("plotly_chart")[0].proto.spec != first
+    at.sidebar.selectbox(key="f.grain").set_value("month").run()  # other periods: the trend only
+    assert built == {"trend": 4, "heatmap": 3}

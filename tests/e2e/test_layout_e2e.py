@@ -1,6 +1,6 @@
 """Every page at the two screens a meeting uses (1024×768 projector, 1440×900 laptop): screenshots into
-test-results/ (open them and look), no KPI tile value cut off and no control pushed out of sight, on
-every page of the app (a finding on any page fails the test)."""
+test-results/ (open them and look), no KPI tile value, dropdown text or field value cut off and no control
+pushed out of sight, on every page of the app (a finding on any page fails the test)."""
 
 from __future__ import annotations
 
@@ -31,6 +31,36 @@ CUT_OFF = """() => {
   }
   return [...new Set(cut)];
 }"""
+# Dropdowns and text boxes whose shown text does not fit (Streamlit 1.67 draws a selectbox or multiselect as a
+# react-aria combobox: the placeholder or chosen value is the text of an <input>, which the browser clips
+# without an ellipsis and without a scrollbar, so its box never overflows; the text is measured in the
+# input's own font against the input's content width instead). Chosen values of a multiselect are tags
+# in a container that hides what does not fit (checked by its scroll width), each tag's label with an
+# ellipsis (checked the same way).
+CUT_INPUTS = """() => {
+  const cut = [], ctx = document.createElement('canvas').getContext('2d');
+  const label = el => {
+    const widget = el.closest('[data-testid=stMultiSelect], [data-testid=stSelectbox], [data-testid=stTextInput], ' +
+                              '[data-testid=stNumberInput], [data-testid=stDateInput], [data-testid=stTextArea]');
+    const text = widget && widget.querySelector('[data-testid=stWidgetLabel]');
+    return (text ? text.innerText.trim() : el.getAttribute('aria-label') || 'field');
+  };
+  document.querySelectorAll('[data-testid=stSidebar] input, [data-testid=stMain] input').forEach(el => {
+    if (['range', 'file', 'checkbox', 'radio', 'hidden'].includes(el.type) || !(el.getBoundingClientRect().width > 0)) return;
+    const style = getComputedStyle(el);
+    const text = el.value || el.placeholder || '';
+    ctx.font = style.font;
+    const room = el.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+    if (text && (ctx.measureText(text).width > room + 1 || el.scrollWidth > el.clientWidth + 1))
+      cut.push('dropdown or field "' + label(el) + '": ' + text);
+  });
+  document.querySelectorAll('[data-testid=stSidebar] [data-testid=stMultiSelect] *, [data-testid=stMain] [data-testid=stMultiSelect] *, ' +
+                            '[data-testid=stSidebar] [data-testid=stSelectbox] *, [data-testid=stMain] [data-testid=stSelectbox] *').forEach(el => {
+    if (el.tagName === 'INPUT' || !(el.getBoundingClientRect().width > 0)) return;
+    if (el.scrollWidth > el.clientWidth + 1) cut.push('dropdown "' + label(el) + '": ' + el.innerText.trim().replace(/\\n/g, ', '));
+  });
+  return [...new Set(cut)];
+}"""
 # Controls that lie (partly) outside the column or block that holds them, or beyond the window's right
 # edge (clipped, so out of sight), and tab bars whose last tabs are scrolled out of sight. A slider is
 # judged by its widget (its range input is an invisible helper that may stick out).
@@ -49,11 +79,23 @@ OUT_OF_SIGHT = """() => {
   });
   return out;
 }"""
-# Chart titles wider than their chart (plotly clips them at the figure's edge).
-CUT_TITLES = """() => [...document.querySelectorAll('[data-testid=stMain] .js-plotly-plot .gtitle')].filter(title => {
-  const box = title.getBoundingClientRect(), room = title.closest('svg').getBoundingClientRect();
-  return box.width > 0 && (box.left < room.left - 1 || box.right > room.right + 1);
-}).map(title => 'chart title: ' + title.textContent)"""
+# Text of a chart that reaches past the chart's left or right edge, where plotly clips it: titles, axis
+# titles (a y axis title, turned upright, past its top or bottom), notes (annotations) and the labels beside
+# points. (The box of a two-line note is taller than its drawn lines, so notes are judged across only.)
+CUT_TITLES = """() => {
+  const kinds = [['.gtitle', 'chart title'], ['.xtitle', 'axis title'], ['.ytitle', 'axis title'],
+                 ['.annotation-text', 'chart note'], ['.textpoint text', 'point label']];
+  const cut = [];
+  for (const [selector, what] of kinds) {
+    document.querySelectorAll('[data-testid=stMain] .js-plotly-plot ' + selector).forEach(text => {
+      const box = text.getBoundingClientRect(), room = text.closest('svg').getBoundingClientRect();
+      const across = box.left < room.left - 1 || box.right > room.right + 1;
+      const upright = selector === '.ytitle' && (box.top < room.top - 1 || box.bottom > room.bottom + 1);
+      if (box.width > 0 && text.textContent.trim() && (across || upright)) cut.push(what + ': ' + text.textContent);
+    });
+  }
+  return [...new Set(cut)];
+}"""
 
 
 @pytest.mark.parametrize("width,height", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
@@ -67,7 +109,8 @@ def test_every_page_fits_the_screen(app_url, browser, width, height):
             page.goto(f"{app_url}/{'' if name == 'overview' else name}")
             wait_for_app(page, timeout=120_000)
             page.wait_for_timeout(500)  # charts finish their layout
-            found = page.evaluate(CUT_OFF) + page.evaluate(OUT_OF_SIGHT) + page.evaluate(CUT_TITLES)
+            found = (page.evaluate(CUT_OFF) + page.evaluate(CUT_INPUTS) + page.evaluate(OUT_OF_SIGHT)
+                     + page.evaluate(CUT_TITLES))
             assert page.locator("[data-testid=stException]").count() == 0, name
             # the whole page in one picture: the main area scrolls inside the window, so the window is made
             # as tall as the page for the screenshot (same width, so the same layout), then set back

@@ -210,3 +210,16 @@ def test_movers_never_put_unlike_units_on_one_axis():
     assert sorted(by_unit["%"].y) == ["CSAT · chat · purchase", "FCR · chat · purchase"]
     assert by_unit["minutes"].text[0] == "+24.7 min (1.8 min → 26.5 min)"
     assert fig.layout.template.layout.font.family == theme.TEMPLATE.layout.font.family
+
+
+def test_style_gives_the_template_unchecked_but_the_same_and_leaves_the_shared_template_alone():
+    import plotly.graph_objects as go
+
+    fast = theme.style(go.Figure(go.Scatter(x=[1, 2], y=[3, 4])), height=300, title="t", margin=dict(l=5))
+    checked = go.Figure(go.Scatter(x=[1, 2], y=[3, 4])).update_layout(template=theme.TEMPLATE, height=300,
+                                                                      title_text="t", margin=dict(l=5))
+    assert fast.to_dict() == checked.to_dict()
+    size = theme.TEMPLATE.layout.font.size
+    fast.layout.template.layout.font.size = size + 20  # one figure's template changed in place…
+    assert theme.TEMPLATE.layout.font.size == size  # …not the app's
+    assert theme.style(go.Figure()).layout.template.layout.font.size == size
