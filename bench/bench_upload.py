@@ -81,7 +81,7 @@ def main() -> None:
     parser.add_argument("--baseline", help="another checkout (the old code) measured in the same run")
     parser.add_argument("--one", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    path = Path(args.csv)
+    path = Path(args.csv).resolve()  # the runs start in each tree's folder
     if args.one:
         print(json.dumps(one(path)))
         return

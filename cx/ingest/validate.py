@@ -299,18 +299,24 @@ def _duplicated(frame: pd.DataFrame, factorized: dict[str, np.ndarray]) -> np.nd
     """``frame.duplicated(keep="first")``, on the codes of each column's values (two cells are equal
     exactly when their codes are, missing ones too), reusing the codes :func:`_parse` made.
 
-    The columns' codes are folded into one code per row, a column at a time: ``(row so far, cell)``
-    pairs numbered anew (``key × (codes + 1) + code`` is one-to-one and stays below rows² < 2⁶³), so
-    two rows get the same number exactly when all their cells are equal. Only a few arrays of one
-    number per row are alive at once (``DataFrame.duplicated`` over all the columns' codes took ~250 MB
-    at a million rows × 17 columns)."""
+    The columns' codes are folded into one number per row, a column at a time: ``key × size + code``
+    (``code`` in ``[0, size)``, ``key`` in ``[0, bound)``) is one-to-one, so two rows get the same number
+    exactly when all their cells are equal; when ``bound × size`` would pass 2⁶², the keys are first
+    numbered anew (``bound`` becomes their count, at most the rows). Only a few arrays of one number per
+    row are alive at once (``DataFrame.duplicated`` over all the columns' codes took ~250 MB at a million
+    rows × 17 columns)."""
     if frame.columns.has_duplicates or len(frame) < DISTINCT_MIN_ROWS or not len(frame.columns):
         return frame.duplicated(keep="first").to_numpy()
-    key = None
+    key, bound = None, 1
     for column in frame.columns:
         codes = factorized.pop(column) if column in factorized else pd.factorize(frame[column], use_na_sentinel=True)[0]
         codes = codes.astype(np.int64) + 1  # missing (-1) becomes 0
-        key = codes if key is None else pd.factorize(key * (int(codes.max()) + 1) + codes)[0]
+        size = int(codes.max()) + 1
+        if key is not None and bound * size >= 2**62:
+            key, uniques = pd.factorize(key)
+            bound = len(uniques)
+        key = codes if key is None else key * size + codes
+        bound *= size
     return pd.Series(key).duplicated(keep="first").to_numpy()
 
 

@@ -84,16 +84,30 @@ def test_content_digest_sees_every_slice(monkeypatch):
     assert digest(interactions) == digest(interactions.copy()) != digest(other)
 
 
-@pytest.mark.parametrize("seed", range(5))
-def test_folded_duplicate_test_equals_pandas(seed):
+def _repeating(seed: int, n: int = 3_000) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
-    n = 3_000
-    frame = pd.DataFrame({
+    return pd.DataFrame({
         "a": pd.Series(rng.choice(["x", "y", None], n), dtype=object),
         "b": pd.Series(rng.integers(0, 3, n)).astype(str).where(rng.random(n) < 0.8),
         "c": pd.Series(rng.choice(["1", "2"], n), dtype="str"),
         "d": pd.Series([f"v{i % (2 + seed)}" for i in range(n)], dtype=object),
     })
+
+
+def _many_distinct(seed: int, n: int = 3_000) -> pd.DataFrame:
+    """Seven columns of ~1,500 distinct values: their codes' product passes 2⁶², so the fold renumbers."""
+    rng = np.random.default_rng(seed)
+    base = pd.DataFrame({c: pd.Series(rng.integers(0, 1_500, n // 2)).astype(str).where(rng.random(n // 2) < 0.95)
+                         for c in "abcdefg"})
+    copies = base.sample(n - n // 2, replace=True, random_state=seed)  # whole rows again, some more than once
+    copies.loc[copies.index[::3], "d"] = "changed"  # ...and near-copies, which are not duplicates
+    return pd.concat([base, copies], ignore_index=True).sample(frac=1, random_state=seed).reset_index(drop=True)
+
+
+@pytest.mark.parametrize("seed", range(5))
+@pytest.mark.parametrize("make", [_repeating, _many_distinct])
+def test_folded_duplicate_test_equals_pandas(seed, make):
+    frame = make(seed)
     # codes made by the parser for some columns, the others factorized by the test itself
     factorized = {c: pd.factorize(frame[c], use_na_sentinel=True)[0].astype(np.int32) for c in ("a", "c")}
     saved = validate.DISTINCT_MIN_ROWS
