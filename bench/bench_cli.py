@@ -7,6 +7,10 @@ in data/app.sqlite. Also prints the slowest imports (``-X importtime``) of ``imp
 the ``cx metrics`` run.
 
     .venv/bin/python bench/bench_cli.py --runs 7 --baseline /work/main
+    .venv/bin/python bench/bench_cli.py --runs 9 --only "metrics --metric" --baseline /work/main
+
+``--only`` keeps the commands whose name holds the text. The last table is the floor under a real
+command: a fresh interpreter that only imports the libraries ``cx metrics`` runs its query with.
 """
 
 from __future__ import annotations
@@ -37,6 +41,14 @@ def commands(demo: Path) -> dict[str, list[str]]:
 
 
 PROBE = "import sys; from cx.cli import main; sys.exit(main())"
+#: what ``cx metrics`` cannot start without: its query layer is SQLAlchemy over DuckDB, its tables pandas
+FLOOR = {
+    "python (no imports)": "pass",
+    "import pandas": "import pandas",
+    "import sqlalchemy": "import sqlalchemy",
+    "import duckdb, duckdb_engine": "import duckdb, duckdb_engine",
+    "all four": "import pandas, sqlalchemy, duckdb, duckdb_engine",
+}
 ENV = {**os.environ, "CX_APP_DB": f"sqlite:///{Path(tempfile.mkdtemp(prefix='bench_cli_')) / 'app.sqlite'}"}
 
 
@@ -45,11 +57,11 @@ def children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def run(root: Path, argv: list[str]) -> tuple[float, float]:
+def run(root: Path, argv: list[str], code: str = PROBE) -> tuple[float, float]:
     """Wall seconds and CPU seconds (user + system: steadier when the machine is busy) of one run."""
     env = {**ENV, "PYTHONPATH": str(root)}
     cpu, started = children_cpu(), time.perf_counter()
-    subprocess.run([sys.executable, "-c", PROBE, *argv],
+    subprocess.run([sys.executable, "-c", code, *argv],
                    env=env, cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
     return time.perf_counter() - started, children_cpu() - cpu
 
@@ -73,16 +85,20 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--baseline", help="another checkout to time alongside (e.g. /work/main)")
     parser.add_argument("--demo", default=str(ROOT / "data" / "demo.duckdb"))
+    parser.add_argument("--only", default="", help="only the commands whose name holds this text")
     args = parser.parse_args()
     demo = Path(args.demo).resolve()
+    chosen = {name: argv for name, argv in commands(demo).items() if args.only in name}
     roots = {"after": ROOT} | ({"before": Path(args.baseline).resolve()} if args.baseline else {})
     times: dict[tuple[str, str], list[tuple[float, float]]] = {}
     load = os.getloadavg()
     for _ in range(args.runs):
-        for name, argv in commands(demo).items():
+        for name, argv in chosen.items():
             for label, root in roots.items():
                 times.setdefault((name, label), []).append(run(root, argv))
-    print(f"command: python bench/bench_cli.py --runs {args.runs}"
+        for name, code in FLOOR.items():
+            times.setdefault((name, "floor"), []).append(run(ROOT, [], code))
+    print(f"command: python bench/bench_cli.py --runs {args.runs}" + (f" --only {args.only!r}" if args.only else "")
           + (f" --baseline {args.baseline}" if args.baseline else ""))
     print(f"load average before {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}, after "
           + " ".join(f"{v:.2f}" for v in os.getloadavg()))
@@ -90,7 +106,7 @@ def main() -> None:
     print("| command | wall median | wall best | CPU median |"
           + (" before: wall median | wall best | CPU median | CPU after / before |" if args.baseline else ""))
     print("|---|---|---|---|" + ("---|---|---|---|" if args.baseline else ""))
-    for name in commands(demo):
+    for name in chosen:
         row, cpu_medians = f"| `{name}` |", []
         for label in roots:
             wall, cpu = zip(*times[(name, label)])
@@ -99,6 +115,10 @@ def main() -> None:
         if args.baseline:
             row += f" {cpu_medians[0] / cpu_medians[1]:.2f} |"
         print(row)
+    print("\n| the floor: a fresh interpreter that only imports | wall median | wall best | CPU median |\n|---|---|---|---|")
+    for name in FLOOR:
+        wall, cpu = zip(*times[(name, "floor")])
+        print(f"| `{name}` | {statistics.median(wall):.2f} s | {min(wall):.2f} s | {statistics.median(cpu):.2f} s |")
     for label, root in roots.items():
         for what, argv in (("import cx.cli", None), ("cx metrics --metric nps", ["metrics", "--metric", "nps",
                                                                                  "--source", str(demo)])):

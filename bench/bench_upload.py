@@ -7,7 +7,8 @@ first chart (the weekly NPS by channel the Trends page opens with).
 Makes data/bench1m.duckdb and its CSV when missing. Each run is a fresh process (so peak memory is
 one upload's), this tree's interleaved with ``--baseline``'s (another checkout: the old code,
 measured in the same run, on the same file). Prints the median wall and CPU seconds of each step,
-the median peak memory (VmHWM), the load average, the ratio to the baseline, and a check that both
+the median peak memory (VmHWM) within each step (reset before it: /proc/self/clear_refs) and over the
+whole upload, the load average, the ratio to the baseline, and a check that both
 loaded the same numbers (rows, quarantine, mapping, sums of every score).
 """
 
@@ -22,7 +23,7 @@ import sys
 import time
 from pathlib import Path
 
-from _common import ROOT, ensure_data, peak_rss_mb
+from _common import ROOT, ensure_data, peak_rss_mb, reset_peak_rss
 
 STEPS = ("read the file (every cell as text)", "suggest a mapping", "apply the mapping: parse and validate every cell",
          "combine", "load into the session's in-memory DuckDB", "first chart: weekly NPS by channel")
@@ -39,12 +40,14 @@ def one(path: Path) -> dict:
     from cx.ingest import pipeline, validate  # noqa: F401  imported before the clock starts
     from cx.metrics import metric_table
 
-    steps = []
+    steps, peaks = [], [peak_rss_mb()]  # the imports' peak, then each step's
 
     def step(func):
+        reset_peak_rss()
         wall, used = time.perf_counter(), cpu()
         value = func()
         steps.append((time.perf_counter() - wall, cpu() - used))
+        peaks.append(peak_rss_mb())
         return value
 
     raw = step(lambda: ingest.read_table(path))
@@ -57,7 +60,7 @@ def one(path: Path) -> dict:
     frame = loaded.interactions
     sums = {c: round(float(frame[c].sum()), 6) for c in ("nps", "csat", "ces", "first_response_minutes",
                                                          "resolution_hours", "revenue") if c in frame}
-    return {"steps": steps, "peak_mb": peak_rss_mb(), "rows_read": result.rows_read, "rows_loaded": result.rows_loaded,
+    return {"steps": steps, "peak_mb": max(peaks), "step_peaks": peaks[1:], "rows_read": result.rows_read, "rows_loaded": result.rows_loaded,
             "rows_quarantined": result.rows_quarantined, "reasons": result.reasons, "shape": mapping.shape,
             "columns": mapping.columns, "sums": sums, "chart_cells": len(chart),
             "chart_nps": round(float(chart["value"].sum()), 9) if "value" in chart else None}
@@ -78,7 +81,7 @@ def main() -> None:
     parser.add_argument("--baseline", help="another checkout (the old code) measured in the same run")
     parser.add_argument("--one", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    path = Path(args.csv)
+    path = Path(args.csv).resolve()  # the runs start in each tree's folder
     if args.one:
         print(json.dumps(one(path)))
         return
@@ -111,17 +114,21 @@ def main() -> None:
     def median(name: str, i: int, k: int) -> float:
         return statistics.median(r["steps"][i][k] for r in runs[name])
 
+    def peak(name: str, i: int) -> float:
+        return statistics.median(r["step_peaks"][i] for r in runs[name])
+
     names = list(trees)
-    head = " | ".join(f"{n}: wall | CPU" for n in names)
+    head = " | ".join(f"{n}: wall | CPU | peak memory" for n in names)
     print(f"\n| step | {head} |" + ("" if len(names) == 1 else " wall ratio |"))
-    print("|---" * (1 + 2 * len(names) + (len(names) > 1)) + "|")
+    print("|---" * (1 + 3 * len(names) + (len(names) > 1)) + "|")
     for i, label in enumerate(STEPS):
-        cells = " | ".join(f"{median(n, i, 0):.1f} s | {median(n, i, 1):.1f} s" for n in names)
+        cells = " | ".join(f"{median(n, i, 0):.1f} s | {median(n, i, 1):.1f} s | {peak(n, i):,.0f} MB" for n in names)
         ratio = "" if len(names) == 1 else f" {median('baseline', i, 0) / max(median('this tree', i, 0), 1e-9):.1f}× |"
         print(f"| {label} | {cells} |{ratio}")
     totals = {n: [sum(s[0] for s in r["steps"]) for r in runs[n]] for n in names}
     cpus = {n: [sum(s[1] for s in r["steps"]) for r in runs[n]] for n in names}
-    cells = " | ".join(f"**{statistics.median(totals[n]):.1f} s** | {statistics.median(cpus[n]):.1f} s" for n in names)
+    cells = " | ".join(f"**{statistics.median(totals[n]):.1f} s** | {statistics.median(cpus[n]):.1f} s | "
+                       f"**{statistics.median(r['peak_mb'] for r in runs[n]):,.0f} MB**" for n in names)
     ratio = "" if len(names) == 1 else \
         f" **{statistics.median(totals['baseline']) / statistics.median(totals['this tree']):.1f}×** |"
     print(f"| **upload to first chart** | {cells} |{ratio}")

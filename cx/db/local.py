@@ -19,6 +19,7 @@ import pandas as pd
 from cx import demo
 from cx.db.session import duckdb_engine
 from cx.db.source import Source, table_source
+from cx.memory import release_memory
 from cx.schema import CUSTOMER_COLUMNS, INTERACTION_COLUMNS, IncidentRules, Scales
 
 _memory_ids = itertools.count(1)
@@ -78,39 +79,62 @@ def memory_source(
     Each call makes its own database: two browser sessions never share one. The database is
     freed when the returned source (and its engine) is garbage-collected.
     """
-    itab = typed_frame(interactions, INTERACTION_COLUMNS, extras=True)  # extras: attributes kept per row
     available = {c for c in INTERACTION_COLUMNS if c in interactions and interactions[c].notna().any()}
     attributes: tuple[str, ...] = ()
     has_customers = customers is not None and len(customers.columns) > 0
-    tables = {"interactions": itab}
+    tables = {"interactions": (interactions, INTERACTION_COLUMNS)}  # extras: attributes kept per row
     if has_customers:
-        ctab = typed_frame(customers, CUSTOMER_COLUMNS, extras=True)
-        tables["customers"] = ctab
-        attributes = tuple(c for c in ctab.columns if c not in CUSTOMER_COLUMNS)
+        tables["customers"] = (customers, CUSTOMER_COLUMNS)
+        attributes = tuple(c for c in customers.columns if c not in CUSTOMER_COLUMNS)
         available |= {f"customers.{c}" for c in customers.columns if customers[c].notna().any()}
+    digest = hashlib.sha256()
 
     def load(con) -> None:
-        for name, frame in tables.items():
-            con.register("_cx_frame", _arrow(frame))
-            con.execute(f"CREATE TABLE {name} AS SELECT * FROM _cx_frame")
-            con.unregister("_cx_frame")
+        for name, (frame, kinds) in tables.items():
+            _copy_in(con, name, frame, kinds, digest if name == "interactions" else None)
 
     engine = duckdb_engine(load=load)
-    digest = _digest(itab)
+    release_memory()
     source = table_source(engine, "interactions", {c: c for c in INTERACTION_COLUMNS},
                           "customers" if has_customers else None, None, scales=scales, label=label,
-                          kind="upload", key=f"upload:{next(_memory_ids)}:{digest}",
+                          kind="upload", key=f"upload:{next(_memory_ids)}:{digest.hexdigest()[:16]}",
                           customer_attributes=attributes)
     return Source(**{**source.__dict__, "available": frozenset(available), "rules": rules or IncidentRules()})
 
 
-def _digest(frame: pd.DataFrame) -> str:
-    """A content digest of the frame, one column at a time (hashing all columns at once held a
-    million-row upload's 8 bytes per cell per column in memory together: 140 MB at 17 columns)."""
-    digest = hashlib.sha256()
-    for column in frame.columns:
-        digest.update(pd.util.hash_pandas_object(frame[column], index=False).values.tobytes())
-    return digest.hexdigest()[:16]
+#: rows typed and copied into DuckDB at a time: a million-row upload's typed copy and Arrow copy are
+#: never whole in memory next to DuckDB's own (the whole-frame copies took ~400 MB at once)
+LOAD_ROWS = 200_000
+
+
+def _copy_in(con, name: str, frame: pd.DataFrame, kinds: dict[str, str], digest=None) -> None:
+    """``CREATE TABLE name`` from a canonical frame, typed (:func:`typed_frame`) and copied
+    :data:`LOAD_ROWS` rows at a time; ``digest`` (a hashlib object) is fed each typed column."""
+    for number, part in enumerate(_typed_slices(frame, kinds)):
+        if digest is not None:
+            for column in part.columns:
+                digest.update(pd.util.hash_pandas_object(part[column], index=False).values.tobytes())
+        con.register("_cx_frame", _arrow(part))
+        con.execute(f"CREATE TABLE {name} AS SELECT * FROM _cx_frame" if number == 0 else
+                    f"INSERT INTO {name} SELECT * FROM _cx_frame")
+        con.unregister("_cx_frame")
+        del part
+
+
+def _typed_slices(frame: pd.DataFrame, kinds: dict[str, str]):
+    """The typed frame in slices of :data:`LOAD_ROWS` rows, each typed as the whole would be (text, dates,
+    integers, numbers and flags have one dtype whatever the values). A frame with an extra attribute of
+    Python objects (typed by what each slice happens to hold) is typed whole, as before."""
+    if len(frame) > LOAD_ROWS:
+        first = typed_frame(frame.iloc[:LOAD_ROWS].reset_index(drop=True), kinds, extras=True)
+        if not any(pd.api.types.is_object_dtype(dtype) for dtype in first.dtypes):
+            yield first
+            del first
+            for start in range(LOAD_ROWS, len(frame), LOAD_ROWS):
+                yield typed_frame(frame.iloc[start:start + LOAD_ROWS].reset_index(drop=True), kinds, extras=True)
+            return
+        del first
+    yield typed_frame(frame, kinds, extras=True)
 
 
 def _arrow(frame: pd.DataFrame):

@@ -24,6 +24,7 @@ from cx.ingest.formats import from_frame
 from cx.ingest.limits import Limits, current_limits
 from cx.ingest.sniff import SUFFIXES, IngestError  # noqa: F401  SUFFIXES re-exported
 from cx.ingest.table import META, RawTable, finish, fit_width
+from cx.memory import release_memory
 
 __all__ = ["META", "IngestError", "RawTable", "from_frame", "read_table"]
 
@@ -84,7 +85,10 @@ def read_table(data: bytes | str | Path, name: str | None = None, sheet: str | N
     if kind == "json":
         return formats.read_json(text, name, used, notes, limits, sheet)
     encoding.check_text(text, name)
-    return _read_text(text, name, hint, used, notes, limits, plain)
+    raw = _read_text(text, name, hint, used, notes, limits, plain)
+    del text, plain
+    release_memory()  # the file's bytes, its text and the splitter's copies are garbage now
+    return raw
 
 
 def _refuse_empty(data: bytes, name: str) -> None:

@@ -34,28 +34,34 @@ def canonical(frame: pd.DataFrame, kinds: dict[str, str]) -> pd.DataFrame:
     for column in frame.columns:
         kind = kinds.get(column)
         values = frame[column]
-        if kind is None:
+        if kind is None or (kind != "text" and values.dtype == _DTYPES[kind]):  # already canonical: no copy
             out[column] = values
         elif kind == "text":
-            out[column] = values.astype(object).where(values.notna(), None)
+            out[column] = values if values.dtype == object and not values.isna().any() else \
+                values.astype(object).where(values.notna(), None)
         elif kind == "int":
             out[column] = pd.to_numeric(values, errors="coerce").round().astype("Int64")
         elif kind == "number":
             out[column] = pd.to_numeric(values, errors="coerce").astype("Float64")
         else:
             out[column] = values.astype(_DTYPES[kind])
-    return pd.DataFrame(out, index=frame.index)
+    return pd.DataFrame(out, index=frame.index, copy=False)
+
+
+def _taken(values: pd.Series, rows: pd.Series) -> pd.Series:
+    """The accepted rows of a parsed column: the column itself (no copy) when every row is accepted."""
+    return values if rows.all() else values[rows]
 
 
 def _interaction_part(typed: dict[str, pd.Series], rows: pd.Series) -> dict[str, pd.Series]:
-    return {t: typed[t][rows] for t in INTERACTION_COLUMNS if t in typed}
+    return {t: _taken(typed[t], rows) for t in INTERACTION_COLUMNS if t in typed}
 
 
 def _customer_part(typed: dict[str, pd.Series], rows: pd.Series) -> dict[str, pd.Series]:
-    out = {"customer_id": typed["customer_id"][rows]}
+    out = {"customer_id": _taken(typed["customer_id"], rows)}
     for target, values in typed.items():
         if target.startswith("customers."):
-            out[target.split(".", 1)[1]] = values[rows]
+            out[target.split(".", 1)[1]] = _taken(values, rows)
     return out
 
 
@@ -136,7 +142,7 @@ def per_row_note(mapping: Mapping, column: str, several: int) -> str:
 
 
 def _interactions(mapping, typed, ratings, accepted, frame):
-    interactions = pd.DataFrame(_interaction_part(typed, accepted))
+    interactions = pd.DataFrame(_interaction_part(typed, accepted), copy=False)
     parts = _latest_first(_customer_part(typed, accepted), typed, accepted)
     customers = _per_customer(parts, keep="last")
     notes = []

@@ -32,6 +32,7 @@ from cx.ingest.vocabulary import (
     phrase_score,
     slug,
 )
+from cx.memory import release_memory
 
 WEAK = frozenset({
     "id", "email", "e mail", "email address", "customer email", "user", "account", "value", "type", "state",
@@ -106,6 +107,7 @@ def suggest_mapping(raw: RawTable) -> Mapping:
     judge(mapping, profiles, scores, part)
     _per_row(mapping, frame)
     _describe(mapping, profiles)
+    release_memory()  # the whole-column tests' intermediate arrays (date order, per-row attributes)
     return mapping
 
 
