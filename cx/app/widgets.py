@@ -177,8 +177,29 @@ def dataframe(frame: pd.DataFrame, **kwargs):
     """``st.dataframe`` of ``frame`` with formula cells neutralised (a leading ``'`` on text that a
     spreadsheet would run: ``=``, ``+``, ``-``, ``@``), so the toolbar's "Download as CSV" and a
     copy–paste are as safe as the app's own downloads. Row order and positions are unchanged, so a
-    selection indexes ``frame`` itself."""
+    selection indexes ``frame`` itself.
+
+    Without an index shown, the first column (the customer, the theme, the cell: what the row is) is
+    pinned, so a table wider than the page (nine columns at 1024 px) keeps each row's name in view
+    while it is scrolled sideways.
+    """
+    if kwargs.get("hide_index") and len(frame.columns):
+        kwargs["column_config"] = pin_first(kwargs.get("column_config"), kwargs.get("column_order") or list(frame.columns))
     return st.dataframe(neutralise_frame(frame), **kwargs)
+
+
+def pin_first(config: dict | None, order) -> dict:
+    """``config`` with the first of ``order``'s columns pinned (its label and format kept)."""
+    config = dict(config or {})
+    first = str(list(order)[0])
+    if first in config and config[first] is None:  # hidden by the caller
+        return config
+    current = config.get(first)
+    if current is None or isinstance(current, str):
+        config[first] = st.column_config.Column(current, pinned=True)
+    elif isinstance(current, dict) and current.get("pinned") is None:
+        config[first] = {**current, "pinned": True}
+    return config
 
 
 #: Figures kept per chart and session by :func:`figure_once` (the last few views a user went back and forth between).

@@ -193,3 +193,21 @@ def test_an_uploaded_file_name_is_text(app, page):
     label = f"Uploaded: {LINK}.csv, {IMAGE}.xlsx"
     at = _open(app, page, _hostile_upload(label=label))
     _assert_no_link_or_image(at, f"{LINK}.csv")
+
+
+def test_a_table_without_its_index_pins_its_first_column_and_keeps_its_label_and_format():
+    """Issue 14 (layout): a table wider than the page at 1024 px keeps each row's name in view when
+    scrolled sideways; the caller's label, format and hidden columns are kept."""
+    import streamlit as st
+
+    from cx.app.widgets import pin_first
+
+    plain = pin_first(None, ["customer_id", "severity"])
+    assert plain["customer_id"]["pinned"] is True and plain["customer_id"]["label"] is None
+    labelled = pin_first({"customer_id": "Customer", "severity": "Severity"}, ["customer_id", "severity"])
+    assert labelled["customer_id"]["label"] == "Customer" and labelled["customer_id"]["pinned"] is True
+    assert labelled["severity"] == "Severity"
+    formatted = pin_first({"when": st.column_config.DatetimeColumn("When", format="YYYY-MM-DD")}, ["when", "x"])
+    assert formatted["when"]["pinned"] is True and formatted["when"]["type_config"]["format"] == "YYYY-MM-DD"
+    assert pin_first({"a": None}, ["a", "b"]) == {"a": None}  # a hidden column stays hidden, nothing else pinned
+    assert pin_first({"a": {"label": "A", "pinned": False}}, ["a"])["a"]["pinned"] is False  # the caller's choice
