@@ -203,6 +203,7 @@ else:
         on_select="rerun",
         selection_mode="single-row",
         height=360,
+        column_order=["customer_id", *[c for c in SHOWN if c != "customer_id"]],  # pinned while scrolled sideways
         column_config={
             "occurred_at": st.column_config.DatetimeColumn("When", format="YYYY-MM-DD HH:mm"),
             "customer_id": "Customer", "channel": "Channel", "journey_stage": "Stage", "touchpoint": "Touchpoint",

@@ -241,7 +241,8 @@ if review.incidents.empty:
     st.caption("No critical incident this week.")
 else:
     dataframe(review.incidents.fillna({"comment": ""}), hide_index=True, key="overview.incidents",
-              column_config=INCIDENT_COLUMNS)
+              column_config=INCIDENT_COLUMNS,  # the customer first: pinned while the table is scrolled
+              column_order=["customer_id", *[c for c in review.incidents.columns if c != "customer_id"]])
     shown = (f"The {len(review.incidents):,} worst are listed. " if len(review.incidents) < review.incidents_total
              else "")
     st.caption(f"{shown}{review.unrecovered:,} journeys ended on an unrecovered incident. Drill into any of them on "
