@@ -72,21 +72,31 @@ def _value_counts(source: Source, frm, conditions, column: str, limit: int, scor
 def _service_query(source: Source, frm, conditions, touchpoints: Sequence[str], channels: Sequence[str],
                    medians: Sequence[tuple[str, str]] = ()):
     """Per customer: mean scores, FCR share, mean index per touchpoint, contacts per channel (and
-    ``medians``, where the backend has a native median aggregate: one pass over the rows, not three)."""
+    ``medians``, where the backend has a native median aggregate: one pass over the rows, not three).
+
+    The rows are read once, with each interaction's experience index computed once (``rows``); the
+    aggregates then only test the touchpoint or channel of a row. Inlined in every per-touchpoint
+    CASE, the index was computed 15 times per row: half the feature query's time on 10 M rows.
+    """
     i = source.interactions
-    idx = experience_index(i.c, source.scales)
-    fcr = i.c.resolved_first_contact
+    kept = ["customer_id", "nps", "csat", "ces", "resolved_first_contact", "touchpoint", "channel",
+            *[col for col, _ in medians]]
+    rows = (sa.select(*[i.c[n].label(n) for n in dict.fromkeys(kept)],
+                      experience_index(i.c, source.scales).label("idx"))
+            .select_from(frm).where(*conditions).subquery("rows"))
+    r = rows.c
+    fcr = r.resolved_first_contact
     columns = [
-        i.c.customer_id.label("customer_id"),
-        sa.func.avg(as_float(i.c.nps)).label("mean_nps"),
-        sa.func.avg(as_float(i.c.csat)).label("mean_csat"),
-        sa.func.avg(as_float(i.c.ces)).label("mean_ces"),
+        r.customer_id.label("customer_id"),
+        sa.func.avg(as_float(r.nps)).label("mean_nps"),
+        sa.func.avg(as_float(r.csat)).label("mean_csat"),
+        sa.func.avg(as_float(r.ces)).label("mean_ces"),
         (as_float(count_where(fcr == sa.true())) / sa.func.nullif(sa.func.count(fcr), 0)).label("fcr_share"),
-        *[sa.func.avg(sa.case((i.c.touchpoint == tp, idx))).label(f"tp{k}") for k, tp in enumerate(touchpoints)],
-        *[count_where(i.c.channel == ch).label(f"ch{k}") for k, ch in enumerate(channels)],
-        *[percentile_cont(0.5, as_float(i.c[col]), sa.null(), sa.null()).label(name) for col, name in medians],
+        *[sa.func.avg(sa.case((r.touchpoint == tp, r.idx))).label(f"tp{k}") for k, tp in enumerate(touchpoints)],
+        *[count_where(r.channel == ch).label(f"ch{k}") for k, ch in enumerate(channels)],
+        *[percentile_cont(0.5, as_float(r[col]), sa.null(), sa.null()).label(name) for col, name in medians],
     ]
-    return sa.select(*columns).select_from(frm).where(*conditions).group_by(i.c.customer_id).subquery("service")
+    return sa.select(*columns).group_by(r.customer_id).subquery("service")
 
 
 def _median_query(source: Source, frm, conditions, column: str, name: str):

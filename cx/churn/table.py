@@ -157,7 +157,13 @@ class QueryResult:
 
 
 def to_float(series: pd.Series) -> pd.Series:
-    """Numbers as floats, anything else (and gaps) NaN."""
+    """Numbers as floats, anything else (and gaps) NaN.
+
+    A column that is already numeric (not boolean) is cast directly, gaps (NaN, NA) becoming NaN: the
+    same values as the general path through objects, which took 8 s for a million customers' features.
+    """
+    if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
+        return pd.Series(series.to_numpy(dtype=float, na_value=np.nan), index=series.index, name=series.name)
     return pd.to_numeric(series.astype(object).where(series.notna(), np.nan), errors="coerce").astype(float)
 
 
