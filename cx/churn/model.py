@@ -59,7 +59,7 @@ def model_frame(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
             out[col] = text.where(text.isin(common), "(other)").astype(object)
         else:
             out[col] = pd.to_numeric(values, errors="coerce").astype(float)
-    return pd.DataFrame(out, index=frame.index)
+    return pd.DataFrame(out, index=frame.index, copy=False)  # the columns as made: no second copy of them all
 
 
 def _as_frame(X) -> pd.DataFrame:

@@ -506,6 +506,10 @@ def _feature_sets(y: np.ndarray, predictions: dict[str, np.ndarray], cv: dict[st
     return pd.DataFrame(rows).sort_values("roc_auc", ascending=False, kind="stable").reset_index(drop=True)
 
 
+#: Columns of the population besides the model's inputs (the at-risk list and what-if targeting).
+_CONTEXT = ("customer_id", "segment", "lifetime_value", "incidents", "recovery")
+
+
 def _population(table: FeatureTable, now: FeatureTable | None, features: Sequence[str], model: ChurnModel,
                 oof: np.ndarray, line: tuple[float, float], sample: FitSample | None = None) -> pd.DataFrame:
     """Whom to rank, with their model inputs, context and calibrated probability.
@@ -521,7 +525,9 @@ def _population(table: FeatureTable, now: FeatureTable | None, features: Sequenc
         raw = predict_in_batches(model, population[list(features)])
     else:
         keep = table.frame["outcome"].to_numpy(dtype=int) == int(outcome_is_good(table.outcome, table.positive))
-        frame = table.frame.loc[keep]
+        # only the columns the population holds: a million customers' whole frame is not copied again
+        wanted = [c for c in dict.fromkeys([*features, *_CONTEXT]) if c in table.frame]
+        frame = table.frame.loc[keep, wanted + [c for c in table.frame if c.startswith(CHANNEL_PREFIX)]]
         population = model_frame(frame, features).reset_index(drop=True)
         if sample is None:
             raw = oof[keep]
@@ -530,9 +536,8 @@ def _population(table: FeatureTable, now: FeatureTable | None, features: Sequenc
             everyone[sample.rows] = oof
             raw = everyone[keep]
             unseen = np.flatnonzero(np.isnan(raw))
-            raw[unseen] = predict_in_batches(model, population.iloc[unseen][list(features)])
-    context = ["customer_id", "segment", "lifetime_value", "incidents", "recovery",
-               *[c for c in frame if c.startswith(CHANNEL_PREFIX)]]
+            raw[unseen] = predict_in_batches(model, population[list(features)], rows=unseen)
+    context = [*_CONTEXT, *[c for c in frame if c.startswith(CHANNEL_PREFIX)]]
     for col in context:
         if col in frame and col not in population:
             population[col] = frame[col].to_numpy()

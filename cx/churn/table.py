@@ -162,14 +162,20 @@ def to_float(series: pd.Series) -> pd.Series:
     A column that is already numeric (not boolean) is cast directly, gaps (NaN, NA) becoming NaN: the
     same values as the general path through objects, which took 8 s for a million customers' features.
     """
+    if series.dtype == np.float64:
+        return series.astype(float)  # copy-on-write: shares the column's memory until either is changed
     if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
         return pd.Series(series.to_numpy(dtype=float, na_value=np.nan), index=series.index, name=series.name)
     return pd.to_numeric(series.astype(object).where(series.notna(), np.nan), errors="coerce").astype(float)
 
 
 def typed_columns(frame: pd.DataFrame) -> pd.DataFrame:
-    """Ids as text, dates as timestamps, features as floats; counts and recovery filled where absent."""
-    frame = frame.copy()
+    """Ids as text, dates as timestamps, features as floats; counts and recovery filled where absent.
+
+    The input is not changed: a shallow copy under pandas' copy-on-write, so unchanged columns are
+    shared rather than copied (a million customers' features are half a gigabyte).
+    """
+    frame = frame.copy(deep=False)
     frame["customer_id"] = frame["customer_id"].astype(str)
     for name in ("churned_at", "signup_at", "last_at"):
         frame[name] = pd.to_datetime(frame[name], errors="coerce")

@@ -92,6 +92,9 @@ def test_scoring_in_batches_gives_the_same_probabilities():
     X = model_frame(table.frame, table.features)
     model = ChurnModel().fit(X, table.frame["outcome"])
     np.testing.assert_array_equal(predict_in_batches(model, X, batch=300), model.predict_proba(X)[:, 1])
+    rows = np.random.default_rng(2).choice(len(X), 700, replace=False)  # some rows, in any order
+    np.testing.assert_allclose(predict_in_batches(model, X, batch=300, rows=rows),
+                               model.predict_proba(X.iloc[rows])[:, 1], rtol=1e-12, atol=0)
 
 
 def test_what_if_in_row_batches_gives_the_same_numbers(monkeypatch):
@@ -106,6 +109,52 @@ def test_what_if_in_row_batches_gives_the_same_numbers(monkeypatch):
         np.testing.assert_allclose([a.value, a.ci_low, a.ci_high], [b.value, b.ci_low, b.ci_high], rtol=1e-9)
     np.testing.assert_allclose([batched.churn_before, batched.churn_after, batched.ltv_at_risk_before],
                                [whole.churn_before, whole.churn_after, whole.ltv_at_risk_before], rtol=1e-12)
+
+
+def _dense_what_if(report, X, moved, weight, ltv):
+    """The what-if as first written: every customer × refit, before and after, recalibrated probabilities."""
+    from scipy.special import expit
+
+    from cx.churn.scores import recalibrate
+
+    model = report.model
+    betas = np.vstack([np.r_[model.coef_, model.intercept_], report.draws])
+    p0 = recalibrate(expit(model.design(X) @ betas[:, :-1].T + betas[:, -1]), report.calibration_fit)
+    p1 = recalibrate(expit(model.design(moved) @ betas[:, :-1].T + betas[:, -1]), report.calibration_fit)
+    after = p0 + weight[:, None] * (p1 - p0)
+    return (after - p0).sum(axis=0), ((after - p0) * ltv[:, None]).sum(axis=0), p0[:, 0].sum(), after[:, 0].sum()
+
+
+@pytest.mark.parametrize(("driver", "change", "mode"), [("worst_index", 10, "absolute"), ("mean_index", -0.2, "relative"),
+                                                        ("recovery", 0.5, "share")])
+def test_what_if_on_the_moved_customers_only_equals_every_customer_and_refit(driver, change, mode):
+    """Only customers whose inputs move get refit × customer matrices; the numbers are the dense ones.
+
+    Tolerance 1e-9 relative: the log-odds are clipped instead of a probability's logit taken (rounding only).
+    """
+    from cx.churn import whatif
+
+    table = _table(3_000, 600)
+    table.frame.loc[::7, "worst_index"] = np.nan  # a gap does not move: those customers add exactly 0
+    report = fit_churn_table(table, resamples=40)
+    pop = report.population
+    X = pop[report.model.numeric_ + report.model.categorical_]
+    if driver == "recovery":
+        moved, weight, _ = whatif._recovered(X, change, report.good_end_index, "all")
+    else:
+        moved, weight, _ = whatif._shifted(X, pop[driver], driver, change, mode, driver, "all")
+    moves = int(whatif._moves(X, moved, weight).sum())
+    assert 0 < moves and (moves < len(X) or driver == "mean_index")  # gaps and the clean stay as they are
+    ltv = pop["lifetime_value"].to_numpy(float)
+    delta, delta_ltv, before, after = _dense_what_if(report, X, moved, weight, ltv)
+    result = what_if(report, driver, change, mode=mode)
+    low, high = np.percentile(delta[1:], [2.5, 97.5])
+    np.testing.assert_allclose([result.churners_change.value, result.churners_change.ci_low, result.churners_change.ci_high],
+                               [delta[0], low, high], rtol=1e-9, atol=1e-9)
+    low, high = np.percentile(delta_ltv[1:], [2.5, 97.5])
+    np.testing.assert_allclose([result.ltv_at_risk_change.value, result.ltv_at_risk_change.ci_low,
+                                result.ltv_at_risk_change.ci_high], [delta_ltv[0], low, high], rtol=1e-9, atol=1e-6)
+    np.testing.assert_allclose([result.churn_before, result.churn_after], [before / len(X), after / len(X)], rtol=1e-9)
 
 
 @pytest.mark.parametrize("values", [
