@@ -304,6 +304,7 @@ def fit_churn(source: Source, outcome: str = "churned", rule: CutoffRule | None 
                              at_risk=at_risk, random_state=random_state,
                              good_end_index=(rules or source.rules).good_end_index, progress=progress)
     before = "churned_at" if table.rule.kind == "before_outcome" else None
+    del table, now  # a million customers' features: not held while the moments are looked up
     ids = report.at_risk["customer_id"].tolist()
     if ids:
         _progress(progress, 0.97, "Looking up worst moments and last interactions")
@@ -649,6 +650,10 @@ def _at_risk(population: pd.DataFrame, top: int, good: bool = False) -> pd.DataF
         if col in population:
             out[col] = population[col].to_numpy()
     key = out["value_at_risk"].fillna(-1.0) if out["lifetime_value"].notna().any() else risk
+    if 0 < int(top) < len(out) and key.notna().all():  # only rows that can make the list are sorted (ties kept)
+        edge = np.partition(key.to_numpy(float), len(out) - int(top))[len(out) - int(top)]
+        near = (key >= edge).to_numpy()
+        out, key, risk = out.loc[near], key[near], risk[near]
     out = out.assign(_key=key, _risk=risk).sort_values(["_key", "_risk", "customer_id"], ascending=[False, False, True])
     out = out.drop(columns=["_key", "_risk"]).head(int(top)).reset_index(drop=True)
     out.insert(0, "rank", np.arange(1, len(out) + 1))

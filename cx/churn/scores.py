@@ -193,7 +193,7 @@ def recalibrate(p, line: tuple[float, float]) -> np.ndarray:
 # --- scoring many customers -----------------------------------------------------------------------
 
 #: Rows scored at a time (the design matrix of one batch: rows × model columns floats).
-SCORE_BATCH = 100_000
+SCORE_BATCH = 25_000  # 100,000 held ~200 MB of the pipeline's intermediate matrices at once
 
 
 def predict_in_batches(model: ChurnModel, X: pd.DataFrame, batch: int = SCORE_BATCH,

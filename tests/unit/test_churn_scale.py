@@ -170,3 +170,27 @@ def test_to_float_fast_path_gives_the_general_paths_numbers(values):
     fast = to_float(values)
     assert fast.dtype == np.float64 and fast.index.equals(values.index)
     np.testing.assert_array_equal(fast.to_numpy(), general.to_numpy())
+
+
+@pytest.mark.parametrize("with_value", [True, False])
+def test_at_risk_list_sorts_only_its_candidates_with_the_same_result(with_value):
+    """The at-risk list sorts only the rows whose key reaches its edge: the same list as sorting everyone
+    (ties in value and probability broken by customer id, exactly as before)."""
+    from cx.churn.report import _at_risk
+
+    rng = np.random.default_rng(5)
+    n = 5_000
+    pop = pd.DataFrame({"customer_id": [f"C{k:05d}" for k in rng.permutation(n)],
+                        "probability": rng.integers(0, 40, n) / 40,  # many ties
+                        "segment": rng.choice(["a", "b"], n),
+                        "lifetime_value": rng.choice([100.0, 200.0, np.nan], n) if with_value else np.nan})
+    out = pd.DataFrame({"customer_id": pop["customer_id"], "probability": pop["probability"], "segment": pop["segment"],
+                        "lifetime_value": pop["lifetime_value"].astype(float)})
+    out["value_at_risk"] = out["probability"] * out["lifetime_value"]
+    key = out["value_at_risk"].fillna(-1.0) if with_value else out["probability"]
+    expected = (out.assign(_key=key, _risk=out["probability"])
+                .sort_values(["_key", "_risk", "customer_id"], ascending=[False, False, True])
+                .drop(columns=["_key", "_risk"]).head(300).reset_index(drop=True))
+    got = _at_risk(pop, 300)
+    pd.testing.assert_frame_equal(got.drop(columns="rank"), expected[got.columns.drop("rank")])
+    assert got["rank"].tolist() == list(range(1, 301))
