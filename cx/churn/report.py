@@ -507,6 +507,12 @@ def _feature_sets(y: np.ndarray, predictions: dict[str, np.ndarray], cv: dict[st
     return pd.DataFrame(rows).sort_values("roc_auc", ascending=False, kind="stable").reset_index(drop=True)
 
 
+def _floats(frame: pd.DataFrame):
+    """The population's number type: float32 where the feature table holds its features so (more than
+    :data:`~cx.churn.table.FLOAT32_ABOVE` customers), else float64."""
+    return np.float32 if any(frame[c].dtype == np.float32 for c in frame.columns) else float
+
+
 #: Columns of the population besides the model's inputs (the at-risk list and what-if targeting).
 _CONTEXT = ("customer_id", "segment", "lifetime_value", "incidents", "recovery")
 
@@ -522,14 +528,14 @@ def _population(table: FeatureTable, now: FeatureTable | None, features: Sequenc
     """
     if now is not None and len(now.frame):
         frame = now.frame.reindex(columns=list(dict.fromkeys([*now.frame.columns, *features])))
-        population = model_frame(frame, features).reset_index(drop=True)
+        population = model_frame(frame, features, _floats(frame)).reset_index(drop=True)
         raw = predict_in_batches(model, population[list(features)])
     else:
         keep = table.frame["outcome"].to_numpy(dtype=int) == int(outcome_is_good(table.outcome, table.positive))
         # only the columns the population holds: a million customers' whole frame is not copied again
         wanted = [c for c in dict.fromkeys([*features, *_CONTEXT]) if c in table.frame]
         frame = table.frame.loc[keep, wanted + [c for c in table.frame if c.startswith(CHANNEL_PREFIX)]]
-        population = model_frame(frame, features).reset_index(drop=True)
+        population = model_frame(frame, features, _floats(table.frame)).reset_index(drop=True)
         if sample is None:
             raw = oof[keep]
         else:  # out-of-fold where the customer was in the sample, else the sample's model (never saw them)
@@ -648,7 +654,8 @@ def _at_risk(population: pd.DataFrame, top: int, good: bool = False) -> pd.DataF
     out["value_at_risk"] = risk * out["lifetime_value"]
     for col in ("incidents", "recovery"):
         if col in population:
-            out[col] = population[col].to_numpy()
+            values = population[col].to_numpy()
+            out[col] = values.astype(float) if values.dtype == np.float32 else values  # the list speaks float64
     key = out["value_at_risk"].fillna(-1.0) if out["lifetime_value"].notna().any() else risk
     if 0 < int(top) < len(out) and key.notna().all():  # only rows that can make the list are sorted (ties kept)
         edge = np.partition(key.to_numpy(float), len(out) - int(top))[len(out) - int(top)]

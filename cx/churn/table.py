@@ -303,6 +303,27 @@ def feature_sets(frame: pd.DataFrame, touchpoints: Sequence[str], attributes: Se
     return labels, features, comparison_sets(features)
 
 
+#: Above this many customers the experience features are held as float32 (half the memory of a million
+#: customers' table; a measure keeps 7 significant digits, far below any interval's width). Up to it,
+#: float64 as the database gives them.
+FLOAT32_ABOVE = 100_000
+
+
+def narrow_floats(frame: pd.DataFrame) -> pd.DataFrame:
+    """The experience features as float32 when the table has more than :data:`FLOAT32_ABOVE` rows.
+
+    Money (lifetime value) and the outcome stay as they are; one column at a time, so never a second
+    copy of the whole table.
+    """
+    if len(frame) <= FLOAT32_ABOVE:
+        return frame
+    for name in frame.columns:
+        feature = name in FEATURE_LABELS or name.startswith((TOUCHPOINT_PREFIX, CHANNEL_PREFIX))
+        if feature and frame[name].dtype == np.float64:
+            frame[name] = frame[name].astype(np.float32)
+    return frame
+
+
 def finish_table(result: QueryResult, notes: Sequence[str] = ()) -> FeatureTable:
     """The :class:`FeatureTable` of a feature query's rows (the steps of this module, in order)."""
     notes = list(notes)
@@ -310,7 +331,7 @@ def finish_table(result: QueryResult, notes: Sequence[str] = ()) -> FeatureTable
     frame, as_of = outcome_and_as_of(frame, result, notes)
     unknown = int(frame["outcome"].isna().sum())
     frame, as_of = drop_unknown_outcomes(frame, as_of, result.outcome, notes)
-    frame = time_features(frame, as_of, result, notes)
+    frame = narrow_floats(time_features(frame, as_of, result, notes))
     labels, features, groups = feature_sets(frame, result.touchpoints, result.attributes, notes)
     rule = result.rule
     return FeatureTable(frame=frame, outcome=result.outcome, features=features,
@@ -322,6 +343,7 @@ def finish_table(result: QueryResult, notes: Sequence[str] = ()) -> FeatureTable
 
 __all__ = [
     "CATEGORICAL_FEATURES",
+    "FLOAT32_ABOVE",
     "CHANNEL_PREFIX",
     "FEATURE_LABELS",
     "FeatureError",
