@@ -18,6 +18,10 @@ before the change) on the same file, so the ratios compare like with like.
     cx demo --interactions 10000000 --customers 1000000 --out data/bench10m.duckdb   # ~1 min
     .venv/bin/python bench/bench_scale.py --demo data/bench10m.duckdb --repeats 1 --baseline /work/main
 
+With ``--fit`` it times the churn fit alone instead (``fit_churn`` as the page calls it, then the page's
+first what-if, in a fresh process per checkout, alternating with the baseline): seconds, the peak memory
+(``VmHWM``) and the ROC AUC, under the default statement timeout (``CX_STATEMENT_TIMEOUT``).
+
 Prints a Markdown block for BENCHMARKS.md ("Meeting" → "At 10 M").
 """
 
@@ -56,6 +60,46 @@ def walk(browser, root: Path, demo: Path, pages: list[str]) -> dict[str, list[fl
     return out
 
 
+# The churn fit alone, in a fresh process of the checkout (no app, no browser): fit_churn as the page calls
+# it (features in the database, cross-validation, bootstrap, the at-risk list), then the page's first what-if.
+FIT = """
+import json, os, re, sys, time
+from cx.db import demo_source
+from cx.churn import fit_churn, what_if
+marks = {}
+t0 = time.perf_counter()
+report = fit_churn(demo_source(sys.argv[1]), at_risk=500,
+                   progress=lambda f, m: marks.setdefault(m.split(" ")[0], time.perf_counter() - t0))
+fit = time.perf_counter() - t0
+t1 = time.perf_counter()
+what_if(report, report.strongest_driver(), 10.0, mode="absolute")
+peak = int(re.search(r"VmHWM:\\s+(\\d+)", open("/proc/self/status").read()).group(1)) / 1024
+auc = report.cv["roc_auc"]
+print(json.dumps({"fit": fit, "features": marks.get("Cross-validating", float("nan")), "what_if": time.perf_counter() - t1,
+                  "peak": peak, "auc": [auc.value, auc.ci_low, auc.ci_high], "n": report.card.n,
+                  "population": len(report.population)}))
+"""
+
+
+def fit_alone(root: Path, demo: Path) -> dict[str, list[float]]:
+    """fit_churn and one what-if in a fresh process of checkout ``root``: seconds and peak memory."""
+    import json
+    import subprocess
+
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    done = subprocess.run([sys.executable, "-c", FIT, str(demo)], cwd=root, env=env, capture_output=True, text=True,
+                          timeout=1800)
+    if done.returncode:
+        print(f"  {root}: the fit failed: {done.stderr.strip().splitlines()[-1]}", flush=True)
+        return {}
+    got = json.loads(done.stdout.strip().splitlines()[-1])
+    print(f"  {root}: fit_churn {got['fit']:.1f} s (features and sample {got['features']:.1f} s), what-if "
+          f"{got['what_if']:.1f} s, peak {got['peak']:,.0f} MB, ROC AUC {got['auc'][0]:.3f} ({got['auc'][1]:.3f}–"
+          f"{got['auc'][2]:.3f}) on {got['n']:,}, {got['population']:,} scored", flush=True)
+    return {"churn fit alone: fit_churn": [got["fit"]], "churn fit alone: features, to the sample": [got["features"]],
+            "churn fit alone: first what-if": [got["what_if"]], "churn fit alone: peak memory (MB)": [got["peak"]]}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--demo", default=str(ROOT / "data" / "bench10m.duckdb"))
@@ -63,16 +107,26 @@ def main() -> None:
     parser.add_argument("--baseline", help="another checkout to run the same walk against first (e.g. /work/main)")
     parser.add_argument("--pages", nargs="+", default=PAGES, choices=PAGES)
     parser.add_argument("--timeout", type=float, default=900, help="seconds to wait for a page to complete")
+    parser.add_argument("--fit", action="store_true",
+                        help="instead of the pages: the churn fit alone (fit_churn + one what-if) in a fresh process")
     args = parser.parse_args()
     demo = Path(args.demo).resolve()
     if not demo.exists():
         raise SystemExit(f"no demo file {demo}: make one with cx demo --interactions 10000000 --customers 1000000 "
                          f"--out {args.demo}")
     meeting.TIMEOUT_MS = int(args.timeout * 1000)
-    from playwright.sync_api import sync_playwright
-
     load_before = os.getloadavg()
     runs: dict[str, dict[str, list[float]]] = {}
+    if args.fit:
+        for _ in range(args.repeats):  # alternating, so that both checkouts see the same spread of load
+            for label, root in (("before", args.baseline), ("after", str(ROOT))):
+                if root is not None:
+                    for key, values in fit_alone(Path(root).resolve(), demo).items():
+                        runs.setdefault(label, {}).setdefault(key, []).extend(values)
+        report(args, runs, load_before)
+        return
+    from playwright.sync_api import sync_playwright
+
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=os.environ.get("BROWSER_PATH", "/usr/bin/chromium"),
                                      args=meeting.CHROMIUM_ARGS)
@@ -85,10 +139,15 @@ def main() -> None:
                         runs.setdefault(label, {}).setdefault(key, []).extend(values)
         finally:
             browser.close()
+    report(args, runs, load_before)
+
+
+def report(args, runs: dict[str, dict[str, list[float]]], load_before) -> None:
+    """The Markdown block: command, machine and load, medians (and the ratio to the baseline)."""
     load_after = os.getloadavg()
-    command = "python bench/bench_scale.py --demo {} --repeats {}{}{}".format(
+    command = "python bench/bench_scale.py --demo {} --repeats {}{}{}{}".format(
         args.demo, args.repeats, f" --pages {' '.join(args.pages)}" if args.pages != PAGES else "",
-        f" --baseline {args.baseline}" if args.baseline else "")
+        f" --baseline {args.baseline}" if args.baseline else "", " --fit" if args.fit else "")
     print(f"\ncommand: {command}")
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
           f"load average before {load_before[0]:.2f} {load_before[1]:.2f} {load_before[2]:.2f}, "

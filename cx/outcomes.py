@@ -281,15 +281,21 @@ def roc_auc(y, score, weights=None):
         onehot = sparse.csr_matrix((np.ones(len(codes)), (np.arange(len(codes)), codes)), shape=(len(codes), n_codes))
         pos = np.asarray((counts * y) @ onehot)
         neg = np.asarray((counts * (1 - y)) @ onehot)
+    auc = auc_from_counts(pos, neg)
+    return float(auc[0]) if weights is None or np.ndim(weights) == 1 else auc
+
+
+def auc_from_counts(pos: np.ndarray, neg: np.ndarray) -> np.ndarray:
+    """ROC AUC of each row of positive and negative weights per distinct score (columns in ascending score)."""
     below = np.cumsum(neg, axis=1) - neg
     wins = (pos * (below + 0.5 * neg)).sum(axis=1)
     total = pos.sum(axis=1) * neg.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
-        auc = np.where(total > 0, wins / total, np.nan)
-    return float(auc[0]) if weights is None or np.ndim(weights) == 1 else auc
+        return np.where(total > 0, wins / total, np.nan)
 
 
 __all__ = [
+    "auc_from_counts",
     "FALSE_WORDS",
     "NOT_OUTCOMES",
     "OutcomeError",

@@ -48,8 +48,12 @@ def _categories(values: pd.Series, column: str) -> list[str]:
     return levels
 
 
-def model_frame(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
-    """The model's input: numbers as floats, categories as text (rare ones pooled, gaps a level)."""
+def model_frame(frame: pd.DataFrame, columns: Sequence[str], floats=float) -> pd.DataFrame:
+    """The model's input: numbers as floats, categories as text (rare ones pooled, gaps a level).
+
+    ``floats``: the numbers' type (``np.float32`` to hold many customers; :meth:`ChurnModel.design`
+    computes in float64 whatever it gets).
+    """
     out = {}
     for col in columns:
         values = frame[col]
@@ -58,8 +62,8 @@ def model_frame(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
             common = text.value_counts().index[:MAX_LEVELS]
             out[col] = text.where(text.isin(common), "(other)").astype(object)
         else:
-            out[col] = pd.to_numeric(values, errors="coerce").astype(float)
-    return pd.DataFrame(out, index=frame.index)
+            out[col] = pd.to_numeric(values, errors="coerce").astype(floats)
+    return pd.DataFrame(out, index=frame.index, copy=False)  # the columns as made: no second copy of them all
 
 
 def _as_frame(X) -> pd.DataFrame:
@@ -222,6 +226,8 @@ class ChurnModel(ClassifierMixin, BaseEstimator):
         """The model's design matrix (imputed, scaled, one-hot) for ``X``."""
         check_is_fitted(self, "coef_")
         X = _as_frame(X)
+        narrow = [c for c in X.columns if X[c].dtype == np.float32]  # held small, computed in float64
+        X = X.astype(dict.fromkeys(narrow, np.float64)) if narrow else X
         if X.shape[1] != self.n_features_in_:
             raise ValueError(f"X has {X.shape[1]} features, but ChurnModel is expecting {self.n_features_in_} "
                              "features as input.")

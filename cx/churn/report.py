@@ -304,6 +304,7 @@ def fit_churn(source: Source, outcome: str = "churned", rule: CutoffRule | None 
                              at_risk=at_risk, random_state=random_state,
                              good_end_index=(rules or source.rules).good_end_index, progress=progress)
     before = "churned_at" if table.rule.kind == "before_outcome" else None
+    del table, now  # a million customers' features: not held while the moments are looked up
     ids = report.at_risk["customer_id"].tolist()
     if ids:
         _progress(progress, 0.97, "Looking up worst moments and last interactions")
@@ -506,6 +507,16 @@ def _feature_sets(y: np.ndarray, predictions: dict[str, np.ndarray], cv: dict[st
     return pd.DataFrame(rows).sort_values("roc_auc", ascending=False, kind="stable").reset_index(drop=True)
 
 
+def _floats(frame: pd.DataFrame):
+    """The population's number type: float32 where the feature table holds its features so (more than
+    :data:`~cx.churn.table.FLOAT32_ABOVE` customers), else float64."""
+    return np.float32 if any(frame[c].dtype == np.float32 for c in frame.columns) else float
+
+
+#: Columns of the population besides the model's inputs (the at-risk list and what-if targeting).
+_CONTEXT = ("customer_id", "segment", "lifetime_value", "incidents", "recovery")
+
+
 def _population(table: FeatureTable, now: FeatureTable | None, features: Sequence[str], model: ChurnModel,
                 oof: np.ndarray, line: tuple[float, float], sample: FitSample | None = None) -> pd.DataFrame:
     """Whom to rank, with their model inputs, context and calibrated probability.
@@ -517,12 +528,14 @@ def _population(table: FeatureTable, now: FeatureTable | None, features: Sequenc
     """
     if now is not None and len(now.frame):
         frame = now.frame.reindex(columns=list(dict.fromkeys([*now.frame.columns, *features])))
-        population = model_frame(frame, features).reset_index(drop=True)
+        population = model_frame(frame, features, _floats(frame)).reset_index(drop=True)
         raw = predict_in_batches(model, population[list(features)])
     else:
         keep = table.frame["outcome"].to_numpy(dtype=int) == int(outcome_is_good(table.outcome, table.positive))
-        frame = table.frame.loc[keep]
-        population = model_frame(frame, features).reset_index(drop=True)
+        # only the columns the population holds: a million customers' whole frame is not copied again
+        wanted = [c for c in dict.fromkeys([*features, *_CONTEXT]) if c in table.frame]
+        frame = table.frame.loc[keep, wanted + [c for c in table.frame if c.startswith(CHANNEL_PREFIX)]]
+        population = model_frame(frame, features, _floats(table.frame)).reset_index(drop=True)
         if sample is None:
             raw = oof[keep]
         else:  # out-of-fold where the customer was in the sample, else the sample's model (never saw them)
@@ -530,9 +543,8 @@ def _population(table: FeatureTable, now: FeatureTable | None, features: Sequenc
             everyone[sample.rows] = oof
             raw = everyone[keep]
             unseen = np.flatnonzero(np.isnan(raw))
-            raw[unseen] = predict_in_batches(model, population.iloc[unseen][list(features)])
-    context = ["customer_id", "segment", "lifetime_value", "incidents", "recovery",
-               *[c for c in frame if c.startswith(CHANNEL_PREFIX)]]
+            raw[unseen] = predict_in_batches(model, population[list(features)], rows=unseen)
+    context = [*_CONTEXT, *[c for c in frame if c.startswith(CHANNEL_PREFIX)]]
     for col in context:
         if col in frame and col not in population:
             population[col] = frame[col].to_numpy()
@@ -642,8 +654,13 @@ def _at_risk(population: pd.DataFrame, top: int, good: bool = False) -> pd.DataF
     out["value_at_risk"] = risk * out["lifetime_value"]
     for col in ("incidents", "recovery"):
         if col in population:
-            out[col] = population[col].to_numpy()
+            values = population[col].to_numpy()
+            out[col] = values.astype(float) if values.dtype == np.float32 else values  # the list speaks float64
     key = out["value_at_risk"].fillna(-1.0) if out["lifetime_value"].notna().any() else risk
+    if 0 < int(top) < len(out) and key.notna().all():  # only rows that can make the list are sorted (ties kept)
+        edge = np.partition(key.to_numpy(float), len(out) - int(top))[len(out) - int(top)]
+        near = (key >= edge).to_numpy()
+        out, key, risk = out.loc[near], key[near], risk[near]
     out = out.assign(_key=key, _risk=risk).sort_values(["_key", "_risk", "customer_id"], ascending=[False, False, True])
     out = out.drop(columns=["_key", "_risk"]).head(int(top)).reset_index(drop=True)
     out.insert(0, "rank", np.arange(1, len(out) + 1))

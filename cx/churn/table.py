@@ -157,13 +157,25 @@ class QueryResult:
 
 
 def to_float(series: pd.Series) -> pd.Series:
-    """Numbers as floats, anything else (and gaps) NaN."""
+    """Numbers as floats, anything else (and gaps) NaN.
+
+    A column that is already numeric (not boolean) is cast directly, gaps (NaN, NA) becoming NaN: the
+    same values as the general path through objects, which took 8 s for a million customers' features.
+    """
+    if series.dtype == np.float64:
+        return series.astype(float)  # copy-on-write: shares the column's memory until either is changed
+    if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
+        return pd.Series(series.to_numpy(dtype=float, na_value=np.nan), index=series.index, name=series.name)
     return pd.to_numeric(series.astype(object).where(series.notna(), np.nan), errors="coerce").astype(float)
 
 
 def typed_columns(frame: pd.DataFrame) -> pd.DataFrame:
-    """Ids as text, dates as timestamps, features as floats; counts and recovery filled where absent."""
-    frame = frame.copy()
+    """Ids as text, dates as timestamps, features as floats; counts and recovery filled where absent.
+
+    The input is not changed: a shallow copy under pandas' copy-on-write, so unchanged columns are
+    shared rather than copied (a million customers' features are half a gigabyte).
+    """
+    frame = frame.copy(deep=False)
     frame["customer_id"] = frame["customer_id"].astype(str)
     for name in ("churned_at", "signup_at", "last_at"):
         frame[name] = pd.to_datetime(frame[name], errors="coerce")
@@ -291,6 +303,27 @@ def feature_sets(frame: pd.DataFrame, touchpoints: Sequence[str], attributes: Se
     return labels, features, comparison_sets(features)
 
 
+#: Above this many customers the experience features are held as float32 (half the memory of a million
+#: customers' table; a measure keeps 7 significant digits, far below any interval's width). Up to it,
+#: float64 as the database gives them.
+FLOAT32_ABOVE = 100_000
+
+
+def narrow_floats(frame: pd.DataFrame) -> pd.DataFrame:
+    """The experience features as float32 when the table has more than :data:`FLOAT32_ABOVE` rows.
+
+    Money (lifetime value) and the outcome stay as they are; one column at a time, so never a second
+    copy of the whole table.
+    """
+    if len(frame) <= FLOAT32_ABOVE:
+        return frame
+    for name in frame.columns:
+        feature = name in FEATURE_LABELS or name.startswith((TOUCHPOINT_PREFIX, CHANNEL_PREFIX))
+        if feature and frame[name].dtype == np.float64:
+            frame[name] = frame[name].astype(np.float32)
+    return frame
+
+
 def finish_table(result: QueryResult, notes: Sequence[str] = ()) -> FeatureTable:
     """The :class:`FeatureTable` of a feature query's rows (the steps of this module, in order)."""
     notes = list(notes)
@@ -298,7 +331,7 @@ def finish_table(result: QueryResult, notes: Sequence[str] = ()) -> FeatureTable
     frame, as_of = outcome_and_as_of(frame, result, notes)
     unknown = int(frame["outcome"].isna().sum())
     frame, as_of = drop_unknown_outcomes(frame, as_of, result.outcome, notes)
-    frame = time_features(frame, as_of, result, notes)
+    frame = narrow_floats(time_features(frame, as_of, result, notes))
     labels, features, groups = feature_sets(frame, result.touchpoints, result.attributes, notes)
     rule = result.rule
     return FeatureTable(frame=frame, outcome=result.outcome, features=features,
@@ -310,6 +343,7 @@ def finish_table(result: QueryResult, notes: Sequence[str] = ()) -> FeatureTable
 
 __all__ = [
     "CATEGORICAL_FEATURES",
+    "FLOAT32_ABOVE",
     "CHANNEL_PREFIX",
     "FEATURE_LABELS",
     "FeatureError",

@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from scipy.special import expit
+from scipy.special import expit, logit
 from threadpoolctl import threadpool_limits
 
-from cx.churn.scores import Interval, recalibrate
+from cx.churn.scores import Interval
 from cx.churn.table import CHANNEL_PREFIX
 
 if TYPE_CHECKING:  # the report holds what a what-if needs; it does not need this module
@@ -189,29 +189,58 @@ def _shifted(X: pd.DataFrame, everyone: pd.Series, driver: str, change: float, m
     return X.assign(**{driver: new}), np.ones(len(X)), f"{label} {amount}, for {who}"
 
 
+#: ``recalibrate(expit(L))`` clips the probability to [1e-6, 1 − 1e-6] before its logit: the same as
+#: clipping the log-odds ``L`` to these bounds, which saves a logistic and a logit per customer × refit.
+_LOGIT_BOUNDS = (float(logit(1e-6)), float(logit(1 - 1e-6)))
+
+
+def _recalibrated(L: np.ndarray, line: tuple[float, float]) -> np.ndarray:
+    """``recalibrate(expit(L), line)`` computed from the log-odds directly (equal to rounding)."""
+    return expit(line[0] + line[1] * np.clip(L, *_LOGIT_BOUNDS))
+
+
+def _moves(X: pd.DataFrame, moved: pd.DataFrame, weight: np.ndarray) -> np.ndarray:
+    """Customers whose prediction can change: a weight above 0 and some input actually different."""
+    same = (X == moved) | (X.isna() & moved.isna())
+    return (weight > 0) & ~same.all(axis=1).to_numpy()
+
+
 def _effect(report: ChurnReport, X: pd.DataFrame, moved: pd.DataFrame, weight: np.ndarray, ltv: np.ndarray,
             description: str) -> WhatIf:
-    """Predicted outcome before and after, under the fit and each bootstrap refit (recalibrated)."""
+    """Predicted outcome before and after, under the fit and each bootstrap refit (recalibrated).
+
+    Every customer's "before" needs only the fitted model; the refits matter only for the change,
+    and only customers whose inputs move (or who are not weighted out) change: the customers ×
+    refits matrices are built for those alone (a customer left as is adds exactly 0).
+    """
     model = report.model
     betas = np.vstack([np.r_[model.coef_, model.intercept_], report.draws])
     n = len(X)
     delta, delta_ltv = np.zeros(len(betas)), np.zeros(len(betas))
-    before = after_mean = before_ltv = 0.0
+    before = before_ltv = 0.0
     good = report.card.good_outcome
+    line = report.calibration_fit
+    changes = _moves(X, moved, weight)
     # customers × refits matrices, a batch of rows at a time (a million customers × 200 refits would
     # be gigabytes at once); one batch on any source of up to BATCH customers at risk
     for start in range(0, n, BATCH) if n else ():
         rows = slice(start, start + BATCH)
-        Z0, Z1 = model.design(X.iloc[rows]), model.design(moved.iloc[rows])
-        p0 = recalibrate(expit(Z0 @ betas[:, :-1].T + betas[:, -1]), report.calibration_fit)
-        p1 = recalibrate(expit(Z1 @ betas[:, :-1].T + betas[:, -1]), report.calibration_fit)
-        after = p0 + weight[rows, None] * (p1 - p0)
-        delta += (after - p0).sum(axis=0)
-        delta_ltv += ((after - p0) * ltv[rows, None]).sum(axis=0)
-        before += p0[:, 0].sum()
-        after_mean += after[:, 0].sum()
-        at_risk = (1.0 - p0[:, 0]) if good else p0[:, 0]  # the chance of the bad side, as the at-risk list ranks
+        Z0 = model.design(X.iloc[rows])
+        p0 = _recalibrated(Z0 @ model.coef_ + model.intercept_, line)
+        before += p0.sum()
+        at_risk = (1.0 - p0) if good else p0  # the chance of the bad side, as the at-risk list ranks
         before_ltv += (at_risk * ltv[rows]).sum()
+        picked = np.flatnonzero(changes[rows])
+        if not picked.size:
+            continue
+        Z1 = model.design(moved.iloc[rows].iloc[picked])
+        P0 = _recalibrated(Z0[picked] @ betas[:, :-1].T + betas[:, -1], line)
+        P1 = _recalibrated(Z1 @ betas[:, :-1].T + betas[:, -1], line)
+        P1 -= P0
+        P1 *= weight[rows][picked, None]  # the change of each customer under each refit
+        delta += P1.sum(axis=0)
+        delta_ltv += ltv[rows][picked] @ P1
+    after_mean = before + delta[0]
 
     def interval(values):
         low, high = np.percentile(values[1:], [2.5, 97.5]) if len(values) > 1 else (np.nan, np.nan)

@@ -23,7 +23,7 @@ import pandas as pd
 from scipy import stats
 
 from cx.metrics import wilson_interval
-from cx.outcomes import outcome_kind, outcome_values, roc_auc  # noqa: F401  (outcome_kind: kept importable here)
+from cx.outcomes import auc_from_counts, outcome_kind, outcome_values, roc_auc  # noqa: F401  (outcome_kind: kept importable here)
 
 PREDICTORS = ("mean", "worst", "end", "peak_end")
 PREDICTOR_LABELS = {"mean": "Average", "worst": "Worst moment", "end": "Last moment", "peak_end": "Peak-end"}
@@ -137,19 +137,42 @@ def _measures(X: np.ndarray, y: np.ndarray, counts: np.ndarray, kind: str) -> np
     return out
 
 
+def _resampled_aucs(codes: list[tuple[np.ndarray, int]], y: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """Shape (batch, predictors): each predictor's AUC on each resample ``idx`` (rows drawn).
+
+    Only the positives and negatives drawn per distinct score matter, counted straight from the
+    drawn rows with the scores' codes found once (not re-sorted for every batch): the same counts,
+    so the same AUCs, as :func:`cx.outcomes.roc_auc` with the bootstrap counts as weights.
+    """
+    size = idx.shape[0]
+    drawn_y = y[idx].ravel()
+    out = np.empty((size, len(codes)))
+    for k, (code, n_codes) in enumerate(codes):
+        flat = (np.arange(size)[:, None] * n_codes + code[idx]).ravel()
+        total = np.bincount(flat, minlength=size * n_codes).reshape(size, n_codes)
+        pos = np.bincount(flat, weights=drawn_y, minlength=size * n_codes).reshape(size, n_codes)
+        out[:, k] = auc_from_counts(pos, total - pos)
+    return out
+
+
 def _bootstrap(X, y, kind, resamples: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     n = len(y)
     point = _measures(X, y, np.ones((1, n)), kind)[0]
     rng = np.random.default_rng(seed)
     batch = max(1, min(resamples, 4_000_000 // max(n, 1)))
+    codes = ([(np.unique(X[:, k], return_inverse=True)[1].ravel(), len(np.unique(X[:, k])))
+              for k in range(X.shape[1])] if kind == "binary" else [])
     draws = []
     done = 0
     while done < resamples:
         size = min(batch, resamples - done)
         idx = rng.integers(0, n, size=(size, n))
-        flat = (np.arange(size)[:, None] * n + idx).ravel()
-        counts = np.bincount(flat, minlength=size * n).reshape(size, n).astype(float)
-        draws.append(_measures(X, y, counts, kind))
+        if kind == "binary":
+            draws.append(_resampled_aucs(codes, y, idx))
+        else:
+            flat = (np.arange(size)[:, None] * n + idx).ravel()
+            counts = np.bincount(flat, minlength=size * n).reshape(size, n).astype(float)
+            draws.append(_measures(X, y, counts, kind))
         done += size
     return point, np.vstack(draws)
 

@@ -102,17 +102,19 @@ def channel_p95(source: Source) -> pd.DataFrame:
 def journey_features_query(source: Source, scope: Scope | None = None, rules: IncidentRules | None = None, *,
                            gap_days: float | None = None, end_last: int = 1, before: str | None = None,
                            customer_columns: Sequence[str] = (), within_scope: bool = False,
-                           customer_id: str | None = None) -> sa.Select:
+                           customer_id: str | None = None, customers_in=None) -> sa.Select:
     """The SQL of :func:`journey_features` (to run elsewhere, or to build on).
 
     ``within_scope=True``: the scope defines the journeys (e.g. a model's observation window, which
     must not see past its cut-off) instead of choosing which whole journeys are shown.
+    ``customers_in`` (a list or a SELECT of customer ids) keeps those customers' journeys only: a
+    journey is one customer's, so a batch of customers gets exactly its rows of the whole result.
     """
     rules = rules or source.rules
     if end_last < 1:
         raise ValueError("end_last must be at least 1")
     s, _ = journey_rows(source, scope, rules, gap_days=gap_days, before=before, within_scope=within_scope,
-                        customer_id=customer_id)
+                        customer_id=customer_id, customers_in=customers_in)
     s = s.c
     # Least-squares slope of the index on the moment's rank. The ranks of the scored moments are
     # exactly 1..n, so their sum and sum of squares have closed forms and only Σ rank·index and

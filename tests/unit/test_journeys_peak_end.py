@@ -159,3 +159,20 @@ def test_summary_counts():
     assert (summary.journeys, summary.interactions, summary.incidents) == (10, 30, 3)
     assert (summary.clean, summary.recovered, summary.unrecovered, summary.scored_journeys) == (8, 1, 1, 9)
     assert set(summary.to_dict()) >= {"customers", "clean", "recovered", "unrecovered", "peak_end"}
+
+
+def test_resampled_aucs_from_drawn_rows_equal_weighted_roc_auc():
+    """The bootstrap counts positives and negatives per distinct score from the drawn rows (codes found once):
+    exactly the AUCs of :func:`cx.outcomes.roc_auc` with the resamples' counts as weights (ties included)."""
+    from cx.journeys.peak_end import _resampled_aucs
+    from cx.outcomes import roc_auc
+
+    rng = np.random.default_rng(4)
+    n = 2_000
+    X = np.column_stack([rng.integers(0, 30, n), rng.normal(size=n).round(1), rng.integers(0, 3, n)]).astype(float)
+    y = (rng.random(n) < 0.3).astype(float)
+    idx = rng.integers(0, n, size=(6, n))
+    counts = np.stack([np.bincount(row, minlength=n) for row in idx]).astype(float)
+    codes = [(np.unique(X[:, k], return_inverse=True)[1].ravel(), len(np.unique(X[:, k]))) for k in range(X.shape[1])]
+    expected = np.column_stack([roc_auc(y, X[:, k], counts) for k in range(X.shape[1])])
+    np.testing.assert_allclose(_resampled_aucs(codes, y, idx), expected, rtol=1e-13, atol=0)
