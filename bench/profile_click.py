@@ -8,7 +8,7 @@ each query with its time, thread and caller, and the functions that held the mos
 
     PYTHONPATH=. .venv/bin/python bench/profile_click.py --page overview --change channel
 
-Background jobs are not waited for (``CX_WAIT_SECONDS`` 0.7 as in the browser), but they run while
+Background jobs are not waited for (``CX_WAIT_SECONDS`` 0.3 as in the browser), but they run while
 the click is sampled, as on the server.
 """
 
@@ -62,7 +62,7 @@ def main() -> None:
     parser.add_argument("--settle", type=float, default=15.0, help="seconds given to background jobs while warming")
     parser.add_argument("--top", type=int, default=40)
     args = parser.parse_args()
-    os.environ.setdefault("CX_WAIT_SECONDS", "0.7")
+    os.environ.setdefault("CX_WAIT_SECONDS", "0.3")
     from streamlit.testing.v1 import AppTest
 
     import cx.db.source as source_module

@@ -180,22 +180,31 @@ def _supersede(name: str, job: Job) -> None:
     latest[name] = job
 
 
+#: How long a click waits for a background job before it draws a progress line instead, and how often
+#: a page with a progress line looks whether its job is done: a job that ends within the wait is drawn
+#: at once; a longer one at most a poll later, while everything already known stays on screen. The
+#: wait was 0.7 s: a new channel on Incidents answered in 1.28 s instead of 0.48 s (BENCHMARKS.md).
+#: A 0.5 s poll was tried: its ticking progress line made new sessions settle later, for no gain.
+WAIT_SECONDS = 0.3
+POLL_SECONDS = 1.5
+
+
 def wait_seconds() -> float:
     """How long a page waits for a job before drawing a progress line instead (``CX_WAIT_SECONDS``).
 
     Short, so that a click answers at once; AppTest runs set it long (no browser to redraw the page).
     """
     try:
-        return float(os.environ.get("CX_WAIT_SECONDS", "0.7"))
+        return float(os.environ.get("CX_WAIT_SECONDS", str(WAIT_SECONDS)))
     except ValueError:
-        return 0.7
+        return WAIT_SECONDS
 
 
 def ready(job: Job, message: str, key: str):
     """The job's result when it is done (its error raised), else None after drawing a progress line.
 
     The line says what is being computed and for how long; the page is redrawn as soon as the job
-    ends (a fragment polls it every 1.5 s), so the caller just skips what needs the result.
+    ends (a fragment polls it every :data:`POLL_SECONDS`), so the caller just skips what needs the result.
     The progress line sits in a container keyed ``cx-pending-<key>`` (the bench waits for it to go).
     A job that clearly will not be done within the wait (judged by how long the last job of its
     function took) is not waited for: the click answers without that pause.
@@ -210,7 +219,7 @@ def ready(job: Job, message: str, key: str):
     return None
 
 
-@st.fragment(run_every=1.5)
+@st.fragment(run_every=POLL_SECONDS)
 def _poll(job: Job, message: str) -> None:
     if job.done():
         st.rerun()
