@@ -141,15 +141,17 @@ def load_alerts(source, week: str, saved: tuple, _history: dict) -> alerts.Alert
 
 
 def _record_once(source, run: alerts.AlertRun) -> None:
-    """Remember the run's alerts in the app database, once per session, source and week."""
+    """Remember the run's alerts in the app database once per session (a rerun writes nothing; an
+    alert a new target raises is recorded when it first fires)."""
     done = st.session_state.setdefault("followup.recorded_alerts", set())
-    if (source.label, run.week) in done:
+    fired = {(source.label, *alerts.alert_key(r, run.cell_columns)) for r in run.fired.to_dict("records")}
+    if fired <= done:
         return
     try:
         alerts.record_alerts(store(), source.label, run)
     except APP_DB_DOWN:
         return  # shown all the same; `cx alerts` (or the next session) records them when the database is back
-    done.add((source.label, run.week))
+    done |= fired
 
 
 def _p(value) -> str:

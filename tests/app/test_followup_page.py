@@ -172,3 +172,18 @@ def test_the_overview_works_when_the_app_database_is_down(app, monkeypatch, tmp_
     assert not at.exception
     assert len(at.metric) >= 6  # the review still shows
     assert any("Targets are not shown" in c.value for c in at.caption)
+
+
+def test_alerts_are_written_to_the_app_database_once_not_on_every_rerun(app, app_db, monkeypatch):
+    from cx.loop import alerts
+
+    writes = []
+    record = alerts.record_alerts
+    monkeypatch.setattr(alerts, "record_alerts", lambda *a, **k: writes.append(1) or record(*a, **k))
+    at = app()
+    at.query_params["week"] = "2026-W11"
+    at.run()
+    at.sidebar.selectbox(key="f.grain").set_value("month").run()
+    at.multiselect(key="f.channels").set_value(["chat"]).run()
+    assert not at.exception and len(writes) == 1
+    assert not alerts.fired_alerts(app_db, "Demo warehouse (synthetic)", "2026-03-09").empty
