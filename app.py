@@ -4,14 +4,14 @@ Run with ``make run`` (or ``cx app``). Pages live in views/, not pages/: Streaml
 files of a pages/ folder on their own when a fresh session's first request is a deep link
 (``/trends?channel=chat``), without running this router — no sign-in gate, no filters.
 tests/e2e/test_deep_link_e2e.py guards that. Each page reads like a description of its UI and
-calls the pure core in cx/ through the Streamlit adapter in cx/app/.
+calls the pure core in cx/ through the Streamlit adapter in ui/.
 """
 
 from pathlib import Path
 
 import streamlit as st
 
-from cx.app import auth, widgets
+from ui import auth, widgets
 
 st.set_page_config(page_title="CX Dashboard", page_icon="📈", layout="wide")
 auth.require_sign_in()  # signed-out visitors see only the sign-in screen, on every page

@@ -11,6 +11,6 @@ refuses to show anything until it is started through this file.
 import streamlit as st
 from starlette.middleware import Middleware
 
-from cx.app.auth import SignInGate
+from ui.auth import SignInGate
 
 app = st.App("app.py", middleware=[Middleware(SignInGate)])

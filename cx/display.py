@@ -1,6 +1,6 @@
 """How amounts read to a person: the currency symbol of money values, one setting for the whole app.
 
-The symbol comes from ``[display] currency`` in the app's secrets (set by :mod:`cx.app`), else the
+The symbol comes from ``[display] currency`` in the app's secrets (set by the Streamlit adapter, ``ui/``), else the
 ``CX_CURRENCY`` environment variable, else ``"$"``. Pure: no streamlit.
 
 Examples

@@ -4,22 +4,15 @@ import datetime as dt
 
 import streamlit as st
 
-from cx.app.cache import in_background, ready
-from cx.app.followup import open_case_control
-from cx.app.ui import (
-    cached_by_source,
-    download_csv,
-    page_start,
-    set_url_state,
-    show_error,
-    url_state,
-)
-from cx.app.widgets import TILE_WIDTH, chart, dataframe, md_escape, tile_row
 from cx.charts import churn as churn_charts
 from cx.churn import CAVEAT, METRIC_LABELS, ChurnModelError, CutoffRule, FeatureError, fit_churn, what_if
 from cx.db import SourceError
 from cx.metrics import plausible as plausibility
 from cx.outcomes import OutcomeError, outcome_candidates, two_valued_outcomes
+from ui.cache import cached_by_source, in_background, ready
+from ui.followup import open_case_control
+from ui.state import set_url_state, url_state
+from ui.widgets import TILE_WIDTH, chart, dataframe, download_csv, md_escape, page_start, show_error, tile_row
 
 
 # Cached per source (shared for the demo, per session for a user's own data) and keyed on the

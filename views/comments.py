@@ -9,14 +9,14 @@ import pandas as pd
 import streamlit as st
 
 from cx import text
-from cx.app.cache import cached_by_source
-from cx.app.widgets import chart, dataframe, download_csv, md, page_start, show_error
 from cx.charts import text as text_charts
 from cx.db.write import StaleUpdate, app_store
 from cx.text import comments as comment_sql
 from cx.text import sentiment as sentiment_method
 from cx.text.terms import comments_with_term, distinctive_terms
 from cx.text.themes import KeywordTheme, theme_split, theme_trend
+from ui.cache import cached_by_source
+from ui.widgets import chart, dataframe, download_csv, md, page_start, show_error
 
 SHOWN = 200
 COMMENT = st.column_config.TextColumn("comment", width="large")

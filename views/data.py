@@ -13,8 +13,6 @@ import pandas as pd
 import streamlit as st
 
 from cx import metrics
-from cx.app import state, ui
-from cx.app.widgets import TILE_WIDTH, dataframe, page_start, tile_row
 from cx.db import (
     OPERATOR,
     SourceError,
@@ -56,6 +54,8 @@ from cx.ingest.editor import (
 from cx.ingest.mapping import parse_missing
 from cx.ingest.warehouse import preview_rows, sample_table, warehouse_columns
 from cx.schema import Scale
+from ui import auth, cache, state, widgets
+from ui.widgets import TILE_WIDTH, dataframe, page_start, tile_row
 
 KINDS = ["Demo warehouse", "Upload files", "Warehouse"]
 FLAG_TARGETS = ("resolved_first_contact", "customers.churned")
@@ -63,7 +63,7 @@ FLAG_TARGETS = ("resolved_first_contact", "customers.churned")
 
 def report_error(exc: Exception) -> None:
     message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    ui.show_error(message)
+    widgets.show_error(message)
 
 
 # --- uploads ---------------------------------------------------------------------------------
@@ -130,18 +130,18 @@ def mapping_editor(raw, mapping, key: str):
             values = flag_values(raw, column) or ["yes"]
             current = draft.booleans.get(column)
             options = values if current in values or current is None else [current, *values]
-            flags[column] = st.selectbox(f"In {ui.md_escape(column)}, the value meaning yes / true", options,
+            flags[column] = st.selectbox(f"In {widgets.md_escape(column)}, the value meaning yes / true", options,
                                          index=options.index(current) if current in options else 0, key=f"{key}.flag.{column}")
     dayfirst = "keep"
     if draft.needs_date_order or f"{key}.dayfirst" in st.session_state:
         examples = ", ".join(draft.ambiguous_dates) or "03/04/2026"
-        answer = st.radio(f"Dates such as {ui.md_escape(examples)} are written", ["day first (3 April)", "month first (March 4)"],
+        answer = st.radio(f"Dates such as {widgets.md_escape(examples)} are written", ["day first (3 April)", "month first (March 4)"],
                           index=None if draft.dayfirst is None else (0 if draft.dayfirst else 1), key=f"{key}.dayfirst")
         dayfirst = None if answer is None else answer.startswith("day")
     result = edit_mapping(draft, shape=shape, csat=csat, ces=ces, booleans=flags, dayfirst=dayfirst,
                           rating_target=rating_target)
     for _column, question in open_questions(result):  # ⛔ leaks first, then ⚠ what the suggestion asks
-        st.warning(ui.md_escape(question))
+        st.warning(widgets.md_escape(question))
     return result
 
 
@@ -178,13 +178,13 @@ def saved_mappings():
 
 def file_section(upload, saved) -> tuple[Prepared | None, bool]:
     """One upload: sheet, what was read, the mapping editor and notes; returns the item and whether Load must wait."""
-    with st.expander(f"{ui.md_escape(upload.name)}", expanded=True):
+    with st.expander(f"{widgets.md_escape(upload.name)}", expanded=True):
         try:
             raw, suggested = read_upload(upload, st.session_state.get(f"data.sheet.{upload.file_id}"))
             if len(raw.sheets) > 1:
                 st.selectbox("Sheet", raw.sheets, index=raw.sheets.index(raw.sheet), key=f"data.sheet.{upload.file_id}",
                              format_func=lambda s, hidden=raw.hidden_sheets: f"{s} (hidden)" if s in hidden else s)
-            st.caption(ui.md_escape(raw.describe()))
+            st.caption(widgets.md_escape(raw.describe()))
             base = pick_mapping(saved, upload.name, list(raw.frame.columns))
             if base is not None:
                 st.caption("Using the saved mapping.")
@@ -222,7 +222,7 @@ def upload_section() -> None:
     prepared = [item for item, _ in sections if item is not None]
     blocked = any(waits for _, waits in sections)
     if prepared:
-        rules = st.session_state.get(ui.RULES_KEY)  # rules changed on the Incidents page travel with the mapping
+        rules = st.session_state.get(state.RULES_KEY)  # rules changed on the Incidents page travel with the mapping
         if rules is not None:
             for item in prepared:
                 item.mapping.rules = rules
@@ -265,7 +265,7 @@ def validation_report() -> None:
             st.text(f"• {result.name}: {note}")
     for number, result in enumerate(results):
         if result.rows_quarantined:
-            ui.download_csv(f"Download the {result.rows_quarantined:,} quarantined rows of {ui.md_escape(result.name)}",
+            widgets.download_csv(f"Download the {result.rows_quarantined:,} quarantined rows of {widgets.md_escape(result.name)}",
                             result.quarantine, file_name=f"{result.name.rsplit('.', 1)[0]}.quarantine.csv",
                             key=f"data.quarantine.{number}")
 
@@ -284,12 +284,12 @@ def connect_warehouse(url: str, access, label: str) -> None:
 
 
 def warehouse_section() -> None:
-    named = ui.named_connections()  # [connections.<name>] url = … in secrets.toml: written by the operator
-    typing = ui.url_entry_access()  # None unless [access] allow_url_entry = true
+    named = auth.named_connections()  # [connections.<name>] url = … in secrets.toml: written by the operator
+    typing = auth.url_entry_access()  # None unless [access] allow_url_entry = true
     if named:
         name = st.selectbox("Connection", list(named), key="data.wh.name",
                             help="Named connections from .streamlit/secrets.toml ([connections.<name>] url = …).")
-        st.caption(f"{ui.md_escape(name)}: {ui.md_escape(safe_url(named[name]))}")
+        st.caption(f"{widgets.md_escape(name)}: {widgets.md_escape(safe_url(named[name]))}")
         if st.button("Connect", key="data.wh.connect_named"):
             connect_warehouse(named[name], OPERATOR, f"{name} ({safe_url(named[name])})")
     if typing is not None:
@@ -300,7 +300,7 @@ def warehouse_section() -> None:
             if typed.strip():
                 connect_warehouse(typed, typing, safe_url(typed))
             else:
-                ui.show_error("Type a SQLAlchemy URL.")
+                widgets.show_error("Type a SQLAlchemy URL.")
     else:
         st.caption("Typing a URL here is off. An administrator can name connections in `.streamlit/secrets.toml` "
                    "(`[connections.warehouse]` with `url = \"…\"`), or allow typed URLs with "
@@ -311,9 +311,9 @@ def warehouse_section() -> None:
     if connection is None:
         return
     engine = connection.engine
-    st.caption(f"Connected (read-only): {ui.md_escape(connection.label)}")
+    st.caption(f"Connected (read-only): {widgets.md_escape(connection.label)}")
     for warning in connection.warnings:
-        st.warning(ui.md_escape(warning))
+        st.warning(widgets.md_escape(warning))
     try:
         tables = list_tables(engine)
     except SourceError as exc:
@@ -352,7 +352,7 @@ def warehouse_section() -> None:
         except SourceError as exc:
             report_error(exc)
             return
-        ui.set_source(source)
+        state.set_source(source)
         st.success("Warehouse table in use.")
 
 
@@ -360,11 +360,11 @@ def warehouse_section() -> None:
 
 
 def loaded_summary() -> None:
-    source = ui.current_source()
+    source = state.current_source()
     st.subheader("What is loaded")
-    st.caption(ui.md_escape(source.label))
+    st.caption(widgets.md_escape(source.label))
     try:
-        summary = ui.source_summary(source)
+        summary = cache.source_summary(source)
         preview = preview_rows(source, 50)
     except SourceError as exc:
         report_error(exc)

@@ -7,8 +7,6 @@ import datetime as dt
 import streamlit as st
 
 from cx import metrics
-from cx.app.cache import cached_by_source
-from cx.app.widgets import chart, dataframe, md_escape, page_start, show_error
 from cx.charts import drivers as figures
 from cx.drivers.cohort import cohort_trend
 from cx.drivers.keydrivers import DriversError, key_drivers
@@ -16,6 +14,8 @@ from cx.drivers.mix import decomposable, mix_shift
 from cx.outcomes import outcome_candidates
 from cx.review.weeks import default_week
 from cx.schema import DIMENSIONS
+from ui.cache import cached_by_source
+from ui.widgets import chart, dataframe, md_escape, page_start, show_error
 
 BY_LABELS = {"channel": "Channel", "journey_stage": "Journey stage", "touchpoint": "Touchpoint",
              "segment": "Customer segment", "region": "Region"}

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from cx.app import followup
-from cx.app.cache import cached_by_source
-from cx.app.widgets import TILE_WIDTH, dataframe, md, md_escape, page_start, show_error, tile_row
 from cx.db.write import StaleUpdate
 from cx.loop import cases
+from ui import followup
+from ui.cache import cached_by_source
+from ui.widgets import TILE_WIDTH, dataframe, md, md_escape, page_start, show_error, tile_row
 
 LISTED = ["id", "kind", "subject", "owner", "status", "due", "created_at", "created_by", "updated_at", "updated_by"]
 

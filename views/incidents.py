@@ -9,10 +9,15 @@ import hashlib
 import streamlit as st
 
 from cx import journeys
-from cx.app import state
-from cx.app.cache import cached_by_source, in_background, ready
-from cx.app.followup import open_case_control
-from cx.app.widgets import (
+from cx.charts import journeys as journey_charts
+from cx.ingest.editor import mappings_json
+from cx.metrics import plausible
+from cx.outcomes import parse_outcome, two_valued_outcomes
+from cx.schema import IncidentRules
+from ui import state
+from ui.cache import cached_by_source, in_background, ready
+from ui.followup import open_case_control
+from ui.widgets import (
     TILE_WIDTH,
     chart,
     dataframe,
@@ -24,11 +29,6 @@ from cx.app.widgets import (
     show_error,
     tile_row,
 )
-from cx.charts import journeys as journey_charts
-from cx.ingest.editor import mappings_json
-from cx.metrics import plausible
-from cx.outcomes import parse_outcome, two_valued_outcomes
-from cx.schema import IncidentRules
 
 SORTS = {"severity": "Most severe", "recency": "Most recent"}
 LIST_LIMIT = 500

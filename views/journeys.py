@@ -5,11 +5,11 @@ from __future__ import annotations
 import streamlit as st
 
 from cx import metrics
-from cx.app import state
-from cx.app.cache import in_background, ready
-from cx.app.widgets import chart, download_csv, page_start
 from cx.charts import journeys as journey_charts
 from cx.journeys import stages as journeys_stages
+from ui import state
+from ui.cache import in_background, ready
+from ui.widgets import chart, download_csv, page_start
 
 FLOW_BY = {"journey_stage": "Journey stage", "channel": "Channel", "touchpoint": "Touchpoint"}
 HEAT_VALUES = {"mean_index": "Experience index", "incident_rate": "Incident rate", "interactions": "Volume"}

@@ -4,10 +4,6 @@ import datetime as dt
 
 import streamlit as st
 
-from cx.app import followup, state
-from cx.app.cache import cached_by_source, in_background, ready
-from cx.app.notes import current_notes
-from cx.app.widgets import TILE_WIDTH, chart, dataframe, md, md_escape, page_start, show_error, tile_row
 from cx.charts import add_goal_lines, theme
 from cx.display import currency
 from cx.loop.targets import status as target_status
@@ -15,6 +11,10 @@ from cx.review import weekly as reviews
 from cx.review.export import html_bytes, pdf_bytes, report_name
 from cx.review.weekly import format_value
 from cx.scope import Scope
+from ui import followup, state
+from ui.cache import cached_by_source, in_background, ready
+from ui.notes import current_notes
+from ui.widgets import TILE_WIDTH, chart, dataframe, md, md_escape, page_start, show_error, tile_row
 
 
 @cached_by_source(ttl=1800, max_entries=32)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import streamlit as st
 
 from cx import metrics
-from cx.app.cache import cached_by_source
-from cx.app.widgets import chart, dataframe, download_csv, md, page_start, show_error
 from cx.charts import teams as team_charts
 from cx.teams import TEAM_METRICS, extremes, team_scores
 from cx.teams.response import RESPONSE_METRICS, has_offers, response_rates, response_warning
+from ui.cache import cached_by_source
+from ui.widgets import chart, dataframe, download_csv, md, page_start, show_error
 
 GROUP_LABELS = {"agent": "Agent", "team": "Team"}
 

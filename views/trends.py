@@ -8,10 +8,6 @@ import datetime as dt
 import streamlit as st
 
 from cx import charts, metrics
-from cx.app import followup, state
-from cx.app.cache import cached_by_source
-from cx.app.notes import notes_panel
-from cx.app.widgets import chart, dataframe, download_csv, figure_once, md, page_start, show_error
 from cx.charts import theme
 from cx.metrics import plausible
 from cx.schema import DIMENSIONS, STAGES, Grain
@@ -23,6 +19,10 @@ from cx.teams.response import (
     response_rates,
     response_warning,
 )
+from ui import followup, state
+from ui.cache import cached_by_source
+from ui.notes import notes_panel
+from ui.widgets import chart, dataframe, download_csv, figure_once, md, page_start, show_error
 
 DRILL_LIMIT = 200
 BREAKDOWN_LABELS = {"none": "No breakdown", "channel": "Channel", "journey_stage": "Journey stage",

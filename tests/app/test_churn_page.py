@@ -44,8 +44,8 @@ def test_the_sidebar_view_never_refits_and_own_data_stay_in_their_session(app, m
     import dataclasses
 
     import cx.churn
-    from cx.app.ui import SOURCE_KEY
     from cx.db import demo_source
+    from ui.state import SOURCE_KEY
 
     fits = []
     fit_churn = cx.churn.fit_churn
@@ -109,7 +109,7 @@ def _expected_mapping(name: str) -> dict:
 
 
 def test_a_two_valued_text_outcome_with_its_positive_value_and_the_at_risk_words(app, tmp_path):
-    from cx.app.ui import SOURCE_KEY
+    from ui.state import SOURCE_KEY
 
     mapping = _expected_mapping("airline_satisfaction")
     mapping = {**mapping, "columns": {**mapping["columns"], "Satisfaction": "customers.verdict"}, "booleans": {}}
@@ -126,7 +126,7 @@ def test_a_two_valued_text_outcome_with_its_positive_value_and_the_at_risk_words
 
 
 def test_leaks_are_named_kept_out_and_can_be_kept_in_with_the_warning_visible(app, tmp_path):
-    from cx.app.ui import SOURCE_KEY
+    from ui.state import SOURCE_KEY
 
     mapping = _expected_mapping("telco_churn_ibm")
     mapping = {**mapping, "shape": "interactions",
@@ -155,8 +155,8 @@ def test_a_good_outcome_reads_in_its_words_and_a_restating_attribute_is_suspecte
     import json
 
     from cx import cli
-    from cx.app.ui import SOURCE_KEY
     from cx.db import demo_source
+    from ui.state import SOURCE_KEY
 
     real = Path(__file__).resolve().parents[1] / "data" / "real"
     mapping = tmp_path / "skytrax.json"

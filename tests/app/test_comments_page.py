@@ -48,7 +48,7 @@ def test_comments_page_on_own_data_without_nps_or_customers(app, tmp_path):
     """CSAT only, no customers table, hostile and personal text: plain text, masked, no churn column."""
     import pandas as pd
 
-    from cx.app.ui import SOURCE_KEY
+    from ui.state import SOURCE_KEY
 
     from .sources import Warehouse, backend_url
 

@@ -34,14 +34,14 @@ def test_drivers_page_any_two_periods_finds_the_planted_social_shift(app):
 
 
 def test_drivers_page_on_a_wide_survey_upload(app, tmp_path):
-    from cx.app import ui
     from cx.ingest.pipeline import open_files
+    from ui import state
 
     mapping = tmp_path / "mapping.json"
     mapping.write_text(json.dumps(json.loads((REAL / "airline_satisfaction.expected.json").read_text())["mapping"]))
     upload = open_files([REAL / "airline_satisfaction.csv"], mapping)
     at = app("views/drivers.py", timeout=180)
-    at.session_state[ui.SOURCE_KEY] = upload
+    at.session_state[state.SOURCE_KEY] = upload
     at.run()
     assert not at.exception
     assert any("dated scores" in i.value for i in at.info)  # no dates: no mix shift, no cohort
@@ -53,13 +53,13 @@ def test_drivers_page_on_a_wide_survey_upload(app, tmp_path):
 def test_drivers_page_on_a_small_upload_says_why(app):
     import pandas as pd
 
-    from cx.app import ui
     from cx.db import memory_source
+    from ui import state
 
     upload = memory_source(pd.DataFrame({"customer_id": ["A", "B", "C"], "channel": ["chat", "email", "chat"],
                                          "nps": [9, 3, 10]}))
     at = app("views/drivers.py")
-    at.session_state[ui.SOURCE_KEY] = upload
+    at.session_state[state.SOURCE_KEY] = upload
     at.run()
     assert not at.exception
     assert any("at least 30" in e.value for e in at.error)

@@ -151,7 +151,7 @@ def test_targets_on_tiles_and_goal_lines_on_trends(app, app_db):
 
 
 def test_the_signed_in_user_owns_and_signs_what_they_do(app, app_db, monkeypatch):
-    from cx.app import followup
+    from ui import followup
 
     monkeypatch.setattr(followup, "current_user", lambda: "lead@example.org")
     at = app()

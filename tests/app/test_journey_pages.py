@@ -53,8 +53,8 @@ def test_incidents_page_numeric_outcome(app):
 def test_pages_run_on_an_upload_without_customers_or_stages(app, page):
     import pandas as pd
 
-    from cx.app import ui
     from cx.db import memory_source
+    from ui import state
 
     upload = memory_source(pd.DataFrame({
         "customer_id": ["A", "A", "B", "B", "B"],
@@ -64,7 +64,7 @@ def test_pages_run_on_an_upload_without_customers_or_stages(app, page):
         "comment": ["<script>alert(1)</script>", None, "=1+1", None, "fine"],
     }))
     at = app(page)
-    at.session_state[ui.SOURCE_KEY] = upload
+    at.session_state[state.SOURCE_KEY] = upload
     at.run()
     assert not at.exception
     if page.endswith("incidents.py"):
@@ -76,8 +76,8 @@ def test_pages_run_on_an_upload_without_customers_or_stages(app, page):
 def test_incident_rules_apply_to_every_page_and_travel_with_the_mapping(app):
     import json
 
-    from cx.app import state, ui
     from cx.ingest.editor import read_mappings
+    from ui import state
 
     at = app("views/incidents.py").run()
     before = next(m.value for m in at.metric if m.label == "Critical incidents")
@@ -87,14 +87,14 @@ def test_incident_rules_apply_to_every_page_and_travel_with_the_mapping(app):
     assert not at.exception
     after = next(m.value for m in at.metric if m.label == "Critical incidents")
     assert int(after.replace(",", "")) < int(before.replace(",", ""))
-    rules = at.session_state[ui.RULES_KEY]
+    rules = at.session_state[state.RULES_KEY]
     assert rules.nps_at_most is None and not rules.ces_worst
     assert any("these changes last for this session" in c.value for c in at.caption)  # the demo has no mapping
 
     # the Journeys page (same session) counts incidents with the same rules
     at.switch_page("views/journeys.py").run()
     assert not at.exception
-    assert at.session_state[ui.RULES_KEY] == rules
+    assert at.session_state[state.RULES_KEY] == rules
 
     # an upload's mapping is offered with the session's rules for next week's export
     import pandas as pd
@@ -103,7 +103,7 @@ def test_incident_rules_apply_to_every_page_and_travel_with_the_mapping(app):
     from cx.ingest.mapping import Mapping
 
     upload = memory_source(pd.DataFrame({"customer_id": ["A", "A", "B"], "seq": [1, 2, 1], "csat": [1, 5, 2]}))
-    at.session_state[ui.SOURCE_KEY] = upload
+    at.session_state[state.SOURCE_KEY] = upload
     at.session_state[state.UPLOAD_KEY] = state.LoadedUpload(
         upload.key, frozenset(), {"tickets.csv": Mapping(columns={"customer_id": "customer_id"})})
     at.switch_page("views/incidents.py").run()
@@ -124,8 +124,8 @@ def test_incidents_page_on_a_wide_survey_with_a_text_outcome(app, tmp_path):
     import json
     from pathlib import Path
 
-    from cx.app.ui import SOURCE_KEY
     from cx.cli import _open_source
+    from ui.state import SOURCE_KEY
 
     real = Path(__file__).resolve().parents[1] / "data" / "real"
     mapping = json.loads((real / "airline_satisfaction.expected.json").read_text(encoding="utf-8"))["mapping"]

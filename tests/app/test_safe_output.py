@@ -19,10 +19,10 @@ import pytest
 from markdown_it import MarkdownIt
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 
-from cx.app.state import SOURCE_KEY
-from cx.app.widgets import WORD_JOINER
 from cx.db import memory_source
 from cx.safe import FORMULA_PREFIXES
+from ui.state import SOURCE_KEY
+from ui.widgets import WORD_JOINER
 
 LINK = "[Session expired – sign in](https://evil.example/login)"
 IMAGE = "![](http://x.example/y.png)"
@@ -200,7 +200,7 @@ def test_a_table_without_its_index_pins_its_first_column_and_keeps_its_label_and
     scrolled sideways; the caller's label, format and hidden columns are kept."""
     import streamlit as st
 
-    from cx.app.widgets import pin_first
+    from ui.widgets import pin_first
 
     plain = pin_first(None, ["customer_id", "severity"])
     assert plain["customer_id"]["pinned"] is True and plain["customer_id"]["label"] is None

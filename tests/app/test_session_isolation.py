@@ -13,8 +13,8 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from cx.app.ui import SOURCE_KEY
 from cx.db import SourceError, summarize
+from ui.state import SOURCE_KEY
 
 PAGE = "views/data.py"
 OTHER_PAGE = "views/trends.py"  # another page, with the shared sidebar filters
@@ -204,8 +204,8 @@ def test_the_weeks_slow_part_runs_once_for_every_demo_session_and_per_session_fo
 def test_the_page_answers_while_the_slow_part_is_still_running(app, monkeypatch):
     import threading
 
-    from cx.app import cache
     from cx.review import weekly
+    from ui import cache
 
     release, real = threading.Event(), weekly.week_risk_ranking
 
@@ -233,8 +233,8 @@ def test_a_warehouse_table_is_shared_by_the_same_users_sessions_and_by_no_one_el
     user, who may have other rights; an upload's stay with its session (test above)."""
     import dataclasses
 
-    from cx.app import state
     from cx.db import demo_source
+    from ui import state
 
     calls = _counting_extras(monkeypatch)
     signed_in = {"user": "ann@example.com"}

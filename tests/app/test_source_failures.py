@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from cx.app.state import SOURCE_KEY
+from ui.state import SOURCE_KEY
 
 from .sources import Warehouse, backend_url, demo_frames
 

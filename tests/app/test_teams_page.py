@@ -45,7 +45,7 @@ def test_teams_page_by_team_other_metrics_and_minimum_n(app):
 
 
 def test_teams_page_without_agents_says_what_to_map(app, small_demo, tmp_path):
-    from cx.app.ui import SOURCE_KEY
+    from ui.state import SOURCE_KEY
 
     from .sources import Warehouse, backend_url, demo_frames
 

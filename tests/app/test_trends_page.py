@@ -127,13 +127,13 @@ def test_definitions_download_and_drill_hint(trends):
 def test_runs_on_an_upload_without_customers_or_stages(trends):
     import pandas as pd
 
-    from cx.app import ui
     from cx.db import memory_source
+    from ui import state
 
     upload = memory_source(pd.DataFrame({
         "customer_id": ["A", "B", "C"], "occurred_at": pd.to_datetime(["2026-01-05", "2026-01-06", "2026-01-14"]),
         "channel": ["chat", "email", "chat"], "nps": [9, 3, 10]}))
-    at = trends(state={ui.SOURCE_KEY: upload})
+    at = trends(state={state.SOURCE_KEY: upload})
     assert not at.exception
     assert at.segmented_control(key="trends.metric").options == ["NPS", "Contact volume"]
     assert at.selectbox(key="trends.by").options == ["No breakdown", "Channel"]

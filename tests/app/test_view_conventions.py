@@ -7,7 +7,7 @@
 - it opens no database itself (no sqlalchemy, no engine) and writes no "one clear line" error code of
   its own (no ``except Exception``);
 - the session-state keys it names are its own (``"<page>."``): what pages share goes through
-  :mod:`cx.app.state`.
+  :mod:`ui.state`.
 """
 
 from __future__ import annotations

@@ -137,7 +137,7 @@ def page(browser, request):
 def wait_for_app(page, timeout: float = 60_000, pending_timeout: float = 240_000) -> None:
     """Wait until the Streamlit script has finished its run and the page is whole: no slow part
     (a churn fit, a bootstrap) still running in the background behind a progress line
-    (``cx.app.cache.ready`` draws it in a ``cx-pending-*`` container and reruns when done)."""
+    (``ui.cache.ready`` draws it in a ``cx-pending-*`` container and reruns when done)."""
     page.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]", timeout=timeout)
     page.wait_for_timeout(300)
     page.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]", timeout=timeout)

@@ -5,8 +5,8 @@ import secrets
 
 import pytest
 
-from cx.app import auth
-from cx.app.auth import (
+from ui import auth
+from ui.auth import (
     SignInGate,
     SignInSettings,
     closed_to_visitors,

@@ -1,4 +1,4 @@
-"""Background jobs (cx.app.cache.in_background): one job per source key and arguments, a superseded
+"""Background jobs (ui.cache.in_background): one job per source key and arguments, a superseded
 queued job is cancelled, and a cancelled one is submitted again when someone wants it."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import pytest
 def cache(monkeypatch):
     import streamlit as st
 
-    from cx.app import cache
+    from ui import cache
 
     st.cache_resource.clear()
     monkeypatch.setattr(cache.st, "session_state", {})

@@ -13,13 +13,13 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 import streamlit as st
 
-from cx.app.cache import cached_by_source, in_background, ready
-from cx.app.state import current_user
-from cx.app.widgets import dataframe, md, md_escape, show_error
 from cx.db import SourceError
 from cx.db.write import StaleUpdate, app_store
 from cx.loop import alerts, cases, notify, targets
 from cx.metrics.registry import lookup
+from ui.cache import cached_by_source, in_background, ready
+from ui.state import current_user
+from ui.widgets import dataframe, md, md_escape, show_error
 
 FOLLOWUP_PAGE = "views/followup.py"
 

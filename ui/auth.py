@@ -33,6 +33,8 @@ from collections.abc import Iterable, Mapping
 
 import streamlit as st
 
+from cx.db import Access, url_entry_allowed, visitor_access
+
 # --- the rules (pure) ------------------------------------------------------------------------
 
 
@@ -329,3 +331,26 @@ class SignInGate:
         from starlette.requests import HTTPConnection
 
         return refusal(signed_in_user(HTTPConnection(scope).cookies), settings.allowed) is not None
+
+
+def named_connections() -> dict[str, str]:
+    """``[connections.<name>] url = …`` from secrets.toml: warehouses the operator named (name → URL)."""
+    found = {}
+    for name, settings in secrets_section("connections").items():
+        try:
+            url = settings.get("url") if hasattr(settings, "get") else None
+        except Exception:  # a malformed block: skip it, never crash the page
+            url = None
+        if url:
+            found[str(name)] = str(url)
+    return found
+
+
+def url_entry_access() -> Access | None:
+    """What a URL typed on the Data page may reach, or None while typing URLs is off (the default).
+
+    On with ``allow_url_entry = true`` under ``[access]``; ``data_folders`` and ``allowed_hosts``
+    there restrict it (see :func:`cx.db.visitor_access`).
+    """
+    settings = secrets_section("access")
+    return visitor_access(settings) if url_entry_allowed(settings) else None

@@ -1,10 +1,10 @@
 """Per-source caches: results computed from the session's data, never served to another user.
 
 ``@cached_by_source`` is the only cache the pages use. Who shares a result is
-:func:`cx.app.state.share_key`: the demo's results are shared by every session (same public data);
+:func:`ui.state.share_key`: the demo's results are shared by every session (same public data);
 a warehouse table's by the sessions of the same signed-in user on the same connection; an upload's
 are cached per session and released with it. Loaders raise :class:`~cx.db.SourceError` when the data
-cannot be read; the page frame (:func:`cx.app.widgets.run_page`) turns that into one clear line.
+cannot be read; the page frame (:func:`ui.widgets.run_page`) turns that into one clear line.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ import time
 import streamlit as st
 
 from cx import db as sources
-from cx.app import state
 from cx.db import Source, SourceSummary, attribute_values
+from ui import state
 
 
 def cached_by_source(func=None, *, ttl: int = 3600, max_entries: int = 64):
@@ -138,7 +138,7 @@ def in_background(func=None, *, label: str = "", ttl: int = 3600, max_entries: i
     """Run ``func(source, *args, **kwargs)`` in a worker thread, once per source key and arguments.
 
     The wrapper returns a :class:`Job` at once. Jobs are shared as :func:`cached_by_source` shares
-    results (:func:`cx.app.state.share_key`: the demo by every session, a warehouse table by the
+    results (:func:`ui.state.share_key`: the demo by every session, a warehouse table by the
     same user's sessions on the same connection); an upload's jobs are this session's only,
     released with it. The other arguments must be hashable values (a Scope, a tuple, a string), except keyword arguments
     whose name starts with ``_`` (as with ``st.cache_data``): they are passed but not part of the

@@ -28,7 +28,7 @@ SCOPE_KEY = "cx.scope"
 VIEW_KEY = "cx.view"
 UPLOAD_KEY = "cx.upload"
 WAREHOUSE_KEY = "cx.warehouse"
-#: The sidebar's widget keys (cx.app.sidebar): reset when the data change.
+#: The sidebar's widget keys (ui.sidebar): reset when the data change.
 FILTER_KEYS = ("f.dates", "f.channels", "f.stages", "f.segments", "f.min_n", "f.grain")
 
 
@@ -126,7 +126,7 @@ def current_view() -> View:
 
 
 def set_scope(scope: Scope, view: View) -> None:
-    """Record the sidebar's choice for the pages of this run (called by :mod:`cx.app.sidebar`)."""
+    """Record the sidebar's choice for the pages of this run (called by :mod:`ui.sidebar`)."""
     st.session_state[SCOPE_KEY] = scope
     st.session_state[VIEW_KEY] = view
 

@@ -12,9 +12,9 @@ import datetime as dt
 import streamlit as st
 
 from cx import notes as date_notes
-from cx.app.widgets import show_error
 from cx.db import SourceError
 from cx.db.write import StaleUpdate, app_store
+from ui.widgets import show_error
 
 
 def current_notes(source) -> tuple[list[date_notes.DateNote], int]:

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from cx.app import cache, state
 from cx.db import Source, SourceSummary
 from cx.journeys.stages import stage_order
 from cx.schema import Grain
 from cx.scope import QUERY_KEYS, Scope, View
+from ui import cache, state
 
 
 def render() -> Scope:

@@ -25,10 +25,10 @@ import pandas as pd
 import streamlit as st
 
 from cx import display
-from cx.app import cache, sidebar, state
 from cx.db import Source, SourceError, SourceSummary
 from cx.safe import neutralise_frame, to_safe_csv
 from cx.scope import Scope
+from ui import cache, sidebar, state
 
 _MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:&=@])")
 # GitHub-flavoured Markdown links bare URLs and e-mail addresses found in the text *after* escapes are
