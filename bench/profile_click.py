@@ -30,8 +30,8 @@ IDLE = ("threading.py", "selectors.py", "queue.py", "local_script_runner.py", "c
 class Sampler:
     """Stacks of every other thread, every ``interval`` seconds, counted per function (idle waits left out)."""
 
-    def __init__(self, interval: float = 0.005):
-        self.interval, self.stopped = interval, threading.Event()
+    def __init__(self, interval: float = 0.005, only: str = ""):
+        self.interval, self.stopped, self.only = interval, threading.Event(), only
         self.inclusive: collections.Counter = collections.Counter()
         self.own: collections.Counter = collections.Counter()
         self.samples = 0
@@ -39,8 +39,11 @@ class Sampler:
     def run(self) -> None:
         me = threading.get_ident()
         while not self.stopped.is_set():
+            names_of = {t.ident: t.name for t in threading.enumerate()}
             for ident, frame in sys._current_frames().items():
                 if ident == me or frame.f_code.co_filename.endswith(IDLE):
+                    continue
+                if self.only and not names_of.get(ident, "").startswith(self.only):
                     continue
                 names = []
                 while frame is not None:
@@ -61,6 +64,8 @@ def main() -> None:
     parser.add_argument("--channel", default="email")
     parser.add_argument("--settle", type=float, default=15.0, help="seconds given to background jobs while warming")
     parser.add_argument("--top", type=int, default=40)
+    parser.add_argument("--thread", default="", help="sample only threads whose name starts with this "
+                        "(ScriptRunner: the click's own script run; cx-job: the background jobs)")
     args = parser.parse_args()
     os.environ.setdefault("CX_WAIT_SECONDS", "0.3")
     from streamlit.testing.v1 import AppTest
@@ -101,7 +106,7 @@ def main() -> None:
         click = at.sidebar.selectbox(key="f.grain").set_value("month")
     elif args.change == "week":
         click = at.selectbox(key="overview.week").select_index(2)
-    sampler = Sampler()
+    sampler = Sampler(only=args.thread)
     thread = threading.Thread(target=sampler.run, daemon=True)
     queries.clear()
     cpu, wall = time.process_time(), time.perf_counter()

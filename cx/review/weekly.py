@@ -45,6 +45,8 @@ MOVER_METRICS = ("nps", "csat", "ces", "fcr", "frt", "ttr")
 MOVER_BY = ("channel", "journey_stage")
 ALPHA = 0.05
 TRAILING_WEEKS = 4
+TREND_METRICS = ("csat", "nps", "frt", "ttr")  # the review's trend charts
+TREND_WEEKS = 12
 MOVER_COLUMNS = ["metric", "label", "channel", "journey_stage", "previous", "value", "delta", "n", "previous_n",
                  "p_value", "q_value", "impact", "better"]
 
@@ -95,6 +97,7 @@ class Review:
     teams: tuple = ()  # cx.review.teams.TeamStanding per (headline metric, agent | team): who moves it
     response_rates: tuple = ()  # cx.review.teams.ResponseRates beside those scores (survey-offered column)
     key_drivers: object = None  # cx.drivers.keydrivers.KeyDrivers of the headline score over the week, or None
+    trends: dict = field(default_factory=dict)  # metric -> its weekly table over TREND_WEEKS weeks (trend_tables)
 
     def with_min_n(self, min_n: int) -> Review:
         """The same review with movers tested only in cells of at least ``min_n`` each week (no query)."""
@@ -131,14 +134,17 @@ def _window(scope: Scope, start: dt.date, end: dt.date) -> Scope:
 def read_week(source: Source, scope: Scope, monday: dt.date, metric: str) -> dict[str, metrics.MetricTable]:
     """One query for everything the review shows of ``metric``: its cuts ``weeks``, ``trailing``, ``cells``.
 
-    ``weeks``: the week and the one before, weekly, overall (KPI metrics); ``trailing``: the four
-    weeks before those, pooled (KPI metrics); ``cells``: the two weeks by channel × stage (movers).
+    ``weeks``: the week and the one before, weekly, overall (KPI metrics; the :data:`TREND_WEEKS`
+    weeks up to the week for a trend metric: each week's cell is the same whatever the window, so
+    the tiles and the trend charts come from one query); ``trailing``: the four weeks before those,
+    pooled (KPI metrics); ``cells``: the two weeks by channel × stage (movers).
     """
     previous = monday - dt.timedelta(days=7)
     two_weeks = _window(scope, previous, monday + dt.timedelta(days=6))
     cuts = {}
-    if metric in KPI_METRICS:
-        cuts["weeks"] = metrics.Cut(Grain.WEEK, (), two_weeks)
+    if metric in KPI_METRICS:  # a trend metric's weeks reach back for its trend chart (the same cells)
+        first = monday - dt.timedelta(days=7 * (TREND_WEEKS - 1)) if metric in TREND_METRICS else previous
+        cuts["weeks"] = metrics.Cut(Grain.WEEK, (), _window(scope, first, monday + dt.timedelta(days=6)))
         cuts["trailing"] = metrics.Cut(Grain.ALL, (), _window(scope, monday - dt.timedelta(days=7 * TRAILING_WEEKS),
                                                               monday - dt.timedelta(days=1)))
     if metric in MOVER_METRICS:
@@ -264,11 +270,13 @@ def churn_row(source: Source, scope: Scope, monday: dt.date) -> dict:
 
 
 def week_metrics(source: Source, scope: Scope, monday: dt.date, available: set[str],
-                 churn_dates: bool = True, mix: list | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+                 churn_dates: bool = True, mix: list | None = None,
+                 trends: dict | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The KPI rows and every channel × stage change of the week: one query per metric, one for churn.
 
     The churn tile counts churn events among customers still there (:func:`weekly_churn`), so it
     needs churn dates; without them there is no weekly churn to speak of, and no churn tile.
+    ``trends``, when given, receives each trend metric's weekly table (:func:`trend_tables`).
     """
     rows, changes = [], []
     for metric in dict.fromkeys((*KPI_METRICS, *MOVER_METRICS)):
@@ -277,6 +285,8 @@ def week_metrics(source: Source, scope: Scope, monday: dt.date, available: set[s
         tables = read_week(source, scope, monday, metric)
         if "weeks" in tables:
             rows.append(kpi_row(tables, monday))
+            if trends is not None and metric in TREND_METRICS:
+                trends[metric] = tables["weeks"].table()
         if "cells" in tables and len(tables["cells"]):
             changes.append(cell_changes(tables["cells"], monday))
             if mix is not None:  # the change split into within and mix, from the same cells (no query)
@@ -317,15 +327,16 @@ def weekly_review(source: Source, week: str | dt.date | None = None, scope: Scop
         raise ReviewError(f"{week_label(monday)} is after the last dated interaction ({summary.last.date()})")
     available = set(metrics.available(summary))
     mix: list = []
+    trends: dict = {}
     kpis, changes = week_metrics(source, scope, monday, available,
-                                 summary.column_counts.get("customers.churned_at", 0) > 0, mix)
+                                 summary.column_counts.get("customers.churned_at", 0) > 0, mix, trends)
     review = Review(
         week=week_label(monday), start=monday, end=monday + dt.timedelta(days=6), kpis=kpis,
         movers=pd.DataFrame(columns=MOVER_COLUMNS), tested=0, sentences=(),
         scope=_window(scope, monday, monday + dt.timedelta(days=6)),
         source_label=source.label, generated_at=dt.datetime.now(dt.timezone.utc).replace(microsecond=0),
         changes=changes, comment_themes=pd.DataFrame(columns=list(COMMENT_THEME_COLUMNS)), mix=tuple(mix),
-        min_n=min_n,
+        min_n=min_n, trends=trends,
     )
     if extras:
         return review.with_extras(_extras(source, scope, monday, summary))
@@ -361,15 +372,14 @@ def _extras(source: Source, scope: Scope, monday: dt.date, summary, at_risk: boo
             week_key_drivers(source, week, available))
 
 
-TREND_METRICS = ("csat", "nps", "frt", "ttr")
-
-
-def trend_tables(source: Source, review: Review, weeks: int = 12,
+def trend_tables(source: Source, review: Review, weeks: int = TREND_WEEKS,
                  wanted: tuple[str, ...] = TREND_METRICS) -> dict[str, pd.DataFrame]:
-    """Weekly metric tables for the ``weeks`` weeks up to the reviewed one (one query each)."""
+    """Weekly metric tables for the ``weeks`` weeks up to the reviewed one: those the review's own
+    queries read (:func:`read_week`), else one query each."""
     window = _window(review.scope, review.start - dt.timedelta(days=7 * (weeks - 1)), review.end)
     present = set(review.kpis.metric) if len(review.kpis) else set()
-    return {m: metrics.metric_table(source, m, Grain.WEEK, (), window) for m in wanted if m in present}
+    return {m: (review.trends[m] if weeks == TREND_WEEKS and m in review.trends
+                else metrics.metric_table(source, m, Grain.WEEK, (), window)) for m in wanted if m in present}
 
 
 def review_figures(source: Source, review: Review, tables: dict[str, pd.DataFrame] | None = None) -> dict:

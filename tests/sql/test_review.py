@@ -129,3 +129,42 @@ def test_the_weeks_incidents_are_counted_in_full_when_the_list_is_cut(demo_sourc
     assert (full[key].sort_values(key).reset_index(drop=True)
             .equals(upto[key].sort_values(key).reset_index(drop=True)))
     assert unrecovered == len(upto[upto["journey_class"] == "unrecovered"][["customer_id", "journey"]].drop_duplicates())
+
+
+def _weeks_of_contacts(seed: int = 5) -> pd.DataFrame:
+    """3,000 contacts over 30 weeks, two channels, with CSAT, NPS and both response times."""
+    import datetime as dt
+
+    rng = np.random.default_rng(seed)
+    n = 3000
+    start = dt.datetime(2026, 1, 7, 8)  # a Wednesday: the first week is partial
+    occurred = [start + dt.timedelta(days=int(d), hours=int(h)) for d, h in zip(rng.integers(0, 210, n), rng.integers(0, 12, n))]
+    return pd.DataFrame({
+        "customer_id": [f"c{k:03d}" for k in rng.integers(0, 250, n)], "occurred_at": occurred,
+        "channel": rng.choice(["email", "chat"], n),
+        "csat": np.where(rng.random(n) < 0.8, rng.integers(1, 6, n), np.nan),
+        "nps": np.where(rng.random(n) < 0.5, rng.integers(0, 11, n), np.nan),
+        "first_response_minutes": np.where(rng.random(n) < 0.7, rng.exponential(30, n).round(1), np.nan),
+        "resolution_hours": np.where(rng.random(n) < 0.6, rng.exponential(20, n).round(2), np.nan),
+    })
+
+
+@pytest.mark.parametrize("scope", [Scope(), Scope(channels=("chat",))], ids=["all", "chat"])
+def test_the_trend_tables_come_from_the_reviews_own_queries(make_source, source_reads, scope):
+    """The 12-week trend charts are cut from the weeks the tiles' queries read: no query of their own,
+    and the same tables as a query of the 12-week window (what ``trend_tables`` read before)."""
+    import dataclasses
+
+    from cx.review.weekly import TREND_METRICS, trend_tables
+
+    source = make_source(_weeks_of_contacts())
+    review = weekly_review(source, "2026-W27", scope, extras=False)
+    assert set(review.trends) == {"csat", "nps", "frt", "ttr"} <= set(TREND_METRICS)
+    source_reads.clear()
+    tables = trend_tables(source, review)
+    assert source_reads == []
+    queried = trend_tables(source, dataclasses.replace(review, trends={}))
+    assert len(source_reads) == len(tables) == 4
+    for metric, table in tables.items():
+        assert len(table) == 12 and table.period.min() == pd.Timestamp("2026-04-13")
+        pd.testing.assert_frame_equal(table, queried[metric], check_exact=False, rtol=1e-12)
