@@ -17,7 +17,7 @@ from cx.db import SourceError
 from cx.db.write import StaleUpdate, app_store
 from cx.loop import alerts, cases, notify, targets
 from cx.metrics.registry import lookup
-from ui.cache import cached_by_source, in_background, ready
+from ui.cache import in_background, ready
 from ui.state import current_user
 from ui.widgets import dataframe, md, md_escape, show_error
 
@@ -132,12 +132,28 @@ def _rules(source, saved: tuple) -> list:
     return alerts.rules_for(source, [targets.Target(metric=m, value=v, cell=dict(c)) for m, v, c in saved])
 
 
-@cached_by_source(ttl=1800, max_entries=32)
+@in_background(max_entries=32)
 def load_alerts(source, week: str, saved: tuple, _history: dict) -> alerts.AlertRun:
     """The week's alert run for the whole source (saved targets become threshold rules): the run
-    ``cx alerts`` records and sends, whatever a page's filters; cached per source and week (the
-    history, :func:`load_alert_history`, is determined by the source and ``saved``)."""
+    ``cx alerts`` records and sends, whatever a page's filters; once per source and week, in the
+    background (its baselines are queries: a week change does not wait for them), the history,
+    :func:`load_alert_history`, being determined by the source and ``saved``."""
     return alerts.evaluate(source, _rules(source, saved), week=week, history=_history)
+
+
+def _saved(source) -> tuple:
+    return tuple(sorted((t.metric, t.value, tuple(sorted(t.cell.items()))) for t in saved_targets(source)[0]))
+
+
+def start_alerts(source, week: str):
+    """Ask for the week's alerts now (the history first, once per source): a page calls this before
+    its other background work so that the alerts are first in the workers' queue. Returns the
+    history's job while that is being read, else the week's."""
+    saved = _saved(source)
+    history = load_alert_history(source, saved)
+    if not history.done() or history.future.cancelled() or history.future.exception() is not None:
+        return history
+    return load_alerts(source, week, saved, _history=history.result())
 
 
 def _record_once(source, run: alerts.AlertRun) -> None:
@@ -174,15 +190,16 @@ def alert_panel(source, week: str, scope, key: str) -> None:
 
     The run is the whole source's (the one ``cx alerts`` sends): the sidebar's channels, stages and
     segments choose which of its alerts are shown, and the panel says so."""
-    saved = tuple(sorted((t.metric, t.value, tuple(sorted(t.cell.items()))) for t in saved_targets(source)[0]))
+    saved = _saved(source)
     heading = st.empty()  # above the progress line while the history is read
     try:
         history = ready(load_alert_history(source, saved), "Reading every week's scores for the alerts (once for "
                         "these data; then any week's alerts take a moment)", key=f"{key}.alerts")
-        if history is None:
+        run = None if history is None else ready(load_alerts(source, week, saved, _history=history),
+                                                  f"Checking {week}'s alerts", key=f"{key}.alerts_week")
+        if run is None:
             heading.subheader("Alerts")
             return
-        run = load_alerts(source, week, saved, _history=history)
     except (alerts.AlertError, ValueError) as exc:
         heading.subheader("Alerts")
         show_error(exc)

@@ -138,6 +138,7 @@ try:
     with st.spinner(f"Comparing {week} with the weeks before…"):
         review = load_review(source, week, scope, view.min_n)
         tables = load_review_trends(source, week, scope)
+        followup.start_alerts(source, week)  # first in the workers' queue: a moment, whatever the filters
         extras_job = load_extras(source, review.week, review.scope)  # starts now; drawn below the tiles
         ranking_job = load_risk_ranking(source, review.week)  # once per week, whatever the filters
 except (reviews.ReviewError, ValueError) as exc:
