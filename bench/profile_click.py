@@ -64,6 +64,8 @@ def main() -> None:
     parser.add_argument("--channel", default="email")
     parser.add_argument("--settle", type=float, default=15.0, help="seconds given to background jobs while warming")
     parser.add_argument("--top", type=int, default=40)
+    parser.add_argument("--after", choices=["overview"], default=None,
+                        help="with --change first: open this page first (as the browser bench does), then the page")
     parser.add_argument("--thread", default="", help="sample only threads whose name starts with this "
                         "(ScriptRunner: the click's own script run; cx-job: the background jobs)")
     args = parser.parse_args()
@@ -87,6 +89,9 @@ def main() -> None:
 
     source_module.read_frame = timed_read
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
+    if args.change == "first" and args.after:
+        at.run()
+        time.sleep(args.settle)
     if args.page != "overview":
         at.switch_page(f"views/{args.page}.py")
     if args.change == "first":

@@ -14,8 +14,8 @@ import pandas as pd
 
 from cx.ingest import parse
 from cx.ingest.mapping import Mapping, targets
-from cx.ingest.readers import RawTable
 from cx.ingest.sniff import IngestError
+from cx.ingest.table import RawTable
 from cx.ingest.vocabulary import slug
 from cx.schema import Scale, Scales
 
