@@ -12,5 +12,7 @@ import streamlit as st
 from starlette.middleware import Middleware
 
 from ui.auth import SignInGate
+from ui.preload import preload
 
+preload()  # the pages' imports, paid here at start rather than by the first visitor (ui/preload.py)
 app = st.App("app.py", middleware=[Middleware(SignInGate)])

@@ -109,10 +109,12 @@ def rss_mb(pid: int) -> tuple[float, float]:
 
 @contextlib.contextmanager
 def serve(root: Path, demo: Path):
-    """`streamlit run app.py` of checkout ``root`` on a free loopback port; yields (base URL, pid)."""
+    """`streamlit run serve.py` of checkout ``root`` (what `make run` starts; app.py where there is no
+    serve.py) on a free loopback port; yields (base URL, pid)."""
     port = free_port()
     env = {**os.environ, "CX_DEMO_PATH": str(demo), "PYTHONPATH": str(root)}
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(root / "app.py"), "--server.headless", "true",
+    entry = root / "serve.py" if (root / "serve.py").exists() else root / "app.py"
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(entry), "--server.headless", "true",
                              "--server.port", str(port), "--server.address", "127.0.0.1",
                              "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
                             cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
