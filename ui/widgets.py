@@ -192,13 +192,15 @@ def dataframe(frame: pd.DataFrame, *, more: list[str] | tuple[str, ...] | None =
     ``more`` names secondary columns that leave the table for a detail table right under it, behind an
     expander (``more_label``, else "More columns: …" naming them), beside the table's first column, in
     the same rows and order, with the same ``column_config``: the table fits a 1024 px screen and no
-    value is lost. Both tables draw the whole ``frame`` (``column_order`` picks what each shows).
+    value is lost. Both tables draw the whole ``frame`` (``column_order`` picks what each shows); a column
+    in neither ``column_order`` nor ``more`` (one the caller did not foresee) joins the detail table.
     """
     kwargs.setdefault("placeholder", "–")
     order = list(kwargs.get("column_order") or frame.columns)
     if more:
         more = [c for c in more if c in frame.columns]
         order = [c for c in order if c not in more]
+        more += [c for c in frame.columns if c not in order and c not in more]
         kwargs["column_order"] = order
     if kwargs.get("hide_index") and len(frame.columns):
         kwargs["column_config"] = pin_first(kwargs.get("column_config"), order)

@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+import pandas as pd
 import streamlit as st
 
 from cx.charts import churn as churn_charts
@@ -244,13 +245,22 @@ st.caption(f"The customers {card.risk_words}"
            "moment and last interaction. Probabilities are out-of-fold (each from a model that never saw the customer), "
            "recalibrated by the calibration line.")
 # Read whole at 1024 px: who, how likely, what is at stake, when it went worst and when we last heard from
-# them; where those moments happened, the segment, lifetime value, incidents and recovery in a detail table
-# under it (and every column in the download).
-dataframe(report.at_risk, hide_index=True, key="churn.at_risk",
-          column_order=["rank", "customer_id", "probability", "value_at_risk", "worst_at", "last_at"],
-          more=["segment", "lifetime_value", "worst_moment_index", "worst_channel", "worst_touchpoint", "incidents",
-                "recovery", "last_channel", "last_touchpoint"],
-          more_label="More columns: segment, lifetime value, where the worst moment and the last interaction were, "
+# them; the segment, lifetime value, where those moments happened (channel · touchpoint), incidents and
+# recovery in a detail table under it; every column as it is in the download.
+def where(channel, touchpoint):
+    """ "chat · payment": a moment's channel and touchpoint in one cell (None when neither is known)."""
+    parts = pd.concat([channel, touchpoint], axis=1).astype("string")
+    joined = parts.apply(lambda row: " · ".join(v for v in row if pd.notna(v) and v), axis=1)
+    return joined.where(joined != "", None)
+
+
+at_risk = report.at_risk.assign(worst_where=lambda f: where(f["worst_channel"], f["worst_touchpoint"]),
+                                last_where=lambda f: where(f["last_channel"], f["last_touchpoint"]))
+dataframe(at_risk.drop(columns=["worst_channel", "worst_touchpoint", "last_channel", "last_touchpoint"]),
+          hide_index=True, key="churn.at_risk",
+          column_order=["customer_id", "rank", "probability", "value_at_risk", "worst_at", "last_at"],
+          more=["segment", "lifetime_value", "worst_moment_index", "worst_where", "incidents", "recovery", "last_where"],
+          more_label="More columns: segment, lifetime value, where the worst moment and the last contact were, "
                      "incidents, recovery",
           column_config={"rank": st.column_config.NumberColumn("#", format="%d", width=44),
                          "customer_id": st.column_config.TextColumn("Customer"),
@@ -261,12 +271,13 @@ dataframe(report.at_risk, hide_index=True, key="churn.at_risk",
                          "value_at_risk": st.column_config.NumberColumn(
                              f"At risk ({currency()})", format="localized", step=1,
                              help="chance × lifetime value"),
-                         "worst_moment_index": st.column_config.NumberColumn("Worst moment (index)", format="%.0f"),
+                         "worst_moment_index": st.column_config.NumberColumn("Worst (index)", format="%.0f",
+                                                                             help="the worst moment's index, 0–100"),
                          "worst_at": st.column_config.DatetimeColumn("Worst moment", format="YYYY-MM-DD",
                                                                      help="the customer's worst-scored interaction"),
-                         "worst_channel": "Worst: channel", "worst_touchpoint": "Worst: touchpoint",
+                         "worst_where": st.column_config.TextColumn("Worst: where", help="channel · touchpoint"),
                          "last_at": st.column_config.DatetimeColumn("Last contact", format="YYYY-MM-DD"),
-                         "last_channel": "Last: channel", "last_touchpoint": "Last: touchpoint",
+                         "last_where": st.column_config.TextColumn("Last: where", help="channel · touchpoint"),
                          "segment": "Segment",
                          "incidents": st.column_config.NumberColumn("Incidents", format="%d"),
                          "recovery": "Recovery"})

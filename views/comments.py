@@ -124,16 +124,16 @@ dataframe(impact, hide_index=True, key="comments.impact_table",
                                                                       help=f"{unit} the overall score would gain if "
                                                                            "these responses scored like the rest"),
                          "nps_gap": st.column_config.NumberColumn("NPS gap", format="%+.1f", help=gap_help),
-                         "nps_low": st.column_config.NumberColumn("NPS gap low", format="%+.1f"),
-                         "nps_high": st.column_config.NumberColumn("NPS gap high", format="%+.1f"),
+                         "nps_low": st.column_config.NumberColumn("NPS low", format="%+.1f"),
+                         "nps_high": st.column_config.NumberColumn("NPS high", format="%+.1f"),
                          "csat_gap": st.column_config.NumberColumn("CSAT gap", format="%+.1f", help=gap_help),
-                         "csat_low": st.column_config.NumberColumn("CSAT gap low", format="%+.1f"),
-                         "csat_high": st.column_config.NumberColumn("CSAT gap high", format="%+.1f"),
+                         "csat_low": st.column_config.NumberColumn("CSAT low", format="%+.1f"),
+                         "csat_high": st.column_config.NumberColumn("CSAT high", format="%+.1f"),
                          "churn_gap": st.column_config.NumberColumn("Churn gap", format="%+.1f",
                                                                     help="churn (%) of the customers who raised it − "
                                                                          "the other commenting customers'"),
-                         "churn_low": st.column_config.NumberColumn("Churn gap low", format="%+.1f"),
-                         "churn_high": st.column_config.NumberColumn("Churn gap high", format="%+.1f"),
+                         "churn_low": st.column_config.NumberColumn("Churn low", format="%+.1f"),
+                         "churn_high": st.column_config.NumberColumn("Churn high", format="%+.1f"),
                          "rank": st.column_config.NumberColumn("Rank", format="%d")})
 st.caption("Gap = score of the responses that raised the theme − the others' (95% interval); churn gap compares "
            "customers who raised it with the other commenting customers. Ranked by impact × volume: the points "

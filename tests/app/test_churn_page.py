@@ -22,7 +22,9 @@ def test_churn_page_shows_model_card_scores_and_at_risk(app):
     assert len(at.dataframe) == 4 and len(at.dataframe[2].value) > 0
     (drivers, drivers_more), (at_risk, at_risk_more) = assert_nothing_lost(at)
     assert drivers[:2] == ["feature", "effect"] and "importance" in drivers_more
-    assert at_risk[:4] == ["rank", "customer_id", "probability", "value_at_risk"] and "worst_channel" in at_risk_more
+    assert at_risk[:4] == ["customer_id", "rank", "probability", "value_at_risk"] and "worst_where" in at_risk_more
+    where = at.dataframe[2].value["worst_where"].dropna()
+    assert len(where) and where.str.contains(" · ").all()  # "chat · payment"; the download keeps them apart
     assert set(at.dataframe[0].value["effect"]) <= {"less likely", "more likely", "unclear", ""}
     assert at.get("download_button")
 
