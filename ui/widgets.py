@@ -187,7 +187,7 @@ def dataframe(frame: pd.DataFrame, *, more: list[str] | tuple[str, ...] | None =
 
     Without an index shown, the first column (the customer, the theme, the cell: what the row is) is
     pinned, so a table wider than the page (nine columns at 1024 px) keeps each row's name in view
-    while it is scrolled sideways.
+    while it is scrolled sideways (a table of one column is not pinned: it fills the table's width).
 
     ``more`` names secondary columns that leave the table for a detail table right under it, behind an
     expander (``more_label``, else "More columns: …" naming them), beside the table's first column, in
@@ -202,7 +202,7 @@ def dataframe(frame: pd.DataFrame, *, more: list[str] | tuple[str, ...] | None =
         order = [c for c in order if c not in more]
         more += [c for c in frame.columns if c not in order and c not in more]
         kwargs["column_order"] = order
-    if kwargs.get("hide_index") and len(frame.columns):
+    if kwargs.get("hide_index") and len(order) > 1:  # one column alone fills the table: nothing to pin
         kwargs["column_config"] = pin_first(kwargs.get("column_config"), order)
     safe = neutralise_frame(frame)
     shown = st.dataframe(safe, **kwargs)

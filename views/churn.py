@@ -40,6 +40,15 @@ def load_what_if(source, outcome: str, positive, rule: CutoffRule, scope, attrib
     return what_if(report, driver, change, mode=mode, segment=segment, channel=channel)
 
 
+def where(frame, moment: str):
+    """ "chat · payment": a moment's channel and touchpoint in one cell (either alone when the other is
+    unknown or not in the data; missing when neither is)."""
+    missing = pd.Series(pd.NA, index=frame.index, dtype="string")
+    channel, touchpoint = (frame[c].astype("string") if c in frame else missing
+                           for c in (f"{moment}_channel", f"{moment}_touchpoint"))
+    return channel.where(channel.isna() | touchpoint.isna(), channel + " · " + touchpoint).fillna(touchpoint)
+
+
 source, scope, summary = page_start(
     "Churn drivers", "Which experiences relate to customers leaving, how sure we are, and who is at risk now — "
                      "a cross-validated logistic regression with an interval on every number.")
@@ -247,16 +256,8 @@ st.caption(f"The customers {card.risk_words}"
 # Read whole at 1024 px: who, how likely, what is at stake, when it went worst and when we last heard from
 # them; the segment, lifetime value, where those moments happened (channel · touchpoint), incidents and
 # recovery in a detail table under it; every column as it is in the download.
-def where(channel, touchpoint):
-    """ "chat · payment": a moment's channel and touchpoint in one cell (None when neither is known)."""
-    parts = pd.concat([channel, touchpoint], axis=1).astype("string")
-    joined = parts.apply(lambda row: " · ".join(v for v in row if pd.notna(v) and v), axis=1)
-    return joined.where(joined != "", None)
-
-
-at_risk = report.at_risk.assign(worst_where=lambda f: where(f["worst_channel"], f["worst_touchpoint"]),
-                                last_where=lambda f: where(f["last_channel"], f["last_touchpoint"]))
-dataframe(at_risk.drop(columns=["worst_channel", "worst_touchpoint", "last_channel", "last_touchpoint"]),
+at_risk = report.at_risk.assign(worst_where=lambda f: where(f, "worst"), last_where=lambda f: where(f, "last"))
+dataframe(at_risk.drop(columns=["worst_channel", "worst_touchpoint", "last_channel", "last_touchpoint"], errors="ignore"),
           hide_index=True, key="churn.at_risk",
           column_order=["customer_id", "rank", "probability", "value_at_risk", "worst_at", "last_at"],
           more=["segment", "lifetime_value", "worst_moment_index", "worst_where", "incidents", "recovery", "last_where"],

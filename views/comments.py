@@ -19,7 +19,6 @@ from ui.cache import cached_by_source
 from ui.widgets import chart, dataframe, download_csv, md, page_start, show_error
 
 SHOWN = 200
-COMMENT = st.column_config.TextColumn("comment", width="large")
 # Comment tables read whole at 1024 px: the date, the scores and the comment, wrapped on two lines.
 ROW_HEIGHT = 52
 COMMENT_COLUMNS = {
@@ -204,14 +203,23 @@ if words.empty:
 else:
     first, second = versus.split(" vs ")
     words = words.assign(side=words["side"].map({"a": first, "b": second}))
-    dataframe(words, hide_index=True, key="comments.words",
-              column_config={"z": st.column_config.NumberColumn(format="%.1f"),
-                             "log_odds": st.column_config.NumberColumn(format="%.2f")})
+    # the word, the group that uses it more and how strongly; the counts, shares and log-odds in a detail table
+    number = st.column_config.NumberColumn
+    dataframe(words, hide_index=True, key="comments.words", column_order=["term", "side", "z"],
+              more=["count_a", "count_b", "share_a", "share_b", "log_odds"],
+              more_label="More columns: counts and shares of each word in the two groups, log-odds",
+              column_config={"term": "Word", "side": "More used by",
+                             "z": number("Strength (z)", format="%.1f", help="|z| > 1.96 is distinctive"),
+                             "count_a": number(f"Count: {first}", format="%d"),
+                             "count_b": number(f"Count: {second}", format="%d"),
+                             "share_a": number(f"Per 1,000 words: {first}", format="%.1f"),
+                             "share_b": number(f"Per 1,000 words: {second}", format="%.1f"),
+                             "log_odds": number("Log-odds", format="%.2f")})
     st.caption("Log-odds ratio with an informative Dirichlet prior (Monroe, Colaresi & Quinn 2008); |z| > 1.96 "
                "is distinctive. Counts are of words; shares per 1,000 words.")
     term = st.selectbox("Comments with the word", words["term"].tolist(), key="comments.term")
     hits = comments_with_term(analysed.loc[a | b, "comment"], term, limit=SHOWN)
-    dataframe(hits.to_frame("comment"), hide_index=True, key="comments.term_hits", column_config={"comment": COMMENT})
+    dataframe(hits.to_frame("comment"), hide_index=True, key="comments.term_hits", column_config={"comment": st.column_config.TextColumn("Comment")})
 
 # --- your own themes -----------------------------------------------------------------------------
 st.subheader("Your themes")
