@@ -85,7 +85,7 @@ table = themes.assign(terms=themes["terms"].map(", ".join))
 dataframe(table[["theme", "terms", "count", "share", "sentiment", "detractor_share", "promoter_share", "pinned"]],
           hide_index=True, key="comments.themes", more=["terms", "pinned"],
           more_label="More columns: the words of each theme, pinned",
-          column_config={"theme": "Theme", "terms": "Words", "count": st.column_config.NumberColumn("Comments", format="%d"),
+          column_config={"theme": "Theme", "terms": "Words", "count": st.column_config.NumberColumn("Comments", format="localized", step=1),
                          "share": st.column_config.NumberColumn("Share", format="percent"),
                          "sentiment": st.column_config.NumberColumn("Sentiment", format="%.2f", help="VADER, −1 to 1"),
                          "detractor_share": st.column_config.NumberColumn(
@@ -117,7 +117,7 @@ dataframe(impact, hide_index=True, key="comments.impact_table",
           more=[c for c in ("share", f"{column}_low", f"{column}_high", "churn_gap", "churn_low", "churn_high",
                             f"{other}_gap", f"{other}_low", f"{other}_high", "rank") if c not in churn],
           more_label="More columns: 95% intervals, share, the other score's gap, rank",
-          column_config={"theme": "Theme", "count": st.column_config.NumberColumn("Comments", format="%d"),
+          column_config={"theme": "Theme", "count": st.column_config.NumberColumn("Comments", format="localized", step=1),
                          "share": st.column_config.NumberColumn("Share", format="percent"),
                          "points_lost": st.column_config.NumberColumn("Points lost", format="%.1f",
                                                                       help=f"{unit} the overall score would gain if "
@@ -170,7 +170,7 @@ if not scored.empty:
               key="comments.by_score",
               column_config={score: st.column_config.NumberColumn(score.upper(), format="%g"),
                              "mean sentiment": st.column_config.NumberColumn("Mean sentiment", format="%.2f"),
-                             "comments": st.column_config.NumberColumn("Comments", format="%d")})
+                             "comments": st.column_config.NumberColumn("Comments", format="localized", step=1)})
 odd = text.disagreements(analysis)
 st.caption(f"Scores the words contradict (a promoter with sentiment ≤ −0.5, a detractor with ≥ 0.5): "
            f"{len(odd):,} shown. Sentiment is VADER's compound score (a lexicon rated by people, with rules "
@@ -210,8 +210,8 @@ else:
               more_label="More columns: counts and shares of each word in the two groups, log-odds",
               column_config={"term": "Word", "side": "More used by",
                              "z": number("Strength (z)", format="%.1f", help="|z| > 1.96 is distinctive"),
-                             "count_a": number(f"Count: {first}", format="%d"),
-                             "count_b": number(f"Count: {second}", format="%d"),
+                             "count_a": number(f"Count: {first}", format="localized", step=1),
+                             "count_b": number(f"Count: {second}", format="localized", step=1),
                              "share_a": number(f"Per 1,000 words: {first}", format="%.1f"),
                              "share_b": number(f"Per 1,000 words: {second}", format="%.1f"),
                              "log_odds": number("Log-odds", format="%.2f")})

@@ -378,12 +378,13 @@ def loaded_summary() -> None:
     tiles.metric("Date span", span, width="content")  # two dates: as wide as they need
     tiles.metric("Undated rows", f"{summary.undated_rows:,}", width=TILE_WIDTH)
     left, right = st.columns(2)
+    rows = {"rows": st.column_config.NumberColumn("rows", format="localized", step=1)}
     with left:
         dataframe(pd.DataFrame({"channel": list(summary.channels), "rows": list(summary.channels.values())}),
-                  hide_index=True, width="stretch")
+                  hide_index=True, width="stretch", column_config=rows)
     with right:
         dataframe(pd.DataFrame({"journey stage": list(summary.stages), "rows": list(summary.stages.values())}),
-                  hide_index=True, width="stretch")
+                  hide_index=True, width="stretch", column_config=rows)
     st.text("Metrics available: " + (", ".join(metrics.available(summary)) or "none"))
     st.caption("Preview: the first 50 rows (plain text; a blank cell has no value), a few columns at a time so that "
                "each table fits the page; the same rows in the same order in each, the customer first")

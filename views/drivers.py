@@ -100,8 +100,8 @@ else:
                                      "within": number("Within", format="%+.2f", help="the cell's own change, weighted"),
                                      "mix": number("Mix", format="%+.2f", help="the cell's change of share"),
                                      "change": number("Change", format="%+.2f", help="within + mix"),
-                                     "n_before": number("Answers before", format="%d"),
-                                     "n_after": number("Answers after", format="%d"),
+                                     "n_before": number("Answers before", format="localized", step=1),
+                                     "n_after": number("Answers after", format="localized", step=1),
                                      "weight_before": number("Share before", format="percent"),
                                      "weight_after": number("Share after", format="percent")})
 
@@ -183,7 +183,7 @@ else:
                                                  help="departed members counted as not satisfied"),
                                  "fixed_high": number("Departed: high", format="%.1f",
                                                       help="departed members counted as satisfied"),
-                                 "answered": number("Answered", format="%d"),
-                                 "lost": number("Lost", format="%d", help="churned by the period's end, no answer"),
-                                 "silent": number("Silent", format="%d", help="still customers, no answer"),
-                                 "churned": number("Churned", format="%d", help="cumulative churned members")})
+                                 "answered": number("Answered", format="localized", step=1),
+                                 "lost": number("Lost", format="localized", step=1, help="churned by the period's end, no answer"),
+                                 "silent": number("Silent", format="localized", step=1, help="still customers, no answer"),
+                                 "churned": number("Churned", format="localized", step=1, help="cumulative churned members")})

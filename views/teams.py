@@ -106,7 +106,7 @@ score_format = "%.1f" if unit == "points" else "%.2f"
 dataframe(shown, hide_index=True, key="teams.table", more=["raw", "raw_rank", "low_n"],
           more_label="More columns: raw score, raw rank, fewer answers than the minimum n",
           column_config={
-              by: GROUP_LABELS[by], "n": st.column_config.NumberColumn("Answers", format="%d"),
+              by: GROUP_LABELS[by], "n": st.column_config.NumberColumn("Answers", format="localized", step=1),
               "shrunk": st.column_config.NumberColumn("Score", format=score_format, help="pulled toward the overall level as far as the n "
                                                                     "warrants (empirical Bayes)"),
               "ci_low": st.column_config.NumberColumn("Low", format=score_format, help=interval),
@@ -134,8 +134,8 @@ if metric in RESPONSE_METRICS:
         rate_interval = "95% interval of the response rate (%)"
         dataframe(rates.drop(columns="period").round({"response_rate": 1, "ci_low": 1, "ci_high": 1}),
                   hide_index=True, key="teams.rates",
-                  column_config={by: GROUP_LABELS[by], "offered": st.column_config.NumberColumn("Offered", format="%d"),
-                                 "answered": st.column_config.NumberColumn("Answered", format="%d"),
+                  column_config={by: GROUP_LABELS[by], "offered": st.column_config.NumberColumn("Offered", format="localized", step=1),
+                                 "answered": st.column_config.NumberColumn("Answered", format="localized", step=1),
                                  "response_rate": st.column_config.NumberColumn("Response rate (%)", format="%.1f"),
                                  "ci_low": st.column_config.NumberColumn("Low", format="%.1f", help=rate_interval),
                                  "ci_high": st.column_config.NumberColumn("High", format="%.1f", help=rate_interval)})
