@@ -173,19 +173,91 @@ def source_banner(source: Source | None = None) -> None:
 # --- tables, charts, downloads, links --------------------------------------------------------
 
 
-def dataframe(frame: pd.DataFrame, **kwargs):
+#: The main column's width at 1024 px with the sidebar open (562 px); a table meant to be read there whole
+#: keeps the sum of its column widths under this.
+NARROW_ROOM = 560
+
+
+def dataframe(frame: pd.DataFrame, *, more: list[str] | tuple[str, ...] | None = None, more_label: str | None = None,
+              **kwargs):
     """``st.dataframe`` of ``frame`` with formula cells neutralised (a leading ``'`` on text that a
     spreadsheet would run: ``=``, ``+``, ``-``, ``@``), so the toolbar's "Download as CSV" and a
     copy–paste are as safe as the app's own downloads. Row order and positions are unchanged, so a
-    selection indexes ``frame`` itself.
+    selection indexes ``frame`` itself. A missing value reads "–", never "None".
 
     Without an index shown, the first column (the customer, the theme, the cell: what the row is) is
     pinned, so a table wider than the page (nine columns at 1024 px) keeps each row's name in view
-    while it is scrolled sideways.
+    while it is scrolled sideways (a table of one column is not pinned: it fills the table's width).
+
+    ``more`` names secondary columns that leave the table for a detail table right under it, behind an
+    expander (``more_label``, else "More columns: …" naming them), beside the table's first column, in
+    the same rows and order, with the same ``column_config``: the table fits a 1024 px screen and no
+    value is lost. Both tables draw the whole ``frame`` (``column_order`` picks what each shows); a column
+    in neither ``column_order`` nor ``more`` (one the caller did not foresee) joins the detail table.
     """
-    if kwargs.get("hide_index") and len(frame.columns):
-        kwargs["column_config"] = pin_first(kwargs.get("column_config"), kwargs.get("column_order") or list(frame.columns))
-    return st.dataframe(neutralise_frame(frame), **kwargs)
+    kwargs.setdefault("placeholder", "–")
+    order = list(kwargs.get("column_order") or frame.columns)
+    if more:
+        more = [c for c in more if c in frame.columns]
+        order = [c for c in order if c not in more]
+        more += [c for c in frame.columns if c not in order and c not in more]
+        kwargs["column_order"] = order
+    if kwargs.get("hide_index") and len(order) > 1:  # one column alone fills the table: nothing to pin
+        kwargs["column_config"] = pin_first(kwargs.get("column_config"), order)
+    safe = neutralise_frame(frame)
+    shown = st.dataframe(safe, **kwargs)
+    if more:
+        config = kwargs.get("column_config") or {}
+        names = ", ".join(_column_label(config.get(c), c) for c in more)
+        detail = {name: value for name, value in kwargs.items()
+                  if name in ("hide_index", "column_config", "width", "row_height", "placeholder")}
+        with st.expander(more_label or f"More columns: {names}"):
+            st.dataframe(safe, column_order=[order[0], *more],
+                         key=f"{kwargs['key']}.more" if kwargs.get("key") else None, **detail)
+    return shown
+
+
+def _column_label(config, name: str) -> str:
+    """The label a column is shown with (its ``column_config`` label, else its name)."""
+    if isinstance(config, str):
+        return config
+    if isinstance(config, dict) and config.get("label"):
+        return str(config["label"])
+    return str(name)
+
+
+def column_groups(frame: pd.DataFrame, keep: list[str] | tuple[str, ...] = (), room: int = NARROW_ROOM,
+                  rows: int = 50) -> list[list[str]]:
+    """``frame``'s columns in groups that each fit ``room`` pixels beside the ``keep`` columns (which lead
+    every group), in their order, judged by the longest text of a column's name and its first ``rows``
+    values (about 6.5 px a character in the table's font, plus the cell's padding, at least 50 px: a little
+    more than Streamlit 1.67's table gives them, which put the 18 demo columns in 1,563 px). A column wider than
+    ``room`` on its own gets a group of its own.
+
+    Examples
+    --------
+    >>> column_groups(pd.DataFrame({"id": ["C1"], "a": ["x" * 30], "b": ["y" * 30], "c": [1]}), keep=["id"], room=320)
+    [['id', 'a'], ['id', 'b', 'c']]
+    """
+    def width(column) -> float:
+        texts = [str(column)] + [str(v) for v in frame[column].head(rows).tolist()]
+        return max(6.5 * max(len(t) for t in texts) + 17, 50)
+
+    keep = [c for c in keep if c in frame.columns]
+    used = sum(width(c) for c in keep)
+    groups: list[list[str]] = []
+    current: list[str] = []
+    total = used
+    for column in (c for c in frame.columns if c not in keep):
+        w = width(column)
+        if current and total + w > room:
+            groups.append([*keep, *current])
+            current, total = [], used
+        current.append(column)
+        total += w
+    if current or not groups:
+        groups.append([*keep, *current])
+    return groups
 
 
 def pin_first(config: dict | None, order) -> dict:

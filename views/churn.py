@@ -2,11 +2,13 @@
 
 import datetime as dt
 
+import pandas as pd
 import streamlit as st
 
 from cx.charts import churn as churn_charts
 from cx.churn import CAVEAT, METRIC_LABELS, ChurnModelError, CutoffRule, FeatureError, fit_churn, what_if
 from cx.db import SourceError
+from cx.display import currency
 from cx.metrics import plausible as plausibility
 from cx.outcomes import OutcomeError, outcome_candidates, two_valued_outcomes
 from ui.cache import cached_by_source, in_background, ready
@@ -36,6 +38,15 @@ def load_what_if(source, outcome: str, positive, rule: CutoffRule, scope, attrib
                  allowed: tuple, driver: str, change: float, mode: str, segment: str | None, channel: str | None):
     report = fit_report(source, outcome, positive, rule, scope, attributes, min_positives, allowed).result()
     return what_if(report, driver, change, mode=mode, segment=segment, channel=channel)
+
+
+def where(frame, moment: str):
+    """ "chat · payment": a moment's channel and touchpoint in one cell (either alone when the other is
+    unknown or not in the data; missing when neither is)."""
+    missing = pd.Series(pd.NA, index=frame.index, dtype="string")
+    channel, touchpoint = (frame[c].astype("string") if c in frame else missing
+                           for c in (f"{moment}_channel", f"{moment}_touchpoint"))
+    return channel.where(channel.isna() | touchpoint.isna(), channel + " · " + touchpoint).fillna(touchpoint)
 
 
 source, scope, summary = page_start(
@@ -150,13 +161,27 @@ st.subheader("Which measures matter")
 chart(churn_charts.feature_set_comparison(report.feature_sets), key="churn.sets")
 st.caption("Each set is fitted and cross-validated the same way; overlapping intervals mean the data cannot "
            "tell those sets apart.")
-dataframe(report.drivers_table(), hide_index=True, key="churn.drivers",
-             column_config={"importance": st.column_config.NumberColumn("AUC lost when shuffled", format="%.4f"),
-                            "importance_sd": st.column_config.NumberColumn("± SD", format="%.4f"),
-                            "odds_ratio": st.column_config.NumberColumn("Odds ratio per SD", format="%.2f"),
-                            "sd": st.column_config.NumberColumn("1 SD =", format="%.3g"),
-                            "ci_low": st.column_config.NumberColumn("CI low", format="%.2f"),
-                            "ci_high": st.column_config.NumberColumn("CI high", format="%.2f")})
+# Read whole at 1024 px: the measure, which way it goes, its odds ratio with the interval; the AUC lost (also
+# charted below), its spread and the size of 1 SD in a detail table under it.
+drivers_table = report.drivers_table()
+# "higher → less likely churned" in the column's label and its cells: "Higher → churned", "less likely"
+drivers_table.insert(drivers_table.columns.get_loc("direction"), "effect", drivers_table.pop("direction").str.removeprefix(
+    "higher → ").str.removesuffix(f" {card.outcome}"))
+dataframe(drivers_table, hide_index=True, key="churn.drivers", more=["importance", "importance_sd", "sd"],
+          more_label="More columns: AUC lost when shuffled and its spread, 1 SD in the measure's units",
+          column_order=["feature", "effect", "odds_ratio", "ci_low", "ci_high"],
+          column_config={"feature": "Measure",
+                         "effect": st.column_config.TextColumn(f"Higher → {card.outcome}",
+                                                               help="more / less likely: the 95% interval of the odds "
+                                                                    "ratio lies above / below 1; unclear: it includes 1"),
+                         "odds_ratio": st.column_config.NumberColumn("Odds ratio", format="%.2f",
+                                                                     help="per standard deviation of the measure"),
+                         "ci_low": st.column_config.NumberColumn("Low", format="%.2f", help="95% bootstrap interval"),
+                         "ci_high": st.column_config.NumberColumn("High", format="%.2f", help="95% bootstrap interval"),
+                         "importance": st.column_config.NumberColumn("AUC lost", format="%.3f",
+                                                                     help="ROC AUC lost when the measure is shuffled"),
+                         "importance_sd": st.column_config.NumberColumn("AUC lost ± SD", format="%.4f"),
+                         "sd": st.column_config.NumberColumn("1 SD =", format="%.3g")})
 # one under the other: side by side, their titles were cut off at 1024 px
 chart(churn_charts.odds_ratio_forest(report.odds_ratios, top=15,
                                      title="Odds ratios, strongest evidence first (95% bootstrap CI)"),
@@ -228,18 +253,35 @@ st.caption(f"The customers {card.risk_words}"
            + ", ranked by that chance × lifetime value, with their worst "
            "moment and last interaction. Probabilities are out-of-fold (each from a model that never saw the customer), "
            "recalibrated by the calibration line.")
-dataframe(report.at_risk, hide_index=True, key="churn.at_risk",
-             column_config={"probability": st.column_config.ProgressColumn("Probability", format="%.2f", min_value=0.0,
-                                                                           max_value=1.0),
-                            "lifetime_value": st.column_config.NumberColumn("Lifetime value", format="%.0f"),
-                            "value_at_risk": st.column_config.NumberColumn("Value at risk", format="%.0f"),
-                            "worst_moment_index": st.column_config.NumberColumn("Worst moment (index)", format="%.0f"),
-                            "worst_at": st.column_config.DatetimeColumn("Worst moment", format="YYYY-MM-DD"),
-                            "worst_channel": "Worst: channel", "worst_touchpoint": "Worst: touchpoint",
-                            "last_at": st.column_config.DatetimeColumn("Last interaction", format="YYYY-MM-DD"),
-                            "last_channel": "Last: channel", "last_touchpoint": "Last: touchpoint",
-                            "incidents": st.column_config.NumberColumn("Incidents", format="%d"),
-                            "recovery": "Recovery"})
+# Read whole at 1024 px: who, how likely, what is at stake, when it went worst and when we last heard from
+# them; the segment, lifetime value, where those moments happened (channel · touchpoint), incidents and
+# recovery in a detail table under it; every column as it is in the download.
+at_risk = report.at_risk.assign(worst_where=lambda f: where(f, "worst"), last_where=lambda f: where(f, "last"))
+dataframe(at_risk.drop(columns=["worst_channel", "worst_touchpoint", "last_channel", "last_touchpoint"], errors="ignore"),
+          hide_index=True, key="churn.at_risk",
+          column_order=["customer_id", "rank", "probability", "value_at_risk", "worst_at", "last_at"],
+          more=["segment", "lifetime_value", "worst_moment_index", "worst_where", "incidents", "recovery", "last_where"],
+          more_label="More columns: segment, lifetime value, where the worst moment and the last contact were, "
+                     "incidents, recovery",
+          column_config={"rank": st.column_config.NumberColumn("#", format="%d", width=44),
+                         "customer_id": st.column_config.TextColumn("Customer"),
+                         "probability": st.column_config.ProgressColumn("Chance", format="%.2f", min_value=0.0,
+                                                                        max_value=1.0, width=110),
+                         "lifetime_value": st.column_config.NumberColumn(f"Lifetime value ({currency()})",
+                                                                         format="localized", step=1),
+                         "value_at_risk": st.column_config.NumberColumn(
+                             f"At risk ({currency()})", format="localized", step=1,
+                             help="chance × lifetime value"),
+                         "worst_moment_index": st.column_config.NumberColumn("Worst (index)", format="%.0f",
+                                                                             help="the worst moment's index, 0–100"),
+                         "worst_at": st.column_config.DatetimeColumn("Worst moment", format="YYYY-MM-DD",
+                                                                     help="the customer's worst-scored interaction"),
+                         "worst_where": st.column_config.TextColumn("Worst: where", help="channel · touchpoint"),
+                         "last_at": st.column_config.DatetimeColumn("Last contact", format="YYYY-MM-DD"),
+                         "last_where": st.column_config.TextColumn("Last: where", help="channel · touchpoint"),
+                         "segment": "Segment",
+                         "incidents": st.column_config.NumberColumn("Incidents", format="%d"),
+                         "recovery": "Recovery"})
 download_csv("Download the at-risk list (CSV)", report.at_risk, f"at-risk-{outcome}.csv", key="churn.download")
 open_case_control(source, "at_risk", report.at_risk["customer_id"], key="churn")
 st.caption(f"Fitted in {report.seconds:.1f} s.")

@@ -19,7 +19,14 @@ from ui.cache import cached_by_source
 from ui.widgets import chart, dataframe, download_csv, md, page_start, show_error
 
 SHOWN = 200
-COMMENT = st.column_config.TextColumn("comment", width="large")
+# Comment tables read whole at 1024 px: the date, the scores and the comment, wrapped on two lines.
+ROW_HEIGHT = 52
+COMMENT_COLUMNS = {
+    "occurred_at": st.column_config.DatetimeColumn("Date", format="YYYY-MM-DD"), "channel": "Channel",
+    "journey_stage": "Journey stage", "nps": st.column_config.NumberColumn("NPS", format="%d"),
+    "csat": st.column_config.NumberColumn("CSAT", format="%g"),
+    "sentiment": st.column_config.NumberColumn("Sentiment", format="%.2f"), "theme": "Theme",
+    "comment": st.column_config.TextColumn("Comment", width=260)}
 
 
 @cached_by_source
@@ -74,12 +81,20 @@ has_nps = analysed["nps"].notna().any()
 # --- themes --------------------------------------------------------------------------------------
 st.subheader("Themes")
 table = themes.assign(terms=themes["terms"].map(", ".join))
+# Read whole at 1024 px; each theme's words (and whether it is pinned) in a detail table under it.
 dataframe(table[["theme", "terms", "count", "share", "sentiment", "detractor_share", "promoter_share", "pinned"]],
-          hide_index=True, key="comments.themes",
-          column_config={"share": st.column_config.NumberColumn(format="percent"),
-                         "detractor_share": st.column_config.NumberColumn("among detractors", format="percent"),
-                         "promoter_share": st.column_config.NumberColumn("among promoters", format="percent"),
-                         "sentiment": st.column_config.NumberColumn(format="%.2f")})
+          hide_index=True, key="comments.themes", more=["terms", "pinned"],
+          more_label="More columns: the words of each theme, pinned",
+          column_config={"theme": "Theme", "terms": "Words", "count": st.column_config.NumberColumn("Comments", format="localized", step=1),
+                         "share": st.column_config.NumberColumn("Share", format="percent"),
+                         "sentiment": st.column_config.NumberColumn("Sentiment", format="%.2f", help="VADER, −1 to 1"),
+                         "detractor_share": st.column_config.NumberColumn(
+                             "Detractors" if has_nps else "Low CSAT", format="percent",
+                             help="share of the detractors' comments that raise the theme"),
+                         "promoter_share": st.column_config.NumberColumn(
+                             "Promoters" if has_nps else "Top-two CSAT", format="percent",
+                             help="share of the promoters' comments that raise the theme"),
+                         "pinned": st.column_config.CheckboxColumn("Pinned")})
 if has_nps:
     chart(text_charts.theme_groups_chart(themes), key="comments.groups")
 else:
@@ -92,8 +107,33 @@ st.caption("Share of each group's comments that raise the theme. Themes: TF-IDF 
 st.subheader("What to fix first")
 column, unit = ("nps", "NPS points") if has_nps else ("csat", "CSAT percentage points")
 chart(text_charts.theme_impact_chart(impact, column, unit), key="comments.impact")
+# Read whole at 1024 px: the theme, the points it costs, its gap in the score and in churn; the intervals,
+# the other score and the rank in a detail table under it.
+other = "csat" if has_nps else "nps"
+churn = ["churn_gap"] if impact["churn_gap"].notna().any() else []  # no churn column: its gaps go to the detail table
+gap_help = "score of the responses that raised the theme − the others'"
 dataframe(impact, hide_index=True, key="comments.impact_table",
-          column_config={"share": st.column_config.NumberColumn(format="percent")})
+          column_order=["theme", "points_lost", f"{column}_gap", *churn, "count"],
+          more=[c for c in ("share", f"{column}_low", f"{column}_high", "churn_gap", "churn_low", "churn_high",
+                            f"{other}_gap", f"{other}_low", f"{other}_high", "rank") if c not in churn],
+          more_label="More columns: 95% intervals, share, the other score's gap, rank",
+          column_config={"theme": "Theme", "count": st.column_config.NumberColumn("Comments", format="localized", step=1),
+                         "share": st.column_config.NumberColumn("Share", format="percent"),
+                         "points_lost": st.column_config.NumberColumn("Points lost", format="%.1f",
+                                                                      help=f"{unit} the overall score would gain if "
+                                                                           "these responses scored like the rest"),
+                         "nps_gap": st.column_config.NumberColumn("NPS gap", format="%+.1f", help=gap_help),
+                         "nps_low": st.column_config.NumberColumn("NPS low", format="%+.1f"),
+                         "nps_high": st.column_config.NumberColumn("NPS high", format="%+.1f"),
+                         "csat_gap": st.column_config.NumberColumn("CSAT gap", format="%+.1f", help=gap_help),
+                         "csat_low": st.column_config.NumberColumn("CSAT low", format="%+.1f"),
+                         "csat_high": st.column_config.NumberColumn("CSAT high", format="%+.1f"),
+                         "churn_gap": st.column_config.NumberColumn("Churn gap", format="%+.1f",
+                                                                    help="churn (%) of the customers who raised it − "
+                                                                         "the other commenting customers'"),
+                         "churn_low": st.column_config.NumberColumn("Churn low", format="%+.1f"),
+                         "churn_high": st.column_config.NumberColumn("Churn high", format="%+.1f"),
+                         "rank": st.column_config.NumberColumn("Rank", format="%d")})
 st.caption("Gap = score of the responses that raised the theme − the others' (95% interval); churn gap compares "
            "customers who raised it with the other commenting customers. Ranked by impact × volume: the points "
            "the overall score would gain if those responses scored like the rest.")
@@ -115,7 +155,8 @@ theme_name = st.selectbox("Theme", names, key="comments.theme")
 behind = analysed[analysed["theme"] == theme_name]
 st.caption(f"{len(behind):,} comments, newest first (at most {SHOWN} shown). Shown as plain text.")
 dataframe(behind[["occurred_at", "channel", "journey_stage", "nps", "csat", "sentiment", "comment"]].head(SHOWN),
-          hide_index=True, key="comments.behind", column_config={"comment": COMMENT})
+          hide_index=True, key="comments.behind", more=["journey_stage", "sentiment"],
+          more_label="More columns: journey stage, sentiment", row_height=ROW_HEIGHT, column_config=COMMENT_COLUMNS)
 download_csv("Download every analysed comment with its theme (CSV, masked)", analysis.assignments(),
              file_name="comment_themes.csv", key="comments.csv")
 
@@ -126,12 +167,16 @@ if not scored.empty:
     score = "nps" if has_nps else "csat"
     by_score = scored.groupby(score)["sentiment"].agg(["mean", "size"]).reset_index()
     dataframe(by_score.rename(columns={"mean": "mean sentiment", "size": "comments"}), hide_index=True,
-              key="comments.by_score")
+              key="comments.by_score",
+              column_config={score: st.column_config.NumberColumn(score.upper(), format="%g"),
+                             "mean sentiment": st.column_config.NumberColumn("Mean sentiment", format="%.2f"),
+                             "comments": st.column_config.NumberColumn("Comments", format="localized", step=1)})
 odd = text.disagreements(analysis)
 st.caption(f"Scores the words contradict (a promoter with sentiment ≤ −0.5, a detractor with ≥ 0.5): "
            f"{len(odd):,} shown. Sentiment is VADER's compound score (a lexicon rated by people, with rules "
            f"for negation and emphasis); negative ≤ {sentiment_method.NEGATIVE}, positive ≥ {sentiment_method.POSITIVE}.")
-dataframe(odd, hide_index=True, key="comments.disagreements", column_config={"comment": COMMENT})
+dataframe(odd, hide_index=True, key="comments.disagreements", more=["channel", "theme"],
+          more_label="More columns: channel, theme", row_height=ROW_HEIGHT, column_config=COMMENT_COLUMNS)
 
 # --- distinctive words ---------------------------------------------------------------------------
 st.subheader("Words that set two groups apart")
@@ -158,14 +203,23 @@ if words.empty:
 else:
     first, second = versus.split(" vs ")
     words = words.assign(side=words["side"].map({"a": first, "b": second}))
-    dataframe(words, hide_index=True, key="comments.words",
-              column_config={"z": st.column_config.NumberColumn(format="%.1f"),
-                             "log_odds": st.column_config.NumberColumn(format="%.2f")})
+    # the word, the group that uses it more and how strongly; the counts, shares and log-odds in a detail table
+    number = st.column_config.NumberColumn
+    dataframe(words, hide_index=True, key="comments.words", column_order=["term", "side", "z"],
+              more=["count_a", "count_b", "share_a", "share_b", "log_odds"],
+              more_label="More columns: counts and shares of each word in the two groups, log-odds",
+              column_config={"term": "Word", "side": "More used by",
+                             "z": number("Strength (z)", format="%.1f", help="|z| > 1.96 is distinctive"),
+                             "count_a": number(f"Count: {first}", format="localized", step=1),
+                             "count_b": number(f"Count: {second}", format="localized", step=1),
+                             "share_a": number(f"Per 1,000 words: {first}", format="%.1f"),
+                             "share_b": number(f"Per 1,000 words: {second}", format="%.1f"),
+                             "log_odds": number("Log-odds", format="%.2f")})
     st.caption("Log-odds ratio with an informative Dirichlet prior (Monroe, Colaresi & Quinn 2008); |z| > 1.96 "
                "is distinctive. Counts are of words; shares per 1,000 words.")
     term = st.selectbox("Comments with the word", words["term"].tolist(), key="comments.term")
     hits = comments_with_term(analysed.loc[a | b, "comment"], term, limit=SHOWN)
-    dataframe(hits.to_frame("comment"), hide_index=True, key="comments.term_hits", column_config={"comment": COMMENT})
+    dataframe(hits.to_frame("comment"), hide_index=True, key="comments.term_hits", column_config={"comment": st.column_config.TextColumn("Comment")})
 
 # --- your own themes -----------------------------------------------------------------------------
 st.subheader("Your themes")

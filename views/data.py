@@ -55,7 +55,7 @@ from cx.ingest.mapping import parse_missing
 from cx.ingest.warehouse import preview_rows, sample_table, warehouse_columns
 from cx.schema import Scale
 from ui import auth, cache, state, widgets
-from ui.widgets import TILE_WIDTH, dataframe, page_start, tile_row
+from ui.widgets import TILE_WIDTH, column_groups, dataframe, page_start, tile_row
 
 KINDS = ["Demo warehouse", "Upload files", "Warehouse"]
 FLAG_TARGETS = ("resolved_first_contact", "customers.churned")
@@ -378,15 +378,37 @@ def loaded_summary() -> None:
     tiles.metric("Date span", span, width="content")  # two dates: as wide as they need
     tiles.metric("Undated rows", f"{summary.undated_rows:,}", width=TILE_WIDTH)
     left, right = st.columns(2)
+    rows = {"rows": st.column_config.NumberColumn("rows", format="localized", step=1)}
     with left:
         dataframe(pd.DataFrame({"channel": list(summary.channels), "rows": list(summary.channels.values())}),
-                  hide_index=True, width="stretch")
+                  hide_index=True, width="stretch", column_config=rows)
     with right:
         dataframe(pd.DataFrame({"journey stage": list(summary.stages), "rows": list(summary.stages.values())}),
-                  hide_index=True, width="stretch")
+                  hide_index=True, width="stretch", column_config=rows)
     st.text("Metrics available: " + (", ".join(metrics.available(summary)) or "none"))
-    st.caption("Preview: the first 50 rows (plain text; a blank cell has no value)")
-    dataframe(preview.map(lambda v: "" if pd.isna(v) else str(v)), hide_index=True, width="stretch")
+    st.caption("Preview: the first 50 rows (plain text; a blank cell has no value), a few columns at a time so that "
+               "each table fits the page; the same rows in the same order in each, the customer first")
+    shown = preview.map(lambda v: "" if pd.isna(v) else str(v))
+    groups = column_groups(shown, keep=[c for c in ("customer_id",) if c in shown.columns])
+    if len(groups) == 1:
+        dataframe(shown, hide_index=True, width="stretch")
+    else:
+        names = preview_tabs(groups)
+        for number, (tab, columns) in enumerate(zip(st.tabs(names), groups)):
+            with tab:  # each tab the whole preview, showing its columns (a selection or a test reads every column)
+                dataframe(shown, hide_index=True, width="stretch", column_order=columns, key=f"data.preview.{number}")
+
+
+def preview_tabs(groups: list[list[str]], room: int = 540) -> list[str]:
+    """The preview tabs' names, all in one row of tabs at 1024 px (``room`` pixels, about 7.5 a character and
+    32 between tabs): each tab's first and last column beside the customer, else its first column followed by
+    "…", else its first column, else "Part n"."""
+    own = [[c for c in g if c != "customer_id"] or g for g in groups]
+    for names in ([c[0] if len(c) == 1 else f"{c[0]} … {c[-1]}" for c in own],
+                  [c[0] if len(c) == 1 else f"{c[0]} …" for c in own], [c[0] for c in own]):
+        if sum(7.5 * len(n) + 32 for n in names) <= room:
+            return names
+    return [f"Part {i + 1}" for i in range(len(groups))]
 
 
 current = page_start("Data", summary=False).source

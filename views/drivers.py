@@ -88,7 +88,22 @@ else:
                 chart(figures.mix_cells(shift), key="drivers.cells")
             st.caption("within = Σ average share × change of the cell's score; mix = Σ change of share × the cell's "
                        "average score (relative to the average level); the two sum exactly to the change.")
-            dataframe(shift.cells.round(3), hide_index=True, key="drivers.mix_table")
+            # read whole at 1024 px: each cell's score before and after and its part of the change; answers and
+            # shares in a detail table under it
+            number = st.column_config.NumberColumn
+            dataframe(shift.cells.round(3), hide_index=True, key="drivers.mix_table",
+                      column_order=[by, "value_before", "value_after", "within", "mix", "change"],
+                      more=["n_before", "n_after", "weight_before", "weight_after"],
+                      more_label="More columns: answers and share of answers in each period",
+                      column_config={by: BY_LABELS.get(by, by), "value_before": number("Before", format="%.1f"),
+                                     "value_after": number("After", format="%.1f"),
+                                     "within": number("Within", format="%+.2f", help="the cell's own change, weighted"),
+                                     "mix": number("Mix", format="%+.2f", help="the cell's change of share"),
+                                     "change": number("Change", format="%+.2f", help="within + mix"),
+                                     "n_before": number("Answers before", format="localized", step=1),
+                                     "n_after": number("Answers after", format="localized", step=1),
+                                     "weight_before": number("Share before", format="percent"),
+                                     "weight_after": number("Share after", format="percent")})
 
 # --- what drives the score ----------------------------------------------------------------------
 st.subheader("What drives the score")
@@ -123,7 +138,18 @@ else:
         st.caption(md_escape(f"{found.n:,} rows analysed: {found.sample}. Importance = Shapley share of R² "
                              "(general dominance), 95% bootstrap intervals; performance is on 0–100 "
                              "(see the table). " + " ".join(found.notes)))
-        dataframe(found.table.round(4), hide_index=True, key="drivers.table")
+        # read whole at 1024 px; the kind of driver and what its performance measures in a detail table under it
+        number = st.column_config.NumberColumn
+        dataframe(found.table.round(4), hide_index=True, key="drivers.table", more=["kind", "performance_means"],
+                  more_label="More columns: kind of driver, what its performance is",
+                  column_order=["driver", "share", "importance", "ci_low", "ci_high", "performance"],
+                  column_config={"driver": "Driver", "kind": "Kind",
+                                 "share": number("Share (%)", format="%.0f", help="share of what is explained"),
+                                 "importance": number("R²", format="%.3f", help="Shapley share of R²"),
+                                 "ci_low": number("Low", format="%.3f", help="95% bootstrap interval of R²"),
+                                 "ci_high": number("High", format="%.3f", help="95% bootstrap interval of R²"),
+                                 "performance": number("Performance", format="%.0f", help="0–100"),
+                                 "performance_means": "Performance is"})
 
 # --- survivorship: the fixed cohort -----------------------------------------------------------
 st.subheader("Who is no longer answering")
@@ -144,4 +170,20 @@ else:
         st.caption(f"Cohort: the {trend.size:,} customers who answered between {trend.cohort[0]:%d %b %Y} and "
                    f"{trend.cohort[1]:%d %b %Y}. Shaded: every departed member counted as not satisfied (bottom) "
                    "or as satisfied (top); members still customers who did not answer are left out.")
-        dataframe(trend.table.round({c: 2 for c in trend.table.columns if c != "period"}), hide_index=True, key="drivers.cohort_table")
+        # read whole at 1024 px: the usual view beside the cohort's; the cohort's counts in a detail table under it
+        number = st.column_config.NumberColumn
+        dataframe(trend.table.round({c: 2 for c in trend.table.columns if c != "period"}), hide_index=True,
+                  key="drivers.cohort_table", more=["lost", "silent", "churned"],
+                  more_label="More columns: members lost, silent and churned",
+                  column_config={"period": st.column_config.DateColumn("Period", format="YYYY-MM-DD"),
+                                 "usual": number("Every answer", format="%.1f", help="as the Trends page shows it"),
+                                 "respondents": number("Cohort answers", format="%.1f",
+                                                       help="cohort members who answered, each once"),
+                                 "fixed": number("Departed: low", format="%.1f",
+                                                 help="departed members counted as not satisfied"),
+                                 "fixed_high": number("Departed: high", format="%.1f",
+                                                      help="departed members counted as satisfied"),
+                                 "answered": number("Answered", format="localized", step=1),
+                                 "lost": number("Lost", format="localized", step=1, help="churned by the period's end, no answer"),
+                                 "silent": number("Silent", format="localized", step=1, help="still customers, no answer"),
+                                 "churned": number("Churned", format="localized", step=1, help="cumulative churned members")})

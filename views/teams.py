@@ -99,9 +99,25 @@ st.caption(
 
 shown = scores[[by, "n", "raw", "shrunk", "ci_low", "ci_high", "rank_low", "rank_high", "raw_rank", "low_n",
                 "standing"]].round({"raw": 2, "shrunk": 2, "ci_low": 2, "ci_high": 2})
-dataframe(shown, hide_index=True, key="teams.table", column_config={
-    "standing": st.column_config.TextColumn("vs overall", help="above / below: the whole interval lies on that side "
-                                                              "of the overall level; within: it crosses it")})
+interval = "95% credible interval of the shrunk score"
+score_format = "%.1f" if unit == "points" else "%.2f"
+# Read whole at 1024 px: who, on how many answers, the shrunk score with its interval and rank interval, and
+# where it stands; the raw score and rank and the low-n flag in a detail table under it (all in the download).
+dataframe(shown, hide_index=True, key="teams.table", more=["raw", "raw_rank", "low_n"],
+          more_label="More columns: raw score, raw rank, fewer answers than the minimum n",
+          column_config={
+              by: GROUP_LABELS[by], "n": st.column_config.NumberColumn("Answers", format="localized", step=1),
+              "shrunk": st.column_config.NumberColumn("Score", format=score_format, help="pulled toward the overall level as far as the n "
+                                                                    "warrants (empirical Bayes)"),
+              "ci_low": st.column_config.NumberColumn("Low", format=score_format, help=interval),
+              "ci_high": st.column_config.NumberColumn("High", format=score_format, help=interval),
+              "rank_low": st.column_config.NumberColumn("Best rank", format="%d", help="95% rank interval"),
+              "rank_high": st.column_config.NumberColumn("Worst rank", format="%d", help="95% rank interval"),
+              "raw": st.column_config.NumberColumn("Raw score", format=score_format),
+              "raw_rank": st.column_config.NumberColumn("Raw rank", format="%d"),
+              "low_n": st.column_config.CheckboxColumn(f"n under {min_n}"),
+              "standing": st.column_config.TextColumn("vs overall", help="above / below: the whole interval lies on that "
+                                                                        "side of the overall level; within: it crosses it")})
 download_csv("Download table (CSV)", shown, file_name=f"teams_{metric}_{by}.csv", key="teams.csv")
 
 # --- response rates by the same groups ----------------------------------------------------------
@@ -115,7 +131,13 @@ if metric in RESPONSE_METRICS:
         warning = response_warning(rates, by)
         if warning:
             st.warning(warning, icon=":material/how_to_vote:")
+        rate_interval = "95% interval of the response rate (%)"
         dataframe(rates.drop(columns="period").round({"response_rate": 1, "ci_low": 1, "ci_high": 1}),
-                  hide_index=True, key="teams.rates")
+                  hide_index=True, key="teams.rates",
+                  column_config={by: GROUP_LABELS[by], "offered": st.column_config.NumberColumn("Offered", format="localized", step=1),
+                                 "answered": st.column_config.NumberColumn("Answered", format="localized", step=1),
+                                 "response_rate": st.column_config.NumberColumn("Response rate (%)", format="%.1f"),
+                                 "ci_low": st.column_config.NumberColumn("Low", format="%.1f", help=rate_interval),
+                                 "ci_high": st.column_config.NumberColumn("High", format="%.1f", help=rate_interval)})
         st.caption(f"Share of the contacts offered a survey that carry a {definition.label} answer, by {by}; "
                    "a score speaks for those who answered.")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .tables import assert_nothing_lost
+
 
 def test_churn_page_shows_model_card_scores_and_at_risk(app):
     at = app("views/churn.py", timeout=180).run()
@@ -16,7 +18,14 @@ def test_churn_page_shows_model_card_scores_and_at_risk(app):
     assert {"ROC AUC", "PR AUC", "Brier score", "Customers"} <= labels
     assert len(at.get("plotly_chart")) == 4
     assert at.session_state["churn.outcome"] == "churned"
-    assert len(at.dataframe) == 2 and len(at.dataframe[1].value) > 0  # drivers and the at-risk list
+    # drivers and the at-risk list, each with a detail table of the columns that would not fit at 1024 px
+    assert len(at.dataframe) == 4 and len(at.dataframe[2].value) > 0
+    (drivers, drivers_more), (at_risk, at_risk_more) = assert_nothing_lost(at)
+    assert drivers[:2] == ["feature", "effect"] and "importance" in drivers_more
+    assert at_risk[:4] == ["customer_id", "rank", "probability", "value_at_risk"] and "worst_where" in at_risk_more
+    where = at.dataframe[2].value["worst_where"].dropna()
+    assert len(where) and where.str.contains(" · ").all()  # "chat · payment"; the download keeps them apart
+    assert set(at.dataframe[0].value["effect"]) <= {"less likely", "more likely", "unclear", ""}
     assert at.get("download_button")
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from .tables import assert_nothing_lost
+
 
 @pytest.fixture(autouse=True)
 def _own_app_db(tmp_path, monkeypatch):
@@ -19,6 +21,11 @@ def test_comments_page_shows_themes_impact_and_words(app):
     assert any("analysed" in c.value and "not analysed" in c.value for c in at.caption)
     themes = at.dataframe[0].value
     assert len(themes) >= 4 and any("email" in t for t in themes["terms"])
+    # what does not fit at 1024 px is in a detail table under each table, nothing lost
+    shown = assert_nothing_lost(at)
+    assert shown[0] == (["theme", "count", "share", "sentiment", "detractor_share", "promoter_share"],
+                        ["theme", "terms", "pinned"])
+    assert shown[1][0] == ["theme", "points_lost", "nps_gap", "churn_gap", "count"]
     assert len(at.get("plotly_chart")) >= 4
     assert at.get("download_button")
     # the comments behind a theme are the analysed, masked texts of that theme
@@ -78,6 +85,8 @@ def test_comments_page_on_own_data_without_nps_or_customers(app, tmp_path):
         assert not shown["comment"].str.contains("7946").any()
         impact = [d.value for d in at.dataframe if "churn_gap" in d.value.columns][0]
         assert impact["churn_gap"].isna().all() and impact["csat_gap"].notna().any()
+        tables = assert_nothing_lost(at)  # the CSAT gap in the impact table, the empty churn gap in its detail table
+        assert ["theme", "points_lost", "csat_gap", "count"] in [main for main, more in tables]
     finally:
         warehouse.close()
 

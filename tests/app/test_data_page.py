@@ -53,6 +53,25 @@ def test_starts_on_the_demo_with_a_summary(page):
     assert int(metrics["Rows"].replace(",", "")) == 45_000
     assert "nps" in next(t.value for t in page.text if t.value.startswith("Metrics available"))
     assert len(page.dataframe[-1].value) == 50  # the preview
+    # the preview's columns a few at a time, each table fitting 1024 px, the customer first: every column in one
+    preview = page.dataframe[-1].value
+    parts = [list(d.proto.column_order) for d in page.dataframe if d.value.equals(preview)]
+    assert len(parts) > 1 and all(p[0] == "customer_id" for p in parts)
+    assert [c for p in parts for c in p[1:]] == [c for c in preview.columns if c != "customer_id"]
+    assert len(page.tabs) == len(parts)
+
+
+def test_column_groups_fit_the_room_in_order():
+    import pandas as pd
+
+    from ui.widgets import column_groups
+
+    frame = pd.DataFrame({"customer_id": ["C1"], **{f"column_{i}": ["x" * (5 * i)] for i in range(1, 9)}})
+    groups = column_groups(frame, keep=["customer_id"], room=300)
+    assert all(g[0] == "customer_id" for g in groups)
+    assert [c for g in groups for c in g[1:]] == [c for c in frame.columns if c != "customer_id"]
+    assert groups[-1] == ["customer_id", "column_8"]  # 40 characters: a table of its own
+    assert column_groups(frame[["customer_id", "column_1"]], keep=["customer_id"]) == [["customer_id", "column_1"]]
 
 
 def test_upload_map_load_report_and_preview(page):

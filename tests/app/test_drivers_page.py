@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from .tables import assert_nothing_lost
+
 REAL = Path(__file__).resolve().parents[1] / "data" / "real"
 
 
@@ -17,7 +19,9 @@ def test_drivers_page_shows_mix_drivers_and_cohort(app):
     text = " ".join(m.value.replace("\\", "") for m in at.markdown)  # without the Markdown escapes
     assert "from the shift in mix" in text and "of the variance of NPS" in text and "have left" in text
     assert "slowest channel: email" in text  # the demo's slow channel, beside the resolution-time driver
-    assert len(at.dataframe) == 3 and len(at.dataframe[1].value) >= 4
+    # mix cells, key drivers and the cohort, each with a detail table of the columns that would not fit at 1024 px
+    assert len(at.dataframe) == 6 and len(at.dataframe[2].value) >= 4
+    assert [main[0] for main, more in assert_nothing_lost(at)] == ["channel", "driver", "period"]
 
 
 def test_drivers_page_any_two_periods_finds_the_planted_social_shift(app):

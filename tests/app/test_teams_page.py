@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from cx import demo
 
+from .tables import assert_nothing_lost
+
 
 def _warning_texts(at) -> list[str]:
     return [w.value for w in at.warning]
@@ -19,6 +21,9 @@ def test_teams_page_shows_shrunk_scores_rank_intervals_and_the_lucky_new_agent(a
     assert len(figures) == 2  # caterpillar (raw vs shrunk) and rank intervals
     table = at.dataframe[0].value
     assert {"agent", "n", "raw", "shrunk", "ci_low", "ci_high", "rank_low", "rank_high"} <= set(table.columns)
+    # the raw score and rank leave the table for its detail table (the table fits 1024 px), none is lost
+    (main, more), _rates = assert_nothing_lost(at)
+    assert "raw" not in main and more == ["agent", "raw", "raw_rank", "low_n"]
     # the best and the worst are named with their n and rank interval
     best = next(m.value for m in at.markdown if "Most likely best" in m.value)
     assert demo.STAR_AGENT in best and "rank" in best and "n =" in best
