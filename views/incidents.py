@@ -203,7 +203,9 @@ else:
         on_select="rerun",
         selection_mode="single-row",
         height=360,
-        column_order=["customer_id", *[c for c in SHOWN if c != "customer_id"]],  # pinned while scrolled sideways
+        # the customer first (pinned), what a meeting reads in 1024 px; the rest under "More columns"
+        column_order=["customer_id", "occurred_at", "channel", "severity", "reasons"],
+        more=["journey_stage", "touchpoint", "index", "journey_class", "is_worst", "is_end", "comment"],
         column_config={
             "occurred_at": st.column_config.DatetimeColumn("When", format="YYYY-MM-DD HH:mm"),
             "customer_id": "Customer", "channel": "Channel", "journey_stage": "Stage", "touchpoint": "Touchpoint",

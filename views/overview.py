@@ -98,7 +98,7 @@ def title(summary) -> str:
 
 TILE_HEIGHT = 214  # one height: tiles without a sparkline line up with the others
 INCIDENT_COLUMNS = {
-    "occurred_at": st.column_config.DatetimeColumn("When", format="YYYY-MM-DD HH:mm"),
+    "occurred_at": st.column_config.DatetimeColumn("When", format="YYYY-MM-DD"),
     "customer_id": "Customer", "channel": "Channel", "journey_stage": "Stage", "touchpoint": "Touchpoint",
     "severity": st.column_config.NumberColumn("Severity", help="number of incident rules broken"),
     "reasons": st.column_config.TextColumn("Why", width="medium"),
@@ -242,8 +242,9 @@ if review.incidents.empty:
     st.caption("No critical incident this week.")
 else:
     dataframe(review.incidents.fillna({"comment": ""}), hide_index=True, key="overview.incidents",
-              column_config=INCIDENT_COLUMNS,  # the customer first: pinned while the table is scrolled
-              column_order=["customer_id", *[c for c in review.incidents.columns if c != "customer_id"]])
+              column_config=INCIDENT_COLUMNS,  # the customer first; the rest under "More columns" (fits 1024 px)
+              column_order=["customer_id", "occurred_at", "channel", "severity", "reasons"],
+              more=["journey_stage", "touchpoint", "journey_class", "comment"])
     shown = (f"The {len(review.incidents):,} worst are listed. " if len(review.incidents) < review.incidents_total
              else "")
     st.caption(f"{shown}{review.unrecovered:,} journeys ended on an unrecovered incident. Drill into any of them on "
@@ -260,7 +261,9 @@ for note in review.notes:
 if review.at_risk.empty and not review.notes:
     st.caption("No customer active this week is among the model's highest value at risk.")
 else:
-    dataframe(review.at_risk, hide_index=True, key="overview.at_risk", column_config=at_risk_columns(currency()))
+    dataframe(review.at_risk, hide_index=True, key="overview.at_risk", column_config=at_risk_columns(currency()),
+              column_order=["customer_id", "probability", "value_at_risk", "incidents", "last_at"],
+              more=["segment", "lifetime_value", "recovery", "last_channel", "last_touchpoint"])
     followup.open_case_control(source, "at_risk", review.at_risk["customer_id"], key="overview.at_risk")
 
 st.subheader("What customers wrote about this week")

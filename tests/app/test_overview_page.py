@@ -4,6 +4,8 @@ import pytest
 
 from cx import demo
 
+from .tables import assert_nothing_lost
+
 
 def test_overview_shows_tiles_story_and_downloads(app):
     at = app().run()
@@ -24,6 +26,11 @@ def test_outage_week_from_the_url(app):
     assert at.selectbox(key="overview.week").value == "2026-W11"
     story = " ".join(m.value for m in at.markdown)
     assert "chat" in story
+    found = assert_nothing_lost(at)  # every column in its table or its details, and:
+    incidents = next(t for t in found if "severity" in t[0])
+    at_risk = next(t for t in found if "probability" in t[0])
+    assert len(incidents[0]) <= 5 and "comment" in incidents[1]  # what a 1024 px screen shows whole; the rest below
+    assert len(at_risk[0]) <= 5 and "segment" in at_risk[1]
 
 
 def test_tiny_data_do_not_break_the_page(tmp_path, monkeypatch):
