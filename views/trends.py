@@ -18,6 +18,7 @@ from cx.teams.response import (
     pooled_rates,
     response_rates,
     response_warning,
+    sensitivity_of,
 )
 from ui import followup, state
 from ui.cache import cached_by_source
@@ -49,6 +50,15 @@ def load_response_rates(source, metric: str, grain: str, by: tuple[str, ...], sc
 @cached_by_source
 def load_sensitivity(source, metric: str, by: str, scope):
     return nonresponse_sensitivity(source, metric, by, scope)
+
+
+def sensitivity(source, summary, metric: str, grain: str, by: str, scope, rates, scores):
+    """The non-response sensitivity over the whole range: from the tables the page already holds (no
+    query) when they cover every counted row (grain "all", or a source without undated rows), else
+    its own two queries."""
+    if grain == Grain.ALL.value or summary.undated_rows == 0:
+        return sensitivity_of(rates, scores, definitions[metric], by)
+    return load_sensitivity(source, metric, by, scope)
 
 
 @cached_by_source
@@ -166,6 +176,7 @@ st.caption(
 )
 if metric in RESPONSE_METRICS and has_offers(source, summary):  # the response rate beside the score (cx.teams.response)
     rates = load_response_rates(source, metric, grain, tuple(by), scope)
+    scores = table
     table = table.merge(rates[["period", *by, "offered", "response_rate"]], on=["period", *by], how="left")
     overall = pooled_rates(rates).iloc[0]
     st.caption(f"Response rate {overall.response_rate:.0f}%: {int(overall.answered):,} answers of "
@@ -173,7 +184,7 @@ if metric in RESPONSE_METRICS and has_offers(source, summary):  # the response r
     if by and (warning := response_warning(pooled_rates(rates, by), by[0])):
         st.warning(warning, icon=":material/how_to_vote:")
     if by:
-        shift = load_sensitivity(source, metric, by[0], scope)
+        shift = sensitivity(source, summary, metric, grain, by[0], scope, rates, scores)
         st.caption(f"Non-response sensitivity: if every {BREAKDOWN_LABELS.get(by_name, by_name).lower()} had answered at the "
                    f"same rate, {definition.label} over the whole range would be {shift.reweighted:.1f} instead of "
                    f"{shift.measured:.1f} ({shift.difference:+.1f}; assumes the silent resemble those who answered "
