@@ -37,14 +37,25 @@ def load_metric_table(source, metric: str, grain: str, by: tuple[str, ...], scop
 
 
 def metric_table(source, metric: str, grain: str, by: tuple[str, ...], scope, min_n: int):
-    """The cached table with its low-n flags for this view's minimum n (a change of n re-queries nothing)."""
-    table = load_metric_table(source, metric, grain, by, scope)
+    """The cached table with its low-n flags for this view's minimum n (a change of n re-queries nothing).
+
+    A channel or stage filter on a table broken down by that column is a cut of the unfiltered table
+    (:func:`cx.metrics.covering_scope`: the same cells, the same numbers), so a new channel reads nothing.
+    """
+    wider, cuts = metrics.covering_scope(scope, by)
+    table = metrics.cut_cells(load_metric_table(source, metric, grain, by, wider), cuts)
     return table.assign(low_n=table["n"] < min_n)
 
 
 @cached_by_source
-def load_response_rates(source, metric: str, grain: str, by: tuple[str, ...], scope):
+def _load_response_rates(source, metric: str, grain: str, by: tuple[str, ...], scope):
     return response_rates(source, metric, grain, list(by), scope)
+
+
+def load_response_rates(source, metric: str, grain: str, by: tuple[str, ...], scope):
+    """Response rates per period and cell; a channel or stage filter on the breakdown cuts the unfiltered table."""
+    wider, cuts = metrics.covering_scope(scope, by)
+    return metrics.cut_cells(_load_response_rates(source, metric, grain, by, wider), cuts)
 
 
 @cached_by_source
