@@ -9,7 +9,9 @@ Overview, Trends, Journeys, Incidents, Churn. For each page it records
   background), as in bench/bench_meeting.py;
 - **complete**: until no progress line is left (the churn fit, the journeys, the incident list and
   the bootstrap comparison all drawn);
-- the app process's resident memory after the page (``VmRSS``) and its peak so far (``VmHWM``).
+- the app process's resident memory after the page (``VmRSS``) and its peak so far (``VmHWM``);
+- the highest ``VmRSS`` seen while the page loaded (sampled every 0.1 s from its navigation until it is
+  complete): which page's work makes the peak, and how far above the memory before it.
 
 Each repeat starts a new server (a first load is the first on that server: nothing cached). With
 ``--baseline DIR`` the same walk runs first against another checkout (e.g. ``/work/main``, the code
@@ -32,6 +34,7 @@ import os
 import platform
 import statistics
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -42,20 +45,48 @@ ROOT = Path(__file__).resolve().parents[1]
 PAGES = ["overview", "trends", "journeys", "incidents", "churn"]
 
 
+class RssSampler:
+    """The highest ``VmRSS`` of process ``pid`` while it runs (sampled every ``interval`` seconds)."""
+
+    def __init__(self, pid: int, interval: float = 0.1):
+        self.pid, self.interval, self.highest, self.stopped = pid, interval, 0.0, threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self.stopped.is_set():
+            try:
+                self.highest = max(self.highest, meeting.rss_mb(self.pid)[0])
+            except (OSError, KeyError):
+                return
+            self.stopped.wait(self.interval)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stopped.set()
+        self.thread.join()
+
+
 def walk(browser, root: Path, demo: Path, pages: list[str]) -> dict[str, list[float]]:
     """One fresh server of checkout ``root``; each page's first load in a fresh session, and memory."""
     out: dict[str, list[float]] = {}
     with meeting.serve(root, demo) as (base, pid):
         for name in pages:
             started = time.monotonic()
-            answered, complete, page = meeting.open_page(browser, f"{base}/{'' if name == 'overview' else name}")
-            page.context.close()
+            before = meeting.rss_mb(pid)[0]
+            with RssSampler(pid) as sampler:
+                answered, complete, page = meeting.open_page(browser, f"{base}/{'' if name == 'overview' else name}")
+                page.context.close()
             rss, peak = meeting.rss_mb(pid)
             out.setdefault(f"{name}: first load, answered", []).append(answered)
             out.setdefault(f"{name}: first load, complete", []).append(complete)
             out.setdefault(f"{name}: app memory after it (MB)", []).append(rss)
+            out.setdefault(f"{name}: highest app memory while it loaded (MB)", []).append(sampler.highest)
             print(f"  {root}: {name}: answered {answered:.1f} s, complete {complete:.1f} s "
-                  f"({time.monotonic() - started:.0f} s wall), app {rss:,.0f} MB, peak {peak:,.0f} MB", flush=True)
+                  f"({time.monotonic() - started:.0f} s wall), app {before:,.0f} MB before, {sampler.highest:,.0f} MB "
+                  f"at most while it loaded, {rss:,.0f} MB after, peak so far {peak:,.0f} MB", flush=True)
         out["peak app memory (MB)"] = [meeting.rss_mb(pid)[1]]
     return out
 

@@ -18,6 +18,7 @@ from cx.teams.response import (
     pooled_rates,
     response_rates,
     response_warning,
+    sensitivity_of,
 )
 from ui import followup, state
 from ui.cache import cached_by_source
@@ -36,19 +37,39 @@ def load_metric_table(source, metric: str, grain: str, by: tuple[str, ...], scop
 
 
 def metric_table(source, metric: str, grain: str, by: tuple[str, ...], scope, min_n: int):
-    """The cached table with its low-n flags for this view's minimum n (a change of n re-queries nothing)."""
-    table = load_metric_table(source, metric, grain, by, scope)
+    """The cached table with its low-n flags for this view's minimum n (a change of n re-queries nothing).
+
+    A channel or stage filter on a table broken down by that column is a cut of the unfiltered table
+    (:func:`cx.metrics.covering_scope`: the same cells, the same numbers), so a new channel reads nothing.
+    """
+    wider, cuts = metrics.covering_scope(scope, by)
+    table = metrics.cut_cells(load_metric_table(source, metric, grain, by, wider), cuts)
     return table.assign(low_n=table["n"] < min_n)
 
 
 @cached_by_source
-def load_response_rates(source, metric: str, grain: str, by: tuple[str, ...], scope):
+def _load_response_rates(source, metric: str, grain: str, by: tuple[str, ...], scope):
     return response_rates(source, metric, grain, list(by), scope)
+
+
+def load_response_rates(source, metric: str, grain: str, by: tuple[str, ...], scope):
+    """Response rates per period and cell; a channel or stage filter on the breakdown cuts the unfiltered table."""
+    wider, cuts = metrics.covering_scope(scope, by)
+    return metrics.cut_cells(_load_response_rates(source, metric, grain, by, wider), cuts)
 
 
 @cached_by_source
 def load_sensitivity(source, metric: str, by: str, scope):
     return nonresponse_sensitivity(source, metric, by, scope)
+
+
+def sensitivity(source, summary, metric: str, grain: str, by: str, scope, rates, scores):
+    """The non-response sensitivity over the whole range: from the tables the page already holds (no
+    query) when they cover every counted row (grain "all", or a source without undated rows), else
+    its own two queries."""
+    if grain == Grain.ALL.value or summary.undated_rows == 0:
+        return sensitivity_of(rates, scores, definitions[metric], by)
+    return load_sensitivity(source, metric, by, scope)
 
 
 @cached_by_source
@@ -166,6 +187,7 @@ st.caption(
 )
 if metric in RESPONSE_METRICS and has_offers(source, summary):  # the response rate beside the score (cx.teams.response)
     rates = load_response_rates(source, metric, grain, tuple(by), scope)
+    scores = table
     table = table.merge(rates[["period", *by, "offered", "response_rate"]], on=["period", *by], how="left")
     overall = pooled_rates(rates).iloc[0]
     st.caption(f"Response rate {overall.response_rate:.0f}%: {int(overall.answered):,} answers of "
@@ -173,7 +195,7 @@ if metric in RESPONSE_METRICS and has_offers(source, summary):  # the response r
     if by and (warning := response_warning(pooled_rates(rates, by), by[0])):
         st.warning(warning, icon=":material/how_to_vote:")
     if by:
-        shift = load_sensitivity(source, metric, by[0], scope)
+        shift = sensitivity(source, summary, metric, grain, by[0], scope, rates, scores)
         st.caption(f"Non-response sensitivity: if every {BREAKDOWN_LABELS.get(by_name, by_name).lower()} had answered at the "
                    f"same rate, {definition.label} over the whole range would be {shift.reweighted:.1f} instead of "
                    f"{shift.measured:.1f} ({shift.difference:+.1f}; assumes the silent resemble those who answered "

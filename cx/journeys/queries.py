@@ -56,6 +56,7 @@ import sqlalchemy as sa
 from cx.db.dialects import EpochSeconds, as_float, nulls_last_key
 from cx.db.source import Source
 from cx.journeys.sql import (
+    IdRange,
     channel_p95_query,
     end_moments,
     experience_index,
@@ -94,6 +95,52 @@ def channel_p95(source: Source) -> pd.DataFrame:
     frame = source.read(channel_p95_query(source).order_by("channel"))
     frame["p95_resolution_hours"] = pd.to_numeric(frame["p95_resolution_hours"]).astype(float)
     return frame
+
+
+#: On DuckDB (the demo, a warehouse file: queries run in the app's own memory) the journeys of a
+#: source with more customers than this are computed this many customers at a time. One window query
+#: over 10 M interactions took DuckDB's whole 1 GB working memory (and two at once shared it, spilling);
+#: a batch of 250,000 customers needs about a quarter. Server databases get one query.
+JOURNEY_BATCH = 250_000
+#: Backends whose ascending ORDER BY puts NULLs first.
+NULLS_FIRST = ("sqlite", "mysql", "mariadb")
+
+
+def customer_ranges(source: Source, size: int | None = None) -> list[IdRange | None]:
+    """Ranges of customer ids of about ``size`` customers each that split every interaction into one batch.
+
+    ``[None]`` (one query) on server databases and when the customers fit in one batch; an explicit
+    ``size`` batches on any backend (the tests compare the batches with one query). The cuts are every
+    ``size``-th customer id in the database's own order (from the customers table when there is one,
+    else the interactions); the ranges are half-open, ids outside the customers table fall in the
+    range around them, and rows without a customer id go with the first or last range (where the
+    backend's ``ORDER BY`` puts NULLs), so the batches' rows in order are the one query's rows in order.
+    """
+    if size is None:
+        if source.dialect != "duckdb":
+            return [None]
+        size = JOURNEY_BATCH
+    ids = (source.customers.c.customer_id if source.customers is not None else source.interactions.c.customer_id)
+    distinct = sa.select(ids.label("id")).where(ids.is_not(None)).distinct().subquery("ids")
+    ranked = sa.select(distinct.c.id, sa.func.row_number().over(order_by=distinct.c.id).label("rn")).subquery("ranked_ids")
+    cuts = [v for (v,) in source.read(sa.select(ranked.c.id).where((ranked.c.rn - 1) % int(size) == 0, ranked.c.rn > 1)
+                                      .order_by(ranked.c.id)).itertuples(index=False, name=None)]
+    if not cuts:
+        return [None]
+    bounds = [None, *cuts, None]
+    nulls_first = source.dialect in NULLS_FIRST  # where ORDER BY puts NULLs: rows without an id go there
+    return [IdRange(low, high, nulls=(low is None) if nulls_first else (high is None))
+            for low, high in zip(bounds[:-1], bounds[1:])]
+
+
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Batches' frames as one, column by column (each batch's column released once copied; ``frames`` is emptied)."""
+    if len(frames) == 1:
+        return frames.pop()
+    columns = list(frames[0].columns)
+    parts = list(frames)
+    frames.clear()
+    return pd.DataFrame({name: pd.concat([part.pop(name) for part in parts], ignore_index=True) for name in columns})
 
 
 # --- public queries ------------------------------------------------------------------------------
@@ -165,7 +212,8 @@ def journey_features_query(source: Source, scope: Scope | None = None, rules: In
 
 def journey_features(source: Source, scope: Scope | None = None, rules: IncidentRules | None = None, *,
                      gap_days: float | None = None, end_last: int = 1, before: str | None = None,
-                     customer_columns: Sequence[str] = (), customer_id: str | None = None) -> pd.DataFrame:
+                     customer_columns: Sequence[str] = (), customer_id: str | None = None,
+                     batch: int | None = None) -> pd.DataFrame:
     """Peak-end features of every journey, computed in the database in one query.
 
     Parameters
@@ -205,9 +253,17 @@ def journey_features(source: Source, scope: Scope | None = None, rules: Incident
     >>> features = journey_features(demo_source(), customer_columns=["churned"])  # doctest: +SKIP
     >>> features[["worst", "end", "peak_end", "journey_class"]].head()  # doctest: +SKIP
     """
-    query = journey_features_query(source, scope, rules, gap_days=gap_days, end_last=end_last,
-                                   before=before, customer_columns=customer_columns, customer_id=customer_id)
-    frame = source.read(query)
+    batches = [None] if customer_id is not None else customer_ranges(source, batch)
+    frames = []
+    for customers in batches:  # on DuckDB, 250,000 customers at a time (JOURNEY_BATCH): a quarter of the memory
+        query = journey_features_query(source, scope, rules, gap_days=gap_days, end_last=end_last, before=before,
+                                       customer_columns=customer_columns, customer_id=customer_id,
+                                       customers_in=customers)
+        frames.append(_typed_features(source.read(query)))
+    return _concat(frames)
+
+
+def _typed_features(frame: pd.DataFrame) -> pd.DataFrame:
     for name in ("mean", "worst", "best", "first", "end", "peak_end", "slope", "worst_to_end_days"):
         frame[name] = pd.to_numeric(frame[name], errors="coerce").astype(float)
     for name in ("journey", "interactions", "scored", "incidents"):
@@ -316,7 +372,8 @@ def _tidy_rows(frame: pd.DataFrame, flag_names, rules: IncidentRules, scales: Sc
 
 def incidents(source: Source, scope: Scope | None = None, rules: IncidentRules | None = None, *,
               sort: str = "severity", limit: int = 500, classes: Sequence[str] = (),
-              kinds: Sequence[str] = (), gap_days: float | None = None, end_last: int = 1) -> pd.DataFrame:
+              kinds: Sequence[str] = (), gap_days: float | None = None, end_last: int = 1,
+              batch: int | None = None) -> pd.DataFrame:
     """The critical incidents, worst first (or most recent first), LIMITed in the database.
 
     Parameters
@@ -332,6 +389,9 @@ def incidents(source: Source, scope: Scope | None = None, rules: IncidentRules |
         Keep incidents of journeys in these classes only (empty = all).
     kinds : sequence of str
         Keep incidents breaking at least one of these rules (keys of :data:`RULE_LABELS`).
+    batch : int, optional
+        Customers per ranking query (:func:`customer_ranges`): by default batches of
+        :data:`JOURNEY_BATCH` on DuckDB, one query elsewhere; the same list either way.
 
     Returns
     -------
@@ -368,11 +428,17 @@ def incidents(source: Source, scope: Scope | None = None, rules: IncidentRules |
     # 1. rank every incident on narrow rows (no text carried through the windows) and keep the
     #    customers of the first `limit`; 2. redo it with all the detail for those customers only —
     #    windows partition by customer, so their rows come out exactly as in step 1.
-    narrow, flag_names = journey_rows(source, scope, rules, gap_days=gap_days, detail=())
-    j, conditions, order = ranked(narrow)
-    top = source.read(sa.select(j.customer_id).where(*conditions).order_by(*order).limit(int(limit)))
+    #    On DuckDB the first step runs per batch of customers (customer_ranges): the customers of each
+    #    batch's first `limit` include those of the overall first `limit`, and step 2 orders and cuts
+    #    their rows again, so the list is the same.
+    customers: set[str] = set()
+    for batch_ids in customer_ranges(source, batch):
+        narrow, flag_names = journey_rows(source, scope, rules, gap_days=gap_days, detail=(), customers_in=batch_ids)
+        j, conditions, order = ranked(narrow)
+        top = source.read(sa.select(j.customer_id).where(*conditions).order_by(*order).limit(int(limit)))
+        customers |= {str(c) for c in top["customer_id"]}
     # two queries rather than one nested in the other: SQLite's parser stack overflows on the nesting
-    customers = sorted({str(c) for c in top["customer_id"]})
+    customers = sorted(customers)
     wide, _ = journey_rows(source, scope, rules, gap_days=gap_days, detail=_DETAIL, customers_in=customers)
     j, conditions, order = ranked(wide)
     query = sa.select(
@@ -457,6 +523,8 @@ from cx.journeys.peak_end import (  # noqa: E402
 )
 
 __all__ = [
+    "JOURNEY_BATCH",
+    "customer_ranges",
     "incident_counts",
     "CLASSES",
     "FEATURE_COLUMNS",

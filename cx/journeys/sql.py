@@ -7,6 +7,7 @@ Everything returns SQLAlchemy Core expressions or subqueries; nothing here runs 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 
@@ -76,6 +77,23 @@ def experience_index(columns, scales: Scales = Scales()) -> sa.ColumnElement:
 # --- filters and the channel p95 -----------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class IdRange:
+    """A batch of customers: ids from ``low`` (inclusive) to ``high`` (exclusive), ``None`` unbounded,
+    and with ``nulls`` the rows without a customer id too. Passed as ``customers_in``; the ranges of
+    :func:`cx.journeys.queries.customer_ranges` split every row of a source into exactly one batch."""
+
+    low: str | None = None
+    high: str | None = None
+    nulls: bool = False
+
+    def condition(self, column) -> sa.ColumnElement:
+        bounds = [c for c in ((column >= self.low) if self.low is not None else None,
+                              (column < self.high) if self.high is not None else None) if c is not None]
+        inside = sa.and_(*bounds) if bounds else column.is_not(None)
+        return sa.or_(inside, column.is_(None)) if self.nulls else inside
+
+
 def scoped_interactions(source: Source, scope: Scope | None, before: str | None = None, customer_id: str | None = None,
           customers_in=None) -> tuple[sa.FromClause, list[sa.ColumnElement]]:
     """``FROM interactions [JOIN customers]`` and the ``WHERE`` conditions of the filters and cut-off.
@@ -99,7 +117,9 @@ def scoped_interactions(source: Source, scope: Scope | None, before: str | None 
         conditions.append(sa.or_(cut.is_(None), i.c.occurred_at.is_(None), i.c.occurred_at < cut))
     if customer_id is not None:
         conditions.append(i.c.customer_id == str(customer_id))
-    if customers_in is not None:
+    if isinstance(customers_in, IdRange):
+        conditions.append(customers_in.condition(i.c.customer_id))
+    elif customers_in is not None:
         conditions.append(i.c.customer_id.in_(customers_in))
     return frm, conditions
 

@@ -12,7 +12,7 @@ channel × stage, the same weeks overall, and the four weeks before) in one quer
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -413,6 +413,52 @@ def metric_tables(source: Source, metric: str | Metric, cuts: Mapping[str, Cut],
     return out
 
 
+# --- a filter that only chooses cells ---------------------------------------------------------
+
+#: Scope filters on interaction columns that a breakdown by the same column turns into a choice of cells.
+_CELL_FILTERS = (("channels", "channel"), ("stages", "journey_stage"))
+
+
+def covering_scope(scope: Scope | None, by: Sequence[str]) -> tuple[Scope, dict[str, tuple[str, ...]]]:
+    """A wider scope whose table, cut to some of its cells, is exactly the table of ``scope``.
+
+    A channel (or journey-stage) filter on a table broken down by channel (stage) only chooses which
+    cells are shown: every row of a kept cell passes the filter, no row of another cell does, and
+    everything a cell holds (its counts, sums, per-customer sums, order statistics, its customers) is
+    computed from its own rows. So the unfiltered table, cut to the chosen channels
+    (:func:`cut_cells`), equals the filtered one, and a page that holds it answers a new channel
+    without a query. Date and segment filters are kept (a day range does not follow the buckets).
+
+    Returns
+    -------
+    (Scope, dict)
+        The scope without those filters, and ``{column: values}`` to cut the cells by.
+
+    Examples
+    --------
+    >>> covering_scope(Scope(channels="email", segments="smb"), ["channel"])
+    (Scope(date_from=None, date_to=None, channels=(), stages=(), segments=('smb',)), {'channel': ('email',)})
+    """
+    scope, cuts = scope or Scope(), {}
+    for name, column in _CELL_FILTERS:
+        values = getattr(scope, name)
+        if values and column in by:
+            cuts[column] = values
+            scope = replace(scope, **{name: ()})
+    return scope, cuts
+
+
+def cut_cells(table: pd.DataFrame, cuts: Mapping[str, Sequence[str]]) -> pd.DataFrame:
+    """The rows of a metric (or response-rate) table whose breakdown values are among ``cuts`` (see
+    :func:`covering_scope`), in the table's order, re-indexed from 0."""
+    if not cuts:
+        return table
+    keep = np.ones(len(table), dtype=bool)
+    for column, values in cuts.items():
+        keep &= table[column].isin(list(values)).to_numpy()
+    return table[keep].reset_index(drop=True)
+
+
 def why_empty(source: Source, metric: str | Metric, grain: Grain | str | None = None, scope: Scope | None = None) -> str:
     """Why a metric table came back empty, and what to do about it (one sentence, for the CLI and the pages).
 
@@ -442,5 +488,5 @@ def why_empty(source: Source, metric: str | Metric, grain: Grain | str | None = 
             "codes in the mapping)")
 
 
-__all__ = ["RESULT_COLUMNS", "Cut", "MetricTable", "breakdown", "counted", "metric_query", "metric_table",
-           "metric_tables", "why_empty"]
+__all__ = ["RESULT_COLUMNS", "Cut", "MetricTable", "breakdown", "counted", "covering_scope", "cut_cells", "metric_query",
+           "metric_table", "metric_tables", "why_empty"]

@@ -169,22 +169,46 @@ def nonresponse_sensitivity(source: Source, metric: str, by: str = "segment", sc
 
     Two queries: the score's statistics per group and the response rates per group. Only scores that
     are averages of single answers qualify (NPS, CSAT, CES), so the measured score is exactly the
-    answer-weighted mean of the group scores.
+    answer-weighted mean of the group scores. A page that already holds both tables (per period)
+    computes the same with :func:`sensitivity_of`, without a query.
     """
     m = lookup(metric, source.scales)
     rates = response_rates(source, m.key, Grain.ALL, [by], scope)
     scores = MetricTable.read(source, m, Grain.ALL, [by], scope)
-    values = scores.table(min_n=0)[[by, "n", "value"]]
+    return sensitivity_of(rates, scores.table(min_n=0), m, by)
+
+
+def sensitivity_of(rates: pd.DataFrame, scores: pd.DataFrame, metric: Metric, by: str) -> Sensitivity:
+    """:func:`nonresponse_sensitivity` from tables already read, without a query.
+
+    ``rates`` is a :func:`response_rates` table and ``scores`` a metric table (``n``, ``value``) of
+    the same scope and breakdown ``by``, at any one grain: both are summed over their periods first
+    (a group's score over the whole range is the answer-weighted mean of its period scores, exact
+    for the averages of single answers this applies to). They give the numbers of
+    :func:`nonresponse_sensitivity` when no counted row is undated (an undated row is in no period):
+    the Trends page passes its own week (or month…) tables when the source has no undated rows.
+    """
+    rates = pooled_rates(rates, [by])
+    scores = scores[[by, "n", "value"]]
+    if scores[by].isna().any() or rates[by].isna().any():
+        # a missing group is one group, whatever shape of missing value each table gives it
+        rates = rates.assign(**{by: rates[by].astype(object).where(rates[by].notna(), None)})
+        scores = scores.assign(**{by: scores[by].astype(object).where(scores[by].notna(), None)})
+    n = scores["n"].to_numpy("float64")
+    scores = (scores.assign(_answers=n, _points=n * scores["value"].to_numpy("float64"))
+              .groupby(by, dropna=False, sort=False)[["_answers", "_points"]].sum().reset_index())
+    values = pd.DataFrame({by: scores[by], "n": scores["_answers"],
+                           "value": scores["_points"] / scores["_answers"].where(scores["_answers"] > 0)})
     merged = rates.merge(values, on=by, how="inner")
     merged = merged[merged["n"] > 0].reset_index(drop=True)
     if merged.empty:
-        raise MetricError(f"no {m.label} answers with survey offers to weigh by {by}")
+        raise MetricError(f"no {metric.label} answers with survey offers to weigh by {by}")
     answers, offers = merged["n"].to_numpy("float64"), merged["offered"].to_numpy("float64")
     value = merged["value"].to_numpy("float64")
     groups = merged[[by, "offered", "answered", "response_rate", "value"]].assign(
         answer_share=answers / answers.sum(), offer_share=offers / offers.sum())
     return Sensitivity(
-        metric=m.key, by=by,
+        metric=metric.key, by=by,
         measured=float(np.sum(answers * value) / answers.sum()),
         reweighted=float(np.sum(offers * value) / offers.sum()),
         groups=groups, warning=response_warning(rates, by),
@@ -202,4 +226,5 @@ __all__ = [
     "response_metric",
     "response_rates",
     "response_warning",
+    "sensitivity_of",
 ]
