@@ -34,16 +34,16 @@ class CliError(Exception):
 
 def print_frame(frame: pd.DataFrame, fmt: str) -> None:
     """Print a DataFrame as an aligned table, CSV (formula-safe) or JSON records."""
-    import pandas as pd
-
-    from cx.safe import neutralise_frame
-
     if fmt == "json":
         records = frame.astype(object).where(frame.notna(), None).to_dict("records")
         print(dumps(records))
     elif fmt == "csv":
+        from cx.safe import neutralise_frame
+
         sys.stdout.write(neutralise_frame(frame).to_csv(index=False))
     else:
+        import pandas as pd
+
         if frame.empty:
             print("(no rows)")
         else:
