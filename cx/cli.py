@@ -34,16 +34,16 @@ class CliError(Exception):
 
 def print_frame(frame: pd.DataFrame, fmt: str) -> None:
     """Print a DataFrame as an aligned table, CSV (formula-safe) or JSON records."""
-    import pandas as pd
-
-    from cx.safe import neutralise_frame
-
     if fmt == "json":
         records = frame.astype(object).where(frame.notna(), None).to_dict("records")
         print(dumps(records))
     elif fmt == "csv":
+        from cx.safe import neutralise_frame
+
         sys.stdout.write(neutralise_frame(frame).to_csv(index=False))
     else:
+        import pandas as pd
+
         if frame.empty:
             print("(no rows)")
         else:
@@ -317,6 +317,48 @@ def _open_source(specs: list[str] | None, mapping=None):
         raise CliError(str(exc)) from None
 
 
+#: database URL schemes whose drivers never use Arrow (Snowflake's and BigQuery's may)
+_ARROWLESS = ("duckdb", "sqlite", "postgresql", "mysql", "mariadb")
+
+
+class _NoArrow:
+    """A finder that reports pyarrow as not installed (see :func:`_without_arrow`)."""
+
+    @staticmethod
+    def find_spec(name, path=None, target=None):
+        if name.partition(".")[0] == "pyarrow":
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        return None
+
+
+def _without_arrow(specs: list[str] | None) -> None:
+    """Before pandas loads, for a command that only reads a database: pandas without pyarrow.
+
+    pandas 3 imports pyarrow at start-up (a sixth of ``cx metrics``' start, 0.06 s) only to back
+    its text columns with Arrow; reading one database and printing aggregates never uses it, and
+    without it pandas keeps text in Python strings, the same values (``cx metrics`` and ``cx
+    alerts`` print byte-identical output either way: tests/unit/test_cli_imports.py). Not for data
+    files (Parquet, the fast CSV reader), the demo when it has yet to be written, warehouses whose
+    drivers may fetch through Arrow, or a process that already loaded pandas (tests calling main()).
+    """
+    if "pandas" in sys.modules or "pyarrow" in sys.modules:
+        return
+    if specs:
+        if any(ingest.is_data_file(s) or not _arrowless(s) for s in specs):
+            return
+    else:
+        from cx import demo
+
+        if not demo.DEFAULT_PATH.exists():  # the demo is written through Arrow first
+            return
+    sys.meta_path.insert(0, _NoArrow())
+
+
+def _arrowless(spec: str) -> bool:
+    """A database file, or a URL of a backend whose driver never fetches through Arrow."""
+    return "://" not in spec or spec.partition(":")[0].partition("+")[0].lower() in _ARROWLESS
+
+
 # --- cx journeys / cx incidents --------------------------------------------------------------
 
 
@@ -532,6 +574,7 @@ def _add_metrics(sub) -> None:
 def _cmd_metrics(args) -> int:
     import datetime as dt
 
+    _without_arrow(args.source)
     from cx import metrics
     from cx.db import SourceError
     from cx.scope import Scope, View
@@ -585,6 +628,7 @@ def _add_alerts(sub) -> None:
 
 
 def _cmd_alerts(args) -> int:
+    _without_arrow(args.source)
     from cx.db import SourceError
     from cx.db.write import app_store
     from cx.loop import alerts, targets
@@ -850,17 +894,24 @@ def _cmd_drivers(args) -> int:
 # --- main ------------------------------------------------------------------------------------
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The ``cx`` parser; with ``only`` (a command's name), that command's subparser alone.
+
+    A subcommand's usage, help and errors do not depend on the others, so ``main`` declares just the
+    one named (a few milliseconds of every start); ``cx``, ``cx --help`` and an unknown command get all.
+    """
     parser = argparse.ArgumentParser(prog="cx", description="Customer-experience dashboard: command line.")
     sub = parser.add_subparsers(dest="command", required=True)
     for name, value in sorted(globals().items()):
-        if name.startswith("_add_") and callable(value):
+        if name.startswith("_add_") and callable(value) and only in (None, name[len("_add_"):]):
             value(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    named = argv[0] if argv and callable(globals().get(f"_add_{argv[0]}")) else None
+    parser = build_parser(named)
     args = parser.parse_args(argv)
     handler = globals()[f"_cmd_{args.command}"]
     try:

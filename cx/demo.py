@@ -53,7 +53,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import pyarrow as pa
 
 DEFAULT_PATH = Path(os.environ.get("CX_DEMO_PATH", Path(__file__).resolve().parent.parent / "data" / "demo.duckdb"))
 
@@ -237,6 +236,8 @@ def _offered(rng: np.random.Generator, answered: np.ndarray, channel: np.ndarray
 
 def _block(rng: np.random.Generator, first_id: int, n_customers: int, n_interactions: int):
     """One block of customers and their interactions, as two Arrow tables."""
+    import pyarrow as pa  # here, not at the top: opening the demo (cx.db.demo_source) needs no Arrow
+
     span = (END - START).days + 1
     days_all = np.arange(span)
 

@@ -18,13 +18,35 @@ One purpose per module:
 The layer imports nothing above it (no :mod:`cx.ingest`, no streamlit).
 """
 
-from cx.db.connect import connect, list_tables, open_database, open_warehouse
-from cx.db.errors import ScopeError, SourceError, safe_url, scrub
-from cx.db.grants import account_warnings
-from cx.db.local import demo_source, memory_source, release, typed_frame
-from cx.db.safety import OPERATOR, Access, url_entry_allowed, visitor_access
-from cx.db.source import Source, read_frame, table_source
-from cx.db.summary import SourceSummary, attribute_values, summarize
+from typing import TYPE_CHECKING
+
+from cx.lazy import exports
+
+# The names below are imported on first use (PEP 562), so that a command reading one database
+# (``cx metrics --source warehouse.duckdb``) loads neither the demo generator (cx.demo) nor the
+# summary, grants and upload modules it does not run.
+_HOME = {
+    "connect": "connect", "list_tables": "connect", "open_database": "connect", "open_warehouse": "connect",
+    "ScopeError": "errors", "SourceError": "errors", "safe_url": "errors", "scrub": "errors",
+    "account_warnings": "grants",
+    "demo_source": "local", "memory_source": "local", "release": "local", "typed_frame": "local",
+    "OPERATOR": "safety", "Access": "safety", "url_entry_allowed": "safety", "visitor_access": "safety",
+    "Source": "source", "read_frame": "source", "table_source": "source",
+    "SourceSummary": "summary", "attribute_values": "summary", "summarize": "summary",
+}
+
+
+__getattr__ = exports(__name__, _HOME)
+
+
+if TYPE_CHECKING:
+    from cx.db.connect import connect, list_tables, open_database, open_warehouse
+    from cx.db.errors import ScopeError, SourceError, safe_url, scrub
+    from cx.db.grants import account_warnings
+    from cx.db.local import demo_source, memory_source, release, typed_frame
+    from cx.db.safety import OPERATOR, Access, url_entry_allowed, visitor_access
+    from cx.db.source import Source, read_frame, table_source
+    from cx.db.summary import SourceSummary, attribute_values, summarize
 
 __all__ = [
     "OPERATOR",

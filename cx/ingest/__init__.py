@@ -17,8 +17,9 @@ values per dimension).
 row keeps its original cells plus ``_row``, ``_column`` and ``_reason``.
 """
 
-import importlib
 from typing import TYPE_CHECKING
+
+from cx.lazy import exports
 
 # The names below are imported on first use (PEP 562), so that ``import cx.ingest.sniff`` or a
 # command that never reads a file (``cx metrics --source warehouse.duckdb``) does not load every
@@ -37,13 +38,7 @@ _HOME = {
 }
 
 
-def __getattr__(name: str):
-    home = _HOME.get(name)
-    if home is None:
-        raise AttributeError(f"module 'cx.ingest' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"cx.ingest.{home}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = exports(__name__, _HOME)
 
 
 if TYPE_CHECKING:
