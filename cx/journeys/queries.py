@@ -3,7 +3,8 @@
 Each function is one SQLAlchemy Core query pushed down to the database (window functions over
 each customer's interactions in order; the incident list adds a second one for the customers on the
 list), portable across SQLite, DuckDB, PostgreSQL and MariaDB; only per-journey rows or a LIMITed
-list cross the wire. The SQL lives in :mod:`cx.journeys_sql`, the statistics in :mod:`cx.peak_end`.
+list cross the wire. On DuckDB, whose queries run in the app's own memory, the every-journey queries
+run 250,000 customers at a time (:func:`customer_ranges`), with the same result. The SQL lives in :mod:`cx.journeys_sql`, the statistics in :mod:`cx.peak_end`.
 
 The experience index
 --------------------
@@ -214,7 +215,7 @@ def journey_features(source: Source, scope: Scope | None = None, rules: Incident
                      gap_days: float | None = None, end_last: int = 1, before: str | None = None,
                      customer_columns: Sequence[str] = (), customer_id: str | None = None,
                      batch: int | None = None) -> pd.DataFrame:
-    """Peak-end features of every journey, computed in the database in one query.
+    """Peak-end features of every journey, computed in the database (one query, or batches of customers on DuckDB).
 
     Parameters
     ----------
