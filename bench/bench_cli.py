@@ -19,6 +19,10 @@ and nothing else. "wall" is the whole command, start plus its queries and printi
 Both checkouts' ``cx/`` are byte-compiled first (``compileall``), as an installed package is: this
 machine sets PYTHONDONTWRITEBYTECODE=1, which otherwise makes every run compile cx's own modules
 from source (``--no-compile`` measures that case).
+
+``--instructions`` also counts the instructions (valgrind's callgrind, about 100× slower: one run
+each) of every chosen command, its start and the two floors: a figure that other work on the
+machine does not change, for when the load makes wall and CPU times noisy.
 """
 
 from __future__ import annotations
@@ -110,6 +114,15 @@ def record_imports(root: Path, argv: list[str], name: str) -> Path:
     return out
 
 
+def instructions(root: Path, argv: list[str], code: str = PROBE) -> int:
+    """Instructions executed by one run (all threads), counted by valgrind's callgrind."""
+    env = {**ENV, "PYTHONPATH": str(root)}
+    out = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable, "-c", code,
+                          *argv], env=env, cwd=root, capture_output=True, text=True).stderr
+    found = re.search(r"Collected : (\d+)", out)
+    return int(found.group(1)) if found else -1
+
+
 def slowest_imports(root: Path, argv: list[str] | None = None, top: int = 8) -> list[tuple[str, float]]:
     """The slowest top-level imports (and their direct children) of ``import cx.cli``, or of a run of ``argv``."""
     env = {**ENV, "PYTHONPATH": str(root)}
@@ -132,6 +145,8 @@ def main() -> None:
     parser.add_argument("--only", default="", help="only the commands whose name holds this text")
     parser.add_argument("--no-compile", action="store_true",
                         help="do not byte-compile cx/ first (every run then compiles cx's modules from source)")
+    parser.add_argument("--instructions", action="store_true",
+                        help="also count instructions under valgrind (load-independent; slow)")
     args = parser.parse_args()
     demo = Path(args.demo).resolve()
     chosen = {name: argv for name, argv in commands(demo).items() if args.only in name}
@@ -176,6 +191,16 @@ def main() -> None:
     for name in FLOOR:
         wall, cpu = zip(*times[(name, "floor")])
         print(f"| `{name}` | {statistics.median(wall):.2f} s | {min(wall):.2f} s | {statistics.median(cpu):.2f} s |")
+    if args.instructions:
+        print("\n| instructions (callgrind, one run) | after | before | after / before |\n|---|---|---|---|")
+        for name, argv in chosen.items():
+            for what, code, extra in (("", PROBE, None), (" start", REPLAY, True)):
+                counts = [instructions(root, [str(records[(name, label)])] if extra else argv, code)
+                          for label, root in roots.items()]
+                print(f"| `{name}`{what} | {counts[0] / 1e9:.2f} G |"
+                      + (f" {counts[1] / 1e9:.2f} G | {counts[0] / counts[1]:.2f} |" if len(counts) > 1 else " | |"))
+        for name in ("all four", "all four, pandas without pyarrow"):
+            print(f"| floor: `{name}` | {instructions(ROOT, [], FLOOR[name]) / 1e9:.2f} G | | |")
     for label, root in roots.items():
         for what, argv in (("import cx.cli", None), ("cx metrics --metric nps", ["metrics", "--metric", "nps",
                                                                                  "--source", str(demo)])):
