@@ -65,7 +65,23 @@ def cached_by_source(func=None, *, ttl: int = 3600, max_entries: int = 64):
 
 #: Worker threads for background jobs (two cores are shared by every session of the server).
 WORKERS = 2
-_executor = concurrent.futures.ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="cx-job")
+#: How much lower the workers' CPU priority is than the pages' (a Linux nice increment, per thread;
+#: ``CX_JOB_NICE``, 0 = the same): a click's script run and the browser drawing it come before a model
+#: fit that nobody is waiting on yet, which still gets every cycle they leave.
+JOB_NICE = 10
+
+
+def _lower_priority() -> None:
+    try:
+        nice = int(os.environ.get("CX_JOB_NICE", str(JOB_NICE)))
+        if nice > 0:
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), nice)  # this thread only (Linux)
+    except (AttributeError, OSError, ValueError):
+        pass  # another OS, or not allowed: the jobs run at the pages' priority
+
+
+_executor = concurrent.futures.ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="cx-job",
+                                                  initializer=_lower_priority)
 
 
 class Job:

@@ -3,6 +3,7 @@ queued job is cancelled, and a cancelled one is submitted again when someone wan
 
 from __future__ import annotations
 
+import os
 import threading
 from types import SimpleNamespace
 
@@ -63,3 +64,19 @@ def test_another_source_key_is_another_job(cache, monkeypatch):
     monkeypatch.setattr(cache.st, "session_state", {})  # another session
     b = work(_source("demo:b"))
     assert a is not b and (a.result(30), b.result(30)) == ("demo:a", "demo:b")
+
+
+@pytest.mark.skipif(not hasattr(os, "setpriority") or not hasattr(threading, "get_native_id"),
+                    reason="per-thread CPU priority is a Linux feature")
+def test_background_jobs_run_below_the_pages_cpu_priority(cache):
+    """A click's script run (and the browser drawing it) comes before a model fit nobody waits on yet: the
+    workers run at a nice value JOB_NICE above the server's (the page threads keep the server's)."""
+
+    @cache.in_background
+    def niceness(source):
+        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    mine = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    job = niceness(_source())
+    assert job.result(timeout=30) == min(mine + cache.JOB_NICE, 19)
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == mine  # the caller's own is unchanged
