@@ -173,7 +173,7 @@ for row in review.kpis.itertuples():
             goal = goals[row.metric]
             st.caption(f"Target {goal.describe()}: **{target_status(row.value, row.ci_low, row.ci_high, goal.value, goal.higher_is_better)}**")
 
-headline_mix = next((shift for shift in review.mix if shift.by == ("channel",)), None)  # why the first KPI moved
+headline_mix = review.headline_mix("channel")  # why the first KPI moved (the full split is for the report)
 if headline_mix is not None:
     (st.warning if headline_mix.simpson else st.caption)(md_escape(headline_mix.warning() or headline_mix.explanation()))
 

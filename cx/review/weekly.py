@@ -12,6 +12,7 @@ database. The narrative is generated from those numbers by fixed rules (no langu
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -93,11 +94,35 @@ class Review:
     min_n: int = DEFAULT_MIN_N
     changes: pd.DataFrame = field(default_factory=pd.DataFrame)
     comment_themes: pd.DataFrame = field(default_factory=pd.DataFrame)  # what customers wrote about this week
-    mix: tuple = ()  # cx.drivers.mix.MixShift per (metric, channel | journey_stage), week over week
+    cells: tuple = ()  # (metric, by, cells frame): the two weeks by channel × stage, what mix is split from
+    scales: object = None  # cx.schema.Scales of the source: how those metrics read (None: the default)
     teams: tuple = ()  # cx.review.teams.TeamStanding per (headline metric, agent | team): who moves it
     response_rates: tuple = ()  # cx.review.teams.ResponseRates beside those scores (survey-offered column)
     key_drivers: object = None  # cx.drivers.keydrivers.KeyDrivers of the headline score over the week, or None
     trends: dict = field(default_factory=dict)  # metric -> its weekly table over TREND_WEEKS weeks (trend_tables)
+
+    @functools.cached_property
+    def mix(self) -> tuple:
+        """:class:`cx.drivers.mix.MixShift` per (metric, channel | journey_stage), week over week: the
+        change split into within-cell change and mix shift, from the kept cells (no query; computed when
+        first asked for: a tenth of a second of pandas that a page showing only the headline skips)."""
+        from cx.drivers.mix import week_mix
+
+        return tuple(shift for table in self._mover_tables() for shift in week_mix(table, self.start))
+
+    def headline_mix(self, by: str = "channel"):
+        """The first metric's mix shift over ``by`` (the first of :attr:`mix` with that breakdown), or None."""
+        from cx.drivers.mix import week_mix
+
+        return next((shift for table in self._mover_tables() for shift in week_mix(table, self.start, (by,))), None)
+
+    def _mover_tables(self):
+        """The kept cells as metric tables (kept as plain frames: a review is cached, so it must pickle)."""
+        from cx.schema import Scales
+
+        scales = self.scales or Scales()
+        for metric, by, cells in self.cells:
+            yield metrics.MetricTable(metrics.lookup(metric, scales), Grain.WEEK, by, cells)
 
     def with_min_n(self, min_n: int) -> Review:
         """The same review with movers tested only in cells of at least ``min_n`` each week (no query)."""
@@ -270,7 +295,7 @@ def churn_row(source: Source, scope: Scope, monday: dt.date) -> dict:
 
 
 def week_metrics(source: Source, scope: Scope, monday: dt.date, available: set[str],
-                 churn_dates: bool = True, mix: list | None = None,
+                 churn_dates: bool = True, cells: list | None = None,
                  trends: dict | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The KPI rows and every channel × stage change of the week: one query per metric, one for churn.
 
@@ -289,9 +314,8 @@ def week_metrics(source: Source, scope: Scope, monday: dt.date, available: set[s
                 trends[metric] = tables["weeks"].table()
         if "cells" in tables and len(tables["cells"]):
             changes.append(cell_changes(tables["cells"], monday))
-            if mix is not None:  # the change split into within and mix, from the same cells (no query)
-                from cx.drivers.mix import week_mix
-                mix.extend(week_mix(tables["cells"], monday))
+            if cells is not None:  # kept: the change is split into within and mix from them (Review.mix)
+                cells.append((metric, tables["cells"].by, tables["cells"].cells))
     if "churn" in available and churn_dates:
         rows.append(churn_row(source, scope, monday))
     return pd.DataFrame(rows), (pd.concat(changes, ignore_index=True) if changes else pd.DataFrame())
@@ -326,16 +350,16 @@ def weekly_review(source: Source, week: str | dt.date | None = None, scope: Scop
     if summary.last is not None and monday > summary.last.date():
         raise ReviewError(f"{week_label(monday)} is after the last dated interaction ({summary.last.date()})")
     available = set(metrics.available(summary))
-    mix: list = []
+    cells: list = []
     trends: dict = {}
     kpis, changes = week_metrics(source, scope, monday, available,
-                                 summary.column_counts.get("customers.churned_at", 0) > 0, mix, trends)
+                                 summary.column_counts.get("customers.churned_at", 0) > 0, cells, trends)
     review = Review(
         week=week_label(monday), start=monday, end=monday + dt.timedelta(days=6), kpis=kpis,
         movers=pd.DataFrame(columns=MOVER_COLUMNS), tested=0, sentences=(),
         scope=_window(scope, monday, monday + dt.timedelta(days=6)),
         source_label=source.label, generated_at=dt.datetime.now(dt.timezone.utc).replace(microsecond=0),
-        changes=changes, comment_themes=pd.DataFrame(columns=list(COMMENT_THEME_COLUMNS)), mix=tuple(mix),
+        changes=changes, comment_themes=pd.DataFrame(columns=list(COMMENT_THEME_COLUMNS)), cells=tuple(cells), scales=source.scales,
         min_n=min_n, trends=trends,
     )
     if extras:

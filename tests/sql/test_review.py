@@ -168,3 +168,22 @@ def test_the_trend_tables_come_from_the_reviews_own_queries(make_source, source_
     for metric, table in tables.items():
         assert len(table) == 12 and table.period.min() == pd.Timestamp("2026-04-13")
         pd.testing.assert_frame_equal(table, queried[metric], check_exact=False, rtol=1e-12)
+
+
+def test_the_mix_split_is_computed_when_asked_and_the_headline_alone_when_only_it_is(outage, demo_source):
+    """``Review.mix`` (the report, ``cx review``) is every metric's split from the kept cells, as the
+    review computed it eagerly before; the Overview asks only for the headline (the first metric by
+    channel), which is the same shift."""
+    from cx.drivers.mix import week_mix
+    from cx.review.weekly import read_week
+
+    eager = [shift for metric in dict.fromkeys(MOVER_METRICS)
+             for shift in week_mix(read_week(demo_source, Scope(), outage.start, metric)["cells"], outage.start)]
+    assert len(outage.mix) == len(eager) >= 4
+    for lazy, direct in zip(outage.mix, eager):
+        assert (lazy.metric, lazy.by) == (direct.metric, direct.by)
+        assert (lazy.total, lazy.within, lazy.mix) == pytest.approx((direct.total, direct.within, direct.mix), abs=1e-12)
+        pd.testing.assert_frame_equal(lazy.cells, direct.cells)
+    headline = outage.headline_mix("channel")
+    first = next(s for s in eager if s.by == ("channel",))
+    assert (headline.metric, headline.total, headline.mix) == (first.metric, pytest.approx(first.total), pytest.approx(first.mix))
