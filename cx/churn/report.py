@@ -42,6 +42,7 @@ from cx.churn.scores import (
 )
 from cx.churn.table import CHANNEL_PREFIX, TOUCHPOINT_PREFIX, CutoffRule, FeatureTable
 from cx.db.source import Source
+from cx.memory import release_memory
 from cx.outcomes import outcome_is_good
 from cx.schema import IncidentRules
 from cx.scope import Scope
@@ -295,6 +296,7 @@ def fit_churn(source: Source, outcome: str = "churned", rule: CutoffRule | None 
     started = time.perf_counter()
     _progress(progress, 0.02, "Building per-customer features in the database")
     table = churn_features(source, outcome, rule, scope, rules, positive=positive)
+    release_memory()  # the feature batches, freed in the fit's thread: handed back before the fit allocates its own
     now = None
     if table.rule.kind == "window":
         named = [c[len(TOUCHPOINT_PREFIX):] for c in table.frame.columns if c.startswith(TOUCHPOINT_PREFIX)]
@@ -305,6 +307,7 @@ def fit_churn(source: Source, outcome: str = "churned", rule: CutoffRule | None 
                              good_end_index=(rules or source.rules).good_end_index, progress=progress)
     before = "churned_at" if table.rule.kind == "before_outcome" else None
     del table, now  # a million customers' features: not held while the moments are looked up
+    release_memory()
     ids = report.at_risk["customer_id"].tolist()
     if ids:
         _progress(progress, 0.97, "Looking up worst moments and last interactions")
@@ -364,6 +367,7 @@ def fit_churn_table(table: FeatureTable, *, now: FeatureTable | None = None, att
         odds = odds_ratio_table(model, labels=labels)
         importance.insert(1, "feature", importance["column"].map(lambda c: labels.get(c, c)))
         line = calibration_line(y, predictions["All"])
+        release_memory()  # the cross-validation's and bootstrap's freed matrices, before the population is built
         population = _population(everyone, now, features, model, predictions["All"], line, sample)
         card = _card(table, y, screen, labels, n_splits, resamples, C, random_state, same,
                      {k: v for k, v in thinned.items() if v})
@@ -547,7 +551,8 @@ def _population(table: FeatureTable, now: FeatureTable | None, features: Sequenc
     context = [*_CONTEXT, *[c for c in frame if c.startswith(CHANNEL_PREFIX)]]
     for col in context:
         if col in frame and col not in population:
-            population[col] = frame[col].to_numpy()
+            # the column as it is (its own dtype, positions aligned): no detour through a million Python objects
+            population[col] = frame[col].reset_index(drop=True)
     population["probability"] = recalibrate(raw, line)
     return population
 
