@@ -98,7 +98,7 @@ def test_the_table_toolbar_download_is_formula_safe(app_url, page, tmp_path):
     page.get_by_role("button", name="Load", exact=True).click()
     wait_for_app(page)
     page.get_by_text("Preview: the first 50 rows").wait_for()
-    table = page.locator("[data-testid=stDataFrame]").last
+    table = page.locator("[data-testid=stDataFrame]:visible").last  # the preview's first tab (the others are hidden)
     table.scroll_into_view_if_needed()
     table.hover()
     with page.expect_download() as info:
