@@ -1,5 +1,6 @@
 """The exported report: HTML opens offline with every chart drawn; the PDF renders and holds the KPI values."""
 
+import dataclasses
 import shutil
 import subprocess
 
@@ -40,7 +41,7 @@ def test_html_report_is_self_contained(outage_report, tmp_path, browser):
 @pytest.mark.e2e
 def test_report_escapes_user_text(outage_report, tmp_path):
     review, figures = outage_report
-    hostile = review.__class__(**{**review.__dict__, "source_label": "<script>alert('x')</script>"})
+    hostile = dataclasses.replace(review, source_label="<script>alert('x')</script>")
     html = report.render_html(hostile, {}, static_images={})
     assert "<script>alert" not in html and "&lt;script&gt;alert" in html
 
@@ -71,8 +72,8 @@ def test_report_template_escapes_every_user_field(outage_report):
     movers = review.movers.head(2).assign(channel=hostile)
     notes = (hostile,)
     sentences = (review.sentences[0].__class__(hostile, "trends", {"q": hostile}),)
-    html = report.render_html(review.__class__(**{**review.__dict__, "incidents": incidents, "movers": movers,
-                                                  "notes": notes, "sentences": sentences}),
+    html = report.render_html(dataclasses.replace(review, incidents=incidents, movers=movers, notes=notes,
+                                                  sentences=sentences),
                               {}, static_images={}, base_url="https://cx.example.com")
     assert "<img" not in html
     assert html.count("&lt;img src=x onerror=alert(1)&gt;") == 3 * 2 + 2 + 1 + 1
