@@ -20,6 +20,8 @@ def test_filter_change_updates_url_and_chart(app_url, page):
     page.goto(f"{app_url}/trends?metric=csat&by=channel")
     wait_for_app(page)
     page.wait_for_selector(".js-plotly-plot")
+    page.wait_for_function("() => { const g = document.querySelector('.js-plotly-plot');"  # drawn, not mid-redraw
+                           " return g && (g.data || []).some(t => (t.meta || {}).role === 'series'); }", timeout=30_000)
     before = _series(page)
     assert before >= 6  # one series per channel of the demo
 
