@@ -11,7 +11,8 @@ moved for 300 ms (the quiet window itself is not counted). A run too quick for t
 - **first visit**: a fresh session opening each page (the first ever on this server, then again);
 - **changes** on every page in one warm session: a channel filter added (a channel not chosen
   before: a new scope), the filter removed again, the time grain changed, and on the Overview the
-  week under review.
+  week under review: the week before the one shown (the page reads it ahead in the background) and a
+  week 4 weeks back (read on the click).
 
 Slow parts (the churn fit, the bootstrap comparison) run in the background and show a progress line
 (a container keyed ``cx-pending-…``) while the page answers; "complete" rows time the same click
@@ -29,8 +30,10 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import datetime as dt
 import os
 import platform
+import re
 import socket
 import statistics
 import subprocess
@@ -246,13 +249,21 @@ def pick_grain(page, grain: str) -> float:
     return pick(page, sidebar_select(page, "Time grain"), grain)
 
 
-def pick_week(page, index: int) -> float:
+def pick_week(page, back: int) -> float:
+    """Choose the week ``back`` weeks before the one under review (typed into the picker's search, as
+    the list is long); returns the page time of the choosing click."""
     box = page.locator("[data-testid=stMain] [data-testid=stSelectbox]").filter(has_text="Week under review")
+    shown = re.search(r"(\d{4})-W(\d{2})", box.inner_text() + " " + " ".join(
+        box.locator("input").evaluate_all("els => els.map(e => e.value + ' ' + (e.getAttribute('aria-label') || ''))")))
+    shown = shown or re.search(r"week=(\d{4})-W(\d{2})", page.url)
+    year, week = (int(x) for x in shown.groups())
+    monday = dt.date.fromisocalendar(year, week, 1) - dt.timedelta(weeks=back)
+    label = "{}-W{:02d}".format(*monday.isocalendar()[:2])
     page.keyboard.press("Escape")
     box.click()
-    options = page.get_by_role("option")
-    options.first.wait_for(timeout=10_000)
-    target = options.nth(index)
+    page.keyboard.type(label)
+    target = page.get_by_role("option", name=label, exact=True)
+    target.wait_for(timeout=10_000)
     t0 = now(page)
     target.click()
     return t0
@@ -269,7 +280,8 @@ def changes(browser, base: str, page_name: str, channels: list[str], repeats: in
             measure(page, partial(remove_channel, page), out, "filter removed", pid)
             measure(page, partial(pick_grain, page, "Month" if i % 2 == 0 else "Week"), out, "grain", pid)
             if page_name == "overview":
-                measure(page, partial(pick_week, page, 1 + i % 4), out, "week", pid)
+                measure(page, partial(pick_week, page, 1), out, "week (the week before)", pid)
+                measure(page, partial(pick_week, page, 4), out, "week (4 weeks back)", pid)
     finally:
         page.context.close()
     return out

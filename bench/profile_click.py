@@ -59,8 +59,9 @@ class Sampler:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--page", default="overview", choices=["overview", "trends", "journeys", "incidents", "churn"])
-    parser.add_argument("--change", default="channel", choices=["channel", "grain", "week", "first"],
-                        help="the change clicked after warming; 'first': the page's first load on a fresh server")
+    parser.add_argument("--change", default="channel", choices=["channel", "grain", "week", "first", "session"],
+                        help="the change clicked after warming; 'first': the page's first load on a fresh server; "
+                             "'session': a new session opening the page on the warmed server")
     parser.add_argument("--channel", default="email")
     parser.add_argument("--settle", type=float, default=15.0, help="seconds given to background jobs while warming")
     parser.add_argument("--top", type=int, default=40)
@@ -111,6 +112,10 @@ def main() -> None:
         click = at.sidebar.selectbox(key="f.grain").set_value("month")
     elif args.change == "week":
         click = at.selectbox(key="overview.week").select_index(2)
+    elif args.change == "session":
+        click = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
+        if args.page != "overview":
+            click.switch_page(f"views/{args.page}.py")
     sampler = Sampler(only=args.thread)
     thread = threading.Thread(target=sampler.run, daemon=True)
     queries.clear()

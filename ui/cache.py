@@ -131,13 +131,23 @@ class _Jobs:
     def get(self, key, submit, ttl: float, max_entries: int) -> Job:
         with self.lock:
             job = self.jobs.get(key)
-            if (job is None or job.future.cancelled() or job.failed_to_read()
-                    or (job.done() and time.monotonic() - job.started > ttl)):
+            if not self._live(job, ttl):
                 job = self.jobs[key] = submit()
             self.jobs.move_to_end(key)
             while len(self.jobs) > max_entries:
                 self.jobs.popitem(last=False)
             return job
+
+    def peek(self, key, ttl: float) -> Job | None:
+        """The live job under ``key`` (not cancelled, failed to read or expired), or None."""
+        with self.lock:
+            job = self.jobs.get(key)
+        return job if self._live(job, ttl) else None
+
+    @staticmethod
+    def _live(job: Job | None, ttl: float) -> bool:
+        return not (job is None or job.future.cancelled() or job.failed_to_read()
+                    or (job.done() and time.monotonic() - job.started > ttl))
 
 
 @st.cache_resource(show_spinner=False)
@@ -166,17 +176,27 @@ def in_background(func=None, *, label: str = "", ttl: int = 3600, max_entries: i
     def wrap(f):
         name = f"{f.__code__.co_filename}:{f.__qualname__}"  # pages all run as __main__: the file tells them apart
 
-        @functools.wraps(f)
-        def wrapper(source: Source, *args, **kwargs) -> Job:
+        def where(source: Source, args, kwargs):
             who = state.share_key(source)
             key = (name, who, source.key, args,
                    tuple(sorted((k, v) for k, v in kwargs.items() if not k.startswith("_"))))
-            jobs = _session_jobs() if who is None else _shared_jobs()
+            return (_session_jobs() if who is None else _shared_jobs()), key
+
+        @functools.wraps(f)
+        def wrapper(source: Source, *args, **kwargs) -> Job:
+            jobs, key = where(source, args, kwargs)
             job = jobs.get(key, lambda: Job(_executor.submit(f, source, *args, **kwargs), label or name, name), ttl,
                            max_entries)
             _supersede(name, job)
             return job
 
+        def asked(source: Source, *args, **kwargs) -> Job | None:
+            """The job already asked for with these arguments (by this session, or shared with it), or
+            None; asks for nothing."""
+            jobs, key = where(source, args, kwargs)
+            return jobs.peek(key, ttl)
+
+        wrapper.asked = asked
         return wrapper
 
     return wrap(func) if func is not None else wrap

@@ -19,16 +19,36 @@ from ui.widgets import TILE_WIDTH, chart, dataframe, md, md_escape, page_start, 
 
 @cached_by_source(ttl=1800, max_entries=32)
 def _load_review(source, week: str | None, scope):
+    prepared = prepare_review.asked(source, week, scope)
+    if prepared is not None and not prepared.future.cancel():  # already being read, or read: take it
+        return prepared.result()
     return reviews.weekly_review(source, week, scope, extras=False)
 
 
+@in_background(max_entries=8)
+def prepare_review(source, week: str, scope):
+    """The review of the week before the one on screen, read in the background while the room looks at
+    this one: the meeting's usual next question ("and the week before?") then waits for no query. A
+    week nobody opens costs a few queries at the workers' low priority; one still queued when another
+    is wanted is cancelled."""
+    return reviews.weekly_review(source, week, scope, extras=False)
+
+
+@cached_by_source(ttl=1800, max_entries=64)
 def load_review(source, week: str | None, scope, min_n: int):
     """The week's review (KPIs, story, movers); incidents, customers at risk and comment themes come
     from :func:`load_extras`.
 
-    Cached by source, week and scope only: a new minimum n re-selects the movers without a query.
+    Read once per source, week and scope: a new minimum n re-selects the movers without a query; the
+    selection is kept too, so a new session or another click does not redo it.
     """
     return _load_review(source, week, scope).with_min_n(min_n)
+
+
+@cached_by_source(ttl=1800, max_entries=64)
+def load_headline_mix(source, week: str | None, scope):
+    """Why the first KPI moved, by channel (the full split is for the report): split once per week and scope."""
+    return _load_review(source, week, scope).headline_mix("channel")
 
 
 @in_background(max_entries=16)
@@ -129,7 +149,8 @@ if summary.last is None:
     st.stop()
 
 first_day, last_day = review_range(summary, scope)
-week = st.selectbox("Week under review", review_weeks(summary, scope), key="overview.week",
+offered = review_weeks(summary, scope)
+week = st.selectbox("Week under review", offered, key="overview.week",
                     help="ISO weeks, Monday to Sunday, within the sidebar's date range. The default is the last "
                          "complete week in that range.")
 state.set_url_state("week", week)
@@ -141,6 +162,8 @@ try:
         followup.start_alerts(source, week)  # first in the workers' queue: a moment, whatever the filters
         extras_job = load_extras(source, review.week, review.scope)  # starts now; drawn below the tiles
         ranking_job = load_risk_ranking(source, review.week)  # once per week, whatever the filters
+        if week in offered[:-1]:  # the week before, last in the workers' queue
+            prepare_review(source, offered[offered.index(week) + 1], scope)
 except (reviews.ReviewError, ValueError) as exc:
     show_error(exc)
     st.stop()
@@ -173,7 +196,7 @@ for row in review.kpis.itertuples():
             goal = goals[row.metric]
             st.caption(f"Target {goal.describe()}: **{target_status(row.value, row.ci_low, row.ci_high, goal.value, goal.higher_is_better)}**")
 
-headline_mix = review.headline_mix("channel")  # why the first KPI moved (the full split is for the report)
+headline_mix = load_headline_mix(source, week, scope)
 if headline_mix is not None:
     (st.warning if headline_mix.simpson else st.caption)(md_escape(headline_mix.warning() or headline_mix.explanation()))
 

@@ -51,7 +51,10 @@ class Statistics:
         frame = self.__dict__.get("frame")
         if frame is None or name not in frame:
             raise AttributeError(f"no statistic {name!r}")
-        values = frame[name].map(lambda v: None if v is None else float(v))
+        column = frame[name]
+        if pd.api.types.is_numeric_dtype(column.dtype):  # already numbers (DuckDB, PostgreSQL): no Python loop
+            return column.to_numpy("float64", na_value=np.nan)
+        values = column.map(lambda v: None if v is None else float(v))  # Decimal, text, None
         return pd.to_numeric(values, errors="coerce").to_numpy("float64")
 
     def __len__(self) -> int:

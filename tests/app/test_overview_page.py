@@ -138,3 +138,45 @@ def demo_sunday(week: str):
     import datetime as dt
 
     return demo_monday(week) + dt.timedelta(days=6)
+
+
+def test_the_week_before_is_read_in_the_background_and_a_click_to_it_reads_nothing(app, monkeypatch):
+    """Issue 14 (speed): while the room looks at a week, the review of the week before is read by a
+    background worker; picking that week then runs no review in the click's own script run, and shows
+    the same numbers as a review read on the spot."""
+    import threading
+    import time
+
+    from cx.db.local import demo_source
+    from cx.review import weekly
+    from cx.scope import Scope
+
+    calls = []
+    review = weekly.weekly_review
+
+    def counting(source, week=None, *args, **kwargs):
+        calls.append((threading.current_thread().name.split("_")[0], week))
+        result = review(source, week, *args, **kwargs)
+        calls.append(("done", week))
+        return result
+
+    monkeypatch.setattr(weekly, "weekly_review", counting)
+    at = app()
+    at.query_params["week"] = "2026-W20"
+    at.run()
+    assert not at.exception
+    assert ("cx-job", "2026-W19") in calls and ("ScriptRunner.scriptThread", "2026-W19") not in calls
+    deadline = time.monotonic() + 60
+    while ("done", "2026-W19") not in calls and time.monotonic() < deadline:
+        time.sleep(0.1)
+    before = len(calls)
+    at.selectbox(key="overview.week").set_value("2026-W19").run()
+    assert not at.exception
+    assert at.title[0].value.startswith("Weekly review — 2026-W19")
+    script = [w for t, w in calls[before:] if t not in ("cx-job", "done")]
+    assert "2026-W19" not in script, "the click read the week before again"
+    assert ("cx-job", "2026-W18") in calls[before:]  # and the next one back is being prepared
+    fresh = review(demo_source(demo.DEFAULT_PATH), "2026-W19", Scope(), extras=False)
+    shown = {m.label.rstrip(" ●"): m.value for m in at.metric}
+    expected = {row.label: weekly.format_value(row.value, row.unit) for row in fresh.kpis.itertuples()}
+    assert shown == expected

@@ -80,3 +80,22 @@ def test_background_jobs_run_below_the_pages_cpu_priority(cache):
     job = niceness(_source())
     assert job.result(timeout=30) == min(mine + cache.JOB_NICE, 19)
     assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == mine  # the caller's own is unchanged
+
+
+def test_asked_finds_the_job_already_asked_for_and_asks_for_nothing(cache, monkeypatch):
+    calls = []
+
+    @cache.in_background
+    def work(source, n):
+        calls.append(n)
+        return n * 10
+
+    assert work.asked(_source(), 1) is None and calls == []  # nothing asked: nothing submitted
+    job = work(_source(), 1)
+    assert job.result(30) == 10
+    monkeypatch.setattr(cache.st, "session_state", {})  # another session of the demo sees it
+    assert work.asked(_source(), 1) is job
+    assert work.asked(_source(), 2) is None and work.asked(_source("demo:y"), 1) is None
+    assert calls == [1]
+    job.future.cancel()  # a finished job cannot be cancelled: still there
+    assert work.asked(_source(), 1) is job

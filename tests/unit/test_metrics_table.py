@@ -141,3 +141,28 @@ def test_metric_knowledge_lives_in_the_registry_only():
     found = [f"{path.relative_to(CX)}:{k}" for path in CX.rglob("*.py") if path.name != "registry.py"
              for k, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if branch.search(line)]
     assert found == []
+
+
+def test_statistics_read_numbers_decimals_text_and_missing_values_alike():
+    """Every backend's statistics become the same float64 arrays: numbers straight from their column
+    (DuckDB, PostgreSQL), MySQL's Decimal sums and SQLite's text through a per-value conversion."""
+    from decimal import Decimal
+
+    import numpy as np
+    import pandas as pd
+
+    from cx.metrics.registry import Statistics
+
+    expected = np.array([1.0, np.nan, 2.5, 0.0])
+    frames = {
+        "float": pd.Series([1.0, np.nan, 2.5, 0.0]),
+        "nullable float": pd.Series([1.0, None, 2.5, 0.0], dtype="Float64"),
+        "arrow double": pd.Series([1.0, None, 2.5, 0.0], dtype="double[pyarrow]"),
+        "decimal": pd.Series([Decimal("1"), None, Decimal("2.5"), Decimal("0")], dtype=object),
+        "text": pd.Series(["1", None, "2.5", "0"], dtype=object),
+    }
+    for name, column in frames.items():
+        got = Statistics(pd.DataFrame({"total": column})).total
+        assert got.dtype == np.float64 and np.array_equal(got, expected, equal_nan=True), name
+    ints = Statistics(pd.DataFrame({"n": pd.Series([3, 0, 7], dtype="int64")})).n
+    assert ints.dtype == np.float64 and ints.tolist() == [3.0, 0.0, 7.0]
