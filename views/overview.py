@@ -17,21 +17,34 @@ from ui.notes import current_notes
 from ui.widgets import TILE_WIDTH, chart, dataframe, md, md_escape, page_start, show_error, tile_row
 
 
+@in_background(max_entries=8)
+def prepare_review(source, week: str, scope, *, _min_n: int) -> dict:
+    """The week before the one on screen, read in the background while the room looks at this one:
+    its review, movers, headline mix split and charts, as the functions below would make them. The
+    meeting's usual next question ("and the week before?") then waits for no query and no chart. A
+    week nobody opens costs a few queries at the workers' low priority; one still queued when another
+    is wanted is cancelled. One job per week and scope: ``_min_n`` (the asking session's) is not in its key."""
+    review = reviews.weekly_review(source, week, scope, extras=False)
+    chosen, trends = review.with_min_n(_min_n), reviews.trend_tables(source, review)
+    return {"review": review, "trends": trends, "headline": review.headline_mix("channel"),
+            "min_n": _min_n, "chosen": chosen, "figures": reviews.review_figures(source, chosen, trends)}
+
+
+def prepared(source, week: str | None, scope, part: str, min_n: int | None = None):
+    """``part`` of the week's :func:`prepare_review` when a background job has read it or is reading it
+    (it is waited for), else None: a job still queued is cancelled, the caller reads the week itself.
+    The parts that depend on the minimum n ("chosen", "figures") only when the job used ``min_n``."""
+    job = prepare_review.asked(source, week, scope)
+    if job is None or job.future.cancel():
+        return None
+    result = job.result()
+    return result[part] if min_n is None or result["min_n"] == min_n else None
+
+
 @cached_by_source(ttl=1800, max_entries=32)
 def _load_review(source, week: str | None, scope):
-    prepared = prepare_review.asked(source, week, scope)
-    if prepared is not None and not prepared.future.cancel():  # already being read, or read: take it
-        return prepared.result()
-    return reviews.weekly_review(source, week, scope, extras=False)
-
-
-@in_background(max_entries=8)
-def prepare_review(source, week: str, scope):
-    """The review of the week before the one on screen, read in the background while the room looks at
-    this one: the meeting's usual next question ("and the week before?") then waits for no query. A
-    week nobody opens costs a few queries at the workers' low priority; one still queued when another
-    is wanted is cancelled."""
-    return reviews.weekly_review(source, week, scope, extras=False)
+    ready_made = prepared(source, week, scope, "review")
+    return ready_made if ready_made is not None else reviews.weekly_review(source, week, scope, extras=False)
 
 
 @cached_by_source(ttl=1800, max_entries=64)
@@ -42,13 +55,15 @@ def load_review(source, week: str | None, scope, min_n: int):
     Read once per source, week and scope: a new minimum n re-selects the movers without a query; the
     selection is kept too, so a new session or another click does not redo it.
     """
-    return _load_review(source, week, scope).with_min_n(min_n)
+    ready_made = prepared(source, week, scope, "chosen", min_n)
+    return ready_made if ready_made is not None else _load_review(source, week, scope).with_min_n(min_n)
 
 
 @cached_by_source(ttl=1800, max_entries=64)
 def load_headline_mix(source, week: str | None, scope):
     """Why the first KPI moved, by channel (the full split is for the report): split once per week and scope."""
-    return _load_review(source, week, scope).headline_mix("channel")
+    ready_made = prepared(source, week, scope, "headline")
+    return ready_made if ready_made is not None else _load_review(source, week, scope).headline_mix("channel")
 
 
 @in_background(max_entries=16)
@@ -76,14 +91,18 @@ def load_at_risk(source, week: str, scope, ranking):
 @cached_by_source(ttl=1800, max_entries=32)
 def load_review_trends(source, week: str | None, scope) -> dict:
     """The 12-week metric tables behind the review's trend charts and tile sparklines."""
-    return reviews.trend_tables(source, _load_review(source, week, scope))
+    ready_made = prepared(source, week, scope, "trends")
+    return ready_made if ready_made is not None else reviews.trend_tables(
+        source, _load_review(source, week, scope))
 
 
 @cached_by_source(ttl=1800, max_entries=32)
 def load_figures(source, week: str | None, scope, min_n: int) -> dict:
     """The review's charts (movers, trends), built once per source, week, scope and minimum n: a grain
     change or a redraw when a background part is done cannot alter them and rebuilds none."""
-    return reviews.review_figures(source, load_review(source, week, scope, min_n), load_review_trends(source, week, scope))
+    ready_made = prepared(source, week, scope, "figures", min_n)
+    return ready_made if ready_made is not None else reviews.review_figures(
+        source, load_review(source, week, scope, min_n), load_review_trends(source, week, scope))
 
 
 def review_range(summary, scope) -> tuple[dt.date, dt.date]:
@@ -163,7 +182,7 @@ try:
         extras_job = load_extras(source, review.week, review.scope)  # starts now; drawn below the tiles
         ranking_job = load_risk_ranking(source, review.week)  # once per week, whatever the filters
         if week in offered[:-1]:  # the week before, last in the workers' queue
-            prepare_review(source, offered[offered.index(week) + 1], scope)
+            prepare_review(source, offered[offered.index(week) + 1], scope, _min_n=view.min_n)
 except (reviews.ReviewError, ValueError) as exc:
     show_error(exc)
     st.stop()

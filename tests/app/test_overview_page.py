@@ -160,7 +160,14 @@ def test_the_week_before_is_read_in_the_background_and_a_click_to_it_reads_nothi
         calls.append(("done", week))
         return result
 
+    figures = weekly.review_figures
+
+    def drawing(source, chosen, *args, **kwargs):
+        calls.append((threading.current_thread().name.split("_")[0], f"figures {chosen.week}"))
+        return figures(source, chosen, *args, **kwargs)
+
     monkeypatch.setattr(weekly, "weekly_review", counting)
+    monkeypatch.setattr(weekly, "review_figures", drawing)
     at = app()
     at.query_params["week"] = "2026-W20"
     at.run()
@@ -175,8 +182,12 @@ def test_the_week_before_is_read_in_the_background_and_a_click_to_it_reads_nothi
     assert at.title[0].value.startswith("Weekly review — 2026-W19")
     script = [w for t, w in calls[before:] if t not in ("cx-job", "done")]
     assert "2026-W19" not in script, "the click read the week before again"
+    assert "figures 2026-W19" not in script, "the click drew the week before's charts again"
     assert ("cx-job", "2026-W18") in calls[before:]  # and the next one back is being prepared
     fresh = review(demo_source(demo.DEFAULT_PATH), "2026-W19", Scope(), extras=False)
     shown = {m.label.rstrip(" ●"): m.value for m in at.metric}
     expected = {row.label: weekly.format_value(row.value, row.unit) for row in fresh.kpis.itertuples()}
     assert shown == expected
+    before = len(calls)
+    at.sidebar.number_input(key="f.min_n").set_value(5).run()  # a minimum n re-selects movers: no review read
+    assert not at.exception and [w for t, w in calls[before:] if not w.startswith("figures")] == []
