@@ -301,11 +301,13 @@ def fit_churn(source: Source, outcome: str = "churned", rule: CutoffRule | None 
     if table.rule.kind == "window":
         named = [c[len(TOUCHPOINT_PREFIX):] for c in table.frame.columns if c.startswith(TOUCHPOINT_PREFIX)]
         now = churn_features(source, "churned", CutoffRule("none"), scope, rules, touchpoints=named, as_of_now=True)
+    before = "churned_at" if table.rule.kind == "before_outcome" else None
+    # consume: the feature frame is emptied column by column as the customers to rank are taken from it
+    # (a million customers' features are not held next to the population and the fit's matrices)
     report = fit_churn_table(table, now=now, attributes=attributes, include_restating=include_restating,
                              min_positives=min_positives, n_splits=n_splits, C=C, resamples=resamples,
                              at_risk=at_risk, random_state=random_state,
-                             good_end_index=(rules or source.rules).good_end_index, progress=progress)
-    before = "churned_at" if table.rule.kind == "before_outcome" else None
+                             good_end_index=(rules or source.rules).good_end_index, progress=progress, consume=True)
     del table, now  # a million customers' features: not held while the moments are looked up
     release_memory()
     ids = report.at_risk["customer_id"].tolist()
@@ -328,13 +330,15 @@ def fit_churn_table(table: FeatureTable, *, now: FeatureTable | None = None, att
                     include_restating: Sequence[str] = (), min_positives: int = 50, n_splits: int = 5,
                     C: float = DEFAULT_C, resamples: int = 200, at_risk: int = 200, random_state=0,
                     good_end_index: float = 60.0,
-                    progress: Callable[[float, str], None] | None = None) -> ChurnReport:
+                    progress: Callable[[float, str], None] | None = None, consume: bool = False) -> ChurnReport:
     """Fit and evaluate on a ready :class:`~cx.churn.table.FeatureTable` (no database needed).
 
     ``now`` (window rule) holds the current features of the customers to rank; otherwise the
     customers without the outcome are ranked by their out-of-fold probability. ``good_end_index``
     is the incident rules' "good ending" (a what-if that recovers an incident lifts the end to it).
-    Other parameters as in :func:`fit_churn`.
+    ``consume=True``: the caller hands ``table`` over; when the model is fitted on a sample, its frame
+    is emptied column by column once the sample and the customers to rank are taken from it (the same
+    report; the whole frame is never held next to the population). Other parameters as in :func:`fit_churn`.
     """
     # One BLAS thread: on a shared two-core machine, multi-threaded BLAS on these thin matrices
     # spends more time waiting for the other core than computing (5x slower in bench/bench_churn.py).
@@ -347,6 +351,11 @@ def fit_churn_table(table: FeatureTable, *, now: FeatureTable | None = None, att
         y = table.frame["outcome"].to_numpy(dtype=int)
         screen = _screen(table, attributes, include_restating)
         features = screen.features
+        # the customers to rank, their rows and columns taken now: the whole frame is not needed again
+        ranked = _to_rank(everyone, now, features, consume=consume and sample is not None)
+        del everyone
+        if consume and sample is not None:
+            release_memory()
         X = model_frame(table.frame, features)
         estimator = ChurnModel(C=C, resamples=resamples, random_state=random_state)
         same_as = {other: kept for kept, others in screen.merged.items() for other in others}
@@ -368,7 +377,8 @@ def fit_churn_table(table: FeatureTable, *, now: FeatureTable | None = None, att
         importance.insert(1, "feature", importance["column"].map(lambda c: labels.get(c, c)))
         line = calibration_line(y, predictions["All"])
         release_memory()  # the cross-validation's and bootstrap's freed matrices, before the population is built
-        population = _population(everyone, now, features, model, predictions["All"], line, sample)
+        population = _population(ranked, now, features, model, predictions["All"], line, sample)
+        del ranked
         card = _card(table, y, screen, labels, n_splits, resamples, C, random_state, same,
                      {k: v for k, v in thinned.items() if v})
         if sample is not None:
@@ -521,7 +531,47 @@ def _floats(frame: pd.DataFrame):
 _CONTEXT = ("customer_id", "segment", "lifetime_value", "incidents", "recovery")
 
 
-def _population(table: FeatureTable, now: FeatureTable | None, features: Sequence[str], model: ChurnModel,
+@dataclass(frozen=True)
+class _ToRank:
+    """The customers to rank, as taken from the feature table (see :func:`_to_rank`)."""
+
+    frame: pd.DataFrame | None  # their rows (labels kept) and the population's columns; None under the window rule
+    keep: np.ndarray | None  # which of the table's rows they are
+    floats: type  # the population's number type
+
+
+def _to_rank(table: FeatureTable, now: FeatureTable | None, features: Sequence[str], consume: bool = False) -> _ToRank:
+    """The rows and columns of ``table`` the population is built from (the table's customers without the
+    outcome, or with it for a good outcome), or nothing under the window rule (``now`` is ranked).
+
+    ``consume``: ``table.frame`` is emptied, each column dropped once its rows are taken (never the whole
+    frame twice); the taken frame is the same as ``table.frame.loc[keep, columns]``.
+    """
+    frame = table.frame
+    floats = _floats(frame)
+    if now is not None and len(now.frame):
+        taken, keep = None, None
+    else:
+        keep = frame["outcome"].to_numpy(dtype=int) == int(outcome_is_good(table.outcome, table.positive))
+        # only the columns the population holds: a million customers' whole frame is not copied again
+        wanted = [c for c in dict.fromkeys([*features, *_CONTEXT]) if c in frame]
+        columns = list(dict.fromkeys([*wanted, *[c for c in frame if c.startswith(CHANNEL_PREFIX)]]))
+        if consume:
+            parts, rows = {}, np.flatnonzero(keep)
+            for k, col in enumerate(columns, 1):
+                parts[col] = frame.pop(col).take(rows)
+                if k % 6 == 0:  # the dropped columns' memory handed back as it goes, not after the whole frame
+                    release_memory()
+            taken = pd.DataFrame(parts, copy=False)
+        else:
+            taken = frame.loc[keep, columns]
+    if consume:
+        for col in list(frame.columns):
+            del frame[col]
+    return _ToRank(taken, keep, floats)
+
+
+def _population(ranked: _ToRank, now: FeatureTable | None, features: Sequence[str], model: ChurnModel,
                 oof: np.ndarray, line: tuple[float, float], sample: FitSample | None = None) -> pd.DataFrame:
     """Whom to rank, with their model inputs, context and calibrated probability.
 
@@ -530,16 +580,13 @@ def _population(table: FeatureTable, now: FeatureTable | None, features: Sequenc
     everyone active now with their current features and the model fitted at the cut-off. With a fit
     ``sample``, ``oof`` covers the sampled customers only; the others are scored by ``model``.
     """
-    if now is not None and len(now.frame):
+    if ranked.frame is None:
         frame = now.frame.reindex(columns=list(dict.fromkeys([*now.frame.columns, *features])))
         population = model_frame(frame, features, _floats(frame)).reset_index(drop=True)
         raw = predict_in_batches(model, population[list(features)])
     else:
-        keep = table.frame["outcome"].to_numpy(dtype=int) == int(outcome_is_good(table.outcome, table.positive))
-        # only the columns the population holds: a million customers' whole frame is not copied again
-        wanted = [c for c in dict.fromkeys([*features, *_CONTEXT]) if c in table.frame]
-        frame = table.frame.loc[keep, wanted + [c for c in table.frame if c.startswith(CHANNEL_PREFIX)]]
-        population = model_frame(frame, features, _floats(table.frame)).reset_index(drop=True)
+        frame, keep = ranked.frame, ranked.keep
+        population = model_frame(frame, features, ranked.floats).reset_index(drop=True)
         if sample is None:
             raw = oof[keep]
         else:  # out-of-fold where the customer was in the sample, else the sample's model (never saw them)

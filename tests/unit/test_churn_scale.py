@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from cx.churn import sampling
 from cx.churn.model import ChurnModel, model_frame
-from cx.churn.report import fit_churn_table
+from cx.churn.report import _to_rank, fit_churn_table
 from cx.churn.scores import predict_in_batches
 from cx.churn.table import CutoffRule, FeatureTable
 from cx.churn.whatif import what_if
@@ -226,3 +228,60 @@ def test_float32_features_above_the_threshold_give_the_float64_numbers_to_a_stat
                                [wa.churners_change.value, wa.churners_change.ci_low, wa.churners_change.ci_high], atol=1e-3)
     # below the threshold nothing changes: the 20,000-customer demo's numbers are float64 as before
     assert narrow_floats(wide.frame.head(5_000))["worst_index"].dtype == np.float64
+
+
+def _handed_table(seed: int = 0) -> FeatureTable:
+    """A sampled-size table with every kind of column the population takes: text and nullable ids, objects,
+    float32 features, contact counts per channel, and columns it leaves out."""
+    table = _table(6_000, 1_200, seed)
+    frame = table.frame.assign(customer_id=table.frame["customer_id"].astype("string"),
+                               recovery=table.frame["recovery"].astype(object),
+                               incidents=pd.array(np.arange(6_000) % 4, dtype="Int64"),
+                               mean_index=table.frame["mean_index"].astype(np.float32),
+                               churned_at=pd.NaT, region="north")
+    frame["contacts via chat"] = np.arange(6_000, dtype=float) % 3
+    frame["contacts via email"] = np.arange(6_000, dtype=float) % 5
+    return replace(table, frame=frame)
+
+
+def test_a_handed_over_table_is_emptied_and_gives_the_same_report(monkeypatch):
+    monkeypatch.setattr(sampling, "SAMPLE_ABOVE", 4_000)
+    monkeypatch.setattr(sampling, "SAMPLE_SIZE", 2_000)
+    kept_table = _handed_table()
+    kept = fit_churn_table(kept_table, resamples=40, at_risk=300)
+    assert kept_table.frame.shape == (6_000, 12)  # not handed over: left as it was
+    handed = _handed_table()
+    report = fit_churn_table(handed, resamples=40, at_risk=300, consume=True)
+    # its columns were dropped as the customers to rank were taken (never the whole frame twice) ...
+    assert handed.frame.shape[1] == 0
+    # ... and the report is the same, number for number, dtype for dtype
+    pd.testing.assert_frame_equal(report.population, kept.population, check_exact=True)
+    assert "contacts via chat" in report.population and report.population["incidents"].dtype == "Int64"
+    pd.testing.assert_frame_equal(report.at_risk, kept.at_risk, check_exact=True)
+    pd.testing.assert_frame_equal(report.odds_ratios, kept.odds_ratios, check_exact=True)
+    pd.testing.assert_frame_equal(report.calibration, kept.calibration, check_exact=True)
+    assert report.cv == kept.cv and report.calibration_fit == kept.calibration_fit
+    assert np.array_equal(report.draws, kept.draws)
+
+
+def test_a_handed_over_table_is_kept_when_nothing_is_sampled():
+    handed = _handed_table()  # 6,000 customers: fitted whole, the frame is the fit's own
+    report = fit_churn_table(handed, resamples=20, at_risk=300, consume=True)
+    assert handed.frame.shape == (6_000, 12)
+    pd.testing.assert_frame_equal(report.population, fit_churn_table(_handed_table(), resamples=20,
+                                                                     at_risk=300).population, check_exact=True)
+
+
+@pytest.mark.parametrize("outcome", ["churned", "satisfied"])
+def test_the_customers_to_rank_taken_column_by_column_equal_the_rows_taken_at_once(outcome):
+    table = replace(_handed_table(3), outcome=outcome)
+    features = ["mean_index", "worst_index", "recovery"]
+    whole = _to_rank(table, None, features)
+    handed = replace(_handed_table(3), outcome=outcome)
+    taken = _to_rank(handed, None, features, consume=True)
+    pd.testing.assert_frame_equal(taken.frame, whole.frame, check_exact=True)
+    assert np.array_equal(taken.keep, whole.keep) and taken.floats is whole.floats is np.float32
+    assert whole.keep.sum() == (6_000 - 1_200 if outcome == "churned" else 1_200)
+    assert list(taken.frame.columns) == ["mean_index", "worst_index", "recovery", "customer_id", "segment",
+                                         "lifetime_value", "incidents", "contacts via chat", "contacts via email"]
+    assert handed.frame.shape[1] == 0 and table.frame.shape[1] == 12
