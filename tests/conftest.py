@@ -91,6 +91,14 @@ def load_backend(url: str, interactions: pd.DataFrame, customers: pd.DataFrame |
             con.execute(itab.insert(), _records(interactions, INTERACTION_COLUMNS))
         if ctab is not None and len(customers):
             con.execute(ctab.insert(), _records(customers, CUSTOMER_COLUMNS))
+    if writer.dialect.name == "postgresql":
+        # Statistics, as a warehouse's tables have them (autovacuum, or the loader: cx load --into).
+        # Without them PostgreSQL guesses a few rows per table and plans nested loops that redo the
+        # journey queries' joins per row: a minute per query on these 3,000 rows instead of 0.1 s.
+        with writer.begin() as con:
+            for table in (itab, ctab):
+                if table is not None:
+                    con.execute(sa.text(f'ANALYZE "{table.name}"'))
     writer.dispose()
     reader = connect(url)
     source = table_source(reader, itab.name, {c: c for c in INTERACTION_COLUMNS},

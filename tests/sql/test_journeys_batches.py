@@ -39,10 +39,7 @@ def test_the_ranges_split_every_customer_once(source, frames):
 
 @pytest.mark.parametrize("scope", [Scope(), Scope(channels=("email", "chat")), Scope(segments=("consumer",)),
                                    Scope(date_from="2026-01-01")])
-def test_batched_journeys_equal_one_query(source, scope, backend):
-    if backend == "postgresql" and scope != Scope():
-        pytest.skip("PostgreSQL reads journeys in one query in the app (batches are DuckDB's); the unfiltered "
-                    "case checks its batches, the filtered ones take a minute each there")
+def test_batched_journeys_equal_one_query(source, scope):
     rules = IncidentRules(nps_at_most=3, repeat_contact_days=5)
     for options in ({}, {"gap_days": 30.0}, {"end_last": 2}):
         same_frames(journey_features(source, scope, rules, batch=40, **options),
@@ -52,8 +49,8 @@ def test_batched_journeys_equal_one_query(source, scope, backend):
 
 
 @pytest.mark.parametrize("sort", ["severity", "recency"])
-def test_batched_incident_ranking_gives_the_same_list(source, sort, backend):
-    for scope in (Scope(),) if backend == "postgresql" else (Scope(), Scope(channels=("phone",))):  # see above
+def test_batched_incident_ranking_gives_the_same_list(source, sort):
+    for scope in (Scope(), Scope(channels=("phone",))):
         for options in ({"limit": 25}, {"limit": 7, "classes": ("unrecovered",)}, {"limit": 500}):
             same_frames(incidents(source, scope, sort=sort, batch=40, **options),
                   incidents(source, scope, sort=sort, batch=10_000, **options))
