@@ -41,6 +41,17 @@ def test_churn_page_what_if_and_window_rule(app):
     assert any("Observation window and outcome horizon" in i.value for i in at.info)
 
 
+def test_what_if_money_is_in_the_configured_currency(app, monkeypatch):
+    """Issue 14: the "Lifetime value at risk" tile, its change and its interval read in the app's currency."""
+    monkeypatch.setenv("CX_CURRENCY", "€")
+    at = app("views/churn.py", timeout=180).run()
+    assert not at.exception
+    tile = next(m for m in at.metric if m.label == "Lifetime value at risk")
+    assert tile.value.startswith("€") and tile.value[1:].replace(",", "").isdigit(), tile.value
+    assert tile.delta[:2] in ("+€", "-€"), tile.delta
+    assert any(c.value.startswith("95% CI ") and c.value.count("€") == 2 for c in at.caption)
+
+
 def test_churn_page_guard_rail_message(app):
     at = app("views/churn.py", timeout=180).run()
     at.number_input(key="churn.min_positives").set_value(5000).run()
