@@ -116,7 +116,9 @@ def cohort_chart(trend, label: str, *, height: int = 400) -> go.Figure:
                              hovertemplate="%{x|%b %Y}: %{y:.1f}<br>%{customdata[0]:,} departed without answering"
                                            "<extra>fixed cohort</extra>"))
     fig.update_yaxes(title=label)
-    return style(fig, height=height, legend=dict(orientation="h", y=-0.2))
+    # the legend above the plot (the template's), where plotly makes room for its lines: under it, at a fixed
+    # distance, its two or three lines at 1024 px covered the dates
+    return style(fig, height=height)
 
 
 __all__ = ["cohort_chart", "driver_importance", "focus_areas", "mix_cells", "mix_waterfall"]
