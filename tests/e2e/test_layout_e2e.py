@@ -1,7 +1,8 @@
 """Every page at the two screens a meeting uses (1024×768 projector, 1440×900 laptop): screenshots into
 test-results/ (open them and look), no KPI tile value, dropdown text or field value cut off, no control
-pushed out of sight, no chart legend over its axis labels and no table wider than its box (columns hidden until
-scrolled sideways), its detail tables ("More columns") opened too, on every page of the app (a finding on any page fails the test)."""
+pushed out of sight, no chart legend over its axis labels nor point labels over one another, and no table
+wider than its box (columns hidden until scrolled sideways), its detail tables ("More columns") opened too,
+on every page of the app (a finding on any page fails the test)."""
 
 from __future__ import annotations
 
@@ -101,7 +102,8 @@ CUT_TITLES = """() => {
   return [...new Set(cut)];
 }"""
 
-# A chart's legend drawn over its axes' labels (the dates under a trend, the names beside bars) or axis titles.
+# A chart's legend drawn over its axes' labels (the dates under a trend, the names beside bars) or axis titles,
+# and labels beside points drawn over one another.
 LEGEND_OVER_LABELS = """() => {
   const over = [];
   const meets = (a, b) => a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1 && b.top < a.bottom - 1;
@@ -115,6 +117,14 @@ LEGEND_OVER_LABELS = """() => {
           over.push('legend "' + entry.textContent.trim() + '" over the axis label "' + label.textContent.trim() + '"');
       });
     });
+    // and the labels that name points (the drivers on the Drivers page's focus chart), over one another; not the
+    // faded "n=…" marks beside a trend's low-n points (the Trends page's weeks of several series: see its n)
+    const labels = [...plot.querySelectorAll('.textpoint text')].filter(t => t.textContent.trim() && !/^n=/.test(t.textContent.trim())
+                                                                          && t.getBoundingClientRect().width > 0);
+    labels.forEach((a, i) => labels.slice(i + 1).forEach(b => {
+      if (meets(a.getBoundingClientRect(), b.getBoundingClientRect()))
+        over.push('point label "' + a.textContent.trim() + '" over "' + b.textContent.trim() + '"');
+    }));
   });
   return [...new Set(over)];
 }"""
