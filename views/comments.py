@@ -218,8 +218,11 @@ else:
                              "share_a": number(f"Per 1,000 words: {first}", format="%.1f"),
                              "share_b": number(f"Per 1,000 words: {second}", format="%.1f"),
                              "log_odds": number("Log-odds", format="%.2f")})
-    st.caption("Log-odds ratio with an informative Dirichlet prior (Monroe, Colaresi & Quinn 2008); |z| > 1.96 "
-               "is distinctive. Counts are of words; shares per 1,000 words.")
+    st.caption("Strength: how much more one group uses the word than the other; above 1.96 it is more than chance "
+               "would explain. Counts are of words; shares per 1,000 words.")
+    with st.expander("How this is computed", icon=":material/calculate:"):
+        st.caption("Strength is the z-score of the log-odds ratio with an informative Dirichlet prior (Monroe, "
+                   "Colaresi & Quinn 2008); |z| > 1.96 is distinctive.")
     term = st.selectbox("Comments with the word", words["term"].tolist(), key="comments.term")
     hits = comments_with_term(analysed.loc[a | b, "comment"], term, limit=SHOWN)
     dataframe(hits.to_frame("comment"), hide_index=True, key="comments.term_hits", column_config={"comment": st.column_config.TextColumn("Comment")})

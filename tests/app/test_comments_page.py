@@ -113,7 +113,7 @@ def test_method_names_only_under_how_this_is_computed(app):
     captions a person reads first."""
     at = app("views/comments.py", timeout=180).run()
     assert not at.exception
-    methods = ("VADER", "TF-IDF", "NMF")
+    methods = ("VADER", "TF-IDF", "NMF", "Dirichlet")
     hidden = {id(c.proto) for e in at.expander if e.label == "How this is computed" for c in e.caption}
     assert hidden and any(m in c.value for c in at.caption if id(c.proto) in hidden for m in methods)
     said = [c.value for c in at.caption if id(c.proto) not in hidden and any(m in c.value for m in methods)]
