@@ -20,6 +20,7 @@ from cx.charts.theme import (
     GREEN,
     GREY,
     SEQUENTIAL,
+    TEXT,
     VERMILION,
     diverging,
     low_n_opacity,
@@ -52,8 +53,9 @@ def funnel_chart(funnel: pd.DataFrame) -> go.Figure:
     labels = [plain_text(s) for s in funnel["journey_stage"]]
     text = [f"{r:,} ({s:.0f}%)" for r, s in zip(funnel["reached"], funnel["share_of_first"])]
     fig = go.Figure(go.Funnel(
-        y=labels, x=funnel["reached"], text=text, textinfo="text", textposition="inside",
-        insidetextfont={"color": "white"}, marker={"color": BLUE}, connector={"fillcolor": rgba(BLUE, 0.15)},
+        # inside a bar wide enough, else beside it: forced inside, the last stage's "547 (19%)" shrank to ~4 px
+        y=labels, x=funnel["reached"], text=text, textinfo="text", textposition="auto",
+        insidetextfont={"color": "white"}, outsidetextfont={"color": TEXT}, cliponaxis=False, marker={"color": BLUE}, connector={"fillcolor": rgba(BLUE, 0.15)},
         customdata=np.column_stack([funnel["customers"], funnel["conversion"]]),
         hovertemplate="<b>%{y}</b><br>%{x:,} customers reached this stage or a later one"
                       "<br>%{customdata[1]:.0f}% of the previous stage"

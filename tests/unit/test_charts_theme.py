@@ -223,3 +223,13 @@ def test_style_gives_the_template_unchecked_but_the_same_and_leaves_the_shared_t
     fast.layout.template.layout.font.size = size + 20  # one figure's template changed in place…
     assert theme.TEMPLATE.layout.font.size == size  # …not the app's
     assert theme.style(go.Figure()).layout.template.layout.font.size == size
+
+
+def test_a_narrow_funnel_stage_says_its_count_beside_the_bar_in_dark_text():
+    """Issue 14 (layout): forced inside, the last stage's count shrank to a few pixels at 1024 px."""
+    from cx.charts.theme import TEXT
+
+    funnel = pd.DataFrame({"journey_stage": ["awareness", "advocacy"], "reached": [2908, 547],
+                           "share_of_first": [100.0, 18.8], "customers": [2908, 547], "conversion": [100.0, 18.8]})
+    trace = journey_charts.funnel_chart(funnel).data[0]
+    assert trace.textposition == "auto" and trace.outsidetextfont.color == TEXT and trace.insidetextfont.color == "white"
