@@ -265,7 +265,7 @@ dataframe(at_risk.drop(columns=["worst_channel", "worst_touchpoint", "last_chann
                      "incidents, recovery",
           column_config={"rank": st.column_config.NumberColumn("#", format="%d", width=44),
                          "customer_id": st.column_config.TextColumn("Customer"),
-                         "probability": st.column_config.ProgressColumn("Chance", format="%.2f", min_value=0.0,
+                         "probability": st.column_config.ProgressColumn("Chance", format="percent", min_value=0.0,
                                                                         max_value=1.0, width=110),
                          "lifetime_value": st.column_config.NumberColumn(f"Lifetime value ({currency()})",
                                                                          format="localized", step=1),

@@ -88,7 +88,7 @@ def odds_ratio_forest(table: pd.DataFrame, top: int = 20, title: str = "Odds rat
     return _layout(fig, title, max(300, 34 * len(rows) + 110))
 
 
-def feature_set_comparison(table: pd.DataFrame, title: str = "Which measures matter: cross-validated ROC AUC") -> go.Figure:
+def feature_set_comparison(table: pd.DataFrame, title: str = "Which measures matter: how well each set tells leavers from stayers") -> go.Figure:
     """Cross-validated ROC AUC of each feature set with its 95% CI (0.5 = chance).
 
     Parameters
@@ -115,7 +115,7 @@ def feature_set_comparison(table: pd.DataFrame, title: str = "Which measures mat
 
 
 def permutation_importance_chart(table: pd.DataFrame, top: int = 15,
-                                 title: str = "Permutation importance (held-out AUC lost)") -> go.Figure:
+                                 title: str = "What the model leans on: separation lost when a measure is shuffled") -> go.Figure:
     """Bars of the held-out ROC AUC lost when each feature is shuffled (± SD over folds and repeats).
 
     Parameters

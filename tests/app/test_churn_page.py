@@ -17,6 +17,10 @@ def test_churn_page_shows_model_card_scores_and_at_risk(app):
     labels = {m.label for m in at.metric}
     assert {"ROC AUC", "PR AUC", "Brier score", "Customers"} <= labels
     assert len(at.get("plotly_chart")) == 4
+    import json
+
+    titles = [json.loads(c.proto.spec)["layout"].get("title", {}).get("text", "") for c in at.get("plotly_chart")]
+    assert not [t for t in titles if "AUC" in t or "ermutation" in t], titles  # method names in the axes and help only
     assert at.session_state["churn.outcome"] == "churned"
     # drivers and the at-risk list, each with a detail table of the columns that would not fit at 1024 px
     assert len(at.dataframe) >= 4 and len(at.dataframe[2].value) > 0
