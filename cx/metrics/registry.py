@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import numpy as np
-import pandas as pd
 import sqlalchemy as sa
 
 from cx.db.dialects import as_float, as_int, count_where, median_bound, percentile_cont
@@ -40,22 +39,23 @@ class MetricError(ValueError):
 class Statistics:
     """Sufficient statistics per cell, read as float64 arrays: ``s.n``, ``s.promoters``…
 
-    Wraps the rows of a metric query (MySQL returns Decimal sums, SQLite text dates…); every
+    Wraps the rows of a metric query (MySQL returns Decimal sums, SQLite text dates…): a DataFrame,
+    or a mapping of column name to values (the command line's rows, without pandas). Every
     attribute is one column converted to float64, NaN where missing.
     """
 
-    def __init__(self, frame: pd.DataFrame) -> None:
+    def __init__(self, frame) -> None:
         self.frame = frame
 
     def __getattr__(self, name: str) -> np.ndarray:
         frame = self.__dict__.get("frame")
         if frame is None or name not in frame:
             raise AttributeError(f"no statistic {name!r}")
-        values = frame[name].map(lambda v: None if v is None else float(v))
-        return pd.to_numeric(values, errors="coerce").to_numpy("float64")
+        return np.array([np.nan if v is None else float(v) for v in frame[name]], dtype="float64")
 
     def __len__(self) -> int:
-        return len(self.frame)
+        frame = self.frame
+        return len(frame) if hasattr(frame, "columns") else len(next(iter(frame.values()), ()))
 
 
 class Ranked(NamedTuple):
