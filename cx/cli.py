@@ -6,8 +6,10 @@ is a pair: ``_add_<name>(subparsers)`` declares it and ``_cmd_<name>(args)`` run
 Start-up time is part of the interface (cron jobs and scripts pay it on every call): this module
 imports only the standard library and cx's plain-value modules at the top. pandas, SQLAlchemy,
 DuckDB and the modelling stack are imported inside the command that needs them, so ``cx --help``,
-``cx <command> --help`` and an argument error load none of them, and a command that reads one
-database loads pandas without pyarrow (:func:`_without_arrow`); tests/unit/test_cli_imports.py.
+``cx <command> --help`` and an argument error load none of them, ``cx metrics`` reads and prints
+its rows without pandas (:func:`cx.metrics.query.metric_columns`, :mod:`cx.columns`), and a command
+that reads one database loads pandas without pyarrow (:func:`_without_arrow`);
+tests/unit/test_cli_imports.py.
 """
 
 from __future__ import annotations

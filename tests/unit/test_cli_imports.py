@@ -146,7 +146,7 @@ def test_cx_metrics_prints_what_the_pandas_path_printed(argv, kind, small_demo, 
     argv = [*argv, "--source", str(small_demo if kind == "duckdb" else small_sqlite)] if kind != "demo" else argv
     code, out, err = cli_output(argv, env)
     assert code == 0, err
-    assert (out, err) == _pandas_output(argv[1:], env)
+    assert (out, err) == _pandas_output(argv, env)
 
 
 def test_cx_metrics_on_the_default_demo_loads_no_arrow(small_demo):
