@@ -53,7 +53,8 @@ def commands(demo: Path) -> dict[str, list[str]]:
 
 
 PROBE = "import sys; from cx.cli import main; sys.exit(main())"
-#: what ``cx metrics`` cannot start without: its query layer is SQLAlchemy over DuckDB, its tables pandas
+#: what ``cx metrics`` started with: its query layer is SQLAlchemy over DuckDB, its tables pandas (until
+#: round 6; now numpy computes the intervals and cx.columns prints the rows)
 _NO_ARROW = ("import sys\n"
              "class NoArrow:\n"
              "    def find_spec(name, path=None, target=None):\n"
@@ -67,6 +68,8 @@ FLOOR = {
     "import duckdb, duckdb_engine": "import duckdb, duckdb_engine",
     "all four": "import pandas, sqlalchemy, duckdb, duckdb_engine",
     "all four, pandas without pyarrow": _NO_ARROW + "import pandas, sqlalchemy, duckdb, duckdb_engine",
+    "numpy, sqlalchemy, duckdb, duckdb_engine (no pandas: cx metrics since round 6)":
+        "import numpy, sqlalchemy, duckdb, duckdb_engine",
 }
 #: run a command, then write the modules it loaded (in order) and whether it hid pyarrow to argv[1]
 RECORD = ("import json, sys\n"
@@ -199,7 +202,8 @@ def main() -> None:
                           for label, root in roots.items()]
                 print(f"| `{name}`{what} | {counts[0] / 1e9:.2f} G |"
                       + (f" {counts[1] / 1e9:.2f} G | {counts[0] / counts[1]:.2f} |" if len(counts) > 1 else " | |"))
-        for name in ("all four", "all four, pandas without pyarrow"):
+        for name in ("all four", "all four, pandas without pyarrow",
+                     "numpy, sqlalchemy, duckdb, duckdb_engine (no pandas: cx metrics since round 6)"):
             print(f"| floor: `{name}` | {instructions(ROOT, [], FLOOR[name]) / 1e9:.2f} G | | |")
     for label, root in roots.items():
         for what, argv in (("import cx.cli", None), ("cx metrics --metric nps", ["metrics", "--metric", "nps",

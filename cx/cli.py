@@ -6,8 +6,10 @@ is a pair: ``_add_<name>(subparsers)`` declares it and ``_cmd_<name>(args)`` run
 Start-up time is part of the interface (cron jobs and scripts pay it on every call): this module
 imports only the standard library and cx's plain-value modules at the top. pandas, SQLAlchemy,
 DuckDB and the modelling stack are imported inside the command that needs them, so ``cx --help``,
-``cx <command> --help`` and an argument error load none of them, and a command that reads one
-database loads pandas without pyarrow (:func:`_without_arrow`); tests/unit/test_cli_imports.py.
+``cx <command> --help`` and an argument error load none of them, ``cx metrics`` reads and prints
+its rows without pandas (:func:`cx.metrics.query.metric_columns`, :mod:`cx.columns`), and a command
+that reads one database loads pandas without pyarrow (:func:`_without_arrow`);
+tests/unit/test_cli_imports.py.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cx import ingest  # lazy package (PEP 562): its readers load on first use
+from cx import columns, ingest  # ingest: a lazy package (PEP 562), its readers load on first use
+from cx.lazy import Hidden
 from cx.schema import dumps
 
 if TYPE_CHECKING:
@@ -322,14 +325,11 @@ def _open_source(specs: list[str] | None, mapping=None):
 _ARROWLESS = ("duckdb", "sqlite", "postgresql", "mysql", "mariadb")
 
 
-class _NoArrow:
+class _NoArrow(Hidden):
     """A finder that reports pyarrow as not installed (see :func:`_without_arrow`)."""
 
-    @staticmethod
-    def find_spec(name, path=None, target=None):
-        if name.partition(".")[0] == "pyarrow":
-            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
-        return None
+    def __init__(self) -> None:
+        super().__init__("pyarrow")
 
 
 def _without_arrow(specs: list[str] | None) -> None:
@@ -592,9 +592,9 @@ def _cmd_metrics(args) -> int:
     except ValueError as exc:
         raise CliError(str(exc)) from None
     source = _open_source(args.source, args.mapping)
-    try:
-        table = metrics.metric_table(source, args.metric, view.grain, args.by, scope, min_n=view.min_n)
-        if table.empty:
+    try:  # the columns of metric_table, read and printed without pandas (cx.columns)
+        table = metrics.metric_columns(source, args.metric, view.grain, args.by, scope, min_n=view.min_n)
+        if not columns.rows(table):
             raise CliError(metrics.why_empty(source, args.metric, view.grain, scope))
     except (SourceError, metrics.MetricError) as exc:
         raise CliError(str(exc)) from None
@@ -602,11 +602,23 @@ def _cmd_metrics(args) -> int:
 
     for line in plausible.metric_table(table, [b.strip() for b in args.by.split(",") if b.strip()]):
         print(f"cx metrics: warning: {line}", file=sys.stderr)
-    table["period"] = [p if isinstance(p, str) else p.date().isoformat() for p in table["period"]]
+    table["period"] = [p if isinstance(p, str) else p.isoformat() for p in table["period"]]
     if args.format == "table":
-        table = table.round({"value": 2, "ci_low": 2, "ci_high": 2, "p90": 2})
-    print_frame(table, args.format)
+        import numpy as np
+
+        table.update({c: np.round(table[c], 2) for c in ("value", "ci_low", "ci_high", "p90") if c in table})
+    _print_columns(table, args.format)
     return 0
+
+
+def _print_columns(table, fmt: str) -> None:
+    """:func:`print_frame` of a table held as columns (:mod:`cx.columns`): the same bytes, without pandas."""
+    if fmt == "json":
+        print(dumps(columns.to_records(table)))
+    elif fmt == "csv":
+        sys.stdout.write(columns.to_csv(table))
+    else:
+        print(columns.to_text(table) if columns.rows(table) else "(no rows)")
 
 
 # --- cx alerts (and delivery) ----------------------------------------------------------------

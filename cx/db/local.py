@@ -13,14 +13,16 @@ from __future__ import annotations
 import hashlib
 import itertools
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from cx import demo
 from cx.db.session import duckdb_engine
 from cx.db.source import Source, table_source
 from cx.memory import release_memory
 from cx.schema import CUSTOMER_COLUMNS, INTERACTION_COLUMNS, IncidentRules, Scales
+
+if TYPE_CHECKING:  # imported where frames are made: opening the demo (cx metrics) needs no pandas
+    import pandas as pd
 
 _memory_ids = itertools.count(1)
 
@@ -36,6 +38,8 @@ def demo_source(path: str | Path | None = None) -> Source:
 
 def typed_frame(frame: pd.DataFrame | None, kinds: dict[str, str], extras: bool) -> pd.DataFrame:
     """Every canonical column present with a backend-friendly dtype (missing ones all-null)."""
+    import pandas as pd
+
     frame = pd.DataFrame() if frame is None else frame
     out = {}
     n = len(frame)
@@ -110,6 +114,8 @@ LOAD_ROWS = 200_000
 def _copy_in(con, name: str, frame: pd.DataFrame, kinds: dict[str, str], digest=None) -> None:
     """``CREATE TABLE name`` from a canonical frame, typed (:func:`typed_frame`) and copied
     :data:`LOAD_ROWS` rows at a time; ``digest`` (a hashlib object) is fed each typed column."""
+    import pandas as pd
+
     for number, part in enumerate(_typed_slices(frame, kinds)):
         if digest is not None:
             for column in part.columns:
@@ -125,6 +131,8 @@ def _typed_slices(frame: pd.DataFrame, kinds: dict[str, str]):
     """The typed frame in slices of :data:`LOAD_ROWS` rows, each typed as the whole would be (text, dates,
     integers, numbers and flags have one dtype whatever the values). A frame with an extra attribute of
     Python objects (typed by what each slice happens to hold) is typed whole, as before."""
+    import pandas as pd
+
     if len(frame) > LOAD_ROWS:
         first = typed_frame(frame.iloc[:LOAD_ROWS].reset_index(drop=True), kinds, extras=True)
         if not any(pd.api.types.is_object_dtype(dtype) for dtype in first.dtypes):

@@ -172,6 +172,26 @@ def _interrupt_timer(engine: sa.Engine, timeout: int) -> None:
     sa.event.listen(engine, "handle_error", lambda context: _stop(context.connection))
 
 
+def without_pandas_checks(engine: sa.Engine) -> None:
+    """DuckDB runs a query with parameters without importing pandas (see :func:`cx.lazy.hide`).
+
+    It imports pandas to check whether a parameter is a DataFrame; while no module has imported
+    pandas none is, and a command that prints a few aggregates (``cx metrics``) never needs it.
+    """
+    from cx.lazy import hide, show
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        if parameters:
+            conn.info["cx_hidden"] = hide("pandas")
+
+    def after(conn, *_args):
+        show(conn.info.pop("cx_hidden", None))
+
+    sa.event.listen(engine, "before_cursor_execute", before)
+    sa.event.listen(engine, "after_cursor_execute", after)
+    sa.event.listen(engine, "handle_error", lambda error: after(error.connection) if error.connection else None)
+
+
 def duckdb_engine(path: Path | None = None, *, load: Callable | None = None,
                   timeout: int = STATEMENT_TIMEOUT_S) -> sa.Engine:
     """An engine over one DuckDB database that no SQL can use to reach a file or the network.
@@ -216,5 +236,6 @@ def duckdb_engine(path: Path | None = None, *, load: Callable | None = None,
     engine.dialect._supports_statement_cache = True
     engine.cx_database = database
     sa.event.listen(engine, "engine_disposed", lambda _engine: database.close())  # dispose() frees the file
+    without_pandas_checks(engine)
     read_only_session(engine, timeout)
     return engine

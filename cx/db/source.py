@@ -16,12 +16,15 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import sqlalchemy as sa
 
 from cx.db.errors import SourceError, connected, safe_url
 from cx.schema import CUSTOMER_COLUMNS, INTERACTION_COLUMNS, IncidentRules, Scales
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 _SA_TYPES = {
     "text": sa.String(),
@@ -44,6 +47,8 @@ def read_frame(engine: sa.Engine, query, context: str | None = None) -> pd.DataF
         For every driver error: one line, password masked, after ``context`` when given. A server
         that cannot be reached reads "could not connect to <masked URL>", whatever the cause.
     """
+    import pandas as pd
+
     with connected(engine, context) as con:
         result = con.execute(query)  # through SQLAlchemy: events, logging and errors as usual
         cursor = result.cursor
@@ -52,6 +57,17 @@ def read_frame(engine: sa.Engine, query, context: str | None = None) -> pd.DataF
             result.close()
             return frame
         return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+
+
+def read_rows(engine: sa.Engine, query, context: str | None = None) -> tuple[list[str], list[tuple]]:
+    """Run one aggregate query and return its column names and rows as Python values, without pandas.
+
+    For a few rows printed by a command (``cx metrics``), where importing pandas would cost more
+    than the query. Errors as in :func:`read_frame`.
+    """
+    with connected(engine, context) as con:
+        result = con.execute(query)
+        return list(result.keys()), [tuple(row) for row in result.fetchall()]
 
 
 @dataclass(frozen=True, eq=False)
@@ -100,6 +116,10 @@ class Source:
         ``context`` (e.g. ``"reading a preview of X failed"``) is put before the driver's reason.
         """
         return read_frame(self.engine, query, context)
+
+    def rows(self, query, context: str | None = None) -> tuple[list[str], list[tuple]]:
+        """:meth:`read` as column names and rows of Python values (no pandas; see :func:`read_rows`)."""
+        return read_rows(self.engine, query, context)
 
 
 # --- canonical selectables -------------------------------------------------------------------

@@ -8,7 +8,9 @@
 - :mod:`cx.metrics.drilldown` — the interactions behind one point.
 """
 
-from cx.metrics.drilldown import interactions_for_cell, period_end
+from typing import TYPE_CHECKING
+
+from cx.lazy import exports
 from cx.metrics.intervals import (
     median_rank_bounds,
     normal_quantile,
@@ -16,18 +18,7 @@ from cx.metrics.intervals import (
     t_interval,
     wilson_interval,
 )
-from cx.metrics.query import (
-    RESULT_COLUMNS,
-    Cut,
-    MetricTable,
-    covering_scope,
-    cut_cells,
-    metric_query,
-    metric_table,
-    metric_tables,
-    why_empty,
-)
-from cx.metrics.registry import (
+from cx.metrics.registry import (  # after the submodule: the name ``registry`` is the function
     METRICS,
     Metric,
     MetricDefinition,
@@ -38,6 +29,32 @@ from cx.metrics.registry import (
     lookup,
     registry,
 )
+
+# The drill-down and the metric tables are imported on first use (PEP 562): they load pandas,
+# which ``cx metrics`` does without (:func:`cx.metrics.query.metric_columns`).
+_HOME = {
+    "interactions_for_cell": "drilldown", "period_end": "drilldown",
+    "RESULT_COLUMNS": "query", "Cut": "query", "MetricTable": "query", "covering_scope": "query", "cut_cells": "query",
+    "metric_columns": "query", "metric_query": "query", "metric_table": "query", "metric_tables": "query",
+    "why_empty": "query",
+}
+
+__getattr__ = exports(__name__, _HOME)
+
+if TYPE_CHECKING:
+    from cx.metrics.drilldown import interactions_for_cell, period_end
+    from cx.metrics.query import (
+        RESULT_COLUMNS,
+        Cut,
+        MetricTable,
+        covering_scope,
+        cut_cells,
+        metric_columns,
+        metric_query,
+        metric_table,
+        metric_tables,
+        why_empty,
+    )
 
 __all__ = [
     "METRICS",
@@ -55,6 +72,7 @@ __all__ = [
     "interactions_for_cell",
     "lookup",
     "median_rank_bounds",
+    "metric_columns",
     "metric_query",
     "metric_table",
     "metric_tables",

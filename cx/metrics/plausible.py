@@ -14,10 +14,9 @@ nothing here changes a number.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import numpy as np
-import pandas as pd
 
 #: Medians longer than this are implausible for a response (minutes) or a resolution (hours).
 MONTH_MINUTES = 30 * 24 * 60.0
@@ -81,25 +80,39 @@ def check(kind: str, value: float, n: float | None = None, where: str = "") -> s
     return None
 
 
-def metric_table(table: pd.DataFrame, by: Iterable[str] = ()) -> list[str]:
+def metric_table(table, by: Iterable[str] = ()) -> list[str]:
     """The implausible cells of a metric table, one sentence per cell (at most five, then a count).
 
-    ``table`` has ``metric``, ``value`` and ``n`` columns and, optionally, ``period`` and the
-    breakdown columns ``by`` (named in the sentence).
+    ``table`` (a DataFrame, or a mapping of column name to values such as
+    :func:`cx.metrics.query.metric_columns` returns) has ``metric``, ``value`` and ``n`` columns and,
+    optionally, ``period`` and the breakdown columns ``by`` (named in the sentence).
     """
+    if hasattr(table, "to_dict"):  # a DataFrame: its rows, Timestamps as periods
+        rows: Iterable[Mapping] = table.to_dict("records")
+    else:
+        rows = (dict(zip(table, values)) for values in zip(*table.values()))
     found = []
     by = [b for b in by if b in table]
-    for row in table.itertuples(index=False):
-        cell = [f"{b} {getattr(row, b)}" for b in by]
-        period = getattr(row, "period", "all")
+    for row in rows:
+        cell = [f"{b} {row[b]}" for b in by]
+        period = row.get("period", "all")
         if period not in ("all", None):
-            cell.append(f"in the period starting {pd.Timestamp(period):%Y-%m-%d}")
-        sentence = check(str(row.metric), float(row.value), float(row.n), (" ".join(["for", *cell]) if cell else ""))
+            cell.append(f"in the period starting {_timestamp(period):%Y-%m-%d}")
+        sentence = check(str(row["metric"]), float(row["value"]), float(row["n"]), (" ".join(["for", *cell]) if cell else ""))
         if sentence:
             found.append(sentence)
     if len(found) > 5:
         found = [*found[:5], f"… and {len(found) - 5} more implausible cells of the same kinds."]
     return found
+
+
+def _timestamp(period):
+    """A period as something with ``strftime`` (a date, a Timestamp; text and numpy dates through pandas)."""
+    if hasattr(period, "strftime"):
+        return period
+    import pandas as pd
+
+    return pd.Timestamp(period)
 
 
 def churn_report(report) -> list[str]:

@@ -11,11 +11,12 @@ channel × stage, the same weeks overall, and the four weeks before) in one quer
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 import sqlalchemy as sa
 
 from cx.db.dialects import ranked, time_bucket
@@ -25,6 +26,9 @@ from cx.metrics.intervals import normal_quantile
 from cx.metrics.registry import Metric, MetricError, Ranked, Statistics, lookup
 from cx.schema import DIMENSIONS, Grain
 from cx.scope import DEFAULT_MIN_N, Scope
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 RESULT_COLUMNS: tuple[str, ...] = ("period", "metric", "n", "value", "ci_low", "ci_high", "low_n")
 _RESERVED = {*RESULT_COLUMNS, "p90", "customer_id", "cut"}
@@ -190,6 +194,61 @@ def _per_customer(source: Source, m: Metric, period: list, by: list[str], where:
 # --- the table -------------------------------------------------------------------------------
 
 
+def estimates(m: Metric, s: Statistics, confidence: float, min_n: int) -> dict[str, np.ndarray]:
+    """The columns of a metric table after its keys, from each cell's statistics: ``n``, ``value``,
+    ``ci_low``, ``ci_high``, ``low_n`` (``n < min_n``) and the metric's extra statistics (``p90``)."""
+    n = s.n
+    value, low, high = m.estimate(s, confidence)
+    return {"n": n.astype("int64"), "value": value, "ci_low": low, "ci_high": high, "low_n": n < min_n,
+            **{name: getattr(s, name) for name in m.extra}}
+
+
+def _day(value):
+    """A period key as a date (drivers return a date, a datetime, or SQLite's text)."""
+    if isinstance(value, str):
+        return dt.datetime.fromisoformat(value).date()
+    return value.date() if isinstance(value, dt.datetime) else value
+
+
+def _last_if_missing(value) -> tuple:
+    return (True, 0) if value is None else (False, value)
+
+
+def metric_columns(
+    source: Source,
+    metric: str | Metric,
+    grain: Grain | str | None = None,
+    by: Sequence[str] | str | None = (),
+    scope: Scope | None = None,
+    *,
+    confidence: float = 0.95,
+    min_n: int = DEFAULT_MIN_N,
+) -> dict[str, Sequence]:
+    """:func:`metric_table` without pandas: the same columns and numbers, for a command that prints one table.
+
+    The same query (:func:`metric_query`) fetched as Python rows, the same cells (none empty; sorted
+    by period then breakdown, a missing value last) and the same values, intervals and flags
+    (:func:`estimates`). ``period`` is the bucket's first day as a :class:`datetime.date` (or
+    ``"all"``), the keys and ``metric`` are lists, the rest float64 / int64 / bool arrays.
+    """
+    m, grain, by = lookup(metric, source.scales), Grain(grain or Grain.WEEK), breakdown(source, by)
+    names, rows = source.rows(metric_query(source, m, grain, by, scope, confidence=confidence))
+    at = {name: k for k, name in enumerate(names)}
+    rows = [row for row in rows if row[at["n"]] is not None and float(row[at["n"]]) > 0]
+    keys = [at[b] for b in by]
+    if grain is Grain.ALL:
+        periods = ["all"] * len(rows)
+    else:
+        periods = [_day(row[at["period"]]) for row in rows]
+    order = sorted(range(len(rows)), key=lambda k: (_last_if_missing(periods[k]),
+                                                    *(_last_if_missing(rows[k][j]) for j in keys)))
+    cells = {"period": [periods[k] for k in order], **{b: [rows[k][at[b]] for k in order] for b in by}}
+    cells |= {name: [rows[k][j] for k in order] for name, j in at.items() if name not in cells}
+    return {"period": cells["period"], **{b: cells[b] for b in by}, "metric": [m.key] * len(order),
+            **estimates(m, Statistics(cells), confidence, min_n)}
+
+
+
 @dataclass(frozen=True, eq=False)
 class MetricTable:
     """A metric's sufficient statistics per cell, as one query returned them.
@@ -222,6 +281,8 @@ class MetricTable:
     def from_statistics(cls, raw: pd.DataFrame, metric: Metric, grain: Grain | str, by: Sequence[str],
                         confidence: float = 0.95) -> MetricTable:
         """Wrap the rows of :func:`metric_query`: drop empty cells, normalise keys, sort."""
+        import pandas as pd
+
         grain, by = Grain(grain), list(by)
         raw = raw[pd.to_numeric(raw["n"]).fillna(0) > 0].reset_index(drop=True)
         keys = pd.DataFrame({
@@ -254,19 +315,13 @@ class MetricTable:
 
     def table(self, min_n: int = DEFAULT_MIN_N) -> pd.DataFrame:
         """Values and intervals per cell, flagged ``low_n`` under ``min_n`` (no query: see :func:`metric_table`)."""
-        m, s = self.definition, self.statistics
-        n = s.n
-        value, low, high = m.estimate(s, self.confidence)
+        import pandas as pd
+
         return pd.DataFrame({
             "period": self.cells["period"],
             **{b: self.cells[b] for b in self.by},
-            "metric": pd.Series([m.key] * len(n), dtype=object),
-            "n": n.astype("int64"),
-            "value": value,
-            "ci_low": low,
-            "ci_high": high,
-            "low_n": n < min_n,
-            **{name: getattr(s, name) for name in m.extra},
+            "metric": pd.Series([self.metric] * len(self.cells), dtype=object),
+            **estimates(self.definition, self.statistics, self.confidence, min_n),
         })
 
     def changes(self, now, before) -> pd.DataFrame:
@@ -284,6 +339,8 @@ class MetricTable:
             ``value``, ``ci_low``, ``ci_high``, ``n`` (now), ``previous``, ``previous_n``,
             ``delta`` and the two-sided ``p_value`` of the change.
         """
+        import pandas as pd
+
         rows = self.table().assign(_row=np.arange(len(self.cells)))
         now_rows = rows[rows.period == pd.Timestamp(now)]
         before_rows = rows[rows.period == pd.Timestamp(before)]
@@ -405,6 +462,8 @@ def metric_tables(source: Source, metric: str | Metric, cuts: Mapping[str, Cut],
             *statistics,
         ))
     raw = source.read(sa.union_all(*branches))
+    import pandas as pd
+
     which = pd.to_numeric(raw["cut"]).to_numpy()
     out = {}
     for k, (name, (grain, by, _)) in enumerate(plans.items()):
@@ -488,5 +547,5 @@ def why_empty(source: Source, metric: str | Metric, grain: Grain | str | None = 
             "codes in the mapping)")
 
 
-__all__ = ["RESULT_COLUMNS", "Cut", "MetricTable", "breakdown", "counted", "covering_scope", "cut_cells", "metric_query",
-           "metric_table", "metric_tables", "why_empty"]
+__all__ = ["RESULT_COLUMNS", "Cut", "MetricTable", "breakdown", "counted", "covering_scope", "cut_cells", "estimates",
+           "metric_columns", "metric_query", "metric_table", "metric_tables", "why_empty"]

@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import numpy as np
-import pandas as pd
 import sqlalchemy as sa
 
 from cx.db.dialects import as_float, as_int, count_where, median_bound, percentile_cont
@@ -37,14 +36,23 @@ class MetricError(ValueError):
     """A metric cannot be computed as asked (unknown name, missing column); safe to show."""
 
 
+def _number(value) -> float:
+    """A driver's value as a float (Decimal, int, text), NaN where missing or not a number."""
+    try:
+        return np.nan if value is None else float(value)
+    except (TypeError, ValueError):
+        return np.nan
+
+
 class Statistics:
     """Sufficient statistics per cell, read as float64 arrays: ``s.n``, ``s.promoters``…
 
-    Wraps the rows of a metric query (MySQL returns Decimal sums, SQLite text dates…); every
+    Wraps the rows of a metric query (MySQL returns Decimal sums, SQLite text dates…): a DataFrame,
+    or a mapping of column name to values (the command line's rows, without pandas). Every
     attribute is one column converted to float64, NaN where missing.
     """
 
-    def __init__(self, frame: pd.DataFrame) -> None:
+    def __init__(self, frame) -> None:
         self.frame = frame
 
     def __getattr__(self, name: str) -> np.ndarray:
@@ -52,13 +60,18 @@ class Statistics:
         if frame is None or name not in frame:
             raise AttributeError(f"no statistic {name!r}")
         column = frame[name]
+        if not hasattr(frame, "columns"):  # the command line's rows: plain values from the driver
+            return np.array([_number(v) for v in column], dtype="float64")
+        import pandas as pd  # a DataFrame's: pandas is loaded already
+
         if pd.api.types.is_numeric_dtype(column.dtype):  # already numbers (DuckDB, PostgreSQL): no Python loop
             return column.to_numpy("float64", na_value=np.nan)
         values = column.map(lambda v: None if v is None else float(v))  # Decimal, text, None
         return pd.to_numeric(values, errors="coerce").to_numpy("float64")
 
     def __len__(self) -> int:
-        return len(self.frame)
+        frame = self.frame
+        return len(frame) if hasattr(frame, "columns") else len(next(iter(frame.values()), ()))
 
 
 class Ranked(NamedTuple):

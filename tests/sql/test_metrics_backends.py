@@ -232,3 +232,27 @@ def test_two_cuts_without_a_period_before_a_dated_one_still_line_up(make_source)
         for name, cut in cuts.items():
             reference.assert_same(tables[name].table(), metrics.metric_table(source, metric, cut.grain, cut.by, cut.scope),
                                   tol=1e-12)
+
+
+@settings(max_examples=10, deadline=None, phases=(Phase.explicit, Phase.reuse, Phase.generate),
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(data=reference.datasets(max_rows=25), query=reference.queries())
+def test_metric_columns_are_the_metric_table_without_pandas(make_source, data, query):
+    """cx metrics' rows (metric_columns: Python rows, no DataFrame) are metric_table's, value for value, in order."""
+    interactions, customers = data
+    grain, by, scope, min_n = query
+    source = make_source(interactions, customers)
+    try:
+        for metric in metrics.METRICS:
+            table = metrics.metric_table(source, metric, grain, by, scope, min_n=min_n)
+            got = metrics.metric_columns(source, metric, grain, by, scope, min_n=min_n)
+            assert list(got) == list(table.columns), metric
+            assert [p if isinstance(p, str) else pd.Timestamp(p) for p in got["period"]] == table["period"].tolist()
+            for name in table.columns[1:]:
+                want = table[name].to_numpy()
+                if want.dtype.kind == "f":
+                    np.testing.assert_array_equal(got[name], want, err_msg=f"{metric} {name}")
+                else:
+                    assert list(got[name]) == want.tolist(), (metric, name)
+    finally:
+        source.engine.dispose()

@@ -100,10 +100,53 @@ def test_cx_metrics_on_a_database_loads_no_file_reader_model_or_arrow(kind, smal
     loaded = loaded_after("from cx.cli import main\n"
                           f"code = main(['metrics', '--metric', 'nps', '--grain', 'month', '--source', {str(path)!r}])\n"
                           "assert code == 0, code")
-    assert "cx.metrics" in loaded and "pandas" in loaded and ("duckdb_engine" in loaded) == (kind == "duckdb")
+    assert "cx.metrics" in loaded and ("duckdb_engine" in loaded) == (kind == "duckdb")
+    assert "pandas" not in loaded  # the rows fetched and printed without it (cx.metrics.query.metric_columns, cx.columns)
     assert not [m for m in HEAVY if m in loaded]
     assert "scipy" not in loaded  # NPS intervals need only the normal quantile (statistics.NormalDist)
     assert [m for m in NOT_FOR_A_DATABASE if m in loaded] == []
+
+
+def _pandas_output(argv: list[str], env: dict) -> str:
+    """What ``cx metrics`` printed when it made a DataFrame (main before round 6): metric_table and print_frame."""
+    code = f"""
+import contextlib, io, os, sys
+import pandas as pd
+from cx import db, metrics
+from cx.cli import build_parser, print_frame
+from cx.metrics import plausible
+from cx.scope import Scope
+args = build_parser("metrics").parse_args({argv!r})
+source = db.open_database(args.source[0]) if args.source else db.demo_source()
+table = metrics.metric_table(source, args.metric, args.grain, args.by, Scope(date_from=args.date_from,
+                             date_to=args.date_to), min_n=args.min_n)
+for line in plausible.metric_table(table, [b.strip() for b in args.by.split(",") if b.strip()]):
+    print(f"cx metrics: warning: {{line}}", file=sys.stderr)
+table["period"] = [p if isinstance(p, str) else p.date().isoformat() for p in table["period"]]
+if args.format == "table":
+    table = table.round({{"value": 2, "ci_low": 2, "ci_high": 2, "p90": 2}})
+print_frame(table, args.format)
+"""
+    out = subprocess.run([sys.executable, "-c", code], env={**os.environ, "PYTHONPATH": str(ROOT), **env}, cwd=ROOT,
+                         capture_output=True, text=True, check=True)
+    return out.stdout, out.stderr
+
+
+@pytest.mark.parametrize("argv", [["metrics", "--metric", "nps", "--grain", "month", "--by", "channel"],
+                                  ["metrics", "--metric", "csat", "--by", "segment", "--format", "csv"],
+                                  ["metrics", "--metric", "ttr", "--grain", "quarter", "--by", "region", "--format", "json"],
+                                  ["metrics", "--metric", "ltv", "--grain", "all", "--by", "segment,channel"],
+                                  ["metrics", "--metric", "frt", "--grain", "day", "--from", "2025-08-01",
+                                   "--to", "2025-08-03", "--min-n", "100"],
+                                  ["metrics", "--metric", "volume", "--grain", "week", "--format", "csv"]])
+@pytest.mark.parametrize("kind", ["duckdb", "sqlite", "demo"])
+def test_cx_metrics_prints_what_the_pandas_path_printed(argv, kind, small_demo, small_sqlite):
+    """The rows read and printed without pandas are the bytes metric_table and print_frame gave."""
+    env = {"CX_DEMO_PATH": str(small_demo)}
+    argv = [*argv, "--source", str(small_demo if kind == "duckdb" else small_sqlite)] if kind != "demo" else argv
+    code, out, err = cli_output(argv, env)
+    assert code == 0, err
+    assert (out, err) == _pandas_output(argv, env)
 
 
 def test_cx_metrics_on_the_default_demo_loads_no_arrow(small_demo):
@@ -112,7 +155,7 @@ def test_cx_metrics_on_the_default_demo_loads_no_arrow(small_demo):
                           "code = main(['metrics', '--metric', 'csat', '--grain', 'month'])\n"
                           "assert code == 0, code", env={"CX_DEMO_PATH": str(small_demo)})
     assert "cx.db.local" in loaded and "cx.demo" in loaded  # demo_source: the path, not the generator's Arrow
-    assert "pyarrow" not in loaded
+    assert "pyarrow" not in loaded and "pandas" not in loaded
 
 
 def test_the_duckdb_dialect_is_found_without_reading_entry_points(small_demo):
@@ -182,7 +225,8 @@ def test_the_database_package_loads_its_modules_on_first_use():
 
     loaded = loaded_after("import cx.db\nfrom cx.db import Source, SourceError, open_database")
     assert {"cx.db.source", "cx.db.errors", "cx.db.connect"} <= loaded
-    assert [m for m in NOT_FOR_A_DATABASE if m in loaded] == ["pyarrow"]  # pandas loads it unless the CLI says not
+    assert [m for m in NOT_FOR_A_DATABASE if m in loaded] == []
+    assert "pandas" not in loaded  # imported where a frame is made (Source.read), not to open a database
     assert sorted(cx.db._HOME) == sorted(cx.db.__all__)
     for name in cx.db.__all__:
         assert getattr(cx.db, name) is not None
