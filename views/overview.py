@@ -1,8 +1,6 @@
 """Overview: the weekly review meeting's screen — what moved, is it real, what broke, who needs a call."""
 
 import datetime as dt
-import os
-import time
 
 import streamlit as st
 
@@ -18,16 +16,6 @@ from ui.cache import cached_by_source, in_background, ready
 from ui.notes import current_notes
 from ui.widgets import TILE_WIDTH, chart, dataframe, md, md_escape, page_start, show_error, tile_row
 
-#: Seconds a read-ahead of the week before waits before it starts (``CX_PREPARE_AFTER``).
-PREPARE_AFTER = 1.0
-
-
-def prepare_after() -> float:
-    try:
-        return max(0.0, float(os.environ.get("CX_PREPARE_AFTER", PREPARE_AFTER)))
-    except ValueError:
-        return PREPARE_AFTER
-
 
 @in_background(max_entries=8)
 def prepare_review(source, week: str, scope, *, _min_n: int) -> dict:
@@ -35,10 +23,7 @@ def prepare_review(source, week: str, scope, *, _min_n: int) -> dict:
     its review, movers, headline mix split and charts, as the functions below would make them. The
     meeting's usual next question ("and the week before?") then waits for no query and no chart. A
     week nobody opens costs a few queries at the workers' low priority; one still queued when another
-    is wanted is cancelled. One job per week and scope: ``_min_n`` (the asking session's) is not in its key.
-    It starts :data:`PREPARE_AFTER` seconds late, once the browser has drawn the click that asked for it
-    (the database's own threads do not run at the workers' lower priority)."""
-    time.sleep(prepare_after())
+    is wanted is cancelled. One job per week and scope: ``_min_n`` (the asking session's) is not in its key."""
     review = reviews.weekly_review(source, week, scope, extras=False)
     chosen, trends = review.with_min_n(_min_n), reviews.trend_tables(source, review)
     return {"review": review, "trends": trends, "headline": review.headline_mix("channel"),
