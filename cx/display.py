@@ -9,6 +9,8 @@ Examples
 '€15,976'
 >>> money(-1234.5, "$")
 '-$1,234'
+>>> money(1234.5, "$", signed=True)
+'+$1,234'
 """
 
 from __future__ import annotations
@@ -31,11 +33,12 @@ def currency() -> str:
     return _chosen or os.environ.get("CX_CURRENCY", "").strip() or DEFAULT_CURRENCY
 
 
-def money(value, symbol: str | None = None) -> str:
-    """A money amount with its currency symbol and thousands separators, whole units (``–`` when missing)."""
+def money(value, symbol: str | None = None, *, signed: bool = False) -> str:
+    """A money amount with its currency symbol and thousands separators, whole units (``–`` when missing);
+    ``signed``: a change, with its ``+`` sign when not negative (``+$0`` for no change)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
     symbol = currency() if symbol is None else symbol
     rounded = round(float(value))
-    sign = "-" if rounded < 0 else ""
+    sign = "-" if rounded < 0 else "+" if signed else ""
     return f"{sign}{symbol}{abs(rounded):,.0f}"

@@ -73,11 +73,13 @@ def target_editor(source, metric: str, cells: dict[str, Sequence[str]], key: str
                    "when the 95% interval clears the target.")
 
 
-def goal_lines(source, metric: str, by: Sequence[str]):
-    """The source's targets for ``metric`` as goal lines for a trend broken down by ``by``."""
+def goal_lines(source, metric: str, by: Sequence[str], saved: Sequence[targets.Target] | None = None):
+    """The source's targets for ``metric`` as goal lines for a trend broken down by ``by`` (``saved``: the
+    targets the page read this run, else read here)."""
     from cx.charts import GoalLine
 
-    return [GoalLine(*g) for g in targets.goal_lines(saved_targets(source)[0], metric, by)]
+    saved = saved_targets(source)[0] if saved is None else saved
+    return [GoalLine(*g) for g in targets.goal_lines(saved, metric, by)]
 
 
 # --- cases ---------------------------------------------------------------------------------------
@@ -141,15 +143,19 @@ def load_alerts(source, week: str, saved: tuple, _history: dict) -> alerts.Alert
     return alerts.evaluate(source, _rules(source, saved), week=week, history=_history)
 
 
-def _saved(source) -> tuple:
-    return tuple(sorted((t.metric, t.value, tuple(sorted(t.cell.items()))) for t in saved_targets(source)[0]))
+def _saved(source, saved: Sequence[targets.Target] | None = None) -> tuple:
+    """The targets the alerts are checked against, as a cache key: ``saved`` (the run's one read of the saved
+    targets, from :func:`saved_targets`), else read now."""
+    items = saved_targets(source)[0] if saved is None else saved
+    return tuple(sorted((t.metric, t.value, tuple(sorted(t.cell.items()))) for t in items))
 
 
-def start_alerts(source, week: str):
+def start_alerts(source, week: str, saved: Sequence[targets.Target] | None = None):
     """Ask for the week's alerts now (the history first, once per source): a page calls this before
     its other background work so that the alerts are first in the workers' queue. Returns the
-    history's job while that is being read, else the week's."""
-    saved = _saved(source)
+    history's job while that is being read, else the week's. ``saved``: the targets the page read
+    this run (pass the same to :func:`alert_panel`: the app database is read once per run), else read here."""
+    saved = _saved(source, saved)
     history = load_alert_history(source, saved)
     if not history.done() or history.future.cancelled() or history.future.exception() is not None:
         return history
@@ -185,12 +191,13 @@ def cells_behind(run: alerts.AlertRun, record: dict):
     return out.assign(p_value=behind["p_value"].map(_p), q_value=behind["q_value"].map(_p)).reset_index(drop=True)
 
 
-def alert_panel(source, week: str, scope, key: str) -> None:
+def alert_panel(source, week: str, scope, key: str, saved: Sequence[targets.Target] | None = None) -> None:
     """The week's alerts with the false-alarm rate stated; each alert opens onto the cells behind it.
 
     The run is the whole source's (the one ``cx alerts`` sends): the sidebar's channels, stages and
-    segments choose which of its alerts are shown, and the panel says so."""
-    saved = _saved(source)
+    segments choose which of its alerts are shown, and the panel says so. ``saved``: the targets the page
+    read this run (as given to :func:`start_alerts`), else read here."""
+    saved = _saved(source, saved)
     heading = st.empty()  # above the progress line while the history is read
     try:
         history = ready(load_alert_history(source, saved), "Reading every week's scores for the alerts (once for "

@@ -176,6 +176,11 @@ def source_banner(source: Source | None = None) -> None:
 #: The main column's width at 1024 px with the sidebar open (562 px); a table meant to be read there whole
 #: keeps the sum of its column widths under this.
 NARROW_ROOM = 560
+#: The width of a table in an expander (a detail table) at 1024 px: 528 px, the expander's padding less.
+DETAIL_ROOM = 520
+#: Row height (px) of a detail table whose one long column wraps its text (Streamlit wraps a table's text
+#: from rows taller than 4 rem): three lines.
+WRAPPED_ROW = 70
 
 
 def dataframe(frame: pd.DataFrame, *, more: list[str] | tuple[str, ...] | None = None, more_label: str | None = None,
@@ -212,9 +217,58 @@ def dataframe(frame: pd.DataFrame, *, more: list[str] | tuple[str, ...] | None =
         detail = {name: value for name, value in kwargs.items()
                   if name in ("hide_index", "column_config", "width", "row_height", "placeholder")}
         with st.expander(more_label or f"More columns: {names}"):
-            st.dataframe(safe, column_order=[order[0], *more],
-                         key=f"{kwargs['key']}.more" if kwargs.get("key") else None, **detail)
+            # as many detail tables as it takes for each to fit a 1024 px screen whole, each led by the row's name
+            for number, columns in enumerate(detail_groups(safe, order[0], more, config)):
+                key = f"{kwargs['key']}.more{number or ''}" if kwargs.get("key") else None
+                st.dataframe(safe, column_order=columns, key=key, **_wrapped(safe, columns, detail))
     return shown
+
+
+def _estimate(frame: pd.DataFrame, columns, config: dict) -> pd.DataFrame:
+    """``frame``'s ``columns`` as about the text a table shows: named by their labels, numbers with two
+    decimals (a table's formats are no longer), for :func:`column_groups` to judge their widths by."""
+    out = {}
+    for column in columns:
+        values = frame[column]
+        if pd.api.types.is_float_dtype(values):
+            values = values.map(lambda v: "" if pd.isna(v) else f"{v:,.3f}")
+        label = _column_label(config.get(column), column)
+        while label in out:  # two columns of one label: told apart by a space, a few pixels
+            label += " "
+        out[label] = values
+    return pd.DataFrame(out)
+
+
+def detail_groups(frame: pd.DataFrame, first: str, more: list[str], config: dict | None = None,
+                  room: int = DETAIL_ROOM) -> list[list[str]]:
+    """``more``'s columns in groups that each fit ``room`` pixels beside ``first`` (the row's name, leading
+    every group), in their order: :func:`column_groups` judged on the labels and about the text shown."""
+    config = config or {}
+    estimate = _estimate(frame, [first, *more], config)
+    names = dict(zip(estimate.columns, [first, *more]))
+    return [[names[label] for label in group] for group in column_groups(estimate, keep=[estimate.columns[0]], room=room)]
+
+
+def _wrapped(frame: pd.DataFrame, columns: list[str], detail: dict) -> dict:
+    """``detail``'s table settings for a detail table of ``columns``: a group of one text column too long for
+    the room (a theme's words) gets the room left beside the row's name, and rows tall enough for its text
+    to wrap onto three lines, rather than a table scrolled sideways."""
+    if len(columns) != 2 or detail.get("row_height"):
+        return detail
+    config = dict(detail.get("column_config") or {})
+    first, long = columns
+    widths = {c: max(6.5 * max([len(_column_label(config.get(c), c)),
+                                *(len(str(v)) for v in frame[c].head(50).tolist())]) + 17, 50) for c in columns}
+    if widths[first] + widths[long] <= DETAIL_ROOM or pd.api.types.is_numeric_dtype(frame[long]):
+        return detail
+    current = config.get(long)
+    if current is None or isinstance(current, str):
+        config[long] = st.column_config.TextColumn(current or str(long), width=int(DETAIL_ROOM - widths[first]))
+    elif isinstance(current, dict) and current.get("width") is None:
+        config[long] = {**current, "width": int(DETAIL_ROOM - widths[first])}
+    else:
+        return detail
+    return {**detail, "column_config": config, "row_height": WRAPPED_ROW}
 
 
 def _column_label(config, name: str) -> str:

@@ -8,7 +8,7 @@ import streamlit as st
 from cx.charts import churn as churn_charts
 from cx.churn import CAVEAT, METRIC_LABELS, ChurnModelError, CutoffRule, FeatureError, fit_churn, what_if
 from cx.db import SourceError
-from cx.display import currency
+from cx.display import currency, money
 from cx.metrics import plausible as plausibility
 from cx.outcomes import OutcomeError, outcome_candidates, two_valued_outcomes
 from ui.cache import cached_by_source, in_background, ready
@@ -235,9 +235,9 @@ else:
                    f"{cc.ci_high:+,.1f})")
         lc = result.ltv_at_risk_change
         if "lifetime_value" in report.population and report.population["lifetime_value"].notna().any():
-            m3.metric("Lifetime value at risk", f"{result.ltv_at_risk_before + lc.value:,.0f}", f"{lc.value:+,.0f}",
+            m3.metric("Lifetime value at risk", money(result.ltv_at_risk_before + lc.value), money(lc.value, signed=True),
                       delta_color="inverse")
-            m3.caption(f"95% CI {lc.ci_low:+,.0f} to {lc.ci_high:+,.0f}")
+            m3.caption(f"95% CI {money(lc.ci_low, signed=True)} to {money(lc.ci_high, signed=True)}")
         else:
             m3.metric("Lifetime value at risk", "—", help="No lifetime value is mapped in this data.")
         st.caption(md_escape(result.headline()) + ".")

@@ -87,7 +87,7 @@ dataframe(table[["theme", "terms", "count", "share", "sentiment", "detractor_sha
           more_label="More columns: the words of each theme, pinned",
           column_config={"theme": "Theme", "terms": "Words", "count": st.column_config.NumberColumn("Comments", format="localized", step=1),
                          "share": st.column_config.NumberColumn("Share", format="percent"),
-                         "sentiment": st.column_config.NumberColumn("Sentiment", format="%.2f", help="VADER, −1 to 1"),
+                         "sentiment": st.column_config.NumberColumn("Sentiment", format="%.2f", help="−1 (negative) to 1 (positive)"),
                          "detractor_share": st.column_config.NumberColumn(
                              "Detractors" if has_nps else "Low CSAT", format="percent",
                              help="share of the detractors' comments that raise the theme"),
@@ -100,8 +100,11 @@ if has_nps:
 else:
     chart(text_charts.theme_groups_chart(themes, "low_csat_share", "high_csat_share", "low CSAT", "top-two CSAT"),
           key="comments.groups")
-st.caption("Share of each group's comments that raise the theme. Themes: TF-IDF + NMF over words and two-word "
-           "phrases; each comment goes to its strongest theme. Sentiment: VADER, −1 to 1.")
+st.caption("Share of each group's comments that raise the theme; each comment goes to its strongest theme. "
+           "Sentiment: −1 (negative) to 1 (positive).")
+with st.expander("How this is computed", icon=":material/calculate:"):
+    st.caption("Themes: TF-IDF + NMF over words and two-word phrases. Sentiment: VADER's compound score (a lexicon "
+               "rated by people, with rules for negation and emphasis), −1 to 1.")
 
 # --- what to fix first -------------------------------------------------------------------------
 st.subheader("What to fix first")
@@ -173,8 +176,8 @@ if not scored.empty:
                              "comments": st.column_config.NumberColumn("Comments", format="localized", step=1)})
 odd = text.disagreements(analysis)
 st.caption(f"Scores the words contradict (a promoter with sentiment ≤ −0.5, a detractor with ≥ 0.5): "
-           f"{len(odd):,} shown. Sentiment is VADER's compound score (a lexicon rated by people, with rules "
-           f"for negation and emphasis); negative ≤ {sentiment_method.NEGATIVE}, positive ≥ {sentiment_method.POSITIVE}.")
+           f"{len(odd):,} shown. A comment reads negative at a sentiment ≤ {sentiment_method.NEGATIVE}, positive "
+           f"≥ {sentiment_method.POSITIVE} (−1 to 1; how it is computed: under the themes' chart).")
 dataframe(odd, hide_index=True, key="comments.disagreements", more=["channel", "theme"],
           more_label="More columns: channel, theme", row_height=ROW_HEIGHT, column_config=COMMENT_COLUMNS)
 
@@ -215,8 +218,11 @@ else:
                              "share_a": number(f"Per 1,000 words: {first}", format="%.1f"),
                              "share_b": number(f"Per 1,000 words: {second}", format="%.1f"),
                              "log_odds": number("Log-odds", format="%.2f")})
-    st.caption("Log-odds ratio with an informative Dirichlet prior (Monroe, Colaresi & Quinn 2008); |z| > 1.96 "
-               "is distinctive. Counts are of words; shares per 1,000 words.")
+    st.caption("Strength: how much more one group uses the word than the other; above 1.96 it is more than chance "
+               "would explain. Counts are of words; shares per 1,000 words.")
+    with st.expander("How this is computed", icon=":material/calculate:"):
+        st.caption("Strength is the z-score of the log-odds ratio with an informative Dirichlet prior (Monroe, "
+                   "Colaresi & Quinn 2008); |z| > 1.96 is distinctive.")
     term = st.selectbox("Comments with the word", words["term"].tolist(), key="comments.term")
     hits = comments_with_term(analysed.loc[a | b, "comment"], term, limit=SHOWN)
     dataframe(hits.to_frame("comment"), hide_index=True, key="comments.term_hits", column_config={"comment": st.column_config.TextColumn("Comment")})

@@ -53,6 +53,7 @@ from cx.ingest.editor import (
 )
 from cx.ingest.mapping import parse_missing
 from cx.ingest.warehouse import preview_rows, sample_table, warehouse_columns
+from cx.metrics.registry import lookup
 from cx.schema import Scale
 from ui import auth, cache, state, widgets
 from ui.widgets import TILE_WIDTH, column_groups, dataframe, page_start, tile_row
@@ -385,7 +386,7 @@ def loaded_summary() -> None:
     with right:
         dataframe(pd.DataFrame({"journey stage": list(summary.stages), "rows": list(summary.stages.values())}),
                   hide_index=True, width="stretch", column_config=rows)
-    st.text("Metrics available: " + (", ".join(metrics.available(summary)) or "none"))
+    st.text("Metrics available: " + (", ".join(lookup(m).label for m in metrics.available(summary)) or "none"))
     st.caption("Preview: the first 50 rows (plain text; a blank cell has no value), a few columns at a time so that "
                "each table fits the page; the same rows in the same order in each, the customer first")
     shown = preview.map(lambda v: "" if pd.isna(v) else str(v))

@@ -135,9 +135,12 @@ else:
         # one above the other: side by side at 1024 px their axis titles and point labels were cut
         chart(figures.driver_importance(found.table, found.r2), key="drivers.importance")
         chart(figures.focus_areas(found.table), key="drivers.focus")
-        st.caption(md_escape(f"{found.n:,} rows analysed: {found.sample}. Importance = Shapley share of R² "
-                             "(general dominance), 95% bootstrap intervals; performance is on 0–100 "
+        st.caption(md_escape(f"{found.n:,} rows analysed: {found.sample}. Importance: each driver's share of what "
+                             "the drivers together explain, with its 95% interval; performance is on 0–100 "
                              "(see the table). " + " ".join(found.notes)))
+        with st.expander("How this is computed", icon=":material/calculate:"):
+            st.caption("Importance = Shapley share of R² (general dominance: a driver's average gain in R² over "
+                       "every subset of the other drivers); 95% bootstrap intervals.")
         # read whole at 1024 px; the kind of driver and what its performance measures in a detail table under it
         number = st.column_config.NumberColumn
         dataframe(found.table.round(4), hide_index=True, key="drivers.table", more=["kind", "performance_means"],
@@ -145,7 +148,7 @@ else:
                   column_order=["driver", "share", "importance", "ci_low", "ci_high", "performance"],
                   column_config={"driver": "Driver", "kind": "Kind",
                                  "share": number("Share (%)", format="%.0f", help="share of what is explained"),
-                                 "importance": number("R²", format="%.3f", help="Shapley share of R²"),
+                                 "importance": number("R²", format="%.3f", help="the part of R² the driver explains"),
                                  "ci_low": number("Low", format="%.3f", help="95% bootstrap interval of R²"),
                                  "ci_high": number("High", format="%.3f", help="95% bootstrap interval of R²"),
                                  "performance": number("Performance", format="%.0f", help="0–100"),

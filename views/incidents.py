@@ -288,8 +288,10 @@ left, right = st.columns(2)
 with left:
     chart(journey_charts.outcome_by_class_chart(by_class, outcome), key="incidents.by_class")
     st.caption("Recovered: an incident followed by a good end (index ≥ "
-               f"{rules.good_end_index:g}). Whiskers are 95% confidence intervals "
-               + ("(Wilson)." if (by_class["kind"] == "binary").all() else "(t)."))
+               f"{rules.good_end_index:g}). Whiskers are 95% confidence intervals.")
+    with st.expander("How this is computed", icon=":material/calculate:"):
+        st.caption("The whiskers: " + ("Wilson score intervals of each class's rate."
+                                       if (by_class["kind"] == "binary").all() else "t intervals of each class's mean."))
 
 with right:
     st.markdown("#### What do your customers remember?")

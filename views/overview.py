@@ -178,7 +178,8 @@ try:
     with st.spinner(f"Comparing {week} with the weeks before…"):
         review = load_review(source, week, scope, view.min_n)
         tables = load_review_trends(source, week, scope)
-        followup.start_alerts(source, week)  # first in the workers' queue: a moment, whatever the filters
+        saved_targets = followup.saved_targets(source)[0]  # read once a run: the alerts and the tiles' goals
+        followup.start_alerts(source, week, saved_targets)  # first in the workers' queue, whatever the filters
         extras_job = load_extras(source, review.week, review.scope)  # starts now; drawn below the tiles
         ranking_job = load_risk_ranking(source, review.week)  # once per week, whatever the filters
         if week in offered[:-1]:  # the week before, last in the workers' queue
@@ -195,7 +196,7 @@ if scope.date_from or scope.date_to:
                "The comparison weeks before the one under review are read even when they fall before the range; "
                "the other filters (channels, stages, segments) apply to every number here.")
 
-goals = {t.metric: t for t in followup.saved_targets(source)[0] if not t.cell}  # overall targets only
+goals = {t.metric: t for t in saved_targets if not t.cell}  # overall targets only
 tiles = tile_row()
 for row in review.kpis.itertuples():
     color = "gray" if row.better is None or not row.significant else ("blue" if row.better else "orange")
@@ -231,7 +232,7 @@ trends = {name.split(":", 1)[1]: fig for name, fig in figures.items() if name.st
 noted, _ = current_notes(source)
 for name, fig in trends.items():  # the notes on dates (added on the Trends page) and targets, on every trend
     theme.mark_dates(fig, noted, first=review.start - dt.timedelta(weeks=12), last=review.end)
-    add_goal_lines(fig, followup.goal_lines(source, name, ()))
+    add_goal_lines(fig, followup.goal_lines(source, name, (), saved_targets))
 
 st.subheader("What happened")
 for sentence in review.sentences:  # the link under its sentence: a side column cut it at 1024 px
@@ -261,7 +262,7 @@ else:
     st.caption(f"{len(review.movers)} of {review.tested:,} channel × stage comparisons are real changes (more than "
                "chance would explain), biggest impact (size of change × responses) first; one panel per unit.")
 
-followup.alert_panel(source, week, scope, key="overview")
+followup.alert_panel(source, week, scope, key="overview", saved=saved_targets)
 
 trend_names = list(trends)
 if trend_names:

@@ -32,7 +32,7 @@ def signed(value: float, unit: str) -> str:
 source, scope, summary = page_start(
     "Teams and agents",
     "A rating is credited to the agent who handled the contact when it was rated. Scores are pulled toward "
-    "the overall level as far as their number of answers warrants (empirical Bayes), so an agent with six "
+    "the overall level as far as their number of answers warrants, so an agent with six "
     "lucky ratings does not top the table.")
 groups = [g for g in GROUP_LABELS if summary.column_counts.get(g, 0) > 0]
 if not groups:
@@ -66,15 +66,22 @@ unit = definition.unit
 
 # --- who stands out, always with n and the rank interval ---------------------------------------
 found = extremes(scores)
+
+
+def ranks(row) -> str:
+    """ "1–3" for a rank interval, "25" when it is one rank."""
+    return f"{row['rank_low']}" if row["rank_low"] == row["rank_high"] else f"{row['rank_low']}–{row['rank_high']}"
+
+
 best, worst, raw_best, raw_worst = found["best"], found["worst"], found["raw_best"], found["raw_worst"]
 k = len(scores)
 st.markdown(md(
-    "**Most likely best:** {best} — {label} {shrunk} (95% interval {lo} to {hi}), n = {n}, rank {rl}–{rh} of {k}.  \n"
-    "**Most likely worst:** {worst} — {label} {wshrunk} (95% interval {wlo} to {whi}), n = {wn}, rank {wrl}–{wrh} of {k}.",
+    "**Most likely best:** {best} — {label} {shrunk} (95% interval {lo} to {hi}), n = {n}, rank {rank} of {k}.  \n"
+    "**Most likely worst:** {worst} — {label} {wshrunk} (95% interval {wlo} to {whi}), n = {wn}, rank {wrank} of {k}.",
     best=best[by], label=definition.label, shrunk=signed(best["shrunk"], unit), lo=signed(best["ci_low"], unit),
-    hi=signed(best["ci_high"], unit), n=f"{best['n']:,}", rl=best["rank_low"], rh=best["rank_high"], k=k,
+    hi=signed(best["ci_high"], unit), n=f"{best['n']:,}", rank=ranks(best), k=k,
     worst=worst[by], wshrunk=signed(worst["shrunk"], unit), wlo=signed(worst["ci_low"], unit),
-    whi=signed(worst["ci_high"], unit), wn=f"{worst['n']:,}", wrl=worst["rank_low"], wrh=worst["rank_high"]))
+    whi=signed(worst["ci_high"], unit), wn=f"{worst['n']:,}", wrank=ranks(worst)))
 for leader, word in ((raw_best, "best"), (raw_worst, "worst")):
     if leader[by] != (best if word == "best" else worst)[by]:
         st.warning(md(
@@ -95,7 +102,11 @@ st.caption(
     f"{int(scores['n'].sum()):,} answers credited to {k} {by}s · {definition.definition} · "
     "filled marks: shrunk score with its 95% credible interval; hollow: the raw score"
     + (f" · {low} faded {by}{'s' if low != 1 else ''} with n under {min_n}" if low else "")
-    + " · rank intervals simulated from the posteriors (4,000 draws)")
+    + " · the range of ranks each could hold, 95% of the time")
+with st.expander("How this is computed", icon=":material/calculate:"):
+    st.caption("Scores are shrunk by empirical Bayes (beta-binomial for shares, normal-normal with a REML "
+               "between-agent variance for means and NPS); the intervals are 95% credible intervals, and the rank "
+               "intervals are simulated from the posteriors (4,000 draws).")
 
 shown = scores[[by, "n", "raw", "shrunk", "ci_low", "ci_high", "rank_low", "rank_high", "raw_rank", "low_n",
                 "standing"]].round({"raw": 2, "shrunk": 2, "ci_low": 2, "ci_high": 2})
@@ -108,7 +119,7 @@ dataframe(shown, hide_index=True, key="teams.table", more=["raw", "raw_rank", "l
           column_config={
               by: GROUP_LABELS[by], "n": st.column_config.NumberColumn("Answers", format="localized", step=1),
               "shrunk": st.column_config.NumberColumn("Score", format=score_format, help="pulled toward the overall level as far as the n "
-                                                                    "warrants (empirical Bayes)"),
+                                                                    "warrants"),
               "ci_low": st.column_config.NumberColumn("Low", format=score_format, help=interval),
               "ci_high": st.column_config.NumberColumn("High", format=score_format, help=interval),
               "rank_low": st.column_config.NumberColumn("Best rank", format="%d", help="95% rank interval"),

@@ -68,8 +68,51 @@ def driver_importance(table: pd.DataFrame, r2: float, *, height: int = 360) -> g
         hovertemplate=("%{y}: %{x:.4f} of R² (%{customdata[2]:.0f}%)<br>95% CI %{customdata[0]:.4f}–"
                        "%{customdata[1]:.4f}<extra></extra>"),
     ))
-    fig.update_xaxes(title=f"share of explained variance (all drivers together: R² = {r2:.3f})", rangemode="tozero")
+    fig.update_xaxes(title=f"R² each driver explains (all drivers together: R² = {r2:.3f})", rangemode="tozero")
     return style(fig, height=max(height, 60 + 30 * len(rows)), showlegend=False)
+
+
+def _top(x) -> float:
+    return float(np.nanmax(x)) if len(x) and np.isfinite(np.nanmax(x)) else 1.0
+
+
+#: Where a point's label may go, in the order tried, and its box's offset from the point (in label widths and
+#: heights: left edge, bottom edge, with y up).
+_PLACES = {"top center": (-0.5, 0.4), "bottom center": (-0.5, -1.4), "middle right": (0.04, -0.5),
+           "middle left": (-1.04, -0.5), "top right": (0.0, 0.4), "bottom right": (0.0, -1.4),
+           "top left": (-1.0, 0.4), "bottom left": (-1.0, -1.4)}
+
+
+def _label_places(xs, ys, labels, x_range, y_range, *, width: float = 480, height: float = 340) -> list[str]:
+    """A ``textposition`` for each point's label that covers no label placed before it and no other point,
+    judged on a plot of ``width`` × ``height`` pixels (the chart at 1024 px: the narrowest screen), about
+    7 px a character and 16 px a line; the first place tried when none is free.
+
+    >>> _label_places([10, 11], [50, 50], ["first response time", "resolution time"], (0, 20), (0, 100))
+    ['top center', 'bottom center']
+    """
+    sx = width / ((x_range[1] - x_range[0]) or 1)
+    sy = height / ((y_range[1] - y_range[0]) or 1)
+    points = [((x - x_range[0]) * sx, (y - y_range[0]) * sy) for x, y in zip(xs, ys)]
+    placed: list[tuple[float, float, float, float]] = []
+    out = []
+    for k, ((px, py), label) in enumerate(zip(points, labels)):
+        w, h = 7.0 * len(label), 16.0
+        choice = None
+        for place, (dx, dy) in _PLACES.items():
+            box = (px + dx * w, py + dy * h, px + dx * w + w, py + dy * h + h)
+            clear = all(box[2] <= b[0] or b[2] <= box[0] or box[3] <= b[1] or b[3] <= box[1] for b in placed)
+            clear = clear and all(not (box[0] - 6 < qx < box[2] + 6 and box[1] - 6 < qy < box[3] + 6)
+                                  for j, (qx, qy) in enumerate(points) if j != k and np.isfinite(qx) and np.isfinite(qy))
+            if clear:
+                choice = (place, box)
+                break
+        if choice is None:
+            dx, dy = _PLACES["top center"]
+            choice = ("top center", (px + dx * w, py + dy * h, px + dx * w + w, py + dy * h + h))
+        out.append(choice[0])
+        placed.append(choice[1])
+    return out
 
 
 def focus_areas(table: pd.DataFrame, *, height: int = 440) -> go.Figure:
@@ -79,8 +122,9 @@ def focus_areas(table: pd.DataFrame, *, height: int = 440) -> go.Figure:
     focus = (x >= mid_x) & (y < mid_y)
     fig = go.Figure(go.Scatter(
         x=x, y=y, mode="markers+text", text=table["driver"], cliponaxis=False,
-        # labels alternate above and below, so that drivers of similar importance stay readable
-        textposition=["top center" if k % 2 == 0 else "bottom center" for k in range(len(table))],
+        # each label where it covers no other label or point (drivers of like importance and performance)
+        textposition=_label_places(x.tolist(), y.tolist(), table["driver"].astype(str).tolist(),
+                                   (-0.2 * _top(x), 1.3 * _top(x)), (0, 105)),
         marker=dict(size=12, color=[VERMILION if f else BLUE for f in focus]),
         customdata=np.column_stack([table["performance_means"]]),
         hovertemplate="%{text}<br>%{x:.0f}% of R²<br>performance %{y:.0f}: %{customdata[0]}<extra></extra>",
@@ -90,7 +134,7 @@ def focus_areas(table: pd.DataFrame, *, height: int = 440) -> go.Figure:
     fig.add_annotation(x=1, y=0, xref="paper", yref="paper", xanchor="right", yanchor="bottom", showarrow=False,
                        text="focus here:<br>important, performing below the median", align="right",
                        font=dict(color=VERMILION))
-    top = float(np.nanmax(x)) if len(x) and np.isfinite(np.nanmax(x)) else 1.0
+    top = _top(x)
     # room for half a label beside the least and the most important driver (labels are centred on their point)
     fig.update_xaxes(title="importance (% of explained variance)", range=[-0.2 * top, 1.3 * top])
     fig.update_yaxes(title="current performance (0–100)", range=[0, 105])
@@ -116,7 +160,9 @@ def cohort_chart(trend, label: str, *, height: int = 400) -> go.Figure:
                              hovertemplate="%{x|%b %Y}: %{y:.1f}<br>%{customdata[0]:,} departed without answering"
                                            "<extra>fixed cohort</extra>"))
     fig.update_yaxes(title=label)
-    return style(fig, height=height, legend=dict(orientation="h", y=-0.2))
+    # the legend above the plot (the template's), where plotly makes room for its lines: under it, at a fixed
+    # distance, its two or three lines at 1024 px covered the dates
+    return style(fig, height=height)
 
 
 __all__ = ["cohort_chart", "driver_importance", "focus_areas", "mix_cells", "mix_waterfall"]

@@ -20,6 +20,7 @@ from cx.charts.theme import (
     GREEN,
     GREY,
     SEQUENTIAL,
+    TEXT,
     VERMILION,
     diverging,
     low_n_opacity,
@@ -52,14 +53,17 @@ def funnel_chart(funnel: pd.DataFrame) -> go.Figure:
     labels = [plain_text(s) for s in funnel["journey_stage"]]
     text = [f"{r:,} ({s:.0f}%)" for r, s in zip(funnel["reached"], funnel["share_of_first"])]
     fig = go.Figure(go.Funnel(
-        y=labels, x=funnel["reached"], text=text, textinfo="text", textposition="inside",
-        insidetextfont={"color": "white"}, marker={"color": BLUE}, connector={"fillcolor": rgba(BLUE, 0.15)},
+        # each stage's count under its name, beside the bars: inside a bar, the last stages' "547 (19%)" shrank to
+        # ~4 px at 1024 px, and beside a bar it was cut by the chart's edge
+        y=labels, x=funnel["reached"], textinfo="none", marker={"color": BLUE}, connector={"fillcolor": rgba(BLUE, 0.15)},
         customdata=np.column_stack([funnel["customers"], funnel["conversion"]]),
         hovertemplate="<b>%{y}</b><br>%{x:,} customers reached this stage or a later one"
                       "<br>%{customdata[1]:.0f}% of the previous stage"
                       "<br>%{customdata[0]:,} had an interaction at this stage<extra></extra>",
     ))
-    fig.update_yaxes(tickfont={"size": 14})
+    fig.update_yaxes(tickfont={"size": 14}, tickmode="array", tickvals=labels,
+                     ticktext=[f"{label}<br><span style='font-size:12px;color:{TEXT}'>{t}</span>"
+                               for label, t in zip(labels, text)])
     return style(fig, height=90 + 70 * len(funnel), title="Customers reaching each stage")
 
 

@@ -218,7 +218,7 @@ def low_n_veil(low: np.ndarray, x: Sequence[str], y: Sequence[str], text=None) -
     return go.Heatmap(
         z=np.where(low, 1.0, np.nan), x=list(x), y=list(y), colorscale=[[0, "white"], [1, "white"]],
         opacity=1 - LOW_N_OPACITY, showscale=False, hoverinfo="skip", xgap=2, ygap=2, meta={"role": "low_n"},
-        text=labels, texttemplate=None if labels is None else "%{text}", textfont=dict(color=TEXT),
+        text=labels, texttemplate=None if labels is None else "%{text}", textfont=dict(color=TEXT, size=11),
     )
 
 

@@ -367,6 +367,8 @@ def breakdown_heatmap(
     x_shown, y_shown = [plain_text(x) for x in xs], [plain_text(y) for y in ys]
     fig = go.Figure(go.Heatmap(
         z=z, x=x_shown, y=y_shown, text=np.where(low, "", text), texttemplate="%{text}",
+        # a fixed size: left to plotly, the value and its n shrank to ~5 px in the cells of a 1024 px screen
+        textfont=dict(size=11),
         colorscale=diverging(higher_is_better),
         zmid=centre, hoverinfo="skip", xgap=2, ygap=2, meta={"role": "heatmap", "centre": centre},
         colorbar=dict(title=dict(text=unit or label), thickness=12),

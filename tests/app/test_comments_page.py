@@ -106,3 +106,15 @@ def test_comments_page_renames_merges_and_pins(app):
     assert "Renamed theme" in shown and names[0] not in shown and names[2] not in shown
     assert shown[0] == names[3] and bool(table["pinned"].iloc[0])
     assert len(shown) == len(names) - 1
+
+
+def test_method_names_only_under_how_this_is_computed(app):
+    """Issue 14 (a CX lead's words): the methods' names are in a "How this is computed" expander, not in the
+    captions a person reads first."""
+    at = app("views/comments.py", timeout=180).run()
+    assert not at.exception
+    methods = ("VADER", "TF-IDF", "NMF", "Dirichlet")
+    hidden = {id(c.proto) for e in at.expander if e.label == "How this is computed" for c in e.caption}
+    assert hidden and any(m in c.value for c in at.caption if id(c.proto) in hidden for m in methods)
+    said = [c.value for c in at.caption if id(c.proto) not in hidden and any(m in c.value for m in methods)]
+    assert not said, said

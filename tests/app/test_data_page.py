@@ -51,7 +51,8 @@ def test_starts_on_the_demo_with_a_summary(page):
     assert page.button(key="data.demo").label == "Use the demo warehouse"
     metrics = {m.label: m.value for m in page.metric}
     assert int(metrics["Rows"].replace(",", "")) == 45_000
-    assert "nps" in next(t.value for t in page.text if t.value.startswith("Metrics available"))
+    available = next(t.value for t in page.text if t.value.startswith("Metrics available"))
+    assert "NPS" in available and "First response time" in available and "frt" not in available  # no field names
     assert len(page.dataframe[-1].value) == 50  # the preview
     # the preview's columns a few at a time, each table fitting 1024 px, the customer first: every column in one
     preview = page.dataframe[-1].value

@@ -77,3 +77,19 @@ def test_trends_page_shows_the_response_rate_beside_the_score(app):
     assert any(c.value.startswith("Response rate") for c in at.caption)
     assert any(c.value.startswith("Non-response sensitivity: if every channel") for c in at.caption)
     assert any("Response rates differ a lot between channels" in w.value for w in at.warning)
+
+
+def test_method_names_only_under_how_this_is_computed_and_one_rank_said_once(app):
+    """Issue 14 (a CX lead's words): "empirical Bayes", "posteriors" and "credible" only in the "How this is
+    computed" expander; a rank interval of one rank reads "rank 25 of 25", not "rank 25–25"."""
+    import re
+
+    at = app("views/teams.py", timeout=180).run()
+    assert not at.exception
+    methods = ("empirical Bayes", "posterior", "REML")
+    hidden = {id(c.proto) for e in at.expander if e.label == "How this is computed" for c in e.caption}
+    assert hidden and any(m in c.value for c in at.caption if id(c.proto) in hidden for m in methods)
+    said = [c.value for c in [*at.caption, *at.markdown] if id(c.proto) not in hidden and any(m in c.value for m in methods)]
+    assert not said, said
+    said = " ".join(m.value for m in at.markdown)
+    assert not [(a, b) for a, b in re.findall(r"rank (\d+)–(\d+)", said) if a == b], said

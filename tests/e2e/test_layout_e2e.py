@@ -1,7 +1,8 @@
 """Every page at the two screens a meeting uses (1024×768 projector, 1440×900 laptop): screenshots into
 test-results/ (open them and look), no KPI tile value, dropdown text or field value cut off, no control
-pushed out of sight and no table wider than its box (columns hidden until scrolled sideways; the Overview's
-and the Incidents page's wide lists excepted), on every page of the app (a finding on any page fails the test)."""
+pushed out of sight, no chart legend over its axis labels nor point labels over one another, and no table
+wider than its box (columns hidden until scrolled sideways), its detail tables ("More columns") opened too,
+on every page of the app (a finding on any page fails the test)."""
 
 from __future__ import annotations
 
@@ -101,6 +102,33 @@ CUT_TITLES = """() => {
   return [...new Set(cut)];
 }"""
 
+# A chart's legend drawn over its axes' labels (the dates under a trend, the names beside bars) or axis titles,
+# and labels beside points drawn over one another.
+LEGEND_OVER_LABELS = """() => {
+  const over = [];
+  const meets = (a, b) => a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1 && b.top < a.bottom - 1;
+  document.querySelectorAll('[data-testid=stMain] .js-plotly-plot').forEach(plot => {
+    plot.querySelectorAll('.legend .traces').forEach(entry => {
+      const box = entry.getBoundingClientRect();
+      if (!(box.width > 0)) return;
+      plot.querySelectorAll('.xtick text, .ytick text, .xtitle, .ytitle').forEach(label => {
+        const room = label.getBoundingClientRect();
+        if (room.width > 0 && label.textContent.trim() && meets(box, room))
+          over.push('legend "' + entry.textContent.trim() + '" over the axis label "' + label.textContent.trim() + '"');
+      });
+    });
+    // and the labels that name points (the drivers on the Drivers page's focus chart), over one another; not the
+    // faded "n=…" marks beside a trend's low-n points (the Trends page's weeks of several series: see its n)
+    const labels = [...plot.querySelectorAll('.textpoint text')].filter(t => t.textContent.trim() && !/^n=/.test(t.textContent.trim())
+                                                                          && t.getBoundingClientRect().width > 0);
+    labels.forEach((a, i) => labels.slice(i + 1).forEach(b => {
+      if (meets(a.getBoundingClientRect(), b.getBoundingClientRect()))
+        over.push('point label "' + a.textContent.trim() + '" over "' + b.textContent.trim() + '"');
+    }));
+  });
+  return [...new Set(over)];
+}"""
+
 # Tables wider than their box, so that some columns are out of sight until the table is scrolled sideways.
 # Streamlit 1.67 draws st.dataframe with glide-data-grid: a <canvas> inside a scrolling div (.dvn-scroller)
 # whose inner div is as wide as the sum of the column widths; a table fits when that div scrolls by nothing.
@@ -123,15 +151,12 @@ WIDE_TABLES = """() => {
 # Every table drawn (glide-data-grid mounts its scroller a moment after the element appears).
 TABLES_DRAWN = "() => " + SHOWN_TABLES + ".every(el => el.querySelector('.dvn-scroller'))"
 
-#: From this width on, the detail tables ("More columns: …" expanders under a table) fit whole as well.
-WIDE = 1440
-
-
 def detail_tables_too_wide(page) -> list[str]:
     """Open every "More columns" expander (the columns a table leaves out to fit 1024 px) and say which of
-    their tables are wider than their box: at 1440 px the wide version is read whole too."""
+    their tables are wider than their box: at 1024 px as at 1440 px, a detail table is read whole too."""
     for summary in page.locator("[data-testid=stMain] [data-testid=stExpander] summary", has_text="More columns").all():
-        summary.click()
+        if summary.is_visible():  # not one inside a closed expander
+            summary.click()
     page.wait_for_timeout(300)
     page.wait_for_function(TABLES_DRAWN, timeout=20_000)
     return [f"with its details open, {found}" for found in page.evaluate(WIDE_TABLES)]
@@ -150,7 +175,8 @@ def test_every_page_fits_the_screen(app_url, browser, width, height):
             page.wait_for_timeout(500)  # charts finish their layout
             page.wait_for_function(TABLES_DRAWN, timeout=20_000)
             found = (page.evaluate(CUT_OFF) + page.evaluate(CUT_INPUTS) + page.evaluate(OUT_OF_SIGHT)
-                     + page.evaluate(CUT_TITLES) + ([] if name in SCROLLING_TABLES else page.evaluate(WIDE_TABLES)))
+                     + page.evaluate(CUT_TITLES) + page.evaluate(LEGEND_OVER_LABELS)
+                     + ([] if name in SCROLLING_TABLES else page.evaluate(WIDE_TABLES)))
             assert page.locator("[data-testid=stException]").count() == 0, name
             # the whole page in one picture: the main area scrolls inside the window, so the window is made
             # as tall as the page for the screenshot (same width, so the same layout), then set back
@@ -160,7 +186,7 @@ def test_every_page_fits_the_screen(app_url, browser, width, height):
             page.wait_for_timeout(500)
             page.screenshot(path=str(RESULTS / f"layout-{name}-{width}x{height}.png"))
             page.set_viewport_size({"width": width, "height": height})
-            if width >= WIDE and name not in SCROLLING_TABLES:
+            if name not in SCROLLING_TABLES:
                 found += detail_tables_too_wide(page)
             if found:
                 problems[name] = found

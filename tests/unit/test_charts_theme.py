@@ -223,3 +223,14 @@ def test_style_gives_the_template_unchecked_but_the_same_and_leaves_the_shared_t
     fast.layout.template.layout.font.size = size + 20  # one figure's template changed in place…
     assert theme.TEMPLATE.layout.font.size == size  # …not the app's
     assert theme.style(go.Figure()).layout.template.layout.font.size == size
+
+
+def test_every_funnel_stage_says_its_count_under_its_name():
+    """Issue 14 (layout): inside the bars, the last stages' counts shrank to a few pixels at 1024 px (and beside
+    a bar, the chart's edge cut them): each count is under its stage's name, in dark text."""
+    funnel = pd.DataFrame({"journey_stage": ["awareness", "advocacy"], "reached": [2908, 547],
+                           "share_of_first": [100.0, 18.8], "customers": [2908, 547], "conversion": [100.0, 18.8]})
+    fig = journey_charts.funnel_chart(funnel)
+    assert fig.data[0].textinfo == "none"
+    assert [t.split("<br>")[0] for t in fig.layout.yaxis.ticktext] == ["awareness", "advocacy"]
+    assert "547 (19%)" in fig.layout.yaxis.ticktext[1] and list(fig.layout.yaxis.tickvals) == ["awareness", "advocacy"]

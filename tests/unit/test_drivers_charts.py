@@ -38,3 +38,24 @@ def test_importance_and_focus_areas():
     points = figures.focus_areas(table).data[0]
     colours = dict(zip(points.text, points.marker.color))
     assert colours["a"] == VERMILION and colours["b"] != VERMILION and colours["c"] != VERMILION
+
+
+def test_focus_labels_clear_of_each_other_and_the_cohort_legend_above_the_plot():
+    """Issue 14 (readable charts): the demo's drivers of like importance and performance got labels drawn over
+    one another; the cohort chart's legend, under the plot at a fixed distance, covered the dates at 1024 px
+    (both also checked in Chromium by tests/e2e/test_layout_e2e.py)."""
+    import types
+
+    table = pd.DataFrame({"driver": ["resolution time", "channel", "first response time", "first-contact resolution"],
+                          "share": [28.0, 26.0, 25.0, 19.0], "performance": [73.0, 37.0, 64.0, 71.0],
+                          "performance_means": ["x"] * 4})
+    places = list(figures.focus_areas(table).data[0].textposition)
+    assert places != ["top center", "bottom center"] * 2  # the old alternation drew the last two over each other
+    assert places == figures._label_places(table["share"].tolist(), table["performance"].tolist(),
+                                           table["driver"].tolist(), (-0.2 * 28, 1.3 * 28), (0, 105))
+    periods = pd.date_range("2025-07-01", periods=3, freq="MS")
+    trend = types.SimpleNamespace(table=pd.DataFrame({
+        "period": periods, "usual": [1.0, 2, 3], "respondents": [1.0, 2, 3], "fixed": [0.0, 1, 2],
+        "fixed_high": [2.0, 3, 4], "lost": [0, 1, 2], "churned": [0, 1, 1]}))
+    legend = figures.cohort_chart(trend, "NPS").layout
+    assert legend.legend.y is None or legend.legend.y >= 1  # the template's: above the plot, where plotly makes room

@@ -101,6 +101,7 @@ def test_heatmap_cells_show_value_n_and_low_n():
     assert list(cells.customdata[email][:3]) == ["purchase", "email", 50]
     assert "90th percentile 80.0 h" in cells.customdata[email][3]
     assert heat.colorscale[0][1] != charts.breakdown_heatmap(pd.DataFrame(rows)).data[0].colorscale[0][1]  # direction
+    assert heat.textfont.size >= 11  # readable at 1024 px (left to plotly, ~5 px there)
 
 
 def test_a_channel_keeps_its_colour_across_views():
