@@ -126,6 +126,24 @@ st.multiselect("Keep a leak in the model anyway (its warning stays on this page)
                sorted({*card.excluded, *card.allowed}), key="churn.allow_leak",
                help="Only when you know the column was recorded before the outcome and independently of it.")
 
+#: The model card's count of positives, by how the outcome reads ("churning"): a word, not a field name.
+POSITIVES = {"churning": "Churned"}
+
+
+def separation_words(yes: str, no: str, many: str) -> dict[str, tuple[str, str]]:
+    """The three out-of-fold scores as a CX lead reads them (label, help); the method names are under "How
+    this is computed"."""
+    return {
+        "roc_auc": (f"Ranks {many} higher",
+                    f"How often the model gives {yes} a higher chance than {no} "
+                    f"({METRIC_LABELS['roc_auc']}). 0.5 is a coin toss, 1 perfect."),
+        "pr_auc": ("Precision at the top", f"How many of those the model ranks highest are {many}, "
+                                           f"averaged down the list ({METRIC_LABELS['pr_auc']}). Higher is better."),
+        "brier": ("Error of the chances", f"The mean squared gap between each chance and what happened "
+                                          f"({METRIC_LABELS['brier']}). Lower is better."),
+    }
+
+
 # --- model card and scores -------------------------------------------------------------------------
 st.subheader("Model card")
 with st.container(border=True):
@@ -133,8 +151,8 @@ with st.container(border=True):
     tiles.metric("Customers", f"{card.n:,}", width=TILE_WIDTH,
                  help="the customers the model learns from: those in the filters whose outcome is known at the "
                       "cut-off. The Data page counts every customer in the data, so its number can be larger.")
-    tiles.metric(f"{card.outcome} = yes", f"{card.positives:,}", width=TILE_WIDTH)
-    tiles.metric("Class balance", f"{card.positive_share:.1%} yes", width=TILE_WIDTH)
+    tiles.metric(POSITIVES.get(card.chance_of, f"{card.outcome} = yes"), f"{card.positives:,}", width=TILE_WIDTH)
+    tiles.metric("Share of them", f"{card.positive_share:.1%}", width=TILE_WIDTH)
     tiles.metric("Features", f"{len(card.features)}", width=TILE_WIDTH)
     if card.sample:  # very many customers: the fit saw a stratified sample, the scores cover everyone
         st.caption(f"Customers: the model learned from a stratified sample of {card.sample.total:,} (see below)")
@@ -147,13 +165,20 @@ with st.container(border=True):
 
 st.subheader("How well it separates (out-of-fold, 95% CI)")
 tiles = tile_row()
-for metric, label in METRIC_LABELS.items():
+yes, no, many = ("a churner", "a stayer", "churners") if card.chance_of == "churning" else ("a yes", "a no", "yeses")
+for metric, (label, help_text) in separation_words(yes, no, many).items():
     iv = report.cv[metric]
     tile = tiles.container(width=TILE_WIDTH)
-    tile.metric(label, f"{iv.value:.3f}", help="Brier: lower is better." if metric == "brier" else None)
-    tile.caption(f"95% CI {iv.ci_low:.3f} – {iv.ci_high:.3f}")
-st.caption(f"Chance: ROC AUC 0.5, PR AUC {card.positive_share:.3f} (the class share). "
-           f"Calibration intercept {report.calibration_fit[0]:+.2f}, slope {report.calibration_fit[1]:.2f} (ideal 0 and 1).")
+    tile.metric(label, f"{iv.value:.3f}", help=help_text)
+    tile.caption(f"95% interval {iv.ci_low:.3f} – {iv.ci_high:.3f}")
+st.caption(f"By chance alone: 0.5 for the ranking, {card.positive_share:.3f} for the top of the list (the share of "
+           f"{many}); the error of a constant guess of that share: "
+           f"{card.positive_share * (1 - card.positive_share):.3f}.")
+with st.expander("How this is computed", icon=":material/calculate:"):
+    st.caption(f"{METRIC_LABELS['roc_auc']} (the ranking), {METRIC_LABELS['pr_auc']} (average precision: the top of "
+               f"the list) and {METRIC_LABELS['brier']} (the mean squared error of the chances), each on out-of-fold "
+               "predictions, with 95% bootstrap intervals. Calibration: intercept "
+               f"{report.calibration_fit[0]:+.2f}, slope {report.calibration_fit[1]:.2f} (ideal 0 and 1).")
 chart(churn_charts.calibration_plot(report.calibration), key="churn.calibration")
 
 # --- drivers -------------------------------------------------------------------------------------

@@ -15,7 +15,10 @@ def test_churn_page_shows_model_card_scores_and_at_risk(app):
             "At risk now"} <= {s.value for s in at.subheader}
     assert any("Cut-off rule in force" in i.value for i in at.info)
     labels = {m.label for m in at.metric}
-    assert {"ROC AUC", "PR AUC", "Brier score", "Customers"} <= labels
+    # plain words on the tiles (issue 14), the method names under "How this is computed"
+    assert {"Ranks churners higher", "Precision at the top", "Error of the chances", "Customers", "Churned"} <= labels
+    assert not [label for label in labels if "AUC" in label or "Brier" in label or "= yes" in label], labels
+    assert any("ROC AUC" in c.value and "Brier score" in c.value for c in at.caption)
     assert len(at.get("plotly_chart")) == 4
     import json
 

@@ -17,7 +17,7 @@ def test_churn_page_downloads_the_at_risk_list(app_url, page, tmp_path):
     page.get_by_role("heading", name="At risk now").wait_for(timeout=180_000)
     wait_for_app(page, timeout=180_000)
     assert page.get_by_text("Cut-off rule in force").is_visible()
-    assert page.locator("[data-testid=stMetric]").filter(has_text="ROC AUC").count() == 1
+    assert page.locator("[data-testid=stMetric]").filter(has_text="Ranks churners higher").count() == 1
     button = page.get_by_role("button", name="Download the at-risk list (CSV)")
     button.scroll_into_view_if_needed()
     with page.expect_download() as info:

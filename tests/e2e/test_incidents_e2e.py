@@ -73,7 +73,11 @@ def test_re_sorting_the_list_keeps_the_open_customer(app_url, page):
     page.mouse.click(box["x"] + 18, box["y"] + HEADER_PX + ROW_PX * 2.5)  # the third incident's checkbox
     wait_for_app(page)
     heading = page.get_by_role("heading", name=re.compile(r"^Customer \S+"))
-    heading.wait_for()
+    try:
+        heading.wait_for(timeout=30_000)
+    except Exception:
+        page.screenshot(path="test-results/incidents_resort_failure.png", full_page=True)
+        raise
     customer = heading.inner_text().split()[-1]
 
     page.get_by_text("Most recent", exact=True).click()
