@@ -44,7 +44,11 @@ def test_alert_to_case_to_another_session_to_metric(loop_app, browser):
     lead.goto(f"{base}/?week=2026-W11")
     wait_for_app(lead)
     heading = lead.get_by_role("heading", name=re.compile(r"^Alerts \((\d+)\)"))
-    heading.wait_for()
+    try:
+        heading.wait_for()
+    except Exception:
+        lead.screenshot(path="test-results/followup_heading_failure.png", full_page=True)
+        raise
     assert heading.inner_text() != "Alerts (0)"
     assert lead.get_by_text(re.compile("false discovery rate controlled at 5%")).first.is_visible()
     alert = lead.locator("[data-testid=stExpander]").filter(has_text="chat") \
@@ -55,6 +59,7 @@ def test_alert_to_case_to_another_session_to_metric(loop_app, browser):
     except Exception:
         lead.screenshot(path="test-results/followup_alert_failure.png", full_page=True)
         raise
+    alert.locator("[data-testid=stDataFrame]").first.wait_for()  # the table's grid is loaded after the caption is drawn
     assert alert.locator("[data-testid=stDataFrame]").count() == 1
 
     # … becomes a case, owned by Ann
