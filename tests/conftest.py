@@ -25,6 +25,21 @@ _TYPES = {"text": sa.String(255), "timestamp": sa.DateTime().with_variant(_mysql
           "bool": sa.Boolean()}
 
 
+#: Test files that share fixed-name tables in the CI's PostgreSQL (the app-owned database's cx_* tables):
+#: run by one worker, one after the other, when the suite runs in parallel (``make test``: pytest-xdist).
+SHARED_TABLES = {"tests/sql/test_app_store.py", "tests/sql/test_cases.py"}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """With ``-n N --dist loadgroup`` (pytest-xdist), a test file's tests run on one worker, in order, sharing
+    its module fixtures (as ``--dist loadfile``), and the files of :data:`SHARED_TABLES` share a worker. Runs
+    before xdist's own hook, which reads these marks; without xdist the marks do nothing."""
+    for item in items:
+        path = Path(str(item.path)).resolve().relative_to(Path(__file__).resolve().parents[1]).as_posix()
+        item.add_marker(pytest.mark.xdist_group("app_store" if path in SHARED_TABLES else path))
+
+
 def backend_url(backend: str, tmp_path: Path) -> str:
     """A URL for a fresh database of ``backend``, or skip/fail as the environment demands."""
     if backend == "sqlite":
@@ -154,6 +169,10 @@ def demo_source(demo_path):
 @pytest.fixture
 def source_reads(monkeypatch) -> list:
     """Every query any Source runs while the test runs, in order (to count queries)."""
+    import sys
+
+    if "ui.cache" in sys.modules:  # an earlier test's page jobs (pytest-xdist: another file's) must not be counted here
+        assert sys.modules["ui.cache"].wait_idle(), "an earlier test's background job is still running after 300 s"
     seen = []
     read = Source.read
 

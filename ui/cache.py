@@ -84,6 +84,27 @@ _executor = concurrent.futures.ThreadPoolExecutor(max_workers=WORKERS, thread_na
                                                   initializer=_lower_priority)
 
 
+def wait_idle(timeout: float = 300.0) -> bool:
+    """Wait until every job asked for so far has ended (True), or ``timeout`` seconds (False): one barrier task
+    per worker is queued behind them, and the workers can only all be in it once the jobs before it are done.
+    For tests and benchmarks that must not count the work of a page they no longer look at."""
+    barrier = threading.Barrier(WORKERS + 1, timeout=timeout)
+
+    def meet():
+        try:
+            barrier.wait()
+        except threading.BrokenBarrierError:
+            pass
+
+    for _ in range(WORKERS):
+        _executor.submit(meet)
+    try:
+        barrier.wait()
+        return True
+    except threading.BrokenBarrierError:
+        return False
+
+
 class Job:
     """One piece of background work: ``done()`` without waiting, ``result()`` (raises its error)."""
 

@@ -59,6 +59,7 @@ def test_alert_to_case_to_another_session_to_metric(loop_app, browser):
     except Exception:
         lead.screenshot(path="test-results/followup_alert_failure.png", full_page=True)
         raise
+    alert.locator("[data-testid=stDataFrame]").first.wait_for()  # the table's grid is loaded after the caption is drawn
     assert alert.locator("[data-testid=stDataFrame]").count() == 1
 
     # … becomes a case, owned by Ann

@@ -67,10 +67,11 @@ SCOPES = [
 
 @pytest.mark.parametrize("by", [("channel",), ("journey_stage", "channel"), ("channel", "segment")])
 def test_a_cut_of_the_unfiltered_table_equals_the_filtered_query(source, by):
-    for scope in SCOPES:
+    for number, scope in enumerate(SCOPES):
         wider, cuts = covering_scope(scope, by)
         assert wider != scope or not cuts
-        for grain in ("week", "month", "all"):
+        # each scope at two of the three grains, every grain at four scopes (all three: 3 minutes of CI on MariaDB)
+        for grain in [("week", "month", "all")[(number + step) % 3] for step in (0, 1)]:
             for metric in METRICS:
                 want = metric_table(source, metric, grain, list(by), scope)
                 got = cut_cells(metric_table(source, metric, grain, list(by), wider), cuts)

@@ -99,3 +99,22 @@ def test_asked_finds_the_job_already_asked_for_and_asks_for_nothing(cache, monke
     assert calls == [1]
     job.future.cancel()  # a finished job cannot be cancelled: still there
     assert work.asked(_source(), 1) is job
+
+
+def test_wait_idle_returns_once_every_job_asked_for_has_ended(cache):
+    """The barrier behind the queue: more jobs than workers, each slow; wait_idle returns only after the last."""
+    ended, release = [], threading.Event()
+
+    def job(i):
+        release.wait(10)
+        ended.append(i)
+
+    for i in range(cache.WORKERS * 2 + 1):
+        cache._executor.submit(job, i)
+    waiter = threading.Thread(target=lambda: ended.append("idle" if cache.wait_idle(20) else "timeout"))
+    waiter.start()
+    waiter.join(0.3)
+    assert waiter.is_alive() and ended == []  # the jobs hold the workers: still waiting
+    release.set()
+    waiter.join(20)
+    assert ended[-1] == "idle" and sorted(ended[:-1]) == list(range(cache.WORKERS * 2 + 1))
