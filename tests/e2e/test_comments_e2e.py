@@ -18,7 +18,8 @@ def test_comments_page_shows_themes_and_downloads_them(app_url, page, tmp_path):
     wait_for_app(page, timeout=180_000)
     for heading in ("Themes", "Comments behind a theme", "Words that set two groups apart"):
         assert page.get_by_role("heading", name=heading, exact=True).count() == 1
-    assert page.locator(".js-plotly-plot").count() >= 4
+    # plotly draws each chart after the script run has ended: wait for the four, not count them at once
+    page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length >= 4", timeout=60_000)
     assert page.get_by_text("analysed", exact=False).first.is_visible()
     button = page.get_by_role("button", name="Download every analysed comment with its theme (CSV, masked)")
     button.scroll_into_view_if_needed()

@@ -15,6 +15,22 @@ HEADER_PX = 35  # st.dataframe: header row height
 ROW_PX = 35  # and data row height (the selection checkbox sits in the left-most column)
 
 
+def _click_row(page, row: int) -> None:
+    """Click the selection checkbox of the incident list's ``row`` (0 = the first), the list whole in view and
+    no longer moving: a click above the viewport, or where a late-drawn part above has moved it from, selects
+    nothing."""
+    grid = page.locator("[data-testid=stDataFrame]").first
+    box = None
+    for _ in range(40):  # whole in the viewport (a list partly in view is not scrolled by scroll_into_view_if_needed)
+        grid.evaluate("e => e.scrollIntoView({block: 'center'})")
+        page.wait_for_timeout(250)
+        now = grid.bounding_box()
+        if box is not None and now == box and now["y"] >= 0:
+            break
+        box = now
+    page.mouse.click(box["x"] + 18, box["y"] + HEADER_PX + ROW_PX * (row + 0.5))
+
+
 def test_selecting_an_incident_opens_the_customer_timeline(app_url, page):
     page.goto(app_url)
     wait_for_app(page)
@@ -23,10 +39,7 @@ def test_selecting_an_incident_opens_the_customer_timeline(app_url, page):
     page.get_by_role("heading", name="Incident list").wait_for()
     assert page.get_by_text("Select an incident above to see that customer's journey.").is_visible()
 
-    grid = page.locator("[data-testid=stDataFrame]").first
-    grid.scroll_into_view_if_needed()
-    box = grid.bounding_box()
-    page.mouse.click(box["x"] + 18, box["y"] + HEADER_PX + ROW_PX / 2)  # the first incident's checkbox
+    _click_row(page, 0)  # the first incident's checkbox
     wait_for_app(page)
 
     heading = page.get_by_role("heading", name=re.compile(r"^Customer \S+"))
@@ -67,10 +80,7 @@ def test_re_sorting_the_list_keeps_the_open_customer(app_url, page):
     (the selection was a row position). The open customer is kept by id."""
     page.goto(f"{app_url}/incidents")
     wait_for_app(page)
-    grid = page.locator("[data-testid=stDataFrame]").first
-    grid.scroll_into_view_if_needed()
-    box = grid.bounding_box()
-    page.mouse.click(box["x"] + 18, box["y"] + HEADER_PX + ROW_PX * 2.5)  # the third incident's checkbox
+    _click_row(page, 2)  # the third incident's checkbox
     wait_for_app(page)
     heading = page.get_by_role("heading", name=re.compile(r"^Customer \S+"))
     try:
