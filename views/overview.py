@@ -30,12 +30,20 @@ def prepare_review(source, week: str, scope, *, _min_n: int) -> dict:
             "min_n": _min_n, "chosen": chosen, "figures": reviews.review_figures(source, chosen, trends)}
 
 
+#: How long a click waits for a read-ahead of its week that is running (seconds): on a busy server a job at
+#: the workers' low priority can take far longer than the click reading the week itself.
+PREPARED_WAIT = 10.0
+
+
 def prepared(source, week: str | None, scope, part: str, min_n: int | None = None):
     """``part`` of the week's :func:`prepare_review` when a background job has read it or is reading it
-    (it is waited for), else None: a job still queued is cancelled, the caller reads the week itself.
-    The parts that depend on the minimum n ("chosen", "figures") only when the job used ``min_n``."""
+    (it is waited for, at most :data:`PREPARED_WAIT` seconds), else None: a job still queued is cancelled,
+    and the caller reads the week itself. The parts that depend on the minimum n ("chosen", "figures") only
+    when the job used ``min_n``."""
     job = prepare_review.asked(source, week, scope)
-    if job is None or job.future.cancel():
+    if job is None or job.future.cancel() or not job.wait(PREPARED_WAIT):
+        return None
+    if job.future.exception() is not None:  # the click's own read says what went wrong, where it went wrong
         return None
     result = job.result()
     return result[part] if min_n is None or result["min_n"] == min_n else None
