@@ -163,7 +163,7 @@ with st.container(border=True):
     for note in card.notes:
         st.caption(note)
 
-st.subheader("How well it separates (out-of-fold, 95% CI)")
+st.subheader("How well it separates (on customers held out of each fit, 95% intervals)")
 tiles = tile_row()
 yes, no, many = ("a churner", "a stayer", "churners") if card.chance_of == "churning" else ("a yes", "a no", "yeses")
 for metric, (label, help_text) in separation_words(yes, no, many).items():
@@ -177,7 +177,8 @@ st.caption(f"By chance alone: 0.5 for the ranking, {card.positive_share:.3f} for
 with st.expander("How this is computed", icon=":material/calculate:"):
     st.caption(f"{METRIC_LABELS['roc_auc']} (the ranking), {METRIC_LABELS['pr_auc']} (average precision: the top of "
                f"the list) and {METRIC_LABELS['brier']} (the mean squared error of the chances), each on out-of-fold "
-               "predictions, with 95% bootstrap intervals. Calibration: intercept "
+               "predictions (5-fold cross-validation), with 95% intervals: DeLong's for the ROC AUC, the percentile "
+               "bootstrap's for the other two. Calibration: intercept "
                f"{report.calibration_fit[0]:+.2f}, slope {report.calibration_fit[1]:.2f} (ideal 0 and 1).")
 chart(churn_charts.calibration_plot(report.calibration), key="churn.calibration")
 

@@ -198,20 +198,23 @@ else:
     # A selection is a row position; a re-sorted or re-filtered list is a new table with no selection,
     # so the customer whose journey is open (kept by id, in the URL) never silently changes.
     listing = hashlib.sha1(repr((sort, classes, kinds, scope, rules)).encode()).hexdigest()[:10]
+    shown = found[SHOWN].fillna({"comment": "", "touchpoint": ""})
+    shown.insert(shown.columns.get_loc("reasons"), "why", journeys.short_reasons(shown["reasons"], rules, source.scales))
     event = dataframe(
-        found[SHOWN].fillna({"comment": "", "touchpoint": ""}), hide_index=True, key=f"incidents.table.{listing}",
+        shown, hide_index=True, key=f"incidents.table.{listing}",
         on_select="rerun",
         selection_mode="single-row",
         height=360,
         # the customer first (pinned), what a meeting reads in 1024 px; the rest under "More columns"
-        column_order=["customer_id", "occurred_at", "channel", "severity", "reasons"],
-        more=["journey_stage", "touchpoint", "index", "journey_class", "is_worst", "is_end", "comment"],
+        column_order=["customer_id", "occurred_at", "channel", "severity", "why"],
+        more=["reasons", "journey_stage", "touchpoint", "index", "journey_class", "is_worst", "is_end", "comment"],
         column_config={
             "occurred_at": st.column_config.DatetimeColumn("When", format="YYYY-MM-DD HH:mm"),
             "customer_id": "Customer", "channel": "Channel", "journey_stage": "Stage", "touchpoint": "Touchpoint",
             "index": st.column_config.NumberColumn("Index", format="%.0f", help="experience index, 0–100"),
             "severity": st.column_config.NumberColumn("Severity", help="number of incident rules broken"),
-            "reasons": st.column_config.TextColumn("Why", width="medium"),
+            "why": st.column_config.TextColumn("Why", help=journeys.rule_tags_help(rules, source.scales)),
+            "reasons": st.column_config.TextColumn("Why, in full", width="large"),
             "journey_class": "Journey",
             "is_worst": st.column_config.CheckboxColumn("Worst", help="the journey's worst moment"),
             "is_end": st.column_config.CheckboxColumn("End", help="the journey's last scored moment"),

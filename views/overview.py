@@ -4,6 +4,7 @@ import datetime as dt
 
 import streamlit as st
 
+from cx import journeys
 from cx.charts import add_goal_lines, theme
 from cx.display import currency
 from cx.loop.targets import status as target_status
@@ -148,7 +149,7 @@ INCIDENT_COLUMNS = {
     "occurred_at": st.column_config.DatetimeColumn("When", format="YYYY-MM-DD"),
     "customer_id": "Customer", "channel": "Channel", "journey_stage": "Stage", "touchpoint": "Touchpoint",
     "severity": st.column_config.NumberColumn("Severity", help="number of incident rules broken"),
-    "reasons": st.column_config.TextColumn("Why", width="medium"),
+    "reasons": st.column_config.TextColumn("Why, in full", width="large"),
     "journey_class": "Journey", "comment": st.column_config.TextColumn("Comment", width="large"),
 }
 
@@ -292,10 +293,15 @@ st.subheader(f"Critical incidents this week ({review.incidents_total:,})")
 if review.incidents.empty:
     st.caption("No critical incident this week.")
 else:
-    dataframe(review.incidents.fillna({"comment": ""}), hide_index=True, key="overview.incidents",
-              column_config=INCIDENT_COLUMNS,  # the customer first; the rest under "More columns" (fits 1024 px)
-              column_order=["customer_id", "occurred_at", "channel", "severity", "reasons"],
-              more=["journey_stage", "touchpoint", "journey_class", "comment"])
+    listed = review.incidents.fillna({"comment": ""})
+    listed.insert(listed.columns.get_loc("reasons"), "why", journeys.short_reasons(listed["reasons"], source.rules,
+                                                                                  source.scales))
+    dataframe(listed, hide_index=True, key="overview.incidents",
+              column_config={**INCIDENT_COLUMNS, "why": st.column_config.TextColumn(
+                  "Why", help=journeys.rule_tags_help(source.rules, source.scales))},
+              # the customer first; the rest under "More columns" (fits 1024 px)
+              column_order=["customer_id", "occurred_at", "channel", "severity", "why"],
+              more=["reasons", "journey_stage", "touchpoint", "journey_class", "comment"])
     shown = (f"The {len(review.incidents):,} worst are listed. " if len(review.incidents) < review.incidents_total
              else "")
     st.caption(f"{shown}{review.unrecovered:,} journeys ended on an unrecovered incident. Drill into any of them on "

@@ -6,6 +6,7 @@ from cx.journeys.queries import (  # noqa: F401  the package's public face
     FEATURE_COLUMNS,
     PREDICTORS,
     RULE_LABELS,
+    RULE_TAGS,
     PredictorComparison,
     channel_p95,
     compare_predictors,
@@ -17,6 +18,8 @@ from cx.journeys.queries import (  # noqa: F401  the package's public face
     outcome_by_class,
     outcome_columns,
     rule_labels,
+    rule_tags_help,
+    short_reasons,
     summarize_journeys,
 )
 

@@ -77,6 +77,14 @@ RULE_LABELS = {
     "slow_resolution": "resolution slower than the channel's p95",
     "repeat_contact": "not resolved at first contact, back within {days} days",
 }
+#: The same rules in a word or two, for a list read at a glance at 1024 px (the sentences are kept beside it).
+RULE_TAGS = {
+    "low_nps": "NPS ≤ {nps}",
+    "bottom_csat": "CSAT {csat}",
+    "worst_effort": "effort {ces}",
+    "slow_resolution": "slow",
+    "repeat_contact": "back in {days} d",
+}
 FEATURE_COLUMNS = (
     "customer_id", "journey", "interactions", "scored", "first_at", "last_at", "mean", "worst", "best",
     "first", "end", "peak_end", "slope", "worst_to_end_steps", "worst_to_end_days", "incidents",
@@ -317,8 +325,28 @@ def _incident_reasons(frame: pd.DataFrame, flag_names: Sequence[str], rules: Inc
     return pd.Series(texts, index=frame.index, dtype=object)
 
 
-def rule_labels(rules: IncidentRules, scales: Scales = Scales()) -> dict[str, str]:
-    """Plain-language text of each incident rule, as shown beside an incident.
+def short_reasons(reasons: pd.Series, rules: IncidentRules, scales: Scales = Scales()) -> pd.Series:
+    """An incident list's ``reasons`` (the rules' sentences, "; " between them) in a word or two each, " · "
+    between them: "NPS ≤ 2 · CSAT 1 · slow". A sentence that is no rule's is kept whole."""
+    tags = {rule_labels(rules, scales)[name]: tag for name, tag in rule_labels(rules, scales, short=True).items()}
+
+    def shorten(text):
+        if not isinstance(text, str) or not text:
+            return text
+        return " · ".join(tags.get(part, part) for part in text.split("; "))
+
+    return reasons.map(shorten)
+
+
+def rule_tags_help(rules: IncidentRules, scales: Scales = Scales()) -> str:
+    """What each short tag of :func:`short_reasons` stands for, as a column's help: "NPS ≤ 2: NPS at or below 2; …"."""
+    long = rule_labels(rules, scales)
+    return "; ".join(f"{tag}: {long[name]}" for name, tag in rule_labels(rules, scales, short=True).items())
+
+
+def rule_labels(rules: IncidentRules, scales: Scales = Scales(), short: bool = False) -> dict[str, str]:
+    """Plain-language text of each incident rule, as shown beside an incident (``short``: a word or two,
+    :data:`RULE_TAGS`).
 
     Returns
     -------
@@ -328,7 +356,7 @@ def rule_labels(rules: IncidentRules, scales: Scales = Scales()) -> dict[str, st
     text = {
         name: template.format(nps=rules.nps_at_most, csat=f"{scales.csat.worst:g}", ces=f"{scales.ces.worst:g}",
                               days=rules.repeat_contact_days)
-        for name, template in RULE_LABELS.items()
+        for name, template in (RULE_TAGS if short else RULE_LABELS).items()
     }
     on = {
         "low_nps": rules.nps_at_most is not None,
@@ -532,6 +560,7 @@ __all__ = [
     "PREDICTORS",
     "PredictorComparison",
     "RULE_LABELS",
+    "RULE_TAGS",
     "channel_p95",
     "compare_predictors",
     "customer_timeline",
@@ -543,5 +572,7 @@ __all__ = [
     "outcome_columns",
     "outcome_by_class",
     "rule_labels",
+    "rule_tags_help",
+    "short_reasons",
     "summarize_journeys",
 ]

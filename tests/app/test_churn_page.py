@@ -11,7 +11,8 @@ def test_churn_page_shows_model_card_scores_and_at_risk(app):
     at = app("views/churn.py", timeout=180).run()
     assert not at.exception
     assert "Churn drivers" in [t.value for t in at.title]
-    assert {"Model card", "How well it separates (out-of-fold, 95% CI)", "Which measures matter", "What if…",
+    assert {"Model card", "How well it separates (on customers held out of each fit, 95% intervals)",
+            "Which measures matter", "What if…",
             "At risk now"} <= {s.value for s in at.subheader}
     assert any("Cut-off rule in force" in i.value for i in at.info)
     labels = {m.label for m in at.metric}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
 import pytest
 
 from cx import cli, journeys
@@ -73,3 +74,25 @@ def test_cli_errors_are_one_line(capsys, tmp_path):
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "no such" in err
     assert cli.main(["journeys", "--source", str(tmp_path / "missing.duckdb"), "--outcome", "x"]) == 2
+
+
+def test_the_list_says_why_in_a_word_or_two_per_rule(demo_source):
+    """Issue 14 (layout at 1024 px): the incident list's "Why" cut "NPS at or below 2; CSAT at the bottom…".
+    The short form names each rule broken, in the sentence's order, and says the same as the sentence."""
+    from cx.schema import IncidentRules
+
+    rules = IncidentRules(nps_at_most=3, repeat_contact_days=5)
+    frame = journeys.incidents(demo_source, rules=rules, limit=300)
+    short = journeys.short_reasons(frame["reasons"], rules, demo_source.scales)
+    long, tags = journeys.rule_labels(rules, demo_source.scales), journeys.rule_labels(rules, demo_source.scales, short=True)
+    flags = [name for name in long if name in frame]
+    for row, text in zip(frame.to_dict("records"), short):
+        broken = [name for name in flags if row[name]]
+        assert text == " · ".join(tags[name] for name in broken), row["reasons"]
+        assert len(text) < len(row["reasons"]) or len(broken) == 1 and tags[broken[0]] == long[broken[0]]
+    assert "NPS ≤ 3" in set(short.str.split(" · ").explode())  # the rule's own threshold
+    assert len(set(short)) > 1
+    assert short.str.len().max() <= 45  # all five: "NPS ≤ 3 · CSAT 1 · effort 7 · slow · back in 5 d"
+    assert journeys.short_reasons(pd.Series(["not a rule; NPS at or below 3", None]), rules).tolist() == \
+        ["not a rule · NPS ≤ 3", None]
+    assert "NPS ≤ 3: NPS at or below 3" in journeys.rule_tags_help(rules, demo_source.scales)
