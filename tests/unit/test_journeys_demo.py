@@ -92,7 +92,7 @@ def test_the_list_says_why_in_a_word_or_two_per_rule(demo_source):
         assert len(text) < len(row["reasons"]) or len(broken) == 1 and tags[broken[0]] == long[broken[0]]
     assert "NPS ≤ 3" in set(short.str.split(" · ").explode())  # the rule's own threshold
     assert len(set(short)) > 1
-    assert short.str.len().max() <= 45  # all five: "NPS ≤ 3 · CSAT 1 · effort 7 · slow · back in 5 d"
+    assert short.str.len().max() <= 48  # all five: "NPS ≤ 3 · CSAT 1 · effort 1 · slow · back in 5 d"
     assert journeys.short_reasons(pd.Series(["not a rule; NPS at or below 3", None]), rules).tolist() == \
         ["not a rule · NPS ≤ 3", None]
     assert "NPS ≤ 3: NPS at or below 3" in journeys.rule_tags_help(rules, demo_source.scales)
