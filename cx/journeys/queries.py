@@ -328,7 +328,8 @@ def _incident_reasons(frame: pd.DataFrame, flag_names: Sequence[str], rules: Inc
 def short_reasons(reasons: pd.Series, rules: IncidentRules, scales: Scales = Scales()) -> pd.Series:
     """An incident list's ``reasons`` (the rules' sentences, "; " between them) in a word or two each, " · "
     between them: "NPS ≤ 2 · CSAT 1 · slow". A sentence that is no rule's is kept whole."""
-    tags = {rule_labels(rules, scales)[name]: tag for name, tag in rule_labels(rules, scales, short=True).items()}
+    long = rule_labels(rules, scales)
+    tags = {long[name]: tag for name, tag in rule_labels(rules, scales, short=True).items()}
 
     def shorten(text):
         if not isinstance(text, str) or not text:
