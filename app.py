@@ -11,6 +11,9 @@ from pathlib import Path
 
 import streamlit as st
 
+# scikit-learn (cx.churn), imported here before any page starts a background job: two job threads importing it at
+# once met it half initialised ("cannot import name 'clone' from partially initialized module 'sklearn.base'")
+import cx.churn  # noqa: F401
 from ui import auth, widgets
 
 st.set_page_config(page_title="CX Dashboard", page_icon="📈", layout="wide")

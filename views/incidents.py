@@ -213,7 +213,7 @@ else:
             "customer_id": "Customer", "channel": "Channel", "journey_stage": "Stage", "touchpoint": "Touchpoint",
             "index": st.column_config.NumberColumn("Index", format="%.0f", help="experience index, 0–100"),
             "severity": st.column_config.NumberColumn("Severity", help="number of incident rules broken"),
-            "why": st.column_config.TextColumn("Why", help=journeys.rule_tags_help(rules, source.scales)),
+            "why": st.column_config.TextColumn("Why", width="medium", help=journeys.rule_tags_help(rules, source.scales)),
             "reasons": st.column_config.TextColumn("Why, in full", width="large"),
             "journey_class": "Journey",
             "is_worst": st.column_config.CheckboxColumn("Worst", help="the journey's worst moment"),

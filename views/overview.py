@@ -298,7 +298,7 @@ else:
                                                                                   source.scales))
     dataframe(listed, hide_index=True, key="overview.incidents",
               column_config={**INCIDENT_COLUMNS, "why": st.column_config.TextColumn(
-                  "Why", help=journeys.rule_tags_help(source.rules, source.scales))},
+                  "Why", width="medium", help=journeys.rule_tags_help(source.rules, source.scales))},
               # the customer first; the rest under "More columns" (fits 1024 px)
               column_order=["customer_id", "occurred_at", "channel", "severity", "why"],
               more=["reasons", "journey_stage", "touchpoint", "journey_class", "comment"])
