@@ -27,26 +27,31 @@ def render() -> Scope:
     """
     source = state.current_source()
     summary = cache.source_summary(source)
-    if "f.grain" not in st.session_state:
-        _seed_from_url(summary)
+    start = _start_from_url(summary)
     sb = st.sidebar
     sb.markdown("### Filters")
     first = summary.first.date() if summary.first is not None else None
     last = summary.last.date() if summary.last is not None else None
     if first and last:
-        sb.date_input("Date range", min_value=first, max_value=last, key="f.dates", format="YYYY-MM-DD")
+        sb.date_input("Date range", value=start["f.dates"], min_value=first, max_value=last, key="f.dates",
+                      format="YYYY-MM-DD")
     channels = list(summary.channels)
     stages = stage_order(summary.stages)
     segments = _segments(source, summary)
     # multiselect options are drawn as plain text (not markdown): a channel named "[x](…)" stays those characters
     if channels:
-        sb.multiselect("Channels", channels, key="f.channels", placeholder="All channels")
+        sb.multiselect("Channels", channels, default=_known(start["f.channels"], channels), key="f.channels",
+                       placeholder="All channels")
     if stages:
-        sb.multiselect("Journey stages", stages, key="f.stages", placeholder="All stages")
+        sb.multiselect("Journey stages", stages, default=_known(start["f.stages"], stages), key="f.stages",
+                       placeholder="All stages")
     if segments:
-        sb.multiselect("Segments", segments, key="f.segments", placeholder="All segments")
-    sb.selectbox("Time grain", [g.value for g in Grain], key="f.grain", format_func=str.capitalize)
-    sb.number_input("Minimum n per point", min_value=1, max_value=100_000, step=10, key="f.min_n",
+        sb.multiselect("Segments", segments, default=_known(start["f.segments"], segments), key="f.segments",
+                       placeholder="All segments")
+    grains = [g.value for g in Grain]
+    sb.selectbox("Time grain", grains, index=grains.index(start["f.grain"]), key="f.grain", format_func=str.capitalize)
+    sb.number_input("Minimum n per point", value=start["f.min_n"], min_value=1, max_value=100_000, step=10,
+                    key="f.min_n",
                     help="Points with fewer responses are flagged (drawn faded and hollow), never silently hidden.")
     date_from, date_to = _date_range(st.session_state.get("f.dates"), first, last)
     scope = Scope(
@@ -79,20 +84,31 @@ def _segments(source: Source, summary: SourceSummary) -> list[str]:
     return cache.segment_values(source)
 
 
-def _seed_from_url(summary: SourceSummary) -> None:
+def _start_from_url(summary: SourceSummary) -> dict:
+    """The value each filter is drawn with: the widget's own once it has one, else the URL's (a copied link
+    reopens the same view).
+
+    Passed as the widget's default, never written into the session state: the browser falls back to a
+    widget's default when it draws the widget again, and a default other than the value shown (the smallest
+    minimum n, no channel) silently changed the view behind a share link.
+    """
     query = {k: st.query_params.get(k) for k in st.query_params.keys()}
     scope, view = Scope.from_query(query), View.from_query(query)
     first = summary.first.date() if summary.first is not None else None
     last = summary.last.date() if summary.last is not None else None
+    dates = None
     if first and last:
         lo = min(max(scope.date_from or first, first), last)
-        hi = max(min(scope.date_to or last, last), lo)
-        st.session_state["f.dates"] = (lo, hi)
-    st.session_state["f.channels"] = [c for c in scope.channels if c in summary.channels]
-    st.session_state["f.stages"] = [s for s in scope.stages if s in summary.stages]
-    st.session_state["f.segments"] = list(scope.segments)
-    st.session_state["f.min_n"] = view.min_n
-    st.session_state["f.grain"] = view.grain.value
+        dates = (lo, max(min(scope.date_to or last, last), lo))
+    from_url = {"f.dates": dates, "f.channels": [c for c in scope.channels if c in summary.channels],
+                "f.stages": [s for s in scope.stages if s in summary.stages], "f.segments": list(scope.segments),
+                "f.min_n": view.min_n, "f.grain": view.grain.value}
+    return {key: st.session_state.get(key, value) for key, value in from_url.items()}
+
+
+def _known(values, options) -> list:
+    """The chosen values still among the options (a multiselect refuses a default it does not offer)."""
+    return [v for v in values or [] if v in options]
 
 
 def _mirror_to_url(scope: Scope, view: View) -> None:

@@ -197,19 +197,31 @@ def set_url_state(key: str, value: str | None) -> None:
         st.query_params[key] = str(value)
 
 
-def start_from_url(widget_key: str, url_key: str, options: Sequence[str], default: str) -> None:
-    """Start a widget from the URL on its first render (and whenever its value is no longer one of
-    ``options``, e.g. after other data were loaded), so a copied link reopens the same view."""
-    if st.session_state.get(widget_key) not in options:
-        value = url_state(url_key, default)
-        st.session_state[widget_key] = value if value in options else default
+def start_from_url(widget_key: str, url_key: str, options: Sequence[str], default: str) -> str:
+    """The value a page's widget is drawn with: its own once it has one that is still among ``options``;
+    else (its first render, or other data were loaded) the URL's, so a copied link reopens the same view.
+
+    Pass it as the widget's default (``index=``, ``default=``, ``value=``) and never write it into the
+    session state: the browser falls back to a widget's default when it draws the widget again, and a
+    default other than the value shown silently changed the view (a share link's slider went to its
+    minimum, its multiselect emptied).
+    """
+    current = st.session_state.get(widget_key)
+    if current in options:
+        return current
+    st.session_state.pop(widget_key, None)  # a value from other data: the widget starts again from the URL
+    value = url_state(url_key, default)
+    return value if value in options else default
 
 
-def start_list_from_url(widget_key: str, url_key: str, options: Sequence[str]) -> None:
+def start_list_from_url(widget_key: str, url_key: str, options: Sequence[str]) -> list[str]:
     """:func:`start_from_url` for a multiselect: a comma-separated list in the URL, unknown values dropped."""
-    if widget_key not in st.session_state or not set(st.session_state[widget_key]) <= set(options):
-        wanted = [v for v in (url_state(url_key) or "").split(",") if v]
-        st.session_state[widget_key] = [v for v in options if v in wanted]
+    current = st.session_state.get(widget_key)
+    if current is not None and set(current) <= set(options):
+        return list(current)
+    st.session_state.pop(widget_key, None)
+    wanted = [v for v in (url_state(url_key) or "").split(",") if v]
+    return [v for v in options if v in wanted]
 
 
 def set_url_list(key: str, values: Sequence[str]) -> None:

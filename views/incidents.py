@@ -140,9 +140,7 @@ rules = source.rules
 
 readable, two_valued = load_outcomes(source)
 outcomes = list(dict.fromkeys([*readable, *two_valued]))
-if outcomes:
-    state.start_from_url("incidents.outcome", "outcome", outcomes, outcomes[0])
-outcome = st.session_state.get("incidents.outcome") if outcomes else None
+outcome = state.start_from_url("incidents.outcome", "outcome", outcomes, outcomes[0]) if outcomes else None
 positive = st.session_state.get(f"incidents.positive.{outcome}") if outcome in two_valued else None
 if outcome in two_valued and outcome not in readable and positive is None:
     positive = two_valued[outcome][-1]
@@ -172,17 +170,18 @@ if totals is not None:
 
 # --- the list ----------------------------------------------------------------------------------
 st.subheader("Incident list")
-state.start_from_url("incidents.sort", "sort", list(SORTS), "severity")
 sort_col = class_col = kind_col = st.container(horizontal=True, wrap=True, vertical_alignment="bottom")
 sort = sort_col.segmented_control("Order", list(SORTS), format_func=SORTS.get, key="incidents.sort",
+                                  default=state.start_from_url("incidents.sort", "sort", list(SORTS), "severity"),
                                   required=True) or "severity"
 state.set_url_state("sort", None if sort == "severity" else sort)
-state.start_list_from_url("incidents.classes", "journeys", ["recovered", "unrecovered"])
 classes = class_col.multiselect("Journeys", ["recovered", "unrecovered"], key="incidents.classes",
+                                default=state.start_list_from_url("incidents.classes", "journeys",
+                                                                  ["recovered", "unrecovered"]),
                                 placeholder="Recovered and unrecovered", width=260)
 labels = journeys.rule_labels(rules, source.scales)
-state.start_list_from_url("incidents.kinds", "rules", list(labels))
 kinds = kind_col.multiselect("Rules", list(labels), format_func=labels.get, key="incidents.kinds",
+                             default=state.start_list_from_url("incidents.kinds", "rules", list(labels)),
                              placeholder="Any rule", width=320)
 state.set_url_list("journeys", classes)
 state.set_url_list("rules", kinds)
@@ -263,7 +262,7 @@ if not outcomes:
             "journeys.")
     st.stop()
 choose_outcome, choose_positive = st.columns(2)
-choose_outcome.selectbox("Outcome", outcomes, key="incidents.outcome",
+choose_outcome.selectbox("Outcome", outcomes, key="incidents.outcome", index=outcomes.index(outcome),
                          help="Any yes/no, two-valued or numeric customer column. For churn, journeys are cut at the "
                               "churn date.")
 if outcome in two_valued:

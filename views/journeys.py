@@ -67,8 +67,8 @@ with metrics_col:
 
 # --- stage × channel ---------------------------------------------------------------------------
 st.subheader("Stage × channel")
-state.start_from_url("journeys.heat", "heat", list(HEAT_VALUES), "mean_index")
 heat = st.segmented_control("Show", list(HEAT_VALUES), format_func=HEAT_VALUES.get, key="journeys.heat",
+                            default=state.start_from_url("journeys.heat", "heat", list(HEAT_VALUES), "mean_index"),
                             required=True) or "mean_index"
 state.set_url_state("heat", None if heat == "mean_index" else heat)
 matrix = ready(find_matrix(source, scope, source.rules), "Following every journey through stages and channels "
@@ -86,14 +86,14 @@ flow_options = [k for k in FLOW_BY if summary.column_counts.get(k, 0) > 0]
 if not flow_options:
     st.info("No stage, channel or touchpoint column to follow.")
     st.stop()
-state.start_from_url("journeys.flow_by", "flow", flow_options, flow_options[0])
 by_col = steps_col = st.container(horizontal=True, wrap=True, vertical_alignment="bottom", gap="large")
 flow_by = by_col.segmented_control("Follow", flow_options, format_func=FLOW_BY.get, key="journeys.flow_by",
+                                   default=state.start_from_url("journeys.flow_by", "flow", flow_options,
+                                                                flow_options[0]),
                                    required=True) or flow_options[0]
-if st.session_state.get("journeys.steps") not in range(2, 7):
-    wanted = state.url_state("steps", "4")
-    st.session_state["journeys.steps"] = int(wanted) if wanted in {"2", "3", "4", "5", "6"} else 4
-steps = steps_col.slider("Steps", min_value=2, max_value=6, key="journeys.steps", width=220)
+wanted = state.url_state("steps", "4")  # the slider's default is the value shown (see ui.state.start_from_url)
+steps = steps_col.slider("Steps", min_value=2, max_value=6, key="journeys.steps", width=220,
+                         value=st.session_state.get("journeys.steps", int(wanted) if wanted in list("23456") else 4))
 state.set_url_state("steps", None if steps == 4 else str(steps))
 state.set_url_state("flow", None if flow_by == flow_options[0] else flow_by)
 flows = ready(find_flows(source, scope, flow_by, steps), "Following each customer's steps", key="journeys.flows")

@@ -135,8 +135,7 @@ def chosen_week(summary) -> str | None:
     if summary is None or summary.last is None:
         return None
     weeks = review_weeks(summary, state.current_scope())
-    state.start_from_url("overview.week", "week", weeks, weeks[0])
-    return st.session_state["overview.week"]
+    return state.start_from_url("overview.week", "week", weeks, weeks[0])
 
 
 def title(summary) -> str:
@@ -178,7 +177,7 @@ if summary.last is None:
 
 first_day, last_day = review_range(summary, scope)
 offered = review_weeks(summary, scope)
-week = st.selectbox("Week under review", offered, key="overview.week",
+week = st.selectbox("Week under review", offered, key="overview.week", index=offered.index(chosen_week(summary)),
                     help="ISO weeks, Monday to Sunday, within the sidebar's date range. The default is the last "
                          "complete week in that range.")
 state.set_url_state("week", week)

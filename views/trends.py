@@ -83,8 +83,9 @@ def focus(on: str) -> None:
     st.session_state["trends.focus"] = on
     if on == "chart":
         points = st.session_state["trends.chart"].selection.points
-        if points and points[0].get("customdata"):
-            st.session_state["trends.heatmap_period"] = points[0]["customdata"][0]
+        if points and points[0].get("customdata"):  # the period selector starts again, from the URL
+            st.session_state.pop("trends.heatmap_period", None)
+            state.set_url_state("period", points[0]["customdata"][0])
 
 
 def picked(key: str) -> dict | None:
@@ -108,12 +109,13 @@ definitions = metrics.definitions(source.scales)
 breakdowns = ["none"] + [d for d in DIMENSIONS if summary.column_counts.get(d if DIMENSIONS[d] == "interactions"
                                                                             else f"customers.{d}", 0) > 0]
 
-state.start_from_url("trends.metric", "metric", available, available[0])
-state.start_from_url("trends.by", "by", breakdowns, "channel" if "channel" in breakdowns else "none")
 metric = st.segmented_control("Metric", available, format_func=lambda m: definitions[m].label,
+                              default=state.start_from_url("trends.metric", "metric", available, available[0]),
                               key="trends.metric", required=True, wrap=True) or available[0]
 controls = st.container(horizontal=True, vertical_alignment="bottom", gap="medium")
-by_name = controls.selectbox("Break down by", breakdowns, format_func=BREAKDOWN_LABELS.get, key="trends.by", width=220)
+by_name = controls.selectbox("Break down by", breakdowns, format_func=BREAKDOWN_LABELS.get, key="trends.by", width=220,
+                             index=breakdowns.index(state.start_from_url(
+                                 "trends.by", "by", breakdowns, "channel" if "channel" in breakdowns else "none")))
 goal = controls.container(width="content")
 about = controls
 state.set_url_state("metric", metric)
@@ -141,8 +143,8 @@ with goal:
 for warning in plausible.metric_table(table, by):
     st.warning(warning, icon="🤨")
 st.caption(f"**{definition.label}** — {definition.definition}")
-state.start_from_url("trends.all", "lines", ["all", "moved"], "moved")
-show_all = st.session_state["trends.all"] == "all"
+lines = state.start_from_url("trends.all", "lines", ["all", "moved"], "moved")
+show_all = lines == "all"
 series = charts.series_labels(table, by)
 one_panel = len(series.unique()) <= charts.SMALL_MULTIPLES_ABOVE  # goal lines fit
 goals = followup.goal_lines(source, metric, by) if one_panel else []
@@ -173,7 +175,7 @@ if moved or show_all:
         st.caption(md("In full: {names}, which moved most in the latest " + grain + " (beyond its own 95% "
                         "interval); the others are muted. Click a legend entry to hide or show a series.",
                         names=" and ".join(moved)))
-    st.segmented_control("Lines", ["moved", "all"], key="trends.all", required=True,
+    st.segmented_control("Lines", ["moved", "all"], key="trends.all", required=True, default=lines,
                             format_func={"moved": "Highlight movers", "all": "All in full"}.get,
                             label_visibility="collapsed")
 state.set_url_state("lines", "all" if show_all else None)
@@ -208,9 +210,9 @@ if {"journey_stage", "channel"} <= set(breakdowns):
     st.subheader("Journey stage × channel")
     periods = ["all"] + ([] if grain == Grain.ALL.value else
                          sorted({p.date().isoformat() for p in table.period}, reverse=True))
-    state.start_from_url("trends.heatmap_period", "period", periods, "all")
     period = st.selectbox(
         "Period", periods, key="trends.heatmap_period",
+        index=periods.index(state.start_from_url("trends.heatmap_period", "period", periods, "all")),
         format_func=lambda p: "Whole date range" if p == "all" else f"{grain.capitalize()} starting {p}",
         help="Clicking a point of the trend above moves the heatmap to that period.")
     state.set_url_state("period", None if period == "all" else period)
