@@ -8,11 +8,18 @@ through. `streamlit run app.py` still works without sign-in, but with `[auth]` c
 refuses to show anything until it is started through this file.
 """
 
+import faulthandler
+import signal
+
 import streamlit as st
 from starlette.middleware import Middleware
 
 from ui.auth import SignInGate
 from ui.preload import preload
 
+# `kill -USR1 <pid>` writes every thread's stack to the server's stderr: what a stuck page is waiting for
+# (the browser tests send it when a test fails, and print the server log's tail).
+if hasattr(signal, "SIGUSR1"):
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
 preload()  # the pages' imports, paid here at start rather than by the first visitor (ui/preload.py)
 app = st.App("app.py", middleware=[Middleware(SignInGate)])

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -22,6 +23,8 @@ import pytest
 from cx import demo
 
 ROOT = Path(__file__).resolve().parents[2]
+#: The apps running now: their process and log, for the failure report (pytest_runtest_makereport).
+SERVERS: dict[str, tuple[subprocess.Popen, Path]] = {}
 RESULTS = ROOT / "test-results"
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -93,8 +96,11 @@ def running_app(demo_path: Path, script: str = "serve.py", port: int | None = No
             if proc.poll() is not None or time.time() > deadline:
                 pytest.fail(f"the app did not start: {tmp_log.read_text()[-2000:]}")
             time.sleep(0.3)
+        if script == "serve.py":  # it dumps its threads on SIGUSR1 (to anything else, the signal is fatal)
+            SERVERS[base] = (proc, tmp_log)
         yield base
     finally:
+        SERVERS.pop(base, None)
         proc.terminate()
         try:
             proc.wait(timeout=10)
@@ -145,3 +151,19 @@ def wait_for_app(page, timeout: float = 60_000, pending_timeout: float = 240_000
     if pending.count():
         pending.first.wait_for(state="detached", timeout=pending_timeout)
         wait_for_app(page, timeout, pending_timeout)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failed browser test reports what each running app was doing: its threads' stacks (serve.py dumps
+    them on SIGUSR1) and the end of its log, so a page that never finished its run can be explained."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.when != "call" or not report.failed or not SERVERS:
+        return
+    for base, (proc, log) in list(SERVERS.items()):
+        if proc.poll() is None and hasattr(signal, "SIGUSR1"):
+            proc.send_signal(signal.SIGUSR1)
+            time.sleep(1.0)
+        lines = log.read_text(errors="replace").splitlines()
+        report.sections.append((f"app at {base}: threads and the end of its log", "\n".join(lines[-250:])))
