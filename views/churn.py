@@ -126,8 +126,8 @@ st.multiselect("Keep a leak in the model anyway (its warning stays on this page)
                sorted({*card.excluded, *card.allowed}), key="churn.allow_leak",
                help="Only when you know the column was recorded before the outcome and independently of it.")
 
-#: The model card's count of positives, by how the outcome reads ("churning"): a word, not a field name.
-POSITIVES = {"churning": "Churned"}
+#: The model card's count of positives and their share, by how the outcome reads ("churning"): words, not a field name.
+POSITIVES = {"churning": ("Churned", "Share churned")}
 
 
 def separation_words(yes: str, no: str, many: str) -> dict[str, tuple[str, str]]:
@@ -151,8 +151,9 @@ with st.container(border=True):
     tiles.metric("Customers", f"{card.n:,}", width=TILE_WIDTH,
                  help="the customers the model learns from: those in the filters whose outcome is known at the "
                       "cut-off. The Data page counts every customer in the data, so its number can be larger.")
-    tiles.metric(POSITIVES.get(card.chance_of, f"{card.outcome} = yes"), f"{card.positives:,}", width=TILE_WIDTH)
-    tiles.metric("Share of them", f"{card.positive_share:.1%}", width=TILE_WIDTH)
+    counted, share = POSITIVES.get(card.chance_of, (f"{card.outcome} = yes", f"Share with {card.outcome} = yes"))
+    tiles.metric(counted, f"{card.positives:,}", width=TILE_WIDTH)
+    tiles.metric(share, f"{card.positive_share:.1%}", width=TILE_WIDTH)
     tiles.metric("Features", f"{len(card.features)}", width=TILE_WIDTH)
     if card.sample:  # very many customers: the fit saw a stratified sample, the scores cover everyone
         st.caption(f"Customers: the model learned from a stratified sample of {card.sample.total:,} (see below)")

@@ -17,7 +17,8 @@ def test_churn_page_shows_model_card_scores_and_at_risk(app):
     assert any("Cut-off rule in force" in i.value for i in at.info)
     labels = {m.label for m in at.metric}
     # plain words on the tiles (issue 14), the method names under "How this is computed"
-    assert {"Ranks churners higher", "Precision at the top", "Error of the chances", "Customers", "Churned"} <= labels
+    assert {"Ranks churners higher", "Precision at the top", "Error of the chances", "Customers", "Churned",
+            "Share churned"} <= labels  # the share says of what ("Share of them" did not)
     assert not [label for label in labels if "AUC" in label or "Brier" in label or "= yes" in label], labels
     assert any("ROC AUC" in c.value and "Brier score" in c.value for c in at.caption)
     assert len(at.get("plotly_chart")) == 4
@@ -212,7 +213,7 @@ def test_a_good_outcome_reads_in_its_words_and_a_restating_attribute_is_suspecte
     at.run()
     at.selectbox(key="churn.outcome").set_value("recommended").run()
     assert not at.exception
-    assert "Chance of being recommended" in {m.label for m in at.metric}
+    assert {"Chance of being recommended", "recommended = yes", "Share with recommended = yes"} <= {m.label for m in at.metric}
     assert any("chance of being recommended" in c.value and "points, better" in c.value for c in at.caption)
     assert not any("Suspected leak" in w.value for w in at.warning)
     at.multiselect(key="churn.attributes").set_value(["overall_rating"]).run()
