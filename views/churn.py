@@ -128,6 +128,8 @@ st.multiselect("Keep a leak in the model anyway (its warning stays on this page)
 
 #: The model card's count of positives and their share, by how the outcome reads ("churning"): words, not a field name.
 POSITIVES = {"churning": ("Churned", "Share churned")}
+#: The share of the customers each round of cross-validation holds out, by the number of rounds: "a fifth" of 5.
+HELD_OUT = {2: "half", 3: "third", 4: "quarter", 5: "fifth", 6: "sixth", 8: "eighth", 10: "tenth"}
 
 
 def separation_words(yes: str, no: str, many: str) -> dict[str, tuple[str, str]]:
@@ -157,8 +159,14 @@ with st.container(border=True):
     tiles.metric("Features", f"{len(card.features)}", width=TILE_WIDTH)
     if card.sample:  # very many customers: the fit saw a stratified sample, the scores cover everyone
         st.caption(f"Customers: the model learned from a stratified sample of {card.sample.total:,} (see below)")
-    st.markdown(f"**Model.** {card.model_text}  \n**Validation.** {card.cv_scheme}  \n"
-                f"**Data as of.** {card.as_of or 'undated interactions'}")
+    rounds = len(report.folds)  # one round a fold
+    st.markdown("**Model.** A simple, transparent model (each measure pushes the chance up or down by a fixed amount), "
+                "so its reasons can be read below.  \n"
+                "**Validation.** How well it separates is measured on customers the model did not see while it was "
+                f"fitted ({rounds} rounds, each holding out a different {HELD_OUT.get(rounds, f'1 in {rounds}')} of the "
+                f"customers).  \n**Data as of.** {card.as_of or 'undated interactions'}")
+    with st.expander("How this is computed", icon=":material/calculate:"):
+        st.caption(f"**Model.** {card.model_text}  \n**Validation.** {card.cv_scheme}")
     with st.expander(f"{len(card.features)} features used"):
         st.write(", ".join(card.features))
     for note in card.notes:

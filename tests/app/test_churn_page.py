@@ -21,6 +21,14 @@ def test_churn_page_shows_model_card_scores_and_at_risk(app):
             "Share churned"} <= labels  # the share says of what ("Share of them" did not)
     assert not [label for label in labels if "AUC" in label or "Brier" in label or "= yes" in label], labels
     assert any("ROC AUC" in c.value and "Brier score" in c.value for c in at.caption)
+    # the model card in a CX lead's words; the model's and the validation's method names under "How this is computed"
+    hidden = {id(c.proto) for e in at.expander if e.label == "How this is computed" for c in e.caption}
+    face = [m.value for m in [*at.markdown, *at.caption, *at.info] if id(m.proto) not in hidden]
+    assert any("**Model.** A simple, transparent model" in v and "(5 rounds, each holding out a different fifth of the "
+               "customers)" in v and "**Data as of.**" in v for v in face), face
+    assert not [v for v in face if "DeLong" in v or "Logistic regression" in v or "L2 penalty" in v]
+    methods = [c.value for c in at.caption if id(c.proto) in hidden]
+    assert any("Logistic regression, L2 penalty" in v and "ROC AUC with DeLong's 95% CI" in v for v in methods), methods
     assert len(at.get("plotly_chart")) == 4
     import json
 
