@@ -24,9 +24,10 @@ from urllib.parse import urlencode, urlsplit
 import pandas as pd
 import streamlit as st
 
-from cx import display
+from cx import display, journeys
 from cx.db import Source, SourceError, SourceSummary
 from cx.safe import neutralise_frame, to_safe_csv
+from cx.schema import IncidentRules, Scales
 from cx.scope import Scope
 from ui import cache, sidebar, state
 
@@ -222,6 +223,22 @@ def dataframe(frame: pd.DataFrame, *, more: list[str] | tuple[str, ...] | None =
                 key = f"{kwargs['key']}.more{number or ''}" if kwargs.get("key") else None
                 st.dataframe(safe, column_order=columns, key=key, **_wrapped(safe, columns, detail))
     return shown
+
+
+def with_why(incidents: pd.DataFrame, rules: IncidentRules, scales: Scales) -> tuple[pd.DataFrame, dict]:
+    """An incident list (a copy of ``incidents``) with its "Why" column, and the ``column_config`` of "Why" and
+    of ``reasons``, for :func:`dataframe`: one list reads the same on every page.
+
+    ``why``, just before ``reasons``, gives the rules each incident broke in a word or two
+    (:func:`cx.journeys.short_reasons`: the sentences were cut at 1024 px), and what each word stands for in
+    its help; ``reasons``, the rules' sentences whole, reads "Why, in full" (for the list's "More columns").
+    """
+    shown = incidents.copy()
+    shown.insert(shown.columns.get_loc("reasons"), "why", journeys.short_reasons(shown["reasons"], rules, scales))
+    return shown, {
+        "why": st.column_config.TextColumn("Why", width="medium", help=journeys.rule_tags_help(rules, scales)),
+        "reasons": st.column_config.TextColumn("Why, in full", width="large"),
+    }
 
 
 def _estimate(frame: pd.DataFrame, columns, config: dict) -> pd.DataFrame:

@@ -126,8 +126,10 @@ st.multiselect("Keep a leak in the model anyway (its warning stays on this page)
                sorted({*card.excluded, *card.allowed}), key="churn.allow_leak",
                help="Only when you know the column was recorded before the outcome and independently of it.")
 
-#: The model card's count of positives, by how the outcome reads ("churning"): a word, not a field name.
-POSITIVES = {"churning": "Churned"}
+#: The model card's count of positives and their share, by how the outcome reads ("churning"): words, not a field name.
+POSITIVES = {"churning": ("Churned", "Share churned")}
+#: The share of the customers each round of cross-validation holds out, by the number of rounds: "a fifth" of 5.
+HELD_OUT = {2: "half", 3: "third", 4: "quarter", 5: "fifth", 6: "sixth", 8: "eighth", 10: "tenth"}
 
 
 def separation_words(yes: str, no: str, many: str) -> dict[str, tuple[str, str]]:
@@ -151,13 +153,20 @@ with st.container(border=True):
     tiles.metric("Customers", f"{card.n:,}", width=TILE_WIDTH,
                  help="the customers the model learns from: those in the filters whose outcome is known at the "
                       "cut-off. The Data page counts every customer in the data, so its number can be larger.")
-    tiles.metric(POSITIVES.get(card.chance_of, f"{card.outcome} = yes"), f"{card.positives:,}", width=TILE_WIDTH)
-    tiles.metric("Share of them", f"{card.positive_share:.1%}", width=TILE_WIDTH)
+    counted, share = POSITIVES.get(card.chance_of, (f"{card.outcome} = yes", f"Share with {card.outcome} = yes"))
+    tiles.metric(counted, f"{card.positives:,}", width=TILE_WIDTH)
+    tiles.metric(share, f"{card.positive_share:.1%}", width=TILE_WIDTH)
     tiles.metric("Features", f"{len(card.features)}", width=TILE_WIDTH)
     if card.sample:  # very many customers: the fit saw a stratified sample, the scores cover everyone
         st.caption(f"Customers: the model learned from a stratified sample of {card.sample.total:,} (see below)")
-    st.markdown(f"**Model.** {card.model_text}  \n**Validation.** {card.cv_scheme}  \n"
-                f"**Data as of.** {card.as_of or 'undated interactions'}")
+    rounds = len(report.folds)  # one round a fold
+    st.markdown("**Model.** A simple, transparent model (each measure pushes the chance up or down by a fixed amount), "
+                "so its reasons can be read below.  \n"
+                "**Validation.** How well it separates is measured on customers the model did not see while it was "
+                f"fitted ({rounds} rounds, each holding out a different {HELD_OUT.get(rounds, f'1 in {rounds}')} of the "
+                f"customers).  \n**Data as of.** {card.as_of or 'undated interactions'}")
+    with st.expander("How this is computed", icon=":material/calculate:"):
+        st.caption(f"**Model.** {card.model_text}  \n**Validation.** {card.cv_scheme}")
     with st.expander(f"{len(card.features)} features used"):
         st.write(", ".join(card.features))
     for note in card.notes:

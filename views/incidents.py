@@ -28,6 +28,7 @@ from ui.widgets import (
     page_start,
     show_error,
     tile_row,
+    with_why,
 )
 
 SORTS = {"severity": "Most severe", "recency": "Most recent"}
@@ -197,8 +198,7 @@ else:
     # A selection is a row position; a re-sorted or re-filtered list is a new table with no selection,
     # so the customer whose journey is open (kept by id, in the URL) never silently changes.
     listing = hashlib.sha1(repr((sort, classes, kinds, scope, rules)).encode()).hexdigest()[:10]
-    shown = found[SHOWN].fillna({"comment": "", "touchpoint": ""})
-    shown.insert(shown.columns.get_loc("reasons"), "why", journeys.short_reasons(shown["reasons"], rules, source.scales))
+    shown, why = with_why(found[SHOWN].fillna({"comment": "", "touchpoint": ""}), rules, source.scales)
     event = dataframe(
         shown, hide_index=True, key=f"incidents.table.{listing}",
         on_select="rerun",
@@ -212,8 +212,7 @@ else:
             "customer_id": "Customer", "channel": "Channel", "journey_stage": "Stage", "touchpoint": "Touchpoint",
             "index": st.column_config.NumberColumn("Index", format="%.0f", help="experience index, 0–100"),
             "severity": st.column_config.NumberColumn("Severity", help="number of incident rules broken"),
-            "why": st.column_config.TextColumn("Why", width="medium", help=journeys.rule_tags_help(rules, source.scales)),
-            "reasons": st.column_config.TextColumn("Why, in full", width="large"),
+            **why,
             "journey_class": "Journey",
             "is_worst": st.column_config.CheckboxColumn("Worst", help="the journey's worst moment"),
             "is_end": st.column_config.CheckboxColumn("End", help="the journey's last scored moment"),

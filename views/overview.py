@@ -4,7 +4,6 @@ import datetime as dt
 
 import streamlit as st
 
-from cx import journeys
 from cx.charts import add_goal_lines, theme
 from cx.display import currency
 from cx.loop.targets import status as target_status
@@ -15,7 +14,7 @@ from cx.scope import Scope
 from ui import followup, state
 from ui.cache import cached_by_source, in_background, ready
 from ui.notes import current_notes
-from ui.widgets import TILE_WIDTH, chart, dataframe, md, md_escape, page_start, show_error, tile_row
+from ui.widgets import TILE_WIDTH, chart, dataframe, md, md_escape, page_start, show_error, tile_row, with_why
 
 
 @in_background(max_entries=8)
@@ -148,7 +147,6 @@ INCIDENT_COLUMNS = {
     "occurred_at": st.column_config.DatetimeColumn("When", format="YYYY-MM-DD"),
     "customer_id": "Customer", "channel": "Channel", "journey_stage": "Stage", "touchpoint": "Touchpoint",
     "severity": st.column_config.NumberColumn("Severity", help="number of incident rules broken"),
-    "reasons": st.column_config.TextColumn("Why, in full", width="large"),
     "journey_class": "Journey", "comment": st.column_config.TextColumn("Comment", width="large"),
 }
 
@@ -292,12 +290,8 @@ st.subheader(f"Critical incidents this week ({review.incidents_total:,})")
 if review.incidents.empty:
     st.caption("No critical incident this week.")
 else:
-    listed = review.incidents.fillna({"comment": ""})
-    listed.insert(listed.columns.get_loc("reasons"), "why", journeys.short_reasons(listed["reasons"], source.rules,
-                                                                                  source.scales))
-    dataframe(listed, hide_index=True, key="overview.incidents",
-              column_config={**INCIDENT_COLUMNS, "why": st.column_config.TextColumn(
-                  "Why", width="medium", help=journeys.rule_tags_help(source.rules, source.scales))},
+    listed, why = with_why(review.incidents.fillna({"comment": ""}), source.rules, source.scales)
+    dataframe(listed, hide_index=True, key="overview.incidents", column_config={**INCIDENT_COLUMNS, **why},
               # the customer first; the rest under "More columns" (fits 1024 px)
               column_order=["customer_id", "occurred_at", "channel", "severity", "why"],
               more=["reasons", "journey_stage", "touchpoint", "journey_class", "comment"])

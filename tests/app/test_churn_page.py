@@ -17,9 +17,18 @@ def test_churn_page_shows_model_card_scores_and_at_risk(app):
     assert any("Cut-off rule in force" in i.value for i in at.info)
     labels = {m.label for m in at.metric}
     # plain words on the tiles (issue 14), the method names under "How this is computed"
-    assert {"Ranks churners higher", "Precision at the top", "Error of the chances", "Customers", "Churned"} <= labels
+    assert {"Ranks churners higher", "Precision at the top", "Error of the chances", "Customers", "Churned",
+            "Share churned"} <= labels  # the share says of what ("Share of them" did not)
     assert not [label for label in labels if "AUC" in label or "Brier" in label or "= yes" in label], labels
     assert any("ROC AUC" in c.value and "Brier score" in c.value for c in at.caption)
+    # the model card in a CX lead's words; the model's and the validation's method names under "How this is computed"
+    hidden = {id(c.proto) for e in at.expander if e.label == "How this is computed" for c in e.caption}
+    face = [m.value for m in [*at.markdown, *at.caption, *at.info] if id(m.proto) not in hidden]
+    assert any("**Model.** A simple, transparent model" in v and "(5 rounds, each holding out a different fifth of the "
+               "customers)" in v and "**Data as of.**" in v for v in face), face
+    assert not [v for v in face if "DeLong" in v or "Logistic regression" in v or "L2 penalty" in v]
+    methods = [c.value for c in at.caption if id(c.proto) in hidden]
+    assert any("Logistic regression, L2 penalty" in v and "ROC AUC with DeLong's 95% CI" in v for v in methods), methods
     assert len(at.get("plotly_chart")) == 4
     import json
 
@@ -212,7 +221,7 @@ def test_a_good_outcome_reads_in_its_words_and_a_restating_attribute_is_suspecte
     at.run()
     at.selectbox(key="churn.outcome").set_value("recommended").run()
     assert not at.exception
-    assert "Chance of being recommended" in {m.label for m in at.metric}
+    assert {"Chance of being recommended", "recommended = yes", "Share with recommended = yes"} <= {m.label for m in at.metric}
     assert any("chance of being recommended" in c.value and "points, better" in c.value for c in at.caption)
     assert not any("Suspected leak" in w.value for w in at.warning)
     at.multiselect(key="churn.attributes").set_value(["overall_rating"]).run()
