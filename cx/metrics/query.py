@@ -341,7 +341,12 @@ class MetricTable:
         """
         import pandas as pd
 
-        rows = self.table().assign(_row=np.arange(len(self.cells)))
+        period = self.cells["period"]
+        keep = np.flatnonzero((period == pd.Timestamp(now)) | (period == pd.Timestamp(before)))
+        cells = self.cells.iloc[keep]  # only the two periods' cells are estimated (a trend table holds 12 weeks)
+        rows = pd.DataFrame({"period": cells["period"].to_numpy(), **{b: cells[b].to_numpy() for b in self.by},
+                             **estimates(self.definition, Statistics(cells), self.confidence, DEFAULT_MIN_N),
+                             "_row": keep})
         now_rows = rows[rows.period == pd.Timestamp(now)]
         before_rows = rows[rows.period == pd.Timestamp(before)]
         suffixes = ("", "_before")

@@ -59,8 +59,12 @@ class Statistics:
         frame = self.__dict__.get("frame")
         if frame is None or name not in frame:
             raise AttributeError(f"no statistic {name!r}")
-        column = frame[name]
-        if not hasattr(frame, "columns"):  # the command line's rows: plain values from the driver
+        self.__dict__[name] = values = self._convert(frame[name], hasattr(frame, "columns"))
+        return values  # kept: an estimate and its interval read the same column several times
+
+    @staticmethod
+    def _convert(column, is_frame: bool) -> np.ndarray:
+        if not is_frame:  # the command line's rows: plain values from the driver
             return np.array([_number(v) for v in column], dtype="float64")
         import pandas as pd  # a DataFrame's: pandas is loaded already
 
