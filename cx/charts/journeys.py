@@ -82,27 +82,31 @@ def stage_metrics_chart(table: pd.DataFrame, labels: dict[str, tuple[str, str]])
     keys = list(dict.fromkeys(table["metric"]))
     ncols = 2 if len(keys) > 1 else 1
     nrows = -(-len(keys) // ncols)
-    fig = make_subplots(rows=nrows, cols=ncols, subplot_titles=[
+    # Bars lie down, stages top to bottom as in the funnel beside it: upright, the stage names were turned
+    # 30° and ran into each other in a 230 px panel at 1024 px. The panels of a row share the stage axis.
+    stages = [plain_text(s) for s in dict.fromkeys(table["journey_stage"])]
+    fig = make_subplots(rows=nrows, cols=ncols, shared_yaxes=True, subplot_titles=[
         # the unit on a line of its own: a long name ("Time to resolution") still fits a narrow panel
         f"{labels.get(k, (k, ''))[0]}<br><span style='font-size:11px'>{labels.get(k, (k, ''))[1]}</span>"
         for k in keys],
-        horizontal_spacing=0.1, vertical_spacing=0.24)
+        horizontal_spacing=0.06, vertical_spacing=0.2)
     for k, key in enumerate(keys):
         row, col = divmod(k, ncols)
         row, col = row + 1, col + 1
         rows = table[table["metric"] == key]
         value = rows["value"].to_numpy(float)
         fig.add_trace(go.Bar(
-            x=[plain_text(s) for s in rows["journey_stage"]], y=value,
+            y=[plain_text(s) for s in rows["journey_stage"]], x=value, orientation="h",
             marker={"color": BLUE, "opacity": low_n_opacity(rows["low_n"].astype(bool))},
             marker_pattern_shape=np.where(rows["low_n"], "/", ""),
-            error_y={"type": "data", "symmetric": False, "array": rows["ci_high"].to_numpy(float) - value,
+            error_x={"type": "data", "symmetric": False, "array": rows["ci_high"].to_numpy(float) - value,
                      "arrayminus": value - rows["ci_low"].to_numpy(float), "color": BLACK},
             customdata=np.column_stack([rows["n"], rows["ci_low"], rows["ci_high"]]),
-            hovertemplate="%{x}: <b>%{y:.1f}</b><br>95% CI %{customdata[1]:.1f} – %{customdata[2]:.1f}"
+            hovertemplate="%{y}: <b>%{x:.1f}</b><br>95% CI %{customdata[1]:.1f} – %{customdata[2]:.1f}"
                           "<br>n = %{customdata[0]:,}<extra></extra>",
             showlegend=False), row=row, col=col)
-    return style(fig, height=40 + 280 * nrows)
+    fig.update_yaxes(categoryorder="array", categoryarray=stages, autorange="reversed")
+    return style(fig, height=40 + (60 + 30 * len(stages)) * nrows, bargap=0.25)
 
 
 def stage_channel_heatmap(matrix: pd.DataFrame, value: str = "mean_index", min_n: int | None = None) -> go.Figure:

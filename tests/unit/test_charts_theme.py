@@ -234,3 +234,18 @@ def test_every_funnel_stage_says_its_count_under_its_name():
     assert fig.data[0].textinfo == "none"
     assert [t.split("<br>")[0] for t in fig.layout.yaxis.ticktext] == ["awareness", "advocacy"]
     assert "547 (19%)" in fig.layout.yaxis.ticktext[1] and list(fig.layout.yaxis.tickvals) == ["awareness", "advocacy"]
+
+
+def test_stage_metrics_lie_down_in_funnel_order_with_upright_labels():
+    """Upright bars turned the stage names 30° and ran them together at 1024 px: the bars lie down, stages
+    top to bottom in the table's (funnel) order, one stage axis per row of panels, the interval on x."""
+    stages = ["awareness", "consideration", "purchase", "retention", "advocacy"]
+    table = pd.DataFrame([{"metric": m, "journey_stage": s, "n": 100, "value": 1.0 + k, "ci_low": 0.5 + k,
+                           "ci_high": 1.5 + k, "low_n": False} for m in ("nps", "csat", "ces") for k, s in enumerate(stages)])
+    fig = journey_charts.stage_metrics_chart(table, {"nps": ("NPS", "points"), "csat": ("CSAT", "%"), "ces": ("CES", "")})
+    assert [t.orientation for t in fig.data] == ["h"] * 3
+    assert all(list(t.y) == stages for t in fig.data) and list(fig.data[0].error_x.array) == [0.5] * 5
+    axes = [fig.layout[name] for name in fig.layout if name.startswith("yaxis")]
+    assert all(list(a.categoryarray) == stages and a.autorange == "reversed" for a in axes)
+    assert not any(a.tickangle for a in axes)
+    assert fig.layout.yaxis2.matches == "y" or not fig.layout.yaxis2.showticklabels  # one stage axis a row
