@@ -158,7 +158,8 @@ with st.container(border=True):
     tiles.metric(share, f"{card.positive_share:.1%}", width=TILE_WIDTH)
     tiles.metric("Features", f"{len(card.features)}", width=TILE_WIDTH)
     if card.sample:  # very many customers: the fit saw a stratified sample, the scores cover everyone
-        st.caption(f"Customers: the model learned from a stratified sample of {card.sample.total:,} (see below)")
+        st.caption(f"Customers: the model learned from a stratified sample of {card.sample.size:,} of the "
+                   f"{card.sample.total:,} (see below); the at-risk list scores all {card.sample.total:,}.")
     rounds = len(report.folds)  # one round a fold
     st.markdown("**Model.** A simple, transparent model (each measure pushes the chance up or down by a fixed amount), "
                 "so its reasons can be read below.  \n"

@@ -228,3 +228,20 @@ def test_a_good_outcome_reads_in_its_words_and_a_restating_attribute_is_suspecte
     assert not at.exception
     [suspect] = [w.value for w in at.warning if "Suspected leak" in w.value]
     assert "predicts 'recommended' almost alone (ROC AUC 0.970" in suspect.replace("\\", "")
+
+
+def test_a_sampled_fit_says_how_many_of_how_many(app, monkeypatch):
+    """Above SAMPLE_ABOVE customers the fit sees a stratified sample: the card's caption gave the number of
+    all customers as the sample's size."""
+    from cx.churn import sampling
+
+    monkeypatch.setattr(sampling, "SAMPLE_ABOVE", 500)
+    monkeypatch.setattr(sampling, "SAMPLE_SIZE", 400)
+    at = app("views/churn.py", timeout=180).run()
+    assert not at.exception
+    customers = next(int(m.value.replace(",", "")) for m in at.metric if m.label == "Customers")
+    captions = [c.value for c in at.caption if c.value.startswith("Customers: the model learned from")]
+    assert customers == 400 and len(captions) == 1, (customers, captions)
+    total = int(captions[0].split(" of the ")[1].split(" ")[0].replace(",", ""))
+    assert "a stratified sample of 400 of the" in captions[0] and total > 500, captions
+    assert f"scores all {total:,}" in captions[0]
