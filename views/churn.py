@@ -51,7 +51,7 @@ def where(frame, moment: str):
 
 source, scope, summary = page_start(
     "Churn drivers", "Which experiences relate to customers leaving, how sure we are, and who is at risk now — "
-                     "a cross-validated logistic regression with an interval on every number.")
+                     "a simple model, checked on customers it did not see, with a 95% interval on every number.")
 
 yes_no, two_valued = load_outcomes(source)  # a SourceError ends the page in the shared frame (widgets.run_page)
 outcomes = list(dict.fromkeys([*yes_no, *two_valued]))
@@ -97,7 +97,7 @@ with st.expander("Guard rails"):
 try:
     report = ready(fit_report(source, outcome, positive, rule, scope, tuple(attributes), int(min_positives),
                               tuple(st.session_state.get("churn.allow_leak", []))),
-                   "Fitting: building features in the database, 5-fold cross-validation, bootstrap intervals",
+                   "Fitting: building features in the database, checking on held-out customers, computing the intervals",
                    key="churn.fit")
     if report is None:
         st.stop()
@@ -220,7 +220,7 @@ dataframe(drivers_table, hide_index=True, key="churn.drivers", more=["importance
                          "sd": st.column_config.NumberColumn("1 SD =", format="%.3g")})
 # one under the other: side by side, their titles were cut off at 1024 px
 chart(churn_charts.odds_ratio_forest(report.odds_ratios, top=15,
-                                     title="Odds ratios, strongest evidence first (95% bootstrap CI)"),
+                                     title="Odds ratios, strongest evidence first (95% intervals)"),
       key="churn.odds")
 chart(churn_charts.permutation_importance_chart(report.importance), key="churn.importance")
 st.caption("Odds ratios per standard deviation of each measure (the table gives 1 SD in the measure's own units); "
