@@ -13,10 +13,12 @@ are created by the same :meth:`AppStore.migrate`.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,6 +51,13 @@ SETTINGS = sa.Table(
 #: Migrations: version -> list of SQL-free callables ``f(connection)`` run to reach that version.
 MIGRATIONS: dict[int, list] = {}
 
+#: One schema change at a time in this process; between processes, the database's own lock (:func:`_lock_schema`).
+_MIGRATING = threading.Lock()
+#: The PostgreSQL advisory lock and the MySQL named lock held while the schema is created or migrated.
+SCHEMA_LOCK_KEY, SCHEMA_LOCK_NAME = 7_305_521_947, "cx_app_schema"
+#: A start that still met another's half-made schema (a database without such a lock: SQLite) tries again.
+MIGRATE_ATTEMPTS = 5
+
 
 class StaleUpdate(Exception):
     """Another session saved this record after it was read; nothing was overwritten."""
@@ -78,6 +87,32 @@ class Setting:
     updated_by: str | None = None
 
 
+@contextlib.contextmanager
+def _lock_schema(con: sa.Connection):
+    """Hold the database's own lock while the schema is made: PostgreSQL's session advisory lock, MySQL's
+    named lock (both released here, before the connection returns to the pool); SQLite has none (a start
+    that meets a half-made schema tries again, :meth:`AppStore.migrate`)."""
+    name = con.dialect.name
+    if name == "postgresql":
+        con.execute(sa.text("SELECT pg_advisory_lock(:key)"), {"key": SCHEMA_LOCK_KEY})
+        con.commit()
+        release = sa.text("SELECT pg_advisory_unlock(:key)"), {"key": SCHEMA_LOCK_KEY}
+    elif name in ("mysql", "mariadb"):
+        con.execute(sa.text("SELECT GET_LOCK(:name, 60)"), {"name": SCHEMA_LOCK_NAME})
+        con.commit()
+        release = sa.text("SELECT RELEASE_LOCK(:name)"), {"name": SCHEMA_LOCK_NAME}
+    else:
+        release = None
+    try:
+        yield
+    finally:
+        if release is not None:
+            if con.in_transaction():
+                con.rollback()
+            con.execute(*release)
+            con.commit()
+
+
 class AppStore:
     """The app-owned database behind one SQLAlchemy URL.
 
@@ -99,21 +134,38 @@ class AppStore:
     # --- schema -------------------------------------------------------------------------------
 
     def migrate(self) -> None:
-        """Create missing tables and run the migrations above the stored schema version."""
-        try:
-            METADATA.create_all(self.engine)
-            with self.engine.begin() as con:
-                stored = con.execute(sa.select(SCHEMA.c.version).where(SCHEMA.c.id == 1)).scalar()
-                if stored is None:
-                    con.execute(SCHEMA.insert().values(id=1, version=SCHEMA_VERSION))
-                    return
-                for version in range(stored + 1, SCHEMA_VERSION + 1):
-                    for step in MIGRATIONS.get(version, []):
-                        step(con)
-                if stored < SCHEMA_VERSION:
-                    con.execute(SCHEMA.update().where(SCHEMA.c.id == 1).values(version=SCHEMA_VERSION))
-        except sa.exc.SQLAlchemyError as exc:
-            raise SourceError(f"the app database {self.label} cannot be used: {type(exc).__name__}") from None
+        """Create missing tables and run the migrations above the stored schema version.
+
+        Safe when several processes (app servers, `cx` commands, background jobs) start on a fresh database
+        at once: the schema is made under the database's lock, and a start that still met another's
+        half-made schema tries again. Without that, two PostgreSQL starts both created the tables and one
+        failed ("IntegrityError": 10 of 10 rounds of four threads on an empty database).
+        """
+        for attempt in range(MIGRATE_ATTEMPTS):
+            try:
+                with _MIGRATING, self.engine.connect() as con:
+                    with _lock_schema(con), con.begin():
+                        self._migrate(con)
+                return
+            except (sa.exc.IntegrityError, sa.exc.ProgrammingError, sa.exc.OperationalError) as exc:
+                if attempt + 1 == MIGRATE_ATTEMPTS:
+                    raise SourceError(f"the app database {self.label} cannot be used: {type(exc).__name__}") from None
+                time.sleep(0.1 * (attempt + 1))
+            except sa.exc.SQLAlchemyError as exc:
+                raise SourceError(f"the app database {self.label} cannot be used: {type(exc).__name__}") from None
+
+    @staticmethod
+    def _migrate(con: sa.Connection) -> None:
+        METADATA.create_all(con)
+        stored = con.execute(sa.select(SCHEMA.c.version).where(SCHEMA.c.id == 1)).scalar()
+        if stored is None:
+            con.execute(SCHEMA.insert().values(id=1, version=SCHEMA_VERSION))
+            return
+        for version in range(stored + 1, SCHEMA_VERSION + 1):
+            for step in MIGRATIONS.get(version, []):
+                step(con)
+        if stored < SCHEMA_VERSION:
+            con.execute(SCHEMA.update().where(SCHEMA.c.id == 1).values(version=SCHEMA_VERSION))
 
     # --- settings -----------------------------------------------------------------------------
 
