@@ -142,17 +142,20 @@ class AppStore:
         failed ("IntegrityError": 10 of 10 rounds of four threads on an empty database).
         """
         for attempt in range(MIGRATE_ATTEMPTS):
+            connected = False
             try:
                 with _MIGRATING, self.engine.connect() as con:
+                    connected = True
                     with _lock_schema(con), con.begin():
                         self._migrate(con)
                 return
-            except (sa.exc.IntegrityError, sa.exc.ProgrammingError, sa.exc.OperationalError) as exc:
-                if attempt + 1 == MIGRATE_ATTEMPTS:
+            except sa.exc.SQLAlchemyError as exc:
+                # only a schema that another start was making is tried again: a database that cannot be
+                # reached (or a folder that is missing) says so at once, not after every attempt's timeout
+                clash = isinstance(exc, (sa.exc.IntegrityError, sa.exc.ProgrammingError, sa.exc.OperationalError))
+                if not (connected and clash) or attempt + 1 == MIGRATE_ATTEMPTS:
                     raise SourceError(f"the app database {self.label} cannot be used: {type(exc).__name__}") from None
                 time.sleep(0.1 * (attempt + 1))
-            except sa.exc.SQLAlchemyError as exc:
-                raise SourceError(f"the app database {self.label} cannot be used: {type(exc).__name__}") from None
 
     @staticmethod
     def _migrate(con: sa.Connection) -> None:
