@@ -40,6 +40,20 @@ def pytest_collection_modifyitems(config, items):
         item.add_marker(pytest.mark.xdist_group("app_store" if path in SHARED_TABLES else path))
 
 
+@pytest.fixture
+def app_tables_lock():
+    """One test at a time, across pytest-xdist workers, on the fixed-name tables (cx_*) of the app database
+    in the CI's PostgreSQL and MariaDB. The xdist groups above do not hold with pytest 9 (xdist 3.8 renames
+    ``item._nodeid``, which pytest 9 no longer reads), so two workers ran these tests at once: a deadlock
+    in one's DROP TABLE, the other's counts off by one, CI's "IntegrityError"."""
+    import fcntl
+    import tempfile
+
+    with open(Path(tempfile.gettempdir()) / "cx-tests-app-tables.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
 def backend_url(backend: str, tmp_path: Path) -> str:
     """A URL for a fresh database of ``backend``, or skip/fail as the environment demands."""
     if backend == "sqlite":

@@ -8,6 +8,8 @@ from conftest import backend_url
 
 from cx.db.write import METADATA, AppStore, StaleUpdate
 
+pytestmark = pytest.mark.usefixtures("app_tables_lock")  # shared cx_* tables: one test at a time
+
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def store(request, tmp_path):

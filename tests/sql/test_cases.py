@@ -15,6 +15,8 @@ from cx.db.write import METADATA, AppStore, StaleUpdate
 from cx.loop import cases
 from cx.loop.tables import CASE_HISTORY, CASES
 
+pytestmark = pytest.mark.usefixtures("app_tables_lock")  # shared cx_* tables: one test at a time
+
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def store(request, tmp_path):
