@@ -23,11 +23,12 @@ run: install
 lint: install
 	$(VENV)/bin/ruff check .
 
-# Everything but the browser tests on every core (each test file on one worker: tests/conftest.py), then the
-# browser tests alone, one at a time (they share one served app; beside other work their waits would race).
+# Everything but the browser tests on every core (each test file on one worker, in order, sharing its module
+# fixtures), then the browser tests alone, one at a time (they share one served app; beside other work their
+# waits would race).
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 test: install lint
-	$(VENV)/bin/pytest -n $(JOBS) --dist loadgroup --ignore=tests/e2e
+	$(VENV)/bin/pytest -n $(JOBS) --dist loadfile --ignore=tests/e2e
 	$(VENV)/bin/pytest tests/e2e
 
 demo: install

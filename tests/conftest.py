@@ -25,27 +25,12 @@ _TYPES = {"text": sa.String(255), "timestamp": sa.DateTime().with_variant(_mysql
           "bool": sa.Boolean()}
 
 
-#: Test files that share fixed-name tables in the CI's PostgreSQL (the app-owned database's cx_* tables):
-#: run by one worker, one after the other, when the suite runs in parallel (``make test``: pytest-xdist).
-SHARED_TABLES = {"tests/sql/test_app_store.py", "tests/sql/test_cases.py"}
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(config, items):
-    """With ``-n N --dist loadgroup`` (pytest-xdist), a test file's tests run on one worker, in order, sharing
-    its module fixtures (as ``--dist loadfile``), and the files of :data:`SHARED_TABLES` share a worker. Runs
-    before xdist's own hook, which reads these marks; without xdist the marks do nothing."""
-    for item in items:
-        path = Path(str(item.path)).resolve().relative_to(Path(__file__).resolve().parents[1]).as_posix()
-        item.add_marker(pytest.mark.xdist_group("app_store" if path in SHARED_TABLES else path))
-
-
 @pytest.fixture
 def app_tables_lock():
     """One test at a time, across pytest-xdist workers, on the fixed-name tables (cx_*) of the app database
-    in the CI's PostgreSQL and MariaDB. The xdist groups above do not hold with pytest 9 (xdist 3.8 renames
-    ``item._nodeid``, which pytest 9 no longer reads), so two workers ran these tests at once: a deadlock
-    in one's DROP TABLE, the other's counts off by one, CI's "IntegrityError"."""
+    in the CI's PostgreSQL and MariaDB. ``make test`` runs each file on one worker (``--dist loadfile``), but
+    two files share these tables: run at once by two workers, they met a deadlock in one's DROP TABLE, the
+    other's counts off by one, CI's "IntegrityError"."""
     import fcntl
     import tempfile
 
