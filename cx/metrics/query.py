@@ -342,24 +342,40 @@ class MetricTable:
         import pandas as pd
 
         period = self.cells["period"]
-        keep = np.flatnonzero((period == pd.Timestamp(now)) | (period == pd.Timestamp(before)))
-        cells = self.cells.iloc[keep]  # only the two periods' cells are estimated (a trend table holds 12 weeks)
-        rows = pd.DataFrame({"period": cells["period"].to_numpy(), **{b: cells[b].to_numpy() for b in self.by},
-                             **estimates(self.definition, Statistics(cells), self.confidence, DEFAULT_MIN_N),
-                             "_row": keep})
-        now_rows = rows[rows.period == pd.Timestamp(now)]
-        before_rows = rows[rows.period == pd.Timestamp(before)]
-        suffixes = ("", "_before")
-        pair = (now_rows.merge(before_rows, on=list(self.by), suffixes=suffixes) if self.by
-                else now_rows.merge(before_rows, how="cross", suffixes=suffixes))
-        now_s, before_s = (Statistics(self.cells.iloc[pair[k].to_numpy()]) for k in ("_row", "_row_before"))
-        p = self.definition.change_test(now_s, before_s) if len(pair) else np.array([], dtype="float64")
+        left, right = _pairs(self.cells, self.by, np.flatnonzero(period == pd.Timestamp(now)),
+                             np.flatnonzero(period == pd.Timestamp(before)))
+        # only the paired cells are estimated (a trend table holds 12 weeks), both periods at once
+        now_s, before_s = Statistics(self.cells.iloc[left]), Statistics(self.cells.iloc[right])
+        both = estimates(self.definition, Statistics(self.cells.iloc[np.concatenate([left, right])]),
+                         self.confidence, DEFAULT_MIN_N)
+        k = len(left)
+        value, previous = both["value"][:k], both["value"][k:]
+        p = self.definition.change_test(now_s, before_s) if k else np.array([], dtype="float64")
         return pd.DataFrame({
-            **{b: pair[b].to_numpy() for b in self.by},
-            "value": pair.value.to_numpy(), "ci_low": pair.ci_low.to_numpy(), "ci_high": pair.ci_high.to_numpy(),
-            "n": pair.n.to_numpy(), "previous": pair.value_before.to_numpy(), "previous_n": pair.n_before.to_numpy(),
-            "delta": (pair.value - pair.value_before).to_numpy(), "p_value": np.asarray(p, dtype="float64"),
+            **{b: self.cells[b].to_numpy()[left] for b in self.by},
+            "value": value, "ci_low": both["ci_low"][:k], "ci_high": both["ci_high"][:k],
+            "n": both["n"][:k], "previous": previous, "previous_n": both["n"][k:],
+            "delta": value - previous, "p_value": np.asarray(p, dtype="float64"),
         })
+
+
+def _pairs(cells: pd.DataFrame, by: Sequence[str], now: np.ndarray, before: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of the cells measured in both periods: ``now`` and ``before`` (positions of each period's
+    rows) matched on the ``by`` columns, in ``now``'s order; a missing key matches a missing key (as an
+    inner merge). Without ``by``, every row of one period with every row of the other."""
+    if not by:
+        return np.repeat(now, len(before)), np.tile(before, len(now))
+    import pandas as pd
+
+    keys = [pd.Series(cells[b].to_numpy(dtype=object)) for b in by]
+    keys = [list(key.where(key.notna(), _MISSING)) for key in keys]
+    earlier = {tuple(key[i] for key in keys): i for i in before}
+    found = [(i, earlier.get(tuple(key[i] for key in keys))) for i in now]
+    found = [(i, j) for i, j in found if j is not None]
+    return (np.array([i for i, _ in found], dtype=np.intp), np.array([j for _, j in found], dtype=np.intp))
+
+
+_MISSING = object()  # a missing key, equal only to itself (NaN, None and pd.NA alike)
 
 
 def metric_table(

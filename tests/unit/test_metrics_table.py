@@ -93,6 +93,43 @@ def test_the_change_test_uses_the_statistics_of_both_weeks(source):
     assert ces.p_value.iloc[0] == pytest.approx(welch.pvalue, rel=1e-9)
 
 
+def test_a_change_pairs_the_cells_of_both_weeks_as_a_merge_would():
+    """Cells measured in one week only are left out, a missing key pairs with a missing key, the order is
+    this week's; the pairs and numbers agree with a pandas merge of the two weeks' tables."""
+    rng = np.random.default_rng(11)
+    n = 3000
+    days = pd.Timestamp("2026-03-02") + pd.to_timedelta(rng.integers(0, 14, n), unit="D")
+    channel = pd.Series(rng.choice(["chat", "email", "phone", None], n), dtype=object)
+    stage = pd.Series(rng.choice(["purchase", "retention"], n), dtype=object)
+    second = days >= pd.Timestamp("2026-03-09")
+    channel[second & (channel == "phone").to_numpy()] = "sms"  # phone: last week only; sms: this week only
+    frame = pd.DataFrame({"interaction_id": [f"i{k}" for k in range(n)], "customer_id": [f"c{k % 97}" for k in range(n)],
+                          "occurred_at": days, "channel": channel, "journey_stage": stage,
+                          "csat": rng.integers(1, 6, n).astype(float)})
+    src = memory_source(frame, pd.DataFrame({"customer_id": [f"c{k}" for k in range(97)]}))
+    table = metrics.MetricTable.read(src, "csat", "week", ["channel", "journey_stage"])
+    changes = table.changes(dt.date(2026, 3, 9), dt.date(2026, 3, 2))
+    cells = table.table()
+    now, before = (cells[cells.period == pd.Timestamp(d)] for d in ("2026-03-09", "2026-03-02"))
+    expected = now.merge(before, on=["channel", "journey_stage"], suffixes=("", "_before"))
+    assert len(changes) == len(expected) == 6  # (chat, email, missing) × 2 stages; phone and sms unpaired
+    assert changes.channel.isna().sum() == 2
+    assert list(changes.channel.fillna("-")) == list(expected.channel.fillna("-"))
+    assert list(changes.journey_stage) == list(expected.journey_stage)
+    np.testing.assert_allclose(changes.value, expected.value)
+    np.testing.assert_allclose(changes.previous, expected.value_before)
+    np.testing.assert_array_equal(changes.n, expected.n)
+    np.testing.assert_array_equal(changes.previous_n, expected.n_before)
+    for row in changes.itertuples():
+        cell = ((frame.channel.isna() if row.channel is None or row.channel != row.channel else frame.channel == row.channel)
+                & (frame.journey_stage == row.journey_stage))
+        top = frame.csat >= 4
+        counts = [int((top & cell & second).sum()), int((top & cell & ~second).sum())]
+        sizes = [int((cell & second).sum()), int((cell & ~second).sum())]
+        assert (row.n, row.previous_n) == tuple(sizes)
+        assert row.p_value == pytest.approx(proportions_ztest(counts, sizes)[1], rel=1e-9)
+
+
 def test_several_cuts_are_one_query_with_the_numbers_of_each_alone(source, source_reads):
     src, _ = source
     week = metrics.Cut("week", (), Scope(date_from="2026-03-02"))
