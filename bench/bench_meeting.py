@@ -12,7 +12,8 @@ moved for 300 ms (the quiet window itself is not counted). A run too quick for t
 - **changes** on every page in one warm session: a channel filter added (a channel not chosen
   before: a new scope), the filter removed again, the time grain changed, and on the Overview the
   week under review: the week before the one shown (the page reads it ahead in the background) and a
-  week 4 weeks back (read on the click).
+  week 4 weeks back (read on the click). Each change comes as soon as the last one is complete, or
+  ``--think`` seconds later (a person looking at the page: the time the background has to read ahead).
 
 Slow parts (the churn fit, the bootstrap comparison) run in the background and show a progress line
 (a container keyed ``cx-pending-…``) while the page answers; "complete" rows time the same click
@@ -163,9 +164,17 @@ def pending(page) -> bool:
     return page.locator('[class*="st-key-cx-pending"]').count() > 0
 
 
+#: Seconds a person looks at the page before the next click (``--think``; 0: the next click comes as soon as the
+#: last one is complete, the pace of every round before round 9).
+THINK = 0.0
+
+
 def measure(page, click, out: dict, kind: str, pid: int) -> None:
     """Record how long ``click()`` (returning the page time of the click) took to answer, to complete
-    (background parts drawn), and the app server's CPU seconds until complete."""
+    (background parts drawn), and the app server's CPU seconds until complete; :data:`THINK` seconds
+    after the last click was complete."""
+    if THINK:
+        page.wait_for_timeout(THINK * 1000)
     cpu = cpu_seconds(pid)
     try:
         t0 = click()
@@ -327,7 +336,11 @@ def main() -> None:
     parser.add_argument("--demo", default=str(ROOT / "data" / "demo.duckdb"))
     parser.add_argument("--baseline", help="another checkout to run the same walk against first (e.g. /work/main)")
     parser.add_argument("--pages", nargs="+", default=PAGES, choices=PAGES)
+    parser.add_argument("--think", type=float, default=0.0,
+                        help="seconds a person looks at the page before each change (default 0: at once)")
     args = parser.parse_args()
+    global THINK
+    THINK = args.think
     from playwright.sync_api import sync_playwright
 
     from cx.demo import ensure_demo
@@ -350,9 +363,9 @@ def main() -> None:
         finally:
             browser.close()
     load_after = os.getloadavg()
-    command = "python bench/bench_meeting.py --repeats {}{}{}".format(
+    command = "python bench/bench_meeting.py --repeats {}{}{}{}".format(
         args.repeats, f" --pages {' '.join(args.pages)}" if args.pages != PAGES else "",
-        f" --baseline {args.baseline}" if args.baseline else "")
+        f" --baseline {args.baseline}" if args.baseline else "", f" --think {args.think:g}" if args.think else "")
     print(f"command: {command} (demo {demo.name})")
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
           f"load average before {load_before[0]:.2f} {load_before[1]:.2f} {load_before[2]:.2f}, "

@@ -143,26 +143,33 @@ _TOOK: dict[str, float] = {}
 
 
 class _Jobs:
-    """Jobs by key, the most recently used kept (bounded), each dropped after ``ttl`` seconds."""
+    """Jobs by function and key, the most recently used of each function kept (bounded by its own
+    ``max_entries``: a function asked for often never pushes out another's jobs, such as a model fit
+    that would then be redone), each dropped after ``ttl`` seconds. A key's first item is the function."""
 
     def __init__(self):
         self.lock = threading.Lock()
-        self.jobs: collections.OrderedDict = collections.OrderedDict()
+        self.jobs: dict[str, collections.OrderedDict] = collections.defaultdict(collections.OrderedDict)
 
     def get(self, key, submit, ttl: float, max_entries: int) -> Job:
         with self.lock:
-            job = self.jobs.get(key)
+            jobs = self.jobs[key[0]]
+            job = jobs.get(key)
             if not self._live(job, ttl):
-                job = self.jobs[key] = submit()
-            self.jobs.move_to_end(key)
-            while len(self.jobs) > max_entries:
-                self.jobs.popitem(last=False)
+                job = jobs[key] = submit()
+            jobs.move_to_end(key)
+            while len(jobs) > max_entries:
+                jobs.popitem(last=False)
             return job
+
+    def all(self) -> list[Job]:
+        with self.lock:
+            return [job for jobs in self.jobs.values() for job in jobs.values()]
 
     def peek(self, key, ttl: float) -> Job | None:
         """The live job under ``key`` (not cancelled, failed to read or expired), or None."""
         with self.lock:
-            job = self.jobs.get(key)
+            job = self.jobs.get(key[0], {}).get(key)
         return job if self._live(job, ttl) else None
 
     @staticmethod
@@ -203,13 +210,23 @@ def in_background(func=None, *, label: str = "", ttl: int = 3600, max_entries: i
                    tuple(sorted((k, v) for k, v in kwargs.items() if not k.startswith("_"))))
             return (_session_jobs() if who is None else _shared_jobs()), key
 
+        def submit(source: Source, args, kwargs) -> Job:
+            jobs, key = where(source, args, kwargs)
+            return jobs.get(key, lambda: Job(_executor.submit(f, source, *args, **kwargs), label or name, name), ttl,
+                            max_entries)
+
         @functools.wraps(f)
         def wrapper(source: Source, *args, **kwargs) -> Job:
-            jobs, key = where(source, args, kwargs)
-            job = jobs.get(key, lambda: Job(_executor.submit(f, source, *args, **kwargs), label or name, name), ttl,
-                           max_entries)
-            _supersede(name, job)
+            job = submit(source, args, kwargs)
+            _supersede(name, (job,))
             return job
+
+        def many(source: Source, calls) -> list[Job]:
+            """One job for each ``(args, kwargs)`` of ``calls``, queued in that order, as this session's
+            current jobs of the function: the jobs of its previous call that have not started are cancelled."""
+            jobs = [submit(source, tuple(args), dict(kwargs)) for args, kwargs in calls]
+            _supersede(name, tuple(jobs))
+            return jobs
 
         def asked(source: Source, *args, **kwargs) -> Job | None:
             """The job already asked for with these arguments (by this session, or shared with it), or
@@ -217,7 +234,7 @@ def in_background(func=None, *, label: str = "", ttl: int = 3600, max_entries: i
             jobs, key = where(source, args, kwargs)
             return jobs.peek(key, ttl)
 
-        wrapper.asked = asked
+        wrapper.asked, wrapper.many = asked, many
         return wrapper
 
     return wrap(func) if func is not None else wrap
@@ -226,15 +243,15 @@ def in_background(func=None, *, label: str = "", ttl: int = 3600, max_entries: i
 _LATEST = "cx.jobs.latest"
 
 
-def _supersede(name: str, job: Job) -> None:
-    """This session now wants ``job`` from function ``name``: the one it wanted before, if still
-    queued, is cancelled (clicking through five filters queues one fit, not five). A cancelled job
-    that another session asks for again is simply submitted again."""
+def _supersede(name: str, jobs: tuple[Job, ...]) -> None:
+    """This session now wants ``jobs`` from function ``name``: those it wanted before, if still queued,
+    are cancelled (clicking through five filters queues one fit, not five). A cancelled job that another
+    session asks for again is simply submitted again."""
     latest = st.session_state.setdefault(_LATEST, {})
-    previous = latest.get(name)
-    if previous is not None and previous is not job:
-        previous.future.cancel()  # only a job not yet started can be cancelled
-    latest[name] = job
+    for previous in latest.get(name, ()):
+        if not any(previous is job for job in jobs):
+            previous.future.cancel()  # only a job not yet started can be cancelled
+    latest[name] = jobs
 
 
 #: How long a click waits for a background job before it draws a progress line instead, and how often

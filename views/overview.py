@@ -1,6 +1,9 @@
 """Overview: the weekly review meeting's screen — what moved, is it real, what broke, who needs a call."""
 
+import dataclasses
 import datetime as dt
+import os
+import time
 
 import streamlit as st
 
@@ -17,17 +20,55 @@ from ui.notes import current_notes
 from ui.widgets import TILE_WIDTH, chart, dataframe, md, md_escape, page_start, show_error, tile_row, with_why
 
 
-@in_background(max_entries=8)
+@in_background(max_entries=32)
 def prepare_review(source, week: str, scope, *, _min_n: int) -> dict:
-    """The week before the one on screen, read in the background while the room looks at this one:
-    its review, movers, headline mix split and charts, as the functions below would make them. The
-    meeting's usual next question ("and the week before?") then waits for no query and no chart. A
-    week nobody opens costs a few queries at the workers' low priority; one still queued when another
-    is wanted is cancelled. One job per week and scope: ``_min_n`` (the asking session's) is not in its key."""
-    review = reviews.weekly_review(source, week, scope, extras=False)
+    """A view the room will likely ask for next, read in the background while it looks at this one (the
+    week before; this week with one more channel): its review, movers, headline mix split and charts, as
+    the functions below would make them. The question ("and the week before?", "and on the phone?") then
+    waits for no query and no chart. A view nobody opens costs a few queries at the workers' low priority,
+    queued after the view's own jobs; those still queued when the session moves on are cancelled. One job per week and scope: ``_min_n``
+    (the asking session's) is not in its key."""
+    review = _read_review(source, week, scope)
     chosen, trends = review.with_min_n(_min_n), reviews.trend_tables(source, review)
     return {"review": review, "trends": trends, "headline": review.headline_mix("channel"),
             "min_n": _min_n, "chosen": chosen, "figures": reviews.review_figures(source, chosen, trends)}
+
+
+def _read_review(source, week: str | None, scope):
+    started = time.monotonic()
+    review = reviews.weekly_review(source, week, scope, extras=False)
+    read_seconds()[source.key] = time.monotonic() - started
+    return review
+
+
+@st.cache_resource(show_spinner=False)
+def read_seconds() -> dict[str, float]:
+    """How long the last read of a week's review took, per source key (its own work, not a wait in a queue);
+    one dict for the server (a page's module globals are made again on every run)."""
+    return {}
+
+
+def channel_read_ahead_seconds() -> float:
+    """The channels are read ahead only where the last read took at most this long (``CX_READ_AHEAD_SECONDS``,
+    default 1; the demo's take ~0.2 s): on a warehouse where a week's review is a matter of seconds, five
+    guesses would cost it five times that."""
+    try:
+        return float(os.environ.get("CX_READ_AHEAD_SECONDS", "1.0"))
+    except ValueError:
+        return 1.0
+
+
+def read_ahead(source, week: str, offered: list[str], scope, channels, min_n: int) -> None:
+    """Queue the views this one's likely next clicks open, last in the workers' queue: the week before, then
+    this week with each of ``channels`` not chosen yet added to the filter (where reading a view is quick,
+    see :func:`channel_read_ahead_seconds`). The session's read-aheads of the view before, if not started,
+    are cancelled."""
+    views = [(offered[offered.index(week) + 1], scope)] if week in offered[:-1] else []
+    quick = read_seconds().get(source.key)
+    if quick is not None and quick <= channel_read_ahead_seconds():
+        views += [(week, dataclasses.replace(scope, channels=(*scope.channels, c)))
+                  for c in channels if c not in scope.channels]
+    prepare_review.many(source, [((w, s), {"_min_n": min_n}) for w, s in views])
 
 
 #: How long a click waits for a read-ahead of its week that is running (seconds): on a busy server a job at
@@ -52,7 +93,7 @@ def prepared(source, week: str | None, scope, part: str, min_n: int | None = Non
 @cached_by_source(ttl=1800, max_entries=32)
 def _load_review(source, week: str | None, scope):
     ready_made = prepared(source, week, scope, "review")
-    return ready_made if ready_made is not None else reviews.weekly_review(source, week, scope, extras=False)
+    return ready_made if ready_made is not None else _read_review(source, week, scope)
 
 
 @cached_by_source(ttl=1800, max_entries=64)
@@ -188,8 +229,6 @@ try:
         followup.start_alerts(source, week, saved_targets)  # first in the workers' queue, whatever the filters
         extras_job = load_extras(source, review.week, review.scope)  # starts now; drawn below the tiles
         ranking_job = load_risk_ranking(source, review.week)  # once per week, whatever the filters
-        if week in offered[:-1]:  # the week before, last in the workers' queue
-            prepare_review(source, offered[offered.index(week) + 1], scope, _min_n=view.min_n)
 except (reviews.ReviewError, ValueError) as exc:
     show_error(exc)
     st.stop()
@@ -229,6 +268,9 @@ if headline_mix is not None:
 extras = ready(extras_job, "Listing this week's critical incidents and what customers wrote", key="overview.extras")
 ranking = ready(ranking_job, "Fitting the churn model for the customers at risk (once a week, for every filter)",
                 key="overview.ranking")
+# last in the workers' queue; the channels once this view's own jobs are done: they never slow what is asked for
+read_ahead(source, week, offered, scope, summary.channels if extras is not None and ranking is not None else (),
+           view.min_n)
 if extras is not None:
     review = review.with_extras(extras)
     if ranking is not None and not review.notes:

@@ -189,4 +189,75 @@ def test_the_week_before_is_read_in_the_background_and_a_click_to_it_reads_nothi
     assert shown == expected
     before = len(calls)
     at.sidebar.number_input(key="f.min_n").set_value(5).run()  # a minimum n re-selects movers: no review read
-    assert not at.exception and [w for t, w in calls[before:] if not w.startswith("figures")] == []
+    assert not at.exception  # (the background may read this week's channels ahead now, see below)
+    assert [w for t, w in calls[before:] if t not in ("cx-job", "done") and not w.startswith("figures")] == []
+
+
+class _Reads(list):
+    review = None
+
+
+def reviews_read(monkeypatch) -> _Reads:
+    """Every weekly review read from now on, as (thread, week, channels): "cx-job" for a background worker."""
+    import threading
+
+    from cx.review import weekly
+    from cx.scope import Scope
+
+    calls = _Reads()
+    calls.review = review = weekly.weekly_review
+
+    def counting(source, week=None, scope=None, *args, **kwargs):
+        calls.append((threading.current_thread().name.split("_")[0], week, (scope or Scope()).channels))
+        return review(source, week, scope, *args, **kwargs)
+
+    monkeypatch.setattr(weekly, "weekly_review", counting)
+    return calls
+
+
+def test_each_channel_is_read_ahead_and_a_click_adding_one_reads_nothing(app, monkeypatch):
+    """Issue 14 (speed): where a week's review reads quickly (the demo), this week with each channel not
+    chosen yet is read in the background too; adding a channel to the filter then runs no review in the
+    click's own script run, and shows the same numbers as a review of that channel read on the spot. Where
+    a review reads slowly (a large warehouse), no channel is guessed."""
+    from cx.db.local import demo_source
+    from cx.review import weekly
+    from cx.scope import Scope
+    from ui import cache
+
+    calls = reviews_read(monkeypatch)
+    at = app()
+    at.query_params["week"] = "2026-W20"
+    at.run()
+    assert not at.exception
+    assert cache.wait_idle(120)
+    channels = list(at.sidebar.multiselect(key="f.channels").options)
+    assert len(channels) >= 3
+    ahead = {c for thread, week, chosen in calls if thread == "cx-job" and week == "2026-W20" for c in chosen}
+    assert ahead == set(channels)  # every channel of this week, one at a time
+    before = len(calls)
+    at.sidebar.multiselect(key="f.channels").set_value([channels[1]]).run()
+    assert not at.exception
+    script = [call for call in calls[before:] if call[0] not in ("cx-job",)]
+    assert script == [], "the click read the channel's review again"
+    fresh = calls.review(demo_source(demo.DEFAULT_PATH), "2026-W20", Scope(channels=[channels[1]]), extras=False)
+    shown = {m.label.rstrip(" ●"): m.value for m in at.metric}
+    assert shown == {row.label: weekly.format_value(row.value, row.unit) for row in fresh.kpis.itertuples()}
+    assert cache.wait_idle(120)
+    ahead = {chosen for thread, week, chosen in calls[before:] if thread == "cx-job" and week == "2026-W20"}
+    assert ahead == {tuple(sorted((channels[1], c))) for c in channels if c != channels[1]}  # and one more
+
+
+def test_no_channel_is_guessed_where_a_review_reads_slowly(app, monkeypatch):
+    """The same, on a source whose review took longer than ``CX_READ_AHEAD_SECONDS`` (here 0): only the
+    week before is read ahead."""
+    from ui import cache
+
+    calls = reviews_read(monkeypatch)
+    monkeypatch.setenv("CX_READ_AHEAD_SECONDS", "0")
+    at = app()
+    at.query_params["week"] = "2026-W20"
+    at.run()
+    assert not at.exception
+    assert cache.wait_idle(120)
+    assert [(w, c) for t, w, c in calls if t == "cx-job"] == [("2026-W19", ())]

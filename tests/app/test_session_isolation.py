@@ -221,7 +221,7 @@ def test_the_page_answers_while_the_slow_part_is_still_running(app, monkeypatch)
     assert not any(h.startswith("Customers newly at risk") for h in _headings(at))
     assert any("fitting the churn model" in c.value.lower() for c in at.caption), [c.value for c in at.caption]
     release.set()
-    assert all(job.wait(60) for job in list(cache._shared_jobs().jobs.values()))
+    assert all(job.wait(60) for job in cache._shared_jobs().all())
     at.run()
     assert not at.exception and any(h.startswith("Customers newly at risk") for h in _headings(at))
     assert not any("fitting the churn model" in c.value.lower() for c in at.caption)

@@ -55,6 +55,41 @@ def test_same_source_and_arguments_share_one_job_and_a_blocked_queue_cancels_the
     assert sorted(calls) == [1, 2]  # the cancelled job never ran
 
 
+def test_a_batch_supersedes_the_sessions_previous_batch_and_each_function_keeps_its_own_jobs(cache, monkeypatch):
+    """``many`` queues one job per call as the session's current jobs of the function: asking for a new
+    batch cancels the queued jobs of the last one that it does not ask for again. A function asked for
+    often (read-aheads) never pushes another function's job (a model fit) out of the store."""
+    gate, calls = threading.Event(), []
+
+    @cache.in_background
+    def hold(source, n):
+        gate.wait(30)
+
+    @cache.in_background(max_entries=2)
+    def ahead(source, n):
+        calls.append(n)
+        return n
+
+    @cache.in_background(max_entries=1)
+    def fit(source):
+        return "fitted"
+
+    blockers = []
+    for i in range(cache.WORKERS):
+        monkeypatch.setattr(cache.st, "session_state", {})
+        blockers.append(hold(_source(), i))
+    monkeypatch.setattr(cache.st, "session_state", {})
+    fitted = fit(_source())
+    first = ahead.many(_source(), [((1,), {}), ((2,), {})])
+    second = ahead.many(_source(), [((2,), {}), ((3,), {})])
+    assert first[0].future.cancelled() and second[0] is first[1] and not second[0].future.cancelled()
+    assert ahead.asked(_source(), 2) is second[0] and ahead.asked(_source(), 1) is None
+    assert fit.asked(_source()) is fitted  # three jobs of ``ahead`` (at most 2 kept) left the fit alone
+    gate.set()
+    assert [job.result(30) for job in second] == [2, 3] and fitted.result(30) == "fitted"
+    assert sorted(calls) == [2, 3]
+
+
 def test_another_source_key_is_another_job(cache, monkeypatch):
     @cache.in_background
     def work(source):
@@ -118,3 +153,4 @@ def test_wait_idle_returns_once_every_job_asked_for_has_ended(cache):
     release.set()
     waiter.join(20)
     assert ended[-1] == "idle" and sorted(ended[:-1]) == list(range(cache.WORKERS * 2 + 1))
+
