@@ -105,11 +105,36 @@ def wait_idle(timeout: float = 300.0) -> bool:
         return False
 
 
+#: The longest a job asked for with ``after_run=True`` waits for the script run that asked for it to end (s):
+#: longer than a click's run, so that the click draws alone; short, so that a long run (a first visit) does not
+#: hold back what it asked for (2 s made a first visit's incidents and at-risk list come ~1 s later).
+AFTER_RUN_MAX = 0.75
+_RUN = threading.local()
+
+
+def _run_gate() -> threading.Event:
+    """The current script run's gate: opened when the run ends (:func:`end_of_run`)."""
+    gate = getattr(_RUN, "gate", None)
+    if gate is None:
+        gate = _RUN.gate = threading.Event()
+    return gate
+
+
+def end_of_run() -> None:
+    """The script run on this thread has drawn its page (``ui.widgets.run_page``, also after ``st.stop()``):
+    the jobs it asked for with ``after_run=True`` start now."""
+    gate, _RUN.gate = getattr(_RUN, "gate", None), None
+    if gate is not None:
+        gate.set()
+
+
 class Job:
     """One piece of background work: ``done()`` without waiting, ``result()`` (raises its error)."""
 
-    def __init__(self, future: concurrent.futures.Future, label: str, name: str = ""):
+    def __init__(self, future: concurrent.futures.Future, label: str, name: str = "",
+                 gate: threading.Event | None = None):
         self.future, self.label, self.name, self.started = future, label, name, time.monotonic()
+        self.gate = gate  # set: the job starts when the script run that asked for it has ended
         future.add_done_callback(self._took)
 
     def _took(self, future: concurrent.futures.Future) -> None:
@@ -188,7 +213,7 @@ def _session_jobs() -> _Jobs:
     return _Jobs()
 
 
-def in_background(func=None, *, label: str = "", ttl: int = 3600, max_entries: int = 16):
+def in_background(func=None, *, label: str = "", ttl: int = 3600, max_entries: int = 16, after_run: bool = False):
     """Run ``func(source, *args, **kwargs)`` in a worker thread, once per source key and arguments.
 
     The wrapper returns a :class:`Job` at once. Jobs are shared as :func:`cached_by_source` shares
@@ -198,7 +223,9 @@ def in_background(func=None, *, label: str = "", ttl: int = 3600, max_entries: i
     whose name starts with ``_`` (as with ``st.cache_data``): they are passed but not part of the
     key, for inputs the other arguments already determine. The function must not call Streamlit.
     A session has one current job per function: asking it for other arguments cancels the previous
-    job if that has not started yet.
+    job if that has not started yet. ``after_run``: the work starts only when the script run that asked
+    for it has ended (at most :data:`AFTER_RUN_MAX` seconds later): a heavy job (a model fit) then does not
+    share the cores and the GIL with the click that asked for it while that click draws its page.
     """
 
     def wrap(f):
@@ -210,10 +237,20 @@ def in_background(func=None, *, label: str = "", ttl: int = 3600, max_entries: i
                    tuple(sorted((k, v) for k, v in kwargs.items() if not k.startswith("_"))))
             return (_session_jobs() if who is None else _shared_jobs()), key
 
+        def start(source: Source, args, kwargs) -> Job:
+            if not after_run:
+                return Job(_executor.submit(f, source, *args, **kwargs), label or name, name)
+            gate = _run_gate()
+
+            def gated():
+                gate.wait(AFTER_RUN_MAX)
+                return f(source, *args, **kwargs)
+
+            return Job(_executor.submit(gated), label or name, name, gate)
+
         def submit(source: Source, args, kwargs) -> Job:
             jobs, key = where(source, args, kwargs)
-            return jobs.get(key, lambda: Job(_executor.submit(f, source, *args, **kwargs), label or name, name), ttl,
-                            max_entries)
+            return jobs.get(key, lambda: start(source, args, kwargs), ttl, max_entries)
 
         @functools.wraps(f)
         def wrapper(source: Source, *args, **kwargs) -> Job:
@@ -281,11 +318,17 @@ def ready(job: Job, message: str, key: str):
     ends (a fragment polls it every :data:`POLL_SECONDS`), so the caller just skips what needs the result.
     The progress line sits in a container keyed ``cx-pending-<key>`` (the bench waits for it to go).
     A job that clearly will not be done within the wait (judged by how long the last job of its
-    function took) is not waited for: the click answers without that pause.
+    function took), or that starts only when this run ends, is not waited for: the click answers
+    without that pause.
     """
     wait, left = wait_seconds(), job.expected_left()
     if left is not None and left > 1.5 * wait and not job.done():
         wait = 0.0
+    if job.gate is not None and not job.gate.is_set():  # it starts when this run ends (``after_run``)
+        if wait >= AFTER_RUN_MAX:
+            job.gate.set()  # a run that waits this long (tests, bare runs) lets it start now
+        else:
+            wait = 0.0
     if job.wait(wait) and not job.future.cancelled():
         return job.result()
     with st.container(key=f"cx-pending-{key}"):

@@ -92,8 +92,11 @@ def run_page(page, *, filters: bool = True) -> None:
     except SourceError as exc:
         show_error(exc)
     finally:  # also after st.stop(): the link holds what the page put in the URL during its run
-        if link is not None:
-            share_box("" if getattr(page, "_default", False) else page.url_path, link.container())
+        try:
+            if link is not None:
+                share_box("" if getattr(page, "_default", False) else page.url_path, link.container())
+        finally:
+            cache.end_of_run()  # the heavy jobs this run asked for start now (``in_background(after_run=True)``)
 
 
 def _configured_currency() -> str | None:

@@ -115,7 +115,7 @@ def load_headline_mix(source, week: str | None, scope):
     return ready_made if ready_made is not None else _load_review(source, week, scope).headline_mix("channel")
 
 
-@in_background(max_entries=16)
+@in_background(max_entries=16, after_run=True)
 def load_extras(source, week: str, scope):
     """The week's incidents, comment themes, teams and key drivers, in the background once per
     source, week and scope (shared by every session on the demo); the customers at risk come from
@@ -123,7 +123,7 @@ def load_extras(source, week: str, scope):
     return reviews.review_extras(source, week, scope, at_risk=False)
 
 
-@in_background(max_entries=8)
+@in_background(max_entries=8, after_run=True)
 def load_risk_ranking(source, week: str):
     """The churn model's ranking up to the week's end: the fit takes seconds, so it runs in the
     background, once per source and week. No filter enters it (a customer's risk does not depend on
@@ -227,7 +227,7 @@ try:
         tables = load_review_trends(source, week, scope)
         saved_targets = followup.saved_targets(source)[0]  # read once a run: the alerts and the tiles' goals
         followup.start_alerts(source, week, saved_targets)  # first in the workers' queue, whatever the filters
-        extras_job = load_extras(source, review.week, review.scope)  # starts now; drawn below the tiles
+        extras_job = load_extras(source, review.week, review.scope)  # starts when this run has drawn the page
         ranking_job = load_risk_ranking(source, review.week)  # once per week, whatever the filters
 except (reviews.ReviewError, ValueError) as exc:
     show_error(exc)

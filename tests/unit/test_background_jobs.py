@@ -154,3 +154,29 @@ def test_wait_idle_returns_once_every_job_asked_for_has_ended(cache):
     waiter.join(20)
     assert ended[-1] == "idle" and sorted(ended[:-1]) == list(range(cache.WORKERS * 2 + 1))
 
+
+
+def test_a_job_asked_for_after_the_run_starts_when_the_run_ends(cache, monkeypatch):
+    """``after_run=True`` (a model fit asked for by a click): the work starts only when the script run that
+    asked for it has ended (``end_of_run``, called by the page frame), so it does not share the cores and the
+    GIL with the click drawing its page; a run that waits long for it (a test) lets it start at once."""
+    started = threading.Event()
+
+    @cache.in_background(after_run=True)
+    def fit(source, n):
+        started.set()
+        return n
+
+    job = fit(_source(), 1)
+    assert not started.wait(0.5) and not job.done()  # the run that asked for it has not ended
+    cache.end_of_run()
+    assert job.result(30) == 1
+
+    monkeypatch.setenv("CX_WAIT_SECONDS", "0.3")  # a browser's click: no wait for a job that cannot have started
+    monkeypatch.setattr(cache, "_poll", lambda job, message: None)
+    monkeypatch.setattr(cache.st, "container", lambda key: __import__("contextlib").nullcontext())
+    second = fit(_source(), 2)
+    assert cache.ready(second, "fitting", key="k") is None and not second.gate.is_set()
+    monkeypatch.setenv("CX_WAIT_SECONDS", "60")  # a test run: the gate opens and the result comes in the run
+    assert cache.ready(second, "fitting", key="k") == 2
+    cache.end_of_run()
