@@ -26,8 +26,8 @@ def prepare_review(source, week: str, scope, *, _min_n: int) -> dict:
     week before; this week with one more channel): its review, movers, headline mix split and charts, as
     the functions below would make them. The question ("and the week before?", "and on the phone?") then
     waits for no query and no chart. A view nobody opens costs a few queries at the workers' low priority,
-    queued after the view's own jobs; those still queued when the session moves on are cancelled. One job per week and scope: ``_min_n``
-    (the asking session's) is not in its key."""
+    queued after the view's own jobs; those still queued when the session moves on are cancelled. One job
+    per week and scope: ``_min_n`` (the asking session's) is not in its key."""
     review = _read_review(source, week, scope)
     chosen, trends = review.with_min_n(_min_n), reviews.trend_tables(source, review)
     return {"review": review, "trends": trends, "headline": review.headline_mix("channel"),
