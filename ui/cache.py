@@ -300,15 +300,20 @@ WAIT_SECONDS = 0.3
 POLL_SECONDS = 1.5
 
 
+def seconds_from_env(name: str, default: float) -> float:
+    """A number of seconds set by the environment variable ``name``, else (unset or not a number) ``default``."""
+    try:
+        return float(os.environ.get(name, str(default)))
+    except ValueError:
+        return default
+
+
 def wait_seconds() -> float:
     """How long a page waits for a job before drawing a progress line instead (``CX_WAIT_SECONDS``).
 
     Short, so that a click answers at once; AppTest runs set it long (no browser to redraw the page).
     """
-    try:
-        return float(os.environ.get("CX_WAIT_SECONDS", str(WAIT_SECONDS)))
-    except ValueError:
-        return WAIT_SECONDS
+    return seconds_from_env("CX_WAIT_SECONDS", WAIT_SECONDS)
 
 
 def ready(job: Job, message: str, key: str):

@@ -2,7 +2,6 @@
 
 import dataclasses
 import datetime as dt
-import os
 import time
 
 import streamlit as st
@@ -15,7 +14,7 @@ from cx.review.export import html_bytes, pdf_bytes, report_name
 from cx.review.weekly import format_value
 from cx.scope import Scope
 from ui import followup, state
-from ui.cache import cached_by_source, in_background, ready
+from ui.cache import cached_by_source, in_background, ready, seconds_from_env
 from ui.notes import current_notes
 from ui.widgets import TILE_WIDTH, chart, dataframe, md, md_escape, page_start, show_error, tile_row, with_why
 
@@ -52,10 +51,7 @@ def channel_read_ahead_seconds() -> float:
     """The channels are read ahead only where the last read took at most this long (``CX_READ_AHEAD_SECONDS``,
     default 1; the demo's take ~0.2 s): on a warehouse where a week's review is a matter of seconds, five
     guesses would cost it five times that."""
-    try:
-        return float(os.environ.get("CX_READ_AHEAD_SECONDS", "1.0"))
-    except ValueError:
-        return 1.0
+    return seconds_from_env("CX_READ_AHEAD_SECONDS", 1.0)
 
 
 def read_ahead(source, week: str, offered: list[str], scope, channels, min_n: int) -> None:

@@ -155,7 +155,6 @@ def test_wait_idle_returns_once_every_job_asked_for_has_ended(cache):
     assert ended[-1] == "idle" and sorted(ended[:-1]) == list(range(cache.WORKERS * 2 + 1))
 
 
-
 def test_a_job_asked_for_after_the_run_starts_when_the_run_ends(cache, monkeypatch):
     """``after_run=True`` (a model fit asked for by a click): the work starts only when the script run that
     asked for it has ended (``end_of_run``, called by the page frame), so it does not share the cores and the
