@@ -539,6 +539,8 @@ def _cmd_churn(args) -> int:
         print(line if line.startswith("LEAK") else f"warning: {line}")
     for line in card.notes:
         print(f"note: {line}")
+    for line in card.details:
+        print(f"detail: {line}")
     print("\nWhich measures matter (cross-validated ROC AUC)")
     print_frame(report.feature_sets.round(3), "table")
     print("\nOdds ratios (per SD; 95% bootstrap CI)")

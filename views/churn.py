@@ -126,6 +126,11 @@ st.multiselect("Keep a leak in the model anyway (its warning stays on this page)
                sorted({*card.excluded, *card.allowed}), key="churn.allow_leak",
                help="Only when you know the column was recorded before the outcome and independently of it.")
 
+def md_lines(text: str) -> str:
+    """A note as the characters it holds, each of its lines ("• …") on a line of its own."""
+    return md_escape(text).replace("\n", "  \n")
+
+
 #: The model card's count of positives and their share, by how the outcome reads ("churning"): words, not a field name.
 POSITIVES = {"churning": ("Churned", "Share churned")}
 #: The share of the customers each round of cross-validation holds out, by the number of rounds: "a fifth" of 5.
@@ -153,7 +158,8 @@ with st.container(border=True):
     tiles.metric("Customers", f"{card.n:,}", width=TILE_WIDTH,
                  help="the customers the model learns from: those in the filters whose outcome is known at the "
                       "cut-off. The Data page counts every customer in the data, so its number can be larger.")
-    counted, share = POSITIVES.get(card.chance_of, (f"{card.outcome} = yes", f"Share with {card.outcome} = yes"))
+    value = "yes" if card.positive is None else card.positive  # the chosen value, named: "verdict = Satisfied"
+    counted, share = POSITIVES.get(card.chance_of, (f"{card.outcome} = {value}", f"Share with {card.outcome} = {value}"))
     tiles.metric(counted, f"{card.positives:,}", width=TILE_WIDTH)
     tiles.metric(share, f"{card.positive_share:.1%}", width=TILE_WIDTH)
     tiles.metric("Features", f"{len(card.features)}", width=TILE_WIDTH)
@@ -167,11 +173,12 @@ with st.container(border=True):
                 f"fitted ({rounds} rounds, each holding out a different {HELD_OUT.get(rounds, f'1 in {rounds}')} of the "
                 f"customers).  \n**Data as of.** {card.as_of or 'undated interactions'}")
     with st.expander("How this is computed", icon=":material/calculate:"):
-        st.caption(f"**Model.** {card.model_text}  \n**Validation.** {card.cv_scheme}")
+        st.caption(f"**Model.** {card.model_text}  \n**Validation.** {card.cv_scheme}"
+                   + "".join("  \n" + md_lines(line) for line in card.details))
     with st.expander(f"{len(card.features)} features used"):
         st.write(", ".join(card.features))
     for note in card.notes:
-        st.caption(note)
+        st.caption(md_lines(note))
 
 st.subheader("How well it separates (on customers held out of each fit, 95% intervals)")
 tiles = tile_row()
@@ -187,7 +194,7 @@ st.caption(f"By chance alone: 0.5 for the ranking, {card.positive_share:.3f} for
 with st.expander("How this is computed", icon=":material/calculate:"):
     st.caption(f"{METRIC_LABELS['roc_auc']} (the ranking), {METRIC_LABELS['pr_auc']} (average precision: the top of "
                f"the list) and {METRIC_LABELS['brier']} (the mean squared error of the chances), each on out-of-fold "
-               "predictions (5-fold cross-validation), with 95% intervals: DeLong's for the ROC AUC, the percentile "
+               f"predictions ({rounds}-fold cross-validation), with 95% intervals: DeLong's for the ROC AUC, the percentile "
                "bootstrap's for the other two. Calibration: intercept "
                f"{report.calibration_fit[0]:+.2f}, slope {report.calibration_fit[1]:.2f} (ideal 0 and 1).")
 chart(churn_charts.calibration_plot(report.calibration), key="churn.calibration")

@@ -74,6 +74,10 @@ class ModelCard:
     chance_of: str = "churning"
     suspected: dict[str, str] = field(default_factory=dict)
     sample: FitSample | None = None
+    #: The numbers behind the notes (variance inflation factors, correlations, odds ratios), for "How this is computed".
+    details: tuple[str, ...] = ()
+    #: The outcome's value counted as "yes" when one was chosen ("Satisfied" of a verdict column), else None.
+    positive: str | None = None
 
     @property
     def positive_share(self) -> float:
@@ -83,7 +87,7 @@ class ModelCard:
         return {"outcome": self.outcome, "n": self.n, "positives": self.positives, "negatives": self.negatives,
                 "positive_share": self.positive_share, "cutoff_rule": self.rule_text, "cv_scheme": self.cv_scheme,
                 "model": self.model_text, "features": list(self.features), "excluded": dict(self.excluded),
-                "notes": list(self.notes), "as_of": self.as_of, "leaks": list(self.leaks),
+                "notes": list(self.notes), "details": list(self.details), "as_of": self.as_of, "leaks": list(self.leaks),
                 "suspected_leaks": dict(self.suspected), "at_risk_means": self.risk_words,
                 "sample": self.sample.to_dict() if self.sample else None}
 
@@ -383,7 +387,8 @@ def fit_churn_table(table: FeatureTable, *, now: FeatureTable | None = None, att
                      {k: v for k, v in thinned.items() if v})
         if sample is not None:
             card = replace(card, sample=sample, notes=(sample.text(table.outcome), *card.notes))
-        card = replace(card, notes=(*card.notes, *_reversals(table.frame, y, odds, table.outcome)))
+        notes, details = _reversals(table.frame, y, odds, card.chance_of)
+        card = replace(card, notes=(*card.notes, *notes), details=(*card.details, *details))
         leaks = _leak_warnings(table, screen, cv, labels)
         return ChurnReport(card=card, cv=cv, folds=folds, calibration=calibration_table(y, predictions["All"]),
                            calibration_fit=line, odds_ratios=odds, importance=importance, feature_sets=feature_sets,
@@ -458,13 +463,14 @@ def _suspected(frame: pd.DataFrame, columns: Sequence[str], table: FeatureTable)
     return {back[label]: why for label, why in found.items()}
 
 
-def _reversals(frame: pd.DataFrame, y: np.ndarray, odds: pd.DataFrame, outcome: str) -> list[str]:
+def _reversals(frame: pd.DataFrame, y: np.ndarray, odds: pd.DataFrame, chance_of: str) -> tuple[list[str], list[str]]:
     """Inputs whose clear odds ratio points the other way from their own correlation with the outcome.
 
     Not an error (adjusted for the other inputs a direction may reverse), but easy to misread: the
-    note says so, with both numbers.
+    note says so in words (``chance_of``: "churning"); the numbers behind it (the correlation, the
+    odds ratio) are the second list, for "How this is computed".
     """
-    found = []
+    found, numbers = [], []
     for row in odds[(odds["kind"] == "per SD") & ((odds["ci_high"] < 1) | (odds["ci_low"] > 1))].itertuples():
         values = pd.to_numeric(frame[row.column], errors="coerce")
         known = values.notna().to_numpy()
@@ -472,10 +478,16 @@ def _reversals(frame: pd.DataFrame, y: np.ndarray, odds: pd.DataFrame, outcome: 
             continue
         r = float(np.corrcoef(values[known].to_numpy(float), y[known])[0, 1])
         if abs(r) >= 0.1 and np.sign(r) != np.sign(np.log(row.value)):
-            found.append(f"{row.feature}: alone it goes with {'more' if r > 0 else 'less'} {outcome} (r = {r:+.2f}), "
-                         f"but adjusted for the other inputs with {'more' if row.value > 1 else 'less'} (odds ratio "
-                         f"{row.value:.2f}); read it as 'among customers alike in every other input'.")
-    return ["Directions that reverse once the other inputs are held equal — " + " ".join(found)] if found else []
+            found.append(f"{row.feature}: on its own, a higher value goes with a {'higher' if r > 0 else 'lower'} "
+                         f"chance of {chance_of}; among customers alike in every other input, with a "
+                         f"{'higher' if row.value > 1 else 'lower'} one.")
+            numbers.append(f"{row.feature}: correlation with the outcome r = {r:+.2f}; adjusted odds ratio per SD "
+                           f"{row.value:.2f} (95% interval {row.ci_low:.2f}–{row.ci_high:.2f}).")
+    if not found:
+        return [], []
+    return (["Directions that reverse once the other inputs are held equal (read these bars as 'among customers "
+             "alike in every other input'):" + "".join(f"\n• {line}" for line in found)],
+            ["Directions that reverse:" + "".join(f"\n• {line}" for line in numbers)])
 
 
 def _leak_text(flagged: dict[str, str], labels: dict[str, str]) -> str:
@@ -669,11 +681,14 @@ def _card(table: FeatureTable, y: np.ndarray, screen: Screen, labels: dict[str, 
     if screen.merged:
         notes.append("Merged as one measure (the same values under several names): " + "; ".join(
             labels[c] for c in screen.merged) + ".")
+    details = []
     if screen.collinear:
-        notes.append("Left out as nearly a combination of the other inputs (variance inflation factor ≥ "
-                     f"{MAX_VIF:g}; kept in, they would trade coefficients with their partners and flip signs): "
-                     + ", ".join(f"{labels.get(c, c)} (VIF {'∞' if not np.isfinite(v) else f'{v:.0f}'})"
-                                 for c, v in screen.collinear.items()) + ".")
+        notes.append("Left out because the other inputs already carry what they measure (kept in, they would "
+                     "trade weight with those inputs and could flip signs): "
+                     + ", ".join(labels.get(c, c) for c in screen.collinear) + ".")
+        details.append(f"Left out as nearly a combination of the other inputs (variance inflation factor ≥ {MAX_VIF:g}): "
+                       + ", ".join(f"{labels.get(c, c)} (VIF {'∞' if not np.isfinite(v) else f'{v:.0f}'})"
+                                   for c, v in screen.collinear.items()) + ".")
     seed = f"seed {random_state}" if isinstance(random_state, (int, np.integer)) else "the caller's random generator"
     return ModelCard(
         outcome=table.outcome, n=len(y), positives=int(y.sum()), negatives=int(len(y) - y.sum()),
@@ -685,10 +700,11 @@ def _card(table: FeatureTable, y: np.ndarray, screen: Screen, labels: dict[str, 
                     f"(Newton steps under {TOL:g}; the bootstrap refits alike); median imputation with missing-value "
                     "indicators; categories one-hot against their most common level."),
         features=tuple(labels.get(f, f) for f in features), excluded={labels.get(c, c): r for c, r in excluded.items()},
-        notes=tuple(notes), leaks=tuple(labels.get(c, c) for c in excluded),
+        notes=tuple(notes), details=tuple(details), leaks=tuple(labels.get(c, c) for c in excluded),
         as_of=None if table.as_of is None else f"{table.as_of:%Y-%m-%d}",
         good_outcome=outcome_is_good(table.outcome, table.positive), risk_words=risk_words(table.outcome, table.positive),
         chance_of=outcome_words(table.outcome, table.positive),
+        positive=None if table.positive is None else str(table.positive),
         allowed=tuple(labels.get(c, c) for c in screen.allowed),
         suspected={labels.get(c, c): r for c, r in screen.suspected.items()},
     )

@@ -175,6 +175,8 @@ def test_a_two_valued_text_outcome_with_its_positive_value_and_the_at_risk_words
     box.set_value("Satisfied").run()
     assert not at.exception
     assert any("least likely to be Satisfied" in c.value for c in at.caption)
+    labels = {m.label for m in at.metric}  # the value chosen, named on the tiles (not "verdict = yes")
+    assert {"verdict = Satisfied", "Share with verdict = Satisfied"} <= labels and not any("= yes" in x for x in labels)
 
 
 def test_leaks_are_named_kept_out_and_can_be_kept_in_with_the_warning_visible(app, tmp_path):

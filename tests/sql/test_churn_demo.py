@@ -26,7 +26,10 @@ def test_peak_end_beats_mean_scores(report):
         for mean in ("mean_nps", "mean_csat", "mean_ces", "mean_index"):
             if mean in importance:  # the mean index is nearly a combination of worst, best, first and end: left out
                 assert importance[driver] > importance[mean], (driver, mean)
-    assert any("Mean experience index (VIF" in note for note in report.card.notes)
+    # named on the face in words, its variance inflation factor under "How this is computed"
+    assert any("other inputs already carry" in note and "Mean experience index" in note for note in report.card.notes)
+    assert not any("VIF" in note or "inflation" in note for note in report.card.notes)
+    assert any("Mean experience index (VIF" in detail for detail in report.card.details)
     sets = report.feature_sets.set_index("name")
     assert sets.loc["Peak-end"].ci_low > sets.loc["Mean scores only"].ci_high  # two numbers beat four averages
 

@@ -183,8 +183,14 @@ def test_a_direction_that_reverses_when_adjusted_is_said_in_words():
     assert np.corrcoef(frame["tp: b"], y)[0, 1] > 0.1
     report = fit_churn_table(table_of(frame, ["tp: a", "tp: b"]), resamples=40)
     [note] = [n for n in report.card.notes if n.startswith("Directions that reverse")]
-    assert "tp: b: alone it goes with more churned" in note and "adjusted for the other inputs with less" in note
-    assert "tp: a:" not in note
+    assert ("tp: b: on its own, a higher value goes with a higher chance of churning; among customers alike in every "
+            "other input, with a lower one.") in note
+    assert "tp: a:" not in note and "r =" not in note and "odds ratio" not in note  # words on the face
+    [detail] = [d for d in report.card.details if d.startswith("Directions that reverse")]  # numbers behind them
+    r = np.corrcoef(frame["tp: b"], y)[0, 1]
+    odds = report.odds_ratios.set_index("column").loc["tp: b"]
+    assert f"tp: b: correlation with the outcome r = {r:+.2f}; adjusted odds ratio per SD {odds.value:.2f}" in detail
+    assert odds.ci_high < 1 and "tp: a:" not in detail
 
 
 @pytest.mark.parametrize(("outcome", "positive"), [("satisfied", None), ("plan", "Pro"), ("verdict", "Neutral or dissatisfied")])
