@@ -73,6 +73,7 @@ def main() -> None:
                         "(ScriptRunner: the click's own script run; cx-job: the background jobs)")
     args = parser.parse_args()
     os.environ.setdefault("CX_WAIT_SECONDS", "0.3")
+    os.environ.setdefault("CX_TOP_FIRST", "0")  # AppTest cannot ask for the rest of a first run's page: the whole page
     from streamlit.testing.v1 import AppTest
 
     import cx.db.source as source_module

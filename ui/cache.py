@@ -300,6 +300,28 @@ WAIT_SECONDS = 0.3
 POLL_SECONDS = 1.5
 
 
+#: How many of the last durations of a kind of work :func:`record_seconds` keeps per key.
+DURATIONS_KEPT = 5
+
+
+@st.cache_resource(show_spinner=False)
+def _durations() -> collections.defaultdict:
+    """(kind of work, key) → its last :data:`DURATIONS_KEPT` durations; one store for the server."""
+    return collections.defaultdict(lambda: collections.deque(maxlen=DURATIONS_KEPT))
+
+
+def record_seconds(what: str, key: str, seconds: float) -> None:
+    """Note that ``what`` (a week's review) took ``seconds`` on ``key`` (a source's key)."""
+    _durations()[what, key].append(seconds)
+
+
+def quickest_seconds(what: str, key: str) -> float | None:
+    """The quickest of the last :data:`DURATIONS_KEPT` durations of ``what`` on ``key`` (None: never timed):
+    what the work costs there when it has the cores to itself; one that ran beside a model fit took longer."""
+    times = _durations().get((what, key))
+    return min(times) if times else None
+
+
 def seconds_from_env(name: str, default: float) -> float:
     """A number of seconds set by the environment variable ``name``, else (unset or not a number) ``default``."""
     try:

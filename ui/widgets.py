@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import collections
 import hashlib
+import os
 import re
 from collections.abc import Callable
 from typing import NamedTuple
@@ -74,6 +75,39 @@ def show_error(message: str | BaseException) -> None:
 # --- the frame and the preamble --------------------------------------------------------------
 
 
+#: After a browser session's first run has drawn the top of its page, the browser asks for the rest this long
+#: after it has taken in that part (seconds; see :func:`top_first`).
+RESUME_SECONDS = 0.4
+_PAINTED, _RESUMING = "cx.painted", "cx.resuming"
+
+
+def top_first() -> None:
+    """End a new browser session's first run here, once the top of the page (the KPI tiles) is drawn; the
+    rest of the page comes in a rerun that the browser asks for once it has taken in this part.
+
+    A new browser loads the code of each kind of element the first time one arrives (a table, a plotly
+    chart: megabytes of JavaScript), and the tiles, sent in the same breath as the tables and charts under
+    them, waited until all that code had loaded and run: 5–7 s on a 2-core machine, against ~3 s with the
+    tables and charts sent a moment later (BENCHMARKS.md, Meeting, round 10). The moment is the browser's own
+    (a fragment's ``run_every`` timer, which fires once the browser is free), so it adapts to a slow browser.
+    Every later run of the session (a click, another page) draws the whole page at once, and so does a run
+    with ``CX_TOP_FIRST=0`` (AppTest: no browser to ask for the rest).
+    """
+    if st.session_state.get(_PAINTED) or os.environ.get("CX_TOP_FIRST", "1") == "0":
+        return
+    with st.container(key="cx-pending-top-first"):  # a progress line: tests and the bench wait for it to go
+        st.caption(":material/hourglass_top: Drawing the charts and lists…")
+        _resume()
+    st.stop()
+
+
+@st.fragment(run_every=RESUME_SECONDS)
+def _resume() -> None:
+    if st.session_state.get(_RESUMING):  # the browser's call, after it has taken in the top: the whole page
+        st.rerun()
+    st.session_state[_RESUMING] = True
+
+
 def run_page(page, *, filters: bool = True) -> None:
     """Run the chosen page inside the shared frame: the sidebar filters, then the page itself.
 
@@ -97,6 +131,7 @@ def run_page(page, *, filters: bool = True) -> None:
                 share_box("" if getattr(page, "_default", False) else page.url_path, link.container())
         finally:
             cache.end_of_run()  # the heavy jobs this run asked for start now (``in_background(after_run=True)``)
+            st.session_state[_PAINTED] = True  # the session's later runs draw their whole page (``top_first``)
 
 
 def _configured_currency() -> str | None:

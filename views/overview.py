@@ -14,9 +14,10 @@ from cx.review.export import html_bytes, pdf_bytes, report_name
 from cx.review.weekly import format_value
 from cx.scope import Scope
 from ui import followup, state
-from ui.cache import cached_by_source, in_background, ready, seconds_from_env
+from ui.cache import cached_by_source, in_background, quickest_seconds, ready, record_seconds, seconds_from_env
 from ui.notes import current_notes
-from ui.widgets import TILE_WIDTH, chart, dataframe, md, md_escape, page_start, show_error, tile_row, with_why
+from ui.widgets import (TILE_WIDTH, chart, dataframe, md, md_escape, page_start, show_error, tile_row, top_first,
+                        with_why)
 
 
 @in_background(max_entries=32)
@@ -36,21 +37,16 @@ def prepare_review(source, week: str, scope, *, _min_n: int) -> dict:
 def _read_review(source, week: str | None, scope):
     started = time.monotonic()
     review = reviews.weekly_review(source, week, scope, extras=False)
-    read_seconds()[source.key] = time.monotonic() - started
+    record_seconds("review", source.key, time.monotonic() - started)
     return review
 
 
-@st.cache_resource(show_spinner=False)
-def read_seconds() -> dict[str, float]:
-    """How long the last read of a week's review took, per source key (its own work, not a wait in a queue);
-    one dict for the server (a page's module globals are made again on every run)."""
-    return {}
-
-
 def channel_read_ahead_seconds() -> float:
-    """The channels are read ahead only where the last read took at most this long (``CX_READ_AHEAD_SECONDS``,
-    default 1; the demo's take ~0.2 s): on a warehouse where a week's review is a matter of seconds, five
-    guesses would cost it five times that."""
+    """The channels are read ahead only where a recent read took at most this long (``CX_READ_AHEAD_SECONDS``,
+    default 1; the demo's take 0.2–0.5 s on a quiet 2-core machine): on a warehouse where a week's review is
+    a matter of seconds, five guesses would cost it five times that. The quickest of the recent reads is
+    judged: a read that shared the cores with a model fit took longer than the warehouse needs (the demo's
+    took over 1 s beside the at-risk fit, and judged by the last read alone the guesses stopped)."""
     return seconds_from_env("CX_READ_AHEAD_SECONDS", 1.0)
 
 
@@ -60,8 +56,8 @@ def read_ahead(source, week: str, offered: list[str], scope, channels, min_n: in
     see :func:`channel_read_ahead_seconds`). The session's read-aheads of the view before, if not started,
     are cancelled."""
     views = [(offered[offered.index(week) + 1], scope)] if week in offered[:-1] else []
-    quick = read_seconds().get(source.key)
-    if quick is not None and quick <= channel_read_ahead_seconds():
+    quickest = quickest_seconds("review", source.key)
+    if quickest is not None and quickest <= channel_read_ahead_seconds():
         views += [(week, dataclasses.replace(scope, channels=(*scope.channels, c)))
                   for c in channels if c not in scope.channels]
     prepare_review.many(source, [((w, s), {"_min_n": min_n}) for w, s in views])
@@ -257,6 +253,7 @@ for row in review.kpis.itertuples():
             goal = goals[row.metric]
             st.caption(f"Target {goal.describe()}: **{target_status(row.value, row.ci_low, row.ci_high, goal.value, goal.higher_is_better)}**")
 
+top_first()  # a new browser draws the tiles before it loads the code of the tables and charts below them
 headline_mix = load_headline_mix(source, week, scope)
 if headline_mix is not None:
     (st.warning if headline_mix.simpson else st.caption)(md_escape(headline_mix.warning() or headline_mix.explanation()))

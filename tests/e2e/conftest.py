@@ -140,17 +140,34 @@ def page(browser, request):
         context.close()
 
 
+#: The page at rest: the script's run has ended (a run has drawn something: before the first run starts the page
+#: is empty and not running either), no element is left stale or waits for its code (a grey skeleton
+#: while a new browser loads the code of its first table or chart), and no slow part (a churn fit, a
+#: bootstrap, the rest of a new browser's first page) is still coming behind a progress line (``ui.cache.ready``
+#: and ``ui.widgets.top_first`` draw them in ``cx-pending-*`` containers, and a rerun replaces them).
+AT_REST = """() => {
+  const app = document.querySelector('[data-testid=stApp]');
+  return app !== null && app.getAttribute('data-test-script-state') === 'notRunning'
+    && document.querySelector('[data-testid=stMain] [data-testid=stElementContainer]') !== null
+    && !document.querySelector("[class*='st-key-cx-pending-']") && !document.querySelector('[data-stale=true]')
+    && !document.querySelector('[data-testid=stMain] [data-testid=stSkeleton]');
+}"""
+
+
 def wait_for_app(page, timeout: float = 60_000, pending_timeout: float = 240_000) -> None:
-    """Wait until the Streamlit script has finished its run and the page is whole: no slow part
-    (a churn fit, a bootstrap) still running in the background behind a progress line
-    (``ui.cache.ready`` draws it in a ``cx-pending-*`` container and reruns when done)."""
-    page.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]", timeout=timeout)
-    page.wait_for_timeout(300)
-    page.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]", timeout=timeout)
-    pending = page.locator("[class*='st-key-cx-pending-']")
-    if pending.count():
-        pending.first.wait_for(state="detached", timeout=pending_timeout)
-        wait_for_app(page, timeout, pending_timeout)
+    """Wait until the page is whole: :data:`AT_REST`, and still so 300 ms later (a rerun the page asked for,
+    such as the rest of a new browser's first page, starts within that). Each look is one reading of the page,
+    so a rerun that starts between two checks is not missed. ``timeout`` bounds a run, ``pending_timeout``
+    the whole wait (slow parts included)."""
+    deadline = time.monotonic() + max(timeout, pending_timeout) / 1000
+    while True:
+        left = max(1.0, (deadline - time.monotonic()) * 1000)
+        page.wait_for_function(AT_REST, timeout=left, polling=100)
+        page.wait_for_timeout(300)
+        if page.evaluate(AT_REST):
+            return
+        if time.monotonic() > deadline:
+            raise TimeoutError("the page did not come to rest")
 
 
 @pytest.hookimpl(hookwrapper=True)

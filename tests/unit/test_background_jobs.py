@@ -179,3 +179,17 @@ def test_a_job_asked_for_after_the_run_starts_when_the_run_ends(cache, monkeypat
     monkeypatch.setenv("CX_WAIT_SECONDS", "60")  # a test run: the gate opens and the result comes in the run
     assert cache.ready(second, "fitting", key="k") == 2
     cache.end_of_run()
+
+
+def test_the_quickest_of_the_last_few_durations_is_what_work_costs_on_a_source(cache):
+    """Issue 14: the Overview reads the channels ahead where a week's review is quick. One read slowed by a
+    model fit beside it must not turn that off (judged by the last read alone, it did on a 2-core machine);
+    reads that are all slow do."""
+    assert cache.quickest_seconds("review", "demo") is None  # never timed
+    cache.record_seconds("review", "demo", 0.4)
+    cache.record_seconds("review", "demo", 1.6)  # beside the at-risk fit
+    assert cache.quickest_seconds("review", "demo") == 0.4
+    assert cache.quickest_seconds("review", "warehouse") is None and cache.quickest_seconds("figures", "demo") is None
+    for _ in range(cache.DURATIONS_KEPT):  # the warehouse became slow: only the last few count
+        cache.record_seconds("review", "demo", 3.0)
+    assert cache.quickest_seconds("review", "demo") == 3.0
