@@ -14,10 +14,27 @@ from cx.review.export import html_bytes, pdf_bytes, report_name
 from cx.review.weekly import format_value
 from cx.scope import Scope
 from ui import followup, state
-from ui.cache import cached_by_source, in_background, quickest_seconds, ready, record_seconds, seconds_from_env
+from ui.cache import (
+    cached_by_source,
+    in_background,
+    quickest_seconds,
+    ready,
+    record_seconds,
+    seconds_from_env,
+)
 from ui.notes import current_notes
-from ui.widgets import (TILE_WIDTH, chart, dataframe, md, md_escape, page_start, show_error, tile_row, top_first,
-                        with_why)
+from ui.widgets import (
+    TILE_WIDTH,
+    chart,
+    dataframe,
+    md,
+    md_escape,
+    page_start,
+    show_error,
+    tile_row,
+    top_first,
+    with_why,
+)
 
 
 @in_background(max_entries=32)
