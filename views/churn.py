@@ -126,6 +126,7 @@ st.multiselect("Keep a leak in the model anyway (its warning stays on this page)
                sorted({*card.excluded, *card.allowed}), key="churn.allow_leak",
                help="Only when you know the column was recorded before the outcome and independently of it.")
 
+
 def md_lines(text: str) -> str:
     """A note as the characters it holds, each of its lines ("• …") on a line of its own."""
     return md_escape(text).replace("\n", "  \n")
@@ -158,8 +159,9 @@ with st.container(border=True):
     tiles.metric("Customers", f"{card.n:,}", width=TILE_WIDTH,
                  help="the customers the model learns from: those in the filters whose outcome is known at the "
                       "cut-off. The Data page counts every customer in the data, so its number can be larger.")
-    value = "yes" if card.positive is None else card.positive  # the chosen value, named: "verdict = Satisfied"
-    counted, share = POSITIVES.get(card.chance_of, (f"{card.outcome} = {value}", f"Share with {card.outcome} = {value}"))
+    # the chosen value, named ("verdict = Satisfied"); the column's name and value as the characters they are
+    named, value = md_escape(card.outcome), "yes" if card.positive is None else md_escape(card.positive)
+    counted, share = POSITIVES.get(card.chance_of, (f"{named} = {value}", f"Share with {named} = {value}"))
     tiles.metric(counted, f"{card.positives:,}", width=TILE_WIDTH)
     tiles.metric(share, f"{card.positive_share:.1%}", width=TILE_WIDTH)
     tiles.metric("Features", f"{len(card.features)}", width=TILE_WIDTH)
