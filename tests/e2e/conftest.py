@@ -157,8 +157,8 @@ AT_REST = """() => {
 def wait_for_app(page, timeout: float = 60_000, pending_timeout: float = 240_000) -> None:
     """Wait until the page is whole: :data:`AT_REST`, and still so 300 ms later (a rerun the page asked for,
     such as the rest of a new browser's first page, starts within that). Each look is one reading of the page,
-    so a rerun that starts between two checks is not missed. ``timeout`` bounds a run, ``pending_timeout``
-    the whole wait (slow parts included)."""
+    so a rerun that starts between two checks is not missed. The longer of ``timeout`` (once a run's bound)
+    and ``pending_timeout`` bounds the whole wait, slow parts included."""
     deadline = time.monotonic() + max(timeout, pending_timeout) / 1000
     while True:
         left = max(1.0, (deadline - time.monotonic()) * 1000)
