@@ -2,13 +2,16 @@
 
 Starts the real app (`streamlit run app.py`, the demo warehouse, loopback only) and drives it in the
 system Chromium with Playwright. A duration runs from the click (or the navigation) until the
-script state is ``notRunning``, no element is stale, the page's content is in the DOM, and nothing
+script state is ``notRunning``, no element is stale, the page's content is drawn (no grey skeleton in its place), and nothing
 moved for 300 ms (the quiet window itself is not counted). A run too quick for the page to ever show
 "running" is recognised by the server's messages after the click. Measured:
 
 - **tiles**: a new browser session on the Overview until its KPI tiles are drawn (the first session
-  after the server starts, then new sessions on a warm server);
-- **first visit**: a fresh session opening each page (the first ever on this server, then again);
+  after the server starts, then new sessions on a warm server: while the first session's background
+  jobs still run, and once the server is at rest);
+- **first visit**: a fresh session opening each page (the first ever on this server, then again in a new
+  browser once the server is at rest, and in a new tab of a browser that opened the app before, whose
+  code is cached): until the first tile, chart or table is drawn, and until the whole page is;
 - **changes** on every page in one warm session: a channel filter added (a channel not chosen
   before: a new scope), the filter removed again, the time grain changed, and on the Overview the
   week under review: the week before the one shown (the page reads it ahead in the background) and a
@@ -43,6 +46,7 @@ import time
 import urllib.request
 from functools import partial
 from pathlib import Path
+from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -72,10 +76,17 @@ new MutationObserver(records => {
     if (!ev.length || ev[ev.length - 1][1] !== s) ev.push([performance.now(), s]);
   }
 }).observe(document, {attributes: true, subtree: true, attributeFilter: ['data-test-script-state']});
+// the first moment the main area shows an answer: a KPI tile's value, a drawn chart or a table
+new MutationObserver(() => {
+  if (window.__cx.drawn === undefined && document.querySelector(
+      '[data-testid=stMain] [data-testid=stMetricValue], [data-testid=stMain] .js-plotly-plot, '
+      + '[data-testid=stMain] [data-testid=stDataFrame]')) window.__cx.drawn = performance.now();
+}).observe(document, {childList: true, subtree: true});
 """
 
 # True once a run that started after t0 (seen running, or its messages seen) has ended, the content is
-# drawn and nothing moved (no script state, no message) for QUIET_MS.
+# drawn (no grey skeleton left in its place: an element whose code a new browser is still loading) and
+# nothing moved (no script state, no message) for QUIET_MS.
 SETTLED = """
 ([t0, content, quiet, complete]) => {
   const cx = window.__cx;
@@ -84,6 +95,7 @@ SETTLED = """
   const app = document.querySelector('[data-testid=stApp]');
   const ok = app && app.getAttribute('data-test-script-state') === 'notRunning'
     && !document.querySelector('[data-stale=true]') && document.querySelector(content) !== null
+    && !document.querySelector('[data-testid=stMain] [data-testid=stSkeleton]')
     && !(complete && document.querySelector('[class*="st-key-cx-pending"]'));
   const now = performance.now();
   if (!ok) { cx.doneAt = null; return false; }
@@ -198,12 +210,33 @@ def new_page(browser):
     return context.new_page()
 
 
-def open_page(browser, url: str, content: str = CONTENT) -> tuple[float, float, object]:
-    """A fresh session opening ``url``: seconds from navigation start until answered and until complete."""
-    page = new_page(browser)
+class Visit(NamedTuple):
+    """A fresh session's first look at a page, in seconds from navigation start."""
+
+    answered: float  # the run ended with content or a progress line drawn (as a click's "answered")
+    drawn: float  # the first tile, chart or table drawn (a progress line alone is not an answer)
+    complete: float  # the whole page: no progress line, no skeleton
+    page: object
+
+
+def open_page(browser, url: str, content: str = CONTENT, context=None) -> Visit:
+    """A fresh session opening ``url``, in a new browser or in a new tab of ``context``."""
+    page = context.new_page() if context is not None else new_page(browser)
     page.goto(url, timeout=180_000)
     answered = settle(page, 0.0, content)
-    return answered, settle(page, 0.0, content, complete=True) if pending(page) else answered, page
+    complete = settle(page, 0.0, content, complete=True) if pending(page) else answered
+    drawn = page.evaluate("window.__cx.drawn")
+    return Visit(answered, drawn / 1000 if drawn is not None else complete, complete, page)
+
+
+def at_rest(pid: int, limit: float = 120.0) -> None:
+    """Wait until the app server has used under 0.1 s of CPU in a second (its background jobs done)."""
+    end = time.time() + limit
+    while time.time() < end:
+        before = cpu_seconds(pid)
+        time.sleep(1.0)
+        if cpu_seconds(pid) - before < 0.1:
+            return
 
 
 def tiles(browser, base: str) -> float:
@@ -307,21 +340,43 @@ def walk(browser, root: Path, demo: Path, channels: list[str], repeats: int, pag
     results: dict[str, list[float]] = {}
     with serve(root, demo) as (base, pid):
         results["tiles, first session after start"] = [tiles(browser, base)]
-        results["tiles, new session (warm server)"] = [tiles(browser, base) for _ in range(max(2, repeats // 2))]
+        results["tiles, new session (warm server, its first session's jobs running)"] = [
+            tiles(browser, base) for _ in range(max(2, repeats // 2))]
+        rested = []
+        for _ in range(max(2, repeats // 2)):
+            at_rest(pid)
+            rested.append(tiles(browser, base))
+        results["tiles, new session (server at rest)"] = rested
+        returning = new_page(browser).context  # a browser that has opened the app before: its code is cached
+        returning.pages[0].goto(base, timeout=180_000)
+        settle(returning.pages[0], 0.0, complete=True)
+        returning.pages[0].close()
         for name in pages:
             url = f"{base}/{'' if name == 'overview' else name}"
-            first, complete, page = open_page(browser, url)
+            _, first, complete, page = open_page(browser, url)
             page.context.close()
-            results[f"{name}: first visit (page never opened on this server)"] = [first]
+            results[f"{name}: first visit (page never opened on this server), first drawn"] = [first]
             results[f"{name}: first visit (page never opened on this server), complete"] = [complete]
-            again = []
+            again, whole = [], []
             for _ in range(max(1, repeats // 3)):
-                answered, complete, page = open_page(browser, url)
+                at_rest(pid)
+                _, answered, complete, page = open_page(browser, url)
                 page.context.close()
                 again.append(answered)
-            results[f"{name}: first visit of a new session"] = again
-            print(f"  {root.name} {name}: first visit {first:.2f}, again "
-                  + ", ".join(f"{v:.2f}" for v in again), flush=True)
+                whole.append(complete)
+            results[f"{name}: first visit of a new session (new browser), first drawn"] = again
+            results[f"{name}: first visit of a new session (new browser), complete"] = whole
+            at_rest(pid)
+            _, answered, complete, page = open_page(browser, url, context=returning)
+            page.close()
+            results[f"{name}: first visit of a new session (a tab of a browser that opened the app before), "
+                    "first drawn"] = [answered]
+            results[f"{name}: first visit of a new session (a tab of a browser that opened the app before), "
+                    "complete"] = [complete]
+            print(f"  {root.name} {name}: first visit {first:.2f}, new browser "
+                  + ", ".join(f"{v:.2f}/{w:.2f}" for v, w in zip(again, whole))
+                  + f", returning browser {answered:.2f}/{complete:.2f}", flush=True)
+        returning.close()
         for name in pages:
             for kind, values in changes(browser, base, name, channels, repeats, pid).items():
                 results[f"{name}: {kind}"] = values

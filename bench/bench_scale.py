@@ -6,7 +6,7 @@ Overview, Trends, Journeys, Incidents, Churn. For each page it records
 
 - **answered**: from the navigation until the script state is ``notRunning`` and the page's content
   is drawn (a chart, a table, a tile, or the progress line of a part still computing in the
-  background), as in bench/bench_meeting.py;
+  background), as in bench/bench_meeting.py; and until its first tile, chart or table is drawn;
 - **complete**: until no progress line is left (the churn fit, the journeys, the incident list and
   the bootstrap comparison all drawn);
 - the app process's resident memory after the page (``VmRSS``) and its peak so far (``VmHWM``);
@@ -77,14 +77,16 @@ def walk(browser, root: Path, demo: Path, pages: list[str]) -> dict[str, list[fl
             started = time.monotonic()
             before = meeting.rss_mb(pid)[0]
             with RssSampler(pid) as sampler:
-                answered, complete, page = meeting.open_page(browser, f"{base}/{'' if name == 'overview' else name}")
+                answered, drawn, complete, page = meeting.open_page(
+                    browser, f"{base}/{'' if name == 'overview' else name}")
                 page.context.close()
             rss, peak = meeting.rss_mb(pid)
             out.setdefault(f"{name}: first load, answered", []).append(answered)
+            out.setdefault(f"{name}: first load, first tile, chart or table drawn", []).append(drawn)
             out.setdefault(f"{name}: first load, complete", []).append(complete)
             out.setdefault(f"{name}: app memory after it (MB)", []).append(rss)
             out.setdefault(f"{name}: highest app memory while it loaded (MB)", []).append(sampler.highest)
-            print(f"  {root}: {name}: answered {answered:.1f} s, complete {complete:.1f} s "
+            print(f"  {root}: {name}: answered {answered:.1f} s, first drawn {drawn:.1f} s, complete {complete:.1f} s "
                   f"({time.monotonic() - started:.0f} s wall), app {before:,.0f} MB before, {sampler.highest:,.0f} MB "
                   f"at most while it loaded, {rss:,.0f} MB after, peak so far {peak:,.0f} MB", flush=True)
         out["peak app memory (MB)"] = [meeting.rss_mb(pid)[1]]

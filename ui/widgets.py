@@ -91,7 +91,9 @@ def top_first() -> None:
     tables and charts sent a moment later (BENCHMARKS.md, Meeting, round 10). The moment is the browser's own
     (a fragment's ``run_every`` timer, which fires once the browser is free), so it adapts to a slow browser.
     Every later run of the session (a click, another page) draws the whole page at once, and so does a run
-    with ``CX_TOP_FIRST=0`` (AppTest: no browser to ask for the rest).
+    with ``CX_TOP_FIRST=0`` (AppTest: no browser to ask for the rest). The pages with KPI tiles call it
+    under them (Overview, Incidents, Churn); a page whose answer is its first chart (Trends, Journeys) does
+    not: there the chart would only come later.
     """
     if st.session_state.get(_PAINTED) or os.environ.get("CX_TOP_FIRST", "1") == "0":
         return

@@ -14,7 +14,17 @@ from cx.outcomes import OutcomeError, outcome_candidates, two_valued_outcomes
 from ui.cache import cached_by_source, in_background, ready
 from ui.followup import open_case_control
 from ui.state import set_url_state, url_state
-from ui.widgets import TILE_WIDTH, chart, dataframe, download_csv, md_escape, page_start, show_error, tile_row
+from ui.widgets import (
+    TILE_WIDTH,
+    chart,
+    dataframe,
+    download_csv,
+    md_escape,
+    page_start,
+    show_error,
+    tile_row,
+    top_first,
+)
 
 
 # Cached per source (shared for the demo, per session for a user's own data) and keyed on the
@@ -199,6 +209,7 @@ with st.expander("How this is computed", icon=":material/calculate:"):
                f"predictions ({rounds}-fold cross-validation), with 95% intervals: DeLong's for the ROC AUC, the percentile "
                "bootstrap's for the other two. Calibration: intercept "
                f"{report.calibration_fit[0]:+.2f}, slope {report.calibration_fit[1]:.2f} (ideal 0 and 1).")
+top_first()  # a new browser draws the tiles before it loads the code of the charts and tables below them
 chart(churn_charts.calibration_plot(report.calibration), key="churn.calibration")
 
 # --- drivers -------------------------------------------------------------------------------------

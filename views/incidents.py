@@ -28,6 +28,7 @@ from ui.widgets import (
     page_start,
     show_error,
     tile_row,
+    top_first,
     with_why,
 )
 
@@ -168,6 +169,7 @@ if totals is not None:
                    width=TILE_WIDTH)
     tiles.metric("Recovered", f"{totals.recovered:,}", help="an incident, then a good end", width=TILE_WIDTH)
     tiles.metric("Unrecovered", f"{totals.unrecovered:,}", width=TILE_WIDTH)
+    top_first()  # a new browser draws the tiles before it loads the code of the tables and charts below them
 
 # --- the list ----------------------------------------------------------------------------------
 st.subheader("Incident list")

@@ -132,8 +132,31 @@ def _band(x, low, high, color: str, name: str) -> go.Scatter:
                       legendgroup=name, name=f"{plain_text(name)} (95% CI)", meta={"role": "band", "series": name})
 
 
+#: The narrowest a trend's plotting area is drawn (the Trends page at 1024 px with the sidebar open), and the
+#: width of an "n=123" label beside a low-n point: labels closer than that would be drawn over one another.
+PLOT_WIDTH_PX, LABEL_WIDTH_PX = 640, 36
+
+
+def room_for_labels(positions: Sequence[int], periods: int, width: float = PLOT_WIDTH_PX) -> bool:
+    """Whether the "n=…" labels of one panel's low-n points (their periods' positions, every series drawn in
+    full together) stand apart, each at least a label's width from the next. All or none: where they would
+    crowd, the hollow points and the hover say n (and the page's caption counts them)."""
+    if len(positions) < 2:
+        return True
+    gaps = np.diff(np.sort(np.asarray(positions)))
+    return bool((gaps * (width / max(periods, 1)) >= LABEL_WIDTH_PX).all())
+
+
+def _low_n_positions(rows: pd.DataFrame, periods: pd.Index | None) -> list[int]:
+    """Positions (in ``periods``) of the series' low-n points that have a value."""
+    shown = rows[rows["low_n"].fillna(False).astype(bool) & rows["value"].notna()]
+    if periods is None or shown.empty:
+        return []
+    return periods.get_indexer(shown["period"]).tolist()
+
+
 def _series_traces(rows: pd.DataFrame, name: str, color: str, label: str, unit: str,
-                   periods: pd.Index | None, showlegend: bool) -> tuple[go.Scatter, go.Scatter]:
+                   periods: pd.Index | None, showlegend: bool, labels_on: bool = True) -> tuple[go.Scatter, go.Scatter]:
     fmt, suffix = _format(unit), _suffix(unit)
     if periods is not None:  # a missing period is a gap in the line, not a straight join
         rows = rows.set_index("period").reindex(periods).rename_axis("period").reset_index()
@@ -145,7 +168,7 @@ def _series_traces(rows: pd.DataFrame, name: str, color: str, label: str, unit: 
     period_text = [p if isinstance(p, str) else pd.Timestamp(p).date().isoformat() for p in rows["period"]]
     shown = plain_text(name)
     customdata = np.array([period_text, [name] * len(rows), n, interval, [shown] * len(rows)], dtype=object).T
-    labels = [f"n={k}" if flag and ok else "" for flag, k, ok in zip(low_n, n, has_value)]
+    labels = [f"n={k}" if flag and ok and labels_on else "" for flag, k, ok in zip(low_n, n, has_value)]
     line = go.Scatter(
         x=x, y=rows["value"], name=shown, legendgroup=name, showlegend=showlegend,
         # a text layer only when a point has a label: the browser draws no empty text per point
@@ -229,9 +252,19 @@ def trend_chart(
                             subplot_titles=[plain_text(name) for name in names], vertical_spacing=min(0.08, 0.5 / rows_n), horizontal_spacing=0.03)
     else:
         fig = go.Figure()
+    parts = {name: table[table["series"] == name] for name in names}
+    n_periods = len(periods) if periods is not None else 0
+    if many:  # each panel its own series, a column's width
+        labels_on = {name: room_for_labels(_low_n_positions(parts[name], periods), n_periods, PLOT_WIDTH_PX / cols)
+                     for name in names}
+    else:  # one panel: the labels of every series drawn in full (a muted one has none) share it
+        full = [name for name in names if not highlight or name in highlight]
+        together = room_for_labels([p for name in full for p in _low_n_positions(parts[name], periods)], n_periods)
+        labels_on = dict.fromkeys(names, together)
     for k, name in enumerate(names):
-        rows = table[table["series"] == name]
-        band, line = _series_traces(rows, name, colors[name], label, unit, periods, showlegend=not many)
+        rows = parts[name]
+        band, line = _series_traces(rows, name, colors[name], label, unit, periods, showlegend=not many,
+                                    labels_on=labels_on[name])
         if highlight and name not in highlight:  # muted: no band, thin and faint, still hoverable
             band.visible = False
             line.opacity = MUTED_OPACITY

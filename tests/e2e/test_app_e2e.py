@@ -22,11 +22,12 @@ def test_opens_on_the_demo_with_the_weekly_review(app_url, page):
     page.screenshot(path=str(RESULTS / "overview.png"), full_page=True)
 
 
-# When the first KPI tile and plotly chart of the main area entered the page (ms since navigation).
+# When the first KPI tile, plotly chart and table of the main area entered the page (ms since navigation).
 FIRST_SEEN = """
 window.__seen = {};
 new MutationObserver(() => {
-  for (const [name, selector] of [['tile', '[data-testid=stMetricValue]'], ['chart', '.js-plotly-plot']])
+  for (const [name, selector] of [['tile', '[data-testid=stMetricValue]'], ['chart', '.js-plotly-plot'],
+                                 ['table', '[data-testid=stDataFrame]']])
     if (!(name in window.__seen) && document.querySelector('[data-testid=stMain] ' + selector))
       window.__seen[name] = performance.now();
 }).observe(document, {subtree: true, childList: true});
@@ -34,21 +35,33 @@ new MutationObserver(() => {
 
 
 @pytest.mark.e2e
-def test_a_new_browser_draws_the_tiles_first_and_the_rest_by_itself(app_url, browser):
-    """Issue 14 (tiles ≤ 2 s after a new session opens): a new browser gets the Overview's KPI tiles in a first
-    run that sends no chart or table (their code held the tiles back), then asks for the rest by itself (the
-    tables, the incidents and the at-risk list come later still, from background jobs)."""
+@pytest.mark.parametrize(("path", "charts"), [("", 3), ("incidents", 1), ("churn", 3)])
+def test_a_new_browser_draws_the_tiles_first_and_the_rest_by_itself(app_url, browser, path, charts):
+    """Issue 14 (tiles ≤ 2 s after a new session opens, first visits ≤ 3 s): a new browser gets a page's KPI
+    tiles (Overview, Incidents, Churn) in a first run that sends no chart or table (their code held the tiles
+    back), then asks for the rest by itself. The page is opened once before, so that what its background jobs
+    compute (the journeys, the churn fit) is ready and the new session's first run reaches its tiles."""
+    url = f"{app_url}/{path}"
+    warm = browser.new_context(viewport={"width": 1440, "height": 1000})
+    try:
+        page = warm.new_page()
+        page.goto(url)
+        page.locator("[data-testid=stMain] [data-testid=stMetricValue]").nth(3).wait_for(timeout=180_000)
+        wait_for_app(page)
+    finally:
+        warm.close()
     context = browser.new_context(viewport={"width": 1440, "height": 1000})
     try:
         context.add_init_script(FIRST_SEEN)
         page = context.new_page()
-        page.goto(app_url)
+        page.goto(url)
         page.locator("[data-testid=stMain] [data-testid=stMetricValue]").nth(3).wait_for(timeout=90_000)
         wait_for_app(page)  # the "Drawing the charts and lists" line goes when the rest has come, with no input
-        assert page.locator("[data-testid=stMain] .js-plotly-plot").count() >= 3
+        assert page.locator("[data-testid=stMain] .js-plotly-plot").count() >= charts
         assert page.get_by_text("Drawing the charts and lists").count() == 0
         seen = page.evaluate("window.__seen")
-        assert seen["tile"] < seen["chart"], seen
+        # sent in one run, the tiles came in with the table (within a millisecond); sent first, a timer tick earlier
+        assert min(seen["chart"], seen["table"]) - seen["tile"] > 250, seen
     finally:
         context.close()
 

@@ -41,6 +41,30 @@ def test_low_n_points_are_hollow_and_labelled():
     assert list(line.text) == ["", "", "n=12", ""]
 
 
+def test_low_n_labels_are_drawn_only_where_they_stand_apart():
+    """Issue 14 (readable charts): on dense weeks the "n=…" labels were drawn over one another. All of a
+    panel's labels or none: none where two would be closer than a label's width; the points stay hollow."""
+    assert charts.trends.room_for_labels([2], 52) and charts.trends.room_for_labels([], 52)
+    assert charts.trends.room_for_labels([0, 3], 52, width=640)  # 3 weeks × 12.3 px apart: 37 px
+    assert not charts.trends.room_for_labels([0, 2], 52, width=640)  # 24.6 px: they would touch
+    assert not charts.trends.room_for_labels([5, 5], 4)  # two series low at the same period
+    # two series low in the same week: no label on either, both still hollow
+    table = _table(["chat", "email"], low_at=2)
+    lines = _traces(charts.trend_chart(table, by=["channel"], highlight=[]), "series")
+    assert [list(line.text) for line in lines] == [[""] * 4, [""] * 4]
+    assert all(line.marker.symbol[2] == "circle-open" for line in lines)
+    # a year of weeks with low-n points two weeks apart: too close at this width; eight weeks apart: labelled
+    weeks = _table(["chat"], periods=52)
+    weeks.loc[weeks.index % 2 == 0, ["n", "low_n"]] = [12, True]
+    assert not any(_traces(charts.trend_chart(weeks, by=["channel"]), "series")[0].text)
+    weeks["low_n"], weeks["n"] = weeks.index % 8 == 0, np.where(weeks.index % 8 == 0, 12, 200)
+    assert list(_traces(charts.trend_chart(weeks, by=["channel"]), "series")[0].text).count("n=12") == 7
+    # small multiples: each panel judged on its own, a third of the width
+    many = _table([f"s{k}" for k in range(9)], periods=8, low_at=3)
+    assert all(list(line.text) == ["", "", "", "n=12", "", "", "", ""] for line in _traces(
+        charts.trend_chart(many, by=["channel"]), "series"))
+
+
 def test_missing_period_is_a_gap_and_breaks_the_band():
     table = _table(["chat", "email"])
     table = table[~((table.channel == "email") & (table.period == pd.Timestamp("2026-03-16")))]
