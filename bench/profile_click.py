@@ -24,16 +24,18 @@ import traceback
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+OURS = ("/cx/", "/views/", "/ui/")
 IDLE = ("threading.py", "selectors.py", "queue.py", "local_script_runner.py", "concurrent/futures/thread.py")
 
 
 class Sampler:
     """Stacks of every other thread, every ``interval`` seconds, counted per function (idle waits left out)."""
 
-    def __init__(self, interval: float = 0.005, only: str = ""):
-        self.interval, self.stopped, self.only = interval, threading.Event(), only
+    def __init__(self, interval: float = 0.005, only: str = "", trace: str = ""):
+        self.interval, self.stopped, self.only, self.trace = interval, threading.Event(), only, trace
         self.inclusive: collections.Counter = collections.Counter()
         self.own: collections.Counter = collections.Counter()
+        self.callers: collections.Counter = collections.Counter()  # the project's line under a ``trace``d function
         self.samples = 0
 
     def run(self) -> None:
@@ -45,12 +47,16 @@ class Sampler:
                     continue
                 if self.only and not names_of.get(ident, "").startswith(self.only):
                     continue
-                names = []
+                names, ours = [], None
                 while frame is not None:
                     code = frame.f_code
                     names.append(f"{Path(code.co_filename).name}:{code.co_name}:{code.co_firstlineno}")
+                    if ours is None and any(part in code.co_filename for part in OURS):
+                        ours = f"{Path(code.co_filename).name}:{code.co_name} line {frame.f_lineno}"
                     frame = frame.f_back
                 self.samples += 1
+                if self.trace and ours and any(self.trace in name for name in names):
+                    self.callers[ours] += 1
                 self.own[names[0]] += 1
                 self.inclusive.update(set(names))
             time.sleep(self.interval)
@@ -71,6 +77,8 @@ def main() -> None:
                         help="with --change first: open this page first (as the browser bench does), then the page")
     parser.add_argument("--thread", default="", help="sample only threads whose name starts with this "
                         "(ScriptRunner: the click's own script run; cx-job: the background jobs)")
+    parser.add_argument("--trace", default="", help="also list the project's lines under which sampled stacks "
+                        "held a function whose name:file contains this (say string_arrow.py: where Arrow strings are made)")
     args = parser.parse_args()
     os.environ.setdefault("CX_WAIT_SECONDS", "0.3")
     os.environ.setdefault("CX_TOP_FIRST", "0")  # AppTest cannot ask for the rest of a first run's page: the whole page
@@ -119,7 +127,7 @@ def main() -> None:
         click = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
         if args.page != "overview":
             click.switch_page(f"views/{args.page}.py")
-    sampler = Sampler(only=args.thread)
+    sampler = Sampler(only=args.thread, trace=args.trace)
     thread = threading.Thread(target=sampler.run, daemon=True)
     queries.clear()
     cpu, wall = time.process_time(), time.perf_counter()
@@ -139,6 +147,10 @@ def main() -> None:
     print("\nown time:")
     for name, count in sampler.own.most_common(15):
         print(f"  {100 * count / max(sampler.samples, 1):5.1f}%  {name}")
+    if args.trace:
+        print(f"\nthe project's lines under {args.trace}:")
+        for name, count in sampler.callers.most_common(args.top):
+            print(f"  {100 * count / max(sampler.samples, 1):5.1f}%  {name}")
 
 
 if __name__ == "__main__":

@@ -284,14 +284,17 @@ class MetricTable:
         import pandas as pd
 
         grain, by = Grain(grain), list(by)
+        # keys as Python objects before any row is picked: a driver's Arrow strings cost a take per
+        # selection and per sort, and the keys are only compared and shown (ISSUES 14: ~0.1 s a review)
+        raw = raw.assign(**{b: raw[b].astype(object) for b in by})
         raw = raw[pd.to_numeric(raw["n"]).fillna(0) > 0].reset_index(drop=True)
         keys = pd.DataFrame({
             "period": pd.to_datetime(raw["period"]) if grain is not Grain.ALL else pd.Series(["all"] * len(raw), dtype=object),
-            **{b: raw[b].astype(object).where(raw[b].notna(), None) for b in by},
+            **{b: raw[b].where(raw[b].notna(), None) for b in by},
         })
         statistics = raw.drop(columns=["period", *by], errors="ignore")
         cells = pd.concat([keys, statistics], axis=1)
-        cells = cells.sort_values(["period", *by], na_position="last", kind="stable").reset_index(drop=True)
+        cells = cells.take(_sorted_positions(cells, ["period", *by])).reset_index(drop=True)
         return cls(metric, grain, tuple(by), cells, confidence)
 
     @classmethod
@@ -352,11 +355,23 @@ class MetricTable:
         value, previous = both["value"][:k], both["value"][k:]
         p = self.definition.change_test(now_s, before_s) if k else np.array([], dtype="float64")
         return pd.DataFrame({
-            **{b: self.cells[b].to_numpy()[left] for b in self.by},
+            **{b: pd.Series(self.cells[b].to_numpy()[left], dtype=object) for b in self.by},
             "value": value, "ci_low": both["ci_low"][:k], "ci_high": both["ci_high"][:k],
             "n": both["n"][:k], "previous": previous, "previous_n": both["n"][k:],
             "delta": value - previous, "p_value": np.asarray(p, dtype="float64"),
         })
+
+
+def _sorted_positions(frame: pd.DataFrame, columns: Sequence[str]) -> np.ndarray:
+    """Row positions sorting ``frame`` by ``columns`` (ascending, stable, missing keys last): a stable
+    ``sort_values`` without turning object keys into Arrow strings to sort them."""
+    import pandas as pd
+
+    keys = []
+    for column in reversed(columns):  # np.lexsort sorts by its last key first
+        codes, _ = pd.factorize(frame[column].to_numpy(), sort=True)
+        keys.append(np.where(codes < 0, len(codes), codes))
+    return np.lexsort(keys) if keys else np.arange(len(frame))
 
 
 def _pairs(cells: pd.DataFrame, by: Sequence[str], now: np.ndarray, before: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -367,7 +382,7 @@ def _pairs(cells: pd.DataFrame, by: Sequence[str], now: np.ndarray, before: np.n
         return np.repeat(now, len(before)), np.tile(before, len(now))
     import pandas as pd
 
-    keys = [pd.Series(cells[b].to_numpy(dtype=object)) for b in by]
+    keys = [pd.Series(cells[b].to_numpy(dtype=object), dtype=object) for b in by]
     keys = [list(key.where(key.notna(), _MISSING)) for key in keys]
     earlier = {tuple(key[i] for key in keys): i for i in before}
     found = [(i, earlier.get(tuple(key[i] for key in keys))) for i in now]
@@ -485,6 +500,7 @@ def metric_tables(source: Source, metric: str | Metric, cuts: Mapping[str, Cut],
     raw = source.read(sa.union_all(*branches))
     import pandas as pd
 
+    raw = raw.assign(**{b: raw[b].astype(object) for b in columns})  # once, not per cut (from_statistics)
     which = pd.to_numeric(raw["cut"]).to_numpy()
     out = {}
     for k, (name, (grain, by, _)) in enumerate(plans.items()):

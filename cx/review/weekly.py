@@ -212,8 +212,8 @@ def cell_changes(table: metrics.MetricTable, monday: dt.date) -> pd.DataFrame:
     m = table.definition
     pair = table.changes(monday, monday - dt.timedelta(days=7))
     return pd.DataFrame({
-        "metric": m.key, "label": m.label, "channel": pair.channel.to_numpy(),
-        "journey_stage": pair.journey_stage.to_numpy(), "previous": pair.previous.to_numpy(),
+        "metric": pd.Series([m.key] * len(pair), dtype=object), "label": pd.Series([m.label] * len(pair), dtype=object),
+        "channel": pair.channel, "journey_stage": pair.journey_stage, "previous": pair.previous.to_numpy(),
         "value": pair.value.to_numpy(), "delta": pair.delta.to_numpy(), "n": pair.n.to_numpy(),
         "previous_n": pair.previous_n.to_numpy(), "p_value": pair.p_value.to_numpy(),
         "size": m.normalised_change(pair.value.to_numpy(), pair.previous.to_numpy()),
