@@ -81,6 +81,13 @@ RESUME_SECONDS = 0.4
 _PAINTED, _RESUMING = "cx.painted", "cx.resuming"
 
 
+def first_paint() -> bool:
+    """True in a new browser session's first run, which :func:`top_first` ends under the KPI tiles: what only
+    decorates the tiles waits for the next run too (the Overview's sparklines: a chart in a tile makes a new
+    browser load the Vega code, ~0.8 MB and a dozen modules one after another, before it shows the tile's value)."""
+    return not st.session_state.get(_PAINTED) and os.environ.get("CX_TOP_FIRST", "1") != "0"
+
+
 def top_first() -> None:
     """End a new browser session's first run here, once the top of the page (the KPI tiles) is drawn; the
     rest of the page comes in a rerun that the browser asks for once it has taken in this part.
@@ -95,7 +102,7 @@ def top_first() -> None:
     under them (Overview, Incidents, Churn); a page whose answer is its first chart (Trends, Journeys) does
     not: there the chart would only come later.
     """
-    if st.session_state.get(_PAINTED) or os.environ.get("CX_TOP_FIRST", "1") == "0":
+    if not first_paint():
         return
     with st.container(key="cx-pending-top-first"):  # a progress line: tests and the bench wait for it to go
         st.caption(":material/hourglass_top: Drawing the charts and lists…")

@@ -27,6 +27,7 @@ from ui.widgets import (
     TILE_WIDTH,
     chart,
     dataframe,
+    first_paint,
     md,
     md_escape,
     page_start,
@@ -251,10 +252,11 @@ if scope.date_from or scope.date_to:
                "the other filters (channels, stages, segments) apply to every number here.")
 
 goals = {t.metric: t for t in saved_targets if not t.cell}  # overall targets only
-tiles = tile_row()
+tiles, sparkless = tile_row(), first_paint()
 for row in review.kpis.itertuples():
     color = "gray" if row.better is None or not row.significant else ("blue" if row.better else "orange")
-    spark = tables[row.metric]["value"].dropna().tolist() if row.metric in tables else None
+    # the sparkline comes with the rest of the page in a new browser session (``first_paint``)
+    spark = tables[row.metric]["value"].dropna().tolist() if row.metric in tables and not sparkless else None
     with tiles:
         st.metric(
             f"{row.label}{' ●' if row.significant else ''}",

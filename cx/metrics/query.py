@@ -279,22 +279,36 @@ class MetricTable:
 
     @classmethod
     def from_statistics(cls, raw: pd.DataFrame, metric: Metric, grain: Grain | str, by: Sequence[str],
-                        confidence: float = 0.95) -> MetricTable:
-        """Wrap the rows of :func:`metric_query`: drop empty cells, normalise keys, sort."""
+                        confidence: float = 0.95, *, rows: np.ndarray | None = None,
+                        ignore: Sequence[str] = ()) -> MetricTable:
+        """Wrap the rows of :func:`metric_query`: drop empty cells, normalise keys, sort.
+
+        ``rows`` (positions) and ``ignore`` (columns) pick one cut out of :func:`metric_tables`' union
+        without copying it first. The work is done column by column on arrays: a review wraps some
+        twenty of these per click, and frame-wide selections and drops cost more than the numbers.
+        """
         import pandas as pd
 
         grain, by = Grain(grain), list(by)
-        # keys as Python objects before any row is picked: a driver's Arrow strings cost a take per
-        # selection and per sort, and the keys are only compared and shown (ISSUES 14: ~0.1 s a review)
-        raw = raw.assign(**{b: raw[b].astype(object) for b in by})
-        raw = raw[pd.to_numeric(raw["n"]).fillna(0) > 0].reset_index(drop=True)
-        keys = pd.DataFrame({
-            "period": pd.to_datetime(raw["period"]) if grain is not Grain.ALL else pd.Series(["all"] * len(raw), dtype=object),
-            **{b: raw[b].where(raw[b].notna(), None) for b in by},
+        n = pd.to_numeric(raw["n"]).fillna(0).to_numpy()
+        rows = np.arange(len(raw)) if rows is None else np.asarray(rows, dtype=np.intp)
+        rows = rows[n[rows] > 0]
+        # keys as Python objects (None where missing): a driver's Arrow strings would cost a conversion
+        # per selection, sort and pairing, and the keys are only compared and shown
+        keys = {b: _objects(raw[b].to_numpy(dtype=object)[rows]) for b in by}
+        if grain is Grain.ALL:
+            period = pd.Series(["all"] * len(rows), dtype=object)
+            order = _sorted_positions(keys, by) if by else np.arange(len(rows))
+        else:
+            period = pd.to_datetime(pd.Series(raw["period"].to_numpy()[rows]))
+            order = _sorted_positions({"period": period.to_numpy(), **keys}, ["period", *by])
+            period = period.iloc[order].reset_index(drop=True)
+        skip = {"period", *by, *ignore}
+        cells = pd.DataFrame({
+            "period": period,
+            **{b: pd.Series(keys[b][order], dtype=object) for b in by},
+            **{c: raw[c].to_numpy()[rows][order] for c in raw.columns if c not in skip},
         })
-        statistics = raw.drop(columns=["period", *by], errors="ignore")
-        cells = pd.concat([keys, statistics], axis=1)
-        cells = cells.take(_sorted_positions(cells, ["period", *by])).reset_index(drop=True)
         return cls(metric, grain, tuple(by), cells, confidence)
 
     @classmethod
@@ -362,16 +376,25 @@ class MetricTable:
         })
 
 
-def _sorted_positions(frame: pd.DataFrame, columns: Sequence[str]) -> np.ndarray:
-    """Row positions sorting ``frame`` by ``columns`` (ascending, stable, missing keys last): a stable
-    ``sort_values`` without turning object keys into Arrow strings to sort them."""
+def _objects(values: np.ndarray) -> np.ndarray:
+    """An object array with every missing value (NaN, NaT, pd.NA) as None."""
+    import pandas as pd
+
+    values = values.astype(object, copy=True)
+    values[pd.isna(values)] = None
+    return values
+
+
+def _sorted_positions(columns: Mapping[str, np.ndarray], order: Sequence[str]) -> np.ndarray:
+    """Positions sorting the equally long ``columns`` by those named in ``order`` (one at least; ascending, stable, missing
+    keys last), as a stable ``sort_values`` would, without making a frame (or Arrow strings) to sort."""
     import pandas as pd
 
     keys = []
-    for column in reversed(columns):  # np.lexsort sorts by its last key first
-        codes, _ = pd.factorize(frame[column].to_numpy(), sort=True)
+    for name in reversed(order):  # np.lexsort sorts by its last key first
+        codes, _ = pd.factorize(columns[name], sort=True)
         keys.append(np.where(codes < 0, len(codes), codes))
-    return np.lexsort(keys) if keys else np.arange(len(frame))
+    return np.lexsort(keys)
 
 
 def _pairs(cells: pd.DataFrame, by: Sequence[str], now: np.ndarray, before: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -500,13 +523,10 @@ def metric_tables(source: Source, metric: str | Metric, cuts: Mapping[str, Cut],
     raw = source.read(sa.union_all(*branches))
     import pandas as pd
 
-    raw = raw.assign(**{b: raw[b].astype(object) for b in columns})  # once, not per cut (from_statistics)
     which = pd.to_numeric(raw["cut"]).to_numpy()
-    out = {}
-    for k, (name, (grain, by, _)) in enumerate(plans.items()):
-        part = raw[which == k].drop(columns=["cut", *[b for b in columns if b not in by]]).reset_index(drop=True)
-        out[name] = MetricTable.from_statistics(part, m, grain, by, confidence)
-    return out
+    return {name: MetricTable.from_statistics(raw, m, grain, by, confidence, rows=np.flatnonzero(which == k),
+                                              ignore=["cut", *[b for b in columns if b not in by]])
+            for k, (name, (grain, by, _)) in enumerate(plans.items())}
 
 
 # --- a filter that only chooses cells ---------------------------------------------------------
