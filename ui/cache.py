@@ -11,16 +11,35 @@ from __future__ import annotations
 
 import collections
 import concurrent.futures
+import copyreg
 import functools
 import os
 import threading
 import time
 
+import plotly.graph_objects as go
 import streamlit as st
 
 from cx import db as sources
 from cx.db import Source, SourceSummary, attribute_values
 from ui import state
+
+
+# A cached result is unpickled on every run that reads it. A plotly Figure unpickles by rebuilding itself
+# through its validators (~10 ms a chart: the Overview's charts cost 40–55 ms of every run, a grain change
+# included); it was validated when it was built, so it is rebuilt from its own spec without them. Copies
+# (``copy.deepcopy``) go the same way.
+def _figure(spec: dict) -> go.Figure:
+    return go.Figure(spec, _validate=False)
+
+
+def _reduce_figure(figure: go.Figure):
+    spec = figure.to_dict()
+    spec["_grid_str"], spec["_grid_ref"] = figure._grid_str, figure._grid_ref  # make_subplots' grid, as plotly keeps it
+    return _figure, (spec,)
+
+
+copyreg.pickle(go.Figure, _reduce_figure)
 
 
 def cached_by_source(func=None, *, ttl: int = 3600, max_entries: int = 64):
