@@ -19,9 +19,24 @@ def week_trend_figure(table: pd.DataFrame, label: str, unit: str, week_start: dt
     fig = trend_chart(table, label=label, unit=unit, min_n=min_n, height=260)
     fig.add_vrect(x0=pd.Timestamp(week_start) - pd.Timedelta(days=3.5), x1=pd.Timestamp(week_start) + pd.Timedelta(days=3.5),
                   fillcolor="#E69F00", opacity=0.18, line_width=0, layer="below")
+    # Margins sized here rather than by plotly's automargin, which draws every chart twice to find them
+    # (the Overview's four trends took ~2x the browser's time on each click, round 12).
     fig.update_layout(title={"text": label, "x": 0, "font": {"size": 16}}, showlegend=False,
-                      margin={"l": 50, "r": 10, "t": 40, "b": 30})
+                      margin={"l": _left_margin(table), "r": 10, "t": 40, "b": 40})
+    fig.update_xaxes(automargin=False)
+    fig.update_yaxes(automargin=False)
     return fig
+
+
+def _left_margin(table: pd.DataFrame) -> int:
+    """Pixels for the y axis' tick labels (plotly's own, like "22.5" or "1.2k": at most the integer digits of the
+    largest value, a decimal, a minus sign) and its rotated title, at the template's 13 px font."""
+    values = pd.to_numeric(pd.concat([table.get(c, pd.Series(dtype=float)) for c in ("value", "ci_low", "ci_high")]),
+                           errors="coerce").dropna().abs()
+    largest = float(values.max()) if len(values) else 0.0
+    digits = min(len(f"{largest:.0f}"), 4) + 2  # past 9,999 plotly writes "12k": no longer than "9999.5"
+    negative = bool(len(values)) and bool((pd.to_numeric(table.get("ci_low", pd.Series(dtype=float)), errors="coerce") < 0).any())
+    return 30 + 8 * (digits + negative)
 
 
 _UNIT_TITLES = {"%": "change (percentage points)", "points": "change (points)", "minutes": "change (minutes)",
