@@ -35,7 +35,7 @@ demo: install
 	$(VENV)/bin/cx demo
 
 bench: install
-	$(PY) bench/run_all.py
+	PYTHONPATH=. $(PY) bench/bench_meeting.py --repeats 5 --think 3
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache test-results data/*.duckdb
