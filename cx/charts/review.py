@@ -32,10 +32,10 @@ def _left_margin(table: pd.DataFrame) -> int:
     """Pixels for the y axis' tick labels (plotly's own, like "22.5" or "1.2k": at most the integer digits of the
     largest value, a decimal, a minus sign) and its rotated title, at the template's 13 px font."""
     values = pd.to_numeric(pd.concat([table.get(c, pd.Series(dtype=float)) for c in ("value", "ci_low", "ci_high")]),
-                           errors="coerce").dropna().abs()
-    largest = float(values.max()) if len(values) else 0.0
+                           errors="coerce").dropna()
+    largest = float(values.abs().max()) if len(values) else 0.0
     digits = min(len(f"{largest:.0f}"), 4) + 2  # past 9,999 plotly writes "12k": no longer than "9999.5"
-    negative = bool(len(values)) and bool((pd.to_numeric(table.get("ci_low", pd.Series(dtype=float)), errors="coerce") < 0).any())
+    negative = bool((values < 0).any())
     return 30 + 8 * (digits + negative)
 
 

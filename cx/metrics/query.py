@@ -303,11 +303,11 @@ class MetricTable:
             period = pd.to_datetime(pd.Series(raw["period"].to_numpy()[rows]))
             order = _sorted_positions({"period": period.to_numpy(), **keys}, ["period", *by])
             period = period.iloc[order].reset_index(drop=True)
-        skip = {"period", *by, *ignore}
+        skip, picked = {"period", *by, *ignore}, rows[order]  # raw's positions in the cells' order
         cells = pd.DataFrame({
             "period": period,
             **{b: pd.Series(keys[b][order], dtype=object) for b in by},
-            **{c: raw[c].to_numpy()[rows][order] for c in raw.columns if c not in skip},
+            **{c: raw[c].to_numpy()[picked] for c in raw.columns if c not in skip},
         })
         return cls(metric, grain, tuple(by), cells, confidence)
 
