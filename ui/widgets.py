@@ -465,3 +465,20 @@ def share_link(page: str) -> str:
     query = {k: st.query_params.get(k) for k in st.query_params.keys()}
     path = "/".join(p for p in (prefix, page) if p)
     return f"{base}/{path}" + (f"?{urlencode(query)}" if query else "")
+
+
+#: The "Counts as yes" option that reads a yes/no column as the yes/no it is. Text, not None: a select box whose
+#: value is None shows an empty box (a new session that found the churn model fitted showed it so, round 12).
+AS_THE_COLUMN_SAYS = "yes"
+
+
+def positive_options(outcome: str, readable, two_valued: dict) -> list:
+    """The "Counts as yes" box's options for a two-valued ``outcome``: :data:`AS_THE_COLUMN_SAYS` first where the
+    column reads as yes/no (``readable``), then its two values (a column's own "yes" not offered twice)."""
+    return list(dict.fromkeys([*([AS_THE_COLUMN_SAYS] if outcome in readable else []), *two_valued[outcome]]))
+
+
+def positive_value(choice, outcome: str, readable):
+    """The value that counts as yes for the models: None (the column's own yes/no) for :data:`AS_THE_COLUMN_SAYS`
+    on a column that reads as yes/no, else ``choice``."""
+    return None if outcome in readable and choice == AS_THE_COLUMN_SAYS else choice

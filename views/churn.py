@@ -21,6 +21,8 @@ from ui.widgets import (
     download_csv,
     md_escape,
     page_start,
+    positive_options,
+    positive_value,
     show_error,
     tile_row,
     top_first,
@@ -63,7 +65,6 @@ source, scope, summary = page_start(
     "Churn drivers", "Which experiences relate to customers leaving, how sure we are, and who is at risk now — "
                      "a simple model, checked on customers it did not see, with a 95% interval on every number.")
 
-AS_THE_COLUMN_SAYS = "yes"
 yes_no, two_valued = load_outcomes(source)  # a SourceError ends the page in the shared frame (widgets.run_page)
 outcomes = list(dict.fromkeys([*yes_no, *two_valued]))
 if not outcomes:
@@ -79,15 +80,11 @@ outcome = left.selectbox("Outcome", outcomes, index=outcomes.index(wanted) if wa
 set_url_state("outcome", outcome if outcome != outcomes[0] else None)
 positive = None
 if outcome in two_valued:
-    # "yes" (the column read as the yes/no it is) is a text option, not None: a select box whose value is None
-    # showed an empty box in a new session that found the model already fitted (its shared link reopened blank)
-    choices = ([AS_THE_COLUMN_SAYS] if outcome in yes_no else []) + two_valued[outcome]
-    positive = left.selectbox("Counts as yes", choices, key=f"churn.positive.{outcome}",
+    positive = left.selectbox("Counts as yes", positive_options(outcome, yes_no, two_valued), key=f"churn.positive.{outcome}",
                               format_func=str,  # "yes (as the column says)" was cut at 1024 px
                               help="Which of the two values is the outcome (e.g. Satisfied); \"yes\" reads the column as "
                                    "the yes/no it is. A good outcome ranks the customers least likely to reach it.")
-if outcome in yes_no and positive == AS_THE_COLUMN_SAYS:
-    positive = None  # for a yes/no column whose values are "no"/"yes", its own "yes" reads the same
+    positive = positive_value(positive, outcome, yes_no)
 rules = {"before_outcome": "Before each churn date", "window": "Observation window + horizon"}
 rule_kind = middle.radio("Cut-off rule (no peeking at the future)", list(rules), format_func=rules.get,
                          key="churn.rule", horizontal=True, disabled=outcome != "churned")

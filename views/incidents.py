@@ -26,6 +26,8 @@ from ui.widgets import (
     md,
     md_escape,
     page_start,
+    positive_options,
+    positive_value,
     show_error,
     tile_row,
     top_first,
@@ -143,9 +145,11 @@ rules = source.rules
 readable, two_valued = load_outcomes(source)
 outcomes = list(dict.fromkeys([*readable, *two_valued]))
 outcome = state.start_from_url("incidents.outcome", "outcome", outcomes, outcomes[0]) if outcomes else None
-positive = st.session_state.get(f"incidents.positive.{outcome}") if outcome in two_valued else None
-if outcome in two_valued and outcome not in readable and positive is None:
-    positive = two_valued[outcome][-1]
+positive = None  # the "Counts as yes" box is drawn further down; its last choice (or its default) is read here
+if outcome in two_valued:
+    offered = positive_options(outcome, readable, two_valued)
+    positive = positive_value(st.session_state.get(f"incidents.positive.{outcome}", offered[0 if outcome in readable else -1]),
+                              outcome, readable)
 
 try:
     built = ready(build_features(source, scope, rules, outcome, positive),
@@ -267,10 +271,9 @@ choose_outcome.selectbox("Outcome", outcomes, key="incidents.outcome", index=out
                          help="Any yes/no, two-valued or numeric customer column. For churn, journeys are cut at the "
                               "churn date.")
 if outcome in two_valued:
-    choose_positive.selectbox("Counts as yes", ([None] if outcome in readable else []) + two_valued[outcome],
-                              key=f"incidents.positive.{outcome}",
-                              format_func=lambda v: "yes" if v is None else str(v),  # "yes (as the column says)" was cut at 1024 px
-                              index=0 if outcome in readable else len(two_valued[outcome]) - 1,
+    choose_positive.selectbox("Counts as yes", offered, key=f"incidents.positive.{outcome}",
+                              format_func=str,  # "yes (as the column says)" was cut at 1024 px
+                              index=0 if outcome in readable else len(offered) - 1,
                               help="Which of the two values is the outcome; \"yes\" reads the column as the yes/no it is.")
 state.set_url_state("outcome", None if outcome == outcomes[0] else outcome)
 if features is None:

@@ -247,3 +247,10 @@ def test_a_sampled_fit_says_how_many_of_how_many(app, monkeypatch):
     total = int(captions[0].split(" of the ")[1].split(" ")[0].replace(",", ""))
     assert "a stratified sample of 400 of the" in captions[0] and total > 500, captions
     assert f"scores all {total:,}" in captions[0]
+
+
+def test_counts_as_yes_on_a_yes_no_outcome_is_yes_never_an_empty_box(app):
+    at = app("views/churn.py", timeout=240).run()
+    assert not at.exception
+    box = at.selectbox(key="churn.positive.churned")
+    assert box.value == "yes" and list(box.options)[0] == "yes" and "None" not in box.options

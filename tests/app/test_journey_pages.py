@@ -179,3 +179,14 @@ def test_incidents_page_builds_the_journey_file_only_when_asked(app, monkeypatch
     assert calls == [None, None]  # built on the click
     at.run()  # the next run lets the file go
     assert not [b for b in at.get("download_button") if "journey features" in b.proto.label]
+
+
+def test_counts_as_yes_shows_yes_for_a_yes_no_outcome_and_reads_the_column_as_it_is(app):
+    """A select box whose value is None is drawn empty: the yes/no column's own reading is offered as "yes"."""
+    at = app("views/incidents.py", timeout=240).run()
+    assert not at.exception
+    box = at.selectbox(key="incidents.positive.churned")
+    assert box.value == "yes" and list(box.options)[0] == "yes" and "None" not in box.options
+    rates = [m.value for m in at.metric]
+    box.set_value("yes").run()  # chosen explicitly: the same reading of the column, the same numbers
+    assert not at.exception and [m.value for m in at.metric] == rates
