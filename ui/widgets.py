@@ -19,7 +19,7 @@ import hashlib
 import os
 import re
 from collections.abc import Callable
-from typing import NamedTuple
+from typing import NamedTuple, NoReturn
 from urllib.parse import urlencode, urlsplit
 
 import pandas as pd
@@ -78,14 +78,33 @@ def show_error(message: str | BaseException) -> None:
 #: After a browser session's first run has drawn the top of its page, the browser asks for the rest this long
 #: after it has taken in that part (seconds; see :func:`top_first`).
 RESUME_SECONDS = 0.4
-_PAINTED, _RESUMING = "cx.painted", "cx.resuming"
+_PAINTED, _FIRST_RUN, _RESUMING = "cx.painted", "cx.first_run", "cx.resuming"
 
 
 def first_paint() -> bool:
     """True in a new browser session's first run, which :func:`top_first` ends under the KPI tiles: what only
     decorates the tiles waits for the next run too (the Overview's sparklines: a chart in a tile makes a new
     browser load the Vega code, ~0.8 MB and a dozen modules one after another, before it shows the tile's value)."""
-    return not st.session_state.get(_PAINTED) and os.environ.get("CX_TOP_FIRST", "1") != "0"
+    return bool(st.session_state.get(_FIRST_RUN)) and os.environ.get("CX_TOP_FIRST", "1") != "0"
+
+
+def _start_run() -> None:
+    """Note whether this run is the session's first (:func:`first_paint`), at its start: once a run has been
+    stopped (``st.stop``), Streamlit refuses every later write to the session state in it, so a first run
+    that :func:`top_first` ended could not say afterwards that it had drawn the page."""
+    st.session_state[_FIRST_RUN] = not st.session_state.get(_PAINTED)
+    st.session_state[_PAINTED] = True
+
+
+class EndOfPage(Exception):
+    """Raised by :func:`end_page`: the page has drawn all it can this run (caught by :func:`run_page`)."""
+
+
+def end_page() -> NoReturn:
+    """End the page's run here, as ``st.stop()`` would, yet let :func:`run_page` draw the sidebar's "Copy link"
+    after it: once ``st.stop()`` is called, Streamlit refuses every later element of the run, and the link
+    vanished while a page waited for a part computing in the background (8–10 s after a week change)."""
+    raise EndOfPage
 
 
 def top_first() -> None:
@@ -107,7 +126,7 @@ def top_first() -> None:
     with st.container(key="cx-pending-top-first"):  # a progress line: tests and the bench wait for it to go
         st.caption(":material/hourglass_top: Drawing the charts and lists…")
         _resume()
-    st.stop()
+    end_page()
 
 
 @st.fragment(run_every=RESUME_SECONDS)
@@ -124,6 +143,7 @@ def run_page(page, *, filters: bool = True) -> None:
     empty and the page ends where the error arose — after its banner and title — with one line.
     """
     display.set_currency(_configured_currency())
+    _start_run()
     if filters:
         try:
             sidebar.render()
@@ -132,15 +152,16 @@ def run_page(page, *, filters: bool = True) -> None:
     link = st.sidebar.empty() if filters else None
     try:
         page.run()
+    except EndOfPage:
+        pass
     except SourceError as exc:
         show_error(exc)
-    finally:  # also after st.stop(): the link holds what the page put in the URL during its run
+    finally:  # the link holds what the page put in the URL during its run (not drawn after an ``st.stop()``)
         try:
             if link is not None:
                 share_box("" if getattr(page, "_default", False) else page.url_path, link.container())
         finally:
             cache.end_of_run()  # the heavy jobs this run asked for start now (``in_background(after_run=True)``)
-            st.session_state[_PAINTED] = True  # the session's later runs draw their whole page (``top_first``)
 
 
 def _configured_currency() -> str | None:

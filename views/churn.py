@@ -19,6 +19,7 @@ from ui.widgets import (
     chart,
     dataframe,
     download_csv,
+    end_page,
     md_escape,
     page_start,
     positive_options,
@@ -70,7 +71,7 @@ outcomes = list(dict.fromkeys([*yes_no, *two_valued]))
 if not outcomes:
     st.info("This data has no customer column with two values to model (such as *churned*): no churn column. Map one "
             "on the **Data** page (or pass --outcome to `cx churn`).")
-    st.stop()
+    end_page()
 
 # --- what to model -------------------------------------------------------------------------------
 left, middle, right = st.columns([1, 1.4, 1.6])
@@ -112,13 +113,13 @@ try:
                    "Fitting: building features in the database, checking on held-out customers, computing the intervals",
                    key="churn.fit")
     if report is None:
-        st.stop()
+        end_page()
 except ChurnModelError as exc:
     st.warning(f"**No model:** {exc}", icon="🛑")
-    st.stop()
+    end_page()
 except (FeatureError, OutcomeError, SourceError) as exc:
     show_error(str(exc))
-    st.stop()
+    end_page()
 
 card = report.card
 st.info(f"**Cut-off rule in force.** {card.rule_text}", icon="✂️")

@@ -16,7 +16,7 @@ from cx.text import sentiment as sentiment_method
 from cx.text.terms import comments_with_term, distinctive_terms
 from cx.text.themes import KeywordTheme, theme_split, theme_trend
 from ui.cache import cached_by_source
-from ui.widgets import chart, dataframe, download_csv, md, page_start, show_error
+from ui.widgets import chart, dataframe, download_csv, end_page, md, page_start, show_error
 
 SHOWN = 200
 # Comment tables read whole at 1024 px: the date, the scores and the comment, wrapped on two lines.
@@ -54,13 +54,13 @@ source, scope, summary = page_start(
     "are masked.")
 if not summary.column_counts.get("comment"):
     st.info("These data have no comments. Map a free-text column as **comment** on the **Data** page.")
-    st.stop()
+    end_page()
 
 settings, version = saved_settings(source)
 analysis = load_analysis(source, scope, settings)
 if analysis.in_scope == 0:
     st.info("No comments match these filters.")
-    st.stop()
+    end_page()
 
 read, analysed = len(analysis.comments), analysis.analysed
 left_out = ", ".join(f"{row.n:,} {row.label}" for row in analysis.coverage.itertuples() if row.reason != "analysed")
@@ -70,12 +70,12 @@ st.caption(
     + (f" · not analysed: {left_out}" if left_out else ""))
 if analysed.empty:
     st.info("None of these comments could be analysed (themes and sentiment are English-only).")
-    st.stop()
+    end_page()
 
 themes, impact = analysis.themes, analysis.impact
 if themes.empty:
     st.info("No themes: too few of these comments share words. Widen the filters or load more comments.")
-    st.stop()
+    end_page()
 has_nps = analysed["nps"].notna().any()
 
 # --- themes --------------------------------------------------------------------------------------

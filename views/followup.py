@@ -9,7 +9,7 @@ from cx.db.write import StaleUpdate
 from cx.loop import cases
 from ui import followup
 from ui.cache import cached_by_source
-from ui.widgets import TILE_WIDTH, dataframe, md, md_escape, page_start, show_error, tile_row
+from ui.widgets import TILE_WIDTH, dataframe, end_page, md, md_escape, page_start, show_error, tile_row
 
 LISTED = ["id", "kind", "subject", "owner", "status", "due", "created_at", "created_by", "updated_at", "updated_by"]
 
@@ -72,7 +72,7 @@ listed = cases.list_cases(store, source.label, status=statuses, kind=kinds,
 if listed.empty:
     st.info("No case matches these filters. Open one from the Incidents, Churn drivers or Overview page."
             if everything.empty else "No case matches these filters.")
-    st.stop()
+    end_page()
 dataframe(listed[LISTED], hide_index=True, key="followup.cases",
           column_config={"subject": st.column_config.TextColumn("subject", width="large")})
 

@@ -23,6 +23,7 @@ from ui.widgets import (
     dataframe,
     download_csv,
     download_on_request,
+    end_page,
     md,
     md_escape,
     page_start,
@@ -157,11 +158,11 @@ try:
                   key="incidents.features")
 except ValueError as exc:  # an outcome column that cannot be read as yes/no or a number
     show_error(exc)
-    st.stop()
+    end_page()
 totals, features = built if built is not None else (None, None)
 if totals is not None and totals.journeys == 0:
     st.info("No interactions match these filters.")
-    st.stop()
+    end_page()
 if totals is not None:
     tiles = tile_row()
     tiles.metric("Critical incidents", f"{totals.incidents:,}",
@@ -265,7 +266,7 @@ st.subheader("How journeys end, and what follows")
 if not outcomes:
     st.info("Load a customers table with an outcome (e.g. churned) to compare clean, recovered and unrecovered "
             "journeys.")
-    st.stop()
+    end_page()
 choose_outcome, choose_positive = st.columns(2)
 choose_outcome.selectbox("Outcome", outcomes, key="incidents.outcome", index=outcomes.index(outcome),
                          help="Any yes/no, two-valued or numeric customer column. For churn, journeys are cut at the "
@@ -278,12 +279,12 @@ if outcome in two_valued:
 state.set_url_state("outcome", None if outcome == outcomes[0] else outcome)
 if features is None:
     st.caption("The comparison follows once every journey is built (see the progress line above).")
-    st.stop()
+    end_page()
 try:
     by_class = journeys.outcome_by_class(features, outcome)
 except ValueError as exc:
     show_error(exc)
-    st.stop()
+    end_page()
 binary = (by_class["kind"] == "binary").all()
 for row in by_class.itertuples() if binary else ():
     warning = plausible.check("churn" if outcome == "churned" and positive is None else "outcome", row.value, row.n,

@@ -9,7 +9,7 @@ from cx.charts import journeys as journey_charts
 from cx.journeys import stages as journeys_stages
 from ui import state
 from ui.cache import in_background, ready
-from ui.widgets import chart, download_csv, page_start
+from ui.widgets import chart, download_csv, end_page, page_start
 
 FLOW_BY = {"journey_stage": "Journey stage", "channel": "Channel", "touchpoint": "Touchpoint"}
 HEAT_VALUES = {"mean_index": "Experience index", "incident_rate": "Incident rate", "interactions": "Volume"}
@@ -85,7 +85,7 @@ st.subheader("Where customers go next")
 flow_options = [k for k in FLOW_BY if summary.column_counts.get(k, 0) > 0]
 if not flow_options:
     st.info("No stage, channel or touchpoint column to follow.")
-    st.stop()
+    end_page()
 by_col = steps_col = st.container(horizontal=True, wrap=True, vertical_alignment="bottom", gap="large")
 flow_by = by_col.segmented_control("Follow", flow_options, format_func=FLOW_BY.get, key="journeys.flow_by",
                                    default=state.start_from_url("journeys.flow_by", "flow", flow_options,

@@ -27,6 +27,7 @@ from ui.widgets import (
     TILE_WIDTH,
     chart,
     dataframe,
+    end_page,
     first_paint,
     md,
     md_escape,
@@ -222,7 +223,7 @@ view = state.current_view()
 if summary.last is None:
     st.info("These data have no dated interactions, so there is no week to review. Trends over time need "
             "an `occurred_at` column; the Journeys and Churn pages still work.")
-    st.stop()
+    end_page()
 
 first_day, last_day = review_range(summary, scope)
 offered = review_weeks(summary, scope)
@@ -241,7 +242,7 @@ try:
         ranking_job = load_risk_ranking(source, review.week)  # once per week, whatever the filters
 except (reviews.ReviewError, ValueError) as exc:
     show_error(exc)
-    st.stop()
+    end_page()
 
 span = f"{review.start:%a %d %b} – {review.end:%a %d %b %Y}"
 st.caption(md("{span} against the previous week and the 4-week average before it · {label} · "
@@ -338,7 +339,7 @@ if trend_names:
 if extras is None:
     st.caption("Critical incidents, customers at risk and what customers wrote appear here when ready (see the "
                "progress line under the tiles).")
-    st.stop()
+    end_page()
 
 st.subheader(f"Critical incidents this week ({review.incidents_total:,})")
 if review.incidents.empty:
@@ -358,7 +359,7 @@ else:
 if ranking is None and not review.notes:
     st.subheader("Customers newly at risk")
     st.caption("They appear here when the churn model is fitted (see the progress line under the tiles).")
-    st.stop()
+    end_page()
 st.subheader(f"Customers newly at risk ({len(review.at_risk):,})")
 for note in review.notes:
     st.caption(md_escape(note))

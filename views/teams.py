@@ -9,7 +9,7 @@ from cx.charts import teams as team_charts
 from cx.teams import TEAM_METRICS, extremes, team_scores
 from cx.teams.response import RESPONSE_METRICS, has_offers, response_rates, response_warning
 from ui.cache import cached_by_source
-from ui.widgets import chart, dataframe, download_csv, md, page_start, show_error
+from ui.widgets import chart, dataframe, download_csv, end_page, md, page_start, show_error
 
 GROUP_LABELS = {"agent": "Agent", "team": "Team"}
 
@@ -38,12 +38,12 @@ groups = [g for g in GROUP_LABELS if summary.column_counts.get(g, 0) > 0]
 if not groups:
     st.info("These data say nobody handled the contacts: map an agent or team column "
             "(assignee, queue, group…) on the **Data** page.")
-    st.stop()
+    end_page()
 definitions = metrics.definitions(source.scales)
 available = [m for m in TEAM_METRICS if m in metrics.available(summary)]
 if not available:
     st.info("These data have no scores or service times to compare across agents or teams.")
-    st.stop()
+    end_page()
 
 metric = st.segmented_control("Metric", available, format_func=lambda m: definitions[m].label,
                               key="teams.metric", default=available[0], required=True) or available[0]
@@ -57,10 +57,10 @@ try:
     scores, about = load_scores(source, metric, by, scope, min_n)
 except metrics.MetricError as exc:
     show_error(exc)
-    st.stop()
+    end_page()
 if scores.empty:
     st.info(f"No {definition.label} answers are credited to any {by} under these filters.")
-    st.stop()
+    end_page()
 scores.attrs.update(about)
 unit = definition.unit
 

@@ -23,7 +23,7 @@ from cx.teams.response import (
 from ui import followup, state
 from ui.cache import cached_by_source
 from ui.notes import notes_panel
-from ui.widgets import chart, dataframe, download_csv, figure_once, md, page_start, show_error
+from ui.widgets import chart, dataframe, download_csv, end_page, figure_once, md, page_start, show_error
 
 DRILL_LIMIT = 200
 BREAKDOWN_LABELS = {"none": "No breakdown", "channel": "Channel", "journey_stage": "Journey stage",
@@ -104,7 +104,7 @@ source, scope, summary = page_start("Trends")
 available = metrics.available(summary)
 if not available:
     st.info("These data have no scores, durations or flags to trend yet. Map some columns on the **Data** page.")
-    st.stop()
+    end_page()
 definitions = metrics.definitions(source.scales)
 breakdowns = ["none"] + [d for d in DIMENSIONS if summary.column_counts.get(d if DIMENSIONS[d] == "interactions"
                                                                             else f"customers.{d}", 0) > 0]
@@ -132,10 +132,10 @@ try:
     table = metric_table(source, metric, grain, tuple(by), scope, view.min_n)
 except metrics.MetricError as exc:
     show_error(exc)
-    st.stop()
+    end_page()
 if table.empty:
     st.info(f"No responses to show — {metrics.why_empty(source, metric, grain, scope).removeprefix('no rows: ')}.")
-    st.stop()
+    end_page()
 
 with goal:
     followup.target_editor(source, metric, {b: sorted({str(v) for v in table[b].dropna()}) for b in by

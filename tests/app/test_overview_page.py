@@ -70,6 +70,28 @@ def test_a_new_browser_session_gets_the_tiles_first_and_the_rest_in_the_next_run
     assert not at.exception and at.get("plotly_chart") and at.dataframe
 
 
+def test_the_first_run_notes_the_page_drawn_so_the_browser_s_rerun_draws_it_whole(app, monkeypatch):
+    """A run that ``top_first`` ends could not write to the session state afterwards (Streamlit refuses it once a
+    run is stopped): the browser's rerun stopped under the tiles again and asked for yet another run."""
+    from ui.widgets import _PAINTED
+
+    monkeypatch.setenv("CX_TOP_FIRST", "1")
+    at = app().run()
+    assert not at.exception and at.session_state[_PAINTED]
+    assert at.sidebar.get("code")  # "Copy link" too
+
+
+def test_copy_link_stays_while_a_part_is_computing(app, monkeypatch):
+    """A page that ends its run waiting for a background part still draws the sidebar's "Copy link" (it vanished
+    for the 8–10 s of a week's incidents and at-risk fit)."""
+    monkeypatch.setenv("CX_WAIT_SECONDS", "0")  # nothing waited for: the parts are still computing
+    at = app().run()
+    assert not at.exception
+    assert [c.value for c in at.caption if "appear here when ready" in c.value]  # the page ended early
+    link = at.sidebar.get("code")
+    assert link and "week=" in link[0].proto.code_text
+
+
 @pytest.mark.parametrize("week", ["2031-W02", "nonsense"])
 def test_a_week_outside_the_data_falls_back_to_the_default(app, week):
     at = app()

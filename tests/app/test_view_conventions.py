@@ -7,7 +7,9 @@
 - it opens no database itself (no sqlalchemy, no engine) and writes no "one clear line" error code of
   its own (no ``except Exception``);
 - the session-state keys it names are its own (``"<page>."``): what pages share goes through
-  :mod:`ui.state`.
+  :mod:`ui.state`;
+- it ends a run early with ``widgets.end_page``, never ``st.stop()`` (after which the frame could draw
+  nothing more: the sidebar's "Copy link" vanished while a part computed).
 """
 
 from __future__ import annotations
@@ -54,6 +56,11 @@ def test_tables_and_charts_go_through_the_widgets(name):
     direct = [c for c in _calls(_tree(name)) if c.split(".")[-1] in ("dataframe", "plotly_chart")
               and c not in ("dataframe", "widgets.dataframe", "chart", "widgets.chart")]
     assert direct == [], f"{name}: {direct}"
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_pages_end_early_through_the_frame_never_st_stop(name):
+    assert "st.stop" not in _calls(_tree(name)), name
 
 
 @pytest.mark.parametrize("name", PAGES)
