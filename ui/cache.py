@@ -140,7 +140,7 @@ def _run_gate() -> threading.Event:
 
 
 def end_of_run() -> None:
-    """The script run on this thread has drawn its page (``ui.widgets.run_page``, also after ``st.stop()``):
+    """The script run on this thread has drawn its page (``ui.widgets.run_page``, also after ``end_page()``):
     the jobs it asked for with ``after_run=True`` start now."""
     gate, _RUN.gate = getattr(_RUN, "gate", None), None
     if gate is not None:
