@@ -149,8 +149,8 @@ outcome = state.start_from_url("incidents.outcome", "outcome", outcomes, outcome
 positive = None  # the "Counts as yes" box is drawn further down; its last choice (or its default) is read here
 if outcome in two_valued:
     offered = positive_options(outcome, readable, two_valued)
-    positive = positive_value(st.session_state.get(f"incidents.positive.{outcome}", offered[0 if outcome in readable else -1]),
-                              outcome, readable)
+    default = 0 if outcome in readable else len(offered) - 1  # the box's own default, below
+    positive = positive_value(st.session_state.get(f"incidents.positive.{outcome}", offered[default]), outcome, readable)
 
 try:
     built = ready(build_features(source, scope, rules, outcome, positive),
@@ -274,7 +274,7 @@ choose_outcome.selectbox("Outcome", outcomes, key="incidents.outcome", index=out
 if outcome in two_valued:
     choose_positive.selectbox("Counts as yes", offered, key=f"incidents.positive.{outcome}",
                               format_func=str,  # "yes (as the column says)" was cut at 1024 px
-                              index=0 if outcome in readable else len(offered) - 1,
+                              index=default,
                               help="Which of the two values is the outcome; \"yes\" reads the column as the yes/no it is.")
 state.set_url_state("outcome", None if outcome == outcomes[0] else outcome)
 if features is None:
