@@ -14,14 +14,20 @@ one :class:`~cx.db.errors.SourceError` line, password masked, so callers never w
 
 from __future__ import annotations
 
+import concurrent.futures
 import hashlib
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import sqlalchemy as sa
 
 from cx.db.errors import SourceError, connected, safe_url
 from cx.schema import CUSTOMER_COLUMNS, INTERACTION_COLUMNS, IncidentRules, Scales
+
+T, R = TypeVar("T"), TypeVar("R")
+#: Queries one piece of work runs at once (:meth:`Source.each`).
+READ_THREADS = 3
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -120,6 +126,21 @@ class Source:
     def rows(self, query, context: str | None = None) -> tuple[list[str], list[tuple]]:
         """:meth:`read` as column names and rows of Python values (no pandas; see :func:`read_rows`)."""
         return read_rows(self.engine, query, context)
+
+    @staticmethod
+    def each(read: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
+        """``read(item)`` for every item, :data:`READ_THREADS` at a time, yielded in the items' order.
+
+        For a piece of work that runs one query per item (a week's review: one per metric; its alerts:
+        one baseline per metric): the database runs the next items' queries (which release the GIL)
+        while the caller turns the last one's rows into tables.
+        """
+        items = list(items)
+        if len(items) < 2 or READ_THREADS < 2:
+            yield from map(read, items)
+            return
+        with concurrent.futures.ThreadPoolExecutor(max_workers=READ_THREADS) as pool:
+            yield from pool.map(read, items)
 
 
 # --- canonical selectables -------------------------------------------------------------------

@@ -47,7 +47,7 @@ from cx.loop.seasonal import (  # noqa: F401  re-exported: the anomaly rule's pu
 from cx.loop.tables import ALERTS, ready
 from cx.metrics import significance as sig
 from cx.metrics.intervals import normal_quantile
-from cx.metrics.query import Cut, MetricTable, breakdown, metric_tables
+from cx.metrics.query import Cut, MetricTable, breakdown, metric_tables, pair_positions
 from cx.metrics.registry import Metric, Statistics, available, lookup
 from cx.review.weeks import default_week, parse_week, week_label
 from cx.schema import Grain
@@ -200,15 +200,16 @@ def threshold_tests(week: MetricTable, rule: Rule, monday: dt.date) -> pd.DataFr
 def change_tests(week: MetricTable, baseline: MetricTable, rule: Rule, monday: dt.date) -> pd.DataFrame:
     """The week against the pooled weeks before, per cell, by the metric's own change test."""
     m = week.definition
-    now = week.table(rule.min_n).assign(_row=np.arange(len(week)))
-    now = now[(now["period"] == pd.Timestamp(monday)) & _cells(now, rule)]
-    before = baseline.table(rule.min_n).assign(_row=np.arange(len(baseline)))
-    by = list(rule.by)
-    pair = (now.merge(before, on=by, suffixes=("", "_base")) if by
-            else now.merge(before, how="cross", suffixes=("", "_base")))
-    pair = pair.reset_index(drop=True)
-    s_now = Statistics(week.cells.iloc[pair["_row"].to_numpy()].reset_index(drop=True))
-    s_base = Statistics(baseline.cells.iloc[pair["_row_base"].to_numpy()].reset_index(drop=True))
+    now = week.table(rule.min_n)
+    now_rows = np.flatnonzero((now["period"] == pd.Timestamp(monday)).to_numpy() & _cells(now, rule))
+    before = baseline.table(rule.min_n)
+    # each of the week's cells with the baseline's cell of the same keys, in the week's order (an inner join)
+    both = pd.concat([now[list(rule.by)], before[list(rule.by)]], ignore_index=True)
+    left, right = pair_positions(both, rule.by, now_rows, len(now) + np.arange(len(before)))
+    right = right - len(now)
+    pair = now.iloc[left].reset_index(drop=True)
+    s_now = Statistics(week.cells.iloc[left].reset_index(drop=True))
+    s_base = Statistics(baseline.cells.iloc[right].reset_index(drop=True))
     if not len(pair):
         p = np.array([], dtype="float64")
         expected = p
@@ -217,7 +218,7 @@ def change_tests(week: MetricTable, baseline: MetricTable, rule: Rule, monday: d
         expected = s_base.n / rule.baseline_weeks
     else:
         p = m.change_test(s_now, s_base)
-        expected = pair["value_base"].to_numpy("float64")
+        expected = before["value"].to_numpy("float64")[right]
     value = pair["value"].to_numpy("float64")
     return _tests(pair, rule, value, expected, p, _bad(m, value - expected))
 
@@ -226,25 +227,32 @@ def anomaly_tests(weeks: MetricTable, rule: Rule, monday: dt.date) -> pd.DataFra
     """Per cell: the week's value against the series' own seasonal expectation (:func:`anomaly_test`)."""
     m = weeks.definition
     table = weeks.table(rule.min_n)
-    table = table[_cells(table, rule) & (table["period"] <= pd.Timestamp(monday))]
-    by = list(rule.by)
-    keys = [tuple(row) for row in table[by].astype(object).where(table[by].notna(), None).itertuples(index=False)]
-    table = table.assign(_cell=keys)
-    this = table[table["period"] == pd.Timestamp(monday)].reset_index(drop=True)
-    if this.empty:
-        return _tests(this, rule, [], [], [], [])
-    start = table["period"].min() if len(table) else pd.Timestamp(monday)
-    index = pd.date_range(start, pd.Timestamp(monday), freq="7D")
-    values = table.pivot_table(index="period", columns="_cell", values="value", dropna=False).reindex(index)
-    expected = expectations(values)
-    residuals = (values - expected).to_numpy()
-    t = len(index) - 1
-    column = {cell: k for k, cell in enumerate(values.columns)}
-    e = np.array([expected.iat[t, column[c]] for c in this["_cell"]], dtype="float64")
-    p = np.array([residual_test(residuals[t, column[c]], residuals[max(0, t - RESIDUAL_WEEKS):t, column[c]])
-                  for c in this["_cell"]], dtype="float64")
-    value = this["value"].to_numpy("float64")
-    return _tests(this, rule, value, e, p, _bad(m, value - e))
+    table = table[_cells(table, rule) & (table["period"] <= pd.Timestamp(monday)).to_numpy()].reset_index(drop=True)
+    this = np.flatnonzero((table["period"] == pd.Timestamp(monday)).to_numpy())
+    if not len(this):
+        return _tests(table.iloc[this], rule, [], [], [], [])
+    # one column per cell (its keys, a missing key as None), one row per week from the first on: each
+    # (week, cell) of a metric table is one row, so the grid holds the values as they are
+    keys = list(zip(*[_missing_as_none(table[b]) for b in rule.by])) if rule.by else [()] * len(table)
+    column_of: dict = {}
+    column = np.array([column_of.setdefault(key, len(column_of)) for key in keys], dtype=np.intp)
+    index = pd.date_range(table["period"].min(), pd.Timestamp(monday), freq="7D")
+    row = index.get_indexer(pd.DatetimeIndex(table["period"]))
+    grid = np.full((len(index), len(column_of)), np.nan)
+    on_grid = row >= 0
+    grid[row[on_grid], column[on_grid]] = table["value"].to_numpy("float64")[on_grid]
+    expected = expectations(pd.DataFrame(grid, index=index)).to_numpy()
+    residuals = grid - expected
+    t, cells = len(index) - 1, column[this]
+    e = expected[t, cells]
+    p = np.array([residual_test(residuals[t, c], residuals[max(0, t - RESIDUAL_WEEKS):t, c]) for c in cells],
+                 dtype="float64")
+    value = table["value"].to_numpy("float64")[this]
+    return _tests(table.iloc[this].reset_index(drop=True), rule, value, e, p, _bad(m, value - e))
+
+
+def _missing_as_none(values: pd.Series) -> list:
+    return [None if pd.isna(v) else v for v in values.to_numpy(dtype=object)]
 
 
 def _tests(rows: pd.DataFrame, rule: Rule, value, expected, p, bad) -> pd.DataFrame:
@@ -447,14 +455,16 @@ def evaluate(source: Source, rules: Iterable[Rule] | None = None, week: str | dt
     rules = rules_for(source, targets, by) if rules is None else list(rules)
     sunday = monday + dt.timedelta(days=6)
     window = Scope(history_start(monday), sunday, scope.channels, scope.stages, scope.segments)
-    weekly, baselines = {}, {}
+    weekly, baselines, reads = {}, {}, []
     for (metric, by), group in _by_query(rules).items():
         cuts = {} if history is not None else {"weeks": Cut("week", by, window)}
         for weeks in sorted({r.baseline_weeks for r in group if r.kind == "change"}):
             base = Scope(monday - dt.timedelta(weeks=weeks), monday - dt.timedelta(days=1),
                          scope.channels, scope.stages, scope.segments)
             cuts[f"base{weeks}"] = Cut("all", by, base)
-        tables = metric_tables(source, metric, cuts) if cuts else {}
+        reads.append((metric, by, cuts))
+    read = source.each(lambda item: metric_tables(source, item[0], item[2]) if item[2] else {}, reads)
+    for (metric, by, _), tables in zip(reads, read):
         weekly[(metric, by)] = (tables["weeks"] if history is None
                                 else _window(source, metric, by, history[(metric, by)], window.date_from, monday))
         for name, table in tables.items():

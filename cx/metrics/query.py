@@ -359,7 +359,7 @@ class MetricTable:
         import pandas as pd
 
         period = self.cells["period"]
-        left, right = _pairs(self.cells, self.by, np.flatnonzero(period == pd.Timestamp(now)),
+        left, right = pair_positions(self.cells, self.by, np.flatnonzero(period == pd.Timestamp(now)),
                              np.flatnonzero(period == pd.Timestamp(before)))
         # only the paired cells are estimated (a trend table holds 12 weeks), both periods at once
         now_s, before_s = Statistics(self.cells.iloc[left]), Statistics(self.cells.iloc[right])
@@ -397,7 +397,7 @@ def _sorted_positions(columns: Mapping[str, np.ndarray], order: Sequence[str]) -
     return np.lexsort(keys)
 
 
-def _pairs(cells: pd.DataFrame, by: Sequence[str], now: np.ndarray, before: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def pair_positions(cells: pd.DataFrame, by: Sequence[str], now: np.ndarray, before: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Positions of the cells measured in both periods: ``now`` and ``before`` (positions of each period's
     rows) matched on the ``by`` columns, in ``now``'s order; a missing key matches a missing key (as an
     inner merge). Without ``by``, every row of one period with every row of the other."""

@@ -11,7 +11,6 @@ database. The narrative is generated from those numbers by fixed rules (no langu
 
 from __future__ import annotations
 
-import concurrent.futures
 import datetime as dt
 import functools
 from dataclasses import dataclass, field, replace
@@ -49,9 +48,6 @@ ALPHA = 0.05
 TRAILING_WEEKS = 4
 TREND_METRICS = ("csat", "nps", "frt", "ttr")  # the review's trend charts
 TREND_WEEKS = 12
-#: Threads reading a week's metrics at once (one query each): the database works on the next
-#: metric while Python turns the last one's rows into tiles and changes.
-READ_THREADS = 3
 MOVER_COLUMNS = ["metric", "label", "channel", "journey_stage", "previous", "value", "delta", "n", "previous_n",
                  "p_value", "q_value", "impact", "better"]
 
@@ -309,19 +305,17 @@ def week_metrics(source: Source, scope: Scope, monday: dt.date, available: set[s
     """
     rows, changes = [], []
     wanted = [metric for metric in dict.fromkeys((*KPI_METRICS, *MOVER_METRICS)) if metric in available]
-    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, READ_THREADS)) as pool:
-        # the database runs the next metrics' queries while this thread reads the last one's results
-        # (queries release the GIL); the rows come back in the metrics' order, so the review is the same
-        read = pool.map(lambda metric: read_week(source, scope, monday, metric), wanted)
-        for metric, tables in zip(wanted, read):
-            if "weeks" in tables:
-                rows.append(kpi_row(tables, monday))
-                if trends is not None and metric in TREND_METRICS:
-                    trends[metric] = tables["weeks"].table()
-            if "cells" in tables and len(tables["cells"]):
-                changes.append(cell_changes(tables["cells"], monday))
-                if cells is not None:  # kept: the change is split into within and mix from them (Review.mix)
-                    cells.append((metric, tables["cells"].by, tables["cells"].cells))
+    # the rows come back in the metrics' order, so the review is the same whatever query ends first
+    read = source.each(lambda metric: read_week(source, scope, monday, metric), wanted)
+    for metric, tables in zip(wanted, read):
+        if "weeks" in tables:
+            rows.append(kpi_row(tables, monday))
+            if trends is not None and metric in TREND_METRICS:
+                trends[metric] = tables["weeks"].table()
+        if "cells" in tables and len(tables["cells"]):
+            changes.append(cell_changes(tables["cells"], monday))
+            if cells is not None:  # kept: the change is split into within and mix from them (Review.mix)
+                cells.append((metric, tables["cells"].by, tables["cells"].cells))
     if "churn" in available and churn_dates:
         rows.append(churn_row(source, scope, monday))
     return pd.DataFrame(rows), (pd.concat(changes, ignore_index=True) if changes else pd.DataFrame())
