@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import collections
 import concurrent.futures
-import contextlib
 import copyreg
 import functools
 import os
@@ -22,7 +21,6 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from cx import db as sources
-from cx import pace
 from cx.db import Source, SourceSummary, attribute_values
 from ui import state
 
@@ -143,57 +141,10 @@ def _run_gate() -> threading.Event:
 
 def end_of_run() -> None:
     """The script run on this thread has drawn its page (``ui.widgets.run_page``, also after ``end_page()``):
-    the jobs it asked for with ``after_run=True`` start now, and the jobs held for it go on (:func:`start_of_run`)."""
+    the jobs it asked for with ``after_run=True`` start now."""
     gate, _RUN.gate = getattr(_RUN, "gate", None), None
     if gate is not None:
         gate.set()
-    if getattr(_RUN, "drawing", False):
-        _RUN.drawing = False
-        with _PACE:
-            _PACE.drawing -= 1
-            _PACE.notify_all()
-
-
-# --- background jobs step aside while a page is drawn (cx.pace) ------------------------------------------
-#
-# A job's Python work takes turns with a click's for the interpreter, and its queries share the two cores
-# with the click's: a click that came while the at-risk fit or a read-ahead ran took up to twice as long.
-# Long work in ``cx`` calls ``cx.pace.checkpoint()`` between steps (every query, a fold, a batch of
-# resamples); the rule below holds a background job there while some session's page is being drawn,
-# unless a page is waiting for that very job (``Job.wait`` / ``Job.result``).
-
-#: The longest a job is held at one checkpoint (seconds): longer than a click's run, so that a click draws
-#: without the jobs; short, so that a server drawing pages without pause still moves its jobs on.
-HOLD_MAX = 1.5
-_PACE = threading.Condition()
-_PACE.drawing = 0  # script runs drawing a page now (``start_of_run`` … ``end_of_run``)
-_JOB = threading.local()  # in a worker: the Job it is running
-
-
-def start_of_run() -> None:
-    """A script run on this thread starts drawing a page: background jobs step aside at their next
-    checkpoint until it ends (:func:`end_of_run`), at most :data:`HOLD_MAX` seconds at a time."""
-    if not getattr(_RUN, "drawing", False):
-        _RUN.drawing = True
-        with _PACE:
-            _PACE.drawing += 1
-
-
-def _hold() -> None:
-    """``cx.pace``'s rule: in a background job nobody waits for, wait while a page is being drawn."""
-    job = getattr(_JOB, "job", None)
-    if job is None:
-        return  # not a worker (a script run, or a query's helper thread): never held
-    deadline = time.monotonic() + HOLD_MAX
-    with _PACE:
-        while _PACE.drawing > 0 and not job.waiters:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return
-            _PACE.wait(left)
-
-
-pace.install(_hold)
 
 
 class Job:
@@ -203,7 +154,6 @@ class Job:
                  gate: threading.Event | None = None):
         self.future, self.label, self.name, self.started = future, label, name, time.monotonic()
         self.gate = gate  # set: the job starts when the script run that asked for it has ended
-        self.waiters = 0  # script runs waiting for it now: it is not held at its checkpoints (``_hold``)
         future.add_done_callback(self._took)
 
     def _took(self, future: concurrent.futures.Future) -> None:
@@ -220,29 +170,12 @@ class Job:
         return self.future.done()
 
     def result(self, timeout: float | None = None):
-        if not self.future.done():
-            with self._awaited():
-                return self.future.result(timeout)
         return self.future.result(timeout)
 
     def wait(self, seconds: float) -> bool:
         """Wait at most ``seconds`` for the work to end; True when it has."""
-        if seconds > 0 and not self.future.done():
-            with self._awaited():
-                concurrent.futures.wait([self.future], timeout=seconds)
+        concurrent.futures.wait([self.future], timeout=max(seconds, 0))
         return self.future.done()
-
-    @contextlib.contextmanager
-    def _awaited(self):
-        """While a run waits for this job, the job is not held for runs being drawn (its own among them)."""
-        with _PACE:
-            self.waiters += 1
-            _PACE.notify_all()
-        try:
-            yield
-        finally:
-            with _PACE:
-                self.waiters -= 1
 
     def failed_to_read(self) -> bool:
         """The work ended on a :class:`~cx.db.SourceError` (perhaps passing: the next call retries)."""
@@ -324,23 +257,15 @@ def in_background(func=None, *, label: str = "", ttl: int = 3600, max_entries: i
             return (_session_jobs() if who is None else _shared_jobs()), key
 
         def start(source: Source, args, kwargs) -> Job:
-            gate = _run_gate() if after_run else None
-            known = threading.Event()  # the Job, for the worker's checkpoints, once it exists
-            job: list[Job] = []
+            if not after_run:
+                return Job(_executor.submit(f, source, *args, **kwargs), label or name, name)
+            gate = _run_gate()
 
-            def run():
-                if gate is not None:
-                    gate.wait(AFTER_RUN_MAX)
-                known.wait()
-                _JOB.job = job[0]
-                try:
-                    return f(source, *args, **kwargs)
-                finally:
-                    _JOB.job = None
+            def gated():
+                gate.wait(AFTER_RUN_MAX)
+                return f(source, *args, **kwargs)
 
-            job.append(Job(_executor.submit(run), label or name, name, gate))
-            known.set()
-            return job[0]
+            return Job(_executor.submit(gated), label or name, name, gate)
 
         def submit(source: Source, args, kwargs) -> Job:
             jobs, key = where(source, args, kwargs)

@@ -147,28 +147,27 @@ def run_page(page, *, filters: bool = True) -> None:
     empty and the page ends where the error arose — after its banner and title — with one line.
     """
     display.set_currency(_configured_currency())
-    cache.start_of_run()  # background jobs step aside until ``end_of_run`` below
-    try:
-        _start_run()
-        if filters:
-            try:
-                sidebar.render()
-            except SourceError:
-                pass  # the page's preamble reads the same summary and says what went wrong, once
-        link = st.sidebar.empty() if filters else None
+    _start_run()
+    if filters:
         try:
-            page.run()
-        except _RestLater:
-            link = None
-        except EndOfPage:
-            pass
-        except SourceError as exc:
-            show_error(exc)
-        finally:  # the link holds what the page put in the URL during its run (not drawn after an ``st.stop()``)
+            sidebar.render()
+        except SourceError:
+            pass  # the page's preamble reads the same summary and says what went wrong, once
+    link = st.sidebar.empty() if filters else None
+    try:
+        page.run()
+    except _RestLater:
+        link = None
+    except EndOfPage:
+        pass
+    except SourceError as exc:
+        show_error(exc)
+    finally:  # the link holds what the page put in the URL during its run (not drawn after an ``st.stop()``)
+        try:
             if link is not None:
                 share_box("" if getattr(page, "_default", False) else page.url_path, link.container())
-    finally:
-        cache.end_of_run()  # the heavy jobs this run asked for start now (``in_background(after_run=True)``)
+        finally:
+            cache.end_of_run()  # the heavy jobs this run asked for start now (``in_background(after_run=True)``)
 
 
 def _configured_currency() -> str | None:

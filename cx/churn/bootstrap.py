@@ -16,7 +16,6 @@ import numpy as np
 import pandas as pd
 
 from cx.churn.logistic import MAX_ITER, TOL, chord_refit
-from cx.pace import checkpoint
 
 
 def generator(random_state=None) -> np.random.Generator:
@@ -66,7 +65,6 @@ def bootstrap_refits(Z: np.ndarray, y, beta: np.ndarray, C: float, *, resamples:
     draws, converged = [], []
     done = 0
     while done < resamples:
-        checkpoint()  # a chunk of refits at a time: a page being drawn comes first (cx.pace)
         b = min(chunk, resamples - done)
         W = rng.poisson(1.0, size=(n, b)).astype(float) if weights is None else np.asarray(weights)[:, done:done + b]
         B, ok = chord_refit(Z, y, beta, C, W, tol=tol, max_iter=max_iter)

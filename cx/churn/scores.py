@@ -27,7 +27,6 @@ from cx.churn.logistic import newton_fit
 from cx.churn.model import ChurnModel
 from cx.metrics import wilson_interval
 from cx.outcomes import roc_auc
-from cx.pace import checkpoint
 
 METRICS = ("roc_auc", "pr_auc", "brier")
 METRIC_LABELS = {"roc_auc": "ROC AUC", "pr_auc": "PR AUC", "brier": "Brier score"}
@@ -206,7 +205,6 @@ def predict_in_batches(model: ChurnModel, X: pd.DataFrame, batch: int = SCORE_BA
     rows = np.arange(len(X)) if rows is None else np.asarray(rows)
     out = np.empty(len(rows))
     for start in range(0, len(rows), batch):
-        checkpoint()
         part = X.iloc[rows[start:start + batch]]
         out[start:start + len(part)] = model.predict_proba(part)[:, 1]
     return out
@@ -277,7 +275,6 @@ def cross_validate(model: ChurnModel, X: pd.DataFrame, y, *, n_splits: int = 5,
     rng = generator(model.random_state)
     splitter = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=_fold_seed(model.random_state, rng))
     for k, (train, test) in enumerate(splitter.split(np.zeros(len(y)), y), start=1):
-        checkpoint()  # a fold at a time: a page being drawn comes first (cx.pace)
         fitted = clone(model).set_params(resamples=0)
         Z = fitted.fit_design(X.iloc[train], y[train])
         Zt = fitted.design(X.iloc[test])

@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, TypeVar
 import sqlalchemy as sa
 
 from cx.db.errors import SourceError, connected, safe_url
-from cx.pace import checkpoint
 from cx.schema import CUSTOMER_COLUMNS, INTERACTION_COLUMNS, IncidentRules, Scales
 
 T, R = TypeVar("T"), TypeVar("R")
@@ -121,14 +120,11 @@ class Source:
         """Run one (aggregate or LIMITed) query; every driver error becomes one :class:`SourceError` line.
 
         ``context`` (e.g. ``"reading a preview of X failed"``) is put before the driver's reason.
-        Background work may be held a moment before it (:func:`cx.pace.checkpoint`).
         """
-        checkpoint()
         return read_frame(self.engine, query, context)
 
     def rows(self, query, context: str | None = None) -> tuple[list[str], list[tuple]]:
         """:meth:`read` as column names and rows of Python values (no pandas; see :func:`read_rows`)."""
-        checkpoint()
         return read_rows(self.engine, query, context)
 
     @staticmethod

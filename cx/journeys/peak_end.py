@@ -24,7 +24,6 @@ from scipy import stats
 
 from cx.metrics import wilson_interval
 from cx.outcomes import auc_from_counts, outcome_kind, outcome_values, roc_auc  # noqa: F401  (outcome_kind: kept importable here)
-from cx.pace import checkpoint
 
 PREDICTORS = ("mean", "worst", "end", "peak_end")
 PREDICTOR_LABELS = {"mean": "Average", "worst": "Worst moment", "end": "Last moment", "peak_end": "Peak-end"}
@@ -166,7 +165,6 @@ def _bootstrap(X, y, kind, resamples: int, seed: int) -> tuple[np.ndarray, np.nd
     draws = []
     done = 0
     while done < resamples:
-        checkpoint()  # a batch of resamples at a time: a page being drawn comes first (cx.pace)
         size = min(batch, resamples - done)
         idx = rng.integers(0, n, size=(size, n))
         if kind == "binary":
