@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 import weakref
 from dataclasses import dataclass
 
@@ -30,26 +31,36 @@ class SourceSummary:
 
 
 #: Kinds of source whose data never change under one key: the demo file (its key carries the file's
-#: time stamp). Their summaries are remembered per engine.
+#: time stamp). Their summaries are remembered per engine for as long as the engine lives.
 _UNCHANGING = ("demo",)
-_remembered: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # engine -> {source key: summary}
+#: Seconds a warehouse's summary is remembered (its rows may change). The review, its alerts and the
+#: churn fit each ask for it, and on a warehouse it is four scans of the whole table (a distinct count of
+#: the customers among them): without this, every week a page reviews read them again. The app keeps the
+#: summary it shows for an hour; this is shorter. An upload's is read each time (its rows are in memory,
+#: and once released it must not be readable at all).
+FRESH_SECONDS = 600.0
+_FOR_A_WHILE = ("warehouse",)
+_remembered: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # engine -> {source key: (summary, when)}
 _lock = threading.Lock()
+_now = time.monotonic
 
 
 def summarize(source: Source) -> SourceSummary:
     """Counts, date span, channels, stages and per-column fill — three aggregate queries.
 
-    The review, the alerts and the churn fit each ask for it; for the demo the answer is read once
-    per engine and key (a warehouse's rows may change; an upload's summary is cached by the app).
+    The review, the alerts and the churn fit each ask for it: the answer is read once per engine and
+    key, for the demo for good, for a warehouse for :data:`FRESH_SECONDS`.
     """
-    if source.kind not in _UNCHANGING:
+    if source.kind not in (*_UNCHANGING, *_FOR_A_WHILE):
         return _summarize(source)
+    now = _now()
     with _lock:
-        known = _remembered.get(source.engine, {}).get(source.key)
-    if known is None:
-        known = _summarize(source)
-        with _lock:
-            _remembered.setdefault(source.engine, {})[source.key] = known
+        known, when = _remembered.get(source.engine, {}).get(source.key, (None, None))
+    if known is not None and (source.kind in _UNCHANGING or now - when <= FRESH_SECONDS):
+        return known
+    known = _summarize(source)
+    with _lock:
+        _remembered.setdefault(source.engine, {})[source.key] = (known, now)
     return known
 
 

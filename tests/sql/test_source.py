@@ -91,3 +91,20 @@ def test_password_masked_against_real_mariadb():
     with pytest.raises(SourceError) as info:
         open_warehouse(bad.render_as_string(hide_password=False))
     assert "Hunter2Secret" not in str(info.value) and "***" in str(info.value)
+
+
+def test_a_warehouse_summary_is_read_once_then_again_when_it_is_no_longer_fresh(make_source, monkeypatch):
+    """Issue 14: the review, its alerts and the churn fit each ask for the summary, four scans of the whole
+    table on a warehouse; it is read once, and read again after ``FRESH_SECONDS`` (the rows may change)."""
+    from cx.db import summary as module
+
+    source = make_source(INTERACTIONS, CUSTOMERS)
+    reads, clock = [], [1000.0]
+    read = module._summarize
+    monkeypatch.setattr(module, "_summarize", lambda s: reads.append(s.key) or read(s))
+    monkeypatch.setattr(module, "_now", lambda: clock[0])
+    first = summarize(source)
+    clock[0] += module.FRESH_SECONDS - 1
+    assert summarize(source) is first and len(reads) == 1
+    clock[0] += 2
+    assert summarize(source) == first and len(reads) == 2
