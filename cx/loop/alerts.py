@@ -464,7 +464,7 @@ def evaluate(source: Source, rules: Iterable[Rule] | None = None, week: str | dt
             cuts[f"base{weeks}"] = Cut("all", by, base)
         reads.append((metric, by, cuts))
     read = source.each(lambda item: metric_tables(source, item[0], item[2]) if item[2] else {}, reads)
-    for (metric, by, _), tables in zip(reads, read):
+    for tables, (metric, by, _) in zip(read, reads):  # the reads first: their pool closes as the last is taken
         weekly[(metric, by)] = (tables["weeks"] if history is None
                                 else _window(source, metric, by, history[(metric, by)], window.date_from, monday))
         for name, table in tables.items():

@@ -307,7 +307,7 @@ def week_metrics(source: Source, scope: Scope, monday: dt.date, available: set[s
     wanted = [metric for metric in dict.fromkeys((*KPI_METRICS, *MOVER_METRICS)) if metric in available]
     # the rows come back in the metrics' order, so the review is the same whatever query ends first
     read = source.each(lambda metric: read_week(source, scope, monday, metric), wanted)
-    for metric, tables in zip(wanted, read):
+    for tables, metric in zip(read, wanted):  # the reads first: their pool closes as the last is taken
         if "weeks" in tables:
             rows.append(kpi_row(tables, monday))
             if trends is not None and metric in TREND_METRICS:
