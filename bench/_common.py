@@ -35,3 +35,15 @@ def ensure_data(path: Path, interactions: int, customers: int) -> None:
         print(f"{path} holds {n_i:,} / {n_c:,} rows, not {interactions:,} / {customers:,}: regenerating")
     subprocess.run([str(ROOT / ".venv" / "bin" / "cx"), "demo", "--interactions", str(interactions),
                     "--customers", str(customers), "--out", str(path)], check=True)
+
+
+def in_checkout(script: str, root, *args: str) -> dict:
+    """Run ``script --child *args`` in a fresh interpreter with checkout ``root`` on its path (a baseline's code
+    measured beside this one's, each in its own process); its last printed line, read as JSON."""
+    import json
+    import os
+    import sys
+
+    out = subprocess.run([sys.executable, script, "--child", *args], env={**os.environ, "PYTHONPATH": str(root)},
+                         capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])

@@ -14,10 +14,10 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
-import sys
 import time
 from pathlib import Path
+
+from _common import in_checkout  # bench/ is the script's directory, first on sys.path
 
 ROOT = Path(__file__).resolve().parents[1]
 PARTS = ["metric_tables", "anomaly_tests", "change_tests", "threshold_tests", "judge"]
@@ -75,9 +75,7 @@ def main() -> None:
     results: dict = {str(r): [] for r in roots}
     for _ in range(args.repeats):
         for root in roots:
-            out = subprocess.run([sys.executable, __file__, "--child", "--demo", args.demo, "--weeks", str(args.weeks)],
-                                 env={**os.environ, "PYTHONPATH": str(root)}, capture_output=True, text=True, check=True)
-            results[str(root)].append(json.loads(out.stdout.strip().splitlines()[-1]))
+            results[str(root)].append(in_checkout(__file__, root, "--demo", args.demo, "--weeks", str(args.weeks)))
     print(f"load average {os.getloadavg()[0]:.2f}; {args.weeks} weeks, {args.repeats} processes each; ms per week (median of "
           "the processes' medians), by part (mean)")
     for root, runs in results.items():

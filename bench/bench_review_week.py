@@ -13,10 +13,10 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
-import sys
 import time
 from pathlib import Path
+
+from _common import in_checkout  # bench/ is the script's directory, first on sys.path
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -57,9 +57,7 @@ def main() -> None:
         return
     print(f"load average before {os.getloadavg()[0]:.2f}; {args.weeks} weeks after a first one, seconds")
     for root in [ROOT] + ([Path(args.baseline)] if args.baseline else []):
-        out = subprocess.run([sys.executable, __file__, "--child", "--database", args.database, "--weeks", str(args.weeks)],
-                             env={**os.environ, "PYTHONPATH": str(root)}, capture_output=True, text=True, check=True)
-        result = json.loads(out.stdout.strip().splitlines()[-1])
+        result = in_checkout(__file__, root, "--database", args.database, "--weeks", str(args.weeks))
         print(f"{root} ({result['kind']}): summary read {result['summary']:.2f} s; a week's review "
               f"{statistics.median(result['weeks']):.2f} s median ({', '.join(f'{w:.2f}' for w in result['weeks'])})")
     print(f"load average after {os.getloadavg()[0]:.2f}")
