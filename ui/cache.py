@@ -101,13 +101,19 @@ def _lower_priority() -> None:
 
 _executor = concurrent.futures.ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="cx-job",
                                                   initializer=_lower_priority)
+#: Guesses (``in_background(guess=True)``: a view read ahead that nobody has asked for yet) have a worker of
+#: their own: a dozen of them never queue ahead of work a page asked for, and never take more than one of
+#: the cores from a click while the guesses run.
+GUESS_WORKERS = 1
+_guesses = concurrent.futures.ThreadPoolExecutor(max_workers=GUESS_WORKERS, thread_name_prefix="cx-job",
+                                                 initializer=_lower_priority)
 
 
 def wait_idle(timeout: float = 300.0) -> bool:
     """Wait until every job asked for so far has ended (True), or ``timeout`` seconds (False): one barrier task
     per worker is queued behind them, and the workers can only all be in it once the jobs before it are done.
     For tests and benchmarks that must not count the work of a page they no longer look at."""
-    barrier = threading.Barrier(WORKERS + 1, timeout=timeout)
+    barrier = threading.Barrier(WORKERS + GUESS_WORKERS + 1, timeout=timeout)
 
     def meet():
         try:
@@ -115,8 +121,9 @@ def wait_idle(timeout: float = 300.0) -> bool:
         except threading.BrokenBarrierError:
             pass
 
-    for _ in range(WORKERS):
-        _executor.submit(meet)
+    for pool, workers in ((_executor, WORKERS), (_guesses, GUESS_WORKERS)):
+        for _ in range(workers):
+            pool.submit(meet)
     try:
         barrier.wait()
         return True
@@ -232,7 +239,8 @@ def _session_jobs() -> _Jobs:
     return _Jobs()
 
 
-def in_background(func=None, *, label: str = "", ttl: int = 3600, max_entries: int = 16, after_run: bool = False):
+def in_background(func=None, *, label: str = "", ttl: int = 3600, max_entries: int = 16, after_run: bool = False,
+                  guess: bool = False):
     """Run ``func(source, *args, **kwargs)`` in a worker thread, once per source key and arguments.
 
     The wrapper returns a :class:`Job` at once. Jobs are shared as :func:`cached_by_source` shares
@@ -245,6 +253,8 @@ def in_background(func=None, *, label: str = "", ttl: int = 3600, max_entries: i
     job if that has not started yet. ``after_run``: the work starts only when the script run that asked
     for it has ended (at most :data:`AFTER_RUN_MAX` seconds later): a heavy job (a model fit) then does not
     share the cores and the GIL with the click that asked for it while that click draws its page.
+    ``guess``: the work is a guess at what a page will ask for next (a read-ahead), run by the guesses' own
+    worker (:data:`GUESS_WORKERS`), never ahead of the work pages ask for.
     """
 
     def wrap(f):
@@ -256,16 +266,18 @@ def in_background(func=None, *, label: str = "", ttl: int = 3600, max_entries: i
                    tuple(sorted((k, v) for k, v in kwargs.items() if not k.startswith("_"))))
             return (_session_jobs() if who is None else _shared_jobs()), key
 
+        pool = _guesses if guess else _executor
+
         def start(source: Source, args, kwargs) -> Job:
             if not after_run:
-                return Job(_executor.submit(f, source, *args, **kwargs), label or name, name)
+                return Job(pool.submit(f, source, *args, **kwargs), label or name, name)
             gate = _run_gate()
 
             def gated():
                 gate.wait(AFTER_RUN_MAX)
                 return f(source, *args, **kwargs)
 
-            return Job(_executor.submit(gated), label or name, name, gate)
+            return Job(pool.submit(gated), label or name, name, gate)
 
         def submit(source: Source, args, kwargs) -> Job:
             jobs, key = where(source, args, kwargs)

@@ -39,13 +39,14 @@ from ui.widgets import (
 )
 
 
-@in_background(max_entries=32)
+@in_background(max_entries=64, guess=True)
 def prepare_review(source, week: str, scope, *, _min_n: int) -> dict:
     """A view the room will likely ask for next, read in the background while it looks at this one (the
-    week before; this week with one more channel): its review, movers, headline mix split and charts, as
+    week before; this week with one more channel; a week around it): its review, movers, headline mix split and charts, as
     the functions below would make them. The question ("and the week before?", "and on the phone?") then
-    waits for no query and no chart. A view nobody opens costs a few queries at the workers' low priority,
-    queued after the view's own jobs; those still queued when the session moves on are cancelled. One job
+    waits for no query and no chart. A view nobody opens costs a few queries on the guesses' one worker, at
+    the workers' low priority (never ahead of a page's own jobs); those still queued when the session moves on
+    are cancelled. One job
     per week and scope: ``_min_n`` (the asking session's) is not in its key."""
     review = _read_review(source, week, scope)
     chosen, trends = review.with_min_n(_min_n), reviews.trend_tables(source, review)
@@ -61,24 +62,45 @@ def _read_review(source, week: str | None, scope):
 
 
 def channel_read_ahead_seconds() -> float:
-    """The channels are read ahead only where a recent read took at most this long (``CX_READ_AHEAD_SECONDS``,
-    default 1; the demo's take 0.2–0.5 s on a quiet 2-core machine): on a warehouse where a week's review is
-    a matter of seconds, five guesses would cost it five times that. The quickest of the recent reads is
-    judged: a read that shared the cores with a model fit took longer than the warehouse needs (the demo's
-    took over 1 s beside the at-risk fit, and judged by the last read alone the guesses stopped)."""
+    """The channels and the weeks around are read ahead only where a recent read took at most this long
+    (``CX_READ_AHEAD_SECONDS``, default 1; the demo's take 0.2–0.5 s on a quiet 2-core machine): on a warehouse
+    where a week's review is a matter of seconds, a dozen guesses would cost it a dozen times that. The quickest
+    of the recent reads is judged: a read that shared the cores with a model fit took longer than the warehouse
+    needs (the demo's took over 1 s beside the at-risk fit, and judged by the last read alone the guesses
+    stopped)."""
     return seconds_from_env("CX_READ_AHEAD_SECONDS", 1.0)
 
 
-def read_ahead(source, week: str, offered: list[str], scope, channels, min_n: int) -> None:
-    """Queue the views this one's likely next clicks open, last in the workers' queue: the week before, then
-    this week with each of ``channels`` not chosen yet added to the filter (where reading a view is quick,
-    see :func:`channel_read_ahead_seconds`). The session's read-aheads of the view before, if not started,
-    are cancelled."""
-    views = [(offered[offered.index(week) + 1], scope)] if week in offered[:-1] else []
+#: How many weeks around the one shown are read ahead (``CX_READ_AHEAD_WEEKS``): a quarter. A meeting steps back
+#: through the recent weeks ("and a month ago?"); each is one background review (0.3–0.4 s of CPU on the demo),
+#: read once for every session on the source.
+READ_AHEAD_WEEKS = 12
+
+
+def nearby_weeks(week: str, offered: list[str], count: int) -> list[str]:
+    """Up to ``count`` weeks of ``offered`` (newest first) around ``week``, nearest first, the earlier one first
+    at equal distance (a meeting steps back more often than forward): the weeks its next clicks most likely open."""
+    if week not in offered:
+        return []
+    at = offered.index(week)
+    order = sorted((i for i in range(len(offered)) if i != at), key=lambda i: (abs(i - at), -i))
+    return [offered[i] for i in order[:max(count, 0)]]
+
+
+def read_ahead(source, week: str, offered: list[str], scope, channels, min_n: int, *, more: bool = True) -> None:
+    """Queue the views this one's likely next clicks open, last in the workers' queue: the week before; then,
+    once this view's own jobs are done (``more``) and where reading a view is quick (see
+    :func:`channel_read_ahead_seconds`), this week with each of ``channels`` not chosen yet added to the
+    filter, and the other weeks around it (:data:`READ_AHEAD_WEEKS`, nearest first). The session's read-aheads
+    of the view before, if not started, are cancelled; those already read are kept for every session."""
+    around = nearby_weeks(week, offered, int(seconds_from_env("CX_READ_AHEAD_WEEKS", READ_AHEAD_WEEKS)))
+    before = offered[offered.index(week) + 1] if week in offered[:-1] else None
+    views = [(before, scope)] if before else []
     quickest = quickest_seconds("review", source.key)
-    if quickest is not None and quickest <= channel_read_ahead_seconds():
+    if more and quickest is not None and quickest <= channel_read_ahead_seconds():
         views += [(week, dataclasses.replace(scope, channels=(*scope.channels, c)))
                   for c in channels if c not in scope.channels]
+        views += [(w, scope) for w in around if w != before]
     prepare_review.many(source, [((w, s), {"_min_n": min_n}) for w, s in views])
 
 
@@ -282,8 +304,8 @@ extras = ready(extras_job, "Listing this week's critical incidents and what cust
 ranking = ready(ranking_job, "Fitting the churn model for the customers at risk (once a week, for every filter)",
                 key="overview.ranking")
 # last in the workers' queue; the channels once this view's own jobs are done: they never slow what is asked for
-read_ahead(source, week, offered, scope, summary.channels if extras is not None and ranking is not None else (),
-           view.min_n)
+read_ahead(source, week, offered, scope, summary.channels, view.min_n,
+           more=extras is not None and ranking is not None)
 if extras is not None:
     review = review.with_extras(extras)
     if ranking is not None and not review.notes:

@@ -196,6 +196,7 @@ def test_the_week_before_is_read_in_the_background_and_a_click_to_it_reads_nothi
     from cx.scope import Scope
     from ui import cache
 
+    assert cache.wait_idle(120)  # another test's read-aheads are not this one's
     calls = []
     review = weekly.weekly_review
 
@@ -213,12 +214,13 @@ def test_the_week_before_is_read_in_the_background_and_a_click_to_it_reads_nothi
 
     monkeypatch.setattr(weekly, "weekly_review", counting)
     monkeypatch.setattr(weekly, "review_figures", drawing)
+    monkeypatch.setenv("CX_READ_AHEAD_WEEKS", "0")  # the week before alone: the weeks around are the next tests'
     at = app()
     at.query_params["week"] = "2026-W20"
     at.run()
     assert not at.exception
-    assert ("cx-job", "2026-W19") in calls and ("ScriptRunner.scriptThread", "2026-W19") not in calls
     assert cache.wait_idle(120)  # the read-ahead has ended (a click waits for a running one only so long)
+    assert ("cx-job", "2026-W19") in calls and ("ScriptRunner.scriptThread", "2026-W19") not in calls
     assert ("done", "2026-W19") in calls
     before = len(calls)
     at.selectbox(key="overview.week").set_value("2026-W19").run()
@@ -260,25 +262,44 @@ def reviews_read(monkeypatch) -> _Reads:
     return calls
 
 
-def test_each_channel_is_read_ahead_and_a_click_adding_one_reads_nothing(app, monkeypatch):
-    """Issue 14 (speed): where a week's review reads quickly (the demo), this week with each channel not
-    chosen yet is read in the background too; adding a channel to the filter then runs no review in the
-    click's own script run, and shows the same numbers as a review of that channel read on the spot. Where
-    a review reads slowly (a large warehouse), no channel is guessed."""
-    from cx.db.local import demo_source
-    from cx.review import weekly
-    from cx.scope import Scope
+def read_ahead_from_week_20(app, monkeypatch, **env):
+    """The Overview opened on 2026-W20 with ``env`` set, once every background read it asked for has ended:
+    (the AppTest, every weekly review read since it opened: :func:`reviews_read`)."""
     from ui import cache
 
+    assert cache.wait_idle(120)  # another test's read-aheads are not this one's
     calls = reviews_read(monkeypatch)
-    # a read is "quick" by its wall time, which a loaded test machine stretches past the default 1 s: the guard is
-    # the next test's subject, and test_background_jobs.py's
-    monkeypatch.setenv("CX_READ_AHEAD_SECONDS", "600")
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
     at = app()
     at.query_params["week"] = "2026-W20"
     at.run()
     assert not at.exception
     assert cache.wait_idle(120)
+    return at, calls
+
+
+def assert_shows_review(at, calls: _Reads, week: str, scope) -> None:
+    """The tiles show what a review of ``week`` and ``scope`` read on the spot shows."""
+    from cx.db.local import demo_source
+    from cx.review import weekly
+
+    fresh = calls.review(demo_source(demo.DEFAULT_PATH), week, scope, extras=False)
+    shown = {m.label.rstrip(" ●"): m.value for m in at.metric}
+    assert shown == {row.label: weekly.format_value(row.value, row.unit) for row in fresh.kpis.itertuples()}
+
+
+def test_each_channel_is_read_ahead_and_a_click_adding_one_reads_nothing(app, monkeypatch):
+    """Issue 14 (speed): where a week's review reads quickly (the demo), this week with each channel not
+    chosen yet is read in the background too; adding a channel to the filter then runs no review in the
+    click's own script run, and shows the same numbers as a review of that channel read on the spot. Where
+    a review reads slowly (a large warehouse), no channel is guessed."""
+    from cx.scope import Scope
+    from ui import cache
+
+    # a read is "quick" by its wall time, which a loaded test machine stretches past the default 1 s: the guard is
+    # the next tests' subject, and test_background_jobs.py's
+    at, calls = read_ahead_from_week_20(app, monkeypatch, CX_READ_AHEAD_SECONDS="600")
     channels = list(at.sidebar.multiselect(key="f.channels").options)
     assert len(channels) >= 3
     ahead = {c for thread, week, chosen in calls if thread == "cx-job" and week == "2026-W20" for c in chosen}
@@ -288,25 +309,31 @@ def test_each_channel_is_read_ahead_and_a_click_adding_one_reads_nothing(app, mo
     assert not at.exception
     script = [call for call in calls[before:] if call[0] not in ("cx-job",)]
     assert script == [], "the click read the channel's review again"
-    fresh = calls.review(demo_source(demo.DEFAULT_PATH), "2026-W20", Scope(channels=[channels[1]]), extras=False)
-    shown = {m.label.rstrip(" ●"): m.value for m in at.metric}
-    assert shown == {row.label: weekly.format_value(row.value, row.unit) for row in fresh.kpis.itertuples()}
+    assert_shows_review(at, calls, "2026-W20", Scope(channels=[channels[1]]))
     assert cache.wait_idle(120)
     ahead = {chosen for thread, week, chosen in calls[before:] if thread == "cx-job" and week == "2026-W20"}
     assert ahead == {tuple(sorted((channels[1], c))) for c in channels if c != channels[1]}  # and one more
 
 
+def test_the_weeks_around_are_read_ahead_and_a_click_weeks_back_reads_nothing(app, monkeypatch):
+    """Issue 14 (speed: a week 4 weeks back took over 1 s at p95, read on the click): where a review reads
+    quickly, the weeks around the one shown are read in the background too, nearest first (here 4 of them);
+    picking one then runs no review in the click's script run and shows what a review read on the spot shows."""
+    from cx.scope import Scope
+
+    at, calls = read_ahead_from_week_20(app, monkeypatch, CX_READ_AHEAD_SECONDS="600", CX_READ_AHEAD_WEEKS="4")
+    weeks = [week for thread, week, chosen in calls if thread == "cx-job" and chosen == ()]
+    assert weeks == ["2026-W19", "2026-W21", "2026-W18", "2026-W22"]  # the week before first, then nearest first
+    before = len(calls)
+    at.selectbox(key="overview.week").set_value("2026-W18").run()
+    assert not at.exception
+    assert at.title[0].value.startswith("Weekly review — 2026-W18")
+    assert [call for call in calls[before:] if call[0] != "cx-job"] == [], "the click read its week again"
+    assert_shows_review(at, calls, "2026-W18", Scope())
+
+
 def test_no_channel_is_guessed_where_a_review_reads_slowly(app, monkeypatch):
     """The same, on a source whose review took longer than ``CX_READ_AHEAD_SECONDS`` (here 0): only the
-    week before is read ahead."""
-    from ui import cache
-
-    assert cache.wait_idle(120)  # another test's read-aheads are not this one's
-    calls = reviews_read(monkeypatch)
-    monkeypatch.setenv("CX_READ_AHEAD_SECONDS", "0")
-    at = app()
-    at.query_params["week"] = "2026-W20"
-    at.run()
-    assert not at.exception
-    assert cache.wait_idle(120)
+    week before is read ahead, no channel and no week around."""
+    _, calls = read_ahead_from_week_20(app, monkeypatch, CX_READ_AHEAD_SECONDS="0")
     assert [(w, c) for t, w, c in calls if t == "cx-job"] == [("2026-W19", ())]

@@ -90,6 +90,35 @@ def test_a_batch_supersedes_the_sessions_previous_batch_and_each_function_keeps_
     assert sorted(calls) == [2, 3]
 
 
+def test_guesses_run_one_at_a_time_and_never_ahead_of_a_page_s_job(cache, monkeypatch):
+    """Issue 14 (speed): read-aheads (``guess=True``) have their own worker. A dozen guesses queued never
+    hold back a job a page asked for, and never more than :data:`GUESS_WORKERS` of them run at once (each
+    running one takes a core from the clicks)."""
+    gate, lock, running, most = threading.Event(), threading.Lock(), [0], [0]
+
+    @cache.in_background(guess=True, max_entries=32)
+    def ahead(source, n):
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        gate.wait(30)
+        with lock:
+            running[0] -= 1
+        return n
+
+    @cache.in_background
+    def asked(source):
+        return "drawn"
+
+    guesses = ahead.many(_source(), [((n,), {}) for n in range(12)])
+    assert asked(_source()).result(10) == "drawn"  # while every guess is running or queued
+    assert sum(not job.done() for job in guesses) == 12
+    gate.set()
+    assert [job.result(30) for job in guesses] == list(range(12))
+    assert most[0] == cache.GUESS_WORKERS == 1
+    assert cache.wait_idle(30)
+
+
 def test_another_source_key_is_another_job(cache, monkeypatch):
     @cache.in_background
     def work(source):
