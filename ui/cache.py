@@ -102,11 +102,45 @@ def _lower_priority() -> None:
 _executor = concurrent.futures.ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="cx-job",
                                                   initializer=_lower_priority)
 #: Guesses (``in_background(guess=True)``: a view read ahead that nobody has asked for yet) have a worker of
-#: their own: a dozen of them never queue ahead of work a page asked for, and never take more than one of
-#: the cores from a click while the guesses run.
+#: their own, and each begins only once no work a page asked for is queued or running: a dozen of them never
+#: hold back a page's own jobs (a model fit, a week's incidents), and at most one takes a core from a click.
 GUESS_WORKERS = 1
 _guesses = concurrent.futures.ThreadPoolExecutor(max_workers=GUESS_WORKERS, thread_name_prefix="cx-job",
                                                  initializer=_lower_priority)
+_asked = threading.Condition()  # guards _ASKED_LEFT and every guess's begun / abandoned state
+_ASKED_LEFT = [0]  # jobs pages asked for that are queued or running
+
+
+def _asked_done(_future) -> None:
+    with _asked:
+        _ASKED_LEFT[0] -= 1
+        _asked.notify_all()
+
+
+class Abandoned(Exception):
+    """A guess that was called off before it began (:meth:`Job.cancel`)."""
+
+
+class _Guess:
+    """A guess's state: waiting for the asked-for work to end, then begun, or abandoned before it began."""
+
+    def __init__(self):
+        self.begun = self.abandoned = False
+
+    def wait_for_asked_work(self) -> None:
+        with _asked:
+            while _ASKED_LEFT[0] > 0 and not self.abandoned:
+                _asked.wait(1.0)
+            if self.abandoned:
+                raise Abandoned()
+            self.begun = True
+
+    def abandon(self) -> bool:
+        with _asked:
+            if not self.begun:
+                self.abandoned = True
+                _asked.notify_all()
+            return self.abandoned
 
 
 def wait_idle(timeout: float = 300.0) -> bool:
@@ -158,14 +192,24 @@ class Job:
     """One piece of background work: ``done()`` without waiting, ``result()`` (raises its error)."""
 
     def __init__(self, future: concurrent.futures.Future, label: str, name: str = "",
-                 gate: threading.Event | None = None):
+                 gate: threading.Event | None = None, guess: _Guess | None = None):
         self.future, self.label, self.name, self.started = future, label, name, time.monotonic()
         self.gate = gate  # set: the job starts when the script run that asked for it has ended
+        self.guess = guess  # set: a guess, which begins once the work pages asked for has ended
         future.add_done_callback(self._took)
 
     def _took(self, future: concurrent.futures.Future) -> None:
         if not future.cancelled() and future.exception() is None:
             _TOOK[self.name] = time.monotonic() - self.started
+
+    def cancel(self) -> bool:
+        """Call the work off if it has not begun (queued, or a guess still waiting for the asked-for work to end);
+        True when it will not run."""
+        return self.future.cancel() or (self.guess is not None and self.guess.abandon())
+
+    def called_off(self) -> bool:
+        """Cancelled or abandoned before it began: it will never have a result."""
+        return self.future.cancelled() or (self.guess is not None and self.guess.abandoned)
 
     def expected_left(self) -> float | None:
         """Seconds this job probably still needs: the last job of its function took that long from
@@ -225,7 +269,7 @@ class _Jobs:
 
     @staticmethod
     def _live(job: Job | None, ttl: float) -> bool:
-        return not (job is None or job.future.cancelled() or job.failed_to_read()
+        return not (job is None or job.called_off() or job.failed_to_read()
                     or (job.done() and time.monotonic() - job.started > ttl))
 
 
@@ -254,7 +298,7 @@ def in_background(func=None, *, label: str = "", ttl: int = 3600, max_entries: i
     for it has ended (at most :data:`AFTER_RUN_MAX` seconds later): a heavy job (a model fit) then does not
     share the cores and the GIL with the click that asked for it while that click draws its page.
     ``guess``: the work is a guess at what a page will ask for next (a read-ahead), run by the guesses' own
-    worker (:data:`GUESS_WORKERS`), never ahead of the work pages ask for.
+    worker (:data:`GUESS_WORKERS`) once no work a page asked for is left.
     """
 
     def wrap(f):
@@ -266,18 +310,27 @@ def in_background(func=None, *, label: str = "", ttl: int = 3600, max_entries: i
                    tuple(sorted((k, v) for k, v in kwargs.items() if not k.startswith("_"))))
             return (_session_jobs() if who is None else _shared_jobs()), key
 
-        pool = _guesses if guess else _executor
-
         def start(source: Source, args, kwargs) -> Job:
-            if not after_run:
-                return Job(pool.submit(f, source, *args, **kwargs), label or name, name)
-            gate = _run_gate()
+            if guess:
+                state = _Guess()
 
-            def gated():
-                gate.wait(AFTER_RUN_MAX)
+                def guessed():
+                    state.wait_for_asked_work()
+                    return f(source, *args, **kwargs)
+
+                return Job(_guesses.submit(guessed), label or name, name, guess=state)
+            gate = _run_gate() if after_run else None
+
+            def asked():
+                if gate is not None:
+                    gate.wait(AFTER_RUN_MAX)
                 return f(source, *args, **kwargs)
 
-            return Job(pool.submit(gated), label or name, name, gate)
+            with _asked:
+                _ASKED_LEFT[0] += 1
+            future = _executor.submit(asked)
+            future.add_done_callback(_asked_done)  # also when cancelled
+            return Job(future, label or name, name, gate)
 
         def submit(source: Source, args, kwargs) -> Job:
             jobs, key = where(source, args, kwargs)
@@ -318,7 +371,7 @@ def _supersede(name: str, jobs: tuple[Job, ...]) -> None:
     latest = st.session_state.setdefault(_LATEST, {})
     for previous in latest.get(name, ()):
         if not any(previous is job for job in jobs):
-            previous.future.cancel()  # only a job not yet started can be cancelled
+            previous.cancel()  # only a job not yet begun can be called off
     latest[name] = jobs
 
 

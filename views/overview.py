@@ -115,7 +115,7 @@ def prepared(source, week: str | None, scope, part: str, min_n: int | None = Non
     and the caller reads the week itself. The parts that depend on the minimum n ("chosen", "figures") only
     when the job used ``min_n``."""
     job = prepare_review.asked(source, week, scope)
-    if job is None or job.future.cancel() or not job.wait(PREPARED_WAIT):
+    if job is None or job.cancel() or not job.wait(PREPARED_WAIT):
         return None
     if job.future.exception() is not None:  # the click's own read says what went wrong, where it went wrong
         return None

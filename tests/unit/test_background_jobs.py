@@ -90,18 +90,28 @@ def test_a_batch_supersedes_the_sessions_previous_batch_and_each_function_keeps_
     assert sorted(calls) == [2, 3]
 
 
-def test_guesses_run_one_at_a_time_and_never_ahead_of_a_page_s_job(cache, monkeypatch):
-    """Issue 14 (speed): read-aheads (``guess=True``) have their own worker. A dozen guesses queued never
-    hold back a job a page asked for, and never more than :data:`GUESS_WORKERS` of them run at once (each
-    running one takes a core from the clicks)."""
-    gate, lock, running, most = threading.Event(), threading.Lock(), [0], [0]
+def test_a_guess_begins_once_the_asked_for_work_has_ended_and_guesses_run_one_at_a_time(cache, monkeypatch):
+    """Issue 14 (speed): read-aheads (``guess=True``) have their own worker and begin only once no job a page
+    asked for is queued or running, so a dozen guesses never hold back a page's own work (a model fit, a
+    week's incidents), and at most :data:`GUESS_WORKERS` of them take a core from a click. A guess called off
+    while it waits never runs, and is asked for again as a new job."""
+    import time
+
+    fitting, guessing, lock = threading.Event(), threading.Event(), threading.Lock()
+    began, running, most = [], [0], [0]
+
+    @cache.in_background
+    def fit(source):
+        fitting.wait(30)
+        return "fitted"
 
     @cache.in_background(guess=True, max_entries=32)
     def ahead(source, n):
         with lock:
+            began.append(n)
             running[0] += 1
             most[0] = max(most[0], running[0])
-        gate.wait(30)
+        guessing.wait(30)
         with lock:
             running[0] -= 1
         return n
@@ -110,12 +120,28 @@ def test_guesses_run_one_at_a_time_and_never_ahead_of_a_page_s_job(cache, monkey
     def asked(source):
         return "drawn"
 
+    fitted = fit(_source())
     guesses = ahead.many(_source(), [((n,), {}) for n in range(12)])
-    assert asked(_source()).result(10) == "drawn"  # while every guess is running or queued
-    assert sum(not job.done() for job in guesses) == 12
-    gate.set()
-    assert [job.result(30) for job in guesses] == list(range(12))
-    assert most[0] == cache.GUESS_WORKERS == 1
+    time.sleep(0.3)
+    assert began == []  # the fit is running: no guess has begun
+    assert guesses[0].cancel() and guesses[0].called_off()  # waiting in the worker: abandoned
+    assert guesses[1].cancel() and guesses[1].called_off()  # still queued: cancelled
+    fitting.set()
+    assert fitted.result(10) == "fitted"
+    deadline = time.monotonic() + 10
+    while not began and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert began == [2]
+    assert asked(_source()).result(10) == "drawn"  # a page's job runs at once, guesses running or queued
+    assert not guesses[2].cancel()  # begun: it cannot be called off
+    guessing.set()
+    assert [job.result(30) for job in guesses[2:]] == list(range(2, 12))
+    assert began == list(range(2, 12)) and most[0] == cache.GUESS_WORKERS == 1
+    with pytest.raises(cache.Abandoned):
+        guesses[0].result(10)
+    monkeypatch.setattr(cache.st, "session_state", {})  # another session wants it: a new job, which runs
+    again = ahead(_source(), 1)
+    assert again is not guesses[1] and again.result(10) == 1
     assert cache.wait_idle(30)
 
 
