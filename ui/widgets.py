@@ -123,7 +123,9 @@ def top_first() -> None:
     Every later run of the session (a click, another page) draws the whole page at once, and so does a run
     with ``CX_TOP_FIRST=0`` (AppTest: no browser to ask for the rest). The pages with KPI tiles call it
     under them (Overview, Incidents, Churn); a page whose answer is its first chart (Trends, Journeys) does
-    not: there the chart would only come later.
+    not: there the chart would only come later. Such a page's first run still leaves the sidebar's "Copy link"
+    for the rerun (:func:`run_page`): its code block's code made Trends' first chart come ~0.5 s later in a new
+    browser (BENCHMARKS.md, Meeting, round 15).
     """
     if not first_paint():
         return
@@ -164,7 +166,9 @@ def run_page(page, *, filters: bool = True) -> None:
         show_error(exc)
     finally:  # the link holds what the page put in the URL during its run (not drawn after an ``st.stop()``)
         try:
-            if link is not None:
+            if link is not None and first_paint():
+                _resume()  # a new browser: the link's code block (1.5 MB of code) would hold back the page's charts
+            elif link is not None:
                 share_box("" if getattr(page, "_default", False) else page.url_path, link.container())
         finally:
             cache.end_of_run()  # the heavy jobs this run asked for start now (``in_background(after_run=True)``)

@@ -36,3 +36,20 @@ def test_a_page_whose_answer_is_a_chart_draws_it_in_the_first_run(app, monkeypat
     at = app(page).run()
     assert not at.exception and not _pending(at)
     assert at.get("plotly_chart")
+    # but not "Copy link": its code block's code held back the chart in a new browser (~0.5 s on Trends)
+    assert not at.sidebar.code
+    chart = at.get("plotly_chart")[0].proto.spec
+    at.run()  # what the browser's timer asks for: the link, the same chart
+    assert not at.exception
+    assert [c.value for c in at.sidebar.code] and at.get("plotly_chart")[0].proto.spec == chart
+
+
+def test_a_later_run_or_a_page_with_tiles_draws_the_link_as_it_goes(app, monkeypatch):
+    """Only a new browser's first run leaves "Copy link" for later; ``top_first``'s own rerun draws it."""
+    monkeypatch.setenv("CX_TOP_FIRST", "1")
+    at = app("views/trends.py").run()
+    at.run()
+    at.sidebar.number_input(key="f.min_n").set_value(5).run()
+    assert not at.exception and [c.value for c in at.sidebar.code]
+    monkeypatch.setenv("CX_TOP_FIRST", "0")  # no browser (AppTest runs): every run draws it
+    assert [c.value for c in app("views/trends.py").run().sidebar.code]
