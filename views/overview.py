@@ -42,12 +42,12 @@ from ui.widgets import (
 @in_background(max_entries=64, guess=True)
 def prepare_review(source, week: str, scope, *, _min_n: int) -> dict:
     """A view the room will likely ask for next, read in the background while it looks at this one (the
-    week before; this week with one more channel; a week around it): its review, movers, headline mix split and charts, as
-    the functions below would make them. The question ("and the week before?", "and on the phone?") then
-    waits for no query and no chart. A view nobody opens costs a few queries on the guesses' one worker, at
-    the workers' low priority (never ahead of a page's own jobs); those still queued when the session moves on
-    are cancelled. One job
-    per week and scope: ``_min_n`` (the asking session's) is not in its key."""
+    week before; this week with one more channel; a week around it): its review, movers, headline mix split
+    and charts, as the functions below would make them. The question ("and the week before?", "and on the
+    phone?", "and a month ago?") then waits for no query and no chart. A view nobody opens costs a few queries
+    on the guesses' one worker, once no job a page asked for is left (``in_background(guess=True)``); those not
+    begun when the session moves on are called off. One job per week and scope: ``_min_n`` (the asking
+    session's) is not in its key."""
     review = _read_review(source, week, scope)
     chosen, trends = review.with_min_n(_min_n), reviews.trend_tables(source, review)
     return {"review": review, "trends": trends, "headline": review.headline_mix("channel"),
@@ -88,11 +88,11 @@ def nearby_weeks(week: str, offered: list[str], count: int) -> list[str]:
 
 
 def read_ahead(source, week: str, offered: list[str], scope, channels, min_n: int, *, more: bool = True) -> None:
-    """Queue the views this one's likely next clicks open, last in the workers' queue: the week before; then,
+    """Queue the views this one's likely next clicks open, as guesses (:func:`prepare_review`): the week before; then,
     once this view's own jobs are done (``more``) and where reading a view is quick (see
     :func:`channel_read_ahead_seconds`), this week with each of ``channels`` not chosen yet added to the
     filter, and the other weeks around it (:data:`READ_AHEAD_WEEKS`, nearest first). The session's read-aheads
-    of the view before, if not started, are cancelled; those already read are kept for every session."""
+    of the view before, if not begun, are called off; those already read are kept for every session."""
     around = nearby_weeks(week, offered, int(seconds_from_env("CX_READ_AHEAD_WEEKS", READ_AHEAD_WEEKS)))
     before = offered[offered.index(week) + 1] if week in offered[:-1] else None
     views = [(before, scope)] if before else []
@@ -303,7 +303,7 @@ if headline_mix is not None:
 extras = ready(extras_job, "Listing this week's critical incidents and what customers wrote", key="overview.extras")
 ranking = ready(ranking_job, "Fitting the churn model for the customers at risk (once a week, for every filter)",
                 key="overview.ranking")
-# last in the workers' queue; the channels once this view's own jobs are done: they never slow what is asked for
+# guesses: the channels and the weeks around once this view's own jobs are done; they never slow what is asked for
 read_ahead(source, week, offered, scope, summary.channels, view.min_n,
            more=extras is not None and ranking is not None)
 if extras is not None:

@@ -120,21 +120,25 @@ def test_a_guess_begins_once_the_asked_for_work_has_ended_and_guesses_run_one_at
     def asked(source):
         return "drawn"
 
-    fitted = fit(_source())
-    guesses = ahead.many(_source(), [((n,), {}) for n in range(12)])
-    time.sleep(0.3)
-    assert began == []  # the fit is running: no guess has begun
-    assert guesses[0].cancel() and guesses[0].called_off()  # waiting in the worker: abandoned
-    assert guesses[1].cancel() and guesses[1].called_off()  # still queued: cancelled
-    fitting.set()
-    assert fitted.result(10) == "fitted"
-    deadline = time.monotonic() + 10
-    while not began and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert began == [2]
-    assert asked(_source()).result(10) == "drawn"  # a page's job runs at once, guesses running or queued
-    assert not guesses[2].cancel()  # begun: it cannot be called off
-    guessing.set()
+    assert cache.wait_idle(120)  # other tests' jobs (in this process) are not this one's asked-for work
+    try:
+        fitted = fit(_source())
+        guesses = ahead.many(_source(), [((n,), {}) for n in range(12)])
+        time.sleep(0.3)
+        assert began == []  # the fit is running: no guess has begun
+        assert guesses[0].cancel() and guesses[0].called_off()  # waiting in the worker: abandoned
+        assert guesses[1].cancel() and guesses[1].called_off()  # still queued: cancelled
+        fitting.set()
+        assert fitted.result(10) == "fitted"
+        deadline = time.monotonic() + 30
+        while not began and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert began == [2]
+        assert asked(_source()).result(10) == "drawn"  # a page's job runs at once, guesses running or queued
+        assert not guesses[2].cancel()  # begun: it cannot be called off
+    finally:  # a failure here leaves no job holding the workers for the next tests
+        fitting.set()
+        guessing.set()
     assert [job.result(30) for job in guesses[2:]] == list(range(2, 12))
     assert began == list(range(2, 12)) and most[0] == cache.GUESS_WORKERS == 1
     with pytest.raises(cache.Abandoned):
