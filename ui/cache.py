@@ -246,10 +246,15 @@ class _Jobs:
         self.lock = threading.Lock()
         self.jobs: dict[str, collections.OrderedDict] = collections.defaultdict(collections.OrderedDict)
 
-    def get(self, key, submit, ttl: float, max_entries: int) -> Job:
+    def get(self, key, submit, ttl: float, max_entries: int, take_over: bool = False) -> Job:
+        """The live job under ``key``, else a new one from ``submit()``. ``take_over``: a page asks for the work
+        itself, so a guess under the key that has not begun is called off and the work is asked for anew (on the
+        workers that serve what pages ask for, not behind the guesses); a guess already running is waited for."""
         with self.lock:
             jobs = self.jobs[key[0]]
             job = jobs.get(key)
+            if take_over and job is not None and job.guess is not None:
+                job.cancel()
             if not self._live(job, ttl):
                 job = jobs[key] = submit()
             jobs.move_to_end(key)
@@ -298,7 +303,9 @@ def in_background(func=None, *, label: str = "", ttl: int = 3600, max_entries: i
     for it has ended (at most :data:`AFTER_RUN_MAX` seconds later): a heavy job (a model fit) then does not
     share the cores and the GIL with the click that asked for it while that click draws its page.
     ``guess``: the work is a guess at what a page will ask for next (a read-ahead), run by the guesses' own
-    worker (:data:`GUESS_WORKERS`) once no work a page asked for is left.
+    worker (:data:`GUESS_WORKERS`) once no work a page asked for is left. A function asked for by one page can
+    be guessed by another: ``many(..., guess=True)`` queues its calls as guesses, and the page's own call later
+    takes over a guess that has not begun (:meth:`_Jobs.get`).
     """
 
     def wrap(f):
@@ -310,8 +317,8 @@ def in_background(func=None, *, label: str = "", ttl: int = 3600, max_entries: i
                    tuple(sorted((k, v) for k, v in kwargs.items() if not k.startswith("_"))))
             return (_session_jobs() if who is None else _shared_jobs()), key
 
-        def start(source: Source, args, kwargs) -> Job:
-            if guess:
+        def start(source: Source, args, kwargs, as_guess: bool) -> Job:
+            if as_guess:
                 state = _Guess()
 
                 def guessed():
@@ -332,9 +339,10 @@ def in_background(func=None, *, label: str = "", ttl: int = 3600, max_entries: i
             future.add_done_callback(_asked_done)  # also when cancelled
             return Job(future, label or name, name, gate)
 
-        def submit(source: Source, args, kwargs) -> Job:
+        def submit(source: Source, args, kwargs, as_guess: bool = guess) -> Job:
             jobs, key = where(source, args, kwargs)
-            return jobs.get(key, lambda: start(source, args, kwargs), ttl, max_entries)
+            return jobs.get(key, lambda: start(source, args, kwargs, as_guess), ttl, max_entries,
+                            take_over=not as_guess)
 
         @functools.wraps(f)
         def wrapper(source: Source, *args, **kwargs) -> Job:
@@ -342,11 +350,15 @@ def in_background(func=None, *, label: str = "", ttl: int = 3600, max_entries: i
             _supersede(name, (job,))
             return job
 
-        def many(source: Source, calls) -> list[Job]:
+        pages_ask = not guess  # a function pages ask for, which another page may guess
+
+        def many(source: Source, calls, *, guess: bool = guess) -> list[Job]:
             """One job for each ``(args, kwargs)`` of ``calls``, queued in that order, as this session's
-            current jobs of the function: the jobs of its previous call that have not started are cancelled."""
-            jobs = [submit(source, tuple(args), dict(kwargs)) for args, kwargs in calls]
-            _supersede(name, tuple(jobs))
+            current jobs of the function: the jobs of its previous call that have not started are cancelled
+            (no calls: all of them). ``guess``: queue them as guesses (the decorator's own setting by default); a
+            function pages ask for keeps the jobs they asked for: only its earlier guesses are called off."""
+            jobs = [submit(source, tuple(args), dict(kwargs), guess) for args, kwargs in calls]
+            _supersede(name, tuple(jobs), guesses_only=guess and pages_ask)
             return jobs
 
         def asked(source: Source, *args, **kwargs) -> Job | None:
@@ -364,15 +376,21 @@ def in_background(func=None, *, label: str = "", ttl: int = 3600, max_entries: i
 _LATEST = "cx.jobs.latest"
 
 
-def _supersede(name: str, jobs: tuple[Job, ...]) -> None:
+def _supersede(name: str, jobs: tuple[Job, ...], guesses_only: bool = False) -> None:
     """This session now wants ``jobs`` from function ``name``: those it wanted before, if still queued,
     are cancelled (clicking through five filters queues one fit, not five). A cancelled job that another
-    session asks for again is simply submitted again."""
+    session asks for again is simply submitted again. ``guesses_only``: ``jobs`` are guesses, which call off
+    only the guesses before them; a job a page asked for stays wanted."""
     latest = st.session_state.setdefault(_LATEST, {})
+    kept = []
     for previous in latest.get(name, ()):
-        if not any(previous is job for job in jobs):
+        if any(previous is job for job in jobs):
+            continue
+        if guesses_only and previous.guess is None:
+            kept.append(previous)
+        else:
             previous.cancel()  # only a job not yet begun can be called off
-    latest[name] = jobs
+    latest[name] = (*kept, *jobs)
 
 
 #: How long a click waits for a background job before it draws a progress line instead, and how often

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import importlib
 
-MODULES = ("ui.sidebar", "ui.widgets", "ui.followup", "ui.notes", "ui.auth", "cx.review.weekly", "cx.review.export",
+MODULES = ("ui.sidebar", "ui.widgets", "ui.followup", "ui.churn_fit", "ui.notes", "ui.auth", "cx.review.weekly", "cx.review.export",
            "cx.review.teams", "cx.charts", "cx.charts.review", "cx.journeys", "cx.metrics.plausible", "plotly.graph_objects",
            "scipy.stats",
            # the router's own import (app.py: scikit-learn, ~0.3 s), and what opening the demo warehouse imports

@@ -6,12 +6,13 @@ import pandas as pd
 import streamlit as st
 
 from cx.charts import churn as churn_charts
-from cx.churn import CAVEAT, METRIC_LABELS, ChurnModelError, CutoffRule, FeatureError, fit_churn, what_if
+from cx.churn import CAVEAT, METRIC_LABELS, ChurnModelError, CutoffRule, FeatureError, what_if
 from cx.db import SourceError
 from cx.display import currency, money
 from cx.metrics import plausible as plausibility
-from cx.outcomes import OutcomeError, outcome_candidates, two_valued_outcomes
-from ui.cache import cached_by_source, in_background, ready
+from cx.outcomes import OutcomeError
+from ui.cache import cached_by_source, ready
+from ui.churn_fit import DEFAULT_RULE, MIN_POSITIVES, fit_report, load_outcomes
 from ui.followup import open_case_control
 from ui.state import set_url_state, url_state
 from ui.widgets import (
@@ -28,22 +29,6 @@ from ui.widgets import (
     tile_row,
     top_first,
 )
-
-
-# Cached per source (shared for the demo, per session for a user's own data) and keyed on the
-# Scope and this page's settings only: the sidebar's View (grain, minimum n) never refits.
-@cached_by_source(max_entries=32)
-def load_outcomes(source) -> tuple[list[str], dict[str, list]]:
-    return outcome_candidates(source), two_valued_outcomes(source)
-
-
-# The fit runs once per source, scope and settings in the background (every session on the demo
-# shares it); the page shows its progress and stays responsive meanwhile.
-@in_background(max_entries=8)
-def fit_report(source, outcome: str, positive, rule: CutoffRule, scope, attributes: tuple, min_positives: int,
-               allowed: tuple):
-    return fit_churn(source, outcome, rule, scope, positive=positive, attributes=list(attributes),
-                     include_restating=list(allowed), min_positives=min_positives, at_risk=500)
 
 
 @cached_by_source(max_entries=64)
@@ -93,7 +78,7 @@ attributes = right.multiselect("Add customer attributes (optional)", [a for a in
                                + [a for a in source.customer_attributes if a != outcome],
                                key="churn.attributes", placeholder="Experience measures only",
                                help="The default model uses experience measures only; attributes join when picked.")
-rule = CutoffRule("before_outcome")
+rule = DEFAULT_RULE
 if rule_kind == "window" and outcome == "churned":
     last = summary.last.date() if summary.last is not None else dt.date.today()
     w1, w2 = st.columns(2)
@@ -102,7 +87,7 @@ if rule_kind == "window" and outcome == "churned":
     cutoff = w1.date_input("Observation window ends", value=default_cut, max_value=last, key="churn.cutoff")
     rule = CutoffRule("window", cutoff=cutoff, horizon_days=int(horizon))
 with st.expander("Guard rails"):
-    min_positives = st.number_input("Minimum customers in each class", min_value=5, max_value=10_000, value=50,
+    min_positives = st.number_input("Minimum customers in each class", min_value=5, max_value=10_000, value=MIN_POSITIVES,
                                     step=5, key="churn.min_positives",
                                     help="Below this, no model is fitted: the intervals would span almost everything.")
 

@@ -13,7 +13,7 @@ from cx.review import weekly as reviews
 from cx.review.export import html_bytes, pdf_bytes, report_name
 from cx.review.weekly import format_value
 from cx.scope import Scope
-from ui import followup, state
+from ui import churn_fit, followup, state
 from ui.cache import (
     cached_by_source,
     in_background,
@@ -160,8 +160,13 @@ def load_extras(source, week: str, scope):
 def load_risk_ranking(source, week: str):
     """The churn model's ranking up to the week's end: the fit takes seconds, so it runs in the
     background, once per source and week. No filter enters it (a customer's risk does not depend on
-    what a page shows), so a filter change refits nothing."""
-    return reviews.week_risk_ranking(source, week)
+    what a page shows), so a filter change refits nothing. How long a fit took tells whether the Churn page's
+    default fit is quick enough to read ahead (:func:`ui.churn_fit.read_ahead`)."""
+    started = time.monotonic()
+    ranking = reviews.week_risk_ranking(source, week)
+    if not ranking.empty:  # a model was fitted (none without a churn flag, or beyond the review's customers)
+        churn_fit.record_fit_seconds(source, time.monotonic() - started)
+    return ranking
 
 
 @cached_by_source(ttl=1800, max_entries=64)
@@ -303,9 +308,11 @@ if headline_mix is not None:
 extras = ready(extras_job, "Listing this week's critical incidents and what customers wrote", key="overview.extras")
 ranking = ready(ranking_job, "Fitting the churn model for the customers at risk (once a week, for every filter)",
                 key="overview.ranking")
-# guesses: the channels and the weeks around once this view's own jobs are done; they never slow what is asked for
+# guesses: the channels and the weeks around once this view's own jobs are done, then the Churn page's model for
+# these filters (where a fit is quick); they never slow what is asked for
 read_ahead(source, week, offered, scope, summary.channels, view.min_n,
            more=extras is not None and ranking is not None)
+churn_fit.read_ahead(source, scope, wanted=extras is not None and ranking is not None)
 if extras is not None:
     review = review.with_extras(extras)
     if ranking is not None and not review.notes:

@@ -95,18 +95,18 @@ def test_the_sidebar_view_never_refits_and_own_data_stay_in_their_session(app, m
     """Grain and minimum n (the View) re-draw without a refit; a user's own data are cached per session."""
     import dataclasses
 
-    import cx.churn
     from cx.db import demo_source
+    from ui import churn_fit
     from ui.state import SOURCE_KEY
 
     fits = []
-    fit_churn = cx.churn.fit_churn
+    fit_churn = churn_fit.fit_churn
 
     def counting(source, *args, **kwargs):
         fits.append(source.key)
         return fit_churn(source, *args, **kwargs)
 
-    monkeypatch.setattr(cx.churn, "fit_churn", counting)  # the page imports it from cx.churn on every run
+    monkeypatch.setattr(churn_fit, "fit_churn", counting)  # the page's fit (ui.churn_fit.fit_report) calls it
     at = app("views/churn.py", timeout=180).run()
     assert not at.exception and len(fits) == 1
     for grain, min_n in (("month", 30), ("month", 50), ("quarter", 5)):
@@ -254,3 +254,58 @@ def test_counts_as_yes_on_a_yes_no_outcome_is_yes_never_an_empty_box(app):
     assert not at.exception
     box = at.selectbox(key="churn.positive.churned")
     assert box.value == "yes" and list(box.options)[0] == "yes" and "None" not in box.options
+
+
+def _fits(monkeypatch) -> list:
+    """Every fit of the Churn page's model from now on, as (thread, scope): "cx-job" for a background worker."""
+    import threading
+
+    from ui import churn_fit
+
+    fits, fit = [], churn_fit.fit_churn
+
+    def counting(source, outcome, rule, scope, **kwargs):
+        fits.append((threading.current_thread().name.split("_")[0], scope))
+        return fit(source, outcome, rule, scope, **kwargs)
+
+    monkeypatch.setattr(churn_fit, "fit_churn", counting)
+    return fits
+
+
+def test_the_overview_reads_the_churn_model_ahead_where_a_fit_is_quick(app, monkeypatch):
+    """Issue 14 (speed: Churn's first visit on a server drew its model 4–6 s after it opened, the time of its fit):
+    once the Overview's own jobs are done, and where its weekly fit took at most ``CX_READ_AHEAD_FIT_SECONDS``,
+    the Churn page's default fit for the same filters is read in the background. The Churn page then draws its
+    model card in its first run, fitting nothing itself."""
+    from cx.scope import Scope
+    from ui import cache
+
+    assert cache.wait_idle(120)  # another test's jobs are not this one's
+    fits = _fits(monkeypatch)
+    monkeypatch.setenv("CX_READ_AHEAD_SECONDS", "0")  # no channel or week guessed: the fit is the guess here
+    monkeypatch.setenv("CX_READ_AHEAD_FIT_SECONDS", "600")  # a loaded test machine stretches the demo's fit
+    at = app(timeout=180).run()
+    assert not at.exception and at.title[0].value.startswith("Weekly review")
+    assert cache.wait_idle(180)
+    assert fits == [("cx-job", Scope())]  # read ahead by a worker, for the Overview's filters
+    at.switch_page("views/churn.py").run()
+    assert not at.exception
+    assert fits == [("cx-job", Scope())], "the Churn page fitted its model again"
+    assert {"Customers", "Churned", "Share churned", "Ranks churners higher"} <= {m.label for m in at.metric}
+    assert not [c for c in at.caption if "Fitting" in c.value]
+
+
+def test_no_churn_model_is_read_ahead_where_a_fit_is_slow(app, monkeypatch):
+    """The same where the Overview's weekly fit took longer than ``CX_READ_AHEAD_FIT_SECONDS`` (here 0): nothing
+    is guessed, and the Churn page fits its model when it is opened."""
+    from ui import cache
+
+    assert cache.wait_idle(120)
+    fits = _fits(monkeypatch)
+    monkeypatch.setenv("CX_READ_AHEAD_FIT_SECONDS", "0")
+    at = app(timeout=180).run()
+    assert not at.exception
+    assert cache.wait_idle(180)
+    assert fits == []
+    at.switch_page("views/churn.py").run()
+    assert not at.exception and len(fits) == 1

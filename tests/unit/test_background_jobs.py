@@ -149,6 +149,67 @@ def test_a_guess_begins_once_the_asked_for_work_has_ended_and_guesses_run_one_at
     assert cache.wait_idle(30)
 
 
+def test_a_page_asking_for_work_another_page_guessed_takes_over_the_guess_that_has_not_begun(cache, monkeypatch):
+    """Issue 14 (speed): the Overview guesses the Churn page's fit (``many(..., guess=True)`` on a function pages
+    ask for). When the page asks for it before the guess has begun, the guess is called off and the work is asked
+    for anew, so it runs at once and not behind the other guesses; a guess already running is the page's job.
+    A session's guesses call off only its earlier guesses, never the work a page of it asked for."""
+    import time
+
+    holding, fitting, releasing, began = threading.Event(), threading.Event(), threading.Event(), []
+
+    @cache.in_background(guess=True, max_entries=32)
+    def ahead(source, n):
+        holding.wait(30)
+        return n
+
+    @cache.in_background(max_entries=8)
+    def hold(source, n):
+        releasing.wait(30)
+
+    @cache.in_background
+    def fit(source, scope):
+        began.append(scope)
+        fitting.wait(30)
+        return f"fitted {scope}"
+
+    assert cache.wait_idle(120)
+    try:
+        blocker = ahead(_source(), 0)  # the guesses' worker is busy with another guess
+        deadline = time.monotonic() + 10
+        while not blocker.guess.begun and time.monotonic() < deadline:
+            time.sleep(0.01)
+        guessed = fit.many(_source(), [(("all",), {})], guess=True)[0]
+        assert guessed.guess is not None and fit.asked(_source(), "all") is guessed
+        asked = fit(_source(), "all")  # the page asks before the guess began: the guess is called off
+        assert asked is not guessed and guessed.called_off() and asked.guess is None
+        deadline = time.monotonic() + 10
+        while not began and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert began == ["all"]  # it runs now, with the guesses' worker still busy
+        fitting.set()
+        assert asked.result(10) == "fitted all"
+        blockers = []
+        for i in range(cache.WORKERS):  # every worker busy with another session's job: the next ask waits
+            monkeypatch.setattr(cache.st, "session_state", {})
+            blockers.append(hold(_source(), i))
+        monkeypatch.setattr(cache.st, "session_state", {})
+        queued = fit(_source(), "phone")
+        again = fit.many(_source(), [(("email",), {})], guess=True)[0]  # the session guesses another view:
+        assert not queued.called_off() and fit.asked(_source(), "phone") is queued  # what it asked for stays
+        assert fit.many(_source(), [], guess=True) == [] and again.called_off()  # its earlier guess is called off
+        releasing.set()
+        assert queued.result(10) == "fitted phone" and all(b.wait(10) for b in blockers)
+    finally:
+        holding.set()
+        fitting.set()
+        releasing.set()
+    monkeypatch.setattr(cache.st, "session_state", {})  # another session: the guess runs and is then the page's job
+    guess = fit.many(_source(), [(("chat",), {})], guess=True)[0]
+    assert guess.result(10) == "fitted chat" and fit(_source(), "chat") is guess
+    assert cache.wait_idle(30)
+
+
 def test_another_source_key_is_another_job(cache, monkeypatch):
     @cache.in_background
     def work(source):
