@@ -143,6 +143,27 @@ class _Guess:
             return self.abandoned
 
 
+def _guess_later(delay: float, work) -> concurrent.futures.Future:
+    """``work`` queued for the guesses' worker ``delay`` seconds from now; until it begins, cancelling the future
+    calls it off. The worker is not held while the time passes (other guesses run meanwhile)."""
+    future: concurrent.futures.Future = concurrent.futures.Future()
+
+    def run():
+        if not future.set_running_or_notify_cancel():
+            return  # called off
+        try:
+            result = work()
+        except BaseException as exc:  # noqa: BLE001 (the job's error, raised where its result is read)
+            future.set_exception(exc)
+        else:
+            future.set_result(result)
+
+    timer = threading.Timer(delay, lambda: None if future.cancelled() else _guesses.submit(run))
+    timer.daemon = True
+    timer.start()
+    return future
+
+
 def wait_idle(timeout: float = 300.0) -> bool:
     """Wait until every job asked for so far has ended (True), or ``timeout`` seconds (False): one barrier task
     per worker is queued behind them, and the workers can only all be in it once the jobs before it are done.
@@ -317,7 +338,7 @@ def in_background(func=None, *, label: str = "", ttl: int = 3600, max_entries: i
                    tuple(sorted((k, v) for k, v in kwargs.items() if not k.startswith("_"))))
             return (_session_jobs() if who is None else _shared_jobs()), key
 
-        def start(source: Source, args, kwargs, as_guess: bool) -> Job:
+        def start(source: Source, args, kwargs, as_guess: bool, delay: float = 0.0) -> Job:
             if as_guess:
                 state = _Guess()
 
@@ -325,7 +346,8 @@ def in_background(func=None, *, label: str = "", ttl: int = 3600, max_entries: i
                     state.wait_for_asked_work()
                     return f(source, *args, **kwargs)
 
-                return Job(_guesses.submit(guessed), label or name, name, guess=state)
+                future = _guess_later(delay, guessed) if delay > 0 else _guesses.submit(guessed)
+                return Job(future, label or name, name, guess=state)
             gate = _run_gate() if after_run else None
 
             def asked():
@@ -339,9 +361,9 @@ def in_background(func=None, *, label: str = "", ttl: int = 3600, max_entries: i
             future.add_done_callback(_asked_done)  # also when cancelled
             return Job(future, label or name, name, gate)
 
-        def submit(source: Source, args, kwargs, as_guess: bool = guess) -> Job:
+        def submit(source: Source, args, kwargs, as_guess: bool = guess, delay: float = 0.0) -> Job:
             jobs, key = where(source, args, kwargs)
-            return jobs.get(key, lambda: start(source, args, kwargs, as_guess), ttl, max_entries,
+            return jobs.get(key, lambda: start(source, args, kwargs, as_guess, delay), ttl, max_entries,
                             take_over=not as_guess)
 
         @functools.wraps(f)
@@ -352,12 +374,14 @@ def in_background(func=None, *, label: str = "", ttl: int = 3600, max_entries: i
 
         pages_ask = not guess  # a function pages ask for, which another page may guess
 
-        def many(source: Source, calls, *, guess: bool = guess) -> list[Job]:
+        def many(source: Source, calls, *, guess: bool = guess, delay: float = 0.0) -> list[Job]:
             """One job for each ``(args, kwargs)`` of ``calls``, queued in that order, as this session's
             current jobs of the function: the jobs of its previous call that have not started are cancelled
             (no calls: all of them). ``guess``: queue them as guesses (the decorator's own setting by default); a
-            function pages ask for keeps the jobs they asked for: only its earlier guesses are called off."""
-            jobs = [submit(source, tuple(args), dict(kwargs), guess) for args, kwargs in calls]
+            function pages ask for keeps the jobs they asked for: only its earlier guesses are called off.
+            ``delay``: a new guess begins no sooner than that many seconds from now (a guess that costs seconds
+            of CPU then runs only once the session has stayed on its view that long, not under its clicks)."""
+            jobs = [submit(source, tuple(args), dict(kwargs), guess, delay) for args, kwargs in calls]
             _supersede(name, tuple(jobs), guesses_only=guess and pages_ask)
             return jobs
 

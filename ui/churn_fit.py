@@ -21,6 +21,11 @@ MIN_POSITIVES = 50
 DEFAULT_RULE = CutoffRule("before_outcome")
 #: The Churn page's default view is read ahead only where the Overview's weekly fit took at most this long (s).
 READ_AHEAD_FIT_SECONDS = 15.0
+#: ... and the fit begins only once the session has stayed this long (s) on the view it was guessed for
+#: (``CX_READ_AHEAD_FIT_DELAY``): a room stepping through filters every few seconds never has it running under a
+#: click (begun, it took 0.8 s of CPU from the Overview's "filter removed" 3 s after the filter was added, and that
+#: click 0.13 s longer at the median; BENCHMARKS.md, Meeting, round 16).
+READ_AHEAD_FIT_DELAY = 10.0
 
 
 # Cached per source (shared for the demo, per session for a user's own data) and keyed on the
@@ -62,10 +67,12 @@ def record_fit_seconds(source, seconds: float) -> None:
 
 
 def read_ahead(source, scope, wanted: bool) -> None:
-    """Queue the Churn page's default fit for ``scope`` as a guess, behind the guesses queued before it, when
-    ``wanted`` and a fit on this source is quick (:data:`READ_AHEAD_FIT_SECONDS`); otherwise call off this
-    session's fit guessed for an earlier view, if it has not begun."""
+    """Queue the Churn page's default fit for ``scope`` as a guess, behind the guesses queued before it and no
+    sooner than :data:`READ_AHEAD_FIT_DELAY` seconds from now, when ``wanted`` and a fit on this source is quick
+    (:data:`READ_AHEAD_FIT_SECONDS`); otherwise call off this session's fit guessed for an earlier view, if it has
+    not begun."""
     quickest = quickest_seconds("fit", source.key)
     quick = quickest is not None and quickest <= seconds_from_env("CX_READ_AHEAD_FIT_SECONDS", READ_AHEAD_FIT_SECONDS)
     args = default_fit(source, scope) if wanted and quick else None
-    fit_report.many(source, [(args, {})] if args is not None else [], guess=True)
+    fit_report.many(source, [(args, {})] if args is not None else [], guess=True,
+                    delay=seconds_from_env("CX_READ_AHEAD_FIT_DELAY", READ_AHEAD_FIT_DELAY))

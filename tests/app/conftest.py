@@ -28,6 +28,7 @@ def app(small_demo, monkeypatch):
     monkeypatch.setattr(demo, "DEFAULT_PATH", small_demo)
     monkeypatch.setenv("CX_WAIT_SECONDS", "600")  # no browser to redraw: pages wait for background jobs
     monkeypatch.setenv("CX_TOP_FIRST", "0")  # and none to ask for the rest of a first run's page (ui.widgets.top_first)
+    monkeypatch.setenv("CX_READ_AHEAD_FIT_DELAY", "0")  # a guessed fit is queued at once, so cache.wait_idle covers it
     st.cache_data.clear()
     st.cache_resource.clear()
 

@@ -210,6 +210,32 @@ def test_a_page_asking_for_work_another_page_guessed_takes_over_the_guess_that_h
     assert cache.wait_idle(30)
 
 
+def test_a_delayed_guess_begins_after_its_delay_without_holding_the_worker_and_can_be_called_off(cache, monkeypatch):
+    """A costly guess (the Churn page's fit) is queued with a delay: it begins only once the session has stayed on
+    its view that long, so a room clicking every few seconds calls it off before it ever runs under a click. While
+    it waits, the guesses' worker runs the other guesses."""
+    import time
+
+    began = []
+
+    @cache.in_background(guess=True, max_entries=32)
+    def ahead(source, n):
+        began.append((n, time.monotonic()))
+        return n
+
+    assert cache.wait_idle(120)
+    queued = time.monotonic()
+    later = ahead.many(_source(), [((1,), {})], delay=0.5)[0]
+    soon = ahead.many(_source(), [((1,), {}), ((2,), {})])[1]  # the same session's next batch keeps the first
+    assert soon.result(10) == 2 and not later.done()  # the worker was not held by the waiting guess
+    assert later.result(10) == 1 and began[1][0] == 1 and began[1][1] - queued >= 0.5
+    monkeypatch.setattr(cache.st, "session_state", {})
+    off = ahead.many(_source(), [((3,), {})], delay=0.3)[0]
+    assert ahead.many(_source(), []) == [] and off.called_off()  # the session moved on within the delay
+    time.sleep(0.6)
+    assert cache.wait_idle(30) and [n for n, _ in began] == [2, 1] and off.future.cancelled()
+
+
 def test_another_source_key_is_another_job(cache, monkeypatch):
     @cache.in_background
     def work(source):
