@@ -167,7 +167,8 @@ def _guess_later(delay: float, work) -> concurrent.futures.Future:
 def wait_idle(timeout: float = 300.0) -> bool:
     """Wait until every job asked for so far has ended (True), or ``timeout`` seconds (False): one barrier task
     per worker is queued behind them, and the workers can only all be in it once the jobs before it are done.
-    For tests and benchmarks that must not count the work of a page they no longer look at."""
+    For tests and benchmarks that must not count the work of a page they no longer look at. A guess queued with
+    a ``delay`` (``many``) counts once its delay has passed (tests set ``CX_READ_AHEAD_FIT_DELAY`` to 0)."""
     barrier = threading.Barrier(WORKERS + GUESS_WORKERS + 1, timeout=timeout)
 
     def meet():
