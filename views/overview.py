@@ -310,9 +310,9 @@ ranking = ready(ranking_job, "Fitting the churn model for the customers at risk 
                 key="overview.ranking")
 # guesses: the channels and the weeks around once this view's own jobs are done, then the Churn page's model for
 # these filters (where a fit is quick); they never slow what is asked for
-read_ahead(source, week, offered, scope, summary.channels, view.min_n,
-           more=extras is not None and ranking is not None)
-churn_fit.read_ahead(source, scope, wanted=extras is not None and ranking is not None)
+own_jobs_done = extras is not None and ranking is not None
+read_ahead(source, week, offered, scope, summary.channels, view.min_n, more=own_jobs_done)
+churn_fit.read_ahead(source, scope, wanted=own_jobs_done)
 if extras is not None:
     review = review.with_extras(extras)
     if ranking is not None and not review.notes:
